@@ -1,0 +1,64 @@
+"""The domain's error tree, written out in one place.
+
+::
+
+    LedgerError                    base of every error the ledger raises on purpose
+    ├── RuleViolation              a command refused by a named rule (carries rule + article)
+    ├── UnknownEntity              a learner, school, option, certificate… that does not exist
+    ├── InvalidCommand             a command that is malformed or inconsistent with itself
+    └── ConcurrencyConflict        the aggregate changed under the command; retry it
+
+Every one of them is user-facing: entry points turn them into exit code 2 (CLI) or a 4xx
+(HTTP) with the message, and nothing is written.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every deliberate ledger error."""
+
+    code = "ledger-error"
+
+    def to_dict(self) -> dict[str, str]:
+        """Return a JSON-friendly description of the error."""
+        return {"error": self.code, "message": str(self)}
+
+
+class RuleViolation(LedgerError):
+    """A command refused by a named rule; nothing was written."""
+
+    code = "rule-violation"
+
+    def __init__(self, rule: str, article: str, reason: str) -> None:
+        self.rule = rule
+        self.article = article
+        self.reason = reason
+        super().__init__(f"refused by rule {rule} ({article}): {reason}")
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the refusal with its rule and article."""
+        return {**super().to_dict(), "rule": self.rule, "article": self.article}
+
+
+class UnknownEntity(LedgerError):
+    """A referenced entity does not exist."""
+
+    code = "unknown-entity"
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"unknown {kind}: {ident}")
+
+
+class InvalidCommand(LedgerError):
+    """A command is malformed (bad JSON, unknown command, wrong types)."""
+
+    code = "invalid-command"
+
+
+class ConcurrencyConflict(LedgerError):
+    """The aggregate was changed by someone else meanwhile; the command can be retried."""
+
+    code = "conflict"

@@ -1,0 +1,128 @@
+"""Shared kernel of both regimes: ids, decision metadata, the base aggregate and event.
+
+Events are frozen pydantic models (``extra="forbid"``) on eventsourcing aggregates. Every
+decision event carries a :class:`Decision`: who decided, as what, for which body, when it
+takes effect, when it was recorded, on which legal basis and under which rule-set version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Self, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+AggT = TypeVar("AggT", bound="LedgerAggregate")
+
+
+def _strip_nonempty(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+NonEmptyStr = Annotated[str, AfterValidator(_strip_nonempty), Field(max_length=2000)]
+ActorId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+
+
+class ActorRole(StrEnum):
+    """The role in which a person acts when recording a decision."""
+
+    HEAD_OF_SCHOOL = "head_of_school"
+    TEACHER = "teacher"
+    EXTERNAL_JURY_MEMBER = "external_jury_member"
+    SECRETARIAT = "secretariat"
+    ADMINISTRATION = "administration"
+    EVALUATOR = "evaluator"
+    TRAINER = "trainer"
+    JURY_PRESIDENT = "jury_president"
+    CERTIFIER = "certifier"
+    SYSTEM = "system"
+
+
+class Body(StrEnum):
+    """A deciding body (organe) with legal powers."""
+
+    JURY_QUALIFICATION = "jury_qualification"
+    JURY_DELEGATE = "jury_delegate"
+    CONSEIL_CLASSE = "conseil_classe"
+    CONSEIL_ADMISSION = "conseil_admission"
+    DIRECTION = "direction"
+    ADMINISTRATION = "administration"
+    PEDAGOGICAL_TEAM = "pedagogical_team"
+    CERTIFPRO = "certifpro"
+    BRANCH_JURY = "branch_jury"
+    JURY_PARITAIRE = "jury_paritaire"
+    EVALUATOR_ORG = "evaluator_org"
+    TRAINING_ORG = "training_org"
+
+
+class Decision(BaseModel):
+    """Who decided what, as what, for which body, when, and on which legal basis."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor_id: ActorId
+    actor_role: ActorRole
+    body: Body
+    effective_date: date
+    recorded_at: AwareDatetime
+    legal_basis: NonEmptyStr
+    ruleset_version: NonEmptyStr
+    corrects: int | None = Field(
+        default=None, ge=1, description="Aggregate version of the decision this one corrects"
+    )
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class DomainEvent(BaseModel):
+    """Base of every stored event: frozen, closed, typed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: AwareDatetime
+
+
+class LedgerAggregate(BaseAggregate[UUID]):
+    """Base aggregate whose events are pydantic models."""
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        """Any event of a ledger aggregate."""
+
+        def apply(self, aggregate: Any) -> None:
+            """Evolve the aggregate; overridden per event."""
+
+    class Created(Event, CanInitAggregate[UUID]):
+        """The first event of an aggregate."""
+
+        originator_topic: str
+
+    @classmethod
+    def _start(cls, event_class: type[LedgerAggregate.Created], ident: UUID, **kw: Any) -> Self:
+        return cls._create(event_class, id=ident, **kw)  # type: ignore[arg-type]
+
+    def _record(self, event_class: type[LedgerAggregate.Event], at: datetime, **kw: Any) -> None:
+        self.trigger_event(event_class, timestamp=at, **kw)
+
+    DECISION_EVENTS: ClassVar[frozenset[str]] = frozenset()
+
+
+def event_id(aggregate_id: UUID, version: int) -> str:
+    """The stable identity of a stored event: ``<aggregate id>/<version>``."""
+    return f"{aggregate_id}/{version}"
+
+
+def as_of(moment: date, school_year_start: int) -> bool:
+    """True if ``moment`` lies in the school year starting 1 September ``school_year_start``."""
+    return date(school_year_start, 9, 1) <= moment <= date(school_year_start + 1, 8, 31)
+
+
+def school_year_of(moment: date) -> int:
+    """The start year of the school year containing ``moment`` (1 Sept – 31 Aug)."""
+    return moment.year if moment.month >= 9 else moment.year - 1

@@ -1,0 +1,151 @@
+"""Event store adapter: eventsourcing application with a pydantic mapper, on SQLite or PostgreSQL.
+
+The store location is a SQLite file path (the default, ``ledger.db``) or a ``postgresql://``
+URL. Stored event topics are module paths: moving an event class needs ``register_topic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from ledger.domain.errors import InvalidCommand
+
+
+class OrjsonTranscoder(Transcoder):
+    """Encodes event state as compact JSON with orjson."""
+
+    def encode(self, obj: Any) -> bytes:
+        """Encode a JSON-compatible object."""
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        """Decode bytes to a JSON-compatible object."""
+        return orjson.loads(data)
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Maps pydantic events to stored events and back, with class-version upcasting."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        """Serialise an event (JSON mode) without its id and version."""
+        state = domain_event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=self.transcoder.encode(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        """Rebuild (and upcast) an event from its stored form."""
+        cls = resolve_topic(stored_event.topic)
+        state = self.transcoder.decode(stored_event.state)
+        upcast(cls, state)
+        return cls(originator_id=stored_event.originator_id,
+                   originator_version=stored_event.originator_version, **state)
+
+
+def upcast(cls: type[Any], state: dict[str, Any]) -> None:
+    """Apply ``upcast_vN_vN+1`` static methods up to the class's ``class_version``."""
+    target = getattr(cls, "class_version", 1)
+    current = state.pop("class_version", 1)
+    while current < target:
+        getattr(cls, f"upcast_v{current}_v{current + 1}")(state)
+        current += 1
+
+
+class EventStoreApp(Application[UUID]):
+    """The eventsourcing application holding every ledger aggregate."""
+
+    name = "ledger"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Use the pydantic mapper with orjson."""
+        return PydanticMapper(transcoder=OrjsonTranscoder())
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTarget:
+    """Where the events live: a SQLite file or a PostgreSQL database."""
+
+    kind: str
+    sqlite_path: Path | None = None
+    pg: dict[str, str] | None = None
+
+    @classmethod
+    def parse(cls, location: str) -> StoreTarget:
+        """Parse ``--db``: a file path, or a ``postgresql://user:pw@host:port/db`` URL."""
+        if location.startswith(("postgresql://", "postgres://")):
+            url = urlparse(location)
+            if not url.path.strip("/"):
+                raise InvalidCommand(f"PostgreSQL URL has no database name: {location!r}")
+            pg = {"dbname": url.path.strip("/"), "host": url.hostname or "127.0.0.1",
+                  "port": str(url.port or 5432), "user": unquote(url.username or ""),
+                  "password": unquote(url.password or "")}
+            return cls("postgres", pg=pg)
+        if "://" in location:
+            raise InvalidCommand(f"unsupported store URL {location!r}: use a file or postgresql://")
+        return cls("sqlite", sqlite_path=Path(location))
+
+    def env(self) -> dict[str, str]:
+        """The eventsourcing environment for this target."""
+        common = {"AGGREGATE_CACHE_MAXSIZE": "200000", "AGGREGATE_CACHE_FASTFORWARD": "n",
+                  "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.sqlite_path), "SQLITE_LOCK_TIMEOUT": "30"}
+        assert self.pg is not None
+        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": self.pg["dbname"], "POSTGRES_HOST": self.pg["host"],
+                "POSTGRES_PORT": self.pg["port"], "POSTGRES_USER": self.pg["user"],
+                "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4"}
+
+    def connect(self) -> Any:
+        """A new DB-API connection for the ledger's own tables (identities, read models)."""
+        if self.kind == "sqlite":
+            import sqlite3
+
+            conn = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            return conn
+        import psycopg
+
+        assert self.pg is not None
+        return psycopg.connect(**self.pg, autocommit=True)
+
+    @property
+    def placeholder(self) -> str:
+        """The DB-API parameter marker of the target."""
+        return "?" if self.kind == "sqlite" else "%s"
+
+
+def open_store(target: StoreTarget) -> EventStoreApp:
+    """Open (and create if needed) the event store."""
+    return EventStoreApp(env=target.env())
+
+
+def iter_notifications(app: EventStoreApp, start: int = 1, page: int = 2000,
+                       topics: tuple[str, ...] = ()) -> Iterator[Notification]:
+    """Every stored event from global position ``start`` (1-based), page by page."""
+    recorder: Any = app.recorder
+    while True:
+        batch = recorder.select_notifications(start, page, topics=topics)
+        if not batch:
+            return
+        yield from batch
+        start = batch[-1].id + 1
