@@ -84,13 +84,18 @@ class Ledger:
         self.identities = identities
         self.clock = clock or SystemClock()
         self._working: dict[UUID, LedgerAggregate] = {}
-        self._handlers: dict[str, tuple[Handler, str]] = {}
+        self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._register_cpu()
 
     # ------------------------------------------------------------------ plumbing
-    def register(self, command: str, handler: Handler, action: str) -> None:
-        """Register a handler and the action whose legal basis it uses."""
-        self._handlers[command] = (handler, action)
+    def register(self, command: str, handler: Handler, basis: str, ruleset: str) -> None:
+        """Register a command's handler, its default legal basis and rule-set version.
+
+        A handler receives the validated command and a :class:`Decision` and returns the
+        aggregate it changed (or created) and an :class:`Outcome`; it raises a
+        :class:`LedgerError` to refuse. Other regimes (CléA) register their handlers here.
+        """
+        self._handlers[command] = (handler, basis, ruleset)
 
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
@@ -111,18 +116,17 @@ class Ledger:
             return False
         return True
 
-    def _decision(self, cmd: Any, action: str, recorded_at: datetime) -> Decision:
-        legal = legal_basis(action)
+    def _decision(self, cmd: Any, basis: str, ruleset: str, recorded_at: datetime) -> Decision:
         return Decision(actor_id=cmd.actor_id, actor_role=cmd.actor_role, body=cmd.body,
                         effective_date=cmd.effective_date, recorded_at=recorded_at,
-                        legal_basis=legal, ruleset_version=ruleset_for(action),
+                        legal_basis=basis, ruleset_version=ruleset,
                         corrects=getattr(cmd, "corrects", None), reason=cmd.reason)
 
     def decide(self, cmd: BaseModel) -> _Pending:
         """Check every rule and apply the command to in-memory aggregates (nothing saved)."""
         name = cmd.command  # type: ignore[attr-defined]
-        handler, action = self._handlers[name]
-        decision = self._decision(cmd, action, self.clock.now())
+        handler, basis, ruleset = self._handlers[name]
+        decision = self._decision(cmd, basis, ruleset, self.clock.now())
         agg, outcome = handler(cmd, decision)
         self._working[agg.id] = agg
         identity = getattr(cmd, "identity", None)
@@ -212,8 +216,7 @@ class Ledger:
             (c.RevokeDecision, self._revoke, "revoke"),
         ]
         for cls, handler, action in table:
-            self.register(cls.model_fields["command"].annotation.__args__[0],  # type: ignore[union-attr]
-                          handler, action)
+            self.register(command_name(cls), handler, legal_basis(action), RULESET_VERSION)
 
     def _outcome(self, cmd: Any, agg: LedgerAggregate, before: int) -> Outcome:
         events = [event_id(agg.id, v) for v in range(before + 1, agg.version + 1)]
@@ -378,6 +381,6 @@ def legal_basis(action: str) -> str:
     return cpu_rules.POWERS[action][1]
 
 
-def ruleset_for(action: str) -> str:
-    """The rule-set version applied to an action."""
-    return RULESET_VERSION
+def command_name(cls: type[BaseModel]) -> str:
+    """The ``command`` literal of a command class."""
+    return str(cls.model_fields["command"].annotation.__args__[0])  # type: ignore[union-attr]

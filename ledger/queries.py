@@ -1,0 +1,241 @@
+"""Read queries answered from the event store (before the read models take them over).
+
+``learner_dossier`` replays one learner; ``certificates`` and ``events`` scan the global
+sequence page by page, filtering by stored topic where they can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from ledger.domain.cpu.aggregates import Learner
+from ledger.domain.cpu.values import Attestation
+from ledger.domain.errors import UnknownEntity
+from ledger.reference import cpu as ref
+from ledger.store import EventStoreApp, iter_notifications
+
+CERT_TOPICS = (
+    "ledger.domain.cpu.aggregates:Learner.CertificateIssued",
+    "ledger.domain.cpu.aggregates:Learner.CertificateRevoked",
+)
+
+
+def short_type(topic: str) -> str:
+    """``module:Class.Event`` → ``Class.Event``."""
+    return topic.rsplit(":", 1)[-1]
+
+
+def _decision_view(ev: Any) -> dict[str, Any]:
+    d = ev.decision
+    return {"effective_date": d.effective_date.isoformat(), "body": d.body.value,
+            "actor": d.actor_id, "legal_basis": d.legal_basis, "version": ev.originator_version}
+
+
+def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
+    profile = ref.profile_version(learner.profile_version)
+    validated = learner.validated()
+    attempts = learner.of_type(Learner.UnitAttempted)
+    remediation = learner.of_type(Learner.RemediationAssigned)
+    done = {r.uaa for r in learner.of_type(Learner.RemediationCompleted)}
+    rows = []
+    for spec in profile.uaa:
+        mine = [a for a in attempts if a.uaa == spec.code]
+        val = validated.get(spec.code)
+        rows.append({
+            "uaa": spec.code, "title": spec.title, "year": spec.year,
+            "status": "validated" if val else ("failed" if mine and not mine[-1].passed else "pending"),
+            "validated": {**_decision_view(val), "via": val.via.value} if val else None,
+            "attempts": [{"date": a.decision.effective_date.isoformat(), "passed": a.passed,
+                          "body": a.decision.body.value} for a in mine],
+            "remediation": ("completed" if spec.code in done else "open")
+            if any(r.uaa == spec.code for r in remediation) else None,
+        })
+    return rows
+
+
+def _deadlines(learner: Learner, today: date) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    sy = learner.school_year
+    if learner.c2d and not [p for p in learner.of_type(Learner.PssaWritten) if p.school_year == sy]:
+        out.append({"kind": "pssa", "due_by": date(sy, 10, 14).isoformat()})
+    if learner.c2d and learner.c2d_outcome(sy) is None:
+        out.append({"kind": "c2d_decision", "due_by": date(sy + 1, 1, 14).isoformat()})
+    pending = learner.pending_report()
+    if pending:
+        out.append({"kind": "competence_report", "due_by": pending.due_by.isoformat(),
+                    "from_fase": pending.from_fase, "overdue": today > pending.due_by})
+    for item in out:
+        item.setdefault("overdue", today > date.fromisoformat(item["due_by"]))
+    return out
+
+
+def learner_dossier(store: EventStoreApp, learner_id: UUID, today: date) -> dict[str, Any]:
+    """The dossier d'apprentissage of a CPU learner, from its events."""
+    try:
+        learner = store.repository.get(learner_id)
+    except Exception:  # noqa: BLE001 - AggregateNotFoundError and id mismatches alike
+        raise UnknownEntity("learner", learner_id) from None
+    if not isinstance(learner, Learner):
+        return {"learner_id": str(learner_id), "regime": type(learner).__name__,
+                "detail": describe_other(learner)}
+    school = ref.school(learner.fase)
+    return {
+        "learner_id": str(learner.id), "regime": "CPU", "fase": learner.fase,
+        "school": school.name, "locality": school.locality,
+        "option": ref.option(learner.option_code).name_masculine, "form": learner.form,
+        "profile_version": learner.profile_version, "year": learner.year,
+        "school_year": f"{learner.school_year}-{learner.school_year + 1}",
+        "route": learner.route.value, "c2d": learner.c2d,
+        "units": _unit_rows(learner),
+        "attestations": [{"school_year": a.school_year, "kind": a.kind.value,
+                          **_decision_view(a)} for a in learner.of_type(Learner.AttestationIssued)],
+        "c2d_decisions": [{"outcome": c.outcome.value, **_decision_view(c)}
+                          for c in learner.of_type(Learner.C2DDecided)],
+        "pending_deadlines": _deadlines(learner, today),
+        "missed_deadlines": [{"kind": m.kind.value, "due_by": m.due_by.isoformat()}
+                             for m in learner.of_type(Learner.DeadlineMissed)],
+        "late": [{"type": type(e).__name__, "due_by": e.due_by.isoformat()}
+                 for e in learner.effective() if getattr(e, "late", False)],
+        "certificates": _certificates_of(learner),
+        "revoked_decisions": sorted(learner.voided),
+        "version": learner.version,
+    }
+
+
+def describe_other(aggregate: Any) -> dict[str, Any]:
+    """A presentation for non-CPU aggregates (CléA registers its own)."""
+    presenter = getattr(aggregate, "present", None)
+    return presenter() if callable(presenter) else {"version": aggregate.version}
+
+
+def _certificates_of(learner: Learner) -> list[dict[str, Any]]:
+    revoked = {r.certificate_id: r for r in learner.of_type(Learner.CertificateRevoked)}
+    out = []
+    for ev in learner.log.values():
+        if isinstance(ev, Learner.CertificateIssued):
+            rev = revoked.get(ev.certificate_id)
+            out.append({"certificate_id": str(ev.certificate_id), "kind": ev.kind.value,
+                        "basis": ev.basis.value, "status": "revoked" if rev else "active",
+                        **_decision_view(ev)})
+    return out
+
+
+@dataclass
+class CertificateRow:
+    """One certificate as the ledger knows it."""
+
+    certificate_id: str
+    kind: str
+    learner_id: str
+    issued_on: str
+    basis: str
+    position: int
+    status: str = "active"
+    revoked_on: str | None = None
+    revocation_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return dict(vars(self))
+
+
+def certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
+    """Every certificate issued, with its status (scan of issuance and revocation events)."""
+    rows: dict[str, CertificateRow] = {}
+    for n in iter_notifications(store, topics=CERT_TOPICS + extra_topics):
+        state = orjson.loads(n.state)
+        cert = state.get("certificate_id")
+        if cert is None:
+            continue
+        if short_type(n.topic).endswith("Revoked"):
+            if cert in rows:
+                rows[cert].status = "revoked"
+                rows[cert].revoked_on = state["decision"]["effective_date"]
+                rows[cert].revocation_reason = state["decision"].get("reason")
+            continue
+        rows[cert] = CertificateRow(cert, str(state.get("kind", "CLEA")), str(n.originator_id),
+                                    state["decision"]["effective_date"],
+                                    str(state.get("basis", "")), n.id - 1)
+    return list(rows.values())
+
+
+def certificate(store: EventStoreApp, certificate_id: str) -> dict[str, Any]:
+    """One certificate with its learner's summary, or :class:`UnknownEntity`."""
+    for row in certificates(store):
+        if row.certificate_id == certificate_id:
+            return row.to_dict()
+    raise UnknownEntity("certificate", certificate_id)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters for ``ledger events``."""
+
+    learner: UUID | None = None
+    fase: int | None = None
+    type_contains: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def events(store: EventStoreApp, flt: EventFilter, limit: int | None = None,
+           start: int = 0) -> Iterator[dict[str, Any]]:
+    """The log with zero-based global positions, filtered."""
+    school_of: dict[UUID, int] = {}
+    shown = 0
+    for n in iter_notifications(store, start=start + 1):
+        state = orjson.loads(n.state)
+        _track_school(school_of, n.originator_id, state)
+        if not _matches(flt, n, state, school_of):
+            continue
+        yield _event_row(n, state)
+        shown += 1
+        if limit is not None and shown >= limit:
+            return
+
+
+def _track_school(school_of: dict[UUID, int], agg: UUID, state: dict[str, Any]) -> None:
+    if "to_fase" in state:
+        school_of[agg] = int(state["to_fase"])
+    elif "fase" in state and agg not in school_of:
+        school_of[agg] = int(state["fase"])
+
+
+def _matches(flt: EventFilter, n: Any, state: dict[str, Any], school_of: dict[UUID, int]) -> bool:
+    if flt.learner and n.originator_id != flt.learner:
+        return False
+    if flt.fase is not None and school_of.get(n.originator_id) != flt.fase:
+        return False
+    if flt.type_contains and flt.type_contains.lower() not in short_type(n.topic).lower():
+        return False
+    eff = state.get("decision", {}).get("effective_date")
+    if flt.since and (eff is None or date.fromisoformat(eff) < flt.since):
+        return False
+    return not (flt.until and (eff is None or date.fromisoformat(eff) > flt.until))
+
+
+def _event_row(n: Any, state: dict[str, Any]) -> dict[str, Any]:
+    decision = state.get("decision", {})
+    detail = {k: v for k, v in state.items()
+              if k not in {"decision", "timestamp", "originator_topic"} and v not in (None, False)}
+    return {"position": n.id - 1, "event_id": f"{n.originator_id}/{n.originator_version}",
+            "type": short_type(n.topic), "aggregate_id": str(n.originator_id),
+            "version": n.originator_version, "recorded_at": state.get("timestamp"),
+            "effective_date": decision.get("effective_date"), "body": decision.get("body"),
+            "actor": decision.get("actor_id"), "legal_basis": decision.get("legal_basis"),
+            "detail": detail}
+
+
+def attestation_counts(store: EventStoreApp) -> dict[str, int]:
+    """How many attestations of each kind (demo summary)."""
+    counts = {a.value: 0 for a in Attestation}
+    topic = "ledger.domain.cpu.aggregates:Learner.AttestationIssued"
+    for n in iter_notifications(store, topics=(topic,)):
+        counts[orjson.loads(n.state)["kind"]] += 1
+    return counts
