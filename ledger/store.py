@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 import orjson
@@ -84,6 +84,7 @@ class StoreTarget:
     kind: str
     sqlite_path: Path | None = None
     pg: dict[str, str] | None = None
+    schema: str = ""
 
     @classmethod
     def parse(cls, location: str) -> StoreTarget:
@@ -95,7 +96,10 @@ class StoreTarget:
             pg = {"dbname": url.path.strip("/"), "host": url.hostname or "127.0.0.1",
                   "port": str(url.port or 5432), "user": unquote(url.username or ""),
                   "password": unquote(url.password or "")}
-            return cls("postgres", pg=pg)
+            schema = parse_qs(url.query).get("schema", [""])[0]
+            if schema and not schema.replace("_", "").isalnum():
+                raise InvalidCommand(f"invalid schema name in URL: {schema!r}")
+            return cls("postgres", pg=pg, schema=schema)
         if "://" in location:
             raise InvalidCommand(f"unsupported store URL {location!r}: use a file or postgresql://")
         return cls("sqlite", sqlite_path=Path(location))
@@ -113,7 +117,8 @@ class StoreTarget:
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "POSTGRES_DBNAME": self.pg["dbname"], "POSTGRES_HOST": self.pg["host"],
                 "POSTGRES_PORT": self.pg["port"], "POSTGRES_USER": self.pg["user"],
-                "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4"}
+                "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4",
+                "POSTGRES_SCHEMA": self.schema}
 
     def connect(self) -> Any:
         """A new DB-API connection for the ledger's own tables (identities, read models)."""
@@ -126,7 +131,11 @@ class StoreTarget:
         import psycopg
 
         assert self.pg is not None
-        return psycopg.connect(**self.pg, autocommit=True)
+        conn = psycopg.connect(**self.pg, autocommit=True)
+        if self.schema:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            conn.execute(f'SET search_path TO "{self.schema}"')
+        return conn
 
     @property
     def placeholder(self) -> str:
@@ -135,7 +144,9 @@ class StoreTarget:
 
 
 def open_store(target: StoreTarget) -> EventStoreApp:
-    """Open (and create if needed) the event store."""
+    """Open (and create if needed) the event store (and its PostgreSQL schema)."""
+    if target.kind == "postgres" and target.schema:
+        target.connect().close()
     return EventStoreApp(env=target.env())
 
 

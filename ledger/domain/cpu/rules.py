@@ -112,7 +112,8 @@ def fifth_year_admission(route: Route, year: int, form: str, opened_year: int,
         names = ", ".join(sorted(r.value for r in allowed_routes))
         return Verdict.refuse(rule, ART["5.2"],
                               f"route {route.value} does not admit to year {year}; routes: {names}")
-    if year >= 5 and route is not Route.A5_REPEAT_TRANSFORMED and school_year <= opened_year:
+    repeaters = {Route.A5_REPEAT_TRANSFORMED, Route.A6_REPEAT_TRANSFORMED}
+    if year >= 5 and route not in repeaters and school_year <= opened_year:
         return Verdict.refuse(rule, ART["5.2"],
                               f"5th year opens from the school year after the 4th ({opened_year})")
     if route in P_ONLY_ROUTES and form != "P":

@@ -1,0 +1,86 @@
+"""Shared fixtures: real stores (SQLite file; PostgreSQL when configured), a fixed clock.
+
+PostgreSQL tests need ``LEDGER_TEST_PG_URL`` (the README's test command starts a server and
+sets it). Without it they are skipped locally and FAIL when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.identity import SqlIdentityStore
+from ledger.store import StoreTarget, open_store
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock that always says the same time (tests stay deterministic)."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        """Return the fixed time."""
+        return self.current
+
+
+def require_service(env: str, what: str) -> str:
+    """The service URL from ``env``; skip locally, fail under CI, when it is missing."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI: set {env} (the test command starts it)")
+    pytest.skip(f"{what} not configured ({env} unset)")
+
+
+def pg_url_with_schema(schema: str) -> str:
+    """A PostgreSQL URL for a fresh schema of the test database."""
+    base = require_service("LEDGER_TEST_PG_URL", "PostgreSQL")
+    return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh store on each backend: a SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "ledger.db")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = pg_url_with_schema(schema)
+    yield url
+    conn = StoreTarget.parse(url).connect()
+    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    conn.close()
+
+
+def make_ledger(location: str, clock: FixedClock | None = None) -> Ledger:
+    """A ledger on a real store at ``location``."""
+    target = StoreTarget.parse(location)
+    return Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder),
+                  clock or FixedClock())
+
+
+@pytest.fixture
+def ledger(store_location: str) -> Iterator[Ledger]:
+    """A ledger on each real backend."""
+    app = make_ledger(store_location)
+    yield app
+    app.store.close()
+
+
+@pytest.fixture
+def sqlite_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A ledger on a SQLite file only (for pure-domain-heavy tests)."""
+    app = make_ledger(str(tmp_path / "ledger.db"))
+    yield app
+    app.store.close()
