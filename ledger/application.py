@@ -86,6 +86,8 @@ class Ledger:
         self._working: dict[UUID, LedgerAggregate] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._register_cpu()
+        from ledger.clea_service import install
+        install(self)
 
     # ------------------------------------------------------------------ plumbing
     def register(self, command: str, handler: Handler, basis: str, ruleset: str) -> None:
@@ -141,7 +143,9 @@ class Ledger:
 
     def _save(self, pendings: Sequence[_Pending]) -> None:
         try:
-            recordings = self.store.save(*[e for p in pendings for e in p.events])
+            # EventStore.put directly: Application.save would re-check every event against
+            # runtime Protocols (~10% of the write path) and we keep our own working set.
+            recordings = self.store.events.put([e for p in pendings for e in p.events])
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(

@@ -442,3 +442,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def cmd_bench_record(args: argparse.Namespace) -> int:
+    """Time ledger record against bare eventsourcing, same events, same run."""
+    from ledger.bench import bench_record, print_rows
+
+    rows = bench_record(learners=args.learners, seed=args.seed, pg_url=args.pg)
+    emit(args, rows, print_rows)
+    return 0
+
+
+def _register_bench(sub: Any) -> None:
+    p = sub.add_parser("bench", help="benchmarks printing figures side by side")
+    bsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = bsub.add_parser("record", help="ledger record vs a bare eventsourcing Application")
+    s.add_argument("--learners", type=_positive, default=300, help="demo learners (default 300)")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--pg", help="postgresql:// URL to measure PostgreSQL too")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_bench_record)
+
+
+_EXTENSIONS.append(_register_bench)

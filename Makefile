@@ -1,0 +1,62 @@
+# The two set-up commands of the README are `make demo` and `make test`.
+# Both create their own virtualenv (.venv) and install the project into it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_DB ?= .ledger/demo.db
+LEARNERS ?= 2000
+SEED ?= 1
+
+.PHONY: demo test venv services lint bench clean stop-services
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make demo: record a demo cohort into a SQLite file and show what the ledger holds
+demo: venv
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED)
+	@echo
+	@echo "== a learner's dossier =="
+	@learner=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["learner_id"])'); \
+	  $(VENV)/bin/ledger learner show $$learner --db $(DEMO_DB)
+	@echo
+	@echo "== the last events of the log =="
+	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 8
+	@echo
+	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
+
+## make services: start PostgreSQL and Kafka for the tests (installs them when absent)
+services: venv
+	@mkdir -p .ledger
+	@bash deploy/postgres/ensure.sh > .ledger/pg-url
+	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
+
+## make test: the whole suite on SQLite, a real PostgreSQL server and a real Kafka broker
+test: venv
+	@mkdir -p .ledger
+	@bash deploy/postgres/ensure.sh > .ledger/pg-url
+	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
+	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
+	  $(PY) -m pytest -p no:cacheprovider -q
+
+stop-services:
+	-bash deploy/kafka/kafka.sh stop
+
+lint: venv
+	$(VENV)/bin/ruff check ledger projections consumers
+	$(VENV)/bin/mypy
+
+bench: venv
+	@mkdir -p .ledger
+	@bash deploy/postgres/ensure.sh > .ledger/pg-url
+	$(VENV)/bin/ledger bench record --pg $$(cat .ledger/pg-url)
+
+clean:
+	rm -rf .ledger $(VENV) build *.egg-info
