@@ -104,7 +104,7 @@ class Ledger:
         if aggregate_id in self._working:
             return self._working[aggregate_id]
         try:
-            agg = self.store.repository.get(aggregate_id)
+            agg: LedgerAggregate = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise UnknownEntity(kind, aggregate_id) from None
         self._working[aggregate_id] = agg

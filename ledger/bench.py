@@ -73,7 +73,7 @@ def _ledger_run(location: str, lines_file: Path, batch: int) -> Figure:
 
 def _payloads(location: str) -> list[tuple[UUID, dict[str, Any]]]:
     store = open_store(StoreTarget.parse(location))
-    out = [(n.originator_id, orjson.loads(n.state)) for n in iter_notifications(store)]
+    out = [(UUID(str(n.originator_id)), orjson.loads(n.state)) for n in iter_notifications(store)]
     store.close()
     return out
 

@@ -212,11 +212,11 @@ _REGISTRY: dict[str, type[BaseModel]] = {}
 def register(*classes: type[BaseModel]) -> None:
     """Register command classes (each regime adds its own)."""
     for cls in classes:
-        name = cls.model_fields["command"].annotation.__args__[0]  # type: ignore[union-attr]
+        name = cls.model_fields["command"].annotation.__args__[0]  # type: ignore[union-attr,unused-ignore]
         _REGISTRY[name] = cls
 
 
-register(*CpuCommand.__args__)  # type: ignore[attr-defined]
+register(*CpuCommand.__args__)
 
 
 def command_names() -> list[str]:

@@ -276,8 +276,11 @@ class CohortGenerator:
                      learner_id=str(plan.ident))
 
     def other_route_learner(self) -> None:
-        """Art. 5 routes other than the 4th year: conseil d'admission, alternance, forme 3,
-        repeaters of the transformed option (with jury recognition)."""
+        """Admit by an Art. 5 route other than the 4th year.
+
+        Conseil d'admission, alternance, forme 3, repeaters of the transformed option (with
+        jury recognition).
+        """
         route = self.rng.choice(["A5_admission_other", "A5_alternance", "A5_forme3",
                                  "A5_repeat_transformed", "A6_repeat_transformed"])
         if route == "A6_repeat_transformed":
@@ -292,12 +295,12 @@ class CohortGenerator:
             self.school_year_units(plan, FIRST_SY, self.units(plan, 5), 0.85)
             self.sixth_year(plan, FIRST_SY + 1, 0.85, self.units(plan, 6))
             return
-        extra: dict[str, Any] = {
+        extras: dict[str, dict[str, Any]] = {
             "A5_admission_other": {"prior_passed_year": self.rng.choice([4, 5, 6])},
             "A5_alternance": {"alternance_attestations": True},
             "A5_forme3": {"holds_forme3_cq": True},
-        }[route]
-        plan = self.admit(FIRST_SY + 1, 5, route, **extra)
+        }
+        plan = self.admit(FIRST_SY + 1, 5, route, **extras[route])
         self.school_year_units(plan, FIRST_SY + 1, self.units(plan, 4) + self.units(plan, 5), 0.8)
         self.sixth_year(plan, FIRST_SY + 2, 0.8, self.units(plan, 6))
 
@@ -328,7 +331,7 @@ def demo_commands(seed: int, learners: int, candidates: int, recorded_on: date) 
     rng = random.Random(seed)
     yield from cpu_commands(rng, learners)
     if candidates:
-        from ledger.demo_clea import clea_commands
+        from ledger.demo_clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
 
         yield from clea_commands(rng, candidates, recorded_on)
 

@@ -78,8 +78,8 @@ def _deadlines(learner: Learner, today: date) -> list[dict[str, Any]]:
 def learner_dossier(store: EventStoreApp, learner_id: UUID, today: date) -> dict[str, Any]:
     """The dossier d'apprentissage of a CPU learner, from its events."""
     try:
-        learner = store.repository.get(learner_id)
-    except Exception:  # noqa: BLE001 - AggregateNotFoundError and id mismatches alike
+        learner: Any = store.repository.get(learner_id)
+    except Exception:
         raise UnknownEntity("learner", learner_id) from None
     if not isinstance(learner, Learner):
         return {"learner_id": str(learner_id), "regime": type(learner).__name__,
@@ -191,7 +191,7 @@ def events(store: EventStoreApp, flt: EventFilter, limit: int | None = None,
     shown = 0
     for n in iter_notifications(store, start=start + 1):
         state = orjson.loads(n.state)
-        _track_school(school_of, n.originator_id, state)
+        _track_school(school_of, UUID(str(n.originator_id)), state)
         if not _matches(flt, n, state, school_of):
             continue
         yield _event_row(n, state)

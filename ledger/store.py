@@ -125,13 +125,13 @@ class StoreTarget:
         if self.kind == "sqlite":
             import sqlite3
 
-            conn = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            return conn
+            lite = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
+            lite.execute("PRAGMA journal_mode=WAL")
+            return lite
         import psycopg
 
         assert self.pg is not None
-        conn = psycopg.connect(**self.pg, autocommit=True)
+        conn = psycopg.connect(**self.pg, autocommit=True)  # type: ignore[arg-type]
         if self.schema:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             conn.execute(f'SET search_path TO "{self.schema}"')

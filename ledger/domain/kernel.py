@@ -105,7 +105,7 @@ class LedgerAggregate(BaseAggregate[UUID]):
 
     @classmethod
     def _start(cls, event_class: type[LedgerAggregate.Created], ident: UUID, **kw: Any) -> Self:
-        return cls._create(event_class, id=ident, **kw)  # type: ignore[arg-type]
+        return cls._create(event_class, id=ident, **kw)
 
     def _record(self, event_class: type[LedgerAggregate.Event], at: datetime, **kw: Any) -> None:
         self.trigger_event(event_class, timestamp=at, **kw)

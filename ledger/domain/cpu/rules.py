@@ -19,6 +19,8 @@ from ledger.domain.cpu.values import (
 from ledger.domain.kernel import Body
 from ledger.domain.rules import Verdict, check
 
+__all__ = ["ART", "POWERS", "Verdict", "check"]
+
 ART = {
     "1": f"{ARRETE} art. 1",
     "2.7": f"{ARRETE} art. 2 7°",

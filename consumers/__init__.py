@@ -1,0 +1,1 @@
+"""The Kafka relay (store → topics), the wire contract, and downstream consumers."""
