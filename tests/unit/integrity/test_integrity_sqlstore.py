@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -110,10 +109,11 @@ def test_table_name_is_validated() -> None:
 
 
 def _pg_connect() -> Any:
-    dsn = os.environ.get("INTEGRITY_TEST_POSTGRES_DSN")
-    if not dsn:
-        pytest.skip("set INTEGRITY_TEST_POSTGRES_DSN to run the PostgreSQL store test")
-    psycopg = pytest.importorskip("psycopg")
+    from tests.conftest import require_service
+
+    dsn = require_service("LEDGER_TEST_PG_URL", "PostgreSQL")
+    import psycopg
+
     return psycopg.connect(dsn)
 
 
