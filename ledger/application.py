@@ -86,7 +86,7 @@ class Ledger:
         self._working: dict[UUID, LedgerAggregate] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._register_cpu()
-        from ledger.clea_service import install
+        from ledger.clea_service import install  # noqa: PLC0415 - CléA registers itself here
         install(self)
 
     # ------------------------------------------------------------------ plumbing

@@ -8,6 +8,8 @@ failure. The store is ``--db PATH|postgresql://…`` or ``$LEDGER_DB`` (default 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -30,6 +32,13 @@ log = structlog.get_logger("ledger.cli")
 
 
 # ---------------------------------------------------------------------------- wiring
+def open_target(args: argparse.Namespace) -> Any:
+    """The store target named by ``--db``."""
+    from ledger.store import StoreTarget
+
+    return StoreTarget.parse(args.db)
+
+
 def open_ledger(args: argparse.Namespace) -> Any:
     """Compose the ledger: store, identity store, clock (the only composition root)."""
     from ledger.application import Ledger
@@ -327,14 +336,16 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
-def _date(value: str) -> date:
+def iso_date(value: str) -> date:
+    """Argparse type: an ISO date."""
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
+    """Argparse type: a whole number, 0 or more."""
     try:
         number = int(value)
     except ValueError:
@@ -354,11 +365,46 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+def add_store_args(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    """Add ``--db`` (and ``--json``) to a verb."""
     p.add_argument("--db", default=os.environ.get("LEDGER_DB", "ledger.db"),
                    help="SQLite file or postgresql:// URL (env LEDGER_DB; default ledger.db)")
     if json_flag:
         p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _register_queries(sub: Any) -> None:
+    """The query verbs: learner, certificate, events."""
+    p = sub.add_parser("learner", help="learner queries")
+    lsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = lsub.add_parser("show", help="a learner's dossier d'apprentissage")
+    add_store_args(s)
+    s.add_argument("id", help="learner id (UUID)")
+    s.add_argument("--with-identity", action="store_true", help="include personal data")
+    s.set_defaults(func=cmd_learner_show)
+
+    p = sub.add_parser("certificate", help="certificate queries")
+    csub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = csub.add_parser("list", help="every certificate with its status")
+    add_store_args(s)
+    s.add_argument("--kind", help="CQ, CE6P, CLEA, …")
+    s.add_argument("--status", choices=["active", "revoked"])
+    s.set_defaults(func=cmd_certificate_list)
+    s = csub.add_parser("show", help="one certificate")
+    add_store_args(s)
+    s.add_argument("id", help="certificate id (UUID)")
+    s.set_defaults(func=cmd_certificate_show)
+
+    p = sub.add_parser("events", help="the log with zero-based global positions")
+    add_store_args(p)
+    p.add_argument("--learner", help="only this learner's events")
+    p.add_argument("--school", type=int, help="only events of learners at this FASE")
+    p.add_argument("--type", help="event type contains this text (e.g. Validated)")
+    p.add_argument("--since", type=iso_date, help="effective on or after (YYYY-MM-DD)")
+    p.add_argument("--until", type=iso_date, help="effective on or before (YYYY-MM-DD)")
+    p.add_argument("--start", type=positive_int, default=0, help="first position to read")
+    p.add_argument("--limit", type=positive_int, default=None, help="at most this many")
+    p.set_defaults(func=cmd_events)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -369,18 +415,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=Parser)
 
     p = sub.add_parser("demo", help="record a synthetic cohort and show what the ledger holds")
-    _common(p)
-    p.add_argument("--learners", type=_positive, default=200, help="CPU learners (default 200)")
-    p.add_argument("--candidates", type=_positive, default=None,
+    add_store_args(p)
+    p.add_argument("--learners", type=positive_int, default=200, help="CPU learners (default 200)")
+    p.add_argument("--candidates", type=positive_int, default=None,
                    help="CléA candidates (default learners/10)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same cohort)")
-    p.add_argument("--batch", type=_positive, default=500, help="commands per transaction")
+    p.add_argument("--batch", type=positive_int, default=500, help="commands per transaction")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("record", help="record JSON commands, one object per line")
-    _common(p)
+    add_store_args(p)
     p.add_argument("file", help="a file of JSON lines, or - for standard input")
-    p.add_argument("--batch", type=_positive, default=1,
+    p.add_argument("--batch", type=positive_int, default=1,
                    help="commands per transaction (default 1: one decision per save)")
     p.set_defaults(func=cmd_record)
 
@@ -389,43 +435,24 @@ def build_parser() -> argparse.ArgumentParser:
     s = ssub.add_parser("commands", help="the JSON Schema of every command")
     s.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("learner", help="learner queries")
-    lsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
-    s = lsub.add_parser("show", help="a learner's dossier d'apprentissage")
-    _common(s)
-    s.add_argument("id", help="learner id (UUID)")
-    s.add_argument("--with-identity", action="store_true", help="include personal data")
-    s.set_defaults(func=cmd_learner_show)
-
-    p = sub.add_parser("certificate", help="certificate queries")
-    csub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
-    s = csub.add_parser("list", help="every certificate with its status")
-    _common(s)
-    s.add_argument("--kind", help="CQ, CE6P, CLEA, …")
-    s.add_argument("--status", choices=["active", "revoked"])
-    s.set_defaults(func=cmd_certificate_list)
-    s = csub.add_parser("show", help="one certificate")
-    _common(s)
-    s.add_argument("id", help="certificate id (UUID)")
-    s.set_defaults(func=cmd_certificate_show)
-
-    p = sub.add_parser("events", help="the log with zero-based global positions")
-    _common(p)
-    p.add_argument("--learner", help="only this learner's events")
-    p.add_argument("--school", type=int, help="only events of learners at this FASE")
-    p.add_argument("--type", help="event type contains this text (e.g. Validated)")
-    p.add_argument("--since", type=_date, help="effective on or after (YYYY-MM-DD)")
-    p.add_argument("--until", type=_date, help="effective on or before (YYYY-MM-DD)")
-    p.add_argument("--start", type=_positive, default=0, help="first position to read")
-    p.add_argument("--limit", type=_positive, default=None, help="at most this many")
-    p.set_defaults(func=cmd_events)
-
+    _register_queries(sub)
     for register in _EXTENSIONS:
         register(sub)
+    for module in EXTENSION_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
     return parser
 
 
 _EXTENSIONS: list[Callable[[Any], None]] = []
+# Verb groups living in their own modules; each defines ``register(subparsers)``.
+EXTENSION_MODULES = (
+    "ledger.cli_projections",   # projections run|rebuild|status, stats, certificate history
+    "ledger.cli_audit",         # keys, audit checkpoint|prove|verify-proof|consistency|verify
+    "ledger.cli_kafka",         # relay run, consume, topics create
+    "ledger.cli_credentials",   # credential export|verify
+    "ledger.cli_api",           # serve, up, tokens
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -470,7 +497,7 @@ def _register_bench(sub: Any) -> None:
     p = sub.add_parser("bench", help="benchmarks printing figures side by side")
     bsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
     s = bsub.add_parser("record", help="ledger record vs a bare eventsourcing Application")
-    s.add_argument("--learners", type=_positive, default=300, help="demo learners (default 300)")
+    s.add_argument("--learners", type=positive_int, default=300, help="demo learners (default 300)")
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--pg", help="postgresql:// URL to measure PostgreSQL too")
     s.add_argument("--json", action="store_true", help="print JSON")
