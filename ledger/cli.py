@@ -259,8 +259,8 @@ def cmd_learner_show(args: argparse.Namespace) -> int:
 
 def print_dossier(d: dict[str, Any]) -> None:
     """Human rendering of a dossier."""
-    if d.get("regime") != "CPU":
-        print(json.dumps(d, indent=2, ensure_ascii=False, default=str))
+    if d.get("regime") == "clea":
+        print_clea_dossier(d)
         return
     print(f"learner {d['learner_id']} — CPU, {d['option']} ({d['form']}), year {d['year']}"
           f" in {d['school_year']}{' (C2D)' if d['c2d'] else ''}")
@@ -286,6 +286,36 @@ def print_dossier(d: dict[str, Any]) -> None:
     for c in d["certificates"]:
         print(f"certificate {c['kind']} {c['certificate_id']} [{c['status']}] "
               f"{c['effective_date']} basis {c['basis']}")
+
+
+def print_clea_dossier(d: dict[str, Any]) -> None:
+    """Human rendering of a CléA candidate: domains, window, plan, jury, certificate."""
+    org = d["organisation"]
+    print(f"candidate {d['candidate_id']} — {d['certificate_type']}, evaluator SIRET "
+          f"{org['evaluator_siret']} ({org['region']}); referential {d['referential_version']}")
+    window = d.get("window")
+    if window:
+        state = "EXPIRED" if window["expired"] else "open"
+        print(f"window: évaluation préalable {window['opened_on']}, ends {window['ends_on']} ({state})")
+    for label, key in (("acquired", "acquired"), ("missing", "missing")):
+        for dom in d["domains"][key]:
+            print(f"  {label:<9} {dom['code']:<5} {dom['label']}")
+    plan = d.get("plan")
+    if plan:
+        print(f"plan: {', '.join(plan['domains'])} ({plan['planned_hours']} h), assigned "
+              f"{plan['assigned_on']}, completed {plan['completed_on'] or '-'}")
+    jury = d.get("jury")
+    if jury:
+        sides = ", ".join(m["side"] for m in jury["members"])
+        print(f"jury {jury['body']} on {jury['decided_on']}: awarded={jury['awarded']} ({sides})")
+    cert = d.get("certificate")
+    if cert:
+        print(f"certificate {cert['certificate_id']} by {cert['issuer']} on {cert['issued_on']}")
+    acc = d.get("accrochage")
+    if acc:
+        print(f"accrochage (SI CPF): {acc['status']}, due {acc['due_by']}")
+    for item in d.get("deadlines", []):
+        print(f"deadline: {item['kind']} {item['due_by']}")
 
 
 def cmd_certificate_list(args: argparse.Namespace) -> int:

@@ -23,6 +23,8 @@ from ledger.store import EventStoreApp, iter_notifications
 CERT_TOPICS = (
     "ledger.domain.cpu.aggregates:Learner.CertificateIssued",
     "ledger.domain.cpu.aggregates:Learner.CertificateRevoked",
+    "ledger.domain.clea.aggregates:Candidate.CertificateIssued",
+    "ledger.domain.clea.aggregates:Candidate.CertificateRevoked",
 )
 
 
@@ -82,8 +84,7 @@ def learner_dossier(store: EventStoreApp, learner_id: UUID, today: date) -> dict
     except Exception:
         raise UnknownEntity("learner", learner_id) from None
     if not isinstance(learner, Learner):
-        return {"learner_id": str(learner_id), "regime": type(learner).__name__,
-                "detail": describe_other(learner)}
+        return describe_other(learner, today)
     school = ref.school(learner.fase)
     return {
         "learner_id": str(learner.id), "regime": "CPU", "fase": learner.fase,
@@ -108,10 +109,14 @@ def learner_dossier(store: EventStoreApp, learner_id: UUID, today: date) -> dict
     }
 
 
-def describe_other(aggregate: Any) -> dict[str, Any]:
-    """A presentation for non-CPU aggregates (CléA registers its own)."""
-    presenter = getattr(aggregate, "present", None)
-    return presenter() if callable(presenter) else {"version": aggregate.version}
+def describe_other(aggregate: Any, today: date) -> dict[str, Any]:
+    """The presentation of a CléA candidate (or the bare facts of another aggregate)."""
+    from ledger.clea_service import clea_dossier
+    from ledger.domain.clea.aggregates import Candidate
+
+    if isinstance(aggregate, Candidate):
+        return clea_dossier(aggregate, today)
+    raise UnknownEntity("learner or candidate", aggregate.id)
 
 
 def _certificates_of(learner: Learner) -> list[dict[str, Any]]:
@@ -159,7 +164,8 @@ def certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> li
                 rows[cert].revoked_on = state["decision"]["effective_date"]
                 rows[cert].revocation_reason = state["decision"].get("reason")
             continue
-        rows[cert] = CertificateRow(cert, str(state.get("kind", "CLEA")), str(n.originator_id),
+        kind = state.get("kind") or state.get("certificate") or "?"
+        rows[cert] = CertificateRow(cert, str(kind), str(n.originator_id),
                                     state["decision"]["effective_date"],
                                     str(state.get("basis", "")), n.id - 1)
     return list(rows.values())

@@ -120,7 +120,8 @@ def test_demo_is_deterministic_and_queryable(tmp_path: Path) -> None:
     outputs = []
     for name in ("a.db", "b.db"):
         db = tmp_path / name
-        done = ledger_cli("demo", "--learners", "60", "--seed", "7", "--json", db=db)
+        done = ledger_cli("demo", "--learners", "60", "--candidates", "30", "--seed", "7", "--json",
+                          db=db)
         assert done.returncode == 0, done.stderr
         summary = json.loads(done.stdout)
         outputs.append((summary["events_by_type"], summary["certificates"]))
@@ -138,6 +139,12 @@ def test_demo_is_deterministic_and_queryable(tmp_path: Path) -> None:
     one = json.loads(ledger_cli("certificate", "show", certs[0]["certificate_id"], "--json",
                                 db=tmp_path / "a.db").stdout)
     assert one["certificate_id"] == certs[0]["certificate_id"]
+    clea = next(c for c in certs if c["kind"] == "clea")
+    french = ledger_cli("learner", "show", clea["learner_id"], db=tmp_path / "a.db")
+    assert french.returncode == 0, french.stderr
+    assert "La communication en français" in french.stdout and "window:" in french.stdout
+    belgian = ledger_cli("learner", "show", learner, db=tmp_path / "a.db")
+    assert "UAA1" in belgian.stdout and "FASE" in belgian.stdout
 
 
 def test_no_personal_data_in_events(tmp_path: Path) -> None:
