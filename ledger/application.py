@@ -86,7 +86,7 @@ class Ledger:
         self._working: dict[UUID, LedgerAggregate] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._register_cpu()
-        from ledger.clea_service import install  # noqa: PLC0415 - CléA registers itself here
+        from ledger.clea_service import install
         install(self)
 
     # ------------------------------------------------------------------ plumbing
@@ -218,6 +218,7 @@ class Ledger:
             (c.IssueCertificate, self._certify, "issue_cq"),
             (c.RevokeCertificate, self._revoke_certificate, "issue_cq"),
             (c.RevokeDecision, self._revoke, "revoke"),
+            (c.RecordMissedDeadline, self._missed, "record_missed_deadline"),
         ]
         for cls, handler, action in table:
             self.register(command_name(cls), handler, legal_basis(action), RULESET_VERSION)
@@ -372,6 +373,10 @@ class Ledger:
                             d: Decision) -> tuple[LedgerAggregate, Outcome]:
         return self._learner_step(cmd, d, lambda ln: ln.revoke_certificate(
             fase=cmd.fase, certificate=cmd.certificate_id, decision=d))
+
+    def _missed(self, cmd: c.RecordMissedDeadline, d: Decision) -> tuple[LedgerAggregate, Outcome]:
+        return self._learner_step(cmd, d, lambda ln: ln.record_missed_deadline(
+            kind=cmd.kind, fase=cmd.fase, decision=d))
 
     def _revoke(self, cmd: c.RevokeDecision, d: Decision) -> tuple[LedgerAggregate, Outcome]:
         return self._learner_step(cmd, d, lambda ln: ln.revoke_decision(

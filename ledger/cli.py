@@ -510,9 +510,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
 
 def cmd_bench_record(args: argparse.Namespace) -> int:
     """Time ledger record against bare eventsourcing, same events, same run."""
@@ -521,6 +518,48 @@ def cmd_bench_record(args: argparse.Namespace) -> int:
     rows = bench_record(learners=args.learners, seed=args.seed, pg_url=args.pg)
     emit(args, rows, print_rows)
     return 0
+
+
+def cmd_deadlines_check(args: argparse.Namespace) -> int:
+    """List (and with --record, record) deadlines passed without their decision."""
+    from ledger.commands import RecordMissedDeadline
+    from ledger.domain.cpu.aggregates import Learner
+    from ledger.store import iter_notifications
+
+    ledger = open_ledger(args)
+    as_of: date = args.as_of or datetime.now(UTC).date()
+    topic = "ledger.domain.cpu.aggregates:Learner.Admitted"
+    rows, commands = [], []
+    for n in iter_notifications(ledger.store, topics=(topic,)):
+        learner: Learner = ledger.store.repository.get(n.originator_id)
+        recorded = {(d.kind, d.due_by) for d in learner.of_type(Learner.DeadlineMissed)}
+        for kind, due_by, school_year in learner.overdue(as_of):
+            done = (kind, due_by) in recorded
+            rows.append({"learner_id": str(learner.id), "fase": learner.fase, "kind": kind.value,
+                         "due_by": due_by.isoformat(), "school_year": school_year,
+                         "recorded": done})
+            if not done:
+                commands.append(RecordMissedDeadline(
+                    command="RecordMissedDeadline", learner_id=learner.id, kind=kind,
+                    actor_id="ledger-deadline-watch", actor_role="system", body="administration",
+                    effective_date=as_of, fase=learner.fase))
+    if args.record and commands:
+        ledger.execute_all(commands, batch=200)
+        for row in rows:
+            row["recorded"] = True
+    emit(args, rows, lambda rs: (table(rs, ["learner_id", "fase", "kind", "due_by", "recorded"])))
+    return 0
+
+
+def _register_deadlines(sub: Any) -> None:
+    p = sub.add_parser("deadlines", help="legal deadlines passed without their decision")
+    dsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = dsub.add_parser("check", help="list overdue PSSA, C2D decisions and competence reports")
+    add_store_args(s)
+    s.add_argument("--as-of", type=iso_date, default=None, help="date to check (default today)")
+    s.add_argument("--record", action="store_true",
+                   help="record each as a DeadlineMissed event (once per deadline)")
+    s.set_defaults(func=cmd_deadlines_check)
 
 
 def _register_bench(sub: Any) -> None:
@@ -534,4 +573,8 @@ def _register_bench(sub: Any) -> None:
     s.set_defaults(func=cmd_bench_record)
 
 
-_EXTENSIONS.append(_register_bench)
+_EXTENSIONS.extend([_register_bench, _register_deadlines])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

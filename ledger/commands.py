@@ -16,6 +16,7 @@ from ledger.domain.cpu.values import (
     Attestation,
     C2DOutcome,
     CertificateKind,
+    DeadlineKind,
     Fase,
     OptionCode,
     Route,
@@ -199,11 +200,18 @@ class RevokeDecision(LearnerCommand):
     target_version: int = Field(ge=1)
 
 
+class RecordMissedDeadline(LearnerCommand):
+    """Record that a legal deadline passed without its decision (PSSA, C2D, report)."""
+
+    command: Literal["RecordMissedDeadline"]
+    kind: DeadlineKind
+
+
 CpuCommand = (
     OpenOption | AdmitLearner | TransferLearner | SendCompetenceReport | GiveFormalNotice
     | AuthoriseTest | RecordAttempt | ValidateUnit | AssignRemediation | CompleteRemediation
     | StartReorientationSupport | IssueAttestation | DecideC2D | WritePssa | PromoteLearner
-    | RepeatYear | IssueCertificate | RevokeCertificate | RevokeDecision
+    | RepeatYear | IssueCertificate | RevokeCertificate | RevokeDecision | RecordMissedDeadline
 )
 
 _REGISTRY: dict[str, type[BaseModel]] = {}

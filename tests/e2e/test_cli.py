@@ -160,3 +160,22 @@ def test_no_personal_data_in_events(tmp_path: Path) -> None:
         assert value not in events_part
     shown = json.loads(ledger_cli("learner", "show", LEARNER, "--json", "--with-identity", db=db).stdout)
     assert shown["identity"]["family_name"] == "Vandersmissen"
+
+
+def test_deadlines_check_records_missed_deadlines_once(tmp_path: Path) -> None:
+    """A C2D pupil without PSSA or decision: both deadlines listed, then recorded once."""
+    db = tmp_path / "l.db"
+    c2d = [cmd("IssueAttestation", "conseil_classe", "2020-06-25", learner_id=LEARNER, kind="C2D"),
+           cmd("RepeatYear", "conseil_classe", "2020-09-01", learner_id=LEARNER)]
+    assert ledger_cli("record", "-", stdin=lines(OPEN, ADMIT, *c2d), db=db).returncode == 0
+    listed = json.loads(ledger_cli("deadlines", "check", "--as-of", "2021-02-01", "--json",
+                                   db=db).stdout)
+    assert sorted((r["kind"], r["due_by"]) for r in listed) == [
+        ("c2d_decision", "2021-01-14"), ("pssa", "2020-10-14")]
+    before = count_events(db)
+    done = ledger_cli("deadlines", "check", "--as-of", "2021-02-01", "--record", db=db)
+    assert done.returncode == 0 and count_events(db) == before + 2
+    again = ledger_cli("deadlines", "check", "--as-of", "2021-03-01", "--record", "--json", db=db)
+    assert all(r["recorded"] for r in json.loads(again.stdout)) and count_events(db) == before + 2
+    shown = json.loads(ledger_cli("learner", "show", LEARNER, "--json", db=db).stdout)
+    assert sorted(m["kind"] for m in shown["missed_deadlines"]) == ["c2d_decision", "pssa"]

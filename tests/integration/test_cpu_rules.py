@@ -288,6 +288,17 @@ def pssa_not_c2d(lg: Ledger) -> dict[str, Any]:
     return on(learner, "WritePssa", "conseil_classe", "2019-10-05")
 
 
+def deadline_not_yet_passed(lg: Ledger) -> dict[str, Any]:
+    learner = c2d_learner(lg)
+    return on(learner, "RecordMissedDeadline", "administration", "2020-10-10", kind="pssa")
+
+
+def deadline_recorded_twice(lg: Ledger) -> dict[str, Any]:
+    learner = c2d_learner(lg)
+    run(lg, on(learner, "RecordMissedDeadline", "administration", "2020-10-20", kind="pssa"))
+    return on(learner, "RecordMissedDeadline", "administration", "2020-11-20", kind="pssa")
+
+
 CASES = {
     "5th year by a 4th-year route": Case("admission_by_art5_route", "art. 5 §2", fifth_by_fourth_route),
     "5th same option needs AOA/AOB": Case("admission_route_evidence", "art. 5 §2",
@@ -339,6 +350,8 @@ CASES = {
     "report from the previous school": Case("competence_report_requested", "art. 9",
                                             report_from_wrong_school),
     "PSSA only for C2D": Case("pssa_for_c2d_pupil", "art. 4 §1 2°", pssa_not_c2d),
+    "missed only once passed": Case("deadline_actually_missed", "art. 4 §1", deadline_not_yet_passed),
+    "missed recorded once": Case("deadline_recorded_once", "ledger rule", deadline_recorded_twice),
 }
 
 

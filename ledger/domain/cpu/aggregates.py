@@ -630,11 +630,29 @@ class Learner(LedgerAggregate):
                             bool(decision.reason), "a revocation needs a reason"))
         self._decide(Learner.DecisionRevoked, decision, revokes=target, revoked_type=target_type)
 
-    def record_missed_deadline(self, *, kind: DeadlineKind, due_by: date, school_year: int,
-                               decision: Decision) -> None:
+    def overdue(self, on: date) -> list[tuple[DeadlineKind, date, int]]:
+        """Deadlines passed on ``on`` without their decision: (kind, due by, school year)."""
+        sy, out = self.school_year, []
+        if self.c2d and not [p for p in self.of_type(Learner.PssaWritten) if p.school_year == sy]:
+            out.append((DeadlineKind.PSSA, date(sy, 10, 14), sy))
+        if self.c2d and self.c2d_outcome(sy) is None:
+            out.append((DeadlineKind.C2D_DECISION, date(sy + 1, 1, 14), sy))
+        pending = self.pending_report()
+        if pending is not None:
+            out.append((DeadlineKind.COMPETENCE_REPORT, pending.due_by,
+                        school_year_of(pending.requested_on)))
+        return [item for item in out if on > item[1]]
+
+    def record_missed_deadline(self, *, kind: DeadlineKind, fase: int, decision: Decision) -> None:
         """Record that a deadline passed without its decision (once per deadline)."""
+        self._common("record_missed_deadline", decision, fase)
+        found = [o for o in self.overdue(decision.effective_date) if o[0] is kind]
+        require(rules.check("deadline_actually_missed", rules.ART["4.1"] if kind is not
+                            DeadlineKind.COMPETENCE_REPORT else rules.ART["9"], bool(found),
+                            f"no overdue {kind.value} deadline on {decision.effective_date}"))
+        _, due_by, school_year = found[0]
         seen = [d for d in self.of_type(Learner.DeadlineMissed)
-                if d.kind is kind and d.school_year == school_year]
+                if d.kind is kind and d.school_year == school_year and d.due_by == due_by]
         require(rules.check("deadline_recorded_once", "ledger rule (missed deadlines recorded)",
                             not seen, f"{kind.value} deadline already recorded as missed"))
         self._decide(Learner.DeadlineMissed, decision, kind=kind, due_by=due_by,

@@ -71,6 +71,8 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "issue_cq": (frozenset({Body.JURY_QUALIFICATION}), ART["2.7"]),
     "issue_ce6p": (frozenset({Body.CONSEIL_CLASSE}), ART["CE6P"]),
     "open_option": (frozenset({Body.DIRECTION}), ART["6.1"]),
+    "record_missed_deadline": (frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
+                               "ledger rule (missed deadlines recorded, never hidden)"),
 }
 
 
