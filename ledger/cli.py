@@ -186,6 +186,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     bar.close()
     elapsed = time.perf_counter() - started
     summary = demo_summary(ledger, len(outcomes), elapsed)
+    summary["store"] = redact(args.db)
     emit(args, summary, print_summary)
     return 0
 
@@ -210,7 +211,6 @@ def demo_summary(ledger: Any, commands: int, seconds: float) -> dict[str, Any]:
         aggregates.add(UUID(str(n.originator_id)))
     certs = certificates(ledger.store)
     return {
-        "store": redact(os.environ.get("LEDGER_DB", "")) or "ledger.db",
         "commands": commands, "seconds": round(seconds, 2),
         "events": sum(counts.values()), "aggregates": len(aggregates),
         "events_by_type": dict(sorted(counts.items())),
