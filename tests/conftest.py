@@ -49,6 +49,18 @@ def pg_url_with_schema(schema: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keys (identity KEK, log, credential and token keys) go to a per-run directory."""
+    previous = os.environ.get("LEDGER_KEY_DIR")
+    os.environ["LEDGER_KEY_DIR"] = str(tmp_path_factory.mktemp("keys"))
+    yield
+    if previous is None:
+        os.environ.pop("LEDGER_KEY_DIR", None)
+    else:
+        os.environ["LEDGER_KEY_DIR"] = previous
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh store on each backend: a SQLite file, or a new PostgreSQL schema."""
