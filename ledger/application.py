@@ -135,6 +135,10 @@ class Ledger:
         events = list(agg.collect_events())
         return _Pending(outcome, events, (agg.id, identity) if identity else None)
 
+    def forget_cache(self) -> None:
+        """Drop cached aggregates (between chunks of a very large import)."""
+        self._discard()
+
     def _discard(self) -> None:
         self._working.clear()
         cache: Any = self.store.repository.cache

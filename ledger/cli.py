@@ -178,17 +178,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise InvalidCommand(f"the store {redact(args.db)} already holds events; "
                              "give the demo a new --db")
     candidates = args.candidates if args.candidates is not None else _default_candidates(args)
-    raw = list(demo_commands(args.seed, args.learners, candidates, date.today()))
-    bar = Progress("demo", len(raw))
     started = time.perf_counter()
-    parsed = (parse_command(resolve_refs(ledger, r)) for r in raw)
-    outcomes = ledger.execute_all(parsed, batch=args.batch, progress=bar.advance)
-    bar.close()
+    if args.chunk:
+        recorded = _demo_in_chunks(ledger, args, candidates)
+    else:
+        raw = list(demo_commands(args.seed, args.learners, candidates, date.today()))
+        bar = Progress("demo", len(raw))
+        parsed = (parse_command(resolve_refs(ledger, r)) for r in raw)
+        recorded = len(ledger.execute_all(parsed, batch=args.batch, progress=bar.advance))
+        bar.close()
     elapsed = time.perf_counter() - started
-    summary = demo_summary(ledger, len(outcomes), elapsed)
+    summary = demo_summary(ledger, recorded, elapsed)
     summary["store"] = redact(args.db)
     emit(args, summary, print_summary)
     return 0
+
+
+def _demo_in_chunks(ledger: Any, args: argparse.Namespace, candidates: int) -> int:
+    """Record the cohort chunk by chunk (national scale: memory stays flat)."""
+    from ledger.commands import parse_command
+    from ledger.demo import cpu_chunks, resolve_refs
+    from ledger.progress import Progress
+
+    bar = Progress("demo learners", args.learners)
+    recorded = 0
+    for chunk in cpu_chunks(args.seed, args.learners, args.chunk):
+        parsed = (parse_command(resolve_refs(ledger, r)) for r in chunk)
+        recorded += len(ledger.execute_all(parsed, batch=args.batch))
+        ledger.forget_cache()
+        bar.advance(args.chunk)
+    bar.close()
+    if candidates:
+        import random as _random
+
+        from ledger.demo_clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
+
+        rng = _random.Random(f"{args.seed}/clea")
+        parsed = (parse_command(resolve_refs(ledger, r))
+                  for r in clea_commands(rng, candidates, date.today()))
+        recorded += len(ledger.execute_all(parsed, batch=args.batch))
+    return recorded
 
 
 def _default_candidates(args: argparse.Namespace) -> int:
@@ -245,11 +274,11 @@ def _uuid(value: str, kind: str) -> UUID:
 
 def cmd_learner_show(args: argparse.Namespace) -> int:
     """Show a learner's dossier."""
-    from ledger.queries import learner_dossier
+    from ledger.cli_projections import learner_view
 
     ledger = open_ledger(args)
     learner_id = _uuid(args.id, "learner")
-    dossier = learner_dossier(ledger.store, learner_id, datetime.now(UTC).date())
+    dossier = learner_view(args, ledger, learner_id)  # read model when up to date, else replay
     if args.with_identity:
         identity = ledger.identities.get(learner_id)
         dossier["identity"] = identity.model_dump(mode="json") if identity else None
@@ -411,6 +440,9 @@ def _register_queries(sub: Any) -> None:
     add_store_args(s)
     s.add_argument("id", help="learner id (UUID)")
     s.add_argument("--with-identity", action="store_true", help="include personal data")
+    from ledger.cli_projections import add_learner_show_args
+
+    add_learner_show_args(s)
     s.set_defaults(func=cmd_learner_show)
 
     p = sub.add_parser("certificate", help="certificate queries")
@@ -451,6 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CléA candidates (default learners/10)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same cohort)")
     p.add_argument("--batch", type=positive_int, default=500, help="commands per transaction")
+    p.add_argument("--chunk", type=positive_int, default=0,
+                   help="record learners in chunks of this size (bounded memory; 0 = all at once)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("record", help="record JSON commands, one object per line")

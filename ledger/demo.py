@@ -54,11 +54,11 @@ class Plan:
 class CohortGenerator:
     """Plans commands for options and learners."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, sites: dict[str, list[int]] | None = None) -> None:
         self.rng = rng
         self.cmds: list[Cmd] = []
         self.seq = 0
-        self.sites = self._sites()
+        self.sites = sites or self._sites()
 
     def _sites(self) -> dict[str, list[int]]:
         by_option: dict[str, list[int]] = {}
@@ -324,6 +324,28 @@ def cpu_commands(rng: random.Random, learners: int) -> list[dict[str, Any]]:
             gen.standard_learner()
     gen.cmds.sort(key=lambda c: (c.when, c.seq))
     return [c.body for c in gen.cmds]
+
+
+def cpu_chunks(seed: int, learners: int, chunk: int) -> Iterator[list[dict[str, Any]]]:
+    """The CPU cohort in chunks of ``chunk`` learners (bounded memory at national scale).
+
+    The first chunk also opens the options; each chunk is in effective-date order.
+    """
+    sites = CohortGenerator(random.Random(seed)).sites
+    done, index = 0, 0
+    while done < learners:
+        gen = CohortGenerator(random.Random(f"{seed}/{index}"), sites)
+        if index == 0:
+            gen.open_options()
+        size = min(chunk, learners - done)
+        for _ in range(size):
+            if gen.rng.random() < 0.12:
+                gen.other_route_learner()
+            else:
+                gen.standard_learner()
+        gen.cmds.sort(key=lambda c: (c.when, c.seq))
+        yield [c.body for c in gen.cmds]
+        done, index = done + size, index + 1
 
 
 def demo_commands(seed: int, learners: int, candidates: int, recorded_on: date) -> Iterator[dict[str, Any]]:

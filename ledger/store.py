@@ -6,6 +6,7 @@ URL. Stored event topics are module paths: moving an event class needs ``registe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +107,8 @@ class StoreTarget:
 
     def env(self) -> dict[str, str]:
         """The eventsourcing environment for this target."""
-        common = {"AGGREGATE_CACHE_MAXSIZE": "200000", "AGGREGATE_CACHE_FASTFORWARD": "n",
-                  "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
+        common = {"AGGREGATE_CACHE_MAXSIZE": os.environ.get("LEDGER_CACHE_SIZE", "20000"),
+                  "AGGREGATE_CACHE_FASTFORWARD": "n", "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
