@@ -70,6 +70,7 @@ class _Pending:
     outcome: Outcome
     events: list[Any]
     identity: tuple[UUID, Identity] | None = None
+    effects: list[Callable[[], object]] = field(default_factory=list)
 
 
 Handler = Callable[[Any, Decision], tuple[LedgerAggregate, Outcome]]
@@ -84,6 +85,7 @@ class Ledger:
         self.identities = identities
         self.clock = clock or SystemClock()
         self._working: dict[UUID, LedgerAggregate] = {}
+        self._effects: list[Callable[[], object]] = []
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._register_cpu()
         from ledger.clea_service import install
@@ -133,7 +135,8 @@ class Ledger:
         self._working[agg.id] = agg
         identity = getattr(cmd, "identity", None)
         events = list(agg.collect_events())
-        return _Pending(outcome, events, (agg.id, identity) if identity else None)
+        effects, self._effects = self._effects, []
+        return _Pending(outcome, events, (agg.id, identity) if identity else None, effects)
 
     def forget_cache(self) -> None:
         """Drop cached aggregates (between chunks of a very large import)."""
@@ -141,6 +144,7 @@ class Ledger:
 
     def _discard(self) -> None:
         self._working.clear()
+        self._effects.clear()
         cache: Any = self.store.repository.cache
         if cache is not None:
             cache.clear()
@@ -160,6 +164,8 @@ class Ledger:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
             if p.identity:
                 self.identities.put(*p.identity)
+            for effect in p.effects:
+                effect()
 
     def execute(self, cmd: BaseModel) -> Outcome:
         """Decide and save one command in one transaction."""
@@ -223,6 +229,7 @@ class Ledger:
             (c.RevokeCertificate, self._revoke_certificate, "issue_cq"),
             (c.RevokeDecision, self._revoke, "revoke"),
             (c.RecordMissedDeadline, self._missed, "record_missed_deadline"),
+            (c.EraseLearner, self._erase, "erase"),
         ]
         for cls, handler, action in table:
             self.register(command_name(cls), handler, legal_basis(action), RULESET_VERSION)
@@ -381,6 +388,11 @@ class Ledger:
     def _missed(self, cmd: c.RecordMissedDeadline, d: Decision) -> tuple[LedgerAggregate, Outcome]:
         return self._learner_step(cmd, d, lambda ln: ln.record_missed_deadline(
             kind=cmd.kind, fase=cmd.fase, decision=d))
+
+    def _erase(self, cmd: c.EraseLearner, d: Decision) -> tuple[LedgerAggregate, Outcome]:
+        """Record the erasure; once saved, destroy the identity and its key."""
+        self._effects.append(lambda: self.identities.erase(cmd.learner_id))
+        return self._learner_step(cmd, d, lambda ln: ln.erase(fase=cmd.fase, decision=d))
 
     def _revoke(self, cmd: c.RevokeDecision, d: Decision) -> tuple[LedgerAggregate, Outcome]:
         return self._learner_step(cmd, d, lambda ln: ln.revoke_decision(

@@ -286,6 +286,26 @@ def cmd_learner_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learner_erase(args: argparse.Namespace) -> int:
+    """Erase a learner's personal data (an authorised decision; the decisions stay)."""
+    from ledger.commands import parse_command
+    from ledger.domain.cpu.aggregates import Learner
+
+    ledger = open_ledger(args)
+    learner_id = _uuid(args.id, "learner")
+    learner = ledger.get(learner_id)
+    if not isinstance(learner, Learner):
+        raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
+    outcome = ledger.execute(parse_command({
+        "command": "EraseLearner", "learner_id": str(learner_id), "reason": args.reason,
+        "actor_id": args.actor, "actor_role": args.role, "body": args.body,
+        "effective_date": (args.date or datetime.now(UTC).date()).isoformat(),
+        "fase": learner.fase}))
+    emit(args, outcome.to_dict(), lambda o: print(
+        f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"))
+    return 0
+
+
 def print_dossier(d: dict[str, Any]) -> None:
     """Human rendering of a dossier."""
     if d.get("regime") == "clea":
@@ -444,6 +464,15 @@ def _register_queries(sub: Any) -> None:
 
     add_learner_show_args(s)
     s.set_defaults(func=cmd_learner_show)
+    s = lsub.add_parser("erase", help="erase a learner's personal data (decisions stay)")
+    add_store_args(s)
+    s.add_argument("id", help="learner id (UUID)")
+    s.add_argument("--reason", required=True, help="the lawful reason (recorded)")
+    s.add_argument("--actor", required=True, help="id of the person authorising the erasure")
+    s.add_argument("--role", default="administration", help="actor role (default administration)")
+    s.add_argument("--body", default="administration", choices=["administration", "direction"])
+    s.add_argument("--date", type=iso_date, default=None, help="effective date (default today)")
+    s.set_defaults(func=cmd_learner_erase)
 
     p = sub.add_parser("certificate", help="certificate queries")
     csub = p.add_subparsers(dest="what", required=True, parser_class=Parser)

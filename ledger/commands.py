@@ -207,11 +207,18 @@ class RecordMissedDeadline(LearnerCommand):
     kind: DeadlineKind
 
 
+class EraseLearner(LearnerCommand):
+    """Erase a learner's personal data on a lawful request (the decisions stay)."""
+
+    command: Literal["EraseLearner"]
+
+
 CpuCommand = (
     OpenOption | AdmitLearner | TransferLearner | SendCompetenceReport | GiveFormalNotice
     | AuthoriseTest | RecordAttempt | ValidateUnit | AssignRemediation | CompleteRemediation
     | StartReorientationSupport | IssueAttestation | DecideC2D | WritePssa | PromoteLearner
     | RepeatYear | IssueCertificate | RevokeCertificate | RevokeDecision | RecordMissedDeadline
+    | EraseLearner
 )
 
 _REGISTRY: dict[str, type[BaseModel]] = {}

@@ -286,6 +286,13 @@ class Learner(LedgerAggregate):
             """Void the revoked decision."""
             learner.voided.add(self.revokes)
 
+    class Erased(Decided):
+        """The learner's personal data was erased on a lawful request; decisions stay."""
+
+        def place(self, learner: Learner) -> None:
+            """Mark the learner erased."""
+            learner.erased = True
+
     class DeadlineMissed(Decided):
         """A legal deadline passed without the expected decision: recorded, never hidden."""
 
@@ -304,6 +311,7 @@ class Learner(LedgerAggregate):
         self.c2d = False
         self.log: dict[int, LedgerAggregate.Event] = {}
         self.voided: set[int] = set()
+        self.erased = False
 
     # ----------------------------------------------------------------- derived state
     def effective(self, void: Void = NO_VOID) -> Iterator[Any]:
@@ -362,7 +370,8 @@ class Learner(LedgerAggregate):
         return frozenset({decision.corrects})
 
     def _common(self, action: str, decision: Decision, fase: int) -> None:
-        _ensure(rules.body_has_power(action, decision.body),
+        _ensure(rules.not_erased(self.erased),
+                rules.body_has_power(action, decision.body),
                 rules.not_in_future(decision.effective_date, decision.recorded_at),
                 rules.enrolled_at_school(self.fase, fase))
 
@@ -629,6 +638,13 @@ class Learner(LedgerAggregate):
                 rules.check("revocation_has_reason", "ledger rule (corrections give reasons)",
                             bool(decision.reason), "a revocation needs a reason"))
         self._decide(Learner.DecisionRevoked, decision, revokes=target, revoked_type=target_type)
+
+    def erase(self, *, fase: int, decision: Decision) -> None:
+        """Record the erasure decision (the identity store destroys the personal data)."""
+        self._common("erase", decision, fase)
+        require(rules.check("erasure_has_reason", "RGPD art. 17", bool(decision.reason),
+                            "an erasure needs its lawful reason"))
+        self._decide(Learner.Erased, decision)
 
     def overdue(self, on: date) -> list[tuple[DeadlineKind, date, int]]:
         """Deadlines passed on ``on`` without their decision: (kind, due by, school year)."""

@@ -71,6 +71,8 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "issue_cq": (frozenset({Body.JURY_QUALIFICATION}), ART["2.7"]),
     "issue_ce6p": (frozenset({Body.CONSEIL_CLASSE}), ART["CE6P"]),
     "open_option": (frozenset({Body.DIRECTION}), ART["6.1"]),
+    "erase": (frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
+              "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)"),
     "record_missed_deadline": (frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
                                "ledger rule (missed deadlines recorded, never hidden)"),
 }
@@ -304,6 +306,12 @@ def revocable(target_type: str | None, already_void: bool, revocable_types: Coll
                               "that decision was already revoked or corrected")
     return check(rule, "ledger rule (corrections point at a decision)",
                  target_type in revocable_types, f"{target_type} cannot be revoked")
+
+
+def not_erased(erased: bool) -> Verdict:
+    """No decision is recorded about a learner whose identity was erased."""
+    return check("learner_not_erased", "RGPD art. 17 (erased learner)", not erased,
+                 "the learner's personal data was erased; no further decision is recorded")
 
 
 def add_working_days(start: date, days: int) -> date:
