@@ -83,6 +83,11 @@ def learner_dossier(store: EventStoreApp, learner_id: UUID, today: date) -> dict
         learner: Any = store.repository.get(learner_id)
     except Exception:
         raise UnknownEntity("learner", learner_id) from None
+    return dossier_of(learner, today)
+
+
+def dossier_of(learner: Any, today: date) -> dict[str, Any]:
+    """The dossier of an already reconstructed aggregate (CPU learner or CléA candidate)."""
     if not isinstance(learner, Learner):
         return describe_other(learner, today)
     school = ref.school(learner.fase)

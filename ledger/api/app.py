@@ -1,0 +1,129 @@
+"""The FastAPI application factory: every command and query, health, readiness, metrics, docs."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ledger.api import problems
+from ledger.api.auth import Caller, Ctx, Public
+from ledger.api.context import ApiContext, Settings, build_context
+from ledger.api.extensions import mount_all
+from ledger.api.problems import Problem
+from ledger.api.routes_read import build_router as read_router
+from ledger.api.routes_write import build_router as write_router
+from ledger.api.routes_write import commands_openapi
+from ledger.application import Clock
+
+log = structlog.get_logger("ledger.api")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """Build the app on the store named by ``settings`` (default: the environment)."""
+    ctx = build_context(settings or Settings.from_env(), clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("api.started", store=ctx.target.kind)
+        yield
+        ctx.close()
+
+    app = FastAPI(title=ctx.settings.title, version="1", lifespan=lifespan,
+                  description="Record certification decisions (CPU, CléA) and read what the "
+                              "ledger holds. Errors are RFC 9457 problem details.")
+    app.state.ctx = ctx
+    problems.install(app)
+    app.middleware("http")(_observe)
+    app.include_router(system_router())
+    app.include_router(write_router())
+    app.include_router(read_router())
+    mount_all(app, ctx)
+    _add_command_components(app)
+    return app
+
+
+def _add_command_components(app: FastAPI) -> None:
+    """Publish the command models the ``POST /v1/commands`` body refers to."""
+    _, components = commands_openapi()
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory ledger.api.app:app_from_env`` (several workers)."""
+    from ledger import logs
+
+    logs.configure(os.environ.get("LEDGER_LOG_LEVEL", "WARNING"))
+    return create_app()
+
+
+async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Count and time every request by route template (never by raw path: no ids in labels)."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    route: Any = request.scope.get("route")
+    template = getattr(route, "path", "unmatched")
+    ctx: ApiContext = request.app.state.ctx
+    ctx.metrics.requests.labels(request.method, template, str(response.status_code)).inc()
+    ctx.metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
+    return response
+
+
+def system_router() -> APIRouter:
+    """Health, readiness, metrics and the caller's own principal."""
+    router = APIRouter(tags=["system"])
+
+    @router.get("/healthz", dependencies=[Public], summary="The process is up")
+    def healthz() -> dict[str, str]:
+        """Liveness: answers as long as the process serves requests."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", dependencies=[Public], summary="The store is reachable")
+    async def readyz(ctx: Ctx) -> dict[str, Any]:
+        """Readiness: the event store answers (503 otherwise)."""
+        try:
+            head = await run_in_threadpool(ctx.head)
+        except Exception as exc:
+            log.warning("api.not_ready", error=type(exc).__name__)
+            raise Problem(503, "store-unavailable", "the event store is not reachable") from None
+        ctx.metrics.head.set(head)
+        return {"status": "ready", "head": head, "extensions": ctx.extensions}
+
+    @router.get("/metrics", dependencies=[Public], summary="Prometheus metrics",
+                response_class=Response)
+    def metrics(ctx: Ctx) -> Response:
+        """Prometheus text exposition (no ids, no personal data)."""
+        return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/v1/me", summary="The caller's role, scope and subject")
+    def me(who: Caller) -> dict[str, str]:
+        """Who the token says the caller is."""
+        return {"role": who.role, "scope": who.scope, "subject": who.subject}
+
+    return router
+
+
+def endpoints(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path template) the app serves, included routers flattened."""
+    from fastapi.routing import iter_route_contexts
+
+    out = []
+    for route in iter_route_contexts(app.routes):
+        for method in sorted(route.methods or ()):
+            if method != "HEAD" and route.path:
+                out.append((method, route.path))
+    return out

@@ -1,0 +1,237 @@
+"""Roles and scopes: may this principal record this decision, may it read this aggregate.
+
+================== ============================= ================================= ==========
+role               scope (``--scope``)           writes (decisions of its bodies)  reads
+================== ============================= ================================= ==========
+jury               ``FASE`` or ``FASE:opt,opt``  jury_qualification, jury_delegate its school
+conseil_classe     same                          conseil_classe, pedagogical_team  its school
+conseil_admission  same                          conseil_admission                 its school
+direction          same                          direction                         its school
+administration     ``fwb``                       administration (formal notices)   CPU
+certifpro          ``national``                  certifpro, jury_paritaire         CléA
+branch_jury        branch code                   branch_jury (its branch)          CléA
+evaluator          SIRET                         evaluator_org (its candidates)    its own
+training_org       SIRET                         training_org (its trainees)       its own
+inspector          ``all``                       nothing                           everything
+certification_body ``all``                       nothing                           everything
+learner            learner/candidate id          nothing                           own dossier
+================== ============================= ================================= ==========
+
+``public`` needs no token: it only verifies certificates. A token's subject must be the
+``actor_id`` of every decision it records. The domain still checks every rule (powers of
+each body, enrolment at the school…): roles only decide who may knock on which door.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
+from ledger.domain.kernel import Body
+
+SCHOOL_BODIES: dict[str, frozenset[Body]] = {
+    "jury": frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}),
+    "conseil_classe": frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}),
+    "conseil_admission": frozenset({Body.CONSEIL_ADMISSION}),
+    "direction": frozenset({Body.DIRECTION}),
+}
+OTHER_BODIES: dict[str, frozenset[Body]] = {
+    "administration": frozenset({Body.ADMINISTRATION}),
+    "certifpro": frozenset({Body.CERTIFPRO, Body.JURY_PARITAIRE}),
+    "branch_jury": frozenset({Body.BRANCH_JURY}),
+    "evaluator": frozenset({Body.EVALUATOR_ORG}),
+    "training_org": frozenset({Body.TRAINING_ORG}),
+}
+WRITER_BODIES: dict[str, frozenset[Body]] = {**SCHOOL_BODIES, **OTHER_BODIES}
+AUDITORS = frozenset({"inspector", "certification_body"})
+ROLES: tuple[str, ...] = (*WRITER_BODIES, *sorted(AUDITORS), "learner")
+WRITERS = frozenset(WRITER_BODIES)
+CLEA_ROLES = frozenset({"certifpro", "branch_jury", "evaluator", "training_org"})
+
+_FIXED_SCOPE = {"administration": "fwb", "certifpro": "national", "inspector": "all",
+                "certification_body": "all"}
+_SIRET = re.compile(r"^[0-9]{14}$")
+_BRANCH = re.compile(r"^[A-Za-z0-9-]{2,40}$")
+_SCHOOL_SCOPE = re.compile(r"^([0-9]{1,6})(?::([a-z0-9-]{2,80}(?:,[a-z0-9-]{2,80})*))?$")
+
+Lookup = Callable[[UUID], Any]
+
+
+class Forbidden(LedgerError):
+    """The principal may not do this (HTTP 403); nothing was written."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a role, its scope (normalised) and a subject (actor id)."""
+
+    role: str
+    scope: str
+    subject: str
+
+    @property
+    def fase(self) -> int:
+        """The FASE of a school role's scope."""
+        return int(self.scope.split(":", 1)[0])
+
+    @property
+    def options(self) -> frozenset[str] | None:
+        """The options a school role is limited to (``None``: every option of its school)."""
+        if ":" not in self.scope:
+            return None
+        return frozenset(self.scope.split(":", 1)[1].split(","))
+
+    @property
+    def namespace(self) -> str:
+        """Idempotency-key namespace: keys of different principals never collide."""
+        return f"{self.role}|{self.scope}|{self.subject}"
+
+
+def parse_scope(role: str, scope: str) -> str:
+    """Validate a role's scope and return its normalised form (:class:`InvalidCommand`)."""
+    if role not in ROLES:
+        raise InvalidCommand(f"unknown role {role!r}; known: {', '.join(ROLES)}")
+    if role in _FIXED_SCOPE:
+        if scope != _FIXED_SCOPE[role]:
+            raise InvalidCommand(f"role {role} takes the scope {_FIXED_SCOPE[role]!r}, not {scope!r}")
+        return scope
+    if role in SCHOOL_BODIES:
+        return _school_scope(scope)
+    if role in {"evaluator", "training_org"} and not _SIRET.match(scope):
+        raise InvalidCommand(f"role {role} is scoped to a SIRET (14 digits), not {scope!r}")
+    if role == "branch_jury" and not _BRANCH.match(scope):
+        raise InvalidCommand(f"role branch_jury is scoped to a branch code, not {scope!r}")
+    if role == "learner":
+        try:
+            return str(UUID(scope))
+        except ValueError:
+            raise InvalidCommand(f"role learner is scoped to a learner id (UUID), not {scope!r}") from None
+    return scope
+
+
+def _school_scope(scope: str) -> str:
+    from ledger.reference import cpu as ref
+
+    match = _SCHOOL_SCOPE.match(scope)
+    if not match:
+        raise InvalidCommand(f"school roles are scoped to FASE or FASE:option,option, not {scope!r}")
+    fase = int(match.group(1))
+    ref.school(fase)
+    options = sorted(set(match.group(2).split(","))) if match.group(2) else []
+    for code in options:
+        ref.option(code)
+    return f"{fase}:{','.join(options)}" if options else str(fase)
+
+
+# ---------------------------------------------------------------------------- writes
+def authorize_command(who: Principal, cmd: Any, lookup: Lookup) -> None:
+    """Refuse (:class:`Forbidden`) a command outside the principal's role, body or scope."""
+    bodies = WRITER_BODIES.get(who.role)
+    if bodies is None:
+        raise Forbidden(f"role {who.role} records no decisions")
+    if cmd.body not in bodies:
+        names = ", ".join(sorted(b.value for b in bodies))
+        raise Forbidden(f"role {who.role} records decisions of {names} only, not {cmd.body.value}")
+    if cmd.actor_id != who.subject:
+        raise Forbidden(f"actor_id {cmd.actor_id!r} is not the token's subject {who.subject!r}")
+    if who.role in SCHOOL_BODIES:
+        _school_scope_check(who, cmd, lookup)
+    elif who.role == "administration":
+        _need(hasattr(cmd, "fase"), "role administration records CPU decisions only")
+    elif who.role in CLEA_ROLES:
+        _need(not hasattr(cmd, "fase"), f"role {who.role} records CléA decisions only")
+        _clea_scope_check(who, cmd, lookup)
+
+
+def _need(condition: bool, message: str) -> None:
+    if not condition:
+        raise Forbidden(message)
+
+
+def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
+    _need(hasattr(cmd, "fase"), f"role {who.role} records CPU decisions only")
+    _need(cmd.fase == who.fase, f"role {who.role} writes for FASE {who.fase} only, not {cmd.fase}")
+    allowed = who.options
+    if allowed is None:
+        return
+    option = getattr(cmd, "option_code", None)
+    if option is None and getattr(cmd, "learner_id", None) is not None:
+        option = getattr(lookup(cmd.learner_id), "option_code", None)
+    _need(option is None or option in allowed,
+          f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}")
+
+
+def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
+    candidate = lookup(cmd.candidate_id) if hasattr(cmd, "candidate_id") else None
+    if who.role == "evaluator":
+        siret = getattr(cmd, "evaluator_siret", None) or getattr(candidate, "evaluator_siret", None)
+        _need(siret is None or siret == who.scope,
+              f"role evaluator writes for SIRET {who.scope} only, not {siret}")
+    elif who.role == "training_org":
+        siret = getattr(cmd, "training_org_siret", None) or getattr(cmd, "siret", None)
+        mine = siret == who.scope if siret else candidate is None or who.scope in _logged(
+            candidate, "training_org_siret")
+        _need(mine, f"role training_org writes for SIRET {who.scope} only")
+    elif who.role == "branch_jury":
+        branch = getattr(cmd, "branch_code", None)
+        mine = branch == who.scope if branch else candidate is None or who.scope in _logged(
+            candidate, "branch_code")
+        _need(mine, f"role branch_jury writes for branch {who.scope} only")
+
+
+def _logged(aggregate: Any, attribute: str) -> set[str]:
+    """Every value of ``attribute`` in an aggregate's decision log."""
+    log = getattr(aggregate, "log", {})
+    return {str(v) for ev in log.values() if (v := getattr(ev, attribute, None)) is not None}
+
+
+# ---------------------------------------------------------------------------- reads
+def may_read(who: Principal, aggregate: Any) -> bool:
+    """True if the principal may read this aggregate (dossier, certificates, events)."""
+    if who.role in AUDITORS:
+        return True
+    if who.role == "learner":
+        return str(aggregate.id) == who.scope
+    kind = type(aggregate).__name__
+    if who.role in SCHOOL_BODIES:
+        return (kind in {"Learner", "SchoolOption"} and aggregate.fase == who.fase
+                and (who.options is None or aggregate.option_code in who.options))
+    if who.role == "administration":
+        return kind in {"Learner", "SchoolOption"}
+    return _clea_may_read(who, aggregate, kind)
+
+
+def _clea_may_read(who: Principal, aggregate: Any, kind: str) -> bool:
+    if who.role == "certifpro":
+        return kind in {"Candidate", "EvaluatorOrganisation", "TrainingOrganisation", "BranchJury"}
+    if who.role == "evaluator":
+        return ((kind == "Candidate" and aggregate.evaluator_siret == who.scope)
+                or (kind == "EvaluatorOrganisation" and aggregate.siret == who.scope))
+    if who.role == "training_org":
+        return ((kind == "Candidate" and who.scope in _logged(aggregate, "training_org_siret"))
+                or (kind == "TrainingOrganisation" and aggregate.siret == who.scope))
+    if who.role == "branch_jury":
+        # A branch jury deliberates on dossiers submitted to it: it reads CléA candidates.
+        return kind == "Candidate" or (kind == "BranchJury" and aggregate.branch_code == who.scope)
+    return False
+
+
+def may_see_identity(who: Principal, aggregate: Any) -> bool:
+    """Personal data: the learner, and school staff of the learner's school only."""
+    if who.role == "learner":
+        return str(aggregate.id) == who.scope
+    return who.role in SCHOOL_BODIES and may_read(who, aggregate)
+
+
+def require_read(who: Principal, aggregate: Any, kind: str, ident: object) -> None:
+    """Refuse (:class:`Forbidden`) reading an aggregate outside the principal's scope."""
+    if aggregate is None:
+        raise UnknownEntity(kind, ident)
+    if not may_read(who, aggregate):
+        raise Forbidden(f"role {who.role} (scope {who.scope}) may not read this {kind}")

@@ -1,0 +1,178 @@
+"""CLI verbs for Kafka: ``relay run|status``, ``topics create``, ``contract write-schemas``,
+``consume registry|notifier``.
+
+Settings: ``--bootstrap`` (``$LEDGER_KAFKA``, default ``127.0.0.1:19092``), ``--topic-prefix``
+(``$LEDGER_TOPIC_PREFIX``, default ``ledger``), ``$LEDGER_ORIGIN`` (CloudEvents source
+``urn:ledger:<origin>``). A broker that cannot be reached exits 1 with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from ledger.cli import Parser, add_store_args, emit, open_ledger, open_target, positive_int, redact
+
+log = structlog.get_logger("ledger.cli_kafka")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from consumers.topics import KafkaSettings
+
+    return KafkaSettings.from_env(args.bootstrap, args.topic_prefix)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def _broker_error(what: str, exc: Exception) -> int:
+    sys.stderr.write(f"error: {what}: {type(exc).__name__}: {exc}\n")
+    return 1
+
+
+def cmd_relay_run(args: argparse.Namespace) -> int:
+    """Publish every stored event to Kafka (CloudEvents), then follow live."""
+    from consumers.relay import Relay
+
+    settings = _settings(args)
+    ledger = open_ledger(args)
+    relay = Relay(ledger.store, open_target(args), settings, batch_size=args.batch)
+    try:
+        published = relay.run(_stop_on_signals(), once=args.once, wait_lock=not args.no_wait)
+        status = relay.follower.status().to_dict()
+    finally:
+        relay.close()
+    emit(args, {"published": published, **status},
+         lambda d: print(f"published {d['published']} event(s); position {d['position']} "
+                         f"of {d['head']} (lag {d['lag']})"))
+    return 0
+
+
+def cmd_relay_status(args: argparse.Namespace) -> int:
+    """Show the relay's position, the head of the store and the lag."""
+    from consumers.relay import RelayFollower, RelayHandler
+
+    settings = _settings(args)
+    ledger = open_ledger(args)
+    follower = RelayFollower(ledger.store, open_target(args), RelayHandler(ledger.store, settings))
+    status = follower.status().to_dict()
+    follower.close()
+    emit(args, status, lambda d: print(f"{d['name']}: position {d['position']} of {d['head']} "
+                                       f"(lag {d['lag']})"))
+    return 0
+
+
+def cmd_topics_create(args: argparse.Namespace) -> int:
+    """Create the event and dead-letter topics with the profile's settings."""
+    from consumers.topics import create_topics
+
+    settings = _settings(args)
+    try:
+        result = create_topics(settings, args.profile)
+    except Exception as exc:
+        return _broker_error(f"cannot create topics on {settings.bootstrap}", exc)
+    emit(args, result, lambda d: [print(f"{name}: {state}") for name, state in d.items()])
+    return 0
+
+
+def cmd_contract_write(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of every message type (refusing breaking changes)."""
+    from consumers.contract import SCHEMA_DIR, Contract, write_schemas
+
+    directory = Path(args.dir) if args.dir else SCHEMA_DIR
+    written = write_schemas(Contract(), directory)
+    emit(args, {"written": written, "directory": str(directory)},
+         lambda d: print(f"{len(d['written'])} schema(s) written to {d['directory']}"))
+    return 0
+
+
+def cmd_consume(args: argparse.Namespace) -> int:
+    """Run a downstream consumer into its own database."""
+    from consumers.notifier import Notifier
+    from consumers.registry import CertificateRegistry
+    from consumers.runner import ConsumerRunner
+
+    settings = _settings(args)
+    handler: Any = CertificateRegistry() if args.consumer == "registry" else Notifier()
+    runner = ConsumerRunner(handler, args.db, settings, group=args.group)
+    try:
+        counts = runner.run(_stop_on_signals(), until_idle=args.until_idle)
+        totals = runner.counters()
+    except Exception as exc:
+        from kafka.errors import KafkaError
+
+        if isinstance(exc, KafkaError):
+            return _broker_error(f"cannot consume from {settings.bootstrap}", exc)
+        raise
+    finally:
+        runner.close()
+    emit(args, {"consumer": args.consumer, "db": redact(args.db), "applied": counts.applied,
+                "duplicates": counts.duplicates, "parked": counts.parked, "totals": totals},
+         lambda d: print(f"{d['consumer']}: applied {d['applied']}, duplicates {d['duplicates']}, "
+                         f"parked {d['parked']} (totals {d['totals']})"))
+    return 0
+
+
+def _kafka_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bootstrap", help="Kafka HOST:PORT (env LEDGER_KAFKA; default 127.0.0.1:19092)")
+    p.add_argument("--topic-prefix", help="topic name prefix (env LEDGER_TOPIC_PREFIX; default ledger)")
+
+
+def register(sub: Any) -> None:
+    """Add ``relay``, ``topics``, ``contract`` and ``consume`` to the CLI."""
+    p = sub.add_parser("relay", help="publish stored events to Kafka as CloudEvents")
+    rsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = rsub.add_parser("run", help="publish from the last position, then follow live")
+    add_store_args(s)
+    _kafka_args(s)
+    s.add_argument("--once", action="store_true", help="stop when caught up")
+    s.add_argument("--batch", type=positive_int, default=500, help="events per batch (default 500)")
+    s.add_argument("--no-wait", action="store_true",
+                   help="exit (code 2) instead of waiting when another relay holds the lock")
+    s.set_defaults(func=cmd_relay_run)
+    s = rsub.add_parser("status", help="the relay's position and lag")
+    add_store_args(s)
+    _kafka_args(s)
+    s.set_defaults(func=cmd_relay_status)
+
+    p = sub.add_parser("topics", help="Kafka topics")
+    tsub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = tsub.add_parser("create", help="create the event and dead-letter topics")
+    _kafka_args(s)
+    s.add_argument("--profile", choices=["production", "test"], default="production",
+                   help="production: 12 partitions, replication 3, min ISR 2; test: replication 1")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_topics_create)
+
+    p = sub.add_parser("contract", help="the wire contract of published messages")
+    csub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
+    s = csub.add_parser("write-schemas", help="write consumers/schemas/*.json from the models")
+    s.add_argument("--dir", help="target directory (default: the package's schemas/)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_contract_write)
+
+    p = sub.add_parser("consume", help="run a downstream consumer")
+    p.add_argument("consumer", choices=["registry", "notifier"],
+                   help="registry: certificates; notifier: notification outbox")
+    p.add_argument("--db", required=True,
+                   help="the consumer's OWN database: SQLite file or postgresql:// URL")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _kafka_args(p)
+    p.add_argument("--group", help="consumer group (default <prefix>.<consumer>)")
+    p.add_argument("--until-idle", type=float, default=None,
+                   help="stop after this many seconds without a record")
+    p.set_defaults(func=cmd_consume)

@@ -1,0 +1,356 @@
+"""The full offline verifier of ledger credentials: proofs, issuer, dates, status, recording.
+
+A verifier holding only the issuer's public material (a *trust bundle*: the root DID with
+its credential keys, and the integrity log's C2SP verifier keys; ``GET /keys`` serves it,
+``ledger credential keys show --out`` writes it) checks, with no network:
+
+1. **both proofs**: one ``eddsa-jcs-2022`` and one ``eddsa-rdfc-2022`` proof, each valid
+   under a trusted key of the root DID (RDFC alone ignores properties the JSON-LD contexts do
+   not define; JCS covers every byte, so both are required);
+2. **issuer**: ``issuer.id`` is the root DID or lies under it (``<root>:…``);
+3. **dates**: ``validFrom`` ≤ now (≤ ``validUntil`` when present);
+4. **status**: with a status list credential (signed by the same keys, matching the entry's
+   URL and purpose), the certificate's bit (set ⇒ revoked);
+5. **recording**: the ``evidence`` entry's tlog-proof opens with a log verifier key, proves
+   the embedded log entry is in the log at the stated position, and the entry names the
+   certificate.
+
+Verdicts and CLI exit codes: ``valid`` 0, ``revoked`` 3, ``invalid`` (tampered, malformed,
+not yet valid or expired, bad recording proof) 4, ``unknown_issuer`` (no trusted key, or an
+issuer outside the trusted root) 5. Status and recording checks that cannot be made (no list
+at hand, no log keys) leave the verdict as it is and add a warning.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ledger.credentials.dataintegrity import (
+    EDDSA_JCS_2022,
+    EDDSA_RDFC_2022,
+    Failure,
+    ProofResult,
+    verify_proofs,
+)
+from ledger.credentials.errors import CredentialError, StatusListError
+from ledger.credentials.keys import PublicKey, key_resolver
+from ledger.credentials.statuslist import BitstringStatusList
+
+VALID, REVOKED, INVALID, UNKNOWN_ISSUER = "valid", "revoked", "invalid", "unknown_issuer"
+EXIT_CODES = {VALID: 0, REVOKED: 3, INVALID: 4, UNKNOWN_ISSUER: 5}
+"""Exit code of ``ledger credential verify`` per verdict."""
+
+REQUIRED_SUITES = (EDDSA_JCS_2022, EDDSA_RDFC_2022)
+RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
+
+
+class TrustError(CredentialError):
+    """A trust bundle or DID document cannot be read."""
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """What the verifier trusts: the root DID, its credential keys, the log's vkeys."""
+
+    issuer_did: str
+    keys: tuple[PublicKey, ...]
+    log_verifiers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> TrustStore:
+        """Read a trust bundle (``GET /keys``) or a bare DID document."""
+        try:
+            did_doc = doc.get("didDocument", doc) if "didDocument" in doc else doc
+            if did_doc is None:
+                raise TrustError("the trust bundle has no DID document (no credential keys)")
+            root = str(did_doc["id"])
+            keys = tuple(PublicKey.from_multibase(m["publicKeyMultibase"])
+                         for m in did_doc.get("verificationMethod", []))
+            vkeys = tuple(str(v) for v in doc.get("logVerifiers", []))
+        except (KeyError, TypeError, AttributeError, CredentialError) as exc:
+            raise TrustError(f"not a trust bundle or DID document: {exc}") from exc
+        return cls(root, keys, vkeys)
+
+    @classmethod
+    def from_file(cls, path: Path) -> TrustStore:
+        """Read a trust bundle file."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TrustError(f"cannot read keys file {path}: {exc.strerror or exc}") from exc
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise TrustError(f"keys file {path} is not JSON: {exc}") from exc
+        if not isinstance(doc, Mapping):
+            raise TrustError(f"keys file {path} is not a JSON object")
+        return cls.from_document(doc)
+
+
+@dataclass
+class Verdict:
+    """The outcome of verifying one credential, with its reasons and what was checked."""
+
+    verdict: str = VALID
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    _RANK: ClassVar[dict[str, int]] = {VALID: 0, REVOKED: 1, INVALID: 2, UNKNOWN_ISSUER: 3}
+
+    def fail(self, verdict: str, check: str, reason: str) -> None:
+        """Record a failed check; the worst verdict wins."""
+        self.checks[check] = "failed"
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        if self._RANK[verdict] > self._RANK[self.verdict]:
+            self.verdict = verdict
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI exit code of this verdict."""
+        return EXIT_CODES[self.verdict]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (served by ``POST /verify``)."""
+        return {"verdict": self.verdict, "reasons": self.reasons, "warnings": self.warnings,
+                "checks": self.checks, "credential": self.summary}
+
+
+# ---------------------------------------------------------------------------- proofs
+def _proof_reason(result: ProofResult) -> str:
+    suite = result.cryptosuite or f"proof #{result.index}"
+    detail = f": {result.detail}" if result.detail else ""
+    return f"{suite} proof {result.reason}{detail}"
+
+
+def check_proofs(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict,
+                 check: str = "proofs") -> None:
+    """Require a verified eddsa-jcs-2022 AND eddsa-rdfc-2022 proof by trusted keys."""
+    results = verify_proofs(document, key_resolver(trust.keys, trust.issuer_did),
+                            expected_proof_purpose="assertionMethod")
+    failed = [r for r in results if not r.verified]
+    for result in failed:
+        unknown = result.reason is Failure.UNKNOWN_KEY
+        verdict.fail(UNKNOWN_ISSUER if unknown else INVALID, check,
+                     f"{check}: " + (f"signed by an unknown key {result.verification_method}"
+                                     if unknown else _proof_reason(result)))
+    verified = {r.cryptosuite for r in results if r.verified}
+    for suite in REQUIRED_SUITES:
+        if suite not in verified and not any(r.cryptosuite == suite for r in failed):
+            verdict.fail(INVALID, check, f"{check}: no {suite} proof (both suites are required)")
+    verdict.checks.setdefault(check, "ok")
+
+
+# ---------------------------------------------------------------------------- issuer, dates
+def _issuer_id(document: Mapping[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return value if isinstance(value, str) else None
+
+
+def check_issuer(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict) -> None:
+    """The issuer must be the trusted root DID or a profile under it."""
+    issuer = _issuer_id(document)
+    if issuer is None:
+        verdict.fail(INVALID, "issuer", "issuer: missing issuer id")
+    elif issuer != trust.issuer_did and not issuer.startswith(trust.issuer_did + ":"):
+        verdict.fail(UNKNOWN_ISSUER, "issuer", f"issuer: {issuer} is not under {trust.issuer_did}")
+    else:
+        verdict.checks["issuer"] = "ok"
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def check_dates(document: Mapping[str, Any], now: datetime, verdict: Verdict,
+                check: str = "dates") -> None:
+    """``validFrom`` must be reached and ``validUntil`` (if any) not passed."""
+    start = _parse_time(document.get("validFrom"))
+    if start is None:
+        verdict.fail(INVALID, check, f"{check}: validFrom missing or not a dateTime")
+        return
+    if start > now:
+        verdict.fail(INVALID, check, f"{check}: not valid before {document['validFrom']}")
+        return
+    if "validUntil" in document:
+        end = _parse_time(document.get("validUntil"))
+        if end is None or end < now:
+            verdict.fail(INVALID, check, f"{check}: expired or bad validUntil")
+            return
+    verdict.checks[check] = "ok"
+
+
+# ---------------------------------------------------------------------------- status
+def _status_entry(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    status = document.get("credentialStatus")
+    if isinstance(status, list):
+        status = next((s for s in status if isinstance(s, Mapping)
+                       and s.get("statusPurpose") == "revocation"), None)
+    return status if isinstance(status, Mapping) else None
+
+
+def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | None,
+                 trust: TrustStore, now: datetime, verdict: Verdict) -> None:
+    """Look the credential's bit up in a verified status list credential."""
+    entry = _status_entry(document)
+    if entry is None:
+        verdict.checks["status"] = "none"
+        return
+    if status_list is None:
+        verdict.checks["status"] = "not checked"
+        verdict.warnings.append("revocation status not checked: no status list at hand")
+        return
+    if status_list.get("id") != entry.get("statusListCredential"):
+        verdict.fail(INVALID, "status", "status: the status list is not the one the credential names")
+        return
+    inner = Verdict()
+    check_proofs(status_list, trust, inner, "status list")
+    check_issuer(status_list, trust, inner)
+    check_dates(status_list, now, inner, "status list dates")
+    if inner.verdict != VALID:
+        verdict.warnings.extend(inner.reasons)
+        verdict.checks["status"] = "not checked"
+        verdict.warnings.append("revocation status not checked: the status list did not verify")
+        return
+    _lookup_bit(entry, status_list, verdict)
+
+
+def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdict: Verdict) -> None:
+    subject = status_list.get("credentialSubject")
+    try:
+        if not isinstance(subject, Mapping) or subject.get("statusPurpose") != entry.get("statusPurpose"):
+            raise StatusListError("status purpose differs")
+        bits = BitstringStatusList.decode(str(subject.get("encodedList")))
+        revoked = bits.get(int(str(entry.get("statusListIndex"))))
+    except (StatusListError, ValueError) as exc:
+        verdict.fail(INVALID, "status", f"status: {exc}")
+        return
+    if revoked:
+        verdict.fail(REVOKED, "status", "status: the certificate was revoked")
+        verdict.checks["status"] = "revoked"
+    else:
+        verdict.checks["status"] = "ok"
+
+
+# ---------------------------------------------------------------------------- recording
+def _recording(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    evidence = document.get("evidence")
+    items = evidence if isinstance(evidence, list) else [evidence]
+    return next((e for e in items if isinstance(e, Mapping)
+                 and e.get("genre") == RECORDING_GENRE), None)
+
+
+def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict) -> None:
+    """Verify the embedded proof that the certificate's issuance event is in the integrity log."""
+    from ledger.audit import AuditError, verify_event_proof
+    from ledger.integrity import IntegrityError
+
+    evidence = _recording(document)
+    if evidence is None:
+        verdict.checks["recording"] = "not present"
+        verdict.warnings.append("no proof of recording in the integrity log")
+        return
+    if not trust.log_verifiers:
+        verdict.checks["recording"] = "not checked"
+        verdict.warnings.append("proof of recording not checked: no log verifier key at hand")
+        return
+    text = str(evidence.get("tlogProof"))
+    try:
+        proven = verify_event_proof(text, trust.log_verifiers)
+        state = _logged_state(text)
+    except (IntegrityError, AuditError, ValueError) as exc:
+        verdict.fail(INVALID, "recording", f"recording: {exc}")
+        return
+    problem = _recording_mismatch(document, evidence, proven, state)
+    if problem:
+        verdict.fail(INVALID, "recording", f"recording: {problem}")
+        return
+    verdict.checks["recording"] = "ok"
+    verdict.summary["recorded_at_position"] = proven.position
+    verdict.summary["log_tree_size"] = proven.tree_size
+
+
+def _logged_state(text: str) -> bytes:
+    """The stored event carried by a verified proof's ``extra`` line."""
+    from ledger.integrity import parse_tlog_proof
+
+    extra = parse_tlog_proof(text).extra
+    return base64.b64decode(json.loads(extra or b"{}")["state"], validate=True)
+
+
+def _recording_mismatch(document: Mapping[str, Any], evidence: Mapping[str, Any], proven: Any,
+                        state: bytes) -> str | None:
+    """Why the proven event is not this credential's issuance (``None`` when it is)."""
+    certificate = str(document.get("id", "")).removeprefix("urn:uuid:")
+    if proven.position != evidence.get("logPosition"):
+        return "the proof's position differs from logPosition"
+    if evidence.get("id") != f"urn:ledger:event:{proven.event_id}":
+        return "the proven event is not the one the evidence names"
+    if not proven.topic.endswith("CertificateIssued"):
+        return f"the proven event is a {proven.topic}, not a certificate issuance"
+    try:
+        logged = json.loads(state)
+    except ValueError:
+        return "the logged event is not JSON"
+    if not isinstance(logged, dict) or logged.get("certificate_id") != certificate:
+        return "the logged issuance is for another certificate"
+    return None
+
+
+# ---------------------------------------------------------------------------- summary, entry point
+def summary(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The minimum a reader needs: certificate, issuer, date, results (no personal data)."""
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    issuer = document.get("issuer")
+    names = {d.get("id"): d.get("name") for d in achievement.get("resultDescription", [])
+             if isinstance(d, Mapping)}
+    results = [names.get(r.get("resultDescription"), r.get("resultDescription"))
+               for r in subject.get("result", []) if isinstance(r, Mapping)]
+    alignment = [a.get("targetName") for a in achievement.get("alignment", []) if isinstance(a, Mapping)]
+    return {
+        "id": document.get("id"), "name": document.get("name"),
+        "achievement": achievement.get("name"),
+        "issuer": issuer.get("name") if isinstance(issuer, Mapping) else issuer,
+        "valid_from": document.get("validFrom"), "results": results, "levels": alignment,
+        "holder_name_hash": any(isinstance(i, Mapping) and i.get("identityType") == "name"
+                                for i in subject.get("identifier", [])),
+    }
+
+
+def verify_credential(document: Any, trust: TrustStore, status_list: Mapping[str, Any] | None = None,
+                      now: datetime | None = None) -> Verdict:
+    """Verify a credential offline and return the :class:`Verdict` (never raises on bad input)."""
+    verdict = Verdict()
+    if not isinstance(document, Mapping):
+        verdict.fail(INVALID, "structure", "structure: the credential is not a JSON object")
+        return verdict
+    types = document.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        verdict.fail(INVALID, "structure", "structure: not a VerifiableCredential")
+        return verdict
+    verdict.summary = summary(document)
+    moment = now or datetime.now(UTC)
+    check_issuer(document, trust, verdict)
+    check_proofs(document, trust, verdict)
+    check_dates(document, moment, verdict)
+    check_recording(document, trust, verdict)
+    check_status(document, status_list, trust, moment, verdict)
+    return verdict

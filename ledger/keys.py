@@ -1,0 +1,122 @@
+"""Signing keys of the integrity log, kept in a key directory — never in the database.
+
+The key directory is ``LEDGER_KEY_DIR`` when set, else ``.ledger/keys`` beside a SQLite
+store (``.ledger/keys`` in the working directory for PostgreSQL). It holds one pair of
+files per generated key, numbered in creation order::
+
+    0001-<hex key id>.skey   PRIVATE+KEY+<name>+<id>+<seed>   (mode 0600, directory 0700)
+    0001-<hex key id>.vkey   <name>+<id>+<base64(0x01 || public key)>
+
+The **active** signing key is the last one generated. Rotation is ``ledger keys generate``
+again: a new pair becomes active and the older ones stay, so checkpoints signed before the
+rotation remain verifiable with the older public keys (:meth:`KeyStore.verifiers` lists
+them all, newest first). A private key file readable by group or others is refused, as
+``ssh`` does. Key strings use the C2SP signed-note / Go ``sumdb/note`` encodings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import structlog
+
+from ledger.domain.errors import LedgerError
+from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
+from ledger.integrity.note import is_valid_key_name
+from ledger.store import StoreTarget
+
+__all__ = ["KEY_DIR_ENV", "KeyStore", "KeyStoreError", "default_key_dir"]
+
+log = structlog.get_logger("ledger.keys")
+
+KEY_DIR_ENV = "LEDGER_KEY_DIR"
+"""Environment variable naming the key directory."""
+
+_STEM = re.compile(r"(\d{4})-([0-9a-f]{8})")
+
+
+class KeyStoreError(LedgerError):
+    """No signing key, an unreadable or malformed key file, or an invalid key name."""
+
+    code = "key-store"
+
+
+def default_key_dir(target: StoreTarget, env: Mapping[str, str] | None = None) -> Path:
+    """``$LEDGER_KEY_DIR``, else ``.ledger/keys`` beside a SQLite store or in the cwd."""
+    environ = os.environ if env is None else env
+    if environ.get(KEY_DIR_ENV):
+        return Path(environ[KEY_DIR_ENV])
+    if target.kind == "sqlite" and target.sqlite_path is not None:
+        return target.sqlite_path.parent / ".ledger" / "keys"
+    return Path(".ledger") / "keys"
+
+
+class KeyStore:
+    """The key directory: generate, rotate, load the active signer, list verifiers."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def _stems(self) -> list[str]:
+        """Key file stems in creation order (oldest first)."""
+        if not self.directory.is_dir():
+            return []
+        stems = {p.stem for p in self.directory.glob("*.vkey") if _STEM.fullmatch(p.stem)}
+        return sorted(stems)
+
+    def generate(self, name: str) -> Verifier:
+        """Generate a new key pair named ``name``, make it the active one, return its verifier."""
+        if not is_valid_key_name(name):
+            raise KeyStoreError(f"invalid key name {name!r}: non-empty, no spaces, no '+'")
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.directory, 0o700)
+        skey, vkey = generate_key(name)
+        verifier = parse_vkey(vkey)
+        stems = self._stems()
+        number = int(stems[-1][:4]) + 1 if stems else 1
+        stem = f"{number:04d}-{verifier.key_id:08x}"
+        _write_private(self.directory / f"{stem}.skey", skey)
+        (self.directory / f"{stem}.vkey").write_text(vkey + "\n", encoding="ascii")
+        log.info("keys.generated", key_id=f"{verifier.key_id:08x}", number=number)
+        return verifier
+
+    def signer(self) -> Signer:
+        """The active signing key (the last generated), or :class:`KeyStoreError`."""
+        stems = self._stems()
+        if not stems:
+            raise KeyStoreError(f"no signing key in {self.directory}: run `ledger keys generate`")
+        path = self.directory / f"{stems[-1]}.skey"
+        if not path.is_file():
+            raise KeyStoreError(f"the active key's private file is missing: {path.name}")
+        if path.stat().st_mode & 0o077:
+            raise KeyStoreError(f"{path.name} is readable by others: chmod 600 it")
+        try:
+            return parse_skey(path.read_text(encoding="ascii").strip())
+        except (KeyFormatError, UnicodeDecodeError) as exc:
+            raise KeyStoreError(f"malformed private key file {path.name}: {exc}") from None
+
+    def verifiers(self) -> list[Verifier]:
+        """Every public key ever generated here, newest (active) first."""
+        found = []
+        for stem in reversed(self._stems()):
+            text = (self.directory / f"{stem}.vkey").read_text(encoding="ascii").strip()
+            try:
+                found.append(parse_vkey(text))
+            except KeyFormatError as exc:
+                raise KeyStoreError(f"malformed public key file {stem}.vkey: {exc}") from None
+        return found
+
+    def active(self) -> Verifier | None:
+        """The active key's verifier, or ``None`` when no key was generated."""
+        keys = self.verifiers()
+        return keys[0] if keys else None
+
+
+def _write_private(path: Path, skey: str) -> None:
+    """Create ``path`` with mode 0600 (never overwriting) and write the secret key."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(skey + "\n")

@@ -1,0 +1,130 @@
+"""End to end through the CLI: demo → relay → registry and notifier; a relay SIGKILLed ten times."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consumers.fixtures import fresh_settings, ledger_certificates, read_all
+from consumers.notifier import outbox_rows
+from consumers.registry import registry_rows
+from consumers.topics import KafkaSettings
+from ledger.follower import Db
+from ledger.store import StoreTarget, iter_notifications, open_store
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.kafka
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
+    cli("demo", "--db", str(db), "--learners", str(learners), "--candidates", str(candidates),
+        "--seed", "7", "--json")
+
+
+def registry(db: Path) -> list[dict[str, Any]]:
+    conn = Db(StoreTarget.parse(str(db)))
+    try:
+        return registry_rows(conn)
+    finally:
+        conn.close()
+
+
+def certificates_of(db: Path) -> list[dict[str, Any]]:
+    store = open_store(StoreTarget.parse(str(db)))
+    try:
+        return ledger_certificates(store)
+    finally:
+        store.close()
+
+
+def test_demo_cohort_through_the_relay_equals_the_ledger(tmp_path: Path) -> None:
+    """The registry built from Kafka alone holds exactly the ledger's certificates."""
+    bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
+    prefix = fresh_settings(bootstrap, "e").prefix
+    kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]
+    store = tmp_path / "ledger.db"
+    demo(store)
+    relayed = json.loads(cli("relay", "run", "--once", "--db", str(store), "--json", *kafka).stdout)
+    assert relayed["lag"] == 0 and relayed["published"] == relayed["head"]
+    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
+                         "--json", *kafka).stdout)
+    assert reg["applied"] == relayed["published"] and reg["parked"] == 0
+    expected = certificates_of(store)
+    assert {r["status"] for r in expected} == {"active", "revoked"}
+    assert {r["kind"] for r in expected} >= {"CQ", "CE6P", "clea"}
+    assert registry(tmp_path / "reg.db") == expected
+    cli("consume", "notifier", "--db", str(tmp_path / "notes.db"), "--until-idle", "1.5", *kafka)
+    conn = Db(StoreTarget.parse(str(tmp_path / "notes.db")))
+    kinds = {(r["kind"], r["recipient_role"]) for r in outbox_rows(conn)}
+    conn.close()
+    assert {("test_authorised", "legal_representative"), ("accrochage_due", "certifier")} <= kinds
+
+
+def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
+    """A malformed bootstrap or prefix is refused with a clear message and exit code 2."""
+    done = cli("topics", "create", "--bootstrap", "nowhere", check=False)
+    assert done.returncode == 2 and "invalid bootstrap address" in done.stderr
+    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!",
+               check=False)
+    assert done.returncode == 2 and "invalid topic prefix" in done.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def relay_position(db: Path, prefix: str) -> int:
+    conn = Db(StoreTarget.parse(str(db)))
+    try:
+        row = conn.execute("SELECT position FROM follower_position WHERE name = ?",
+                           (f"kafka_relay:{prefix}",)).fetchone()
+    except Exception:  # the relay was killed before it created its table
+        row = None
+    finally:
+        conn.close()
+    return int(row[0]) if row else 0
+
+
+def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL at 10 random points while publishing: after restarts nothing is missing, duplicates absorbed."""
+    bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
+    prefix = fresh_settings(bootstrap, "k").prefix
+    kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]
+    store = tmp_path / "ledger.db"
+    demo(store, learners=80, candidates=12)
+    rng = random.Random(11)
+    positions = []
+    for _ in range(10):
+        proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.9, 1.6))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        positions.append(relay_position(store, prefix))
+    store_app = open_store(StoreTarget.parse(str(store)))
+    stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
+    store_app.close()
+    assert sum(p < len(stored) for p in positions) >= 5, positions  # most kills hit mid-stream
+    cli("relay", "run", "--once", "--db", str(store), *kafka)
+    settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
+    records = read_all(settings, len(stored))
+    assert {dict(r.headers)["ce_id"].decode() for r in records} == stored
+    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
+                         "--json", *kafka).stdout)
+    assert reg["applied"] == len(stored) and reg["parked"] == 0
+    assert reg["duplicates"] == len(records) - len(stored)
+    assert registry(tmp_path / "reg.db") == certificates_of(store)

@@ -1,0 +1,209 @@
+"""The integrity log on real stores: proofs after a demo, checkpoints, rotation, live mode."""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.audit import (
+    AuditError,
+    AuditLog,
+    canonical_reference,
+    leaf_bytes,
+    leaf_record,
+    verify_consistency_between,
+    verify_event_proof,
+)
+from ledger.commands import parse_command
+from ledger.demo import demo_commands, resolve_refs
+from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
+from ledger.keys import KeyStore, KeyStoreError
+from ledger.queries import EventFilter, certificates, events
+from ledger.store import StoreTarget, iter_notifications
+from tests.builders import admit, open_option
+
+
+def audit_log(ledger: Ledger, location: str, keys: Path) -> AuditLog:
+    """An audit log with its own key directory."""
+    return AuditLog(StoreTarget.parse(location), ledger.store, keys=KeyStore(keys))
+
+
+@pytest.fixture
+def audit(ledger: Ledger, store_location: str, tmp_path: Path) -> Iterator[AuditLog]:
+    """An integrity log on each backend, with one signing key."""
+    log = audit_log(ledger, store_location, tmp_path / "keys")
+    log.keys.generate("test.example/log")
+    yield log
+    log.close()
+
+
+def record_demo(ledger: Ledger, learners: int = 12, candidates: int = 3) -> None:
+    """A small realistic cohort through the normal command path."""
+    raw = demo_commands(7, learners, candidates, date(2026, 11, 1))
+    ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=200)
+
+
+def test_proofs_from_the_stored_log_verify_for_random_positions(ledger: Ledger, audit: AuditLog) -> None:
+    """After a demo, proofs of random positions verify offline and name the stored event."""
+    record_demo(ledger)
+    size = audit.sync()
+    head = ledger.store.recorder.max_notification_id()
+    assert size == head and size > 100
+    stored = {row["position"]: row for row in events(ledger.store, EventFilter())}
+    for position in random.Random(3).sample(range(size), 25):
+        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(),
+                                    origin=audit.origin)
+        assert proven.position == position
+        assert proven.event_id == stored[position]["event_id"]
+        assert proven.tree_size == size
+    assert audit.verify().ok
+
+
+def test_leaves_are_rfc8785_canonical(ledger: Ledger, audit: AuditLog) -> None:
+    """The fast leaf encoding equals the reference JCS encoder on every stored event."""
+    record_demo(ledger, learners=4, candidates=2)
+    for n in iter_notifications(ledger.store):
+        record = leaf_record(n.id - 1, n.originator_id, n.originator_version, n.topic, n.state)
+        assert leaf_bytes(record) == canonical_reference(record)
+        extra = {"leaf": record, "state": base64.b64encode(n.state).decode()}
+        assert leaf_bytes(extra) == canonical_reference(extra)
+    odd = {"v": 1, "topic": "é\u2028\"\\\x01/", "position": 2**53 - 1}
+    assert leaf_bytes(odd) == canonical_reference(odd)
+
+
+def test_proof_fails_with_another_key_or_an_edited_extra(audit: AuditLog, ledger: Ledger) -> None:
+    """A proof does not verify with a foreign key, nor once its event data is altered."""
+    open_option(ledger)
+    admit(ledger)
+    proof = audit.inclusion_proof(1)
+    other = KeyStore(Path(str(audit.keys.directory) + "-other")).generate("test.example/log")
+    with pytest.raises(IntegrityError):
+        verify_event_proof(proof, [other.vkey])
+    head, extra_line, rest = proof.partition("\nindex ")
+    forged = head.replace(head[-8:], "AAAAAAAA") + extra_line + rest
+    with pytest.raises((IntegrityError, AuditError)):
+        verify_event_proof(forged, audit.verifiers())
+
+
+def test_checkpoint_is_reused_until_the_log_grows_and_extends_the_old_one(
+        ledger: Ledger, audit: AuditLog) -> None:
+    """Same size, same key → same checkpoint; after new events, the new one is consistent."""
+    open_option(ledger)
+    admit(ledger)
+    note1, cp1 = audit.checkpoint()
+    assert audit.checkpoint()[0] == note1 and cp1.size == 2
+    admit(ledger)
+    admit(ledger)
+    note2, cp2 = audit.checkpoint()
+    assert cp2.size == 4 and audit.latest_checkpoint() == (note2, cp2)
+    verify_consistency_between(cp1, cp2, audit.consistency_proof(2, 4))
+    assert audit.checkpoint_of_size(2) == (note1, cp1)
+    opened, _ = open_checkpoint(note2, [parse_vkey(k) for k in audit.verifiers()], origin=audit.origin)
+    assert opened == cp2
+
+
+def test_rotation_keeps_old_checkpoints_verifiable(ledger: Ledger, audit: AuditLog) -> None:
+    """After rotation the new key signs; old checkpoints and proofs verify with the old key."""
+    open_option(ledger)
+    old_vkey = audit.verifiers()[0]
+    old_note, _ = audit.checkpoint()
+    old_proof = audit.inclusion_proof(0)
+    new = audit.keys.generate("test.example/log")
+    assert audit.verifiers() == [new.vkey, old_vkey]
+    new_note, cp = audit.checkpoint()
+    assert new_note != old_note and cp.size == 1
+    open_checkpoint(new_note, [new])
+    with pytest.raises(IntegrityError):
+        open_checkpoint(old_note, [new])
+    open_checkpoint(old_note, [parse_vkey(old_vkey)])
+    verify_event_proof(old_proof, [old_vkey])
+    assert audit.verify().ok
+
+
+def test_no_key_is_a_clear_error(ledger: Ledger, store_location: str, tmp_path: Path) -> None:
+    """Signing without a key names the command that creates one."""
+    open_option(ledger)
+    log = audit_log(ledger, store_location, tmp_path / "none")
+    with pytest.raises(KeyStoreError, match="ledger keys generate"):
+        log.checkpoint()
+    log.close()
+
+
+def test_private_key_is_0600_and_refused_when_readable(tmp_path: Path) -> None:
+    """The private key file is 0600 in a 0700 directory; a world-readable key is refused."""
+    keys = KeyStore(tmp_path / "k")
+    keys.generate("n")
+    skey = next((tmp_path / "k").glob("*.skey"))
+    assert skey.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "k").stat().st_mode & 0o777 == 0o700
+    skey.chmod(0o644)
+    with pytest.raises(KeyStoreError, match="readable"):
+        keys.signer()
+
+
+def test_certificate_chain_proofs(ledger: Ledger, audit: AuditLog) -> None:
+    """Every decision behind a certificate is proven, up to its issuance (and revocation)."""
+    record_demo(ledger)
+    certs = certificates(ledger.store)
+    revoked = [c for c in certs if c.status == "revoked"]
+    cert = revoked[0] if revoked else certs[0]
+    positions = audit.certificate_positions(cert.certificate_id)
+    assert cert.position in positions and positions == sorted(positions)
+    if revoked:
+        assert positions[-1] > cert.position
+    for position in positions:
+        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers())
+        assert proven.event_id.startswith(cert.learner_id)
+
+
+def test_live_run_logs_new_events_and_checkpoints(ledger: Ledger, store_location: str,
+                                                  tmp_path: Path) -> None:
+    """``run`` logs events recorded while it follows and signs checkpoints as the log grows."""
+    open_option(ledger)
+    KeyStore(tmp_path / "keys").generate("test.example/log")
+    stop, grew = threading.Event(), threading.Event()
+    seen: list[Checkpoint] = []
+
+    def on_checkpoint(_: bytes, cp: Checkpoint) -> None:
+        seen.append(cp)
+        if cp.size >= 3:
+            grew.set()
+
+    def follow() -> None:
+        live = audit_log(ledger, store_location, tmp_path / "keys")
+        try:
+            live.run(stop, every=0.2, poll=0.05, on_checkpoint=on_checkpoint)
+        finally:
+            live.close()
+
+    worker = threading.Thread(target=follow)
+    worker.start()
+    try:
+        admit(ledger)
+        admit(ledger)
+        assert grew.wait(30), "the live log never reached the new events"
+    finally:
+        stop.set()
+        worker.join(30)
+    assert seen[0].size >= 1 and seen[-1].size == 3
+
+
+def test_position_beyond_the_log_and_bad_event_ids(ledger: Ledger, audit: AuditLog) -> None:
+    """Unknown positions and malformed event ids are user errors, not crashes."""
+    open_option(ledger)
+    from ledger.domain.errors import InvalidCommand, UnknownEntity
+
+    with pytest.raises(UnknownEntity):
+        audit.inclusion_proof(5)
+    with pytest.raises(InvalidCommand):
+        audit.position_of("not-an-id")
+    with pytest.raises(UnknownEntity):
+        audit.position_of("6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10/1")
+    assert isinstance(audit.latest_checkpoint()[1], Checkpoint)

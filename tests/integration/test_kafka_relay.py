@@ -1,0 +1,136 @@
+"""The relay on a real broker: CloudEvents records, global order, one relay at a time, dead letters."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
+
+from consumers.fixtures import fresh_settings, ledger_certificates, read_all, record_demo
+from consumers.registry import CertificateRegistry, registry_rows
+from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
+from consumers.runner import ConsumerRunner
+from consumers.topics import KafkaSettings
+from ledger.application import Ledger
+from ledger.store import StoreTarget, iter_notifications
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def bootstrap() -> str:
+    return require_service("LEDGER_TEST_KAFKA", "Kafka")
+
+
+def relay_once(ledger: Ledger, location: str, settings: KafkaSettings, batch: int = 100) -> int:
+    relay = Relay(ledger.store, StoreTarget.parse(location), settings, batch_size=batch)
+    try:
+        return relay.run(threading.Event(), once=True, wait_lock=False)
+    finally:
+        relay.close()
+
+
+def check_cloudevent(record: Any, settings: KafkaSettings) -> Any:
+    """The independent CloudEvents SDK accepts the record; returns the parsed event."""
+    headers = {k: v for k, v in record.headers}
+    event = from_binary(KafkaMessage(headers=headers, key=record.key, value=record.value), JSONFormat())
+    attrs = event.get_attributes()
+    assert attrs["specversion"] == "1.0" and attrs["datacontenttype"] == "application/json"
+    assert attrs["source"] == settings.source
+    assert attrs["id"] == f"{record.key.decode()}/{attrs['aggversion']}"
+    assert attrs["subject"] == record.key.decode()
+    assert attrs["dataschema"] == f"urn:ledger:schema:{attrs['type']}"
+    assert attrs["time"].tzinfo is not None
+    assert event.get_data()["aggregate_version"] == int(attrs["aggversion"])
+    return event
+
+
+def test_relay_publishes_every_event_in_order_as_cloudevents(
+        ledger: Ledger, store_location: str, bootstrap: str) -> None:
+    """Every stored event arrives once, CloudEvents-valid, keyed by aggregate, in version order."""
+    events = record_demo(ledger, learners=12, candidates=5)
+    settings = fresh_settings(bootstrap)
+    assert relay_once(ledger, store_location, settings) == events
+    assert relay_once(ledger, store_location, settings) == 0  # the position was recorded
+    records = read_all(settings, events)
+    assert len(records) == events
+    stored = {f"{n.originator_id}/{n.originator_version}": n.id - 1
+              for n in iter_notifications(ledger.store)}
+    positions = {}
+    versions: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    for record in records:
+        event = check_cloudevent(record, settings)
+        positions[event.get_attributes()["id"]] = int(event.get_attributes()["ledgerposition"])
+        versions[(record.partition, record.key)].append(int(event.get_attributes()["aggversion"]))
+    assert positions == stored
+    for seq in versions.values():
+        assert seq == list(range(1, len(seq) + 1))
+    by_topic = Counter(r.topic for r in records)
+    assert set(by_topic) == set(settings.event_topics)
+
+
+def test_a_second_relay_is_refused_while_one_holds_the_lock(ledger: Ledger, store_location: str) -> None:
+    """At most one relay per store: the lock is exclusive and released with its holder."""
+    target = StoreTarget.parse(store_location)
+    settings = KafkaSettings(bootstrap="127.0.0.1:1", prefix="locktest")
+    with relay_lock(target, "kafka_relay:locktest", wait=False):
+        relay = Relay(ledger.store, target, settings)
+        with pytest.raises(RelayBusy, match="another relay"):
+            relay.run(threading.Event(), once=True, wait_lock=False)
+        relay.close()
+    with relay_lock(target, "kafka_relay:locktest", wait=False):
+        pass
+
+
+def send(producer: Any, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    producer.send(topic, key=key, value=value, headers=headers)
+
+
+def test_poison_records_and_gaps_are_parked_without_blocking_others(
+        sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str) -> None:
+    """Garbage, schema-invalid and gapped records go to the dead-letter topic; the rest applies once."""
+    from kafka import KafkaProducer
+
+    record_demo(sqlite_ledger, learners=12, candidates=5)
+    settings = fresh_settings(bootstrap)
+    builder = RecordBuilder(sqlite_ledger.store, settings)
+    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
+    per_key = Counter(r.key for r in records)
+    cert_holders = {c["learner_id"].encode() for c in ledger_certificates(sqlite_ledger.store)}
+    early = {r.key for r in records[:20]}
+    gapped = next(k for k, count in per_key.items()
+                  if count >= 3 and k not in cert_holders and k not in early)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    topic = settings.event_topics[0]
+    for r in records:
+        version = int(dict(r.headers)["ce_aggversion"])
+        if not (r.key == gapped and version == 2):
+            send(producer, r.topic, r.key, r.value, r.headers)
+    for r in records[:20]:
+        send(producer, r.topic, r.key, r.value, r.headers)  # duplicates
+    send(producer, topic, b"junk", b"\xff not json", [("ce_specversion", b"1.0")])
+    bad = list(records[0].headers)
+    send(producer, topic, records[0].key, orjson.dumps({"subject_id": "nope"}),
+         [(k, b"99" if k == "ce_aggversion" else v) for k, v in bad])
+    producer.flush()
+    producer.close()
+
+    runner = ConsumerRunner(CertificateRegistry(), str(tmp_path / "registry.db"), settings)
+    counts = runner.run(threading.Event(), until_idle=2.0)
+    assert counts.duplicates == 20
+    assert counts.parked == per_key[gapped] - 2 + 2
+    assert sum("gap in" in r for r in counts.reasons) == per_key[gapped] - 2
+    assert any("missing CloudEvents header" in r for r in counts.reasons)
+    assert any("does not match its schema" in r for r in counts.reasons)
+    assert registry_rows(runner.db) == ledger_certificates(sqlite_ledger.store)
+    runner.close()
+    dead = read_all(settings, counts.parked, topics=(settings.dlq("registry"),))
+    assert len(dead) == counts.parked
+    assert all(dict(r.headers)["dlq_reason"] for r in dead)
