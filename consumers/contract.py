@@ -24,6 +24,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -70,6 +71,9 @@ class Message(BaseModel):
     decision: WireDecision
 
 
+WIRE_DECISION_FIELDS = tuple(WireDecision.model_fields)
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one stored event class is published."""
@@ -81,18 +85,18 @@ class Spec:
     version: int = 1
     name: str = ""
 
-    @property
+    @cached_property
     def stored_topic(self) -> str:
         """The eventsourcing topic of the stored event."""
         return get_topic(self.event)
 
-    @property
+    @cached_property
     def type(self) -> str:
         """The CloudEvents ``type``: ``be.cpu.learner.unit_validated.v1``."""
         name = self.name or re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", self.event.__name__).lower()
         return f"{self.regime}.{self.aggregate}.{name}.v{self.version}"
 
-    @property
+    @cached_property
     def dataschema(self) -> str:
         """The URI of the committed schema (its ``$id``)."""
         return SCHEMA_BASE + self.type
@@ -204,6 +208,24 @@ class Contract:
             {"subject_id": event.originator_id, "aggregate_version": event.originator_version,
              "decision": decision, **values})
         return spec, message
+
+    def to_document(self, stored_topic: str, aggregate_id: str, version: int,
+                    state: dict[str, Any]) -> tuple[Spec, bytes]:
+        """Map a stored event's (upcast) JSON state to its wire document, validated by its model.
+
+        The fast path of the relay: no domain object is rebuilt; the document is built from the
+        allowlisted fields, checked against the message model, and re-serialised from it.
+        """
+        spec = self.spec_for(stored_topic)
+        decision = state["decision"]
+        doc = {"subject_id": aggregate_id, "aggregate_version": version,
+               "decision": {k: decision.get(k) for k in WIRE_DECISION_FIELDS},
+               **{name: state.get(name) for name in spec.fields}}
+        try:
+            message = self.models[spec.type].model_validate(doc)
+        except ValidationError as exc:
+            raise ContractError(f"{spec.type}: stored event does not fit its message: {exc}") from None
+        return spec, message.model_dump_json().encode()
 
     def parse(self, ce_type: str, data: bytes) -> Message:
         """Parse and validate a received message of ``ce_type`` (ContractError when invalid)."""

@@ -29,18 +29,19 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import structlog
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
 
 from consumers.contract import Contract
 from consumers.topics import KafkaSettings, producer_config
 from ledger.domain.errors import LedgerError
 from ledger.follower import Db, Follower
-from ledger.store import EventStoreApp, StoreTarget
+from ledger.store import EventStoreApp, StoreTarget, upcast
 
 log = structlog.get_logger("consumers.relay")
 
@@ -65,9 +66,14 @@ class Record:
     headers: list[tuple[str, bytes]]
 
 
-def rfc3339(moment: Any) -> str:
-    """An aware datetime in RFC 3339 (UTC, ``Z``)."""
-    return str(moment.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+def rfc3339(stamp: str) -> str:
+    """A stored ISO timestamp in RFC 3339, UTC, ``Z`` (the stored form is usually UTC already)."""
+    if stamp.endswith("+00:00"):
+        return stamp[:-6] + "Z"
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        raise ValueError(f"naive timestamp in the store: {stamp}")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class RecordBuilder:
@@ -75,30 +81,30 @@ class RecordBuilder:
 
     def __init__(self, store: EventStoreApp, settings: KafkaSettings,
                  contract: Contract | None = None) -> None:
-        self.mapper = store.mapper
         self.settings = settings
         self.contract = contract or Contract()
         self.source = settings.source.encode()
 
     def build(self, n: Notification) -> Record:
         """The record of one stored event (ContractError if it has no wire mapping)."""
-        event = self.mapper.to_domain_event(n)
-        spec, message = self.contract.to_message(event, n.topic)
-        subject = str(n.originator_id).encode()
+        state = orjson.loads(n.state)
+        upcast(resolve_topic(n.topic), state)
+        subject = str(n.originator_id)
+        spec, value = self.contract.to_document(n.topic, subject, n.originator_version, state)
+        key = subject.encode()
         headers = [
             ("content-type", b"application/json"),
             ("ce_specversion", b"1.0"),
-            ("ce_id", b"%s/%d" % (subject, n.originator_version)),
+            ("ce_id", b"%s/%d" % (key, n.originator_version)),
             ("ce_source", self.source),
             ("ce_type", spec.type.encode()),
-            ("ce_subject", subject),
-            ("ce_time", rfc3339(event.timestamp).encode()),
+            ("ce_subject", key),
+            ("ce_time", rfc3339(state["timestamp"]).encode()),
             ("ce_dataschema", spec.dataschema.encode()),
-            ("ce_ledgerposition", str(n.id - 1).encode()),
-            ("ce_aggversion", str(n.originator_version).encode()),
+            ("ce_ledgerposition", b"%d" % (n.id - 1)),
+            ("ce_aggversion", b"%d" % n.originator_version),
         ]
-        value = orjson.dumps(message.model_dump(mode="json"))
-        return Record(self.settings.topic_for(spec.regime), subject, value, headers)
+        return Record(self.settings.topic_for(spec.regime), key, value, headers)
 
 
 class RelayHandler:
@@ -244,7 +250,7 @@ class Relay:
     """The relay process: lock, catch up, follow live, back off while the broker is away."""
 
     def __init__(self, store: EventStoreApp, target: StoreTarget, settings: KafkaSettings,
-                 batch_size: int = 500, linger_ms: int = 5, backoff: Backoff | None = None) -> None:
+                 batch_size: int = 1000, linger_ms: int = 5, backoff: Backoff | None = None) -> None:
         self.target = target
         self.handler = RelayHandler(store, settings, linger_ms=linger_ms)
         self.follower = RelayFollower(store, target, self.handler, batch_size=batch_size)

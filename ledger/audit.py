@@ -181,7 +181,7 @@ class _BulkPostgresNodeStore(PostgresNodeStore):
         if not nodes:
             return
         sql = (f"INSERT INTO {NODES_TABLE} (level, idx, hash) "
-               "SELECT * FROM unnest(%s::integer[], %s::bigint[], %s::bytea[])")
+               "SELECT * FROM unnest(%b::integer[], %b::bigint[], %b::bytea[])")
         with self._conn.cursor() as cur:
             cur.execute(sql, ([n[0] for n in nodes], [n[1] for n in nodes],
                               [bytes(n[2]) for n in nodes]))

@@ -1,5 +1,4 @@
-"""CLI verbs for Kafka: ``relay run|status``, ``topics create``, ``contract write-schemas``,
-``consume registry|notifier``.
+"""CLI verbs for Kafka: relay run|status, topics create, contract write-schemas, consume.
 
 Settings: ``--bootstrap`` (``$LEDGER_KAFKA``, default ``127.0.0.1:19092``), ``--topic-prefix``
 (``$LEDGER_TOPIC_PREFIX``, default ``ledger``), ``$LEDGER_ORIGIN`` (CloudEvents source
@@ -85,7 +84,7 @@ def cmd_topics_create(args: argparse.Namespace) -> int:
         result = create_topics(settings, args.profile)
     except Exception as exc:
         return _broker_error(f"cannot create topics on {settings.bootstrap}", exc)
-    emit(args, result, lambda d: [print(f"{name}: {state}") for name, state in d.items()])
+    emit(args, result, lambda d: print("\n".join(f"{name}: {state}" for name, state in d.items())))
     return 0
 
 
@@ -140,7 +139,7 @@ def register(sub: Any) -> None:
     add_store_args(s)
     _kafka_args(s)
     s.add_argument("--once", action="store_true", help="stop when caught up")
-    s.add_argument("--batch", type=positive_int, default=500, help="events per batch (default 500)")
+    s.add_argument("--batch", type=positive_int, default=1000, help="events per batch (default 1000)")
     s.add_argument("--no-wait", action="store_true",
                    help="exit (code 2) instead of waiting when another relay holds the lock")
     s.set_defaults(func=cmd_relay_run)

@@ -100,7 +100,7 @@ def relay_position(db: Path, prefix: str) -> int:
 
 
 def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
-    """SIGKILL at 10 random points while publishing: after restarts nothing is missing, duplicates absorbed."""
+    """SIGKILL at 10 random points while publishing: nothing is missing, duplicates are absorbed."""
     bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
     prefix = fresh_settings(bootstrap, "k").prefix
     kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]

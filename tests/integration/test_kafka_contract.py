@@ -31,7 +31,7 @@ def committed(ce_type: str) -> dict[str, Any]:
 
 
 def test_committed_schemas_equal_the_models() -> None:
-    """Every message type has a committed schema identical to its model (run `ledger contract write-schemas`)."""
+    """Each message type has a committed schema equal to its model (`ledger contract write-schemas`)."""
     files = {p.stem for p in SCHEMA_DIR.glob("*.json")}
     assert files == set(CONTRACT.by_type)
     for ce_type, schema in CONTRACT.schemas().items():
