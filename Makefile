@@ -31,6 +31,19 @@ demo: venv
 	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 8
 	@echo
 	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
+	@echo
+	@echo "== read models caught up =="
+	@$(VENV)/bin/ledger projections run --once --db $(DEMO_DB)
+	@echo
+	@echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
+	@$(VENV)/bin/ledger keys generate --db $(DEMO_DB) > /dev/null
+	@$(VENV)/bin/ledger credential keys generate --db $(DEMO_DB) > /dev/null
+	@$(VENV)/bin/ledger tokens demo --db $(DEMO_DB)
+	@if [ "$(DEMO_SERVE)" != "0" ]; then \
+	  echo; echo "== the API (Ctrl-C stops it) =="; \
+	  $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
+	  echo "demo server stopped"; \
+	fi
 
 ## make services: start PostgreSQL and Kafka for the tests (installs them when absent)
 services: venv

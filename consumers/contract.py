@@ -131,6 +131,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(L.CertificateRevoked, CPU, "learner", ("certificate_id", "revokes")),
     Spec(L.DecisionRevoked, CPU, "learner", ("revokes", "revoked_type")),
     Spec(L.DeadlineMissed, CPU, "learner", ("kind", "due_by", "school_year")),
+    Spec(L.Erased, CPU, "learner", ()),
     Spec(clea.EvaluatorOrganisation.Registered, CLEA, "evaluator", ("siret", "region")),
     Spec(clea.EvaluatorOrganisation.HabilitationGranted, CLEA, "evaluator",
          ("certificate", "campaign", "valid_from", "valid_to")),
@@ -170,19 +171,6 @@ def _build_model(spec: Spec) -> type[Message]:
     return model
 
 
-@dataclass(frozen=True)
-class Published:
-    """The pieces of one published record (before CloudEvents headers are added)."""
-
-    spec: Spec
-    event_id: str
-    subject: str
-    version: int
-    position: int
-    time: str
-    data: bytes
-
-
 class Contract:
     """Every published type: stored topic → spec → message model, and back by type."""
 
@@ -198,16 +186,6 @@ class Contract:
         if spec is None:
             raise ContractError(f"no wire mapping for stored event {stored_topic}; add a Spec")
         return spec
-
-    def to_message(self, event: Any, stored_topic: str) -> tuple[Spec, Message]:
-        """Map a (decoded, upcast) stored event to its wire message."""
-        spec = self.spec_for(stored_topic)
-        decision = event.decision.model_dump(mode="json")
-        values = {name: getattr(event, name) for name in spec.fields}
-        message = self.models[spec.type].model_validate(
-            {"subject_id": event.originator_id, "aggregate_version": event.originator_version,
-             "decision": decision, **values})
-        return spec, message
 
     def to_document(self, stored_topic: str, aggregate_id: str, version: int,
                     state: dict[str, Any]) -> tuple[Spec, bytes]:

@@ -33,7 +33,7 @@ Touched = tuple[Any, list[tuple[Notification, Any]]]
 class AggregateCache:
     """A bounded LRU of reconstructed aggregates, advanced event by event."""
 
-    def __init__(self, store: EventStoreApp, size: int = 2000) -> None:
+    def __init__(self, store: EventStoreApp, size: int = 20000) -> None:
         self.store = store
         self.size = size
         self._items: OrderedDict[UUID, Any] = OrderedDict()
@@ -73,7 +73,7 @@ class AggregateProjection:
     ddl: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
 
-    def __init__(self, store: EventStoreApp, cache_size: int = 2000) -> None:
+    def __init__(self, store: EventStoreApp, cache_size: int = 20000) -> None:
         self.store = store
         self.cache = AggregateCache(store, cache_size)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 EVENTS_PER_LEARNER = 28  # what the demo records per CPU learner, roughly
 PAGE = 2000
-REBUILD_BATCH = 2000
+REBUILD_BATCH = 5000
 
 
 def build_store(path: Path, events: int, seed: int = 1) -> int:

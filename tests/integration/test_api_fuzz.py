@@ -19,7 +19,7 @@ from schemathesis import GenerationMode
 
 from tests.integration.test_api_helpers import World, build_world, key_env, make_app
 
-EXAMPLES = 80  # per operation and generation mode (small input spaces give fewer)
+EXAMPLES = 52  # per operation and generation mode (small input spaces give fewer)
 ROLES_PER_CASE = 4  # each generated request is sent as four callers in turn
 
 
