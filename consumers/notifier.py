@@ -8,7 +8,10 @@ keyed by ``<event id>:<kind>`` so a replay never notifies twice. Rules:
 - a competence report is overdue (its ``due_by`` passed with no report sent, found by
   :meth:`Notifier.tick` against the clock, or a recorded missed deadline) → the administration;
 - a CléA certificate was issued → the certifier, for the accrochage (SI CPF) due by its date;
-  a missed accrochage deadline → the certifier again.
+  a missed accrochage deadline → the certifier again;
+- a learner's personal data was erased → every undelivered notification addressed to the
+  learner or their representatives is dropped (it could only be delivered through the erased
+  contacts) and their pending deadlines forgotten.
 
 Recipients are roles plus the random subject id: no names, no addresses.
 """
@@ -57,6 +60,8 @@ class Notifier:
             db.execute("INSERT INTO notifier_pending (subject_id, kind, due_by, source_event)"
                        " VALUES (?, 'competence_report', ?, ?)",
                        (event.subject, msg.due_by.isoformat(), event.id))
+        elif event.type == "be.cpu.learner.erased.v1":
+            self.forget(db, event.subject)
         elif event.type == "be.cpu.learner.competence_report_sent.v1":
             db.execute("DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
                        (event.subject, "competence_report"))
@@ -69,6 +74,13 @@ class Notifier:
         elif kind == "deadline_missed" and msg.kind.value == "accrochage":
             self._notify(db, event, "accrochage_overdue", "certifier", msg.due_by.isoformat(),
                          {"certificate_id": str(msg.certificate_id)})
+
+    @staticmethod
+    def forget(db: Db, subject: str) -> None:
+        """Drop undelivered notifications to an erased learner (or representatives)."""
+        db.execute("DELETE FROM notifier_outbox WHERE subject_id = ? AND sent_at IS NULL"
+                   " AND recipient_role IN ('learner', 'legal_representative')", (subject,))
+        db.execute("DELETE FROM notifier_pending WHERE subject_id = ?", (subject,))
 
     def tick(self, db: Db) -> None:
         """Notify the administration of every competence report now overdue (once each)."""

@@ -53,3 +53,18 @@ def test_notifications_go_to_the_right_role_once(tmp_path: Path) -> None:
                     ("test_authorised", "legal_representative", str(minor)),
                     ("competence_report_overdue", "administration", str(moved))}
     db.close()
+
+
+def test_erasure_drops_undelivered_notifications_to_the_learner(tmp_path: Path) -> None:
+    """After an erasure message, nothing addressed to the learner or representative is left."""
+    db = Db(StoreTarget.parse(str(tmp_path / "notes.db")))
+    notifier = Notifier(today=lambda: date(2021, 9, 25))
+    erased, other = uuid.uuid4(), uuid.uuid4()
+    with db.transaction():
+        notifier.setup(db)
+        for who in (erased, other):
+            notifier.handle(db, envelope("be.cpu.learner.test_authorised.v1", who, 2, uaa="UAA1",
+                                         learner_is_minor=True, representatives_informed=True))
+        notifier.handle(db, envelope("be.cpu.learner.erased.v1", erased, 3))
+    assert {r["subject_id"] for r in outbox_rows(db)} == {str(other)}
+    db.close()
