@@ -111,10 +111,11 @@ def _announce(base: str, app: Any) -> None:
 
 def _verification_page(app: Any) -> str | None:
     """The credentials router's verification page, when it is mounted."""
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if "verif" in path and "{" not in path and "GET" in getattr(route, "methods", set()):
-            return str(path)
+    from ledger.api.app import endpoints
+
+    for method, path in endpoints(app):
+        if method == "GET" and "verif" in path and "{" not in path and not path.startswith("/v1"):
+            return path
     return None
 
 
