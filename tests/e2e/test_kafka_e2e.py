@@ -105,20 +105,20 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     prefix = fresh_settings(bootstrap, "k").prefix
     kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]
     store = tmp_path / "ledger.db"
-    demo(store, learners=80, candidates=12)
+    demo(store, learners=400, candidates=12)
     rng = random.Random(11)
     positions = []
     for _ in range(10):
         proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.9, 1.6))
+        time.sleep(rng.uniform(0.7, 1.3))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         positions.append(relay_position(store, prefix))
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(p < len(stored) for p in positions) >= 5, positions  # most kills hit mid-stream
+    assert sum(p < len(stored) for p in positions) >= 8, positions  # the kills hit mid-stream
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
