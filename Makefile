@@ -18,29 +18,28 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## make demo: record a demo cohort into a SQLite file and show what the ledger holds
+## make demo: record a demo cohort into a SQLite file, show what the ledger holds, serve the API
 demo: venv
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED)
-	@echo
-	@echo "== a learner's dossier =="
-	@learner=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["learner_id"])'); \
+	@echo; echo "== a learner's dossier (ledger learner show) =="
+	@learner=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["learner_id"])'); \
 	  $(VENV)/bin/ledger learner show $$learner --db $(DEMO_DB)
-	@echo
-	@echo "== the last events of the log =="
-	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 8
-	@echo
-	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
-	@echo
-	@echo "== read models caught up =="
+	@echo; echo "== certificate decisions in the log (ledger events --type Certificate) =="
+	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 6
+	@echo; echo "== read models caught up (ledger projections run --once) =="
 	@$(VENV)/bin/ledger projections run --once --db $(DEMO_DB)
-	@echo
-	@echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
+	@echo; echo "== integrity log: signed checkpoint (ledger audit checkpoint) =="
 	@$(VENV)/bin/ledger keys generate --db $(DEMO_DB) > /dev/null
+	@$(VENV)/bin/ledger audit checkpoint --db $(DEMO_DB)
 	@$(VENV)/bin/ledger credential keys generate --db $(DEMO_DB) > /dev/null
+	@echo; echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
 	@$(VENV)/bin/ledger tokens demo --db $(DEMO_DB)
+	@cert=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["certificate_id"])'); \
+	  echo; echo "Verification page for one certificate: http://127.0.0.1:8080/verify?id=$$cert"
+	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
-	  echo; echo "== the API (Ctrl-C stops it) =="; \
+	  echo; echo "== the API on http://127.0.0.1:8080 — /docs, /verify (Ctrl-C stops it) =="; \
 	  $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
 	  echo "demo server stopped"; \
 	fi
@@ -56,6 +55,7 @@ test: venv
 	@mkdir -p .ledger
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
+	@bash deploy/chromium/ensure.sh >&2
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
