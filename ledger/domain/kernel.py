@@ -7,6 +7,7 @@ takes effect, when it was recorded, on which legal basis and under which rule-se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self, TypeVar
@@ -111,6 +112,48 @@ class LedgerAggregate(BaseAggregate[UUID]):
         self.trigger_event(event_class, timestamp=at, **kw)
 
     DECISION_EVENTS: ClassVar[frozenset[str]] = frozenset()
+
+
+Void = frozenset[int]
+NO_VOID: Void = frozenset()
+
+
+class DecisionLog(LedgerAggregate):
+    """An aggregate whose state is derived from its decisions still in effect.
+
+    Every event is kept in ``log`` by version; revoked or corrected decisions are ``voided``
+    and stop counting, but stay in the log. ``void`` arguments let a command evaluate the
+    state as if a decision it corrects were already voided.
+    """
+
+    class Decided(LedgerAggregate.Event):
+        """Base of decision events: logged, and voiding the decision they correct."""
+
+        decision: Decision
+
+        def apply(self, aggregate: Any) -> None:
+            """Log the decision (and void the one it corrects)."""
+            aggregate.log[self.originator_version] = self
+            if self.decision.corrects is not None:
+                aggregate.voided.add(self.decision.corrects)
+            self.place(aggregate)
+
+        def place(self, aggregate: Any) -> None:
+            """Further state change (overridden by placement and revocation events)."""
+
+    def _init_log(self) -> None:
+        self.log: dict[int, LedgerAggregate.Event] = {}
+        self.voided: set[int] = set()
+
+    def effective(self, void: Void = NO_VOID) -> Iterator[Any]:
+        """Decisions still in effect, oldest first."""
+        for version, ev in self.log.items():
+            if version not in self.voided and version not in void:
+                yield ev
+
+    def of_type(self, cls: type[Any], void: Void = NO_VOID) -> list[Any]:
+        """Effective decisions of one event class."""
+        return [ev for ev in self.effective(void) if type(ev) is cls]
 
 
 def event_id(aggregate_id: UUID, version: int) -> str:

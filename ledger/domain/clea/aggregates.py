@@ -7,7 +7,7 @@ effective decisions: revoked or corrected decisions stay in the log but stop cou
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -32,11 +32,8 @@ from ledger.domain.clea.values import (
     Region,
     Siret,
 )
-from ledger.domain.kernel import Body, Decision, LedgerAggregate
+from ledger.domain.kernel import NO_VOID, Body, Decision, DecisionLog, LedgerAggregate, Void
 from ledger.domain.rules import Verdict, check, require
-
-Void = frozenset[int]
-NO_VOID: Void = frozenset()
 
 
 def evaluator_org_id(siret: str) -> UUID:
@@ -216,7 +213,7 @@ class BranchJury(LedgerAggregate):
                           awards=tuple(awards), decision=decision)
 
 
-class Candidate(LedgerAggregate):
+class Candidate(DecisionLog):
     """One candidate's journey towards one certificate: evaluations, training, jury, certificate."""
 
     REVOCABLE = frozenset({
@@ -241,21 +238,8 @@ class Candidate(LedgerAggregate):
             cand.evaluator_region = self.evaluator_region
             cand.log[self.originator_version] = self
 
-    class Decided(LedgerAggregate.Event):
+    class Decided(DecisionLog.Decided):
         """Base of decision events after registration."""
-
-        decision: Decision
-
-        def apply(self, aggregate: Any) -> None:
-            """Log the decision (and void the one it corrects)."""
-            cand: Candidate = aggregate
-            cand.log[self.originator_version] = self
-            if self.decision.corrects is not None:
-                cand.voided.add(self.decision.corrects)
-            self.place(cand)
-
-        def place(self, candidate: Candidate) -> None:
-            """Extra state change (overridden by revocations)."""
 
     class PriorEvaluationRecorded(Decided):
         """The évaluation préalable was recorded; results computed against the version in force."""
@@ -353,20 +337,9 @@ class Candidate(LedgerAggregate):
         self.certificate = CertificateType.CLEA
         self.evaluator_siret = ""
         self.evaluator_region = Region.ILE_DE_FRANCE
-        self.log: dict[int, LedgerAggregate.Event] = {}
-        self.voided: set[int] = set()
+        self._init_log()
 
     # ----------------------------------------------------------------- derived state
-    def effective(self, void: Void = NO_VOID) -> Iterator[Any]:
-        """Yield the decisions still in effect, oldest first."""
-        for version, ev in self.log.items():
-            if version not in self.voided and version not in void:
-                yield ev
-
-    def of_type(self, cls: type[Any], void: Void = NO_VOID) -> list[Any]:
-        """Return the effective decisions of one event class."""
-        return [ev for ev in self.effective(void) if type(ev) is cls]
-
     def prealable(self, void: Void = NO_VOID) -> Candidate.PriorEvaluationRecorded | None:
         """Return the évaluation préalable that opened the current window."""
         found = self.of_type(Candidate.PriorEvaluationRecorded, void)

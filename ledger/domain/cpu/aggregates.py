@@ -7,7 +7,6 @@ decisions: revoked or corrected decisions stay in the log but stop counting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -29,11 +28,15 @@ from ledger.domain.cpu.values import (
     UaaCode,
     ValidationVia,
 )
-from ledger.domain.kernel import Decision, LedgerAggregate, school_year_of
+from ledger.domain.kernel import (
+    NO_VOID,
+    Decision,
+    DecisionLog,
+    LedgerAggregate,
+    Void,
+    school_year_of,
+)
 from ledger.domain.rules import Verdict, require
-
-Void = frozenset[int]
-NO_VOID: Void = frozenset()
 
 
 def option_id(fase: int, option_code: str) -> UUID:
@@ -91,7 +94,7 @@ class SchoolOption(LedgerAggregate):
         )
 
 
-class Learner(LedgerAggregate):
+class Learner(DecisionLog):
     """A learner's path in a CPU option: admission, UAA, attestations, certificates."""
 
     REVOCABLE = frozenset({
@@ -129,21 +132,8 @@ class Learner(LedgerAggregate):
             learner.c2d = self.route is Route.A4_C2D
             learner.log[self.originator_version] = self
 
-    class Decided(LedgerAggregate.Event):
+    class Decided(DecisionLog.Decided):
         """Base of decision events after admission."""
-
-        decision: Decision
-
-        def apply(self, aggregate: Any) -> None:
-            """Log the decision (and void the one it corrects)."""
-            learner: Learner = aggregate
-            learner.log[self.originator_version] = self
-            if self.decision.corrects is not None:
-                learner.voided.add(self.decision.corrects)
-            self.place(learner)
-
-        def place(self, learner: Learner) -> None:
-            """Change the learner's placement (overridden by placement events)."""
 
     class Transferred(Decided):
         """The learner changed school within the same option (Art. 9)."""
@@ -309,21 +299,10 @@ class Learner(LedgerAggregate):
         self.year = 0
         self.route = Route.A4_STANDARD
         self.c2d = False
-        self.log: dict[int, LedgerAggregate.Event] = {}
-        self.voided: set[int] = set()
+        self._init_log()
         self.erased = False
 
     # ----------------------------------------------------------------- derived state
-    def effective(self, void: Void = NO_VOID) -> Iterator[Any]:
-        """Decisions still in effect, oldest first."""
-        for version, ev in self.log.items():
-            if version not in self.voided and version not in void:
-                yield ev
-
-    def of_type(self, cls: type[Any], void: Void = NO_VOID) -> list[Any]:
-        """Effective decisions of one event class."""
-        return [ev for ev in self.effective(void) if type(ev) is cls]
-
     def validated(self, void: Void = NO_VOID) -> dict[str, Learner.UnitValidated]:
         """Validated UAA by code."""
         return {ev.uaa: ev for ev in self.of_type(Learner.UnitValidated, void)}
