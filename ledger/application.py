@@ -121,10 +121,12 @@ class Ledger:
         return True
 
     def _decision(self, cmd: Any, basis: str, ruleset: str, recorded_at: datetime) -> Decision:
-        return Decision(actor_id=cmd.actor_id, actor_role=cmd.actor_role, body=cmd.body,
-                        effective_date=cmd.effective_date, recorded_at=recorded_at,
-                        legal_basis=basis, ruleset_version=ruleset,
-                        corrects=getattr(cmd, "corrects", None), reason=cmd.reason)
+        # Every field comes from an already validated command, the clock or the handler
+        # table: construct without validating again (hot path of ledger record).
+        return Decision.model_construct(
+            actor_id=cmd.actor_id, actor_role=cmd.actor_role, body=cmd.body,
+            effective_date=cmd.effective_date, recorded_at=recorded_at, legal_basis=basis,
+            ruleset_version=ruleset, corrects=getattr(cmd, "corrects", None), reason=cmd.reason)
 
     def decide(self, cmd: BaseModel) -> _Pending:
         """Check every rule and apply the command to in-memory aggregates (nothing saved)."""

@@ -241,10 +241,14 @@ def profile_in_force(option_code: str, on: date) -> Profile:
     return versions[-1]
 
 
+@cache
+def _profiles_by_version() -> dict[str, Profile]:
+    return {p.version: p for versions in profiles().values() for p in versions}
+
+
 def profile_version(version: str) -> Profile:
     """The profile with an exact version string ``<option>@<date>``."""
-    code, _, _ = version.partition("@")
-    for profile in profiles().get(code, []):
-        if profile.version == version:
-            return profile
-    raise UnknownEntity("certification profile", version)
+    try:
+        return _profiles_by_version()[version]
+    except KeyError:
+        raise UnknownEntity("certification profile", version) from None
