@@ -1,24 +1,28 @@
 """Read queries answered from the event store (before the read models take them over).
 
-``learner_dossier`` replays one learner; ``certificates`` and ``events`` scan the global
-sequence page by page, filtering by stored topic where they can.
+``learner_dossier`` replays one learner; ``events`` scans the global sequence page by page,
+filtering by stored topic where it can. ``certificates`` and ``certificate`` read the
+certificate read model when it is up to date, and scan the log otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import orjson
+import structlog
 
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.cpu.values import Attestation
 from ledger.domain.errors import UnknownEntity
 from ledger.reference import cpu as ref
 from ledger.store import EventStoreApp, iter_notifications
+
+log = structlog.get_logger("ledger.queries")
 
 CERT_TOPICS = (
     "ledger.domain.cpu.aggregates:Learner.CertificateIssued",
@@ -156,7 +160,21 @@ class CertificateRow:
 
 
 def certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
-    """Every certificate issued, with its status (scan of issuance and revocation events)."""
+    """Every certificate issued, with its status, oldest issuance first.
+
+    Answered from the certificate read model (``rm_certificate`` and ``rm_history_event`` of
+    the ``history`` projection) when it has applied every stored event; otherwise by a scan
+    of the issuance and revocation events (same rows either way).
+    """
+    if not extra_topics:
+        rows = _read_model(store, None)
+        if rows is not None:
+            return rows
+    return _scan_certificates(store, extra_topics)
+
+
+def _scan_certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
+    """Every certificate, from a scan of the issuance and revocation events."""
     rows: dict[str, CertificateRow] = {}
     for n in iter_notifications(store, topics=CERT_TOPICS + extra_topics):
         state = orjson.loads(n.state)
@@ -177,11 +195,92 @@ def certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> li
 
 
 def certificate(store: EventStoreApp, certificate_id: str) -> dict[str, Any]:
-    """One certificate with its learner's summary, or :class:`UnknownEntity`."""
-    for row in certificates(store):
-        if row.certificate_id == certificate_id:
-            return row.to_dict()
+    """One certificate with its status, or :class:`UnknownEntity`.
+
+    An index lookup in the certificate read model when it is up to date, else a log scan.
+    """
+    rows = _read_model(store, certificate_id)
+    if rows is None:
+        rows = [r for r in _scan_certificates(store) if r.certificate_id == certificate_id]
+    for row in rows:
+        return row.to_dict()
     raise UnknownEntity("certificate", certificate_id)
+
+
+# ---------------------------------------------------------------------------- certificate read model
+HISTORY_FOLLOWER = "projection:history"
+"""Follower name of the read model holding ``rm_certificate`` (:mod:`projections.history`)."""
+
+REVOKED_TYPES = ("Learner.CertificateRevoked", "Candidate.CertificateRevoked")
+
+_RM_ISSUED = (
+    "SELECT c.certificate_id AS certificate_id, c.aggregate_id AS aggregate_id, c.kind AS kind, "
+    "c.issued_position AS position, e.effective_date AS issued_on, e.detail AS detail "
+    "FROM rm_certificate c JOIN rm_history_event e "
+    "ON e.aggregate_id = c.aggregate_id AND e.version = c.issued_version")
+_RM_REVOKED = (
+    "SELECT c.certificate_id AS certificate_id, e.effective_date AS revoked_on, "
+    "e.reason AS reason, e.detail AS detail FROM rm_certificate c JOIN rm_history_event e "
+    "ON e.aggregate_id = c.aggregate_id AND e.version > c.issued_version "
+    "WHERE e.type IN (?, ?)")
+
+
+def store_rows(store: EventStoreApp, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows of a read-only query on the ledger's own tables, over the store's pooled connections.
+
+    ``?`` placeholders; rows are addressed by column name. On PostgreSQL the query runs in the
+    store's schema. Nothing is written (the transaction is rolled back).
+    """
+    recorder: Any = store.recorder
+    datastore: Any = recorder.datastore
+    with datastore.transaction(commit=False) as cursor:
+        if type(datastore).__module__.startswith("eventsourcing.postgres"):
+            schema = store.env.get("POSTGRES_SCHEMA")  # as StoreTarget.connect() sets it
+            if schema:
+                cursor.execute(f'SET LOCAL search_path TO "{schema}"')
+            sql = sql.replace("?", "%s")
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+
+
+def read_model_current(store: EventStoreApp) -> bool:
+    """True when the certificate read model has applied every event stored so far."""
+    head = int(store.recorder.max_notification_id() or 0)
+    try:
+        found = store_rows(store, "SELECT position FROM follower_position WHERE name = ?",
+                           (HISTORY_FOLLOWER,))
+    except Exception:  # no read model tables in this database
+        return False
+    return bool(found) and int(found[0]["position"]) >= head
+
+
+def _read_model(store: EventStoreApp, certificate_id: str | None) -> list[CertificateRow] | None:
+    """Certificates from the read model (one when ``certificate_id``), ``None`` if it is behind."""
+    if not read_model_current(store):
+        log.debug("certificates.read_model_behind")
+        return None
+    one = " WHERE c.certificate_id = ?" if certificate_id is not None else ""
+    args: tuple[str, ...] = (certificate_id,) if certificate_id is not None else ()
+    revoked_where = " AND c.certificate_id = ?" if certificate_id is not None else ""
+    try:
+        issued = store_rows(store, _RM_ISSUED + one + " ORDER BY c.issued_position", args)
+        revoked = store_rows(store, _RM_REVOKED + revoked_where + " ORDER BY e.position",
+                             REVOKED_TYPES + args)
+    except Exception as exc:  # a table of another version: answer from the log
+        log.warning("certificates.read_model_unavailable", error=type(exc).__name__)
+        return None
+    rows = {r["certificate_id"]: _issued_row(r) for r in issued}
+    for r in revoked:
+        row = rows.get(r["certificate_id"])
+        if row is not None and orjson.loads(r["detail"]).get("certificate_id") == row.certificate_id:
+            row.status, row.revoked_on, row.revocation_reason = "revoked", r["revoked_on"], r["reason"]
+    return list(rows.values())
+
+
+def _issued_row(r: Any) -> CertificateRow:
+    detail = orjson.loads(r["detail"])
+    return CertificateRow(str(r["certificate_id"]), str(r["kind"]), str(r["aggregate_id"]),
+                          str(r["issued_on"]), str(detail.get("basis", "")), int(r["position"]))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 ``router(ctx)`` serves, relative to where it is mounted:
 
 * ``POST /verify`` – a posted credential (or ``{"credential": …}``) → verdict JSON, checked
-  against this ledger's keys, its current status list and its integrity log keys;
+  against this ledger's keys, its current status list and its integrity log keys (in a
+  worker thread, so the event loop keeps serving; the status list is signed once per change);
 * ``GET /verify`` – the verification page (paste, upload, or ``/verify?id=<certificate>``
   which fetches ``/credentials/<id>``); its assets under ``/verify-assets/``;
 * ``GET /credentials/{id}`` – the signed credential of a certificate;
@@ -24,18 +25,21 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ledger.credentials.issue import (
     DEFAULT_ISSUER_DID,
     DEFAULT_PUBLIC_URL,
+    STATUS_LIST_ID,
     CredentialIssuer,
     IssuerConfig,
     KeyStore,
     RecordingLog,
+    StatusListCache,
     audit_recording_log,
 )
-from ledger.credentials.verify import TrustStore, verify_credential
+from ledger.credentials.verify import TrustStore, Verdict, verify_credential
 from ledger.domain.errors import LedgerError, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
@@ -57,7 +61,12 @@ class CredentialsContext:
 
 
 class _Service:
-    """Opens the store once; a DB connection per request (threads of the server)."""
+    """Opens the store once; a DB connection per issuing request (threads of the server).
+
+    Status list credentials are kept signed in one :class:`StatusListCache` and signed again
+    only when a revocation (or a key rotation) changes them; verification needs no
+    connection of its own (the store's pooled ones serve the few lookups).
+    """
 
     def __init__(self, ctx: CredentialsContext) -> None:
         from ledger.store import open_store
@@ -66,6 +75,19 @@ class _Service:
         self.store = open_store(ctx.target)
         keys = KeyStore(ctx.key_dir) if ctx.key_dir is not None else KeyStore.for_target(ctx.target)
         self.config = IssuerConfig(keys, ctx.issuer_did, ctx.public_url.rstrip("/"), ctx.recording)
+        self.status_cache = StatusListCache(self.store)
+
+    def trust(self) -> TrustStore:
+        """The verifier's trust, read afresh (keys may rotate): credential and log keys."""
+        recording: Any = self.ctx.recording
+        if recording is None and self.ctx.with_audit_log:
+            recording = _LogKeys(self.ctx.target)
+        return TrustStore.from_document(replace(self.config, recording=recording).trust_bundle())
+
+    def verify(self, document: Any) -> Verdict:
+        """Verify a posted credential against the current status list (runs in a worker thread)."""
+        status = self.status_cache.signed(STATUS_LIST_ID, self.config)
+        return verify_credential(document, self.trust(), status)
 
     @contextmanager
     def issuer(self) -> Iterator[CredentialIssuer]:
@@ -79,12 +101,31 @@ class _Service:
             audit = audit_recording_log(target, self.store)  # its connection is per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
-            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder))
+            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder),
+                                   status_cache=self.status_cache)
         finally:
             db.close()
             conn.close()
             if audit is not None:
                 getattr(audit, "close", lambda: None)()
+
+
+class _LogKeys:
+    """The integrity log's verifier keys, read from its key directory (no database)."""
+
+    def __init__(self, target: Any) -> None:
+        from ledger.keys import KeyStore as LogKeyStore
+        from ledger.keys import default_key_dir
+
+        self.keys = LogKeyStore(default_key_dir(target))  # as ledger.audit.AuditLog reads them
+
+    def inclusion_proof(self, position: int) -> str:
+        """Not offered: verification only reads keys."""
+        raise NotImplementedError("verification does not prove inclusion")
+
+    def verifiers(self) -> list[str]:
+        """Every log verifier key (C2SP vkey strings), active first."""
+        return [v.vkey for v in self.keys.verifiers()]
 
 
 def _web(name: str) -> str:
@@ -117,10 +158,7 @@ def router(ctx: CredentialsContext) -> APIRouter:
     async def verify(request: Request) -> JSONResponse:
         """Verify a posted credential against this ledger's keys and current status list."""
         document = await _posted_credential(request)
-        with service.issuer() as issuer:
-            status = issuer.status_list()
-            trust = TrustStore.from_document(issuer.config.trust_bundle())
-        verdict = verify_credential(document, trust, status)
+        verdict = await run_in_threadpool(service.verify, document)  # CPU-bound: off the loop
         log.info("credential.verified", verdict=verdict.verdict)
         return JSONResponse(verdict.to_dict())
 
@@ -151,8 +189,7 @@ def router(ctx: CredentialsContext) -> APIRouter:
     def status_list(list_id: str) -> JSONResponse:
         """The signed BitstringStatusListCredential."""
         try:
-            with service.issuer() as issuer:
-                return JSONResponse(issuer.status_list(list_id))
+            return JSONResponse(service.status_cache.signed(list_id, service.config))
         except UnknownEntity as exc:
             return _error(404, str(exc))
 

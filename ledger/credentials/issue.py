@@ -22,7 +22,8 @@ Choices (documented here because verifiers depend on them):
   can read it from the credential. ``include_name_hash=False`` leaves it out.
 * **Revocation**: a ``BitstringStatusListEntry`` with a random index per certificate, kept in
   the ``credential_status`` table of the ledger database; the status list credential is
-  rebuilt from the certificate list (revoked ⇒ bit set) and signed each time it is served.
+  built from the revoked certificates (revoked ⇒ bit set) and signed; a server keeps it in a
+  :class:`StatusListCache` and signs it again only when its bits or the signing key change.
 * **Proof of recording**: an ``evidence`` entry carrying the integrity log's
   ``c2sp.org/tlog-proof@v1`` text (:meth:`ledger.audit.AuditLog.inclusion_proof`) for the
   certificate's issuance event: the signed checkpoint, the inclusion path, and in its
@@ -37,6 +38,7 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -429,19 +431,17 @@ def certificate_facts(store: Any, certificate_id: str, root: str) -> Certificate
     """Gather the facts of one certificate (CPU or CléA), or :class:`UnknownEntity`."""
     from ledger.domain.clea.aggregates import Candidate
     from ledger.domain.cpu.aggregates import Learner
-    from ledger.queries import certificates
+    from ledger.queries import certificate
 
-    row = next((r for r in certificates(store) if r.certificate_id == certificate_id), None)
-    if row is None:
-        raise UnknownEntity("certificate", certificate_id)
-    agg: Any = store.repository.get(UUID(row.learner_id))
+    row = certificate(store, certificate_id)  # UnknownEntity when unknown
+    agg: Any = store.repository.get(UUID(row["learner_id"]))
     for ev in agg.log.values():
         if str(getattr(ev, "certificate_id", "")) != certificate_id:
             continue
         if isinstance(ev, Learner.CertificateIssued):
-            return _cpu_facts(root, agg, ev, row.position, row.status)
+            return _cpu_facts(root, agg, ev, row["position"], row["status"])
         if isinstance(ev, Candidate.CertificateIssued):
-            return _clea_facts(root, agg, ev, row.position, row.status)
+            return _clea_facts(root, agg, ev, row["position"], row["status"])
     raise UnknownEntity("certificate issuance event", certificate_id)
 
 
@@ -500,12 +500,18 @@ def _proof_uuid() -> str:
 class CredentialIssuer:
     """Issues certificate credentials and status list credentials from one store."""
 
-    def __init__(self, store: Any, db: Any, config: IssuerConfig, identities: Any = None) -> None:
-        """Use the event ``store``, a ``Db`` for the status table, and the issuer config."""
+    def __init__(self, store: Any, db: Any, config: IssuerConfig, identities: Any = None,
+                 status_cache: StatusListCache | None = None) -> None:
+        """Use the event ``store``, a ``Db`` for the status table, and the issuer config.
+
+        ``status_cache`` (shared by the issuers of a server) keeps signed status lists
+        between calls; without one every call rebuilds and signs the list.
+        """
         self.store = store
         self.config = config
         self.identities = identities
         self.status = StatusTable(db)
+        self.status_cache = status_cache
 
     def credential(self, certificate_id: str, include_name_hash: bool = True) -> dict[str, Any]:
         """The signed ``OpenBadgeCredential`` of a certificate (revoked ones too: status says so)."""
@@ -541,20 +547,119 @@ class CredentialIssuer:
 
     def status_list(self, list_id: str = STATUS_LIST_ID) -> dict[str, Any]:
         """The signed ``BitstringStatusListCredential``: revoked certificates have their bit set."""
-        from ledger.queries import certificates
+        cache = self.status_cache or StatusListCache(self.store)
+        return cache.signed(list_id, self.config)
 
-        allocated = self.status.entries(list_id)
-        if list_id != STATUS_LIST_ID and not allocated:
+
+# ---------------------------------------------------------------------------- status list cache
+REVOKED_TOPICS = ("ledger.domain.cpu.aggregates:Learner.CertificateRevoked",
+                  "ledger.domain.clea.aggregates:Candidate.CertificateRevoked")
+_IN_CHUNK = 500
+
+
+class RevocationWatch:
+    """The ids of every revoked certificate, followed incrementally along the log.
+
+    Each :meth:`refresh` reads only the revocation events stored after the last one seen
+    (a topic-filtered range of the global sequence), so it costs O(new events).
+    """
+
+    def __init__(self) -> None:
+        """Start before the first event."""
+        self.upto = 0
+        self.revoked: set[str] = set()
+
+    def refresh(self, store: Any) -> frozenset[str]:
+        """Catch up with the store; return the revoked certificate ids."""
+        from ledger.store import iter_notifications
+
+        head = int(store.recorder.max_notification_id() or 0)
+        if head < self.upto:  # another store behind the same name: start again
+            self.upto, self.revoked = 0, set()
+        if head > self.upto:
+            last = head
+            for n in iter_notifications(store, start=self.upto + 1, topics=REVOKED_TOPICS):
+                certificate_id = json.loads(n.state).get("certificate_id")
+                if certificate_id is not None:
+                    self.revoked.add(str(certificate_id))
+                last = max(last, n.id)
+            self.upto = last
+        return frozenset(self.revoked)
+
+
+@dataclass(frozen=True)
+class _SignedList:
+    bits: frozenset[int]
+    key: str
+    document: dict[str, Any]
+
+
+class StatusListCache:
+    """Signed status list credentials, per list, re-signed only when their content changes.
+
+    A list is signed again when the set of its set bits (revoked certificates that have a
+    status index in it) or the current signing key changes; otherwise the same signed
+    document is served. Safe to share between threads.
+    """
+
+    def __init__(self, store: Any) -> None:
+        """Follow revocations in ``store``."""
+        self.store = store
+        self.watch = RevocationWatch()
+        self._signed: dict[str, _SignedList] = {}
+        self._lock = threading.Lock()
+
+    def signed(self, list_id: str, config: IssuerConfig) -> dict[str, Any]:
+        """The signed list ``list_id`` (:class:`UnknownEntity` for a list never allocated)."""
+        with self._lock:
+            bits = self.revoked_indices(list_id)
+            key = config.keys.current()
+            cached = self._signed.get(list_id)
+            if cached is not None and cached.bits == bits and cached.key == key.public.multibase:
+                return cached.document
+            document = _sign_status_list(config, list_id, bits, key)
+            self._signed[list_id] = _SignedList(bits, key.public.multibase, document)
+            log.info("credential.status_list_signed", list_id=list_id, revoked=len(bits))
+            return document
+
+    def revoked_indices(self, list_id: str) -> frozenset[int]:
+        """Status indexes of ``list_id`` held by revoked certificates."""
+        from ledger.queries import store_rows
+
+        revoked = sorted(self.watch.refresh(self.store))
+        if list_id != STATUS_LIST_ID and not self._allocated(list_id):
             raise UnknownEntity("status list", list_id)
-        bits = BitstringStatusList(MIN_SIZE)
-        for row in certificates(self.store):
-            index = allocated.get(row.certificate_id)
-            if index is not None and row.status == "revoked":
-                bits.set(index)
-        now = self.config.now()
-        doc = status_list_credential(self.config.status_list_url(list_id),
-                                     self.config.issuer_did, bits, now)
-        return sign(doc, self.config.keys.current(), self.config.issuer_did, now)
+        found: set[int] = set()
+        for start in range(0, len(revoked), _IN_CHUNK):
+            chunk = revoked[start:start + _IN_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            try:
+                rows = store_rows(self.store, "SELECT status_index FROM credential_status "
+                                  f"WHERE list_id = ? AND certificate_id IN ({marks})",
+                                  (list_id, *chunk))
+            except Exception:  # no credential was ever issued from this database
+                return frozenset()
+            found.update(int(r["status_index"]) for r in rows)
+        return frozenset(found)
+
+    def _allocated(self, list_id: str) -> bool:
+        from ledger.queries import store_rows
+
+        try:
+            return bool(store_rows(self.store, "SELECT 1 AS one FROM credential_status "
+                                   "WHERE list_id = ? LIMIT 1", (list_id,)))
+        except Exception:  # no status table yet
+            return False
+
+
+def _sign_status_list(config: IssuerConfig, list_id: str, bits: frozenset[int],
+                      key: KeyPair) -> dict[str, Any]:
+    status = BitstringStatusList(MIN_SIZE)
+    for index in bits:
+        status.set(index)
+    now = config.now()
+    doc = status_list_credential(config.status_list_url(list_id), config.issuer_did, status, now)
+    return sign(doc, key, config.issuer_did, now)
 
 
 def _normalise_id(certificate_id: str) -> str:

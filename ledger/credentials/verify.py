@@ -15,6 +15,12 @@ its credential keys, and the integrity log's C2SP verifier keys; ``GET /keys`` s
    the embedded log entry is in the log at the stated position, and the entry names the
    certificate.
 
+Cheap checks run first (structure, issuer, dates, the ``eddsa-jcs-2022`` proof, recording,
+status) and the ``eddsa-rdfc-2022`` proof, whose RDF canonicalisation costs most, last: it is
+skipped (with a warning) when the credential has already failed, since it could not make it
+valid. The verdict of a status list credential is cached by its digest
+(:class:`StatusListVerdicts`).
+
 Verdicts and CLI exit codes: ``valid`` 0, ``revoked`` 3, ``invalid`` (tampered, malformed,
 not yet valid or expired, bad recording proof) 4, ``unknown_issuer`` (no trusted key, or an
 issuer outside the trusted root) 5. Status and recording checks that cannot be made (no list
@@ -24,9 +30,12 @@ at hand, no log keys) leave the verdict as it is and add a warning.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -136,17 +145,93 @@ def check_proofs(document: Mapping[str, Any], trust: TrustStore, verdict: Verdic
     """Require a verified eddsa-jcs-2022 AND eddsa-rdfc-2022 proof by trusted keys."""
     results = verify_proofs(document, key_resolver(trust.keys, trust.issuer_did),
                             expected_proof_purpose="assertionMethod")
-    failed = [r for r in results if not r.verified]
-    for result in failed:
+    _judge(results, verdict, check)
+    _require_suites(results, verdict, check, REQUIRED_SUITES)
+    verdict.checks.setdefault(check, "ok")
+
+
+def _judge(results: list[ProofResult], verdict: Verdict, check: str) -> None:
+    """Record every failed proof (an unknown key makes the issuer unknown)."""
+    for result in results:
+        if result.verified:
+            continue
         unknown = result.reason is Failure.UNKNOWN_KEY
         verdict.fail(UNKNOWN_ISSUER if unknown else INVALID, check,
                      f"{check}: " + (f"signed by an unknown key {result.verification_method}"
                                      if unknown else _proof_reason(result)))
-    verified = {r.cryptosuite for r in results if r.verified}
-    for suite in REQUIRED_SUITES:
-        if suite not in verified and not any(r.cryptosuite == suite for r in failed):
+
+
+def _require_suites(results: list[ProofResult], verdict: Verdict, check: str,
+                    suites: tuple[str, ...], present: frozenset[str] = frozenset()) -> None:
+    """Each suite must have a verified proof (or a failed or unchecked one, already reported)."""
+    seen = {r.cryptosuite for r in results} | present
+    for suite in suites:
+        if suite not in seen:
             verdict.fail(INVALID, check, f"{check}: no {suite} proof (both suites are required)")
-    verdict.checks.setdefault(check, "ok")
+
+
+class ProofPlan:
+    """A credential's proofs verified in two phases: cheap suites first, eddsa-rdfc-2022 last.
+
+    RDF canonicalisation costs most of a verification, so the ``eddsa-rdfc-2022`` proofs of
+    a plain proof set are verified only once every cheaper check has passed (a credential
+    that is already invalid does not pay for it). Both suites are still required for a
+    ``valid`` verdict. Members of a proof set verify independently (Data Integrity §4.2);
+    a proof chain (``previousProof``) is verified in one phase.
+    """
+
+    def __init__(self, document: Mapping[str, Any], trust: TrustStore) -> None:
+        """Split the proofs of ``document``."""
+        raw = document.get("proof")
+        self.proofs: list[Any] = [] if raw is None else list(raw) if isinstance(raw, list) else [raw]
+        self.document = document
+        self.resolve = key_resolver(trust.keys, trust.issuer_did)
+        chained = any(isinstance(p, Mapping) and p.get("previousProof") is not None
+                      for p in self.proofs)
+        costly = [i for i, p in enumerate(self.proofs) if not chained and isinstance(p, Mapping)
+                  and p.get("cryptosuite") == EDDSA_RDFC_2022]
+        self.cheap = [i for i in range(len(self.proofs)) if i not in costly]
+        self.costly = costly
+        self.results: list[ProofResult] = []
+        self.unchecked: set[str] = set()
+
+    def check_cheap(self, verdict: Verdict) -> None:
+        """Verify every proof but the eddsa-rdfc-2022 ones; require an eddsa-jcs-2022 proof."""
+        results = self._verify(self.cheap, self.resolve)
+        self.results.extend(results)
+        _judge(results, verdict, "proofs")
+        _require_suites(results, verdict, "proofs", (EDDSA_JCS_2022,))
+
+    def check_costly(self, verdict: Verdict) -> None:
+        """Verify the eddsa-rdfc-2022 proofs, fully only if the verdict can still be valid."""
+        if verdict.verdict in (VALID, REVOKED):
+            results = self._verify(self.costly, self.resolve)
+        else:
+            results = self._structure_only(verdict)
+        self.results.extend(results)
+        _judge(results, verdict, "proofs")
+        _require_suites(self.results, verdict, "proofs", REQUIRED_SUITES, frozenset(self.unchecked))
+        verdict.checks.setdefault("proofs", "ok")
+
+    def _verify(self, indices: list[int], resolve: Any) -> list[ProofResult]:
+        if not indices:
+            return []
+        subset = {**self.document, "proof": [self.proofs[i] for i in indices]}
+        found = verify_proofs(subset, resolve, expected_proof_purpose="assertionMethod")
+        return [replace(r, index=indices[r.index]) for r in found]
+
+    def _structure_only(self, verdict: Verdict) -> list[ProofResult]:
+        """Every check of the rdfc proofs short of canonicalisation (it could only add INVALID)."""
+        kept = []
+        for result in self._verify(self.costly, lambda _method: None):
+            trusted = result.verification_method and self.resolve(result.verification_method)
+            if result.reason is Failure.UNKNOWN_KEY and trusted:
+                self.unchecked.add(EDDSA_RDFC_2022)
+                verdict.warnings.append(f"{EDDSA_RDFC_2022} proof not checked: the credential "
+                                        "already failed a cheaper check")
+            else:
+                kept.append(result)
+        return kept
 
 
 # ---------------------------------------------------------------------------- issuer, dates
@@ -218,9 +303,7 @@ def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | N
     if status_list.get("id") != entry.get("statusListCredential"):
         verdict.fail(INVALID, "status", "status: the status list is not the one the credential names")
         return
-    inner = Verdict()
-    check_proofs(status_list, trust, inner, "status list")
-    check_issuer(status_list, trust, inner)
+    inner = STATUS_LIST_VERDICTS.verdict(status_list, trust)
     check_dates(status_list, now, inner, "status list dates")
     if inner.verdict != VALID:
         verdict.warnings.extend(inner.reasons)
@@ -228,6 +311,55 @@ def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | N
         verdict.warnings.append("revocation status not checked: the status list did not verify")
         return
     _lookup_bit(entry, status_list, verdict)
+
+
+class StatusListVerdicts:
+    """Verdicts of status list credentials (both proofs, issuer), cached by content digest.
+
+    A status list is fetched again and again while it does not change; verifying its two
+    proofs each time would dominate a verification. The key is the SHA-256 of the list's
+    canonical JSON with the trusted keys, so any change to the list (or to the trust) is
+    verified afresh. The time-dependent date check is never cached.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        """Keep the ``size`` most recently used verdicts."""
+        self.size = size
+        self._items: OrderedDict[tuple[str, str, tuple[bytes, ...]], tuple[str, tuple[str, ...]]] = (
+            OrderedDict())
+        self._lock = threading.Lock()
+
+    def verdict(self, status_list: Mapping[str, Any], trust: TrustStore) -> Verdict:
+        """A fresh :class:`Verdict` with the proofs and issuer of ``status_list`` checked."""
+        key = self._key(status_list, trust)
+        if key is not None:
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None:
+                    self._items.move_to_end(key)
+                    return Verdict(found[0], list(found[1]))
+        inner = Verdict()
+        check_proofs(status_list, trust, inner, "status list")
+        check_issuer(status_list, trust, inner)
+        if key is not None:
+            with self._lock:
+                self._items[key] = (inner.verdict, tuple(inner.reasons))
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return inner
+
+    @staticmethod
+    def _key(status_list: Mapping[str, Any], trust: TrustStore) -> tuple[str, str, tuple[bytes, ...]] | None:
+        try:
+            text = json.dumps(status_list, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):  # not plain JSON data: verify without caching
+            return None
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return digest, trust.issuer_did, tuple(k.raw for k in trust.keys)
+
+
+STATUS_LIST_VERDICTS = StatusListVerdicts()
+"""The process-wide cache of status list verdicts used by :func:`check_status`."""
 
 
 def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdict: Verdict) -> None:
@@ -348,9 +480,11 @@ def verify_credential(document: Any, trust: TrustStore, status_list: Mapping[str
         return verdict
     verdict.summary = summary(document)
     moment = now or datetime.now(UTC)
+    proofs = ProofPlan(document, trust)
     check_issuer(document, trust, verdict)
-    check_proofs(document, trust, verdict)
     check_dates(document, moment, verdict)
+    proofs.check_cheap(verdict)
     check_recording(document, trust, verdict)
     check_status(document, status_list, trust, moment, verdict)
+    proofs.check_costly(verdict)  # eddsa-rdfc-2022 last: the costliest check
     return verdict

@@ -38,7 +38,7 @@ class World:
     rows: list[Any]
 
     def first(self, kind: str, status: str = "active") -> str:
-        return next(r.certificate_id for r in self.rows if r.kind == kind and r.status == status)
+        return str(next(r.certificate_id for r in self.rows if r.kind == kind and r.status == status))
 
     def verify(self, credential: Any, with_status: bool = True) -> Any:
         status = self.issuer.status_list() if with_status else None
