@@ -1,9 +1,12 @@
 """Benchmark: rebuilding every read model beside a bare read of the same notifications.
 
 ``bench_rebuild(events)`` records a demo cohort of at least ``events`` events into a SQLite
-file (or reuses ``path``), then, in a fresh child process so peak memory is the measured work
-only, times (1) a bare read of every notification with ``select_notifications`` in pages and
-(2) a rebuild from zero of each read model, and reports events/s and peak RSS. Run it with
+file (or reuses ``path``), then, in fresh child processes so peak memory is the measured work
+only, times a bare read of the notifications with ``select_notifications`` in pages beside
+(1) a rebuild from zero of each read model alone and (2) a rebuild of all of them together
+(one shared read and one transaction per batch) over a quarter, half and all of the store,
+and reports events/s (per wall-clock second, and per CPU second of the process, which a
+loaded machine disturbs less) and peak RSS. Run it with
 ``python -m projections.bench EVENTS [PATH]``.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 
 EVENTS_PER_LEARNER = 28  # what the demo records per CPU learner, roughly
 PAGE = 2000
-REBUILD_BATCH = 5000
+REBUILD_BATCH = 2000
 
 
 def build_store(path: Path, events: int, seed: int = 1) -> int:
@@ -43,47 +46,91 @@ def build_store(path: Path, events: int, seed: int = 1) -> int:
 
 
 def measure(path: Path) -> dict[str, Any]:
-    """Bare read and rebuild rates on an existing store (run in a fresh process)."""
+    """Bare read, then a rebuild of each read model alone (run in a fresh process)."""
     from ledger.store import StoreTarget, open_store
-    from projections.registry import followers
+    from projections.registry import followers, rebuild
 
     target = StoreTarget.parse(str(path))
     store = open_store(target)
     head = int(store.recorder.max_notification_id() or 0)
-    started = time.perf_counter()
+    bare = _bare_read(store, head)
+    per: dict[str, int] = {}
+    cpu: dict[str, int] = {}
+    for fol in followers(store, target, batch_size=REBUILD_BATCH):
+        name = fol.handler.name.removeprefix("projection:")
+        t0, c0 = time.perf_counter(), time.process_time()
+        rebuild([fol])
+        per[name] = round(head / (time.perf_counter() - t0))
+        cpu[name] = round(head / (time.process_time() - c0))
+        fol.close()
+    return {"events": head, **bare, "rebuild_events_per_s": per,
+            "rebuild_vs_bare": {k: round(v / bare["bare_read_events_per_s"], 4) for k, v in per.items()},
+            "rebuild_events_per_cpu_s": cpu, "peak_rss_mib": _rss_mib()}
+
+
+def measure_all(path: Path, until: int) -> dict[str, Any]:
+    """Bare read and a rebuild of every read model together up to ``until`` (fresh process)."""
+    from ledger.store import StoreTarget, open_store
+    from projections.registry import followers, rebuild
+
+    target = StoreTarget.parse(str(path))
+    store = open_store(target)
+    until = min(until, int(store.recorder.max_notification_id() or 0))
+    bare = _bare_read(store, until)
+    rss_after_read = _rss_mib()
+    fols = followers(store, target, batch_size=REBUILD_BATCH)
+    t0, c0 = time.perf_counter(), time.process_time()
+    rebuild(fols, until)
+    rate = round(until / (time.perf_counter() - t0))
+    cpu = round(until / (time.process_time() - c0))
+    return {"events": until, **bare, "rebuild_all_events_per_s": rate,
+            "rebuild_all_vs_bare": round(rate / bare["bare_read_events_per_s"], 4),
+            "rebuild_all_events_per_cpu_s": cpu,
+            "rebuild_all_vs_bare_cpu": round(cpu / bare["bare_read_events_per_cpu_s"], 4),
+            "peak_rss_mib_after_bare_read": rss_after_read, "peak_rss_mib": _rss_mib()}
+
+
+def _bare_read(store: Any, until: int) -> dict[str, int]:
+    """Events per second (wall and CPU) of reading notifications 1..``until`` in pages."""
+    started, cpu = time.perf_counter(), time.process_time()
     read, start = 0, 1
-    while batch := store.recorder.select_notifications(start, PAGE):
+    while read < until and (batch := store.recorder.select_notifications(
+            start, min(PAGE, until - read))):
         read += len(batch)
         start = batch[-1].id + 1
-    bare = time.perf_counter() - started
-    rss_after_read = _rss_mib()
-    per: dict[str, float] = {}
-    for fol in followers(store, target, batch_size=REBUILD_BATCH):
-        t0 = time.perf_counter()
-        fol.rebuild()
-        per[fol.handler.name.removeprefix("projection:")] = round(head / (time.perf_counter() - t0))
-        fol.close()
-    total = sum(head / rate for rate in per.values())
-    return {"events": head, "bare_read_events_per_s": round(read / bare),
-            "rebuild_all_events_per_s": round(head / total), "rebuild_events_per_s": per,
-            "rebuild_all_vs_bare": round((head / total) / (read / bare), 4),
-            "peak_rss_mib_after_bare_read": rss_after_read, "peak_rss_mib": _rss_mib()}
+    return {"bare_read_events_per_s": round(read / (time.perf_counter() - started)),
+            "bare_read_events_per_cpu_s": round(read / (time.process_time() - cpu))}
 
 
 def _rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _child(*args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "projections.bench", *args],
+                          capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def bench_rebuild(events: int, path: Path | None = None) -> dict[str, Any]:
-    """Build (or reuse) a store of ≥ ``events`` events, print and return the figures."""
+    """Build (or reuse) a store of ≥ ``events`` events, print and return the figures.
+
+    Each read model alone is rebuilt over the whole store; all of them together (one shared
+    read per batch) are rebuilt over the first quarter, half and all of it, each in its own
+    process, so the peak memory at each size shows whether it grows with the events.
+    """
     if path is None:
         path = Path(tempfile.mkdtemp(prefix="ledger-bench-")) / "bench.db"
     recorded = build_store(path, events)
-    child = subprocess.run([sys.executable, "-m", "projections.bench", "--measure", str(path)],
-                           capture_output=True, text=True, check=True)
-    figures: dict[str, Any] = json.loads(child.stdout)
-    figures["requested_events"] = events
-    figures["store_events"] = recorded
+    figures: dict[str, Any] = {"requested_events": events, "store_events": recorded,
+                               "batch": REBUILD_BATCH}
+    figures["each"] = _child("--measure", str(path))
+    figures["all_together"] = [_child("--measure-all", str(path), str(n))
+                               for n in (recorded // 4, recorded // 2, recorded)]
+    # the headline figures (whole store, every read model together) at the top level
+    figures.update(figures["all_together"][-1])
+    figures["rebuild_events_per_s"] = figures["each"]["rebuild_events_per_s"]
     print(json.dumps(figures, indent=2))
     return figures
 
@@ -94,5 +141,7 @@ if __name__ == "__main__":
     logs.configure("WARNING")
     if sys.argv[1] == "--measure":
         sys.stdout.write(json.dumps(measure(Path(sys.argv[2]))))
+    elif sys.argv[1] == "--measure-all":
+        sys.stdout.write(json.dumps(measure_all(Path(sys.argv[2]), int(sys.argv[3]))))
     else:
         bench_rebuild(int(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -1,57 +1,104 @@
 """Read model ``dossier``: the dossier d'apprentissage of every learner and CléA candidate.
 
-One JSON document per learner in ``rm_dossier``, produced by the same presentation code as
-``ledger learner show`` (:func:`ledger.queries.dossier_of`) from the aggregate as of the
-batch's last event. Fields that depend on the day the dossier is read (``overdue``,
-``expired``, ``passed``, the accrochage status, ``as_of``) are stored for a canonical day
-and recomputed at read time by :func:`refresh`, so a stored document never goes stale.
+``rm_dossier`` keeps, per learner or candidate, its version and the zero-based global position
+of its last event (one upsert per touched aggregate per batch); ``rm_dossier_events`` its
+**digest**: its events exactly as stored, one row each (insert only, set-based). The
+document is rendered when it is read, by the same presentation code as ``ledger learner
+show`` (:func:`ledger.queries.dossier_of`) from the digest, so it always equals replaying the
+aggregate, and writing it costs no decoding at all. Fields that depend on the day the
+dossier is read (``overdue``, ``expired``, ``passed``, the accrochage status, ``as_of``) are
+rendered for a canonical day and recomputed for the reading day by :func:`refresh`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.persistence import Notification, StoredEvent
 
 from ledger.follower import Db
 from ledger.queries import dossier_of
-from projections.base import AggregateProjection, Touched
+from ledger.store import OrjsonTranscoder, PydanticMapper
+from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)
+TOPICS = (LEARNER_TOPIC, CANDIDATE_TOPIC)
 
 DDL = ("CREATE TABLE IF NOT EXISTS rm_dossier (learner_id TEXT PRIMARY KEY, regime TEXT NOT NULL, "
-       "version BIGINT NOT NULL, position BIGINT NOT NULL, doc TEXT NOT NULL)")
+       "version BIGINT NOT NULL, position BIGINT NOT NULL)",
+       "CREATE TABLE IF NOT EXISTS rm_dossier_events (learner_id TEXT NOT NULL, "
+       "version BIGINT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (learner_id, version))")
+UPSERT = ("INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (learner_id) DO UPDATE SET "
+          "version = excluded.version, position = excluded.position")
+APPEND = "INSERT INTO rm_dossier_events (learner_id, version, event) VALUES (?, ?, ?)"
 
 
-class DossierProjection(AggregateProjection):
-    """Keeps ``rm_dossier`` equal to replaying each learner's aggregate."""
+class DossierProjection:
+    """Keeps ``rm_dossier`` able to render exactly what replaying each learner gives."""
 
     name = "dossier"
-    ddl = (DDL,)
-    tables = ("rm_dossier",)
+    schema_version = 4
+    tables = ("rm_dossier", "rm_dossier_events")
 
-    def write(self, db: Db, touched: list[Touched]) -> None:
-        """Upsert one document per touched learner or candidate."""
-        rows = []
-        for agg, items in touched:
-            doc = dossier_of(agg, CANONICAL_DAY)
-            regime = "clea" if doc.get("regime") == "clea" else "CPU"
-            rows.append((str(agg.id), regime, agg.version, items[-1][0].id - 1,
-                         orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()))
-        db.executemany(
-            "INSERT INTO rm_dossier (learner_id, regime, version, position, doc) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (learner_id) DO UPDATE SET "
-            "regime = excluded.regime, version = excluded.version, "
-            "position = excluded.position, doc = excluded.doc", rows)
+    def __init__(self, store: Any = None) -> None:
+        self.store = store
+
+    def setup(self, db: Db) -> None:
+        """Create the tables (idempotent)."""
+        for statement in DDL:
+            db.execute(statement)
+
+    def reset(self, db: Db) -> None:
+        """Empty the tables (rebuild from zero)."""
+        for table in self.tables:
+            db.execute(f"DELETE FROM {table}")
+
+    def apply(self, db: Db, batch: Sequence[Notification]) -> None:
+        """Append the batch's events to the digests; move each touched aggregate's version."""
+        heads: list[tuple[Any, ...]] = []
+        events: list[tuple[str, int, str]] = []
+        for agg_id, items in group_by_aggregate(batch, TOPICS).items():
+            regime = "clea" if items[0].topic.startswith(CANDIDATE_TOPIC) else "CPU"
+            last = items[-1]
+            heads.append((agg_id, regime, last.originator_version, last.id - 1))
+            events.extend((agg_id, n.originator_version, _line(n)) for n in items)
+        if heads:
+            db.executemany(UPSERT, heads)
+            db.executemany(APPEND, events)
+
+
+def _line(n: Notification) -> str:
+    return orjson.dumps([n.topic, orjson.Fragment(n.state)]).decode()
+
+
+_MAPPER = PydanticMapper(transcoder=OrjsonTranscoder())
+
+
+def render(learner_id: UUID, events: Sequence[tuple[int, str]]) -> dict[str, Any]:
+    """The document of a digest (versions and lines) for the canonical day, by replay."""
+    agg: Any = None
+    for version, line in events:
+        topic, state = orjson.loads(line)
+        stored_event = StoredEvent(originator_id=learner_id, originator_version=int(version),
+                                   topic=topic, state=orjson.dumps(state))
+        agg = _MAPPER.to_domain_event(stored_event).mutate(agg)
+    return dossier_of(agg, CANONICAL_DAY)
 
 
 def stored(db: Db, learner_id: UUID) -> tuple[int, dict[str, Any]] | None:
     """The stored (version, document) of a learner, if the read model has it."""
-    row = db.execute("SELECT version, doc FROM rm_dossier WHERE learner_id = ?",
+    row = db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?",
                      (str(learner_id),)).fetchone()
-    return (int(row[0]), orjson.loads(row[1])) if row else None
+    if row is None:
+        return None
+    events = db.execute("SELECT version, event FROM rm_dossier_events WHERE learner_id = ? "
+                        "ORDER BY version", (str(learner_id),)).fetchall()
+    return int(row[0]), render(learner_id, [(int(v), str(e)) for v, e in events])
 
 
 def refresh(doc: dict[str, Any], today: date) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from eventsourcing.persistence import Notification
 from ledger.domain.errors import UnknownEntity
 from ledger.follower import Db
 from ledger.queries import short_type
-from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC
+from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, decode_state
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS rm_history_event (aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, "
@@ -51,6 +51,7 @@ class HistoryProjection:
     """Records the audit facts of every learner and candidate event."""
 
     name = "history"
+    schema_version = 1
     tables = ("rm_history_event", "rm_certificate")
 
     def __init__(self, store: Any = None) -> None:
@@ -72,7 +73,7 @@ class HistoryProjection:
         for n in batch:
             if not n.topic.startswith((LEARNER_TOPIC, CANDIDATE_TOPIC)):
                 continue
-            state = orjson.loads(n.state)
+            state = decode_state(n, batch)
             events.append(_row(n, state))
             if short_type(n.topic).endswith(".CertificateIssued"):
                 kind = state.get("kind") or state.get("certificate") or "?"

@@ -3,12 +3,16 @@
 Every read model is a :class:`ledger.follower.BatchHandler` with its own ``rm_`` tables in the
 ledger's database and its own follower position (``follower_position.name`` =
 ``projection:<name>``), written in the same transaction as its rows: a killed runner resumes
-where its last committed batch ended, nothing lost and nothing applied twice.
+where its last committed batch ended, nothing lost and nothing applied twice. Several read
+models run together (:func:`catch_up`, :func:`run`, :func:`rebuild`) as a :class:`Group`: each
+batch is read and decoded once and applied to all of them in one transaction. A read model
+whose stored ``schema_version`` differs is dropped and rebuilt from zero when it is opened.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +21,7 @@ import structlog
 from ledger.domain.errors import InvalidCommand
 from ledger.follower import Follower
 from ledger.store import EventStoreApp, StoreTarget
+from projections.base import SharedBatch, ensure_schema
 from projections.dossier import DossierProjection
 from projections.history import HistoryProjection
 from projections.stats import StatsProjection
@@ -28,7 +33,7 @@ REGISTRY: dict[str, Callable[[EventStoreApp], Any]] = {
     "stats": StatsProjection,
     "history": HistoryProjection,
 }
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = 2000
 
 
 def names(name: str | None = None) -> list[str]:
@@ -49,6 +54,9 @@ class _Named:
         self.tables: tuple[str, ...] = handler.tables
 
     def setup(self, db: Any) -> None:
+        """Create the tables; a read model whose schema changed is dropped and rebuilt from zero."""
+        if ensure_schema(db, self.inner.name, self.inner.schema_version, self.tables):
+            db.execute("DELETE FROM follower_position WHERE name = ?", (self.name,))
         self.inner.setup(db)
 
     def reset(self, db: Any) -> None:
@@ -71,20 +79,92 @@ def followers(store: EventStoreApp, target: StoreTarget, name: str | None = None
     return [follower(store, target, n, batch_size) for n in names(name)]
 
 
+class Group:
+    """Feeds several read models from ONE read of the log, in ONE transaction per batch.
+
+    Each read model keeps its own position; a batch is read from the lowest of them and each
+    read model gets the part of it past its own position, so read models that stand at
+    different positions (one was just rebuilt) still get every event exactly once. Every
+    position is recorded in the transaction holding the rows.
+    """
+
+    def __init__(self, fols: Sequence[Follower]) -> None:
+        self.fols = list(fols)
+        self.store = self.fols[0].store
+        self.db = self.fols[0].db
+        self.batch_size = max(f.batch_size for f in self.fols)
+
+    def _positions(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT name, position FROM follower_position").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def step(self) -> int:
+        """Apply at most one batch to every read model; returns the events applied in all."""
+        before = self._positions()
+        low = min(before.get(f.handler.name, 0) for f in self.fols)
+        batch = self.store.recorder.select_notifications(low + 1, self.batch_size)
+        if not batch:
+            return 0
+        applied = 0
+        states: dict[int, Any] = {}
+        ids: dict[int, str] = {}
+        with self.db.transaction() as db:
+            now = self._positions()
+            for fol in self.fols:
+                name = fol.handler.name
+                position = now.get(name, 0)
+                if position != before.get(name, 0):
+                    continue  # another runner moved it meanwhile: it applies this part
+                part = SharedBatch((n for n in batch if n.id > position), states, ids)
+                if part:
+                    fol.handler.apply(db, part)
+                    _record(db, name, part[-1].id)
+                    applied += len(part)
+        log.debug("projections.applied", upto=batch[-1].id, count=len(batch), applied=applied)
+        return applied
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Apply batches until every read model is at the head (or ``until``)."""
+        applied = 0
+        while until is None or min(self._positions().get(f.handler.name, 0)
+                                   for f in self.fols) < until:
+            count = self.step()
+            if not count:
+                break
+            applied += count
+        return applied
+
+
+def _record(db: Any, name: str, position: int) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    db.execute("DELETE FROM follower_position WHERE name = ?", (name,))
+    db.execute("INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)",
+               (name, position, stamp))
+
+
 def catch_up(fols: Sequence[Follower]) -> int:
-    """Bring every follower to the head of the log; returns the events applied."""
-    total = 0
+    """Bring every follower to the head of the log (one shared read per batch).
+
+    Returns the events applied, summed over the read models.
+    """
+    total = Group(fols).catch_up() if fols else 0
     for fol in fols:
-        applied = fol.catch_up()
-        total += applied
-        log.info("projection.caught_up", projection=fol.handler.name, applied=applied,
-                 position=fol.position())
+        log.info("projection.caught_up", projection=fol.handler.name, position=fol.position())
     return total
+
+
+def rebuild(fols: Sequence[Follower], until: int | None = None) -> int:
+    """Forget the read models and apply the log again from zero, all in one pass."""
+    for fol in fols:
+        with fol.db.transaction() as db:
+            fol.handler.reset(db)
+            _record(db, fol.handler.name, 0)
+    return Group(fols).catch_up(until) if fols else 0
 
 
 def run(fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2) -> None:
     """Catch up, then follow live (new events applied within ``poll`` seconds) until stopped."""
+    group = Group(fols)
     while not stop.is_set():
-        applied = sum(fol.step() for fol in fols)
-        if not applied:
+        if not group.step():
             stop.wait(poll)
