@@ -39,15 +39,15 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     """Several SIGKILLs during a long catch-up in small batches, then a restart to the end:
     every rm_ table equals a clean rebuild, and every follower stands at the head."""
     db = tmp_path / "demo.db"
-    made = subprocess.run(cli("demo", "--db", str(db), "--learners", "100", "--seed", "5"),
+    made = subprocess.run(cli("demo", "--db", str(db), "--learners", "400", "--seed", "5"),
                           env=env(), capture_output=True, text=True, timeout=300, check=False)
     assert made.returncode == 0, made.stderr
     rng = random.Random(11)
     positions = []
-    for _ in range(4):
-        proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "7"),
+    for _ in range(5):
+        proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "3"),
                                 env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 2.5))
+        time.sleep(rng.uniform(0.8, 1.6))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         target = StoreTarget.parse(str(db))
@@ -64,7 +64,7 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     head = store.recorder.max_notification_id()
     fols = followers(store, target, batch_size=1000)
     assert [f.position() for f in fols] == [head] * 3
-    assert any(0 < p < head for row in positions for p in row), positions  # killed mid-way
+    assert sum(any(0 < p < head for p in row) for row in positions) >= 3, positions  # mid-way
     incremental = exports(fols)
     for fol in fols:
         fol.rebuild()
