@@ -545,6 +545,7 @@ EXTENSION_MODULES = (
     "ledger.cli_kafka",         # relay run, consume, topics create
     "ledger.cli_credentials",   # credential export|verify
     "ledger.cli_api",           # serve, up, tokens
+    "ledger.cli_bench",         # bench all (beside bench record)
 )
 
 
