@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import itertools
 import json
 import os
 import sys
@@ -214,9 +215,11 @@ def _demo_in_chunks(ledger: Any, args: argparse.Namespace, candidates: int) -> i
         from ledger.demo_clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
 
         rng = _random.Random(f"{args.seed}/clea")
-        parsed = (parse_command(resolve_refs(ledger, r))
-                  for r in clea_commands(rng, candidates, date.today()))
-        recorded += len(ledger.execute_all(parsed, batch=args.batch))
+        stream = iter(clea_commands(rng, candidates, date.today()))
+        while chunk_of := list(itertools.islice(stream, args.chunk * 30)):
+            parsed = (parse_command(resolve_refs(ledger, r)) for r in chunk_of)
+            recorded += len(ledger.execute_all(parsed, batch=args.batch))
+            ledger.forget_cache()
     return recorded
 
 
