@@ -15,7 +15,8 @@ import pytest
 from tests.builders import cmd
 
 
-def ledger_cli(*args: str, stdin: str | None = None, db: Path | None = None) -> subprocess.CompletedProcess[str]:
+def ledger_cli(*args: str, stdin: str | None = None,
+               db: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ledger.cli`` with ``--db`` where the verb takes it."""
     env = {**os.environ, "LEDGER_LOG_LEVEL": "WARNING"}
     if db is not None:

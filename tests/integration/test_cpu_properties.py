@@ -112,8 +112,8 @@ def test_random_sequences_keep_invariants_and_replay(data: Any, seq: tuple[list[
         routes = {4: "A4_standard", 5: "A5_repeat_transformed", 6: "A6_repeat_transformed"}
         learners = [admit(lg, year=y, route=routes[y]) for y in starts]
         for index, _ in picks:
-            raw = data.draw(st.builds(lambda: None).flatmap(
-                lambda _: st.composite(lambda d: learner_command(d, learners[index]))()))
+            learner = learners[index]
+            raw = data.draw(st.composite(lambda d, who=learner: learner_command(d, who))())
             before = lg.store.recorder.max_notification_id()
             try:
                 lg.execute(parse_command(raw))
