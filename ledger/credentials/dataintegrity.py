@@ -96,7 +96,7 @@ class HashData:
         return self.proof_config_hash + self.document_hash
 
 
-class _InvalidProof(Exception):  # noqa: N818 - internal control flow, not an API error
+class _InvalidProof(Exception):
     """Internal: a proof is invalid; carries the verdict for :class:`ProofResult`."""
 
     def __init__(self, reason: Failure, detail: str) -> None:
@@ -225,7 +225,7 @@ def create_proof(
     return proof
 
 
-def add_proof(  # noqa: PLR0917 - positional order fixed by the integration contract
+def add_proof(
     document: Mapping[str, Any],
     key: KeyPair,
     cryptosuite: str,
