@@ -672,8 +672,12 @@ def merge_national(saved: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     merged = dict(max(parts, key=lambda p: len(p["figures"]["sizes"])))
     sizes = {s["learners"]: s for p in parts for s in p["figures"]["sizes"]}
     merged["figures"] = {**merged["figures"], "sizes": [sizes[k] for k in sorted(sizes)]}
-    if any(p.get("partial") or "started_at" not in p for p in parts):
-        merged.pop("started_at", None)
+    merged["seconds"] = round(sum(st["seconds"] for size in sizes.values()
+                                  for st in size["stages"]), 2)
+    done = {size.get("fraction") for size in sizes.values()}
+    if done != {f"{a}/{b}" for a, b in FRACTIONS} or "started_at" not in merged:
+        for key in ("started_at", "load_start", "load_end"):
+            merged.pop(key, None)
     rest = {k: v for k, v in saved.items() if not k.startswith("national")}
     return {**rest, "national": merged}
 
@@ -910,7 +914,9 @@ def _r_national(f: dict[str, Any]) -> list[str]:
                        max((st["peak_rss_mib"] for st in size["stages"]), default=0.0)])
     out += ["### Growth with size", "",
             f"Sum of the {', '.join(TRACKED_STAGES)} stages; time per event should stay flat "
-            "(time linear in events) and peak RSS flat (memory independent of size).", "",
+            "(time linear in events) and peak RSS flat (memory independent of size). The sizes "
+            "ran one after the other on a shared machine: a size that ran beside other work "
+            "(see the load averages) is slower per event for that reason too.", "",
             *md_table(["size", "events", "seconds", "µs per event", "max peak RSS MiB"], growth),
             *_stage_growth(f["sizes"])]
     return out
