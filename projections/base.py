@@ -30,6 +30,26 @@ SCHEMA_DDL = ("CREATE TABLE IF NOT EXISTS rm_schema (name TEXT PRIMARY KEY, "
               "version BIGINT NOT NULL)")
 
 
+class TableProjection:
+    """A read model owning ``tables``, created by ``ddl`` and emptied for a rebuild."""
+
+    ddl: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+    def __init__(self, store: Any = None) -> None:
+        self.store = store
+
+    def setup(self, db: Db) -> None:
+        """Create the tables (idempotent)."""
+        for statement in self.ddl:
+            db.execute(statement)
+
+    def reset(self, db: Db) -> None:
+        """Empty the tables (rebuild from zero)."""
+        for table in self.tables:
+            db.execute(f"DELETE FROM {table}")
+
+
 class SharedBatch(list[Notification]):
     """A batch whose decoded states are shared by every read model it is applied to."""
 

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from ledger.follower import Db
 from ledger.queries import dossier_of
 from ledger.store import OrjsonTranscoder, PydanticMapper
-from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, group_by_aggregate
+from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)
 TOPICS = (LEARNER_TOPIC, CANDIDATE_TOPIC)
@@ -38,25 +38,13 @@ UPSERT = ("INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES
 APPEND = "INSERT INTO rm_dossier_events (learner_id, version, event) VALUES (?, ?, ?)"
 
 
-class DossierProjection:
+class DossierProjection(TableProjection):
     """Keeps ``rm_dossier`` able to render exactly what replaying each learner gives."""
 
     name = "dossier"
     schema_version = 4
+    ddl = DDL
     tables = ("rm_dossier", "rm_dossier_events")
-
-    def __init__(self, store: Any = None) -> None:
-        self.store = store
-
-    def setup(self, db: Db) -> None:
-        """Create the tables (idempotent)."""
-        for statement in DDL:
-            db.execute(statement)
-
-    def reset(self, db: Db) -> None:
-        """Empty the tables (rebuild from zero)."""
-        for table in self.tables:
-            db.execute(f"DELETE FROM {table}")
 
     def apply(self, db: Db, batch: Sequence[Notification]) -> None:
         """Append the batch's events to the digests; move each touched aggregate's version."""

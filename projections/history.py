@@ -19,7 +19,7 @@ from eventsourcing.persistence import Notification
 from ledger.domain.errors import UnknownEntity
 from ledger.follower import Db
 from ledger.queries import short_type
-from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, decode_state
+from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, decode_state
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS rm_history_event (aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, "
@@ -47,25 +47,13 @@ STEP = {
 _SKIP = {"decision", "timestamp", "originator_topic"}
 
 
-class HistoryProjection:
+class HistoryProjection(TableProjection):
     """Records the audit facts of every learner and candidate event."""
 
     name = "history"
     schema_version = 1
+    ddl = DDL
     tables = ("rm_history_event", "rm_certificate")
-
-    def __init__(self, store: Any = None) -> None:
-        self.store = store
-
-    def setup(self, db: Db) -> None:
-        """Create the tables (idempotent)."""
-        for statement in DDL:
-            db.execute(statement)
-
-    def reset(self, db: Db) -> None:
-        """Empty the tables."""
-        for table in self.tables:
-            db.execute(f"DELETE FROM {table}")
 
     def apply(self, db: Db, batch: Sequence[Notification]) -> None:
         """One row per event; one index row per certificate issued."""

@@ -28,6 +28,7 @@ from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,
     OPTION_TOPIC,
+    TableProjection,
     decode_state,
     group_by_aggregate,
     select_in,
@@ -125,7 +126,7 @@ class _Change:
                 db.executemany(f"INSERT INTO {table} VALUES ({marks})", self.inserts[table])
 
 
-class StatsProjection:
+class StatsProjection(TableProjection):
     """Keeps the statistics facts equal to the effective decisions of every aggregate."""
 
     name = "stats"
@@ -133,19 +134,6 @@ class StatsProjection:
     topics = (LEARNER_TOPIC, CANDIDATE_TOPIC, OPTION_TOPIC)
     ddl = tuple(f"CREATE TABLE IF NOT EXISTS {t} ({cols})" for t, cols in TABLES.items())
     tables = tuple(TABLES)
-
-    def __init__(self, store: Any = None) -> None:
-        self.store = store
-
-    def setup(self, db: Db) -> None:
-        """Create the tables (idempotent)."""
-        for statement in self.ddl:
-            db.execute(statement)
-
-    def reset(self, db: Db) -> None:
-        """Empty the tables (rebuild from zero)."""
-        for table in self.tables:
-            db.execute(f"DELETE FROM {table}")
 
     def apply(self, db: Db, batch: Sequence[Notification]) -> None:
         """Write the facts each touched aggregate's new events change.
