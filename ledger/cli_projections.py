@@ -78,13 +78,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- stats
 def _caught_up_db(args: argparse.Namespace, name: str) -> Any:
+    return _caught_up(args, name).db
+
+
+def _caught_up(args: argparse.Namespace, name: str) -> Any:
+    """The follower of read model ``name``, caught up unless ``--stale``."""
     from projections.registry import follower
 
     ledger = open_ledger(args)
     fol = follower(ledger.store, open_target(args), name)
     if not args.stale:
         fol.catch_up()
-    return fol.db
+    return fol
 
 
 def _today(args: argparse.Namespace) -> date:
@@ -134,7 +139,8 @@ def cmd_certificate_history(args: argparse.Namespace) -> int:
     from projections.history import certificate_history
 
     cert = _parse_uuid(args.id, "certificate")
-    history = certificate_history(_caught_up_db(args, "history"), str(cert))
+    fol = _caught_up(args, "history")
+    history = certificate_history(fol.db, fol.store, str(cert))
     emit(args, history, _print_history)
     return 0
 
@@ -186,7 +192,7 @@ def _stored_dossier(args: argparse.Namespace, ledger: Any, learner_id: UUID,
         raise UnknownEntity("learner", learner_id)
     db = Db(open_target(args))
     try:
-        found = stored(db, learner_id)
+        found = stored(db, ledger.store, learner_id)
     except Exception:  # the read model was never built here: replay instead
         return None
     finally:

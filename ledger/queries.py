@@ -162,9 +162,9 @@ class CertificateRow:
 def certificates(store: EventStoreApp, extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
     """Every certificate issued, with its status, oldest issuance first.
 
-    Answered from the certificate read model (``rm_certificate`` and ``rm_history_event`` of
-    the ``history`` projection) when it has applied every stored event; otherwise by a scan
-    of the issuance and revocation events (same rows either way).
+    Answered from the certificate registry (``rm_certificate`` of the ``history`` read model)
+    when it has applied every stored event; otherwise by a scan of the issuance and revocation
+    events (same rows either way).
     """
     if not extra_topics:
         rows = _read_model(store, None)
@@ -211,18 +211,9 @@ def certificate(store: EventStoreApp, certificate_id: str) -> dict[str, Any]:
 HISTORY_FOLLOWER = "projection:history"
 """Follower name of the read model holding ``rm_certificate`` (:mod:`projections.history`)."""
 
-REVOKED_TYPES = ("Learner.CertificateRevoked", "Candidate.CertificateRevoked")
-
-_RM_ISSUED = (
-    "SELECT c.certificate_id AS certificate_id, c.aggregate_id AS aggregate_id, c.kind AS kind, "
-    "c.issued_position AS position, e.effective_date AS issued_on, e.detail AS detail "
-    "FROM rm_certificate c JOIN rm_history_event e "
-    "ON e.aggregate_id = c.aggregate_id AND e.version = c.issued_version")
-_RM_REVOKED = (
-    "SELECT c.certificate_id AS certificate_id, e.effective_date AS revoked_on, "
-    "e.reason AS reason, e.detail AS detail FROM rm_certificate c JOIN rm_history_event e "
-    "ON e.aggregate_id = c.aggregate_id AND e.version > c.issued_version "
-    "WHERE e.type IN (?, ?)")
+_RM_CERTIFICATES = (
+    "SELECT certificate_id, aggregate_id, kind, issued_position, issued_on, basis, revoked_on, "
+    "revocation_reason FROM rm_certificate")
 
 
 def store_rows(store: EventStoreApp, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -259,28 +250,21 @@ def _read_model(store: EventStoreApp, certificate_id: str | None) -> list[Certif
     if not read_model_current(store):
         log.debug("certificates.read_model_behind")
         return None
-    one = " WHERE c.certificate_id = ?" if certificate_id is not None else ""
+    one = " WHERE certificate_id = ?" if certificate_id is not None else ""
     args: tuple[str, ...] = (certificate_id,) if certificate_id is not None else ()
-    revoked_where = " AND c.certificate_id = ?" if certificate_id is not None else ""
     try:
-        issued = store_rows(store, _RM_ISSUED + one + " ORDER BY c.issued_position", args)
-        revoked = store_rows(store, _RM_REVOKED + revoked_where + " ORDER BY e.position",
-                             REVOKED_TYPES + args)
+        found = store_rows(store, _RM_CERTIFICATES + one + " ORDER BY issued_position", args)
     except Exception as exc:  # a table of another version: answer from the log
         log.warning("certificates.read_model_unavailable", error=type(exc).__name__)
         return None
-    rows = {r["certificate_id"]: _issued_row(r) for r in issued}
-    for r in revoked:
-        row = rows.get(r["certificate_id"])
-        if row is not None and orjson.loads(r["detail"]).get("certificate_id") == row.certificate_id:
-            row.status, row.revoked_on, row.revocation_reason = "revoked", r["revoked_on"], r["reason"]
-    return list(rows.values())
+    return [_registry_row(r) for r in found]
 
 
-def _issued_row(r: Any) -> CertificateRow:
-    detail = orjson.loads(r["detail"])
+def _registry_row(r: Any) -> CertificateRow:
+    revoked = r["revoked_on"] is not None
     return CertificateRow(str(r["certificate_id"]), str(r["kind"]), str(r["aggregate_id"]),
-                          str(r["issued_on"]), str(detail.get("basis", "")), int(r["position"]))
+                          str(r["issued_on"]), str(r["basis"]), int(r["issued_position"]),
+                          "revoked" if revoked else "active", r["revoked_on"], r["revocation_reason"])
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,15 @@
 """Read model ``history``: for every certificate, the chain of decisions behind and after it.
 
-``rm_history_event`` keeps the audit facts of each learner's and candidate's events (actor,
-role, body, legal basis, effective date, recorded time, global zero-based position, what it
-corrects); ``rm_certificate`` indexes certificates by the event that issued them. The chain
-of a certificate is every decision of its holder up to the issuance (admission,
-authorisations, attempts, validations, jury and council decisions) followed by what came
-after and concerns it (revocations, corrections, accrochage, missed deadlines).
+``rm_certificate`` is the certificate registry: each certificate with its holder, the version
+and global position of its issuance, its date and basis, and its revocation when there is
+one. ``rm_history_stream`` keeps, per learner and candidate, the zero-based global position
+of each of its events (one upsert per touched aggregate per batch, appended in SQL, nothing
+decoded). The chain of a certificate is every decision of its holder up to the issuance
+(admission, authorisations, attempts, validations, jury and council decisions) followed by
+what came after and concerns it (revocations, corrections, accrochage, missed deadlines),
+each with actor, role, body, legal basis, effective date, recorded time and global position:
+read from the holder's own events in the event store, as far as the read model has followed
+the log, so the audit trail shown is the stored record itself, not a copy of it.
 """
 
 from __future__ import annotations
@@ -13,23 +17,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from eventsourcing.persistence import Notification
 
 from ledger.domain.errors import UnknownEntity
 from ledger.follower import Db
 from ledger.queries import short_type
-from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, decode_state
-
-DDL = (
-    "CREATE TABLE IF NOT EXISTS rm_history_event (aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, "
-    "position BIGINT NOT NULL, type TEXT NOT NULL, actor TEXT, role TEXT, body TEXT, legal_basis TEXT, "
-    "effective_date TEXT, recorded_at TEXT, corrects BIGINT, reason TEXT, detail TEXT NOT NULL, "
-    "PRIMARY KEY (aggregate_id, version))",
-    "CREATE TABLE IF NOT EXISTS rm_certificate (certificate_id TEXT PRIMARY KEY, "
-    "aggregate_id TEXT NOT NULL, kind TEXT NOT NULL, issued_version BIGINT NOT NULL, "
-    "issued_position BIGINT NOT NULL)",
+from ledger.store import EventStoreApp
+from projections.base import (
+    CANDIDATE_TOPIC,
+    LEARNER_TOPIC,
+    TableProjection,
+    decode_state,
+    group_by_aggregate,
+    stored_states,
 )
+
+TOPICS = (LEARNER_TOPIC, CANDIDATE_TOPIC)
+DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_history_stream (first_position BIGINT PRIMARY KEY, "
+    "aggregate_id TEXT NOT NULL UNIQUE, positions TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS rm_certificate (issued_position BIGINT PRIMARY KEY, "
+    "certificate_id TEXT NOT NULL UNIQUE, aggregate_id TEXT NOT NULL, kind TEXT NOT NULL, "
+    "issued_version BIGINT NOT NULL, issued_on TEXT NOT NULL, basis TEXT NOT NULL, "
+    "revoked_version BIGINT, revoked_position BIGINT, revoked_on TEXT, revocation_reason TEXT)",
+)
+APPEND = ("INSERT INTO rm_history_stream (first_position, aggregate_id, positions) VALUES (?, ?, ?) "
+          "ON CONFLICT (aggregate_id) DO UPDATE SET "
+          "positions = rm_history_stream.positions || ',' || excluded.positions")
+ISSUE = ("INSERT INTO rm_certificate (certificate_id, aggregate_id, kind, issued_version, "
+         "issued_position, issued_on, basis) VALUES (?, ?, ?, ?, ?, ?, ?)")
+REVOKE = ("UPDATE rm_certificate SET revoked_version = ?, revoked_position = ?, revoked_on = ?, "
+          "revocation_reason = ? WHERE certificate_id = ? AND revoked_version IS NULL")
 COLUMNS = ("aggregate_id", "version", "position", "type", "actor", "role", "body", "legal_basis",
            "effective_date", "recorded_at", "corrects", "reason", "detail")
 STEP = {
@@ -48,50 +66,67 @@ _SKIP = {"decision", "timestamp", "originator_topic"}
 
 
 class HistoryProjection(TableProjection):
-    """Records the audit facts of every learner and candidate event."""
+    """Keeps the certificate registry and every learner's and candidate's global positions."""
 
     name = "history"
-    schema_version = 1
+    schema_version = 3
     ddl = DDL
-    tables = ("rm_history_event", "rm_certificate")
+    tables = ("rm_history_stream", "rm_certificate")
 
     def apply(self, db: Db, batch: Sequence[Notification]) -> None:
-        """One row per event; one index row per certificate issued."""
-        events, certs = [], []
-        for n in batch:
-            if not n.topic.startswith((LEARNER_TOPIC, CANDIDATE_TOPIC)):
-                continue
-            state = decode_state(n, batch)
-            events.append(_row(n, state))
-            if short_type(n.topic).endswith(".CertificateIssued"):
-                kind = state.get("kind") or state.get("certificate") or "?"
-                certs.append((state["certificate_id"], str(n.originator_id), str(kind),
-                               n.originator_version, n.id - 1))
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        db.executemany(f"INSERT INTO rm_history_event ({', '.join(COLUMNS)}) "
-                       f"VALUES ({placeholders})", events)
-        db.executemany("INSERT INTO rm_certificate VALUES (?, ?, ?, ?, ?)", certs)
+        """Append each touched aggregate's positions; register issuances and revocations."""
+        streams, issued, revoked = [], [], []
+        for agg_id, items in group_by_aggregate(batch, TOPICS).items():
+            streams.append((items[0].id - 1, agg_id, ",".join(str(n.id - 1) for n in items)))
+            for n in items:
+                if n.topic.endswith(".CertificateIssued"):
+                    issued.append(_issued(agg_id, n, decode_state(n, batch)))
+                elif n.topic.endswith(".CertificateRevoked"):
+                    revoked.append(_revoked(n, decode_state(n, batch)))
+        db.executemany(APPEND, streams)
+        db.executemany(ISSUE, issued)  # before the revocations: both may be in one batch
+        db.executemany(REVOKE, revoked)
 
 
-def _row(n: Notification, state: dict[str, Any]) -> tuple[Any, ...]:
+def _issued(agg_id: str, n: Notification, state: dict[str, Any]) -> tuple[Any, ...]:
+    kind = state.get("kind") or state.get("certificate") or "?"
+    return (state["certificate_id"], agg_id, str(kind), n.originator_version, n.id - 1,
+            state["decision"]["effective_date"], str(state.get("basis", "")))
+
+
+def _revoked(n: Notification, state: dict[str, Any]) -> tuple[Any, ...]:
+    decision = state["decision"]
+    return (n.originator_version, n.id - 1, decision["effective_date"], decision.get("reason"),
+            state["certificate_id"])
+
+
+def _row(agg_id: str, version: int, position: int, topic: str,
+         state: dict[str, Any]) -> dict[str, Any]:
     d = state.get("decision") or {}
     detail = {k: v for k, v in state.items() if k not in _SKIP and v not in (None, False, [], ())}
-    return (str(n.originator_id), n.originator_version, n.id - 1, short_type(n.topic),
-            d.get("actor_id"), d.get("actor_role"), d.get("body"), d.get("legal_basis"),
-            d.get("effective_date"), state.get("timestamp"), d.get("corrects"), d.get("reason"),
-            orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode())
+    values = (agg_id, version, position, short_type(topic), d.get("actor_id"), d.get("actor_role"),
+              d.get("body"), d.get("legal_basis"), d.get("effective_date"), state.get("timestamp"),
+              d.get("corrects"), d.get("reason"), detail)
+    return dict(zip(COLUMNS, values, strict=True))
 
 
-def certificate_history(db: Db, certificate_id: str) -> dict[str, Any]:
+def holder_events(db: Db, store: EventStoreApp, holder: str) -> list[dict[str, Any]]:
+    """The audit facts of a holder's events, as far as the read model has followed the log."""
+    row = db.execute("SELECT positions FROM rm_history_stream WHERE aggregate_id = ?",
+                     (holder,)).fetchone()
+    positions = [int(p) for p in str(row[0]).split(",")] if row else []
+    return [_row(holder, version, positions[version - 1], topic, state)
+            for version, topic, state in stored_states(store, holder, len(positions))]
+
+
+def certificate_history(db: Db, store: EventStoreApp, certificate_id: str) -> dict[str, Any]:
     """The ordered chain of decisions that led to a certificate and followed it."""
     cert = db.execute("SELECT aggregate_id, kind, issued_version, issued_position FROM rm_certificate "
                       "WHERE certificate_id = ?", (certificate_id,)).fetchone()
     if cert is None:
         raise UnknownEntity("certificate (in the history read model)", certificate_id)
     holder, kind, issued, position = cert[0], cert[1], int(cert[2]), int(cert[3])
-    rows = [dict(zip(COLUMNS, r, strict=True)) for r in db.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM rm_history_event WHERE aggregate_id = ? ORDER BY version",
-        (holder,)).fetchall()]
+    rows = holder_events(db, store, holder)
     voided_by = _voiders(rows)
     chain = [_entry(r, voided_by) for r in rows
              if int(r["version"]) <= issued or _follows(r, certificate_id)]
@@ -106,15 +141,14 @@ def certificate_history(db: Db, certificate_id: str) -> dict[str, Any]:
 def _voiders(rows: list[dict[str, Any]]) -> dict[int, int]:
     out: dict[int, int] = {}
     for r in rows:
-        detail = orjson.loads(r["detail"])
-        target = detail.get("revokes") if r["type"].endswith("Revoked") else r["corrects"]
+        target = r["detail"].get("revokes") if r["type"].endswith("Revoked") else r["corrects"]
         if target is not None:
             out.setdefault(int(target), int(r["version"]))
     return out
 
 
 def _follows(r: dict[str, Any], certificate_id: str) -> bool:
-    detail = orjson.loads(r["detail"])
+    detail = r["detail"]
     if r["corrects"] is not None or r["type"].endswith("DecisionRevoked"):
         return True
     return bool(detail.get("certificate_id") == certificate_id)
@@ -127,4 +161,4 @@ def _entry(r: dict[str, Any], voided_by: dict[int, int]) -> dict[str, Any]:
             "actor": r["actor"], "role": r["role"], "body": r["body"],
             "legal_basis": r["legal_basis"], "effective_date": r["effective_date"],
             "recorded_at": r["recorded_at"], "corrects": r["corrects"], "reason": r["reason"],
-            "voided_by_version": voided_by.get(version), "detail": orjson.loads(r["detail"])}
+            "voided_by_version": voided_by.get(version), "detail": r["detail"]}

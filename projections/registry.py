@@ -11,9 +11,11 @@ whose stored ``schema_version`` differs is dropped and rebuilt from zero when it
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -33,7 +35,7 @@ REGISTRY: dict[str, Callable[[EventStoreApp], Any]] = {
     "stats": StatsProjection,
     "history": HistoryProjection,
 }
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 20000
 
 
 def names(name: str | None = None) -> list[str]:
@@ -100,14 +102,17 @@ class Group:
 
     def step(self) -> int:
         """Apply at most one batch to every read model; returns the events applied in all."""
+        with _collector_paused():
+            return self._step()
+
+    def _step(self) -> int:
         before = self._positions()
         low = min(before.get(f.handler.name, 0) for f in self.fols)
         batch = self.store.recorder.select_notifications(low + 1, self.batch_size)
         if not batch:
             return 0
         applied = 0
-        states: dict[int, Any] = {}
-        ids: dict[int, str] = {}
+        whole = SharedBatch(batch)
         with self.db.transaction() as db:
             now = self._positions()
             for fol in self.fols:
@@ -115,7 +120,8 @@ class Group:
                 position = now.get(name, 0)
                 if position != before.get(name, 0):
                     continue  # another runner moved it meanwhile: it applies this part
-                part = SharedBatch((n for n in batch if n.id > position), states, ids)
+                part = whole if position < batch[0].id else SharedBatch(
+                    [n for n in batch if n.id > position], whole.states, whole.ids)
                 if part:
                     fol.handler.apply(db, part)
                     _record(db, name, part[-1].id)
@@ -133,6 +139,24 @@ class Group:
                 break
             applied += count
         return applied
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is applied.
+
+    A batch allocates hundreds of thousands of short-lived objects, freed by reference
+    counting when it is done; the collector would otherwise scan them over and over, which
+    measured 20-30 % of a rebuild. Whatever cycles a batch leaves are collected after it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _record(db: Any, name: str, position: int) -> None:

@@ -81,8 +81,8 @@ class _Placements:
     def __init__(self, db: Db, fase: int) -> None:
         rows = db.execute(
             "SELECT learner_id, seq, fase, option_code, school_year, year, c2d, from_date "
-            "FROM rm_cpu_placement WHERE learner_id IN "
-            "(SELECT learner_id FROM rm_cpu_placement WHERE fase = ?) ORDER BY learner_id, seq",
+            "FROM rm_cpu_placement WHERE learner_key IN "
+            "(SELECT learner_key FROM rm_cpu_placement WHERE fase = ?) ORDER BY learner_key, seq",
             (fase,)).fetchall()
         self.fase = fase
         self.by_learner: dict[str, list[tuple[Any, ...]]] = defaultdict(list)

@@ -127,7 +127,8 @@ def _projection_router(ctx: ApiContext) -> APIRouter | None:
                 summary="Decisions behind and after a certificate (read model)")
     def chain(certificate_id: UUID, who: Caller, c: Ctx) -> dict[str, Any]:
         """The certificate's chain of decisions, for whoever may read its holder."""
-        out: dict[str, Any] = _with_db(c, lambda db: history.certificate_history(db, str(certificate_id)))
+        out: dict[str, Any] = _with_db(
+            c, lambda db: history.certificate_history(db, c.reader, str(certificate_id)))
         require_read(who, c.lookup(UUID(out["holder_id"])), "certificate", certificate_id)
         return out
 

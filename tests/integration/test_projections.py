@@ -56,7 +56,7 @@ def test_rebuild_equals_incremental_and_dossiers_equal_replay(ledger: Ledger, st
     head = ledger.store.recorder.max_notification_id()
     assert all(f.status().lag == 0 for f in fols)
     incremental = export_all(fols)
-    assert all(incremental[t] for t in ("rm_dossier", "rm_cpu_learner", "rm_history_event",
+    assert all(incremental[t] for t in ("rm_dossier", "rm_cpu_learner", "rm_history_stream",
                                         "rm_clea_candidate", "rm_certificate"))
     for fol in fols:
         assert fol.rebuild() == head
@@ -64,7 +64,7 @@ def test_rebuild_equals_incremental_and_dossiers_equal_replay(ledger: Ledger, st
     dossier_db = fols[0].db
     ids = [UUID(r[0]) for r in dossier_db.execute("SELECT learner_id FROM rm_dossier").fetchall()]
     for ident in ids:
-        found = stored(dossier_db, ident)
+        found = stored(dossier_db, ledger.store, ident)
         assert found is not None
         assert refresh(found[1], TODAY) == learner_dossier(ledger.store, ident, TODAY)
     close(fols)
@@ -159,7 +159,7 @@ def test_certificate_history_chain(ledger: Ledger, store_location: str) -> None:
                    certificate_id=str(out.certificate_id), reason="Fraude constatée"))
     fols = followers(ledger.store, StoreTarget.parse(store_location), "history")
     catch_up(fols)
-    history = certificate_history(fols[0].db, str(out.certificate_id))
+    history = certificate_history(fols[0].db, ledger.store, str(out.certificate_id))
     chain = history["chain"]
     assert history["status"] == "revoked" and history["kind"] == "CQ"
     assert [e["step"] for e in chain] == ["admission"] + ["validation"] * 6 + ["issuance", "revocation"]

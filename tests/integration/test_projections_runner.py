@@ -45,7 +45,7 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     rng = random.Random(11)
     positions = []
     for _ in range(5):
-        proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "3"),
+        proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "1"),
                                 env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.8, 1.6))
         proc.send_signal(signal.SIGKILL)
