@@ -74,7 +74,7 @@ class Scale:
 SCALES = {
     "smoke": Scale("smoke", 20, 2_000, 1_500, 2_000, (10**3, 10**4), 30, 4, 1, 50.0, 2.0, 30,
                    60, 20, 30, 1),
-    "full": Scale("full", 1_000, 200_000, 50_000, 100_000, (10**3, 10**4, 10**5, 10**6), 200, 20,
+    "full": Scale("full", 1_000, 1_000_000, 50_000, 100_000, (10**3, 10**4, 10**5, 10**6), 200, 20,
                   5, 200.0, 10.0, 200, 60_000, 20_000, 2_000, 5),
 }
 FRACTIONS = ((1, 4), (1, 2), (1, 1))
@@ -277,11 +277,16 @@ def _profile_record(scale: Scale, pg_url: str | None, batch: int) -> str:
 
 
 def section_projections(scale: Scale) -> dict[str, Any]:
-    """Projection rebuild vs a bare read of the same notifications (projections.bench)."""
+    """Projection rebuild vs a bare read of the same notifications (projections.bench).
+
+    ``LEDGER_BENCH_REBUILD_STORE`` names a SQLite store to reuse (recorded once, kept), since
+    recording a million events takes longer than rebuilding from them.
+    """
     from projections.bench import bench_rebuild
 
+    reused = os.environ.get("LEDGER_BENCH_REBUILD_STORE")  # a store of ≥ N events, kept
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+        path = Path(reused) if reused else Path(tmp) / "bench.db"
         with redirect_stdout(io.StringIO()):
             figures = bench_rebuild(scale.rebuild_events, path)
         result: dict[str, Any] = {"figures": figures, "target": "rebuild ≥ 50% of bare read"}

@@ -22,6 +22,7 @@ import structlog
 
 from ledger.cli import Parser, add_store_args, emit, iso_date, open_ledger, open_target, positive_int, table
 from ledger.domain.errors import InvalidCommand, UnknownEntity
+from ledger.follower import DEFAULT_BATCH
 
 log = structlog.get_logger("ledger.cli.projections")
 
@@ -57,8 +58,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Forget a read model and apply the whole log again from zero."""
+    from projections.registry import rebuild
+
     _, fols = _followers(args, args.name)
-    applied = fols[0].rebuild()
+    applied = rebuild(fols)
     log.info("projection.rebuilt", projection=args.name, applied=applied)
     print(f"rebuilt {args.name}: {applied} event(s) applied")
     return 0
@@ -246,13 +249,15 @@ def register(sub: Any) -> None:
     add_store_args(s, json_flag=False)
     s.add_argument("name", nargs="?", help="dossier, stats or history (default: all)")
     s.add_argument("--once", action="store_true", help="catch up and exit")
-    s.add_argument("--batch", type=positive_int, default=500, help="events per transaction")
+    s.add_argument("--batch", type=positive_int, default=DEFAULT_BATCH,
+                   help=f"events per transaction (default {DEFAULT_BATCH})")
     s.add_argument("--poll", type=float, default=0.2, help="seconds between polls (default 0.2)")
     s.set_defaults(func=cmd_run)
     s = psub.add_parser("rebuild", help="rebuild one read model from zero")
     add_store_args(s, json_flag=False)
     s.add_argument("name", help="dossier, stats or history")
-    s.add_argument("--batch", type=positive_int, default=2000, help="events per transaction")
+    s.add_argument("--batch", type=positive_int, default=DEFAULT_BATCH,
+                   help=f"events per transaction (default {DEFAULT_BATCH})")
     s.set_defaults(func=cmd_rebuild)
     s = psub.add_parser("status", help="position and lag of every read model")
     add_store_args(s)

@@ -53,6 +53,21 @@ class TableProjection:
         for table in self.tables:
             db.execute(f"DELETE FROM {table}")
 
+    def prepare(self, batch: Sequence[Notification]) -> Any:
+        """What a batch changes, computed from the batch alone (no database, picklable).
+
+        Runs in the read-ahead process during a rebuild (:mod:`projections.readahead`).
+        """
+        raise NotImplementedError
+
+    def write(self, db: Db, prepared: Any) -> None:
+        """Write what :meth:`prepare` computed, inside the transaction of the position."""
+        raise NotImplementedError
+
+    def apply(self, db: Db, batch: Sequence[Notification]) -> None:
+        """Apply a batch: :meth:`prepare`, then :meth:`write`."""
+        self.write(db, self.prepare(batch))
+
 
 def clustered(db: Db, statement: str) -> str:
     """``statement`` creating a table stored in primary-key order on SQLite.
@@ -82,6 +97,8 @@ class SharedBatch(list[Notification]):
         self.states: dict[int, dict[str, Any]] = {} if states is None else states
         self.ids: dict[int, str] = {} if ids is None else ids
         self.groups: dict[str, list[Notification]] | None = None
+        self.first_id = self[0].id if self else 0
+        self.last_id = self[-1].id if self else 0
 
     def aggregate_id(self, n: Notification) -> str:
         """The notification's aggregate id as text (converted once per aggregate and batch)."""
@@ -132,11 +149,17 @@ def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[st
     shared = batch.states if isinstance(batch, SharedBatch) else None
     if shared is not None and n.id in shared:
         return shared[n.id]
-    state: dict[str, Any] = orjson.loads(n.state)
-    if "class_version" in state:
-        upcast(resolve_topic(n.topic), state)
+    state = decode(n.topic, n.state)
     if shared is not None:
         shared[n.id] = state
+    return state
+
+
+def decode(topic: str, data: bytes) -> dict[str, Any]:
+    """A stored state as a dict, upcast when it was stored in an older class version."""
+    state: dict[str, Any] = orjson.loads(data)
+    if "class_version" in state:
+        upcast(resolve_topic(topic), state)
     return state
 
 
@@ -147,10 +170,8 @@ def stored_states(store: Any, aggregate_id: str, upto: int) -> list[tuple[int, s
     """
     out: list[tuple[int, str, dict[str, Any]]] = []
     for stored in store.recorder.select_events(UUID(aggregate_id), lte=upto):
-        state: dict[str, Any] = orjson.loads(stored.state)
-        if "class_version" in state:
-            upcast(resolve_topic(stored.topic), state)
-        out.append((int(stored.originator_version), str(stored.topic), state))
+        out.append((int(stored.originator_version), str(stored.topic),
+                    decode(stored.topic, stored.state)))
     return out
 
 

@@ -18,31 +18,39 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ledger.follower import DEFAULT_BATCH
+
 EVENTS_PER_LEARNER = 28  # what the demo records per CPU learner, roughly
-PAGE = 2000
-REBUILD_BATCH = 2000
+REBUILD_BATCH = DEFAULT_BATCH  # what ``ledger projections run`` and ``rebuild`` use
+PAGE = REBUILD_BATCH  # the bare read reads the same pages the rebuild reads
 
 
 def build_store(path: Path, events: int, seed: int = 1) -> int:
-    """Record a demo cohort sized for about ``events`` events into ``path`` (unless it has events)."""
-    from ledger.application import Ledger
-    from ledger.commands import parse_command
-    from ledger.demo import demo_commands, resolve_refs
-    from ledger.identity import SqlIdentityStore
+    """Record a demo cohort of about ``events`` events into ``path`` (unless it has events).
+
+    Recorded by ``ledger demo`` in chunks of 2,000 learners (memory stays flat), with CléA
+    candidates for about a twentieth of the events, as a national run records them.
+    """
     from ledger.store import StoreTarget, open_store
 
     target = StoreTarget.parse(str(path))
-    store = open_store(target)
-    ledger = Ledger(store, SqlIdentityStore(target.connect(), target.placeholder))
-    if not store.recorder.max_notification_id():
-        learners = max(int(events / EVENTS_PER_LEARNER * 1.05) + 1, 5)
-        raw = demo_commands(seed, learners, max(learners // 10, 5), date(2026, 11, 1))
-        ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=500)
-    return int(store.recorder.max_notification_id() or 0)
+    if not _head(open_store, target):
+        learners = max(int(events / EVENTS_PER_LEARNER) + 1, 5)
+        subprocess.run([sys.executable, "-m", "ledger.cli", "demo", "--db", str(path),
+                        "--learners", str(learners), "--candidates", str(max(learners // 18, 5)),
+                        "--chunk", "2000", "--seed", str(seed)],
+                       check=True, capture_output=True, text=True)
+    return _head(open_store, target)
+
+
+def _head(open_store: Any, target: Any) -> int:
+    store = open_store(target)  # kept referenced: the application closes its pool when collected
+    head = int(store.recorder.max_notification_id() or 0)
+    store.close()
+    return head
 
 
 def measure(path: Path) -> dict[str, Any]:

@@ -46,13 +46,17 @@ class DossierProjection(TableProjection):
     ddl = DDL
     tables = ("rm_dossier",)
 
-    def apply(self, db: Db, batch: Sequence[Notification]) -> None:
-        """Move each touched aggregate's version and position to its last event in the batch."""
+    def prepare(self, batch: Sequence[Notification]) -> list[tuple[Any, ...]]:
+        """Each touched aggregate's regime, last version and its position (no database)."""
         heads: list[tuple[Any, ...]] = []
         for agg_id, items in group_by_aggregate(batch, TOPICS).items():
             regime = "clea" if items[0].topic.startswith(CANDIDATE_TOPIC) else "CPU"
             last = items[-1]
             heads.append((agg_id, regime, last.originator_version, last.id - 1))
+        return heads
+
+    def write(self, db: Db, heads: list[tuple[Any, ...]]) -> None:
+        """Move each touched aggregate's version and position."""
         if heads:
             db.executemany(UPSERT, heads)
 

@@ -63,6 +63,7 @@ STEP = {
     "Learner.DecisionRevoked": "revocation", "Candidate.DecisionRevoked": "revocation",
 }
 _SKIP = {"decision", "timestamp", "originator_topic"}
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
 class HistoryProjection(TableProjection):
@@ -73,18 +74,23 @@ class HistoryProjection(TableProjection):
     ddl = DDL
     tables = ("rm_history_stream", "rm_certificate")
 
-    def apply(self, db: Db, batch: Sequence[Notification]) -> None:
-        """Append each touched aggregate's positions; register issuances and revocations."""
+    def prepare(self, batch: Sequence[Notification]) -> Rows:
+        """Each touched aggregate's positions, the issuances and the revocations (no database)."""
         streams, issued, revoked = [], [], []
         for agg_id, items in group_by_aggregate(batch, TOPICS).items():
-            streams.append((items[0].id - 1, agg_id, ",".join(str(n.id - 1) for n in items)))
+            streams.append((items[0].id - 1, agg_id, ",".join([str(n.id - 1) for n in items])))
             for n in items:
                 if n.topic.endswith(".CertificateIssued"):
                     issued.append(_issued(agg_id, n, decode_state(n, batch)))
                 elif n.topic.endswith(".CertificateRevoked"):
                     revoked.append(_revoked(n, decode_state(n, batch)))
+        return streams, issued, revoked
+
+    def write(self, db: Db, rows: Rows) -> None:
+        """Append the positions; register issuances, then revocations (both may be in one batch)."""
+        streams, issued, revoked = rows
         db.executemany(APPEND, streams)
-        db.executemany(ISSUE, issued)  # before the revocations: both may be in one batch
+        db.executemany(ISSUE, issued)
         db.executemany(REVOKE, revoked)
 
 

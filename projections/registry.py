@@ -21,8 +21,9 @@ from typing import Any
 import structlog
 
 from ledger.domain.errors import InvalidCommand
-from ledger.follower import Follower
+from ledger.follower import DEFAULT_BATCH, Follower
 from ledger.store import EventStoreApp, StoreTarget
+from projections import readahead
 from projections.base import SharedBatch, ensure_schema
 from projections.dossier import DossierProjection
 from projections.history import HistoryProjection
@@ -30,12 +31,11 @@ from projections.stats import StatsProjection
 
 log = structlog.get_logger("projections.runner")
 
-REGISTRY: dict[str, Callable[[EventStoreApp], Any]] = {
+REGISTRY: dict[str, Callable[[EventStoreApp | None], Any]] = {
     "dossier": DossierProjection,
     "stats": StatsProjection,
     "history": HistoryProjection,
 }
-DEFAULT_BATCH = 20000
 
 
 def names(name: str | None = None) -> list[str]:
@@ -103,16 +103,14 @@ class Group:
     def step(self) -> int:
         """Apply at most one batch to every read model; returns the events applied in all."""
         with _collector_paused():
-            return self._step()
+            before = self._positions()
+            low = min(before.get(f.handler.name, 0) for f in self.fols)
+            batch = self.store.recorder.select_notifications(low + 1, self.batch_size)
+            return self._apply(SharedBatch(batch), before) if batch else 0
 
-    def _step(self) -> int:
-        before = self._positions()
-        low = min(before.get(f.handler.name, 0) for f in self.fols)
-        batch = self.store.recorder.select_notifications(low + 1, self.batch_size)
-        if not batch:
-            return 0
+    def _apply(self, whole: SharedBatch, before: dict[str, int]) -> int:
+        """Apply ``whole`` to every read model that still stands where ``before`` says."""
         applied = 0
-        whole = SharedBatch(batch)
         with self.db.transaction() as db:
             now = self._positions()
             for fol in self.fols:
@@ -120,18 +118,23 @@ class Group:
                 position = now.get(name, 0)
                 if position != before.get(name, 0):
                     continue  # another runner moved it meanwhile: it applies this part
-                part = whole if position < batch[0].id else SharedBatch(
-                    [n for n in batch if n.id > position], whole.states, whole.ids)
+                part = whole if position < whole.first_id else SharedBatch(
+                    [n for n in whole if n.id > position], whole.states, whole.ids)
                 if part:
                     fol.handler.apply(db, part)
-                    _record(db, name, part[-1].id)
+                    _record(db, name, part.last_id)
                     applied += len(part)
-        log.debug("projections.applied", upto=batch[-1].id, count=len(batch), applied=applied)
+        log.debug("projections.applied", upto=whole.last_id, count=len(whole), applied=applied)
         return applied
 
-    def catch_up(self, until: int | None = None) -> int:
-        """Apply batches until every read model is at the head (or ``until``)."""
-        applied = 0
+    def catch_up(self, until: int | None = None, read_ahead: bool | None = None) -> int:
+        """Apply batches until every read model is at the head (or ``until``).
+
+        Far behind (``readahead.MIN_LAG`` events, or ``read_ahead=True``), with every read
+        model at the same position, the log is read ahead in a second process
+        (:mod:`projections.readahead`); the rest is applied one batch at a time.
+        """
+        applied = self._catch_up_ahead(until) if self._reads_ahead(until, read_ahead) else 0
         while until is None or min(self._positions().get(f.handler.name, 0)
                                    for f in self.fols) < until:
             count = self.step()
@@ -139,6 +142,47 @@ class Group:
                 break
             applied += count
         return applied
+
+    def _reads_ahead(self, until: int | None, read_ahead: bool | None) -> bool:
+        if read_ahead is False:
+            return False
+        positions = {self._positions().get(f.handler.name, 0) for f in self.fols}
+        if len(positions) != 1:
+            return False
+        target = until if until is not None else int(self.store.recorder.max_notification_id() or 0)
+        lag = target - positions.pop()
+        return lag > 0 and (bool(read_ahead) or lag >= readahead.MIN_LAG)
+
+    def _catch_up_ahead(self, until: int | None) -> int:
+        start = self._positions().get(self.fols[0].handler.name, 0) + 1
+        names = [f.handler.inner.name for f in self.fols]  # type: ignore[attr-defined]
+        ahead = readahead.ReadAhead(self.db.target, names, start, until, self.batch_size)
+        applied = 0
+        try:
+            while True:
+                with _collector_paused():
+                    got = ahead.next()
+                    count = self._write(got) if got is not None else 0
+                applied += count
+                if not count:
+                    break  # the end, or another runner moved a read model: one batch at a time
+        finally:
+            ahead.close()
+        return applied
+
+    def _write(self, got: readahead.Prepared) -> int:
+        """Write a prepared batch to every read model if all still stand just before it."""
+        first, last, count, work = got
+        with self.db.transaction() as db:
+            now = self._positions()
+            if any(now.get(f.handler.name, 0) != first - 1 for f in self.fols):
+                return 0
+            for fol in self.fols:
+                handler: Any = fol.handler
+                handler.inner.write(db, work[handler.inner.name])
+                _record(db, handler.name, last)
+        log.debug("projections.written", upto=last, count=count)
+        return count * len(self.fols)
 
 
 @contextmanager
@@ -177,13 +221,14 @@ def catch_up(fols: Sequence[Follower]) -> int:
     return total
 
 
-def rebuild(fols: Sequence[Follower], until: int | None = None) -> int:
+def rebuild(fols: Sequence[Follower], until: int | None = None,
+            read_ahead: bool | None = None) -> int:
     """Forget the read models and apply the log again from zero, all in one pass."""
     for fol in fols:
         with fol.db.transaction() as db:
             fol.handler.reset(db)
             _record(db, fol.handler.name, 0)
-    return Group(fols).catch_up(until) if fols else 0
+    return Group(fols).catch_up(until, read_ahead) if fols else 0
 
 
 def run(fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2) -> None:

@@ -14,6 +14,7 @@ batch that touches them; options from their opening.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,15 +32,17 @@ from projections.base import (
     LEARNER_TOPIC,
     OPTION_TOPIC,
     TableProjection,
+    decode,
     decode_state,
     group_by_aggregate,
     select_in,
     stored_states,
 )
 
-OF_LEARNER = "learner_key BIGINT NOT NULL, learner_id TEXT NOT NULL, "
-"""Fact rows are keyed by the learner's admission position, so the rows written together
-(learners active at the same time were admitted at about the same time) sit together."""
+OF_LEARNER = "learner_key BIGINT NOT NULL, "
+"""Fact rows are keyed by the learner's admission position (``rm_cpu_learner.learner_key``),
+so the rows written together (learners active at the same time were admitted at about the
+same time) sit together."""
 TABLES: dict[str, str] = {
     "rm_cpu_option": "option_key TEXT PRIMARY KEY, fase BIGINT NOT NULL, option_code TEXT NOT NULL, "
                      "form TEXT NOT NULL, first_school_year BIGINT NOT NULL, replaces BIGINT NOT NULL",
@@ -74,7 +77,11 @@ LEARNER_TABLES = ("rm_cpu_learner", "rm_cpu_placement", "rm_cpu_attempt", "rm_cp
 FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cpu_report")
 Row = tuple[Any, ...]
 Ev = tuple[int, str, dict[str, Any], int]
-"""A learner event the facts depend on: (version, short type, stored state, position)."""
+"""A learner event the facts depend on: (version, short type, compact state, position)."""
+Raw = tuple[int, str, bytes, int]
+"""A learner event as stored: (version, topic, state, position)."""
+Work = tuple[dict[str, tuple[list[Raw], int]], list[tuple[str, int]], list[Row]]
+"""What :meth:`StatsProjection.prepare` hands to :meth:`StatsProjection.write`."""
 
 PLACEMENTS = frozenset({"Admitted", "Promoted", "YearRepeated", "Transferred"})
 KEPT = PLACEMENTS | {"TestAuthorised", "UnitAttempted", "UnitValidated", "CompetenceReportRequested",
@@ -84,6 +91,16 @@ VOIDING = frozenset({"CertificateRevoked", "DecisionRevoked"})
 NOT_CORRECTING = b'"corrects":null'
 """How the store serialises a decision that corrects nothing (see :func:`_kept`)."""
 ADMITTED = ("fase", "option_code", "form", "profile_version", "school_year", "year", "route")
+NEEDS: dict[str, tuple[str, ...]] = {
+    "Admitted": ADMITTED, "Promoted": ("school_year", "to_year"),
+    "YearRepeated": ("school_year", "year", "c2d"), "Transferred": ("to_fase",),
+    "TestAuthorised": ("uaa",), "UnitAttempted": ("uaa", "passed"), "UnitValidated": ("uaa", "via"),
+    "CompetenceReportRequested": ("from_fase", "requested_on", "due_by"),
+    "CompetenceReportSent": ("from_fase", "sent_on", "late"),
+    "CertificateIssued": ("kind", "basis"), "CertificateRevoked": ("revokes",),
+    "DecisionRevoked": ("revokes",),
+}
+"""The fields of each kept event the walk reads."""
 LEARNER_COLUMNS = ("learner_id", "learner_key", "fase", "option_code", "form", "cohort", "entry_year",
                    "route", "max_year", "cq_on", "cq_basis", "walk")
 UPSERT_LEARNER = (f"INSERT INTO rm_cpu_learner ({', '.join(LEARNER_COLUMNS)}) "
@@ -136,45 +153,70 @@ class StatsProjection(TableProjection):
     """Keeps the statistics facts equal to the effective decisions of every aggregate."""
 
     name = "stats"
-    schema_version = 7
+    schema_version = 8
     topics = (LEARNER_TOPIC, CANDIDATE_TOPIC, OPTION_TOPIC)
     ddl = tuple(f"CREATE TABLE IF NOT EXISTS {t} ({cols})" for t, cols in TABLES.items())
     tables = tuple(TABLES)
 
-    def apply(self, db: Db, batch: Sequence[Notification]) -> None:
-        """Write the facts the batch's events change, aggregate by aggregate."""
-        learners: dict[str, tuple[list[Ev], int]] = {}
-        writes = _Writes()
+    def prepare(self, batch: Sequence[Notification]) -> Work:
+        """What the batch touches: learners' events, candidates, opened options.
+
+        No database; the learners' events the facts may depend on are kept encoded (decoding
+        is left to :meth:`write`, which runs beside the read-ahead process, not after it).
+        """
+        learners: dict[str, tuple[list[Raw], int]] = {}
+        candidates: list[tuple[str, int]] = []
+        options: list[Row] = []
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             last = items[-1].originator_version
             if items[0].topic.startswith(LEARNER_TOPIC):
-                kept = [ev for n in items if (ev := _kept(n, batch)) is not None]
-                if kept:  # otherwise nothing the facts depend on changed
-                    learners[agg_id] = (kept, last)
+                raws = [(n.originator_version, sys.intern(n.topic), n.state, n.id - 1)
+                        for n in items if _may_count(n)]
+                if raws:  # otherwise nothing the facts depend on changed
+                    learners[agg_id] = (raws, last)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
-                writes.candidates.append(candidate_row(_replay(self.store, agg_id, last)))
+                candidates.append((agg_id, last))
             elif items[0].originator_version == 1:
-                writes.options.append(option_row(decode_state(items[0], batch)))
+                options.append(option_row(decode_state(items[0])))
+        return learners, candidates, options
+
+    def write(self, db: Db, work: Work) -> None:
+        """Walk the learners on, recompute the candidates from the store, write the facts."""
+        raw_learners, candidates, options = work
+        learners = {lid: (events, last) for lid, (raws, last) in raw_learners.items()
+                    if (events := [ev for raw in raws if (ev := _kept(*raw)) is not None])}
+        writes = _Writes(options=options)
+        writes.candidates = [candidate_row(_replay(self.store, agg_id, last))
+                             for agg_id, last in candidates]
         if learners:
             _walk_learners(db, self.store, learners, writes)
         writes.write(db)
 
 
-def _kept(n: Notification, batch: Sequence[Notification]) -> Ev | None:
-    """The event if the facts depend on it (a kept type, or a correction of anything).
+def _may_count(n: Notification) -> bool:
+    """False for an event the facts cannot depend on.
 
-    Events of other types are decoded only when their bytes do not show an uncorrecting
-    decision, so no correction can be missed, whatever the serialisation.
+    That is: not of a kept type, and its bytes show a decision that corrects nothing
+    (anything else is decoded, so no correction is missed, whatever the serialisation).
     """
-    short, kept = _short(n.topic)
-    if kept:
-        return n.originator_version, short, decode_state(n, batch), n.id - 1
-    if isinstance(n.state, bytes) and NOT_CORRECTING in n.state:
+    return _short(n.topic)[1] or not (isinstance(n.state, bytes) and NOT_CORRECTING in n.state)
+
+
+def _kept(version: int, topic: str, data: bytes, position: int) -> Ev | None:
+    """The event in compact form if the facts depend on it (a kept type, or a correction)."""
+    short, kept = _short(topic)
+    compact = _compact(short, decode(topic, data))
+    if not kept and compact["cor"] is None:
         return None
-    state = decode_state(n, batch)
-    if (state.get("decision") or {}).get("corrects") is None:
-        return None
-    return n.originator_version, short, state, n.id - 1
+    return version, short, compact, position
+
+
+def _compact(short: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an event the walk reads, with its effective date and what it corrects."""
+    compact = {k: state[k] for k in NEEDS.get(short, ()) if k in state}
+    decision = state.get("decision") or {}
+    compact["eff"], compact["cor"] = decision.get("effective_date"), decision.get("corrects")
+    return compact
 
 
 @cache
@@ -194,7 +236,7 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
         if state is None and events[0][0] != 1:
             raise RuntimeError(f"stats read model has no walk for learner {lid}: rebuild it")
         key = state["k"] if state is not None else events[0][3]
-        if _voided(events):
+        if _may_void(events) and _voided(events):
             _recompute(store, lid, key, last, writes)
             continue
         walk = (_LearnerWalk(lid, key, events[0][2], set()) if state is None
@@ -212,10 +254,10 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
 
 def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes) -> None:
     """Every fact of a learner again, from its events in the event store."""
-    events = [(version, topic[topic.rfind(".") + 1:], state, -1)
-              for version, topic, state in stored_states(store, lid, last)]
-    kept = [ev for ev in events
-            if ev[1] in KEPT or (ev[2].get("decision") or {}).get("corrects") is not None]
+    events = [(version, short, _compact(short, state), -1)
+              for version, topic, state in stored_states(store, lid, last)
+              for short in (topic[topic.rfind(".") + 1:],)]
+    kept = [ev for ev in events if ev[1] in KEPT or ev[2]["cor"] is not None]
     facts = Facts()
     walk = learner_facts(lid, key, kept, facts)
     for table in LEARNER_TABLES:
@@ -259,14 +301,18 @@ def _profile(version: str) -> tuple[dict[str, int], dict[int, int]]:
     return years, {y: len(profile.uaa_of_year(y)) for y in (4, 5, 6)}
 
 
+def _may_void(events: list[Ev]) -> bool:
+    """False when no event can void another (a cheap test before :func:`_voided`)."""
+    return any(t in VOIDING or ev["cor"] is not None for _, t, ev, _ in events)
+
+
 def _voided(events: list[Ev]) -> set[int]:
     voided: set[int] = set()
-    for _, t, state, _ in events:
-        corrects = (state.get("decision") or {}).get("corrects")
-        if corrects is not None and t != "Admitted":
-            voided.add(corrects)
+    for _, t, ev, _ in events:
+        if ev["cor"] is not None and t != "Admitted":
+            voided.add(ev["cor"])
         if t in VOIDING:
-            voided.add(state["revokes"])
+            voided.add(ev["revokes"])
     return voided
 
 
@@ -308,12 +354,12 @@ class _LearnerWalk:
                 self._one(ev[0], ev[1], ev[2])
 
     def _one(self, version: int, t: str, ev: dict[str, Any]) -> None:
-        walk, rows, lid, key = self.walk, self.facts.rows, self.lid, self.key
-        option, eff = self.admitted["option_code"], ev["decision"]["effective_date"]
+        walk, rows, key = self.walk, self.facts.rows, self.key
+        option, eff = self.admitted["option_code"], ev["eff"]
         if t in PLACEMENTS:
             _place(t, ev, walk)
             self.max_year = max(walk.year, self.max_year or walk.year)
-            rows["rm_cpu_placement"].append((key, lid, walk.seq, walk.fase, option, walk.sy, walk.year,
+            rows["rm_cpu_placement"].append((key, walk.seq, walk.fase, option, walk.sy, walk.year,
                                              int(walk.c2d), eff))
         elif t == "TestAuthorised":
             walk.authorised.setdefault(ev["uaa"], eff)
@@ -321,14 +367,14 @@ class _LearnerWalk:
             uaa_year, units = _profile(self.admitted["profile_version"])
             year = uaa_year.get(ev["uaa"], walk.year)
             walk.nth[ev["uaa"]] = walk.nth.get(ev["uaa"], 0) + 1
-            rows["rm_cpu_attempt"].append((key, lid, version, walk.fase, option, walk.sy, ev["uaa"], year,
+            rows["rm_cpu_attempt"].append((key, version, walk.fase, option, walk.sy, ev["uaa"], year,
                                            units.get(year, 0), walk.nth[ev["uaa"]],
                                            int(ev["passed"]), eff))
         elif t == "UnitValidated":
-            rows["rm_cpu_validation"].append((key, lid, ev["uaa"], walk.fase, option, walk.sy, ev["via"],
+            rows["rm_cpu_validation"].append((key, ev["uaa"], walk.fase, option, walk.sy, ev["via"],
                                               eff, walk.authorised.get(ev["uaa"])))
         elif t == "CompetenceReportRequested":
-            self.reports.append([key, lid, version, ev["from_fase"], walk.fase, option,
+            self.reports.append([key, version, ev["from_fase"], walk.fase, option,
                                  ev["requested_on"], ev["due_by"], None, 0])
         elif t == "CompetenceReportSent":
             _sent(self.reports, ev)
@@ -377,8 +423,8 @@ def _place(t: str, ev: dict[str, Any], walk: _Walk) -> None:
 
 def _sent(reports: list[list[Any]], ev: dict[str, Any]) -> None:
     for report in reversed(reports):
-        if report[3] == ev["from_fase"] and report[8] is None:
-            report[8], report[9] = ev["sent_on"], int(ev["late"])
+        if report[2] == ev["from_fase"] and report[7] is None:
+            report[7], report[8] = ev["sent_on"], int(ev["late"])
             return
 
 

@@ -80,12 +80,12 @@ class _Placements:
 
     def __init__(self, db: Db, fase: int) -> None:
         rows = db.execute(
-            "SELECT learner_id, seq, fase, option_code, school_year, year, c2d, from_date "
+            "SELECT learner_key, seq, fase, option_code, school_year, year, c2d, from_date "
             "FROM rm_cpu_placement WHERE learner_key IN "
             "(SELECT learner_key FROM rm_cpu_placement WHERE fase = ?) ORDER BY learner_key, seq",
             (fase,)).fetchall()
         self.fase = fase
-        self.by_learner: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        self.by_learner: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for r in rows:
             self.by_learner[r[0]].append(tuple(r))
 

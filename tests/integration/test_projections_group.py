@@ -64,7 +64,8 @@ def test_revocation_in_a_later_batch_rewrites_the_voided_facts(ledger: Ledger,
     fols = followers(ledger.store, target, "stats", batch_size=3)
     catch_up(fols)
     db = fols[0].db
-    query = "SELECT uaa FROM rm_cpu_validation WHERE learner_id = ? ORDER BY uaa"
+    query = ("SELECT v.uaa FROM rm_cpu_validation v JOIN rm_cpu_learner l "
+             "ON l.learner_key = v.learner_key WHERE l.learner_id = ? ORDER BY v.uaa")
     assert [r[0] for r in db.execute(query, (str(learner),)).fetchall()] == ["UAA1", "UAA2"]
     # the learner's versions: 1 admitted; UAA1 authorised 2, attempted 3, validated 4
     run(ledger, on(learner, "RevokeDecision", "jury_delegate", "2019-11-20", target_version=4,

@@ -1,0 +1,132 @@
+"""Read-ahead for rebuilds and long catch-ups: the log is read in a second process.
+
+Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects)
+costs about as much as applying it to every read model, and both are CPU-bound Python. A
+rebuild from zero, or a catch-up far behind the head, therefore reads ahead in a child
+process (``python -m projections.readahead``): it reads batch after batch with the store's
+own API and runs each read model's ``prepare`` on it (what a batch changes, computed from the
+batch alone: grouping, decoding, the rows that need no database), and hands that over
+through a pipe, while this process runs each read model's ``write`` on the previous batch
+(what needs the database: the statistics' walks, the inserts and upserts). Nothing else changes: the
+read models and their positions are written only here, in one transaction per batch, and a
+batch is applied only if every read model still stands just before it (otherwise the
+read-ahead stops and the ordinary one-batch-at-a-time step takes over). Memory stays bounded
+by three batches (one applied, one in the pipe, one being read); the child ends when this
+process does (its next write fails).
+"""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import structlog
+
+from ledger.store import StoreTarget
+
+log = structlog.get_logger("projections.readahead")
+
+MIN_LAG = 50_000
+"""Events behind the head from which a catch-up reads ahead (starting the child costs ~1 s)."""
+
+Prepared = tuple[int, int, int, dict[str, Any]]
+"""(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
+
+
+def prepared(names: Sequence[str], batch: Sequence[Any]) -> Prepared:
+    """What every read model named computes from ``batch`` alone (decoded and grouped once)."""
+    from projections.base import SharedBatch
+    from projections.registry import REGISTRY
+
+    shared = SharedBatch(batch)
+    work = {name: REGISTRY[name](None).prepare(shared) for name in names}
+    return shared.first_id, shared.last_id, len(shared), work
+
+
+def _frames(target: StoreTarget, names: Sequence[str], start: int, until: int | None,
+            size: int) -> Iterator[tuple[str, Any]]:
+    """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
+    from ledger.store import open_store
+
+    store = open_store(target)
+    while until is None or start <= until:
+        limit = size if until is None else min(size, until - start + 1)
+        batch = store.recorder.select_notifications(start, limit)
+        if not batch:
+            break
+        yield "batch", prepared(names, batch)
+        start = batch[-1].id + 1
+        del batch
+        gc.collect()  # the collector is off while a batch is prepared (see ``child_main``)
+    yield "end", None
+
+
+def child_main() -> int:
+    """The child (``python -m projections.readahead``): arguments on stdin, frames on stdout.
+
+    Writing blocks while the parent applies the previous batch (the pipe is the queue), and
+    fails with a broken pipe if the parent died, which ends the child.
+    """
+    from ledger import logs
+
+    logs.configure("WARNING")
+    gc.disable()  # a batch allocates ~10^5 short-lived objects: collected once per batch
+    target, names, start, until, size = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    try:
+        for frame in _frames(target, names, start, until, size):
+            _write(out, frame)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # reported to the parent, which raises it
+        _write(out, ("error", f"{type(exc).__name__}: {exc}"))
+        return 1
+    return 0
+
+
+def _write(out: Any, frame: tuple[str, Any]) -> None:
+    data = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(8, "big"))
+    out.write(data)
+    out.flush()
+
+
+class ReadAhead:
+    """Batches of the log from ``start`` to ``until`` (or the head), read by a child process."""
+
+    def __init__(self, target: StoreTarget, names: Sequence[str], start: int, until: int | None,
+                 size: int) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "projections.readahead"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdout = self.process.stdout
+        pickle.dump((target, list(names), start, until, size), self.process.stdin)
+        self.process.stdin.close()
+        log.info("projections.read_ahead.started", start=start, until=until, batch=size)
+
+    def next(self) -> Prepared | None:
+        """The next prepared batch, or None at the end."""
+        header = self.stdout.read(8)
+        if len(header) < 8:
+            code = self.process.wait(timeout=30)
+            raise RuntimeError(f"the read-ahead process ended early (exit code {code})")
+        kind, payload = pickle.loads(self.stdout.read(int.from_bytes(header, "big")))
+        if kind == "error":
+            raise RuntimeError(f"the read-ahead process failed: {payload}")
+        result: Prepared | None = None if kind == "end" else payload
+        return result
+
+    def close(self) -> None:
+        """Stop the child (if it is still reading) and reap it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.stdout.close()
+        self.process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(child_main())
