@@ -77,7 +77,7 @@ LEARNER_TABLES = ("rm_cpu_learner", "rm_cpu_placement", "rm_cpu_attempt", "rm_cp
 FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cpu_report")
 Row = tuple[Any, ...]
 Ev = tuple[int, str, dict[str, Any], int]
-"""A learner event the facts depend on: (version, short type, compact state, position)."""
+"""A learner event the facts depend on: (version, short type, stored state, position)."""
 Raw = tuple[int, str, bytes, int]
 """A learner event as stored: (version, topic, state, position)."""
 Work = tuple[dict[str, tuple[list[Raw], int]], list[tuple[str, int]], list[Row]]
@@ -91,16 +91,6 @@ VOIDING = frozenset({"CertificateRevoked", "DecisionRevoked"})
 NOT_CORRECTING = b'"corrects":null'
 """How the store serialises a decision that corrects nothing (see :func:`_kept`)."""
 ADMITTED = ("fase", "option_code", "form", "profile_version", "school_year", "year", "route")
-NEEDS: dict[str, tuple[str, ...]] = {
-    "Admitted": ADMITTED, "Promoted": ("school_year", "to_year"),
-    "YearRepeated": ("school_year", "year", "c2d"), "Transferred": ("to_fase",),
-    "TestAuthorised": ("uaa",), "UnitAttempted": ("uaa", "passed"), "UnitValidated": ("uaa", "via"),
-    "CompetenceReportRequested": ("from_fase", "requested_on", "due_by"),
-    "CompetenceReportSent": ("from_fase", "sent_on", "late"),
-    "CertificateIssued": ("kind", "basis"), "CertificateRevoked": ("revokes",),
-    "DecisionRevoked": ("revokes",),
-}
-"""The fields of each kept event the walk reads."""
 LEARNER_COLUMNS = ("learner_id", "learner_key", "fase", "option_code", "form", "cohort", "entry_year",
                    "route", "max_year", "cq_on", "cq_basis", "walk")
 UPSERT_LEARNER = (f"INSERT INTO rm_cpu_learner ({', '.join(LEARNER_COLUMNS)}) "
@@ -205,18 +195,16 @@ def _may_count(n: Notification) -> bool:
 def _kept(version: int, topic: str, data: bytes, position: int) -> Ev | None:
     """The event in compact form if the facts depend on it (a kept type, or a correction)."""
     short, kept = _short(topic)
-    compact = _compact(short, decode(topic, data))
-    if not kept and compact["cor"] is None:
+    state = decode(topic, data)
+    if not kept and _corrects(state) is None:
         return None
-    return version, short, compact, position
+    return version, short, state, position
 
 
-def _compact(short: str, state: dict[str, Any]) -> dict[str, Any]:
-    """The fields of an event the walk reads, with its effective date and what it corrects."""
-    compact = {k: state[k] for k in NEEDS.get(short, ()) if k in state}
-    decision = state.get("decision") or {}
-    compact["eff"], compact["cor"] = decision.get("effective_date"), decision.get("corrects")
-    return compact
+def _corrects(state: dict[str, Any]) -> int | None:
+    """The version of the decision an event corrects, if any."""
+    corrects: int | None = (state.get("decision") or {}).get("corrects")
+    return corrects
 
 
 @cache
@@ -254,10 +242,9 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
 
 def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes) -> None:
     """Every fact of a learner again, from its events in the event store."""
-    events = [(version, short, _compact(short, state), -1)
-              for version, topic, state in stored_states(store, lid, last)
-              for short in (topic[topic.rfind(".") + 1:],)]
-    kept = [ev for ev in events if ev[1] in KEPT or ev[2]["cor"] is not None]
+    events = [(version, topic[topic.rfind(".") + 1:], state, -1)
+              for version, topic, state in stored_states(store, lid, last)]
+    kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
     facts = Facts()
     walk = learner_facts(lid, key, kept, facts)
     for table in LEARNER_TABLES:
@@ -303,16 +290,17 @@ def _profile(version: str) -> tuple[dict[str, int], dict[int, int]]:
 
 def _may_void(events: list[Ev]) -> bool:
     """False when no event can void another (a cheap test before :func:`_voided`)."""
-    return any(t in VOIDING or ev["cor"] is not None for _, t, ev, _ in events)
+    return any(t in VOIDING or _corrects(state) is not None for _, t, state, _ in events)
 
 
 def _voided(events: list[Ev]) -> set[int]:
     voided: set[int] = set()
-    for _, t, ev, _ in events:
-        if ev["cor"] is not None and t != "Admitted":
-            voided.add(ev["cor"])
+    for _, t, state, _ in events:
+        corrects = _corrects(state)
+        if corrects is not None and t != "Admitted":
+            voided.add(corrects)
         if t in VOIDING:
-            voided.add(ev["revokes"])
+            voided.add(state["revokes"])
     return voided
 
 
@@ -355,7 +343,7 @@ class _LearnerWalk:
 
     def _one(self, version: int, t: str, ev: dict[str, Any]) -> None:
         walk, rows, key = self.walk, self.facts.rows, self.key
-        option, eff = self.admitted["option_code"], ev["eff"]
+        option, eff = self.admitted["option_code"], ev["decision"]["effective_date"]
         if t in PLACEMENTS:
             _place(t, ev, walk)
             self.max_year = max(walk.year, self.max_year or walk.year)
