@@ -130,7 +130,7 @@ class Group:
     def catch_up(self, until: int | None = None, read_ahead: bool | None = None) -> int:
         """Apply batches until every read model is at the head (or ``until``).
 
-        Far behind (``readahead.MIN_LAG`` events, or ``read_ahead=True``), with every read
+        Far behind (:func:`readahead.min_lag` events, or ``read_ahead=True``), with every read
         model at the same position, the log is read ahead in a second process
         (:mod:`projections.readahead`); the rest is applied one batch at a time.
         """
@@ -151,7 +151,7 @@ class Group:
             return False
         target = until if until is not None else int(self.store.recorder.max_notification_id() or 0)
         lag = target - positions.pop()
-        return lag > 0 and (bool(read_ahead) or lag >= readahead.MIN_LAG)
+        return lag > 0 and (bool(read_ahead) or lag >= readahead.min_lag())
 
     def _catch_up_ahead(self, until: int | None) -> int:
         start = self._positions().get(self.fols[0].handler.name, 0) + 1

@@ -36,18 +36,21 @@ def exports(fols: list[Follower]) -> dict[str, Any]:
 
 
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
-    """Several SIGKILLs during a long catch-up in small batches, then a restart to the end:
-    every rm_ table equals a clean rebuild, and every follower stands at the head."""
+    """Several SIGKILLs during a long catch-up in small batches (one batch at a time, and
+    reading ahead in a second process), then a restart to the end: every rm_ table equals a
+    clean rebuild, and every follower stands at the head."""
     db = tmp_path / "demo.db"
     made = subprocess.run(cli("demo", "--db", str(db), "--learners", "400", "--seed", "5"),
                           env=env(), capture_output=True, text=True, timeout=300, check=False)
     assert made.returncode == 0, made.stderr
     rng = random.Random(11)
     positions = []
-    for _ in range(5):
+    for kill in range(6):
+        ahead = {"LEDGER_READ_AHEAD_MIN_LAG": "1"} if kill % 2 else {}  # half read ahead
         proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "1"),
-                                env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 1.6))
+                                env={**env(), **ahead}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 1.6) + (1.5 if ahead else 0))  # + starting the reader
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         target = StoreTarget.parse(str(db))
@@ -65,6 +68,8 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     fols = followers(store, target, batch_size=1000)
     assert [f.position() for f in fols] == [head] * 3
     assert sum(any(0 < p < head for p in row) for row in positions) >= 3, positions  # mid-way
+    read_ahead_moved = [positions[k][0] > positions[k - 1][0] for k in (1, 3, 5)]
+    assert any(read_ahead_moved), positions  # a run reading ahead was killed mid-way too
     incremental = exports(fols)
     for fol in fols:
         fol.rebuild()
