@@ -9,9 +9,9 @@ is absent, so the API runs on the write side alone.
 - ``projections``: ``GET /v1/stats/schools/{fase}``, ``GET /v1/stats/clea`` and
   ``GET /v1/certificates/{id}/history`` from the read models (kept current by
   ``ledger projections run``; ``ledger up`` runs it).
-  TODO(projections): serve ``/v1/learners/{id}`` from ``rm_dossier`` (with
-  ``projections.dossier.refresh``) once its freshness guarantees are settled; it replays the
-  learner's events today, which is always current.
+  ``/v1/learners/{id}`` replays the learner's events from the store: the same rendering as
+  ``rm_dossier`` (which renders the aggregate's stored events up to the version the read
+  model reached), but always current.
 """
 
 from __future__ import annotations
