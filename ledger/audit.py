@@ -65,7 +65,6 @@ from ledger.integrity import (
     TlogProof,
     build_tlog_proof,
     leaf_hash,
-    node_hash,
     open_checkpoint,
     parse_tlog_proof,
     parse_vkey,
@@ -361,69 +360,81 @@ class VerifyReport:
                 "problems": [asdict(p) for p in self.problems]}
 
 
-_HOLE = bytes(32)  # stands for a node missing from the stored log
-_MATCH_LIMIT = 2000  # mismatches beyond which moved/altered are not told apart
+def _check_position(leaves: Any, tree: Any, position: int, event: Notification | None,
+                    logged: bytes | None) -> None:
+    """One position of the streaming verification (:meth:`AuditLog.verify`)."""
+    from ledger.audit_verify import HOLE
+
+    if logged is None:  # past the logged size
+        if event is not None:
+            leaves.beyond(event)
+        return
+    if logged == HOLE:
+        leaves.holes.append(position)
+    if event is None:
+        leaves.gap(position, logged, _gap_leaf(position))
+    else:
+        leaves.event(event, logged, _notification_leaf(event))
+    tree.add_leaf(logged)
 
 
-class _LeafCheck:
-    """Compares the store's events with the logged leaves and classifies differences."""
+def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
+    """Altered, moved and removed events, from what the streaming pass found."""
+    from ledger.audit_verify import MATCH_LIMIT, leaves_at
 
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.leaves = leaves
-        self.seen: set[int] = set()
-        self.mismatched: dict[int, Notification] = {}
-        self.unlogged: list[Notification] = []
-        self.checked = 0
+    differing = {position for position, _, _ in leaves.mismatched}
+    open_leaves = sorted(set(leaves.missing) | differing)
+    moved: dict[int, int] = {}
+    if len(open_leaves) <= MATCH_LIMIT:
+        logged = leaves_at(db, NODES_TABLE, open_leaves)
+        moved = _moves([*leaves.events.values(), *leaves.unlogged], open_leaves, logged)
+    found = [_mismatch(p, agg, version, moved.get(p)) for p, agg, version in leaves.mismatched]
+    found += [_moved_out(n, moved[n.id - 1]) for n in leaves.unlogged if n.id - 1 in moved]
+    accounted = set(moved.values())
+    found += [Problem("removed", "the logged event at this position is no longer in the store",
+                      p) for p in leaves.missing if p not in accounted]
+    return sorted(found, key=lambda p: (p.position or 0, p.kind))
 
-    def feed(self, n: Notification) -> None:
-        position = n.id - 1
-        if position >= len(self.leaves):
-            self.unlogged.append(n)
-            return
-        self.seen.add(position)
-        self.checked += 1
-        if _notification_leaf(n) != self.leaves[position]:
-            self.mismatched[position] = n
 
-    def problems(self) -> list[Problem]:
-        missing = [p for p in range(len(self.leaves))
-                   if p not in self.seen and self.leaves[p] != _gap_leaf(p)]
-        open_leaves = sorted(set(missing) | set(self.mismatched))
-        moved = self._moves(open_leaves)
-        found = [self._mismatch(p, n, moved.get(p)) for p, n in sorted(self.mismatched.items())]
-        found += [self._moved_out(n, moved[n.id - 1]) for n in self.unlogged if n.id - 1 in moved]
-        accounted = set(moved.values())
-        found += [Problem("removed", "the logged event at this position is no longer in the store",
-                          p) for p in missing if p not in accounted]
-        return sorted(found, key=lambda p: (p.position or 0, p.kind))
+def _moves(candidates: Sequence[Notification], open_leaves: Sequence[int],
+           logged: Mapping[int, bytes]) -> dict[int, int]:
+    """``{current position: logged position}`` for events found under another position."""
+    moved: dict[int, int] = {}
+    for n in candidates:
+        for q in open_leaves:
+            record = leaf_record(q, n.originator_id, n.originator_version, n.topic, n.state)
+            if leaf_hash(leaf_bytes(record)) == logged.get(q):
+                moved[n.id - 1] = q
+                break
+    return moved
 
-    def _moves(self, open_leaves: Sequence[int]) -> dict[int, int]:
-        """``{current position: logged position}`` for events found under another position."""
-        candidates = [*self.mismatched.values(), *self.unlogged[:_MATCH_LIMIT]]
-        if len(open_leaves) > _MATCH_LIMIT:
-            return {}
-        moved: dict[int, int] = {}
-        for n in candidates:
-            for q in open_leaves:
-                record = leaf_record(q, n.originator_id, n.originator_version, n.topic, n.state)
-                if leaf_hash(leaf_bytes(record)) == self.leaves[q]:
-                    moved[n.id - 1] = q
-                    break
-        return moved
 
-    @staticmethod
-    def _mismatch(position: int, n: Notification, logged_at: int | None) -> Problem:
-        agg, version = str(n.originator_id), int(n.originator_version)
-        if logged_at is not None:
-            return Problem("moved", f"event logged at position {logged_at} is now at {position}",
-                           position, agg, version)
-        return Problem("altered", "the event at this position is not the logged one "
-                       "(changed, inserted or replaced)", position, agg, version)
+def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> Problem:
+    if logged_at is not None:
+        return Problem("moved", f"event logged at position {logged_at} is now at {position}",
+                       position, agg, version)
+    return Problem("altered", "the event at this position is not the logged one "
+                   "(changed, inserted or replaced)", position, agg, version)
 
-    @staticmethod
-    def _moved_out(n: Notification, logged_at: int) -> Problem:
-        return Problem("moved", f"event logged at position {logged_at} is now at {n.id - 1}, "
-                       "beyond the log", n.id - 1, str(n.originator_id), n.originator_version)
+
+def _moved_out(n: Notification, logged_at: int) -> Problem:
+    return Problem("moved", f"event logged at position {logged_at} is now at {n.id - 1}, "
+                   "beyond the log", n.id - 1, str(n.originator_id), n.originator_version)
+
+
+def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Problem]:
+    """Interior levels with the wrong number of nodes, and nodes not the hash of their children."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in tree.node_problems:
+        by_level.setdefault(level, []).append(index)
+    out: list[Problem] = []
+    for level in sorted(set(by_level) | set(counts)):
+        if level in counts:
+            stored, wanted = counts[level]
+            out.append(Problem("node", f"level {level} has {stored} nodes, want {wanted}"))
+        out += [Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
+                for i in sorted(by_level.get(level, []))]
+    return out
 
 
 # ------------------------------------------------------------------------------- the log
@@ -589,64 +600,35 @@ class AuditLog:
     def verify(self, vkeys: Iterable[str] = ()) -> VerifyReport:
         """Recompute every leaf from the store and check the stored tree and checkpoints.
 
+        One streaming pass (:mod:`ledger.audit_verify`): memory does not grow with the log.
         Checkpoint signatures are checked with the key directory's public keys and
         ``vkeys``. Does not sync: events stored after the last sync are ``pending``.
         """
-        self._extra_vkeys = [parse_vkey(k) for k in vkeys]
-        leaves = self._level(0)
-        report = VerifyReport(size=len(leaves))
-        check = _LeafCheck(leaves)
-        for n in iter_notifications(self.store):
-            check.feed(n)
-        report.events_checked, report.pending = check.checked, len(check.unlogged)
-        report.problems.extend(check.problems())
-        node_problems, levels = self._check_nodes(leaves)
+        from ledger import audit_verify as av
+
+        extra = [parse_vkey(k) for k in vkeys]
+        counts = av.level_counts(self.db, NODES_TABLE)
+        size = counts.get(0, 0)
+        report = VerifyReport(size=size)
+        rows = self._checkpoint_rows()
+        leaves, tree = av.LeafCheck(), av.TreeCheck(self.db, NODES_TABLE, counts,
+                                                    [r.size for r in rows if r.size <= size])
+        for position, event, logged in av.merged(iter_notifications(self.store),
+                                                 av.stored_leaves(self.db, NODES_TABLE), size):
+            _check_position(leaves, tree, position, event, logged)
+        report.events_checked, report.pending = leaves.checked, leaves.pending
+        report.problems.extend(_leaf_problems(self.db, leaves))
         report.problems.extend(Problem("node", "leaf missing from the stored log", i)
-                               for i, value in enumerate(leaves) if value == _HOLE)
-        report.problems.extend(node_problems)
-        report.problems.extend(self._check_checkpoints(report, levels))
+                               for i in leaves.holes)
+        report.problems.extend(_node_problems(tree, av.count_problems(counts, size)))
+        verifiers = [*self.keys.verifiers(), *extra]
+        for row in rows:
+            report.checkpoints_checked += 1
+            report.latest_checkpoint = row.size
+            report.problems.extend(_check_checkpoint(row, verifiers, tree.roots, size))
         log.info("audit.verified", size=report.size, problems=len(report.problems),
                  pending=report.pending)
         return report
-
-    def _level(self, level: int) -> list[bytes]:
-        """Stored nodes of one level by index (a missing node reads as 32 zero bytes)."""
-        rows = self.db.execute(f"SELECT idx, hash FROM {NODES_TABLE} WHERE level = ? ORDER BY idx",
-                               (level,)).fetchall()
-        if not rows:
-            return []
-        nodes = [_HOLE] * (int(rows[-1][0]) + 1)
-        for idx, value in rows:
-            nodes[int(idx)] = bytes(value)
-        return nodes
-
-    def _check_nodes(self, leaves: Sequence[bytes]) -> tuple[list[Problem], list[list[bytes]]]:
-        """Recompute every level from the stored leaves and compare the stored nodes with it.
-
-        Returns the problems and the recomputed levels (2n hashes in memory).
-        """
-        levels, problems = [list(leaves)], []
-        while len(levels[-1]) > 1:
-            below, level = levels[-1], len(levels)
-            computed = [node_hash(below[2 * i], below[2 * i + 1]) for i in range(len(below) // 2)]
-            stored = self._level(level)
-            if len(stored) != len(computed):
-                problems.append(Problem("node", f"level {level} has {len(stored)} nodes, "
-                                        f"want {len(computed)}"))
-            problems += [Problem("node", f"node ({level}, {i}) is not the hash of its children",
-                                 i << level)
-                         for i, (a, b) in enumerate(zip(stored, computed, strict=False)) if a != b]
-            levels.append(computed)
-        return problems, levels
-
-    def _check_checkpoints(self, report: VerifyReport, levels: list[list[bytes]]) -> list[Problem]:
-        verifiers = [*self.keys.verifiers(), *self._extra_vkeys]
-        merkle, problems = MerkleLog(_LevelStore(levels)), []
-        for row in self._checkpoint_rows():
-            report.checkpoints_checked += 1
-            report.latest_checkpoint = row.size
-            problems.extend(_check_checkpoint(row, verifiers, merkle, report.size))
-        return problems
 
     # --------------------------------------------------------------------------- live
     def run(self, stop: threading.Event, every: float = 60.0, poll: float = 0.2,
@@ -672,29 +654,12 @@ class AuditLog:
         self.follower.close()
 
 
-class _LevelStore:
-    """A read-only :class:`ledger.integrity.NodeStore` over recomputed levels."""
-
-    def __init__(self, levels: list[list[bytes]]) -> None:
-        self.levels = levels
-
-    def leaf_count(self) -> int:
-        return len(self.levels[0])
-
-    def get_many(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        return {(lv, i): self.levels[lv][i] for lv, i in keys
-                if lv < len(self.levels) and i < len(self.levels[lv])}
-
-    def put_many(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        raise AuditError("recomputed levels are read-only")
-
-
 def _note_text(note: bytes) -> str:
     text = note.decode("utf-8")
     return text[: text.rfind("\n\n") + 1]
 
 
-def _check_checkpoint(row: _CheckpointRow, verifiers: Sequence[Any], merkle: MerkleLog,
+def _check_checkpoint(row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes],
                       size: int) -> list[Problem]:
     where = f"checkpoint #{row.seq} (size {row.size})"
     try:
@@ -705,11 +670,7 @@ def _check_checkpoint(row: _CheckpointRow, verifiers: Sequence[Any], merkle: Mer
         return [Problem("checkpoint", f"{where}: stored size/root differ from the signed note")]
     if checkpoint.size > size:
         return [Problem("checkpoint", f"{where}: covers more leaves than the log holds ({size})")]
-    try:
-        root = merkle.root(checkpoint.size)
-    except IntegrityError as exc:
-        return [Problem("checkpoint", f"{where}: {exc}")]
-    if root != checkpoint.root_hash:
+    if roots.get(checkpoint.size) != checkpoint.root_hash:
         return [Problem("checkpoint", f"{where}: the stored tree's root is not the signed root")]
     return []
 

@@ -207,3 +207,28 @@ def test_position_beyond_the_log_and_bad_event_ids(ledger: Ledger, audit: AuditL
     with pytest.raises(UnknownEntity):
         audit.position_of("6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10/1")
     assert isinstance(audit.latest_checkpoint()[1], Checkpoint)
+
+
+def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
+        ledger: Ledger, audit: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read in pages of 7 nodes (so every level crosses page boundaries), a log with checkpoints
+    at several sizes verifies; an interior node rewritten behind the log's back is named by
+    level and index, and only it (the signed roots are recomputed from the leaves)."""
+    from ledger import audit_verify
+
+    monkeypatch.setattr(audit_verify, "PAGE", 7)
+    open_option(ledger)
+    sizes = []
+    for _ in range(5):
+        for _ in range(13):
+            admit(ledger)
+        audit.sync()
+        sizes.append(audit.checkpoint()[1].size)
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert report.size == sizes[-1] and report.checkpoints_checked == len(sizes)
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 2 AND idx = 3",
+                     (b"\x05" * 32,))
+    found = audit.verify().problems
+    assert [(p.kind, p.position) for p in found] == [("node", 3 << 2)]
+    assert "node (2, 3)" in found[0].detail
