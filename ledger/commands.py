@@ -239,6 +239,11 @@ def command_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def command_classes() -> list[type[BaseModel]]:
+    """Every registered command class, ordered by command name."""
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
 def parse_command(raw: Any) -> BaseModel:
     """Validate one command object; :class:`InvalidCommand` names what is wrong."""
     if not isinstance(raw, dict):

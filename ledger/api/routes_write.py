@@ -25,7 +25,7 @@ from ledger.api.context import ApiContext
 from ledger.api.idempotency import Record, request_hash
 from ledger.api.problems import Problem
 from ledger.api.roles import Principal, authorize_command
-from ledger.commands import _REGISTRY, parse_command
+from ledger.commands import command_classes, parse_command
 from ledger.domain.errors import LedgerError
 
 log = structlog.get_logger("ledger.api")
@@ -43,7 +43,7 @@ def commands_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _union() -> Any:
     """Every registered command class as one ``X | Y | …`` type."""
-    return reduce(or_, (_REGISTRY[name] for name in sorted(_REGISTRY)))
+    return reduce(or_, command_classes())
 
 
 def build_router() -> APIRouter:
