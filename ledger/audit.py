@@ -70,6 +70,7 @@ from ledger.integrity import (
     parse_vkey,
     sign_checkpoint,
     verify_consistency,
+    verify_inclusion,
     verify_tlog_proof,
 )
 from ledger.keys import KeyStore, default_key_dir
@@ -547,6 +548,9 @@ class AuditLog:
         """
         if position < 0:
             raise InvalidCommand(f"position must be 0 or more: {position}")
+        latest = self._latest_row()
+        if latest is not None and position < latest.size:
+            return self._proof_under(latest, position)
         if position >= self.size() and position >= self.sync():
             raise UnknownEntity("position", f"{position} (the log has {self.size()} events)")
         row = self.events.at(position)
@@ -558,6 +562,27 @@ class AuditLog:
         if checkpoint.size <= position:
             note, checkpoint = self.checkpoint()
         return build_tlog_proof(merkle, position, checkpoint, note, proof_extra(row))
+
+    def _proof_under(self, latest: _CheckpointRow, position: int) -> str:
+        """The proof of ``position`` against a stored checkpoint that covers it.
+
+        Three reads: the checkpoint, the event, and every node of leaf, root and path at once;
+        the proof is checked against the signed root before it is handed out.
+        """
+        row = self.events.at(position)
+        checkpoint = Checkpoint.parse(_note_text(latest.note))
+        try:
+            leaf, root, path = self.merkle().proof_bundle(position, latest.size)
+            if row is None or leaf_hash(leaf_bytes(row.record())) != leaf:
+                raise LeafMismatch(f"the stored event at position {position} does not match the "
+                                   "log (run `ledger audit verify`)")
+            if root != checkpoint.root_hash:
+                raise IntegrityError("the stored tree's root is not the signed root")
+            verify_inclusion(leaf, position, latest.size, path, checkpoint.root_hash)
+        except IntegrityError as exc:
+            raise AuditError(f"the stored tree does not prove position {position} under "
+                             f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`") from None
+        return TlogProof(position, tuple(path), latest.note, proof_extra(row)).to_text()
 
     def prove_event(self, position: int) -> str:
         """Alias of :meth:`inclusion_proof`: the proof of one decision for read models."""

@@ -382,6 +382,20 @@ class MerkleLog:
         self._check_index(index, size)
         return self._resolve(_path_nodes(0, index, size), size)
 
+    def proof_bundle(self, index: int, size: int) -> tuple[bytes, bytes, list[bytes]]:
+        """``(leaf, root at size, inclusion proof)`` of leaf ``index`` with ONE store read.
+
+        ``size`` is not checked against the store's leaf count (that would be one more
+        read): a size past the stored tree needs nodes the store lacks, and :class:`LogError`
+        says so. Callers compare the root with a signed one before trusting the proof.
+        """
+        self._check_index(index, size)
+        root_keys = _subtree_keys((size - 1).bit_length(), 0, size)
+        parts = [_subtree_keys(level, i, size) for level, i in _path_nodes(0, index, size)]
+        found = self._fetch([(0, index), *root_keys, *(key for keys in parts for key in keys)])
+        return (found[(0, index)], _fold([found[key] for key in root_keys]),
+                [_fold([found[key] for key in keys]) for keys in parts])
+
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """Return the RFC 9162 consistency proof from ``size1`` to ``size2``.
 

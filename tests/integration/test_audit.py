@@ -232,3 +232,20 @@ def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
     found = audit.verify().problems
     assert [(p.kind, p.position) for p in found] == [("node", 3 << 2)]
     assert "node (2, 3)" in found[0].detail
+
+
+def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
+        ledger: Ledger, audit: AuditLog) -> None:
+    """A node on the proof's path rewritten behind the log's back (the root's nodes intact):
+    ``prove`` refuses with a clear error instead of handing out a proof that cannot verify."""
+    open_option(ledger)
+    for _ in range(12):
+        admit(ledger)
+    audit.sync()
+    assert audit.checkpoint()[1].size == 13
+    verify_event_proof(audit.inclusion_proof(0), audit.verifiers(), origin=audit.origin)
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 1 AND idx = 1",
+                     (b"\x09" * 32,))
+    with pytest.raises(AuditError, match="does not prove position 0"):
+        audit.inclusion_proof(0)
+    verify_event_proof(audit.inclusion_proof(12), audit.verifiers(), origin=audit.origin)
