@@ -128,10 +128,13 @@ class PostgresNodeStore(_SqlNodeStore):
         """Return the stored hashes of ``keys`` in a single query."""
         if not keys:
             return {}
+        # one primary-key lookup per key (LATERAL): a plain join on ``unnest`` may be planned
+        # as a hash join over the whole table, which grows with the log
         sql = (
-            f"SELECT n.level, n.idx, n.hash FROM {self._table} AS n"
-            " JOIN unnest(%s::integer[], %s::bigint[]) AS k(level, idx)"
-            " ON n.level = k.level AND n.idx = k.idx"
+            "SELECT k.level, k.idx, n.hash"
+            " FROM unnest(%s::integer[], %s::bigint[]) AS k(level, idx)"
+            f" CROSS JOIN LATERAL (SELECT hash FROM {self._table}"
+            " WHERE level = k.level AND idx = k.idx) AS n"
         )
         levels = [key[0] for key in keys]
         indexes = [key[1] for key in keys]
