@@ -113,6 +113,14 @@ class Status:
         return {"name": self.name, "position": self.position, "head": self.head, "lag": self.lag}
 
 
+def record_position(db: Db, name: str, position: int) -> None:
+    """Record follower ``name`` at ``position``, inside the transaction of its writes."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    db.execute("DELETE FROM follower_position WHERE name = ?", (name,))
+    db.execute("INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)",
+               (name, position, stamp))
+
+
 class Follower:
     """Feeds one handler from the global sequence, batch by batch."""
 
@@ -137,10 +145,7 @@ class Follower:
         return Status(self.handler.name, self.position(), self.store.recorder.max_notification_id() or 0)
 
     def _record(self, db: Db, position: int) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        db.execute("DELETE FROM follower_position WHERE name = ?", (self.handler.name,))
-        db.execute("INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)",
-                   (self.handler.name, position, stamp))
+        record_position(db, self.handler.name, position)
 
     def step(self) -> int:
         """Apply at most one batch; returns how many notifications were applied."""

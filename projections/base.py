@@ -190,16 +190,6 @@ def select_in(db: Db, sql: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def delete_for(db: Db, tables: Sequence[str], column: str, ids: Sequence[str]) -> None:
-    """Delete the rows of ``ids`` from each table."""
-    if not ids:
-        return
-    for table in tables:
-        for part in chunks(ids):
-            marks = ", ".join("?" for _ in part)
-            db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", tuple(part))
-
-
 def ensure_schema(db: Db, name: str, version: int, tables: Sequence[str]) -> bool:
     """Record ``version`` for read model ``name``; drop its tables if they have another one.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,10 +20,10 @@ from typing import Any
 import structlog
 
 from ledger.domain.errors import InvalidCommand
-from ledger.follower import DEFAULT_BATCH, Follower
+from ledger.follower import DEFAULT_BATCH, Follower, record_position
 from ledger.store import EventStoreApp, StoreTarget
 from projections import readahead
-from projections.base import SharedBatch, ensure_schema
+from projections.base import SharedBatch, ensure_schema, export_tables
 from projections.dossier import DossierProjection
 from projections.history import HistoryProjection
 from projections.stats import StatsProjection
@@ -122,7 +121,7 @@ class Group:
                     [n for n in whole if n.id > position], whole.states, whole.ids)
                 if part:
                     fol.handler.apply(db, part)
-                    _record(db, name, part.last_id)
+                    record_position(db, name, part.last_id)
                     applied += len(part)
         log.debug("projections.applied", upto=whole.last_id, count=len(whole), applied=applied)
         return applied
@@ -180,7 +179,7 @@ class Group:
             for fol in self.fols:
                 handler: Any = fol.handler
                 handler.inner.write(db, work[handler.inner.name])
-                _record(db, handler.name, last)
+                record_position(db, handler.name, last)
         log.debug("projections.written", upto=last, count=count)
         return count * len(self.fols)
 
@@ -203,13 +202,6 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _record(db: Any, name: str, position: int) -> None:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    db.execute("DELETE FROM follower_position WHERE name = ?", (name,))
-    db.execute("INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)",
-               (name, position, stamp))
-
-
 def catch_up(fols: Sequence[Follower]) -> int:
     """Bring every follower to the head of the log (one shared read per batch).
 
@@ -227,8 +219,23 @@ def rebuild(fols: Sequence[Follower], until: int | None = None,
     for fol in fols:
         with fol.db.transaction() as db:
             fol.handler.reset(db)
-            _record(db, fol.handler.name, 0)
+            record_position(db, fol.handler.name, 0)
     return Group(fols).catch_up(until, read_ahead) if fols else 0
+
+
+def export(fols: Sequence[Follower]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every read model's tables, sorted (a rebuild must give exactly these)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for fol in fols:
+        handler: Any = fol.handler
+        out.update(export_tables(fol.db, handler.tables))
+    return out
+
+
+def close(fols: Sequence[Follower]) -> None:
+    """Close every follower's connection."""
+    for fol in fols:
+        fol.close()
 
 
 def run(fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2) -> None:

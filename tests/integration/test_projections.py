@@ -14,10 +14,10 @@ from ledger.follower import Follower
 from ledger.queries import learner_dossier
 from ledger.store import StoreTarget
 from projections.asof import as_of_effective, as_recorded_at
-from projections.base import export_tables
 from projections.dossier import refresh, stored
 from projections.history import certificate_history
-from projections.registry import catch_up, followers
+from projections.registry import catch_up, close, followers
+from projections.registry import export as export_all
 from projections.stats_clea import clea_stats
 from projections.stats_cpu import NormConfig, creation_norm, remediation_periods, school_stats
 from tests.builders import FASE, NOW_DATE, OPTION, admit, cmd, finish_fourth, on, open_option, pass_unit, run
@@ -25,16 +25,6 @@ from tests.builders import FASE, NOW_DATE, OPTION, admit, cmd, finish_fourth, on
 TODAY = NOW_DATE
 
 
-def export_all(fols: list[Follower]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for fol in fols:
-        out.update(export_tables(fol.db, fol.handler.tables))  # type: ignore[attr-defined]
-    return out
-
-
-def close(fols: list[Follower]) -> None:
-    for fol in fols:
-        fol.close()
 
 
 def record_demo_in_chunks(ledger: Ledger, target: StoreTarget, chunks: int) -> list[Follower]:

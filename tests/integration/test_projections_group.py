@@ -4,26 +4,11 @@ whose stored schema is out of date is rebuilt from zero when it is opened."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ledger.application import Ledger
-from ledger.follower import Follower
 from ledger.store import StoreTarget
-from projections.base import export_tables
-from projections.registry import catch_up, followers, rebuild
+from projections.registry import catch_up, close, followers, rebuild
+from projections.registry import export as export_all
 from tests.builders import admit, finish_fourth, on, open_option, pass_unit, run
-
-
-def export_all(fols: list[Follower]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for fol in fols:
-        out.update(export_tables(fol.db, fol.handler.tables))  # type: ignore[attr-defined]
-    return out
-
-
-def close(fols: list[Follower]) -> None:
-    for fol in fols:
-        fol.close()
 
 
 def test_read_models_at_different_positions_each_get_every_event_once(

@@ -5,24 +5,15 @@ reading process ends with its reader."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from ledger.application import Ledger
 from ledger.commands import parse_command
 from ledger.demo import demo_commands, resolve_refs
-from ledger.follower import Follower
 from ledger.store import StoreTarget
 from projections import readahead
-from projections.base import export_tables
 from projections.registry import Group, catch_up, followers, rebuild
+from projections.registry import export as export_all
 from tests.builders import on, run
-
-
-def export_all(fols: list[Follower]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for fol in fols:
-        out.update(export_tables(fol.db, fol.handler.tables))  # type: ignore[attr-defined]
-    return out
 
 
 def record_demo(ledger: Ledger, learners: int = 30) -> None:

@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.follower import Follower
 from ledger.store import StoreTarget, open_store
-from projections.base import export_tables
+from projections.registry import export as export_all
 from projections.registry import followers
 from tests.builders import admit, open_option
 from tests.conftest import make_ledger
@@ -27,12 +26,6 @@ def cli(*args: str) -> list[str]:
 def env() -> dict[str, str]:
     return {**os.environ, "LEDGER_LOG_LEVEL": "WARNING"}
 
-
-def exports(fols: list[Follower]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for fol in fols:
-        out.update(export_tables(fol.db, fol.handler.tables))  # type: ignore[attr-defined]
-    return out
 
 
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
@@ -70,10 +63,10 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     assert sum(any(0 < p < head for p in row) for row in positions) >= 3, positions  # mid-way
     read_ahead_moved = [positions[k][0] > positions[k - 1][0] for k in (1, 3, 5)]
     assert any(read_ahead_moved), positions  # a run reading ahead was killed mid-way too
-    incremental = exports(fols)
+    incremental = export_all(fols)
     for fol in fols:
         fol.rebuild()
-    assert exports(fols) == incremental
+    assert export_all(fols) == incremental
     for f in fols:
         f.close()
 
