@@ -11,7 +11,8 @@ Per aggregate (the record key), the runner keeps the last applied ``aggversion``
 **gap**, parked with its reason. Unparseable records, records without the CloudEvents
 headers, unknown types and schema-invalid data are parked too. A parked record never blocks
 other aggregates; after a gap an aggregate's later records are parked as well (nothing is
-applied out of order), until an operator replays the dead letters.
+applied out of order), until an operator replays the dead letters
+(:meth:`ConsumerRunner.replay_dead_letters`, ``ledger consume NAME --replay-dead-letters``).
 
 Dead-letter records keep key, value and headers, plus ``dlq_reason``, ``dlq_topic``,
 ``dlq_partition`` and ``dlq_offset``.
@@ -242,12 +243,76 @@ class ConsumerRunner:
                                (self.handler.name,)).fetchall()
         return {str(name): int(value) for name, value in rows}
 
+    def replay_dead_letters(self, idle_polls: int = 10) -> Counts:
+        """Apply the parked records again, oldest first: what applies now is applied.
+
+        Reads the dead-letter topic up to its end as it stands when the replay starts (group
+        ``<group>.replay``), each record as it was first received (its ``dlq_*`` headers
+        removed). Duplicates are dropped, records whose turn has come (a gap since filled, a
+        contract since upgraded) are applied, and those still failing are parked again with
+        their new reason, past that end, so a replay always ends and the next one retries them.
+        Offsets are committed after each batch's database transaction.
+        """
+        from kafka import KafkaConsumer, TopicPartition
+
+        replay = KafkaConsumer(bootstrap_servers=self.settings.bootstrap,
+                               group_id=f"{self.group}.replay", enable_auto_commit=False,
+                               auto_offset_reset="earliest", allow_auto_create_topics=False,
+                               max_poll_records=self.max_records)
+        before = Counts(self.counts.applied, self.counts.duplicates, self.counts.parked,
+                        list(self.counts.reasons))
+        try:
+            parts = [TopicPartition(self.dlq_topic, p)
+                     for p in sorted(replay.partitions_for_topic(self.dlq_topic) or ())]
+            replay.assign(parts)
+            end = replay.end_offsets(parts)
+            empty = 0
+            while empty < idle_polls and any(replay.position(tp) < end[tp] for tp in parts):
+                polled = replay.poll(timeout_ms=500)
+                records = [_Parked.of(r) for tp in sorted(polled, key=lambda t: t.partition)
+                           for r in polled[tp] if r.offset < end[tp]]
+                empty = 0 if polled else empty + 1
+                if records:
+                    with self.db.transaction() as db:
+                        self._apply(db, records)
+                replay.commit()
+        finally:
+            replay.close(autocommit=False)
+        done = Counts(self.counts.applied - before.applied,
+                      self.counts.duplicates - before.duplicates,
+                      self.counts.parked - before.parked,
+                      self.counts.reasons[len(before.reasons):])
+        log.info("consumer.replayed", consumer=self.handler.name, applied=done.applied,
+                 duplicates=done.duplicates, parked_again=done.parked)
+        return done
+
     def close(self) -> None:
         """Close the Kafka clients and the database connection."""
         if self.consumer is not None:
             self.consumer.close(autocommit=False)
             self.producer.close(timeout=5)
         self.db.close()
+
+
+@dataclass(frozen=True)
+class _Parked:
+    """A dead letter as it was first received: topic, partition, offset and headers restored."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+    @classmethod
+    def of(cls, record: Any) -> _Parked:
+        """The original record of a dead-letter record."""
+        headers = list(record.headers or [])
+        dlq = {k: v.decode() for k, v in headers if k.startswith("dlq_")}
+        return cls(dlq.get("dlq_topic", record.topic), int(dlq.get("dlq_partition", -1)),
+                   int(dlq.get("dlq_offset", -1)), record.key, record.value,
+                   [(k, v) for k, v in headers if not k.startswith("dlq_")])
 
 
 def dumps(data: Any) -> str:

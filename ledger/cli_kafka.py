@@ -109,7 +109,8 @@ def cmd_consume(args: argparse.Namespace) -> int:
     handler: Any = CertificateRegistry() if args.consumer == "registry" else Notifier()
     runner = ConsumerRunner(handler, args.db, settings, group=args.group)
     try:
-        counts = runner.run(_stop_on_signals(), until_idle=args.until_idle)
+        counts = (runner.replay_dead_letters() if args.replay_dead_letters
+                  else runner.run(_stop_on_signals(), until_idle=args.until_idle))
         totals = runner.counters()
     except Exception as exc:
         from kafka.errors import KafkaError
@@ -174,4 +175,7 @@ def register(sub: Any) -> None:
     p.add_argument("--group", help="consumer group (default <prefix>.<consumer>)")
     p.add_argument("--until-idle", type=float, default=None,
                    help="stop after this many seconds without a record")
+    p.add_argument("--replay-dead-letters", action="store_true",
+                   help="apply the consumer's parked records again (what still fails is parked "
+                        "again) and exit")
     p.set_defaults(func=cmd_consume)

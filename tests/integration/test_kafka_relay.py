@@ -134,3 +134,70 @@ def test_poison_records_and_gaps_are_parked_without_blocking_others(
     dead = read_all(settings, counts.parked, topics=(settings.dlq("registry"),))
     assert len(dead) == counts.parked
     assert all(dict(r.headers)["dlq_reason"] for r in dead)
+
+
+def test_replaying_dead_letters_applies_what_can_apply_now(sqlite_ledger: Ledger, tmp_path: Path,
+                                                           bootstrap: str) -> None:
+    """A certificate holder's version 2 arrives late: its later records are parked as gaps;
+    once version 2 is in, a replay applies them in order, and a second replay finds nothing."""
+    from kafka import KafkaProducer
+
+    record_demo(sqlite_ledger, learners=12, candidates=5)
+    settings = fresh_settings(bootstrap)
+    builder = RecordBuilder(sqlite_ledger.store, settings)
+    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
+    per_key = Counter(r.key for r in records)
+    holders = {c["learner_id"].encode() for c in ledger_certificates(sqlite_ledger.store)}
+    late_key = next(k for k in per_key if k in holders and per_key[k] >= 3)
+    late = next(r for r in records
+                if r.key == late_key and int(dict(r.headers)["ce_aggversion"]) == 2)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for r in records:
+        if r is not late:
+            send(producer, r.topic, r.key, r.value, r.headers)
+    producer.flush()
+    runner = ConsumerRunner(CertificateRegistry(), str(tmp_path / "registry.db"), settings)
+    first = runner.run(threading.Event(), until_idle=2.0)  # the runner's running totals
+    applied, parked = first.applied, first.parked
+    assert parked == per_key[late_key] - 2
+    assert registry_rows(runner.db) != ledger_certificates(sqlite_ledger.store)
+    send(producer, late.topic, late.key, late.value, late.headers)
+    producer.flush()
+    producer.close()
+    assert runner.run(threading.Event(), until_idle=2.0).applied == applied + 1
+    replayed = runner.replay_dead_letters()
+    assert (replayed.applied, replayed.duplicates, replayed.parked) == (per_key[late_key] - 2, 0, 0)
+    assert registry_rows(runner.db) == ledger_certificates(sqlite_ledger.store)
+    again = runner.replay_dead_letters()
+    assert (again.applied, again.duplicates, again.parked) == (0, 0, 0)
+    runner.close()
+
+
+def test_a_replayed_record_that_still_fails_is_parked_again_and_the_replay_ends(
+        sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str) -> None:
+    """Records whose gap is still open go back to the dead-letter topic with their reason, and
+    the replay stops at the end it saw when it started."""
+    from kafka import KafkaProducer
+
+    record_demo(sqlite_ledger, learners=6, candidates=2)
+    settings = fresh_settings(bootstrap)
+    builder = RecordBuilder(sqlite_ledger.store, settings)
+    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
+    per_key = Counter(r.key for r in records)
+    key = next(k for k in per_key if per_key[k] >= 3)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for r in records:
+        if not (r.key == key and int(dict(r.headers)["ce_aggversion"]) == 2):
+            send(producer, r.topic, r.key, r.value, r.headers)
+    producer.flush()
+    producer.close()
+    runner = ConsumerRunner(CertificateRegistry(), str(tmp_path / "registry.db"), settings)
+    parked = runner.run(threading.Event(), until_idle=2.0).parked
+    assert parked == per_key[key] - 2
+    replayed = runner.replay_dead_letters()
+    assert (replayed.applied, replayed.parked) == (0, parked)
+    assert all("gap in" in reason for reason in replayed.reasons)
+    dead = read_all(settings, 2 * parked, topics=(settings.dlq("registry"),))
+    assert len(dead) == 2 * parked
+    assert {dict(r.headers)["dlq_topic"] for r in dead} == {settings.event_topics[0].encode()}
+    runner.close()
