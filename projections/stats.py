@@ -224,7 +224,7 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
         if state is None and events[0][0] != 1:
             raise RuntimeError(f"stats read model has no walk for learner {lid}: rebuild it")
         key = state["k"] if state is not None else events[0][3]
-        if _may_void(events) and _voided(events):
+        if _voided(events):
             _recompute(store, lid, key, last, writes)
             continue
         walk = (_LearnerWalk(lid, key, events[0][2], set()) if state is None
@@ -286,11 +286,6 @@ def _profile(version: str) -> tuple[dict[str, int], dict[int, int]]:
     profile = ref.profile_version(version)
     years = {u.code: u.year for u in profile.uaa}
     return years, {y: len(profile.uaa_of_year(y)) for y in (4, 5, 6)}
-
-
-def _may_void(events: list[Ev]) -> bool:
-    """False when no event can void another (a cheap test before :func:`_voided`)."""
-    return any(t in VOIDING or _corrects(state) is not None for _, t, state, _ in events)
 
 
 def _voided(events: list[Ev]) -> set[int]:
