@@ -93,16 +93,34 @@ def send(producer: Any, topic: str, key: bytes, value: bytes, headers: list[tupl
     producer.send(topic, key=key, value=value, headers=headers)
 
 
+def demo_records(ledger: Ledger, bootstrap: str, learners: int,
+                 candidates: int) -> tuple[KafkaSettings, list[Any], Counter[bytes]]:
+    """A recorded demo, fresh topics, the relay's records of it and their count per key."""
+    record_demo(ledger, learners=learners, candidates=candidates)
+    settings = fresh_settings(bootstrap)
+    builder = RecordBuilder(ledger.store, settings)
+    records = [builder.build(n) for n in iter_notifications(ledger.store)]
+    return settings, records, Counter(r.key for r in records)
+
+
+def version(record: Any) -> int:
+    """The aggregate version a record carries (its ``ce_aggversion`` header)."""
+    return int(dict(record.headers)["ce_aggversion"])
+
+
+def publish(producer: Any, records: list[Any]) -> None:
+    """Send records as they are, in order, and wait for the broker."""
+    for r in records:
+        send(producer, r.topic, r.key, r.value, r.headers)
+    producer.flush()
+
+
 def test_poison_records_and_gaps_are_parked_without_blocking_others(
         sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str) -> None:
     """Garbage, schema-invalid and gapped records go to the dead-letter topic; the rest applies once."""
     from kafka import KafkaProducer
 
-    record_demo(sqlite_ledger, learners=12, candidates=5)
-    settings = fresh_settings(bootstrap)
-    builder = RecordBuilder(sqlite_ledger.store, settings)
-    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
-    per_key = Counter(r.key for r in records)
+    settings, records, per_key = demo_records(sqlite_ledger, bootstrap, learners=12, candidates=5)
     cert_holders = {c["learner_id"].encode() for c in ledger_certificates(sqlite_ledger.store)}
     early = {r.key for r in records[:20]}
     gapped = next(k for k, count in per_key.items()
@@ -110,8 +128,7 @@ def test_poison_records_and_gaps_are_parked_without_blocking_others(
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     topic = settings.event_topics[0]
     for r in records:
-        version = int(dict(r.headers)["ce_aggversion"])
-        if not (r.key == gapped and version == 2):
+        if not (r.key == gapped and version(r) == 2):
             send(producer, r.topic, r.key, r.value, r.headers)
     for r in records[:20]:
         send(producer, r.topic, r.key, r.value, r.headers)  # duplicates
@@ -142,20 +159,12 @@ def test_replaying_dead_letters_applies_what_can_apply_now(sqlite_ledger: Ledger
     once version 2 is in, a replay applies them in order, and a second replay finds nothing."""
     from kafka import KafkaProducer
 
-    record_demo(sqlite_ledger, learners=12, candidates=5)
-    settings = fresh_settings(bootstrap)
-    builder = RecordBuilder(sqlite_ledger.store, settings)
-    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
-    per_key = Counter(r.key for r in records)
+    settings, records, per_key = demo_records(sqlite_ledger, bootstrap, learners=12, candidates=5)
     holders = {c["learner_id"].encode() for c in ledger_certificates(sqlite_ledger.store)}
     late_key = next(k for k in per_key if k in holders and per_key[k] >= 3)
-    late = next(r for r in records
-                if r.key == late_key and int(dict(r.headers)["ce_aggversion"]) == 2)
+    late = next(r for r in records if r.key == late_key and version(r) == 2)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for r in records:
-        if r is not late:
-            send(producer, r.topic, r.key, r.value, r.headers)
-    producer.flush()
+    publish(producer, [r for r in records if r is not late])
     runner = ConsumerRunner(CertificateRegistry(), str(tmp_path / "registry.db"), settings)
     first = runner.run(threading.Event(), until_idle=2.0)  # the runner's running totals
     applied, parked = first.applied, first.parked
@@ -179,17 +188,10 @@ def test_a_replayed_record_that_still_fails_is_parked_again_and_the_replay_ends(
     the replay stops at the end it saw when it started."""
     from kafka import KafkaProducer
 
-    record_demo(sqlite_ledger, learners=6, candidates=2)
-    settings = fresh_settings(bootstrap)
-    builder = RecordBuilder(sqlite_ledger.store, settings)
-    records = [builder.build(n) for n in iter_notifications(sqlite_ledger.store)]
-    per_key = Counter(r.key for r in records)
+    settings, records, per_key = demo_records(sqlite_ledger, bootstrap, learners=6, candidates=2)
     key = next(k for k in per_key if per_key[k] >= 3)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for r in records:
-        if not (r.key == key and int(dict(r.headers)["ce_aggversion"]) == 2):
-            send(producer, r.topic, r.key, r.value, r.headers)
-    producer.flush()
+    publish(producer, [r for r in records if not (r.key == key and version(r) == 2)])
     producer.close()
     runner = ConsumerRunner(CertificateRegistry(), str(tmp_path / "registry.db"), settings)
     parked = runner.run(threading.Event(), until_idle=2.0).parked
