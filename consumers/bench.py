@@ -18,7 +18,7 @@ from typing import Any
 from consumers.fixtures import fresh_settings, record_demo
 from consumers.relay import RecordBuilder, RelayFollower, RelayHandler
 from consumers.topics import KafkaSettings, producer_config
-from ledger.store import StoreTarget, iter_notifications
+from ledger.adapters.store import StoreTarget, iter_notifications
 
 
 def _bare(settings: KafkaSettings, records: list[Any], linger_ms: int) -> float:
@@ -38,9 +38,9 @@ def _bare(settings: KafkaSettings, records: list[Any], linger_ms: int) -> float:
 def bench_relay(events: int = 5000, bootstrap: str | None = None, batch: int = 1000,
                 linger_ms: int = 5) -> dict[str, Any]:
     """Publish ``events`` stored events through the relay, then through a bare producer; print both."""
+    from ledger.adapters.identity import SqlIdentityStore
+    from ledger.adapters.store import open_store
     from ledger.application import Ledger
-    from ledger.identity import SqlIdentityStore
-    from ledger.store import open_store
 
     base = KafkaSettings.from_env(bootstrap)
     with tempfile.TemporaryDirectory() as tmp:

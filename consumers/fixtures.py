@@ -17,7 +17,7 @@ def record_demo(ledger: Any, learners: int, candidates: int, seed: int = 7,
                 batch: int = 200) -> int:
     """Record a deterministic demo cohort through the normal command path; returns events."""
     from ledger.commands import parse_command
-    from ledger.demo import demo_commands, resolve_refs
+    from ledger.demo.cpu import demo_commands, resolve_refs
 
     raw = demo_commands(seed, learners, candidates, date(2026, 10, 1))
     outcomes = ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=batch)

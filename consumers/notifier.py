@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from consumers.runner import Envelope, dumps
-from ledger.follower import Db
+from ledger.adapters.follower import Db
 
 OUTBOX_DDL = (
     "CREATE TABLE IF NOT EXISTS notifier_outbox (notification_id TEXT PRIMARY KEY,"

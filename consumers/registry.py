@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from consumers.runner import Envelope
-from ledger.follower import Db
+from ledger.adapters.follower import Db
 
 CERTIFICATES_DDL = (
     "CREATE TABLE IF NOT EXISTS registry_certificates (certificate_id TEXT PRIMARY KEY,"

@@ -1,6 +1,6 @@
 """The crash-safe Kafka relay: every stored event, in global order, as a CloudEvent.
 
-Built on :mod:`ledger.follower`. Each batch is **published first** (every record sent,
+Built on :mod:`ledger.adapters.follower`. Each batch is **published first** (every record sent,
 the producer flushed, every future checked: ``acks=all`` with idempotence), and only then is
 the follower position recorded, in its own short transaction. A crash between the two
 re-sends the batch on restart: at-least-once, and consumers drop the duplicates by
@@ -39,9 +39,9 @@ from eventsourcing.utils import resolve_topic
 
 from consumers.contract import Contract
 from consumers.topics import KafkaSettings, producer_config
+from ledger.adapters.follower import Db, Follower
+from ledger.adapters.store import EventStoreApp, StoreTarget, upcast
 from ledger.domain.errors import LedgerError
-from ledger.follower import Db, Follower
-from ledger.store import EventStoreApp, StoreTarget, upcast
 
 log = structlog.get_logger("consumers.relay")
 
@@ -108,7 +108,7 @@ class RecordBuilder:
 
 
 class RelayHandler:
-    """A :class:`ledger.follower.BatchHandler` that publishes each batch to Kafka."""
+    """A :class:`ledger.adapters.follower.BatchHandler` that publishes each batch to Kafka."""
 
     def __init__(self, store: EventStoreApp, settings: KafkaSettings,
                  linger_ms: int = 5, batch_size: int = 131072) -> None:

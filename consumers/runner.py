@@ -30,8 +30,8 @@ import structlog
 
 from consumers.contract import Contract, ContractError, Message
 from consumers.topics import KafkaSettings
-from ledger.follower import Db
-from ledger.store import StoreTarget
+from ledger.adapters.follower import Db
+from ledger.adapters.store import StoreTarget
 
 log = structlog.get_logger("consumers.runner")
 

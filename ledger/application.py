@@ -19,14 +19,14 @@ from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel
 
 from ledger import commands as c
+from ledger.adapters.identity import Identity, IdentityStore
+from ledger.adapters.store import EventStoreApp
 from ledger.domain.cpu import rules as cpu_rules
 from ledger.domain.cpu.aggregates import Learner, SchoolOption, option_id
 from ledger.domain.cpu.values import RULESET_VERSION, ValidationVia
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError, UnknownEntity
 from ledger.domain.kernel import Decision, LedgerAggregate, event_id
-from ledger.identity import Identity, IdentityStore
 from ledger.reference import cpu as ref
-from ledger.store import EventStoreApp
 
 log = structlog.get_logger("ledger")
 

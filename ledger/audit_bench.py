@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 
-from ledger.audit import AuditLog
-from ledger.follower import Db, Follower
-from ledger.keys import KeyStore
-from ledger.store import EventStoreApp, StoreTarget, open_store
+from ledger.adapters.follower import Db, Follower
+from ledger.adapters.keys import KeyStore
+from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
+from ledger.audit.log import AuditLog
 
 __all__ = ["bench_append", "main"]
 

@@ -23,10 +23,10 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from ledger.adapters.identity import MemoryIdentityStore
+from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from ledger.application import Ledger
-from ledger.demo import cpu_commands
-from ledger.identity import MemoryIdentityStore
-from ledger.store import StoreTarget, iter_notifications, open_store
+from ledger.demo.cpu import cpu_commands
 
 
 class BareRecord(Aggregate):

@@ -35,16 +35,16 @@ log = structlog.get_logger("ledger.cli")
 # ---------------------------------------------------------------------------- wiring
 def open_target(args: argparse.Namespace) -> Any:
     """The store target named by ``--db``."""
-    from ledger.store import StoreTarget
+    from ledger.adapters.store import StoreTarget
 
     return StoreTarget.parse(args.db)
 
 
 def open_ledger(args: argparse.Namespace) -> Any:
     """Compose the ledger: store, identity store, clock (the only composition root)."""
+    from ledger.adapters.identity import SqlIdentityStore
+    from ledger.adapters.store import StoreTarget, open_store
     from ledger.application import Ledger
-    from ledger.identity import SqlIdentityStore
-    from ledger.store import StoreTarget, open_store
 
     target = StoreTarget.parse(args.db)
     try:
@@ -171,7 +171,7 @@ def _install_all_commands() -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Record a synthetic, rule-abiding cohort and show what the ledger holds."""
     from ledger.commands import parse_command
-    from ledger.demo import demo_commands, resolve_refs
+    from ledger.demo.cpu import demo_commands, resolve_refs
     from ledger.progress import Progress
 
     ledger = open_ledger(args)
@@ -198,7 +198,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo_in_chunks(ledger: Any, args: argparse.Namespace, candidates: int) -> int:
     """Record the cohort chunk by chunk (national scale: memory stays flat)."""
     from ledger.commands import parse_command
-    from ledger.demo import cpu_chunks, resolve_refs
+    from ledger.demo.cpu import cpu_chunks, resolve_refs
     from ledger.progress import Progress
 
     bar = Progress("demo learners", args.learners)
@@ -212,7 +212,7 @@ def _demo_in_chunks(ledger: Any, args: argparse.Namespace, candidates: int) -> i
     if candidates:
         import random as _random
 
-        from ledger.demo_clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
+        from ledger.demo.clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
 
         rng = _random.Random(f"{args.seed}/clea")
         stream = iter(clea_commands(rng, candidates, date.today()))
@@ -225,7 +225,7 @@ def _demo_in_chunks(ledger: Any, args: argparse.Namespace, candidates: int) -> i
 
 def _default_candidates(args: argparse.Namespace) -> int:
     try:
-        import ledger.demo_clea  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+        import ledger.demo.clea  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     except ImportError:
         return 0
     return max(int(args.learners) // 10, 5)
@@ -233,8 +233,8 @@ def _default_candidates(args: argparse.Namespace) -> int:
 
 def demo_summary(ledger: Any, commands: int, seconds: float) -> dict[str, Any]:
     """Counts by event type, certificates, attestations and a sample of the log."""
+    from ledger.adapters.store import iter_notifications
     from ledger.queries import EventFilter, attestation_counts, certificates, events
-    from ledger.store import iter_notifications
 
     counts: Counter[str] = Counter()
     aggregates: set[UUID] = set()
@@ -589,9 +589,9 @@ def cmd_bench_record(args: argparse.Namespace) -> int:
 
 def cmd_deadlines_check(args: argparse.Namespace) -> int:
     """List (and with --record, record) deadlines passed without their decision."""
+    from ledger.adapters.store import iter_notifications
     from ledger.commands import RecordMissedDeadline
     from ledger.domain.cpu.aggregates import Learner
-    from ledger.store import iter_notifications
 
     ledger = open_ledger(args)
     as_of: date = args.as_of or datetime.now(UTC).date()

@@ -27,16 +27,16 @@ log = structlog.get_logger("ledger.cli_audit")
 
 # ------------------------------------------------------------------------------ wiring
 def _key_store(args: argparse.Namespace) -> Any:
-    from ledger.keys import KeyStore, default_key_dir
+    from ledger.adapters.keys import KeyStore, default_key_dir
 
     directory = Path(args.key_dir) if args.key_dir else default_key_dir(open_target(args))
     return KeyStore(directory)
 
 
 def _audit(args: argparse.Namespace) -> Any:
-    from ledger.audit import AuditLog
+    from ledger.adapters.store import open_store
+    from ledger.audit.log import AuditLog
     from ledger.cli import StoreUnavailable, redact
-    from ledger.store import open_store
 
     target = open_target(args)
     if target.kind == "sqlite" and not (target.sqlite_path and target.sqlite_path.exists()):
@@ -60,7 +60,7 @@ def _add_common(p: argparse.ArgumentParser, store: bool = True) -> None:
 # -------------------------------------------------------------------------------- keys
 def cmd_keys_generate(args: argparse.Namespace) -> int:
     """Generate a new signing key and make it the active one (rotation)."""
-    from ledger.audit import default_origin
+    from ledger.audit.log import default_origin
 
     keys = _key_store(args)
     verifier = keys.generate(args.name or args.origin or default_origin())
@@ -196,7 +196,7 @@ def _vkey_strings(values: list[str]) -> list[str]:
 
 def cmd_verify_proof(args: argparse.Namespace) -> int:
     """Verify a proof offline, with no database: exit 0 valid, 4 invalid."""
-    from ledger.audit import TAMPER_EXIT, AuditError, verify_event_proof
+    from ledger.audit.log import TAMPER_EXIT, AuditError, verify_event_proof
     from ledger.integrity import IntegrityError
 
     vkeys = _read_vkeys(args.key)
@@ -236,7 +236,7 @@ def cmd_consistency(args: argparse.Namespace) -> int:
     """Print and verify the consistency proof between two checkpoints."""
     import base64
 
-    from ledger.audit import TAMPER_EXIT, verify_consistency_between
+    from ledger.audit.log import TAMPER_EXIT, verify_consistency_between
     from ledger.integrity import ProofError
 
     audit = _audit(args)
@@ -271,7 +271,7 @@ def _print_consistency(d: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------ verify
 def cmd_verify(args: argparse.Namespace) -> int:
     """Recompute every leaf and check the tree and checkpoints; exit 4 on tampering."""
-    from ledger.audit import TAMPER_EXIT
+    from ledger.audit.log import TAMPER_EXIT
 
     vkeys = _read_vkeys(args.key or [])
     audit = _audit(args)

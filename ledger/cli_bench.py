@@ -101,7 +101,7 @@ def with_schema(pg_url: str, tag: str) -> str:
 
 def drop_schema(location: str) -> None:
     """Drop the PostgreSQL schema of ``location`` (no-op for SQLite)."""
-    from ledger.store import StoreTarget
+    from ledger.adapters.store import StoreTarget
 
     target = StoreTarget.parse(location)
     if target.kind == "postgres" and target.schema:
@@ -195,7 +195,7 @@ def _meminfo_kib(key: str) -> int:
 
 
 def _pg_version(pg_url: str) -> str:
-    from ledger.store import StoreTarget
+    from ledger.adapters.store import StoreTarget
 
     conn = StoreTarget.parse(pg_url).connect()
     try:
@@ -247,7 +247,7 @@ def _bench_schemas(pg_url: str | None) -> set[str]:
     """The ``bench_ours*``/``bench_bare*`` schemas that ``ledger.bench`` creates."""
     if not pg_url:
         return set()
-    from ledger.store import StoreTarget
+    from ledger.adapters.store import StoreTarget
 
     conn = StoreTarget.parse(pg_url).connect()
     try:
@@ -262,7 +262,7 @@ def _profile_record(scale: Scale, pg_url: str | None, batch: int) -> str:
     import random
 
     from ledger.cli import main as cli
-    from ledger.demo import cpu_commands
+    from ledger.demo.cpu import cpu_commands
 
     with tempfile.TemporaryDirectory() as tmp:
         lines = Path(tmp) / "commands.jsonl"
@@ -318,7 +318,7 @@ def rebuild_ratio(figures: Any) -> float | None:
 
 
 def _rebuild_all(path: Path) -> None:
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
     from projections import registry
 
     target = StoreTarget.parse(str(path))
@@ -354,9 +354,9 @@ def section_relay(scale: Scale, kafka: str | None) -> dict[str, Any]:
 def _profile_relay(events: int, kafka: str) -> str:
     from consumers.fixtures import fresh_settings, record_demo
     from consumers.relay import RelayFollower, RelayHandler
+    from ledger.adapters.identity import SqlIdentityStore
+    from ledger.adapters.store import StoreTarget, open_store
     from ledger.application import Ledger
-    from ledger.identity import SqlIdentityStore
-    from ledger.store import StoreTarget, open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         target = StoreTarget.parse(str(Path(tmp) / "prof.db"))
@@ -408,10 +408,10 @@ def _profile_app_proofs(events: int, pg_url: str | None) -> str:
     """Profile 200 application inclusion proofs over a store of ``events`` events."""
     import random
 
-    from ledger.audit import AuditLog
+    from ledger.adapters.keys import KeyStore
+    from ledger.adapters.store import StoreTarget, open_store
+    from ledger.audit.log import AuditLog
     from ledger.audit_bench import _write
-    from ledger.keys import KeyStore
-    from ledger.store import StoreTarget, open_store
 
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -612,7 +612,7 @@ def _sampled_credential(db: str, work: Path, env: dict[str, str]) -> Iterator[Pr
 
 def _some_certificate(db: str) -> str | None:
     """A certificate issued in the middle of the store (not revoked as far as the scan goes)."""
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
 
     store = open_store(StoreTarget.parse(db))
     try:
@@ -627,7 +627,7 @@ def _some_certificate(db: str) -> str | None:
 
 
 def _head(db: str) -> int:
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
 
     store = open_store(StoreTarget.parse(db))
     try:

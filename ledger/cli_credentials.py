@@ -24,8 +24,8 @@ DEFAULT_STATUS_CACHE = ".ledger/status-cache"
 
 # ---------------------------------------------------------------------------- wiring
 def _issuer(args: argparse.Namespace) -> Any:
+    from ledger.adapters.follower import Db
     from ledger.credentials.issue import CredentialIssuer, IssuerConfig, audit_recording_log
-    from ledger.follower import Db
 
     ledger = open_ledger(args)
     target = open_target(args)

@@ -20,9 +20,9 @@ from uuid import UUID
 
 import structlog
 
+from ledger.adapters.follower import DEFAULT_BATCH
 from ledger.cli import Parser, add_store_args, emit, iso_date, open_ledger, open_target, positive_int, table
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.follower import DEFAULT_BATCH
 
 log = structlog.get_logger("ledger.cli.projections")
 
@@ -187,7 +187,7 @@ def learner_view(args: argparse.Namespace, ledger: Any, learner_id: UUID) -> dic
 
 def _stored_dossier(args: argparse.Namespace, ledger: Any, learner_id: UUID,
                     today: date) -> dict[str, Any] | None:
-    from ledger.follower import Db
+    from ledger.adapters.follower import Db
     from projections.dossier import refresh, stored
 
     head = ledger.store.recorder.select_events(learner_id, desc=True, limit=1)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ledger.adapters.identity import Identity
 from ledger.domain.cpu.values import (
     Attestation,
     C2DOutcome,
@@ -27,7 +28,6 @@ from ledger.domain.cpu.values import (
 )
 from ledger.domain.errors import InvalidCommand
 from ledger.domain.kernel import ActorId, ActorRole, Body
-from ledger.identity import Identity
 
 
 class BaseCommand(BaseModel):

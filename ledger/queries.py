@@ -16,11 +16,11 @@ from uuid import UUID
 import orjson
 import structlog
 
+from ledger.adapters.store import EventStoreApp, iter_notifications
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.cpu.values import Attestation
 from ledger.domain.errors import UnknownEntity
 from ledger.reference import cpu as ref
-from ledger.store import EventStoreApp, iter_notifications
 
 log = structlog.get_logger("ledger.queries")
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.adapters.store import EventStoreApp
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.queries import dossier_of
-from ledger.store import EventStoreApp
 
 
 def _events(store: EventStoreApp, learner_id: UUID) -> list[Any]:

@@ -1,6 +1,6 @@
 """Shared machinery of the read models: batches, set-based reads and writes, schema versions.
 
-A read model is a :class:`ledger.follower.BatchHandler`. None keeps aggregates in memory:
+A read model is a :class:`ledger.adapters.follower.BatchHandler`. None keeps aggregates in memory:
 what a read model needs to know about an aggregate between batches lives in its own ``rm_``
 tables (a compact per-aggregate state), so memory is O(batch), never O(aggregates), and a
 rebuild from zero writes exactly what the incremental build wrote. No read model copies the
@@ -20,8 +20,8 @@ import structlog
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from ledger.follower import Db
-from ledger.store import upcast
+from ledger.adapters.follower import Db
+from ledger.adapters.store import upcast
 
 log = structlog.get_logger("projections")
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.follower import DEFAULT_BATCH
+from ledger.adapters.follower import DEFAULT_BATCH
 
 EVENTS_PER_LEARNER = 28  # what the demo records per CPU learner, roughly
 REBUILD_BATCH = DEFAULT_BATCH  # what ``ledger projections run`` and ``rebuild`` use
@@ -37,7 +37,7 @@ def build_store(path: Path, events: int, seed: int = 1) -> int:
     Recorded by ``ledger demo`` in chunks of 2,000 learners (memory stays flat), with CléA
     candidates for about a twentieth of the events, as a national run records them.
     """
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
 
     target = StoreTarget.parse(str(path))
     if not _head(open_store, target):
@@ -58,7 +58,7 @@ def _head(open_store: Any, target: Any) -> int:
 
 def measure(path: Path) -> dict[str, Any]:
     """Bare read, then a rebuild of each read model alone (run in a fresh process)."""
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
     from projections.registry import followers, rebuild
 
     target = StoreTarget.parse(str(path))
@@ -82,7 +82,7 @@ def measure(path: Path) -> dict[str, Any]:
 
 def measure_all(path: Path, until: int) -> dict[str, Any]:
     """Bare read and a rebuild of every read model together up to ``until`` (fresh process)."""
-    from ledger.store import StoreTarget, open_store
+    from ledger.adapters.store import StoreTarget, open_store
     from projections.registry import followers, rebuild
 
     target = StoreTarget.parse(str(path))

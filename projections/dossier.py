@@ -23,9 +23,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from ledger.follower import Db
+from ledger.adapters.follower import Db
+from ledger.adapters.store import EventStoreApp
 from ledger.queries import dossier_of
-from ledger.store import EventStoreApp
 from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)

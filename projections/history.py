@@ -19,10 +19,10 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
+from ledger.adapters.follower import Db
+from ledger.adapters.store import EventStoreApp
 from ledger.domain.errors import UnknownEntity
-from ledger.follower import Db
 from ledger.queries import short_type
-from ledger.store import EventStoreApp
 from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,

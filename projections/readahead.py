@@ -27,7 +27,7 @@ from typing import Any
 
 import structlog
 
-from ledger.store import StoreTarget
+from ledger.adapters.store import StoreTarget
 
 log = structlog.get_logger("projections.readahead")
 
@@ -57,7 +57,7 @@ def prepared(names: Sequence[str], batch: Sequence[Any]) -> Prepared:
 def _frames(target: StoreTarget, names: Sequence[str], start: int, until: int | None,
             size: int) -> Iterator[tuple[str, Any]]:
     """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
-    from ledger.store import open_store
+    from ledger.adapters.store import open_store
 
     store = open_store(target)
     while until is None or start <= until:

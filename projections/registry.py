@@ -1,6 +1,6 @@
 """The registry of read models and the runner that feeds them with followers.
 
-Every read model is a :class:`ledger.follower.BatchHandler` with its own ``rm_`` tables in the
+Every read model is a :class:`ledger.adapters.follower.BatchHandler` with its own ``rm_`` tables in the
 ledger's database and its own follower position (``follower_position.name`` =
 ``projection:<name>``), written in the same transaction as its rows: a killed runner resumes
 where its last committed batch ended, nothing lost and nothing applied twice. Several read
@@ -19,9 +19,9 @@ from typing import Any
 
 import structlog
 
+from ledger.adapters.follower import DEFAULT_BATCH, Follower, record_position
+from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.domain.errors import InvalidCommand
-from ledger.follower import DEFAULT_BATCH, Follower, record_position
-from ledger.store import EventStoreApp, StoreTarget
 from projections import readahead
 from projections.base import SharedBatch, ensure_schema, export_tables
 from projections.dossier import DossierProjection

@@ -24,8 +24,8 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Notification
 
+from ledger.adapters.follower import Db
 from ledger.domain.clea.aggregates import Candidate
-from ledger.follower import Db
 from ledger.reference import cpu as ref
 from projections.base import (
     CANDIDATE_TOPIC,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from ledger.follower import Db
+from ledger.adapters.follower import Db
 
 COLUMNS = ("candidate_id", "certificate_type", "evaluator_siret", "region", "registered_on",
            "prealable_on", "window_ends_on", "planned", "trained", "final_evaluated",

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger.follower import Db
+from ledger.adapters.follower import Db
 from ledger.reference import cpu as ref
 
 MAINTENANCE_NORM_DEFAULT = 6

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from ledger.adapters.identity import SqlIdentityStore
+from ledger.adapters.store import StoreTarget, open_store
 from ledger.application import Ledger
-from ledger.identity import SqlIdentityStore
-from ledger.store import StoreTarget, open_store
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

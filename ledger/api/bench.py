@@ -106,8 +106,8 @@ def _prepare(db: str | None, workdir: Path) -> tuple[str, str, str]:
             cli(["demo", "--db", db, "--learners", "200", "--seed", "1"])
         cli(["keys", "generate", "--db", db])  # integrity log (credential evidence)
         cli(["credential", "keys", "generate", "--db", db])  # credential issuer
+    from ledger.adapters.store import StoreTarget, open_store
     from ledger.queries import certificates
-    from ledger.store import StoreTarget, open_store
 
     store = open_store(StoreTarget.parse(db))
     cert = next(c for c in certificates(store) if c.status == "active")

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from ledger.adapters.identity import SqlIdentityStore
+from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.api.idempotency import IdempotencyStore, _connect
 from ledger.api.metrics import ApiMetrics
 from ledger.api.ratelimit import RateLimiter
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.application import Clock, Ledger
-from ledger.identity import SqlIdentityStore
-from ledger.store import EventStoreApp, StoreTarget, open_store
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 
+from ledger.adapters.store import EventStoreApp, iter_notifications
 from ledger.api.roles import Principal
 from ledger.queries import certificates
-from ledger.store import EventStoreApp, iter_notifications
 
 _TOPICS = {
     "ledger.domain.clea.aggregates:EvaluatorOrganisation.Registered": "evaluator",

@@ -28,12 +28,12 @@ import structlog
 from fastapi import APIRouter, FastAPI, Path
 from fastapi.responses import PlainTextResponse
 
+from ledger.adapters.follower import Db
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
 from ledger.api.problems import Problem
 from ledger.api.roles import AUDITORS, SCHOOL_BODIES, Forbidden, Principal, require_read
 from ledger.domain.errors import LedgerError
-from ledger.follower import Db
 
 log = structlog.get_logger("ledger.api")
 
@@ -75,7 +75,7 @@ def _audit_router(ctx: ApiContext) -> APIRouter | None:
     """``GET /v1/audit/proofs/{position}``: a tlog-proof of one event, for auditors only."""
     if not available("ledger.audit"):
         return None  # TODO(audit): the integrity log is not installed
-    audit: Any = importlib.import_module("ledger.audit")
+    audit: Any = importlib.import_module("ledger.audit.log")
     router = APIRouter(tags=["audit"])
 
     @router.get("/v1/audit/proofs/{position}", response_class=PlainTextResponse,

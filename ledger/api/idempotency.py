@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ledger.store import StoreTarget
+from ledger.adapters.store import StoreTarget
 
 STALE_AFTER = 120.0
 DDL = ("CREATE TABLE IF NOT EXISTS api_idempotency ("

@@ -26,16 +26,16 @@ def _timed(func: Callable[[], Any], n: int) -> float:
 
 
 def _world(base: Path) -> tuple[Any, Any, list[str]]:
+    from ledger.adapters.follower import Db
+    from ledger.adapters.identity import SqlIdentityStore
+    from ledger.adapters.keys import KeyStore as LogKeyStore
+    from ledger.adapters.store import StoreTarget, open_store
     from ledger.application import Ledger
-    from ledger.audit import AuditLog
+    from ledger.audit.log import AuditLog
     from ledger.commands import parse_command
     from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
-    from ledger.demo import demo_commands, resolve_refs
-    from ledger.follower import Db
-    from ledger.identity import SqlIdentityStore
-    from ledger.keys import KeyStore as LogKeyStore
+    from ledger.demo.cpu import demo_commands, resolve_refs
     from ledger.queries import certificates
-    from ledger.store import StoreTarget, open_store
 
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     target = StoreTarget.parse(str(base / "bench.db"))

@@ -69,7 +69,7 @@ class _Service:
     """
 
     def __init__(self, ctx: CredentialsContext) -> None:
-        from ledger.store import open_store
+        from ledger.adapters.store import open_store
 
         self.ctx = ctx
         self.store = open_store(ctx.target)
@@ -91,8 +91,8 @@ class _Service:
 
     @contextmanager
     def issuer(self) -> Iterator[CredentialIssuer]:
-        from ledger.follower import Db
-        from ledger.identity import SqlIdentityStore
+        from ledger.adapters.follower import Db
+        from ledger.adapters.identity import SqlIdentityStore
 
         target = self.ctx.target
         db, conn = Db(target), target.connect()
@@ -114,8 +114,8 @@ class _LogKeys:
     """The integrity log's verifier keys, read from its key directory (no database)."""
 
     def __init__(self, target: Any) -> None:
-        from ledger.keys import KeyStore as LogKeyStore
-        from ledger.keys import default_key_dir
+        from ledger.adapters.keys import KeyStore as LogKeyStore
+        from ledger.adapters.keys import default_key_dir
 
         self.keys = LogKeyStore(default_key_dir(target))  # as ledger.audit.AuditLog reads them
 

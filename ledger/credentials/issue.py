@@ -100,12 +100,12 @@ class KeyStore:
     def for_target(cls, target: Any = None) -> KeyStore:
         """The credential keys in the integrity log's key directory.
 
-        That is :func:`ledger.keys.default_key_dir`: ``$LEDGER_KEY_DIR``, else ``.ledger/keys``
+        That is :func:`ledger.adapters.keys.default_key_dir`: ``$LEDGER_KEY_DIR``, else ``.ledger/keys``
         beside a SQLite store or in the cwd.
         """
         if target is None:
             return cls(Path(os.environ.get("LEDGER_KEY_DIR") or DEFAULT_KEY_DIR))
-        from ledger.keys import default_key_dir
+        from ledger.adapters.keys import default_key_dir
 
         return cls(default_key_dir(target))
 
@@ -170,7 +170,7 @@ class RecordingLog(Protocol):
 def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
     """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
     try:
-        from ledger.audit import AuditLog
+        from ledger.audit.log import AuditLog
     except ImportError:  # the integrity log is optional for issuance
         return None
     return AuditLog(target, store)
@@ -244,7 +244,7 @@ class StatusTable:
     """The persisted allocation of status-list indexes (``credential_status`` table)."""
 
     def __init__(self, db: Any) -> None:
-        """Use a :class:`ledger.follower.Db`; the table is created when missing."""
+        """Use a :class:`ledger.adapters.follower.Db`; the table is created when missing."""
         self.db = db
         with db.transaction():
             db.execute(STATUS_DDL)
@@ -571,7 +571,7 @@ class RevocationWatch:
 
     def refresh(self, store: Any) -> frozenset[str]:
         """Catch up with the store; return the revoked certificate ids."""
-        from ledger.store import iter_notifications
+        from ledger.adapters.store import iter_notifications
 
         head = int(store.recorder.max_notification_id() or 0)
         if head < self.upto:  # another store behind the same name: start again

@@ -389,7 +389,7 @@ def _recording(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict) -> None:
     """Verify the embedded proof that the certificate's issuance event is in the integrity log."""
-    from ledger.audit import AuditError, verify_event_proof
+    from ledger.audit.log import AuditError, verify_event_proof
     from ledger.integrity import IntegrityError
 
     evidence = _recording(document)

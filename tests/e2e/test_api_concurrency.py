@@ -131,7 +131,7 @@ def test_concurrent_clients_lose_no_update(server: dict[str, Any]) -> None:
 
 
 def logged_attempts(db: str, learners: list[Any]) -> list[str]:
-    from ledger.store import StoreTarget, iter_notifications, open_store
+    from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 
     store = open_store(StoreTarget.parse(db))
     try:

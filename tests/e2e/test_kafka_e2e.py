@@ -18,8 +18,8 @@ from consumers.fixtures import fresh_settings, ledger_certificates, read_all
 from consumers.notifier import outbox_rows
 from consumers.registry import registry_rows
 from consumers.topics import KafkaSettings
-from ledger.follower import Db
-from ledger.store import StoreTarget, iter_notifications, open_store
+from ledger.adapters.follower import Db
+from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.kafka

@@ -20,9 +20,9 @@ import pytest
 from consumers.fixtures import fresh_settings, read_all
 from consumers.relay import Backoff, Relay
 from consumers.topics import KafkaSettings
+from ledger.adapters.follower import Db
+from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
-from ledger.follower import Db
-from ledger.store import StoreTarget, iter_notifications
 from tests.builders import admit, open_option
 from tests.conftest import make_ledger, require_service
 

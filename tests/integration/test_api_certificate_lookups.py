@@ -8,9 +8,10 @@ from uuid import UUID
 
 import pytest
 
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.commands import parse_command
-from ledger.demo import demo_commands, resolve_refs
+from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.domain.errors import UnknownEntity
 from ledger.queries import (
     CertificateRow,
@@ -19,7 +20,6 @@ from ledger.queries import (
     certificates,
     read_model_current,
 )
-from ledger.store import StoreTarget
 from projections.registry import follower
 from tests.builders import cmd, run
 

@@ -12,13 +12,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from ledger.adapters.store import StoreTarget, open_store
 from ledger.api.app import create_app
 from ledger.api.context import Settings
 from ledger.api.demo_tokens import demo_principals
 from ledger.api.roles import Principal
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.cli import main as cli
-from ledger.store import StoreTarget, open_store
 
 
 @dataclass

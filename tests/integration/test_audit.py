@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ledger.adapters.keys import KeyStore, KeyStoreError
+from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
-from ledger.audit import (
+from ledger.audit.log import (
     AuditError,
     AuditLog,
     canonical_reference,
@@ -22,11 +24,9 @@ from ledger.audit import (
     verify_event_proof,
 )
 from ledger.commands import parse_command
-from ledger.demo import demo_commands, resolve_refs
+from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
-from ledger.keys import KeyStore, KeyStoreError
 from ledger.queries import EventFilter, certificates, events
-from ledger.store import StoreTarget, iter_notifications
 from tests.builders import admit, open_option
 
 
@@ -214,7 +214,7 @@ def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
     """Read in pages of 7 nodes (so every level crosses page boundaries), a log with checkpoints
     at several sizes verifies; an interior node rewritten behind the log's back is named by
     level and index, and only it (the signed roots are recomputed from the leaves)."""
-    from ledger import audit_verify
+    from ledger.audit import verify as audit_verify
 
     monkeypatch.setattr(audit_verify, "PAGE", 7)
     open_option(ledger)

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from ledger.adapters.follower import Db
+from ledger.adapters.keys import KeyStore
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
-from ledger.audit import AuditLog, LeafMismatch
-from ledger.follower import Db
-from ledger.keys import KeyStore
-from ledger.store import StoreTarget
+from ledger.audit.log import AuditLog, LeafMismatch
 from tests.builders import admit, open_option
 
 EVENTS = 9  # one option + eight admissions

@@ -14,10 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ledger.adapters.store import StoreTarget
 from ledger.credentials.http import CredentialsContext, router
 from ledger.credentials.statuslist import BitstringStatusList
 from ledger.credentials.verify import TrustStore, verify_credential
-from ledger.store import StoreTarget
 from tests.builders import cmd, run
 from tests.integration.test_credentials import World, build_world
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import Notification
 
+from ledger.adapters.follower import Db, Follower
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
-from ledger.follower import Db, Follower
-from ledger.store import StoreTarget
 from tests.builders import admit, open_option
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from ledger.identity import Identity, Representative, SqlIdentityStore
-from ledger.store import StoreTarget
+from ledger.adapters.identity import Identity, Representative, SqlIdentityStore
+from ledger.adapters.store import StoreTarget
 
 PERSON = Identity(given_name="Zéphyrine", family_name="Vandersmissen", birth_date=date(2004, 2, 29),
                   national_number="04022912345",

@@ -12,12 +12,12 @@ from consumers.contract import SCHEMA_DIR, Contract, compatibility_problems, sch
 from consumers.fixtures import record_demo
 from consumers.relay import RecordBuilder
 from consumers.topics import KafkaSettings
+from ledger.adapters.store import iter_notifications
 from ledger.application import Ledger
 from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
 from ledger.domain.errors import LedgerError
 from ledger.domain.kernel import LedgerAggregate
-from ledger.store import iter_notifications
 
 CONTRACT = Contract()
 # Field names that would carry personal data or free text: never on the wire.

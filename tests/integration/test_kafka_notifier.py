@@ -10,8 +10,8 @@ from typing import Any
 from consumers.contract import Contract
 from consumers.notifier import Notifier, outbox_rows
 from consumers.runner import Envelope
-from ledger.follower import Db
-from ledger.store import StoreTarget
+from ledger.adapters.follower import Db
+from ledger.adapters.store import StoreTarget
 
 CONTRACT = Contract()
 DECISION = {"actor_role": "head_of_school", "body": "conseil_classe", "effective_date": "2021-09-20",

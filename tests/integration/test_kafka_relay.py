@@ -17,8 +17,8 @@ from consumers.registry import CertificateRegistry, registry_rows
 from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
 from consumers.runner import ConsumerRunner
 from consumers.topics import KafkaSettings
+from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
-from ledger.store import StoreTarget, iter_notifications
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.kafka

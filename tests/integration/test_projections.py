@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from ledger.adapters.follower import Follower
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.commands import parse_command
-from ledger.demo import demo_commands, resolve_refs
-from ledger.follower import Follower
+from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.queries import learner_dossier
-from ledger.store import StoreTarget
 from projections.asof import as_of_effective, as_recorded_at
 from projections.dossier import refresh, stored
 from projections.history import certificate_history

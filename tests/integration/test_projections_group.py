@@ -4,8 +4,8 @@ whose stored schema is out of date is rebuilt from zero when it is opened."""
 
 from __future__ import annotations
 
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
-from ledger.store import StoreTarget
 from projections.registry import catch_up, close, followers, rebuild
 from projections.registry import export as export_all
 from tests.builders import admit, finish_fourth, on, open_option, pass_unit, run

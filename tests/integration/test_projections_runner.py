@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.store import StoreTarget, open_store
+from ledger.adapters.store import StoreTarget, open_store
 from projections.registry import export as export_all
 from projections.registry import followers
 from tests.builders import admit, open_option

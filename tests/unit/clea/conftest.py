@@ -10,13 +10,13 @@ from uuid import UUID, uuid5
 
 import pytest
 
+from ledger.adapters.identity import MemoryIdentityStore
+from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications, open_store
 from ledger.application import Ledger, Outcome
 from ledger.commands import parse_command
 from ledger.domain.clea.aggregates import Candidate, candidate_id
 from ledger.domain.clea.values import CertificateType
-from ledger.identity import MemoryIdentityStore
 from ledger.reference import clea as ref
-from ledger.store import EventStoreApp, StoreTarget, iter_notifications, open_store
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 EVAL_A = "11111111100011"  # habilitated CléA + Numérique from 2019-07-10 (certifpro-2019)

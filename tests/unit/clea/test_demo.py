@@ -6,11 +6,11 @@ import random
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ledger.adapters.identity import MemoryIdentityStore
+from ledger.adapters.store import StoreTarget, open_store
 from ledger.application import Ledger
 from ledger.commands import parse_command
-from ledger.demo_clea import clea_commands
-from ledger.identity import MemoryIdentityStore
-from ledger.store import StoreTarget, open_store
+from ledger.demo.clea import clea_commands
 
 RECORDED_ON = date(2026, 11, 1)
 

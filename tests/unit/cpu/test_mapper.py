@@ -8,10 +8,10 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
+from ledger.adapters.store import OrjsonTranscoder, PydanticMapper
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.cpu.values import ValidationVia
 from ledger.domain.kernel import ActorRole, Body, Decision, LedgerAggregate
-from ledger.store import OrjsonTranscoder, PydanticMapper
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DECISION = Decision(actor_id="t", actor_role=ActorRole.TEACHER, body=Body.JURY_DELEGATE,

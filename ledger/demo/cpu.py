@@ -353,7 +353,7 @@ def demo_commands(seed: int, learners: int, candidates: int, recorded_on: date) 
     rng = random.Random(seed)
     yield from cpu_commands(rng, learners)
     if candidates:
-        from ledger.demo_clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
+        from ledger.demo.clea import clea_commands  # type: ignore[import-not-found,unused-ignore]
 
         yield from clea_commands(rng, candidates, recorded_on)
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import structlog
 
+from ledger.adapters.store import StoreTarget
 from ledger.domain.errors import LedgerError
 from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
 from ledger.integrity.note import is_valid_key_name
-from ledger.store import StoreTarget
 
 __all__ = ["KEY_DIR_ENV", "KeyStore", "KeyStoreError", "default_key_dir"]
 

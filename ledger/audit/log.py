@@ -7,7 +7,7 @@ event's zero-based position. The leaf is the RFC 8785 (JCS) encoding of::
      "topic": "<module:Class.Event>", "state_sha256": "<hex SHA-256 of the stored state>"}
 
 Hashing the state keeps leaves small (the state holds no personal data in clear, identities
-live in :mod:`ledger.identity`, but it can be long). A proof's ``extra`` line carries
+live in :mod:`ledger.adapters.identity`, but it can be long). A proof's ``extra`` line carries
 ``JCS({"leaf": <that object>, "state": "<base64 stored state bytes>"})``, so anyone can
 check ``SHA-256(state)`` and recompute the leaf hash ``SHA-256(0x00 || JCS(leaf))``
 without the database. A position the store never used (a rolled-back PostgreSQL sequence
@@ -15,7 +15,7 @@ value) is logged as the gap leaf ``{"v": 1, "position": N, "gap": true}`` so tha
 index and position never drift apart.
 
 **Why the follower appends the leaves.** Leaves are added by :class:`IntegrityHandler`,
-a :class:`ledger.follower.BatchHandler` named ``integrity``: the Merkle nodes
+a :class:`ledger.adapters.follower.BatchHandler` named ``integrity``: the Merkle nodes
 (``integrity_nodes``, via the SQL node stores) and the follower position commit in one
 transaction, so the log never skips or repeats an event. Writing them in the events'
 own transaction would need a custom eventsourcing recorder on both backends and would
@@ -26,7 +26,7 @@ which a not-yet-logged event could be altered unseen is bounded by that lag; ``v
 reports unlogged events as *pending*. ``ledger.audit_bench`` measures the cost.
 
 **Checkpoints** are C2SP tlog-checkpoints in signed notes (Ed25519, keys in
-:mod:`ledger.keys`), origin ``LEDGER_ORIGIN`` (default :data:`DEFAULT_ORIGIN`), stored in
+:mod:`ledger.adapters.keys`), origin ``LEDGER_ORIGIN`` (default :data:`DEFAULT_ORIGIN`), stored in
 ``integrity_checkpoints``. **Proofs** are c2sp.org/tlog-proof@v1 texts. **Tamper
 detection** (:meth:`AuditLog.verify`) recomputes every leaf from the store, checks every
 stored node against its children, and every stored checkpoint's signature and root.
@@ -54,8 +54,10 @@ import rfc8785
 import structlog
 from eventsourcing.persistence import Notification
 
+from ledger.adapters.follower import Db, Follower
+from ledger.adapters.keys import KeyStore, default_key_dir
+from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
-from ledger.follower import Db, Follower
 from ledger.integrity import (
     Checkpoint,
     IntegrityError,
@@ -73,8 +75,6 @@ from ledger.integrity import (
     verify_inclusion,
     verify_tlog_proof,
 )
-from ledger.keys import KeyStore, default_key_dir
-from ledger.store import EventStoreApp, StoreTarget, iter_notifications
 
 __all__ = [
     "DEFAULT_ORIGIN",
@@ -364,7 +364,7 @@ class VerifyReport:
 def _check_position(leaves: Any, tree: Any, position: int, event: Notification | None,
                     logged: bytes | None) -> None:
     """One position of the streaming verification (:meth:`AuditLog.verify`)."""
-    from ledger.audit_verify import HOLE
+    from ledger.audit.verify import HOLE
 
     if logged is None:  # past the logged size
         if event is not None:
@@ -381,7 +381,7 @@ def _check_position(leaves: Any, tree: Any, position: int, event: Notification |
 
 def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
     """Altered, moved and removed events, from what the streaming pass found."""
-    from ledger.audit_verify import MATCH_LIMIT, leaves_at
+    from ledger.audit.verify import MATCH_LIMIT, leaves_at
 
     differing = {position for position, _, _ in leaves.mismatched}
     open_leaves = sorted(set(leaves.missing) | differing)
@@ -451,7 +451,7 @@ class _CheckpointRow:
 class AuditLog:
     """The application-level integrity log over one store.
 
-    ``keys`` defaults to the key directory of :func:`ledger.keys.default_key_dir` and
+    ``keys`` defaults to the key directory of :func:`ledger.adapters.keys.default_key_dir` and
     ``origin`` to :func:`default_origin` (both honour the ``LEDGER_KEY_DIR`` and
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
@@ -625,11 +625,11 @@ class AuditLog:
     def verify(self, vkeys: Iterable[str] = ()) -> VerifyReport:
         """Recompute every leaf from the store and check the stored tree and checkpoints.
 
-        One streaming pass (:mod:`ledger.audit_verify`): memory does not grow with the log.
+        One streaming pass (:mod:`ledger.audit.verify`): memory does not grow with the log.
         Checkpoint signatures are checked with the key directory's public keys and
         ``vkeys``. Does not sync: events stored after the last sync are ``pending``.
         """
-        from ledger import audit_verify as av
+        from ledger.audit import verify as av
 
         extra = [parse_vkey(k) for k in vkeys]
         counts = av.level_counts(self.db, NODES_TABLE)

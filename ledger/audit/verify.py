@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from eventsourcing.persistence import Notification
 
-from ledger.follower import Db
+from ledger.adapters.follower import Db
 from ledger.integrity import EMPTY_ROOT, node_hash
 
 HOLE = bytes(32)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import structlog
 from eventsourcing.persistence import Notification
 
-from ledger.store import EventStoreApp, StoreTarget
+from ledger.adapters.store import EventStoreApp, StoreTarget
 
 log = structlog.get_logger("ledger.follower")
 

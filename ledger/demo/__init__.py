@@ -1,0 +1,1 @@
+"""Synthetic, rule-abiding cohorts for both regimes, deterministic for a seed."""
