@@ -3,7 +3,7 @@
 ``rm_dossier`` keeps, per learner or candidate, its regime, the version the read model has
 reached and the zero-based global position of that version's event (one upsert per touched
 aggregate per batch, nothing decoded). The document is rendered when it is read, by the same
-presentation code as ``ledger learner show`` (:func:`ledger.queries.dossier_of`), from the
+presentation code as ``ledger learner show`` (:func:`ledger.application.dossiers.dossier_of`), from the
 aggregate's own events **up to that version**, read from the event store, which keeps them
 indexed by aggregate: so the document always equals replaying the aggregate as far as the
 read model has followed the log, and no copy of the events can drift from them. (Rendering
@@ -25,7 +25,7 @@ from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db
 from ledger.adapters.store import EventStoreApp
-from ledger.queries import dossier_of
+from ledger.application.dossiers import dossier_of
 from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)

@@ -22,7 +22,7 @@ from eventsourcing.persistence import Notification
 from ledger.adapters.follower import Db
 from ledger.adapters.store import EventStoreApp
 from ledger.domain.errors import UnknownEntity
-from ledger.queries import short_type
+from ledger.application.queries import short_type
 from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,

@@ -18,7 +18,6 @@ process does (its next write fails).
 from __future__ import annotations
 
 import gc
-import os
 import pickle
 import subprocess
 import sys
@@ -33,12 +32,7 @@ log = structlog.get_logger("projections.readahead")
 
 MIN_LAG = 50_000
 """Events behind the head from which a catch-up reads ahead (starting the child costs ~1 s);
-``LEDGER_READ_AHEAD_MIN_LAG`` overrides it."""
-
-
-def min_lag() -> int:
-    """The lag from which a catch-up reads ahead (``LEDGER_READ_AHEAD_MIN_LAG`` or ``MIN_LAG``)."""
-    return int(os.environ.get("LEDGER_READ_AHEAD_MIN_LAG") or MIN_LAG)
+the ``read_ahead_min_lag`` setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it."""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""

@@ -6,8 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from ledger.application import Ledger, Outcome
-from ledger.commands import parse_command
+from ledger.application import Ledger, Outcome, parse_command
 
 OPTION = "mecanicien-polyvalent-automobile"  # TQ, profile UAA1-2 (4th), 3-4 (5th), 5-6 (6th)
 P_OPTION = "installateur-electricien"          # P

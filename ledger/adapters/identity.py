@@ -3,7 +3,7 @@
 Events refer to learners by a random id only. Name, birth date, national number and the
 legal representatives' contacts live here, each learner's record encrypted (AES-256-GCM)
 under its own data key. Data keys are wrapped by a key-encryption key kept outside the
-database (``$LEDGER_KEY_DIR/identity/kek``, mode 0600), so a database copy alone reveals
+database (``<key dir>/identity/kek``, mode 0600; the key directory comes from the settings), so a database copy alone reveals
 nothing. Erasure deletes the record and destroys the learner's key (crypto-shredding); on
 SQLite ``secure_delete`` overwrites the freed pages and the WAL is checkpointed.
 """
@@ -12,56 +12,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict, Field
 
-DEFAULT_KEY_DIR = ".ledger/keys"
+from ledger.application.identity import Identity, IdentityStore, Representative
 
+__all__ = ["Identity", "IdentityStore", "MemoryIdentityStore", "Representative", "SqlIdentityStore",
+           "key_encryption_key"]
 
-class Representative(BaseModel):
-    """A legal representative's contact (for minors)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=40)
-
-
-class Identity(BaseModel):
-    """A learner's personal data (never written into events)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    given_name: str = Field(min_length=1, max_length=200)
-    family_name: str = Field(min_length=1, max_length=200)
-    birth_date: date
-    national_number: str | None = Field(default=None, pattern=r"^[0-9]{11}$|^[0-9]{13,15}$")
-    representatives: tuple[Representative, ...] = ()
-
-    def is_minor_on(self, on: date) -> bool:
-        """True if the person is under 18 on ``on``."""
-        years = on.year - self.birth_date.year - ((on.month, on.day) <
-                                                   (self.birth_date.month, self.birth_date.day))
-        return years < 18
-
-
-class IdentityStore(Protocol):
-    """Port: where identities live."""
-
-    def put(self, learner_id: UUID, identity: Identity) -> None:
-        """Store (or replace) an identity."""
-
-    def get(self, learner_id: UUID) -> Identity | None:
-        """The identity of a learner, if known."""
-
-    def erase(self, learner_id: UUID) -> bool:
-        """Destroy the identity and its key; True if there was one."""
 
 
 class MemoryIdentityStore:
@@ -83,10 +44,9 @@ class MemoryIdentityStore:
         return self._rows.pop(learner_id, None) is not None
 
 
-def key_encryption_key(key_dir: Path | None = None) -> bytes:
-    """The identity KEK from ``$LEDGER_KEY_DIR/identity/kek``, created (0600) if absent."""
-    root = key_dir or Path(os.environ.get("LEDGER_KEY_DIR", DEFAULT_KEY_DIR))
-    path = root / "identity" / "kek"
+def key_encryption_key(key_dir: Path) -> bytes:
+    """The identity KEK from ``<key_dir>/identity/kek``, created (0600) if absent."""
+    path = key_dir / "identity" / "kek"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -98,10 +58,10 @@ def key_encryption_key(key_dir: Path | None = None) -> bytes:
 class SqlIdentityStore:
     """Encrypted identity store in the ledger database (SQLite or PostgreSQL), own tables."""
 
-    def __init__(self, conn: Any, placeholder: str, kek: bytes | None = None) -> None:
+    def __init__(self, conn: Any, placeholder: str, kek: bytes) -> None:
         self._conn = conn
         self._p = placeholder
-        self._kek = AESGCM(kek or key_encryption_key())
+        self._kek = AESGCM(kek)
         self._sqlite = placeholder == "?"
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:

@@ -6,8 +6,6 @@ URL. Stored event topics are module paths: moving an event class needs ``registe
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +14,17 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.application.queries import iter_notifications
 from ledger.domain.errors import InvalidCommand
+
+__all__ = ["EventStoreApp", "PydanticMapper", "StoreTarget", "iter_notifications", "open_store"]
+
+
+DEFAULT_CACHE_SIZE = 20_000
+"""Aggregates kept in the event store's cache by default (``LEDGER_CACHE_SIZE``)."""
 
 
 class OrjsonTranscoder(Transcoder):
@@ -105,9 +110,9 @@ class StoreTarget:
             raise InvalidCommand(f"unsupported store URL {location!r}: use a file or postgresql://")
         return cls("sqlite", sqlite_path=Path(location))
 
-    def env(self) -> dict[str, str]:
-        """The eventsourcing environment for this target."""
-        common = {"AGGREGATE_CACHE_MAXSIZE": os.environ.get("LEDGER_CACHE_SIZE", "20000"),
+    def env(self, cache_size: int = DEFAULT_CACHE_SIZE) -> dict[str, str]:
+        """The eventsourcing environment for this target (``cache_size`` aggregates cached)."""
+        common = {"AGGREGATE_CACHE_MAXSIZE": str(cache_size),
                   "AGGREGATE_CACHE_FASTFORWARD": "n", "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
@@ -144,20 +149,8 @@ class StoreTarget:
         return "?" if self.kind == "sqlite" else "%s"
 
 
-def open_store(target: StoreTarget) -> EventStoreApp:
+def open_store(target: StoreTarget, cache_size: int = DEFAULT_CACHE_SIZE) -> EventStoreApp:
     """Open (and create if needed) the event store (and its PostgreSQL schema)."""
     if target.kind == "postgres" and target.schema:
         target.connect().close()
-    return EventStoreApp(env=target.env())
-
-
-def iter_notifications(app: EventStoreApp, start: int = 1, page: int = 2000,
-                       topics: tuple[str, ...] = ()) -> Iterator[Notification]:
-    """Every stored event from global position ``start`` (1-based), page by page."""
-    recorder: Any = app.recorder
-    while True:
-        batch = recorder.select_notifications(start, page, topics=topics)
-        if not batch:
-            return
-        yield from batch
-        start = batch[-1].id + 1
+    return EventStoreApp(env=target.env(cache_size))

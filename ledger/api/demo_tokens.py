@@ -8,7 +8,7 @@ import orjson
 
 from ledger.adapters.store import EventStoreApp, iter_notifications
 from ledger.api.roles import Principal
-from ledger.queries import certificates
+from ledger.application.queries import certificates
 
 _TOPICS = {
     "ledger.domain.clea.aggregates:EvaluatorOrganisation.Registered": "evaluator",

@@ -34,7 +34,7 @@ def request_hash(body: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Record:
+class StoredReply:
     """What the store knows of a key."""
 
     request_hash: str
@@ -59,7 +59,7 @@ class IdempotencyStore:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self._p)
 
-    def get(self, namespace: str, key: str) -> Record | None:
+    def get(self, namespace: str, key: str) -> StoredReply | None:
         """The record of a key, if any."""
         with self._lock:
             row = self._conn.execute(self._sql(
@@ -67,7 +67,7 @@ class IdempotencyStore:
                 "WHERE namespace = ? AND key = ?"), (namespace, key)).fetchone()
         if row is None:
             return None
-        return Record(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
+        return StoredReply(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
 
     def reserve(self, namespace: str, key: str, digest: str) -> bool:
         """Reserve a key for one execution; False if it is already taken."""

@@ -40,7 +40,7 @@ MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("ledger.api")
 
 
-class Problem(Exception):
+class HttpProblem(Exception):
     """An HTTP problem raised by a route: status, a short code and a human detail."""
 
     def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None,
@@ -95,7 +95,7 @@ def install(app: FastAPI) -> None:
     """Register the exception handlers that turn every error into a problem."""
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Problem)
+        assert isinstance(exc, HttpProblem)
         return problem_response(request, exc.status, exc.code, exc.detail, exc.headers or None,
                                 **exc.extra)
 
@@ -119,7 +119,7 @@ def install(app: FastAPI) -> None:
         return problem_response(request, 500, "internal-error",
                                 "an unexpected error occurred; it was logged")
 
-    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(HttpProblem, on_problem)
     app.add_exception_handler(LedgerError, on_ledger_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
 from ledger.api.roles import AUDITORS, Forbidden, Principal, may_read, may_see_identity, require_read
-from ledger.queries import EventFilter, certificate, certificates, events, learner_dossier
+from ledger.application.queries import EventFilter, certificate, certificates, events, learner_dossier
 
 MAX_EVENTS = 1000
 
@@ -37,14 +37,14 @@ def build_router() -> APIRouter:
                          status: Literal["active", "revoked"] | None = None) -> list[dict[str, Any]]:
         """Every certificate visible to the caller (filter by kind and status)."""
         seen = Visibility(ctx, who)
-        return [r.to_dict() for r in certificates(ctx.reader)
+        return [r.to_dict() for r in certificates(ctx.reader, ctx.index())
                 if (not kind or r.kind == kind) and (not status or r.status == status)
                 and seen.may(UUID(r.learner_id))]
 
     @router.get("/v1/certificates/{certificate_id}", summary="One certificate")
     def certificate_show(certificate_id: UUID, who: Caller, ctx: Ctx) -> dict[str, Any]:
         """One certificate with its status."""
-        row = certificate(ctx.reader, str(certificate_id))
+        row = certificate(ctx.reader, str(certificate_id), ctx.index())
         require_read(who, ctx.lookup(UUID(row["learner_id"])), "certificate", certificate_id)
         return row
 
@@ -64,7 +64,7 @@ def build_router() -> APIRouter:
                 summary="Verify a certificate's status (no token; rate-limited)")
     def public_certificate(certificate_id: UUID, ctx: Ctx) -> dict[str, Any]:
         """Kind, status and dates of a certificate: nothing about its holder."""
-        row = certificate(ctx.reader, str(certificate_id))
+        row = certificate(ctx.reader, str(certificate_id), ctx.index())
         return {k: row[k] for k in ("certificate_id", "kind", "status", "issued_on", "revoked_on")}
 
     return router

@@ -38,10 +38,9 @@ class TokenError(Exception):
     """A token that cannot be accepted (malformed, unknown key, bad signature, expired)."""
 
 
-def key_dir(base: str | None = None) -> Path:
-    """The token key directory: ``$LEDGER_KEY_DIR/tokens`` (default ``.ledger/keys/tokens``)."""
-    root = base or os.environ.get("LEDGER_KEY_DIR") or ".ledger/keys"
-    return Path(root) / "tokens"
+def key_dir(base: str | Path) -> Path:
+    """The token key directory: ``<key dir>/tokens`` (the key directory comes from the settings)."""
+    return Path(base) / "tokens"
 
 
 def parse_ttl(text: str) -> int:

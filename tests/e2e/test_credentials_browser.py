@@ -19,13 +19,13 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from ledger.adapters.keys import KeyStore as LogKeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
-from ledger.commands import parse_command
+from ledger.application import parse_command
 from ledger.credentials.http import CredentialsContext, router
 from ledger.credentials.issue import KeyStore
 from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.queries import certificates
+from ledger.application.queries import certificates
 from tests.conftest import FixedClock, make_ledger
 
 ROOT = Path(__file__).resolve().parents[2]

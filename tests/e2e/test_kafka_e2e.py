@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from consumers.fixtures import fresh_settings, ledger_certificates, read_all
+from tests.kafka_support import fresh_settings, ledger_certificates, read_all
 from consumers.notifier import outbox_rows
 from consumers.registry import registry_rows
 from consumers.topics import KafkaSettings

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.fixtures import fresh_settings, read_all
+from tests.kafka_support import fresh_settings, read_all
 from consumers.relay import Backoff, Relay
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db

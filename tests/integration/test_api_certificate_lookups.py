@@ -4,24 +4,34 @@ otherwise, and give the same rows either way (SQLite file and PostgreSQL schema)
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
-from ledger.commands import parse_command
+from ledger.application import Ledger, parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.domain.errors import UnknownEntity
-from ledger.queries import (
+from ledger.application.queries import (
     CertificateRow,
     _scan_certificates,
-    certificate,
-    certificates,
-    read_model_current,
 )
+from ledger.application.queries import certificate as lookup
+from ledger.application.queries import certificates as scan_or_index
+from projections.index import HistoryCertificateIndex, read_model_current
 from projections.registry import follower
 from tests.builders import cmd, run
+
+
+def certificates(store: Any) -> list[CertificateRow]:
+    """Every certificate, asking the read model's index first."""
+    return scan_or_index(store, HistoryCertificateIndex(store))
+
+
+def certificate(store: Any, certificate_id: str) -> dict[str, Any]:
+    """One certificate, asking the read model's index first."""
+    return lookup(store, certificate_id, HistoryCertificateIndex(store))
 
 
 def _record_cohort(ledger: Ledger) -> None:

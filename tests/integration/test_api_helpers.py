@@ -88,7 +88,7 @@ def build_world(directory: Path, db: str | None = None, learners: int = 30) -> W
 
 def certificates_of(db: str, learner: str) -> list[str]:
     """Certificate ids of a learner."""
-    from ledger.queries import certificates
+    from ledger.application.queries import certificates
 
     store = open_store(StoreTarget.parse(db))
     try:

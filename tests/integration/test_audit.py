@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.adapters.keys import KeyStore, KeyStoreError
+from ledger.adapters.keys import KeyStoreError, LogKeyStore
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
 from ledger.audit.log import (
@@ -23,16 +23,16 @@ from ledger.audit.log import (
     verify_consistency_between,
     verify_event_proof,
 )
-from ledger.commands import parse_command
+from ledger.application import parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
-from ledger.queries import EventFilter, certificates, events
+from ledger.application.queries import EventFilter, certificates, events
 from tests.builders import admit, open_option
 
 
 def audit_log(ledger: Ledger, location: str, keys: Path) -> AuditLog:
     """An audit log with its own key directory."""
-    return AuditLog(StoreTarget.parse(location), ledger.store, keys=KeyStore(keys))
+    return AuditLog(StoreTarget.parse(location), ledger.store, keys=LogKeyStore(keys))
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_proof_fails_with_another_key_or_an_edited_extra(audit: AuditLog, ledger
     open_option(ledger)
     admit(ledger)
     proof = audit.inclusion_proof(1)
-    other = KeyStore(Path(str(audit.keys.directory) + "-other")).generate("test.example/log")
+    other = LogKeyStore(Path(str(audit.keys.directory) + "-other")).generate("test.example/log")
     with pytest.raises(IntegrityError):
         verify_event_proof(proof, [other.vkey])
     head, extra_line, rest = proof.partition("\nindex ")
@@ -138,7 +138,7 @@ def test_no_key_is_a_clear_error(ledger: Ledger, store_location: str, tmp_path: 
 
 def test_private_key_is_0600_and_refused_when_readable(tmp_path: Path) -> None:
     """The private key file is 0600 in a 0700 directory; a world-readable key is refused."""
-    keys = KeyStore(tmp_path / "k")
+    keys = LogKeyStore(tmp_path / "k")
     keys.generate("n")
     skey = next((tmp_path / "k").glob("*.skey"))
     assert skey.stat().st_mode & 0o777 == 0o600
@@ -167,7 +167,7 @@ def test_live_run_logs_new_events_and_checkpoints(ledger: Ledger, store_location
                                                   tmp_path: Path) -> None:
     """``run`` logs events recorded while it follows and signs checkpoints as the log grows."""
     open_option(ledger)
-    KeyStore(tmp_path / "keys").generate("test.example/log")
+    LogKeyStore(tmp_path / "keys").generate("test.example/log")
     stop, grew = threading.Event(), threading.Event()
     seen: list[Checkpoint] = []
 

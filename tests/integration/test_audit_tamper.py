@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.adapters.follower import Db
-from ledger.adapters.keys import KeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.audit.log import AuditLog, LeafMismatch
@@ -62,7 +62,7 @@ def logged(ledger: Ledger, store_location: str, tmp_path: Path) -> Iterator[tupl
     open_option(ledger)
     for _ in range(EVENTS - 1):
         admit(ledger)
-    audit = AuditLog(StoreTarget.parse(store_location), ledger.store, keys=KeyStore(tmp_path / "keys"))
+    audit = AuditLog(StoreTarget.parse(store_location), ledger.store, keys=LogKeyStore(tmp_path / "keys"))
     audit.keys.generate("test.example/log")
     assert audit.checkpoint()[1].size == EVENTS
     assert audit.verify().ok

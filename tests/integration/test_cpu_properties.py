@@ -13,7 +13,7 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.commands import parse_command
+from ledger.application import parse_command
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import LedgerError
 from ledger.reference import cpu as ref

@@ -360,7 +360,7 @@ def test_rule_refuses_names_article_and_writes_nothing(ledger: Ledger, case: Cas
     """The refused command raises RuleViolation naming rule and article; the log is unchanged."""
     refused = case.setup(ledger)
     before = events_count(ledger)
-    from ledger.commands import parse_command
+    from ledger.application import parse_command
 
     with pytest.raises(RuleViolation) as info:
         ledger.execute(parse_command(refused))

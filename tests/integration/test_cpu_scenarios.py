@@ -11,7 +11,8 @@ from uuid import UUID
 from ledger.application import Ledger
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.cpu.values import Attestation, C2DOutcome, CertificateKind
-from ledger.queries import certificates, learner_dossier
+from ledger.application.dossiers import learner_dossier
+from ledger.application.queries import certificates
 from tests.builders import (
     FASE,
     FASE_P,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from consumers.contract import SCHEMA_DIR, Contract, compatibility_problems, schema_text, write_schemas
-from consumers.fixtures import record_demo
+from tests.kafka_support import record_demo
 from consumers.relay import RecordBuilder
 from consumers.topics import KafkaSettings
 from ledger.adapters.store import iter_notifications

@@ -12,7 +12,7 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
-from consumers.fixtures import fresh_settings, ledger_certificates, read_all, record_demo
+from tests.kafka_support import fresh_settings, ledger_certificates, read_all, record_demo
 from consumers.registry import CertificateRegistry, registry_rows
 from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
 from consumers.runner import ConsumerRunner

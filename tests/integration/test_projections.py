@@ -9,11 +9,10 @@ from uuid import UUID
 
 from ledger.adapters.follower import Follower
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
-from ledger.commands import parse_command
+from ledger.application import Ledger, parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.queries import learner_dossier
-from projections.asof import as_of_effective, as_recorded_at
+from ledger.application.dossiers import learner_dossier
+from ledger.application.asof import as_of_effective, as_recorded_at
 from projections.dossier import refresh, stored
 from projections.history import certificate_history
 from projections.registry import catch_up, close, followers

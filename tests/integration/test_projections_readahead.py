@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
-from ledger.commands import parse_command
+from ledger.application import Ledger, parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from projections import readahead
 from projections.registry import Group, catch_up, followers, rebuild

@@ -12,8 +12,7 @@ import pytest
 
 from ledger.adapters.identity import MemoryIdentityStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications, open_store
-from ledger.application import Ledger, Outcome
-from ledger.commands import parse_command
+from ledger.application import Ledger, Outcome, parse_command
 from ledger.domain.clea.aggregates import Candidate, candidate_id
 from ledger.domain.clea.values import CertificateType
 from ledger.reference import clea as ref

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ledger.credentials.bench import bench_verify, sample_open_badge
+from tests.bench.credentials import bench_verify, sample_open_badge
 from ledger.credentials.dataintegrity import (
     Failure,
     add_proof,

@@ -3,7 +3,7 @@
 Builds a small demo store in a temporary directory with an integrity log and issuer keys,
 exports real certificates, then times (ms per credential) the ``eddsa-jcs-2022`` proof
 alone, the ``eddsa-rdfc-2022`` proof alone, and the full offline check (both proofs +
-status list + inclusion proof + dates). Run ``python -m ledger.credentials.bench_verify``.
+status list + inclusion proof + dates). Run ``python -m tests.bench.credentials_verify``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _timed(func: Callable[[], Any], n: int) -> float:
 def _world(base: Path) -> tuple[Any, Any, list[str]]:
     from ledger.adapters.follower import Db
     from ledger.adapters.identity import SqlIdentityStore
-    from ledger.adapters.keys import KeyStore as LogKeyStore
+    from ledger.adapters.keys import LogKeyStore
     from ledger.adapters.store import StoreTarget, open_store
     from ledger.application import Ledger
     from ledger.audit.log import AuditLog

@@ -1,6 +1,6 @@
 """Micro-benchmark: sign and verify an Open Badges 3.0 credential with each EdDSA suite.
 
-Run ``python -m ledger.credentials.bench``.
+Run ``python -m tests.bench.credentials``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from consumers.topics import KafkaSettings, create_topics
 def record_demo(ledger: Any, learners: int, candidates: int, seed: int = 7,
                 batch: int = 200) -> int:
     """Record a deterministic demo cohort through the normal command path; returns events."""
-    from ledger.commands import parse_command
+    from ledger.application import parse_command
     from ledger.demo.cpu import demo_commands, resolve_refs
 
     raw = demo_commands(seed, learners, candidates, date(2026, 10, 1))
@@ -54,7 +54,7 @@ def read_all(settings: KafkaSettings, expected: int, topics: tuple[str, ...] | N
 
 def ledger_certificates(store: Any) -> list[dict[str, Any]]:
     """The ledger's certificates in the registry's comparable form (no free-text reason)."""
-    from ledger.queries import certificates
+    from ledger.application.queries import certificates
 
     rows = []
     for row in certificates(store):

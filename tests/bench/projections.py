@@ -10,7 +10,7 @@ read-ahead process together, which a loaded machine disturbs less) and peak RSS 
 process, and of its read-ahead process). A rebuild reads ahead in a second process
 (:mod:`projections.readahead`), so its wall-clock rate can use two cores where the bare read
 uses one; the CPU figures show what that costs. Run it with
-``python -m projections.bench EVENTS [PATH]``.
+``python -m tests.bench.projections EVENTS [PATH]``.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _cpu() -> float:
 
 
 def _child(*args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "projections.bench", *args],
+    done = subprocess.run([sys.executable, "-m", "tests.bench.projections", *args],
                           capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result

@@ -1,6 +1,6 @@
 """Relay throughput beside a bare kafka-python producer, same payloads, same settings, same run.
 
-``python -m consumers.bench --events 5000`` (broker at ``$LEDGER_KAFKA``). The relay reads the
+``python -m tests.bench.kafka --events 5000`` (broker at ``$LEDGER_KAFKA``). The relay reads the
 store, maps every event through the wire contract, publishes in batches (send all, flush,
 check every future) and records its position after each batch. The bare producer sends the
 pre-built records with the same producer settings (acks=all, idempotence, linger, batch size)
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from consumers.fixtures import fresh_settings, record_demo
+from tests.kafka_support import fresh_settings, record_demo
 from consumers.relay import RecordBuilder, RelayFollower, RelayHandler
 from consumers.topics import KafkaSettings, producer_config
 from ledger.adapters.store import StoreTarget, iter_notifications
@@ -81,7 +81,7 @@ def print_result(r: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    """``python -m consumers.bench --events N [--bootstrap HOST:PORT]``."""
+    """``python -m tests.bench.kafka --events N [--bootstrap HOST:PORT]``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--bootstrap")

@@ -1,10 +1,10 @@
 """``ledger bench all``: every benchmark side by side in one run, written to BENCHMARKS.md.
 
-Each section runs in its own child process (``python -m ledger.cli_bench SECTION``) so a
+Each section runs in its own child process (``python -m tests.bench.all SECTION``) so a
 section's peak memory is its own and a failing section is reported rather than fatal. The
-children reuse each package's benchmark (``ledger.bench``, ``projections.bench``,
-``consumers.bench``, ``ledger.integrity.bench``, ``ledger.audit_bench``,
-``ledger.credentials.bench_verify``, ``ledger.api.bench``) and write their figures as JSON
+children reuse each package's benchmark (``tests.bench.record``, ``tests.bench.projections``,
+``tests.bench.kafka``, ``tests.bench.integrity``, ``tests.bench.audit``,
+``tests.bench.credentials_verify``, ``tests.bench.api``) and write their figures as JSON
 into a results directory; the report is rendered from whatever that directory holds, so a
 long run can be split (``--sections national``, then ``--sections decisions,...``) and the
 report assembled at the end (``--sections none``). Where a target is missed the child adds a
@@ -42,7 +42,7 @@ import structlog
 
 from ledger.domain.errors import InvalidCommand
 
-log = structlog.get_logger("ledger.cli_bench")
+log = structlog.get_logger("tests.bench.all")
 
 SECTIONS = ("machine", "decisions", "projections", "relay", "proofs", "credentials", "api",
             "national")
@@ -223,8 +223,8 @@ def _kafka_version(bootstrap: str) -> str:
 
 # ----------------------------------------------------------------------------- sections
 def section_decisions(scale: Scale, pg_url: str | None) -> dict[str, Any]:
-    """Decisions/s: ledger record vs a bare eventsourcing Application (ledger.bench)."""
-    from ledger.bench import bench_record
+    """Decisions/s: ledger record vs a bare eventsourcing Application (tests.bench.record)."""
+    from tests.bench.record import bench_record
 
     before = _bench_schemas(pg_url)
     try:
@@ -244,7 +244,7 @@ def section_decisions(scale: Scale, pg_url: str | None) -> dict[str, Any]:
 
 
 def _bench_schemas(pg_url: str | None) -> set[str]:
-    """The ``bench_ours*``/``bench_bare*`` schemas that ``ledger.bench`` creates."""
+    """The ``bench_ours*``/``bench_bare*`` schemas that ``tests.bench.record`` creates."""
     if not pg_url:
         return set()
     from ledger.adapters.store import StoreTarget
@@ -277,12 +277,12 @@ def _profile_record(scale: Scale, pg_url: str | None, batch: int) -> str:
 
 
 def section_projections(scale: Scale) -> dict[str, Any]:
-    """Projection rebuild vs a bare read of the same notifications (projections.bench).
+    """Projection rebuild vs a bare read of the same notifications (tests.bench.projections).
 
     ``LEDGER_BENCH_REBUILD_STORE`` names a SQLite store to reuse (recorded once, kept), since
     recording a million events takes longer than rebuilding from them.
     """
-    from projections.bench import bench_rebuild
+    from tests.bench.projections import bench_rebuild
 
     reused = os.environ.get("LEDGER_BENCH_REBUILD_STORE")  # a store of ≥ N events, kept
     with tempfile.TemporaryDirectory() as tmp:
@@ -299,7 +299,7 @@ def section_projections(scale: Scale) -> dict[str, Any]:
 
 
 def rebuild_ratio(figures: Any) -> float | None:
-    """Rebuild-all / bare-read rate at the largest size found in ``projections.bench`` figures."""
+    """Rebuild-all / bare-read rate at the largest size found in ``tests.bench.projections`` figures."""
     found: list[tuple[int, float]] = []
 
     def walk(node: Any) -> None:
@@ -336,10 +336,10 @@ def _rebuild_all(path: Path) -> None:
 
 
 def section_relay(scale: Scale, kafka: str | None) -> dict[str, Any]:
-    """Relay vs a bare kafka-python producer, same payloads and settings (consumers.bench)."""
+    """Relay vs a bare kafka-python producer, same payloads and settings (tests.bench.kafka)."""
     if not kafka:
         return {"skipped": "no Kafka broker given (--kafka)"}
-    from consumers.bench import bench_relay
+    from tests.bench.kafka import bench_relay
 
     with redirect_stdout(io.StringIO()):
         figures = bench_relay(scale.relay_events, kafka)
@@ -352,7 +352,7 @@ def section_relay(scale: Scale, kafka: str | None) -> dict[str, Any]:
 
 
 def _profile_relay(events: int, kafka: str) -> str:
-    from consumers.fixtures import fresh_settings, record_demo
+    from tests.kafka_support import fresh_settings, record_demo
     from consumers.relay import RelayFollower, RelayHandler
     from ledger.adapters.identity import SqlIdentityStore
     from ledger.adapters.store import StoreTarget, open_store
@@ -376,8 +376,8 @@ def _profile_relay(events: int, kafka: str) -> str:
 
 def section_proofs(scale: Scale, pg_url: str | None) -> dict[str, Any]:
     """Merkle proofs at 10^3 … 10^6 leaves and the integrity log's costs per event."""
-    from ledger.audit_bench import bench_append
-    from ledger.integrity.bench import bench_proofs
+    from tests.bench.audit import bench_append
+    from tests.bench.integrity import bench_proofs
 
     rows = bench_proofs(scale.proof_sizes, samples=scale.proof_samples)
     appends = []
@@ -411,7 +411,7 @@ def _profile_app_proofs(events: int, pg_url: str | None) -> str:
     from ledger.adapters.keys import KeyStore
     from ledger.adapters.store import StoreTarget, open_store
     from ledger.audit.log import AuditLog
-    from ledger.audit_bench import _write
+    from tests.bench.audit import _write
 
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
@@ -434,15 +434,15 @@ def _profile_app_proofs(events: int, pg_url: str | None) -> str:
 
 def section_credentials(scale: Scale) -> dict[str, Any]:
     """Credential verification per proof type and the full offline check."""
-    from ledger.credentials.bench_verify import bench_verify
+    from tests.bench.credentials_verify import bench_verify
 
     figures = bench_verify(scale.credentials, scale.credential_rounds)
     return {"figures": figures}
 
 
 def section_api(scale: Scale) -> dict[str, Any]:
-    """API latency p50/p99 and throughput on loopback, open-loop paced (ledger.api.bench)."""
-    from ledger.api.bench import run
+    """API latency p50/p99 and throughput on loopback, open-loop paced (tests.bench.api)."""
+    from tests.bench.api import run
 
     work = Path(tempfile.mkdtemp(prefix="ledger-bench-api-"))
     db = str(work / "api.db")
@@ -821,7 +821,7 @@ def _r_projections(f: dict[str, Any]) -> list[str]:
         f" A rebuild reads ahead in a second process (`projections.readahead`), so it uses two "
         f"cores where the bare read uses one: per CPU second of both processes the ratio is "
         f"{cpu}.")
-    return ["`projections.bench.bench_rebuild` on a SQLite demo store, shown as it returns its "
+    return ["`tests.bench.projections.bench_rebuild` on a SQLite demo store, shown as it returns its "
             f"figures (events/s per wall-clock second and per CPU second, peak RSS MiB); "
             f"rebuild of every read model / bare read at the largest size = {shown} "
             f"(target ≥ 0.5).{per_cpu}", "", *generic_tables(f["figures"])]
@@ -1027,10 +1027,10 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def child_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ledger.cli_bench SECTION --scale S --result FILE [--pg URL] [--kafka H:P]``."""
+    """``python -m tests.bench.all SECTION --scale S --result FILE [--pg URL] [--kafka H:P]``."""
     from ledger import logs
 
-    parser = argparse.ArgumentParser(prog="python -m ledger.cli_bench")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.all")
     parser.add_argument("section", choices=SECTIONS)
     parser.add_argument("--scale", choices=sorted(SCALES), default="smoke")
     parser.add_argument("--result", required=True)
@@ -1052,7 +1052,7 @@ def child_main(argv: Sequence[str] | None = None) -> int:
 def run_child(name: str, args: argparse.Namespace, results: Path) -> dict[str, Any]:
     """Run one section as a child process; its result (or the failure) is saved as JSON."""
     result_file = results / f"{name}.json"
-    argv = [sys.executable, "-m", "ledger.cli_bench", name, "--scale", args.scale,
+    argv = [sys.executable, "-m", "tests.bench.all", name, "--scale", args.scale,
             "--result", str(result_file)]
     argv += ["--pg", args.pg] if args.pg else []
     argv += ["--kafka", args.kafka] if args.kafka else []

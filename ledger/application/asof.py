@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.adapters.store import EventStoreApp
+from eventsourcing.application import Application
+
+from ledger.application.dossiers import dossier_of
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.queries import dossier_of
 
 
-def _events(store: EventStoreApp, learner_id: UUID) -> list[Any]:
+def _events(store: Application[UUID], learner_id: UUID) -> list[Any]:
     events = list(store.events.get(learner_id))
     if not events or not hasattr(events[0], "decision"):
         raise UnknownEntity("learner or candidate", learner_id)
@@ -38,7 +39,7 @@ def replay(events: list[Any], keep: Callable[[Any], bool]) -> Any:
     return agg
 
 
-def as_of_effective(store: EventStoreApp, learner_id: UUID, day: date) -> dict[str, Any]:
+def as_of_effective(store: Application[UUID], learner_id: UUID, day: date) -> dict[str, Any]:
     """The dossier from decisions effective on or before ``day``."""
     events = _events(store, learner_id)
     agg = replay(events, lambda e: e.decision.effective_date <= day)
@@ -49,7 +50,7 @@ def as_of_effective(store: EventStoreApp, learner_id: UUID, day: date) -> dict[s
     return doc
 
 
-def as_recorded_at(store: EventStoreApp, learner_id: UUID, moment: datetime) -> dict[str, Any]:
+def as_recorded_at(store: Application[UUID], learner_id: UUID, moment: datetime) -> dict[str, Any]:
     """The dossier as recorded at ``moment``, with the corrections recorded since."""
     events = _events(store, learner_id)
     agg = replay(events, lambda e: e.timestamp <= moment)

@@ -1,11 +1,11 @@
 """Benchmark of the integrity log: append overhead per event, proofs, full verification.
 
-``python -m ledger.audit_bench [--events N] [--pg URL] [--proof-sizes 1000 ... 1000000]``
+``python -m tests.bench.audit [--events N] [--pg URL] [--proof-sizes 1000 ... 1000000]``
 prints, for the same store in the same run: the time to append ``N`` events to the event
 store without any log (one transaction per 1,000 events), a bare follower doing nothing,
 and the follower with the integrity handler; the difference between the last two is the
 per-event cost of the integrity log. It then times application-level proofs and a full
-``verify``, and the Merkle proof figures of :mod:`ledger.integrity.bench` at each size.
+``verify``, and the Merkle proof figures of :mod:`tests.bench.integrity` at each size.
 Figures are printed, never asserted.
 """
 
@@ -164,7 +164,7 @@ def _format(r: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the append benchmark (SQLite, and PostgreSQL with ``--pg``), then proof figures."""
-    parser = argparse.ArgumentParser(prog="python -m ledger.audit_bench")
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.audit")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--pg", default=os.environ.get("LEDGER_TEST_PG_URL"))
     parser.add_argument("--proof-sizes", type=int, nargs="*", default=[10**3, 10**4, 10**5, 10**6])
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.pg:
         bench_append(args.events, pg_url=args.pg)
     if args.proof_sizes:
-        from ledger.integrity.bench import main as proofs
+        from tests.bench.integrity import main as proofs
 
         proofs([str(s) for s in args.proof_sizes])
 

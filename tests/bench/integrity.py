@@ -1,6 +1,6 @@
 """Micro-benchmark of MerkleLog proof generation and verification.
 
-Run ``python -m ledger.integrity.bench [size ...]`` to print a table. For each tree
+Run ``python -m tests.bench.integrity [size ...]`` to print a table. For each tree
 size and store (in-memory dict, SQLite file in a temporary directory, WAL mode) it
 builds a log of random leaves and reports the mean time to produce and to verify
 inclusion and consistency proofs for random past positions.

@@ -1,6 +1,6 @@
 """Latency and throughput of the API on loopback, open-loop paced (no coordinated omission).
 
-``python -m ledger.api.bench [--db FILE] [--rate 200] [--seconds 10]`` records a demo store
+``python -m tests.bench.api [--db FILE] [--rate 200] [--seconds 10]`` records a demo store
 when none is given, starts the server in-process on a free port and, for each target,
 sends requests at a fixed rate from a thread pool, measuring each latency from the moment
 the request was *due*. Targets: credential verification (``POST /verify`` of a signed
