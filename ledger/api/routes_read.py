@@ -16,7 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
 from ledger.api.roles import AUDITORS, Forbidden, Principal, may_read, may_see_identity, require_read
-from ledger.application.queries import EventFilter, certificate, certificates, events, learner_dossier
+from ledger.application.dossiers import learner_dossier
+from ledger.application.queries import EventFilter, certificate, certificates, events
 
 MAX_EVENTS = 1000
 

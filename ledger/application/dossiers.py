@@ -151,7 +151,7 @@ def clea_dossier(candidate: Candidate, on: date | None = None) -> dict[str, Any]
         "jury": _jury(candidate),
         "certificate": _certificate(candidate),
         "accrochage": _accrochage(candidate, day),
-        "deadlines": _deadlines(candidate, day),
+        "deadlines": _clea_deadlines(candidate, day),
         "revoked": [{"version": ev.revokes,
                      "type": getattr(ev, "revoked_type", "CertificateIssued"),
                      "reason": ev.decision.reason}
@@ -222,7 +222,7 @@ def _accrochage(cand: Candidate, day: date) -> dict[str, Any] | None:
             "reported_on": done.reported_on.isoformat() if done else None}
 
 
-def _deadlines(cand: Candidate, day: date) -> list[dict[str, Any]]:
+def _clea_deadlines(cand: Candidate, day: date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     end = cand.window_end()
     if end is not None and cand.active_certificate() is None:

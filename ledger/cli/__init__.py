@@ -13,9 +13,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 
 from ledger import logs
@@ -69,13 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = command.main(args, prog_name="ledger", obj=state, standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return int(done.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_REFUSED if exc.exit_code == 2 else int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         return 1
+    except typer.TyperException as exc:  # a usage error: a bad flag or value (exit 2)
+        show: Any = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        return int(getattr(exc, "exit_code", EXIT_REFUSED))
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
