@@ -78,7 +78,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None,
         store = open_store(target, settings.cache_size)
         if fast_forward:
             store.repository.fastforward = True
-        conn = target.connect()
+        conn = target.connect(threads=True)
         identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(key_dir))
     except LedgerError:
         raise

@@ -126,12 +126,17 @@ class StoreTarget:
                 "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4",
                 "POSTGRES_SCHEMA": self.schema}
 
-    def connect(self) -> Any:
-        """A new DB-API connection for the ledger's own tables (identities, read models)."""
+    def connect(self, threads: bool = False) -> Any:
+        """A new DB-API connection for the ledger's own tables (identities, read models).
+
+        ``threads``: the connection may be used from other threads than the one opening it
+        (a server's worker threads; psycopg connections always may).
+        """
         if self.kind == "sqlite":
             import sqlite3
 
-            lite = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
+            lite = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None,
+                                   check_same_thread=not threads)
             lite.execute("PRAGMA journal_mode=WAL")
             return lite
         import psycopg

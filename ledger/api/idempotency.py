@@ -105,11 +105,4 @@ class IdempotencyStore:
 
 def _connect(target: StoreTarget) -> Any:
     """A connection usable from the server's worker threads (calls are serialised by a lock)."""
-    if target.kind == "sqlite":
-        import sqlite3
-
-        conn = sqlite3.connect(str(target.sqlite_path), timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
-    return target.connect()
+    return target.connect(threads=True)

@@ -14,11 +14,11 @@ from fastapi import FastAPI
 
 from ledger.adapters.store import StoreTarget, open_store
 from ledger.api.app import create_app
-from ledger.api.context import Settings
 from ledger.api.demo_tokens import demo_principals
 from ledger.api.roles import Principal
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.cli import main as cli
+from ledger.settings import Settings
 
 
 @dataclass
@@ -100,8 +100,10 @@ def certificates_of(db: str, learner: str) -> list[str]:
 def make_app(world: World, **settings: Any) -> FastAPI:
     """The API on the world's store (rate limit off unless given)."""
     with key_env(world.keys):
-        return create_app(Settings(db=world.db, key_dir=world.keys,
-                                   public_rate=settings.pop("public_rate", 0.0), **settings))
+        flags = {f"api_{name}" if name.startswith("public_") else name: value
+                 for name, value in settings.items()}
+        flags.setdefault("api_public_rate", 0.0)
+        return create_app(Settings.load(db=world.db, key_dir=world.keys, **flags))
 
 
 def support(world: World) -> dict[str, Any]:

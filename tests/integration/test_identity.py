@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from ledger.adapters.identity import Identity, Representative, SqlIdentityStore
+from ledger.adapters.identity import Identity, Representative, SqlIdentityStore, key_encryption_key
 from ledger.adapters.store import StoreTarget
+from ledger.settings import Settings
 
 PERSON = Identity(given_name="Zéphyrine", family_name="Vandersmissen", birth_date=date(2004, 2, 29),
                   national_number="04022912345",
@@ -20,8 +21,11 @@ PERSON = Identity(given_name="Zéphyrine", family_name="Vandersmissen", birth_da
 
 
 def store(location: str, kek: bytes | None = None) -> SqlIdentityStore:
-    target = StoreTarget.parse(location)
-    return SqlIdentityStore(target.connect(), target.placeholder, kek)
+    """The identity store at ``location``; its key from the settings' key directory by default."""
+    settings = Settings.load(db=location)
+    target = settings.target()
+    key = kek if kek is not None else key_encryption_key(settings.key_directory())
+    return SqlIdentityStore(target.connect(), target.placeholder, key)
 
 
 def test_round_trip_and_erasure(store_location: str) -> None:
