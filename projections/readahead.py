@@ -41,7 +41,7 @@ Prepared = tuple[int, int, int, dict[str, Any]]
 def prepared(names: Sequence[str], batch: Sequence[Any]) -> Prepared:
     """What every read model named computes from ``batch`` alone (decoded and grouped once)."""
     from projections.base import SharedBatch
-    from projections.registry import REGISTRY
+    from projections.catalogue import REGISTRY
 
     shared = SharedBatch(batch)
     work = {name: REGISTRY[name](None).prepare(shared) for name in names}

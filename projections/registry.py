@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,17 +24,11 @@ from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.domain.errors import InvalidCommand
 from projections import readahead
 from projections.base import SharedBatch, ensure_schema, export_tables
-from projections.dossier import DossierProjection
-from projections.history import HistoryProjection
-from projections.stats import StatsProjection
+from projections.catalogue import REGISTRY
 
 log = structlog.get_logger("projections.runner")
 
-REGISTRY: dict[str, Callable[[EventStoreApp | None], Any]] = {
-    "dossier": DossierProjection,
-    "stats": StatsProjection,
-    "history": HistoryProjection,
-}
+__all__ = ["REGISTRY", "Group", "catch_up", "export", "followers", "names", "rebuild", "run"]
 
 
 def names(name: str | None = None) -> list[str]:
