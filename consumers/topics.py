@@ -32,8 +32,10 @@ class KafkaSettings:
     @classmethod
     def checked(cls, bootstrap: str | None = None, prefix: str | None = None,
                 origin: str | None = None) -> KafkaSettings:
-        """Settings from the given values (the entry point reads them from the ledger's settings),
-        defaults for the missing ones, checked."""
+        """Settings from the given values, defaults for the missing ones, checked.
+
+        The entry point reads the values from the ledger's settings.
+        """
         settings = cls(bootstrap or DEFAULT_BOOTSTRAP, prefix or "ledger", origin or "ledger")
         settings.check()
         return settings

@@ -65,8 +65,12 @@ def redact(location: str) -> str:
     return location
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None,
-              registry: CommandRegistry | None = None, fast_forward: bool = False) -> Services:
+def bootstrap(
+    settings: Settings,
+    clock: Clock | None = None,
+    registry: CommandRegistry | None = None,
+    fast_forward: bool = False,
+) -> Services:
     """Open the store named by ``settings`` and compose the ledger on it.
 
     ``fast_forward`` keeps cached aggregates current with writes of other processes (the API
@@ -84,8 +88,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None,
         raise
     except Exception as exc:
         raise StoreUnavailable(f"cannot open the store {redact(settings.db)}: {exc}") from exc
-    services = Services(settings, target, store, identities,
-                        Ledger(store, identities, clock, registry), key_dir)
+    services = Services(
+        settings, target, store, identities, Ledger(store, identities, clock, registry), key_dir
+    )
     services._closers.append(conn)
     return services
 
@@ -97,11 +102,17 @@ def log_keys(settings: Settings) -> LogKeyStore:
 
 def audit_log(services: Services) -> AuditLog:
     """The integrity log over the services' store, with the settings' keys and origin."""
-    return AuditLog(services.target, services.store, keys=log_keys(services.settings),
-                    origin=services.settings.origin)
+    return AuditLog(
+        services.target, services.store, keys=log_keys(services.settings), origin=services.settings.origin
+    )
 
 
 def issuer_config(settings: Settings, recording: Any = None) -> IssuerConfig:
     """The credential issuer's configuration: keys, issuer DID, public URL, the log's proofs."""
-    return IssuerConfig.from_env(settings.target(), recording, key_dir=settings.key_directory(),
-                                 issuer_did=settings.issuer_did, public_url=settings.public_url)
+    return IssuerConfig.from_env(
+        settings.target(),
+        recording,
+        key_dir=settings.key_directory(),
+        issuer_did=settings.issuer_did,
+        public_url=settings.public_url,
+    )

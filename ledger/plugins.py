@@ -56,6 +56,7 @@ def discover(group: str) -> list[tuple[str, Callable[..., None]]]:
         try:
             found.append((point.name, point.load()))
         except Exception as exc:  # a broken plug-in must not take the write side down
-            log.warning("plugin.unavailable", group=group, plugin=point.name,
-                        error=f"{type(exc).__name__}: {exc}")
+            log.warning(
+                "plugin.unavailable", group=group, plugin=point.name, error=f"{type(exc).__name__}: {exc}"
+            )
     return found

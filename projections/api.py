@@ -43,8 +43,10 @@ def router() -> APIRouter:
     @routes.get("/v1/stats/schools/{fase}", summary="A school's statistics (read model)")
     def school(fase: Annotated[int, Path(ge=1, le=999_999)], who: Caller, c: Ctx) -> dict[str, Any]:
         """Enrolment, norms, pass rates, cohorts: the school's own staff, administration, auditors."""
-        if not (who.role in {"administration", *AUDITORS}
-                or (who.role in SCHOOL_BODIES and who.fase == fase and who.options is None)):
+        if not (
+            who.role in {"administration", *AUDITORS}
+            or (who.role in SCHOOL_BODIES and who.fase == fase and who.options is None)
+        ):
             raise Forbidden(f"role {who.role} (scope {who.scope}) may not read FASE {fase} statistics")
         out: dict[str, Any] = _with_db(c, lambda db: stats_cpu.school_stats(db, fase, date.today()))
         return out
@@ -57,12 +59,15 @@ def router() -> APIRouter:
         out: dict[str, Any] = _with_db(c, lambda db: stats_clea.clea_stats(db, date.today()))
         return out
 
-    @routes.get("/v1/certificates/{certificate_id}/history",
-                summary="Decisions behind and after a certificate (read model)")
+    @routes.get(
+        "/v1/certificates/{certificate_id}/history",
+        summary="Decisions behind and after a certificate (read model)",
+    )
     def chain(certificate_id: UUID, who: Caller, c: Ctx) -> dict[str, Any]:
         """The certificate's chain of decisions, for whoever may read its holder."""
         out: dict[str, Any] = _with_db(
-            c, lambda db: history.certificate_history(db, c.reader, str(certificate_id)))
+            c, lambda db: history.certificate_history(db, c.reader, str(certificate_id))
+        )
         require_read(who, c.lookup(UUID(out["holder_id"])), "certificate", certificate_id)
         return out
 
@@ -77,7 +82,10 @@ def _with_db(ctx: ApiContext, query: Callable[[Db], Any]) -> Any:
         raise
     except Exception as exc:
         log.warning("api.read_model_unavailable", error=type(exc).__name__)
-        raise HttpProblem(503, "read-model-unavailable", "the read model is not built yet; "
-                          "run `ledger projections run` (or `ledger up`)") from None
+        raise HttpProblem(
+            503,
+            "read-model-unavailable",
+            "the read model is not built yet; run `ledger projections run` (or `ledger up`)",
+        ) from None
     finally:
         db.close()

@@ -39,9 +39,12 @@ log = structlog.get_logger("ledger.cli.projections")
 
 Batch = Annotated[int, typer.Option(min=0, help=f"events per transaction (default {DEFAULT_BATCH})")]
 Csv = Annotated[bool, typer.Option("--csv", help="print CSV rows")]
-Html = Annotated[str | None, typer.Option("--html", metavar="FILE", help="write a self-contained HTML report")]
-Today = Annotated[str | None, typer.Option(
-    "--today", help="reading date for overdue/expired (default today)")]
+Html = Annotated[
+    str | None, typer.Option("--html", metavar="FILE", help="write a self-contained HTML report")
+]
+Today = Annotated[
+    str | None, typer.Option("--today", help="reading date for overdue/expired (default today)")
+]
 Stale = Annotated[bool, typer.Option("--stale", help="do not catch the read model up first")]
 
 
@@ -50,11 +53,13 @@ def _followers(svc: Services, name: str | None, batch: int) -> list[Follower]:
     return registry.followers(svc.store, svc.target, name, batch)
 
 
-def run(db: DbOption = None,
-        name: Annotated[str | None, typer.Argument(help="dossier, stats or history (default: all)")] = None,
-        once: Annotated[bool, typer.Option("--once", help="catch up and exit")] = False,
-        batch: Batch = DEFAULT_BATCH,
-        poll: Annotated[float, typer.Option(help="seconds between polls (default 0.2)")] = 0.2) -> None:
+def run(
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Argument(help="dossier, stats or history (default: all)")] = None,
+    once: Annotated[bool, typer.Option("--once", help="catch up and exit")] = False,
+    batch: Batch = DEFAULT_BATCH,
+    poll: Annotated[float, typer.Option(help="seconds between polls (default 0.2)")] = 0.2,
+) -> None:
     """Catch up every (or one) read model, then follow live unless ``--once``."""
     svc = services(db)
     fols = _followers(svc, name, batch)
@@ -73,8 +78,11 @@ def run(db: DbOption = None,
     registry.run(fols, stop, poll=poll, min_lag=svc.settings.read_ahead_min_lag)
 
 
-def rebuild(name: Annotated[str, typer.Argument(help="dossier, stats or history")],
-            db: DbOption = None, batch: Batch = DEFAULT_BATCH) -> None:
+def rebuild(
+    name: Annotated[str, typer.Argument(help="dossier, stats or history")],
+    db: DbOption = None,
+    batch: Batch = DEFAULT_BATCH,
+) -> None:
     """Forget a read model and apply the whole log again from zero."""
     svc = services(db)
     applied = registry.rebuild(_followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag)
@@ -102,8 +110,14 @@ def _caught_up(db: str | None, name: str, stale: bool) -> Follower:
     return fol
 
 
-def _output(as_json: bool, as_csv: bool, html_file: str | None, data: Any,
-            rows: list[dict[str, Any]], html: str | None) -> None:
+def _output(
+    as_json: bool,
+    as_csv: bool,
+    html_file: str | None,
+    data: Any,
+    rows: list[dict[str, Any]],
+    html: str | None,
+) -> None:
     if html is not None and html_file:
         Path(html_file).write_text(html, encoding="utf-8")
         log.info("stats.html_written", bytes=len(html))
@@ -121,33 +135,54 @@ def _day(value: str | None) -> date:
 
 def stats_school(
     fase: Annotated[int, typer.Argument(min=0, help="the school's FASE number")],
-    db: DbOption = None, as_json: Json = False, as_csv: Csv = False, html: Html = None,
-    on: Today = None, stale: Stale = False,
-    thematique_commune: Annotated[bool, typer.Option(
-        "--thematique-commune",
-        help="the option is a thématique commune of its bassin (creation norm 10/8)")] = False,
-    maintenance_norm: Annotated[int | None, typer.Option(
-        min=0, help="the organic 5th-year maintenance norm (default: an assumed value)")] = None,
+    db: DbOption = None,
+    as_json: Json = False,
+    as_csv: Csv = False,
+    html: Html = None,
+    on: Today = None,
+    stale: Stale = False,
+    thematique_commune: Annotated[
+        bool,
+        typer.Option(
+            "--thematique-commune",
+            help="the option is a thématique commune of its bassin (creation norm 10/8)",
+        ),
+    ] = False,
+    maintenance_norm: Annotated[
+        int | None,
+        typer.Option(min=0, help="the organic 5th-year maintenance norm (default: an assumed value)"),
+    ] = None,
 ) -> None:
     """Statistics of one school from the ``stats`` read model."""
     ref.school(fase)
-    config = NormConfig(thematique_commune,
-                        maintenance_norm if maintenance_norm is not None else MAINTENANCE_NORM_DEFAULT,
-                        maintenance_norm is None)
+    config = NormConfig(
+        thematique_commune,
+        maintenance_norm if maintenance_norm is not None else MAINTENANCE_NORM_DEFAULT,
+        maintenance_norm is None,
+    )
     stats = school_stats(_caught_up(db, "stats", stale).db, fase, _day(on), config)
     _output(as_json, as_csv, html, stats, csv_rows(stats), school_report(stats) if html else None)
 
 
-def stats_clea(db: DbOption = None, as_json: Json = False, as_csv: Csv = False, html: Html = None,
-               on: Today = None, stale: Stale = False) -> None:
+def stats_clea(
+    db: DbOption = None,
+    as_json: Json = False,
+    as_csv: Csv = False,
+    html: Html = None,
+    on: Today = None,
+    stale: Stale = False,
+) -> None:
     """CléA statistics by evaluator organisation and region."""
     stats = clea_stats(_caught_up(db, "stats", stale).db, _day(on))
     _output(as_json, as_csv, html, stats, stats["organisations"], clea_report(stats) if html else None)
 
 
 # ---------------------------------------------------------------------------- certificates
-def history(ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
-            db: DbOption = None, as_json: Json = False) -> None:
+def history(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
+    db: DbOption = None,
+    as_json: Json = False,
+) -> None:
     """The chain of decisions behind and after one certificate."""
     cert = parse_uuid(ident, "certificate")
     fol = _caught_up(db, "history", False)
@@ -155,11 +190,27 @@ def history(ident: Annotated[str, typer.Argument(metavar="ID", help="certificate
 
 
 def _print_history(h: dict[str, Any]) -> None:
-    print(f"certificate {h['certificate_id']} ({h['kind']}, {h['status']}) of {h['holder_id']}, "
-          f"issued at position {h['issued_position']}")
+    print(
+        f"certificate {h['certificate_id']} ({h['kind']}, {h['status']}) of {h['holder_id']}, "
+        f"issued at position {h['issued_position']}"
+    )
     rows = [{**e, "voided by": e["voided_by_version"]} for e in h["chain"]]
-    table(rows, ["position", "version", "step", "type", "effective_date", "recorded_at", "actor",
-                 "role", "body", "legal_basis", "voided by"])
+    table(
+        rows,
+        [
+            "position",
+            "version",
+            "step",
+            "type",
+            "effective_date",
+            "recorded_at",
+            "actor",
+            "role",
+            "body",
+            "legal_basis",
+            "voided by",
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------- learner show
@@ -196,4 +247,5 @@ def register(app: typer.Typer, readers: Readers) -> None:
     stats.command("clea", help="CléA statistics by evaluator organisation and region")(stats_clea)
     app.add_typer(stats, name="stats")
     group(app, "certificate").command(
-        "history", help="the chain of decisions behind and after a certificate")(history)
+        "history", help="the chain of decisions behind and after a certificate"
+    )(history)

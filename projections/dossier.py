@@ -31,11 +31,15 @@ from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, gr
 CANONICAL_DAY = date(1970, 1, 1)
 TOPICS = (LEARNER_TOPIC, CANDIDATE_TOPIC)
 
-DDL = ("CREATE TABLE IF NOT EXISTS rm_dossier (learner_id TEXT PRIMARY KEY, regime TEXT NOT NULL, "
-       "version BIGINT NOT NULL, position BIGINT NOT NULL)",)
-UPSERT = ("INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (learner_id) DO UPDATE SET "
-          "version = excluded.version, position = excluded.position")
+DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_dossier (learner_id TEXT PRIMARY KEY, regime TEXT NOT NULL, "
+    "version BIGINT NOT NULL, position BIGINT NOT NULL)",
+)
+UPSERT = (
+    "INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (learner_id) DO UPDATE SET "
+    "version = excluded.version, position = excluded.position"
+)
 
 
 class DossierProjection(TableProjection):
@@ -72,8 +76,7 @@ def render(store: EventStoreApp, learner_id: UUID, version: int) -> dict[str, An
 
 def stored(db: Db, store: EventStoreApp, learner_id: UUID) -> tuple[int, dict[str, Any]] | None:
     """The (version, document) of a learner as far as the read model has followed the log."""
-    row = db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?",
-                     (str(learner_id),)).fetchone()
+    row = db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?", (str(learner_id),)).fetchone()
     if row is None:
         return None
     return int(row[0]), render(store, learner_id, int(row[0]))

@@ -23,15 +23,17 @@ HISTORY_FOLLOWER = "projection:history"
 
 _RM_CERTIFICATES = (
     "SELECT certificate_id, aggregate_id, kind, issued_position, issued_on, basis, revoked_on, "
-    "revocation_reason FROM rm_certificate")
+    "revocation_reason FROM rm_certificate"
+)
 
 
 def read_model_current(store: Application[UUID]) -> bool:
     """True when the certificate read model has applied every event stored so far."""
     head = int(store.recorder.max_notification_id() or 0)
     try:
-        found = store_rows(store, "SELECT position FROM follower_position WHERE name = ?",
-                           (HISTORY_FOLLOWER,))
+        found = store_rows(
+            store, "SELECT position FROM follower_position WHERE name = ?", (HISTORY_FOLLOWER,)
+        )
     except Exception:  # no read model tables in this database
         return False
     return bool(found) and int(found[0]["position"]) >= head
@@ -60,6 +62,14 @@ class HistoryCertificateIndex:
 
 def _registry_row(r: Any) -> CertificateRow:
     revoked = r["revoked_on"] is not None
-    return CertificateRow(str(r["certificate_id"]), str(r["kind"]), str(r["aggregate_id"]),
-                          str(r["issued_on"]), str(r["basis"]), int(r["issued_position"]),
-                          "revoked" if revoked else "active", r["revoked_on"], r["revocation_reason"])
+    return CertificateRow(
+        str(r["certificate_id"]),
+        str(r["kind"]),
+        str(r["aggregate_id"]),
+        str(r["issued_on"]),
+        str(r["basis"]),
+        int(r["issued_position"]),
+        "revoked" if revoked else "active",
+        r["revoked_on"],
+        r["revocation_reason"],
+    )

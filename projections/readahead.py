@@ -48,8 +48,9 @@ def prepared(names: Sequence[str], batch: Sequence[Any]) -> Prepared:
     return shared.first_id, shared.last_id, len(shared), work
 
 
-def _frames(target: StoreTarget, names: Sequence[str], start: int, until: int | None,
-            size: int) -> Iterator[tuple[str, Any]]:
+def _frames(
+    target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
+) -> Iterator[tuple[str, Any]]:
     """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
     from ledger.adapters.store import open_store
 
@@ -99,10 +100,12 @@ def _write(out: Any, frame: tuple[str, Any]) -> None:
 class ReadAhead:
     """Batches of the log from ``start`` to ``until`` (or the head), read by a child process."""
 
-    def __init__(self, target: StoreTarget, names: Sequence[str], start: int, until: int | None,
-                 size: int) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "projections.readahead"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(
+        self, target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
+    ) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "projections.readahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdout = self.process.stdout
         pickle.dump((target, list(names), start, until, size), self.process.stdin)

@@ -61,15 +61,17 @@ class _Named:
         self.inner.apply(db, batch)
 
 
-def follower(store: EventStoreApp, target: StoreTarget, name: str,
-             batch_size: int = DEFAULT_BATCH) -> Follower:
+def follower(
+    store: EventStoreApp, target: StoreTarget, name: str, batch_size: int = DEFAULT_BATCH
+) -> Follower:
     """A follower feeding the read model ``name``."""
     handler = _Named(REGISTRY[names(name)[0]](store))
     return Follower(store, target, handler, batch_size=batch_size)
 
 
-def followers(store: EventStoreApp, target: StoreTarget, name: str | None = None,
-              batch_size: int = DEFAULT_BATCH) -> list[Follower]:
+def followers(
+    store: EventStoreApp, target: StoreTarget, name: str | None = None, batch_size: int = DEFAULT_BATCH
+) -> list[Follower]:
     """Followers for every read model named."""
     return [follower(store, target, n, batch_size) for n in names(name)]
 
@@ -112,8 +114,11 @@ class Group:
                 position = now.get(name, 0)
                 if position != before.get(name, 0):
                     continue  # another runner moved it meanwhile: it applies this part
-                part = whole if position < whole.first_id else SharedBatch(
-                    [n for n in whole if n.id > position], whole.states, whole.ids)
+                part = (
+                    whole
+                    if position < whole.first_id
+                    else SharedBatch([n for n in whole if n.id > position], whole.states, whole.ids)
+                )
                 if part:
                     fol.handler.apply(db, part)
                     record_position(db, name, part.last_id)
@@ -129,8 +134,7 @@ class Group:
         (:mod:`projections.readahead`); the rest is applied one batch at a time.
         """
         applied = self._catch_up_ahead(until) if self._reads_ahead(until, read_ahead) else 0
-        while until is None or min(self._positions().get(f.handler.name, 0)
-                                   for f in self.fols) < until:
+        while until is None or min(self._positions().get(f.handler.name, 0) for f in self.fols) < until:
             count = self.step()
             if not count:
                 break
@@ -209,8 +213,12 @@ def catch_up(fols: Sequence[Follower], min_lag: int = readahead.MIN_LAG) -> int:
     return total
 
 
-def rebuild(fols: Sequence[Follower], until: int | None = None,
-            read_ahead: bool | None = None, min_lag: int = readahead.MIN_LAG) -> int:
+def rebuild(
+    fols: Sequence[Follower],
+    until: int | None = None,
+    read_ahead: bool | None = None,
+    min_lag: int = readahead.MIN_LAG,
+) -> int:
     """Forget the read models and apply the log again from zero, all in one pass."""
     for fol in fols:
         with fol.db.transaction() as db:
@@ -234,8 +242,9 @@ def close(fols: Sequence[Follower]) -> None:
         fol.close()
 
 
-def run(fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2,
-        min_lag: int = readahead.MIN_LAG) -> None:
+def run(
+    fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2, min_lag: int = readahead.MIN_LAG
+) -> None:
     """Catch up, then follow live (new events applied within ``poll`` seconds) until stopped."""
     group = Group(fols, min_lag)
     while not stop.is_set():

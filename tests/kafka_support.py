@@ -13,8 +13,7 @@ from typing import Any
 from consumers.topics import KafkaSettings, create_topics
 
 
-def record_demo(ledger: Any, learners: int, candidates: int, seed: int = 7,
-                batch: int = 200) -> int:
+def record_demo(ledger: Any, learners: int, candidates: int, seed: int = 7, batch: int = 200) -> int:
     """Record a deterministic demo cohort through the normal command path; returns events."""
     from ledger.application import parse_command
     from ledger.demo.cpu import demo_commands, resolve_refs
@@ -26,22 +25,29 @@ def record_demo(ledger: Any, learners: int, candidates: int, seed: int = 7,
 
 def fresh_settings(bootstrap: str, label: str = "t") -> KafkaSettings:
     """Settings with a unique prefix whose topics were just created (test profile)."""
-    settings = KafkaSettings(bootstrap=bootstrap, prefix=f"{label}{uuid.uuid4().hex[:10]}.ledger",
-                             origin="test")
+    settings = KafkaSettings(
+        bootstrap=bootstrap, prefix=f"{label}{uuid.uuid4().hex[:10]}.ledger", origin="test"
+    )
     create_topics(settings, "test")
     return settings
 
 
-def read_all(settings: KafkaSettings, expected: int, topics: tuple[str, ...] | None = None,
-             timeout_s: float = 30.0) -> list[Any]:
+def read_all(
+    settings: KafkaSettings, expected: int, topics: tuple[str, ...] | None = None, timeout_s: float = 30.0
+) -> list[Any]:
     """Every record of the topics (from the beginning) once ``expected`` have arrived."""
     import time
 
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(*(topics or settings.event_topics), bootstrap_servers=settings.bootstrap,
-                             group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
-                             consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        *(topics or settings.event_topics),
+        bootstrap_servers=settings.bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=1000,
+    )
     records: list[Any] = []
     deadline = time.monotonic() + timeout_s
     try:

@@ -3,9 +3,10 @@
 Events refer to learners by a random id only. Name, birth date, national number and the
 legal representatives' contacts live here, each learner's record encrypted (AES-256-GCM)
 under its own data key. Data keys are wrapped by a key-encryption key kept outside the
-database (``<key dir>/identity/kek``, mode 0600; the key directory comes from the settings), so a database copy alone reveals
-nothing. Erasure deletes the record and destroys the learner's key (crypto-shredding); on
-SQLite ``secure_delete`` overwrites the freed pages and the WAL is checkpointed.
+database (``<key dir>/identity/kek``, mode 0600; the key directory comes from the settings),
+so a database copy alone reveals nothing. Erasure deletes the record and destroys the
+learner's key (crypto-shredding); on SQLite ``secure_delete`` overwrites the freed pages and
+the WAL is checkpointed.
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.application.identity import Identity, IdentityStore, Representative
 
-__all__ = ["Identity", "IdentityStore", "MemoryIdentityStore", "Representative", "SqlIdentityStore",
-           "key_encryption_key"]
-
+__all__ = [
+    "Identity",
+    "IdentityStore",
+    "MemoryIdentityStore",
+    "Representative",
+    "SqlIdentityStore",
+    "key_encryption_key",
+]
 
 
 class MemoryIdentityStore:
@@ -66,14 +72,18 @@ class SqlIdentityStore:
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
             conn.execute("PRAGMA secure_delete = ON")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS learner_key (learner_id TEXT PRIMARY KEY, "
-                     f"wrapped {blob} NOT NULL)")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS learner_identity (learner_id TEXT PRIMARY KEY, "
-                     f"nonce {blob} NOT NULL, sealed {blob} NOT NULL)")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS learner_key (learner_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL)"
+        )
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS learner_identity (learner_id TEXT PRIMARY KEY, "
+            f"nonce {blob} NOT NULL, sealed {blob} NOT NULL)"
+        )
 
     def _key(self, learner_id: UUID, create: bool) -> bytes | None:
-        row = self._conn.execute(f"SELECT wrapped FROM learner_key WHERE learner_id = {self._p}",
-                                 (str(learner_id),)).fetchone()
+        row = self._conn.execute(
+            f"SELECT wrapped FROM learner_key WHERE learner_id = {self._p}", (str(learner_id),)
+        ).fetchone()
         aad = f"key:{learner_id}".encode()
         if row:
             wrapped = bytes(row[0])
@@ -81,8 +91,10 @@ class SqlIdentityStore:
         if not create:
             return None
         key, nonce = AESGCM.generate_key(bit_length=256), secrets.token_bytes(12)
-        self._conn.execute(f"INSERT INTO learner_key VALUES ({self._p}, {self._p})",
-                           (str(learner_id), nonce + self._kek.encrypt(nonce, key, aad)))
+        self._conn.execute(
+            f"INSERT INTO learner_key VALUES ({self._p}, {self._p})",
+            (str(learner_id), nonce + self._kek.encrypt(nonce, key, aad)),
+        )
         return key
 
     def put(self, learner_id: UUID, identity: Identity) -> None:
@@ -90,18 +102,18 @@ class SqlIdentityStore:
         key = self._key(learner_id, create=True)
         assert key is not None
         nonce = secrets.token_bytes(12)
-        sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(),
-                                     str(learner_id).encode())
-        self._conn.execute(f"DELETE FROM learner_identity WHERE learner_id = {self._p}",
-                           (str(learner_id),))
-        self._conn.execute(f"INSERT INTO learner_identity VALUES ({self._p}, {self._p}, {self._p})",
-                           (str(learner_id), nonce, sealed))
+        sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(), str(learner_id).encode())
+        self._conn.execute(f"DELETE FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),))
+        self._conn.execute(
+            f"INSERT INTO learner_identity VALUES ({self._p}, {self._p}, {self._p})",
+            (str(learner_id), nonce, sealed),
+        )
 
     def get(self, learner_id: UUID) -> Identity | None:
         """Decrypt an identity (None if unknown or erased)."""
         row = self._conn.execute(
-            f"SELECT nonce, sealed FROM learner_identity WHERE learner_id = {self._p}",
-            (str(learner_id),)).fetchone()
+            f"SELECT nonce, sealed FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),)
+        ).fetchone()
         key = self._key(learner_id, create=False)
         if not row or key is None:
             return None
@@ -110,11 +122,14 @@ class SqlIdentityStore:
 
     def erase(self, learner_id: UUID) -> bool:
         """Delete the record and destroy the learner's key; flush freed pages on SQLite."""
-        found = self._conn.execute(f"SELECT 1 FROM learner_key WHERE learner_id = {self._p}",
-                                   (str(learner_id),)).fetchone() is not None
+        found = (
+            self._conn.execute(
+                f"SELECT 1 FROM learner_key WHERE learner_id = {self._p}", (str(learner_id),)
+            ).fetchone()
+            is not None
+        )
         for table in ("learner_identity", "learner_key"):
-            self._conn.execute(f"DELETE FROM {table} WHERE learner_id = {self._p}",
-                               (str(learner_id),))
+            self._conn.execute(f"DELETE FROM {table} WHERE learner_id = {self._p}", (str(learner_id),))
         if self._sqlite:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:

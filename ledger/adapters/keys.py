@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 import structlog
@@ -28,7 +27,7 @@ from ledger.domain.errors import LedgerError
 from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
 from ledger.integrity.note import is_valid_key_name
 
-__all__ = ["KEY_DIR_ENV", "LogKeyStore", "KeyStoreError", "default_key_dir"]
+__all__ = ["KEY_DIR_ENV", "KeyStoreError", "LogKeyStore", "default_key_dir"]
 
 log = structlog.get_logger("ledger.keys")
 

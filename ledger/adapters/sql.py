@@ -58,10 +58,14 @@ class EventTable(Generic[R]):
         self.sqlite = sqlite
 
     def _select(self, where: str, params: Sequence[Any]) -> list[R]:
-        sql = (f"SELECT {self.pos}, originator_id, originator_version, topic, state "
-               f"FROM {self.table} WHERE {where} ORDER BY {self.pos}")
-        return [self.row(int(r[0]) - 1, str(UUID(str(r[1]))), int(r[2]), str(r[3]), bytes(r[4]))
-                for r in self.db.execute(sql, params).fetchall()]
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE {where} ORDER BY {self.pos}"
+        )
+        return [
+            self.row(int(r[0]) - 1, str(UUID(str(r[1]))), int(r[2]), str(r[3]), bytes(r[4]))
+            for r in self.db.execute(sql, params).fetchall()
+        ]
 
     def _key(self, originator_id: UUID) -> Any:
         return originator_id.hex if self.sqlite else originator_id
@@ -73,8 +77,9 @@ class EventTable(Generic[R]):
 
     def event(self, originator_id: UUID, version: int) -> R | None:
         """The row of event ``originator_id/version``."""
-        rows = self._select("originator_id = ? AND originator_version = ?",
-                            (self._key(originator_id), version))
+        rows = self._select(
+            "originator_id = ? AND originator_version = ?", (self._key(originator_id), version)
+        )
         return rows[0] if rows else None
 
     def of_aggregate(self, originator_id: UUID) -> list[R]:

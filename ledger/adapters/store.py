@@ -60,8 +60,11 @@ class PydanticMapper(Mapper[UUID]):
         cls = resolve_topic(stored_event.topic)
         state = self.transcoder.decode(stored_event.state)
         upcast(cls, state)
-        return cls(originator_id=stored_event.originator_id,
-                   originator_version=stored_event.originator_version, **state)
+        return cls(
+            originator_id=stored_event.originator_id,
+            originator_version=stored_event.originator_version,
+            **state,
+        )
 
 
 def upcast(cls: type[Any], state: dict[str, Any]) -> None:
@@ -99,9 +102,13 @@ class StoreTarget:
             url = urlparse(location)
             if not url.path.strip("/"):
                 raise InvalidCommand(f"PostgreSQL URL has no database name: {location!r}")
-            pg = {"dbname": url.path.strip("/"), "host": url.hostname or "127.0.0.1",
-                  "port": str(url.port or 5432), "user": unquote(url.username or ""),
-                  "password": unquote(url.password or "")}
+            pg = {
+                "dbname": url.path.strip("/"),
+                "host": url.hostname or "127.0.0.1",
+                "port": str(url.port or 5432),
+                "user": unquote(url.username or ""),
+                "password": unquote(url.password or ""),
+            }
             schema = parse_qs(url.query).get("schema", [""])[0]
             if schema and not schema.replace("_", "").isalnum():
                 raise InvalidCommand(f"invalid schema name in URL: {schema!r}")
@@ -112,19 +119,32 @@ class StoreTarget:
 
     def env(self, cache_size: int = DEFAULT_CACHE_SIZE) -> dict[str, str]:
         """The eventsourcing environment for this target (``cache_size`` aggregates cached)."""
-        common = {"AGGREGATE_CACHE_MAXSIZE": str(cache_size),
-                  "AGGREGATE_CACHE_FASTFORWARD": "n", "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
+        common = {
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+        }
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(self.sqlite_path), "SQLITE_LOCK_TIMEOUT": "30"}
+            return {
+                **common,
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
         assert self.pg is not None
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": self.pg["dbname"], "POSTGRES_HOST": self.pg["host"],
-                "POSTGRES_PORT": self.pg["port"], "POSTGRES_USER": self.pg["user"],
-                "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4",
-                "POSTGRES_SCHEMA": self.schema}
+        return {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.pg["dbname"],
+            "POSTGRES_HOST": self.pg["host"],
+            "POSTGRES_PORT": self.pg["port"],
+            "POSTGRES_USER": self.pg["user"],
+            "POSTGRES_PASSWORD": self.pg["password"],
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_SCHEMA": self.schema,
+        }
 
     def connect(self, threads: bool = False) -> Any:
         """A new DB-API connection for the ledger's own tables (identities, read models).
@@ -135,8 +155,9 @@ class StoreTarget:
         if self.kind == "sqlite":
             import sqlite3
 
-            lite = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None,
-                                   check_same_thread=not threads)
+            lite = sqlite3.connect(
+                str(self.sqlite_path), timeout=30, isolation_level=None, check_same_thread=not threads
+            )
             lite.execute("PRAGMA journal_mode=WAL")
             return lite
         import psycopg

@@ -27,10 +27,14 @@ from ledger.settings import Settings
 log = structlog.get_logger("ledger.api")
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None,
-               services: Services | None = None) -> FastAPI:
-    """Build the app on ``services`` (default: the composition root on ``settings``, which
-    default to the environment): one event store for the process."""
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, services: Services | None = None
+) -> FastAPI:
+    """Build the app on ``services``: one event store for the process.
+
+    ``services`` defaults to the composition root on ``settings`` (themselves defaulting to
+    the environment).
+    """
     ctx = build_context(services or bootstrap(settings or Settings.load(), clock, fast_forward=True))
 
     @asynccontextmanager
@@ -39,9 +43,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         yield
         ctx.close()
 
-    app = FastAPI(title=TITLE, version="1", lifespan=lifespan,
-                  description="Record certification decisions (CPU, CléA) and read what the "
-                              "ledger holds. Errors are RFC 9457 problem details.")
+    app = FastAPI(
+        title=TITLE,
+        version="1",
+        lifespan=lifespan,
+        description="Record certification decisions (CPU, CléA) and read what the "
+        "ledger holds. Errors are RFC 9457 problem details.",
+    )
     app.state.ctx = ctx
     problems.install(app)
     app.middleware("http")(_observe)
@@ -107,8 +115,7 @@ def system_router() -> APIRouter:
         ctx.metrics.head.set(head)
         return {"status": "ready", "head": head, "extensions": ctx.extensions}
 
-    @router.get("/metrics", dependencies=[Public], summary="Prometheus metrics",
-                response_class=Response)
+    @router.get("/metrics", dependencies=[Public], summary="Prometheus metrics", response_class=Response)
     def metrics(ctx: Ctx) -> Response:
         """Prometheus text exposition (no ids, no personal data)."""
         return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -33,8 +33,12 @@ def _limit(request: Request, ctx: ApiContext) -> None:
     wait = ctx.limiter.take(client_ip(request))
     if wait:
         ctx.metrics.rate_limited.inc()
-        raise HttpProblem(429, "too-many-requests", "rate limit exceeded; retry later",
-                      headers={"Retry-After": retry_after(wait)})
+        raise HttpProblem(
+            429,
+            "too-many-requests",
+            "rate limit exceeded; retry later",
+            headers={"Retry-After": retry_after(wait)},
+        )
 
 
 def public_limit(request: Request, ctx: Annotated[ApiContext, Depends(context)]) -> None:
@@ -42,8 +46,11 @@ def public_limit(request: Request, ctx: Annotated[ApiContext, Depends(context)])
     _limit(request, ctx)
 
 
-def principal(request: Request, ctx: Annotated[ApiContext, Depends(context)],
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+def principal(
+    request: Request,
+    ctx: Annotated[ApiContext, Depends(context)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     """The caller of a protected endpoint; 401 without a valid token.
 
     A refused token also takes from the client's public rate-limit bucket, so guessing

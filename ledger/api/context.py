@@ -94,7 +94,10 @@ class ApiContext:
 def build_context(services: Services, readers: Readers | None = None) -> ApiContext:
     """The request context over the process's services: key ring, idempotency table, limiter."""
     conf = services.settings
-    return ApiContext(services=services, keys=KeyRing(key_dir(conf.key_directory())),
-                      idempotency=IdempotencyStore(services.target),
-                      limiter=RateLimiter(conf.api_public_rate, conf.api_public_burst),
-                      readers=readers or Readers())
+    return ApiContext(
+        services=services,
+        keys=KeyRing(key_dir(conf.key_directory())),
+        idempotency=IdempotencyStore(services.target),
+        limiter=RateLimiter(conf.api_public_rate, conf.api_public_burst),
+        readers=readers or Readers(),
+    )

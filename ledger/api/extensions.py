@@ -43,9 +43,13 @@ def mount_all(app: FastAPI, ctx: ApiContext) -> dict[str, bool]:
 def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
     conf = ctx.settings
     extra = {k: v for k, v in (("issuer_did", conf.issuer_did), ("public_url", conf.public_url)) if v}
-    credentials = CredentialsContext(target=ctx.target, key_dir=conf.key_directory(),
-                                     store=ctx.reader, kek=key_encryption_key(conf.key_directory()),
-                                     **extra)
+    credentials = CredentialsContext(
+        target=ctx.target,
+        key_dir=conf.key_directory(),
+        store=ctx.reader,
+        kek=key_encryption_key(conf.key_directory()),
+        **extra,
+    )
     app.include_router(router(credentials), dependencies=[Public])
     return True
 
@@ -54,8 +58,11 @@ def audit_router() -> APIRouter:
     """``GET /v1/audit/proofs/{position}``: a tlog-proof of one event, for auditors only."""
     audit = APIRouter(tags=["audit"])
 
-    @audit.get("/v1/audit/proofs/{position}", response_class=PlainTextResponse,
-               summary="Inclusion proof (c2sp.org/tlog-proof) of the event at a position")
+    @audit.get(
+        "/v1/audit/proofs/{position}",
+        response_class=PlainTextResponse,
+        summary="Inclusion proof (c2sp.org/tlog-proof) of the event at a position",
+    )
     def proof(position: Annotated[int, Path(ge=0, le=2**62)], who: Caller, c: Ctx) -> str:
         """The proof against the latest signed checkpoint (inspectors, certification bodies)."""
         auditor(who)

@@ -22,10 +22,12 @@ import orjson
 from ledger.adapters.store import StoreTarget
 
 STALE_AFTER = 120.0
-DDL = ("CREATE TABLE IF NOT EXISTS api_idempotency ("
-       "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
-       "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
-       "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))")
+DDL = (
+    "CREATE TABLE IF NOT EXISTS api_idempotency ("
+    "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
+    "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
+    "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))"
+)
 
 
 def request_hash(body: Any) -> str:
@@ -62,9 +64,13 @@ class IdempotencyStore:
     def get(self, namespace: str, key: str) -> StoredReply | None:
         """The record of a key, if any."""
         with self._lock:
-            row = self._conn.execute(self._sql(
-                "SELECT request_hash, state, status, response FROM api_idempotency "
-                "WHERE namespace = ? AND key = ?"), (namespace, key)).fetchone()
+            row = self._conn.execute(
+                self._sql(
+                    "SELECT request_hash, state, status, response FROM api_idempotency "
+                    "WHERE namespace = ? AND key = ?"
+                ),
+                (namespace, key),
+            ).fetchone()
         if row is None:
             return None
         return StoredReply(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
@@ -73,30 +79,43 @@ class IdempotencyStore:
         """Reserve a key for one execution; False if it is already taken."""
         now = time.time()
         with self._lock:
-            self._conn.execute(self._sql(
-                "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending' "
-                "AND created_at < ?"), (namespace, key, now - STALE_AFTER))
-            cur = self._conn.execute(self._sql(
-                "INSERT INTO api_idempotency (namespace, key, request_hash, state, created_at) "
-                "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"),
-                (namespace, key, digest, now))
+            self._conn.execute(
+                self._sql(
+                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending' "
+                    "AND created_at < ?"
+                ),
+                (namespace, key, now - STALE_AFTER),
+            )
+            cur = self._conn.execute(
+                self._sql(
+                    "INSERT INTO api_idempotency (namespace, key, request_hash, state, created_at) "
+                    "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"
+                ),
+                (namespace, key, digest, now),
+            )
             return bool(cur.rowcount == 1)
 
     def complete(self, namespace: str, key: str, status: int, response: Any) -> None:
         """Store the response of a successful execution."""
         encoded = orjson.dumps(response).decode()
         with self._lock:
-            self._conn.execute(self._sql(
-                "UPDATE api_idempotency SET state = 'done', status = ?, response = ?, "
-                "response_hash = ? WHERE namespace = ? AND key = ?"),
-                (status, encoded, hashlib.sha256(encoded.encode()).hexdigest(), namespace, key))
+            self._conn.execute(
+                self._sql(
+                    "UPDATE api_idempotency SET state = 'done', status = ?, response = ?, "
+                    "response_hash = ? WHERE namespace = ? AND key = ?"
+                ),
+                (status, encoded, hashlib.sha256(encoded.encode()).hexdigest(), namespace, key),
+            )
 
     def release(self, namespace: str, key: str) -> None:
         """Forget a reservation whose command was refused (nothing was written)."""
         with self._lock:
-            self._conn.execute(self._sql(
-                "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending'"),
-                (namespace, key))
+            self._conn.execute(
+                self._sql(
+                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending'"
+                ),
+                (namespace, key),
+            )
 
     def close(self) -> None:
         """Close the connection."""

@@ -27,20 +27,28 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["queries"])
 
     @router.get("/v1/learners/{learner_id}", summary="A learner's (or CléA candidate's) dossier")
-    def learner(learner_id: UUID, who: Caller, ctx: Ctx,
-                with_identity: Annotated[bool, Query(description="include personal data")] = False,
-                ) -> dict[str, Any]:
+    def learner(
+        learner_id: UUID,
+        who: Caller,
+        ctx: Ctx,
+        with_identity: Annotated[bool, Query(description="include personal data")] = False,
+    ) -> dict[str, Any]:
         """The dossier d'apprentissage; personal data only for the learner and their school."""
         return dossier(ctx, who, learner_id, with_identity)
 
     @router.get("/v1/certificates", summary="Certificates the caller may read, with status")
-    def certificate_list(who: Caller, ctx: Ctx, kind: str | None = None,
-                         status: Literal["active", "revoked"] | None = None) -> list[dict[str, Any]]:
+    def certificate_list(
+        who: Caller, ctx: Ctx, kind: str | None = None, status: Literal["active", "revoked"] | None = None
+    ) -> list[dict[str, Any]]:
         """Every certificate visible to the caller (filter by kind and status)."""
         seen = Visibility(ctx, who)
-        return [r.to_dict() for r in certificates(ctx.reader, ctx.index())
-                if (not kind or r.kind == kind) and (not status or r.status == status)
-                and seen.may(UUID(r.learner_id))]
+        return [
+            r.to_dict()
+            for r in certificates(ctx.reader, ctx.index())
+            if (not kind or r.kind == kind)
+            and (not status or r.status == status)
+            and seen.may(UUID(r.learner_id))
+        ]
 
     @router.get("/v1/certificates/{certificate_id}", summary="One certificate")
     def certificate_show(certificate_id: UUID, who: Caller, ctx: Ctx) -> dict[str, Any]:
@@ -50,19 +58,27 @@ def build_router() -> APIRouter:
         return row
 
     @router.get("/v1/events", summary="The log (zero-based positions), filtered as `ledger events`")
-    async def event_list(who: Caller, ctx: Ctx, learner: UUID | None = None,
-                         school: Annotated[int | None, Query(ge=1, le=999_999)] = None,
-                         type: Annotated[str | None, Query(max_length=100)] = None,
-                         since: date | None = None, until: date | None = None,
-                         start: Annotated[int, Query(ge=0, le=2**62)] = 0,
-                         limit: Annotated[int, Query(ge=0, le=MAX_EVENTS)] = 100,
-                         ) -> list[dict[str, Any]]:
+    async def event_list(
+        who: Caller,
+        ctx: Ctx,
+        learner: UUID | None = None,
+        school: Annotated[int | None, Query(ge=1, le=999_999)] = None,
+        type: Annotated[str | None, Query(max_length=100)] = None,
+        since: date | None = None,
+        until: date | None = None,
+        start: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=0, le=MAX_EVENTS)] = 100,
+    ) -> list[dict[str, Any]]:
         """Events the caller may read, oldest first, from ``start``."""
         flt = EventFilter(learner=learner, fase=school, type_contains=type, since=since, until=until)
         return await run_in_threadpool(visible_events, ctx, who, flt, start, limit)
 
-    @router.get("/v1/public/certificates/{certificate_id}", tags=["public"], dependencies=[Public],
-                summary="Verify a certificate's status (no token; rate-limited)")
+    @router.get(
+        "/v1/public/certificates/{certificate_id}",
+        tags=["public"],
+        dependencies=[Public],
+        summary="Verify a certificate's status (no token; rate-limited)",
+    )
     def public_certificate(certificate_id: UUID, ctx: Ctx) -> dict[str, Any]:
         """Kind, status and dates of a certificate: nothing about its holder."""
         row = certificate(ctx.reader, str(certificate_id), ctx.index())
@@ -104,8 +120,9 @@ class Visibility:
         return self.memo[aggregate_id]
 
 
-def visible_events(ctx: ApiContext, who: Principal, flt: EventFilter, start: int,
-                   limit: int) -> list[dict[str, Any]]:
+def visible_events(
+    ctx: ApiContext, who: Principal, flt: EventFilter, start: int, limit: int
+) -> list[dict[str, Any]]:
     """Filtered events, keeping only those of aggregates the caller may read."""
     if who.role == "learner":
         if flt.learner is not None and str(flt.learner) != who.scope:

@@ -52,17 +52,26 @@ def build_router() -> APIRouter:
     body_schema, _ = commands_openapi()
 
     @router.post(
-        "/v1/commands", status_code=201, summary="StoredReply one decision (a command object)",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": body_schema}}}},
-        responses={201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
-                   400: {"description": "Missing Idempotency-Key or malformed JSON"},
-                   403: {"description": "Outside the caller's role, body or scope"},
-                   409: {"description": "Concurrent change (retryable: true) or key in use"},
-                   422: {"description": "Refused by a rule (rule, article) or invalid command"}})
-    async def record(request: Request, who: Caller, ctx: Ctx,
-                     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-                     ) -> JSONResponse:
+        "/v1/commands",
+        status_code=201,
+        summary="StoredReply one decision (a command object)",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        },
+        responses={
+            201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
+            400: {"description": "Missing Idempotency-Key or malformed JSON"},
+            403: {"description": "Outside the caller's role, body or scope"},
+            409: {"description": "Concurrent change (retryable: true) or key in use"},
+            422: {"description": "Refused by a rule (rule, article) or invalid command"},
+        },
+    )
+    async def record(
+        request: Request,
+        who: Caller,
+        ctx: Ctx,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
         """StoredReply one command; refused commands write nothing (problem details say why)."""
         key = _require_key(idempotency_key)
         raw = _json_body(await request.body())
@@ -75,11 +84,15 @@ def build_router() -> APIRouter:
 
 def _require_key(value: str | None) -> str:
     if value is None:
-        raise HttpProblem(400, "idempotency-key-missing",
-                      "every write needs an Idempotency-Key header (a unique client request id)")
+        raise HttpProblem(
+            400,
+            "idempotency-key-missing",
+            "every write needs an Idempotency-Key header (a unique client request id)",
+        )
     if not _KEY.match(value):
-        raise HttpProblem(400, "idempotency-key-invalid",
-                      "Idempotency-Key must be 1-200 visible ASCII characters")
+        raise HttpProblem(
+            400, "idempotency-key-invalid", "Idempotency-Key must be 1-200 visible ASCII characters"
+        )
     return value
 
 
@@ -126,10 +139,15 @@ def _outcome_label(exc: BaseException) -> str:
 
 def _replay(ctx: ApiContext, known: StoredReply, digest: str) -> tuple[int, Any, bool]:
     if not known.same_request(digest):
-        raise HttpProblem(422, "idempotency-key-reused",
-                      "this Idempotency-Key was used with a different request body")
+        raise HttpProblem(
+            422, "idempotency-key-reused", "this Idempotency-Key was used with a different request body"
+        )
     if known.state != "done" or known.status is None:
-        raise HttpProblem(409, "idempotency-key-in-use",
-                      "a request with this Idempotency-Key is still being executed", retryable=True)
+        raise HttpProblem(
+            409,
+            "idempotency-key-in-use",
+            "a request with this Idempotency-Key is still being executed",
+            retryable=True,
+        )
     ctx.metrics.replays.inc()
     return known.status, known.response, True

@@ -70,7 +70,12 @@ def _corrects(event: Any) -> int | None:
 
 
 def _correction(event: Any) -> dict[str, Any]:
-    return {"version": event.originator_version, "type": type(event).__qualname__,
-            "corrects_version": _corrects(event), "recorded_at": event.timestamp.isoformat(),
-            "effective_date": event.decision.effective_date.isoformat(),
-            "body": event.decision.body.value, "reason": event.decision.reason}
+    return {
+        "version": event.originator_version,
+        "type": type(event).__qualname__,
+        "corrects_version": _corrects(event),
+        "recorded_at": event.timestamp.isoformat(),
+        "effective_date": event.decision.effective_date.isoformat(),
+        "body": event.decision.body.value,
+        "reason": event.decision.reason,
+    }

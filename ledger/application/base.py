@@ -100,8 +100,9 @@ class Handlers:
             raise UnknownEntity(kind, ident)
         return agg
 
-    def _new(self, cmd: Any, ident: UUID, kind: str, make: Callable[[], LedgerAggregate],
-             taken: str | None = None) -> Result:
+    def _new(
+        self, cmd: Any, ident: UUID, kind: str, make: Callable[[], LedgerAggregate], taken: str | None = None
+    ) -> Result:
         """Create an aggregate; ``taken`` (default "<kind> <id> already exists") if it exists."""
         if self.ledger.exists(ident):
             raise InvalidCommand(taken or f"{kind} {ident} already exists")

@@ -56,8 +56,9 @@ class CandidateCommand(CleaCommand):
     """A decision about one candidacy (one candidate, one certificate type)."""
 
     candidate_id: UUID
-    corrects: int | None = Field(default=None, ge=1,
-                                 description="Version of the candidate's decision this corrects")
+    corrects: int | None = Field(
+        default=None, ge=1, description="Version of the candidate's decision this corrects"
+    )
 
 
 class RegisterEvaluatorOrganisation(CleaCommand):
@@ -220,16 +221,29 @@ class CleaHandlers(Handlers):
     # ------------------------------------------------------------------ organisations
     def register_evaluator(self, cmd: RegisterEvaluatorOrganisation, d: Decision) -> Result:
         """Register an evaluator organisation."""
-        return self._new(cmd, evaluator_org_id(cmd.siret), "evaluator organisation",
-                         lambda: EvaluatorOrganisation.register(
-                             siret=cmd.siret, name=cmd.name, region=cmd.region, decision=d))
+        return self._new(
+            cmd,
+            evaluator_org_id(cmd.siret),
+            "evaluator organisation",
+            lambda: EvaluatorOrganisation.register(
+                siret=cmd.siret, name=cmd.name, region=cmd.region, decision=d
+            ),
+        )
 
     def habilitate(self, cmd: HabilitateOrganisation, d: Decision) -> Result:
         """Habilitate an organisation by a campaign."""
         org = self._evaluator(cmd.siret)
-        return self._step(cmd, org, lambda o: o.habilitate(
-            certificate=cmd.certificate, campaign=ref.campaign(cmd.campaign),
-            campaign_id=cmd.campaign, valid_to=cmd.valid_to, decision=d))
+        return self._step(
+            cmd,
+            org,
+            lambda o: o.habilitate(
+                certificate=cmd.certificate,
+                campaign=ref.campaign(cmd.campaign),
+                campaign_id=cmd.campaign,
+                valid_to=cmd.valid_to,
+                decision=d,
+            ),
+        )
 
     def withdraw(self, cmd: WithdrawHabilitation, d: Decision) -> Result:
         """Withdraw a habilitation."""
@@ -238,26 +252,47 @@ class CleaHandlers(Handlers):
 
     def register_training(self, cmd: RegisterTrainingOrganisation, d: Decision) -> Result:
         """Register a training organisation."""
-        return self._new(cmd, training_org_id(cmd.siret), "training organisation",
-                         lambda: TrainingOrganisation.register(
-                             siret=cmd.siret, name=cmd.name, region=cmd.region,
-                             legacy_habilitation_until=cmd.legacy_habilitation_until, decision=d))
+        return self._new(
+            cmd,
+            training_org_id(cmd.siret),
+            "training organisation",
+            lambda: TrainingOrganisation.register(
+                siret=cmd.siret,
+                name=cmd.name,
+                region=cmd.region,
+                legacy_habilitation_until=cmd.legacy_habilitation_until,
+                decision=d,
+            ),
+        )
 
     def register_branch_jury(self, cmd: RegisterBranchJury, d: Decision) -> Result:
         """Register a branch jury."""
-        return self._new(cmd, branch_jury_id(cmd.branch_code), "branch jury",
-                         lambda: BranchJury.register(branch_code=cmd.branch_code, name=cmd.name,
-                                                     awards=cmd.awards, decision=d))
+        return self._new(
+            cmd,
+            branch_jury_id(cmd.branch_code),
+            "branch jury",
+            lambda: BranchJury.register(
+                branch_code=cmd.branch_code, name=cmd.name, awards=cmd.awards, decision=d
+            ),
+        )
 
     # ------------------------------------------------------------------ candidates
     def register_candidate(self, cmd: RegisterCandidate, d: Decision) -> Result:
         """Register a candidate with an habilitated evaluator."""
         org = self._evaluator(cmd.evaluator_siret)
-        return self._new(cmd, candidate_id(cmd.person_id, cmd.certificate), "candidate",
-                         lambda: Candidate.register(
-                             person_id=cmd.person_id, certificate=cmd.certificate,
-                             evaluator_siret=org.siret, evaluator_region=org.region,
-                             evaluator_windows=org.windows, decision=d))
+        return self._new(
+            cmd,
+            candidate_id(cmd.person_id, cmd.certificate),
+            "candidate",
+            lambda: Candidate.register(
+                person_id=cmd.person_id,
+                certificate=cmd.certificate,
+                evaluator_siret=org.siret,
+                evaluator_region=org.region,
+                evaluator_windows=org.windows,
+                decision=d,
+            ),
+        )
 
     def prior_evaluation(self, cmd: RecordPriorEvaluation, d: Decision) -> Result:
         """Record the évaluation préalable against the referential in force."""
@@ -266,24 +301,38 @@ class CleaHandlers(Handlers):
         def act(cand: Candidate) -> None:
             spec = ref.version_in_force(cand.certificate, cmd.effective_date)
             cand.record_prior_evaluation(
-                evaluator_siret=org.siret, evaluator_id=cmd.evaluator_id,
-                evaluator_windows=org.windows, referential=spec, passed=cmd.passed,
-                decision=d.model_copy(update={"ruleset_version": ruleset_for(spec.version)}))
+                evaluator_siret=org.siret,
+                evaluator_id=cmd.evaluator_id,
+                evaluator_windows=org.windows,
+                referential=spec,
+                passed=cmd.passed,
+                decision=d.model_copy(update={"ruleset_version": ruleset_for(spec.version)}),
+            )
+
         return self._on_candidate(cmd, act)
 
     def training_plan(self, cmd: AssignTrainingPlan, d: Decision) -> Result:
         """Assign a training plan with a registered training organisation."""
         org = self._training(cmd.training_org_siret)
-        return self._on_candidate(cmd, lambda cand: cand.assign_training_plan(
-            domains=cmd.domains, training_org_siret=org.siret,
-            planned_hours=cmd.planned_hours, decision=d))
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.assign_training_plan(
+                domains=cmd.domains, training_org_siret=org.siret, planned_hours=cmd.planned_hours, decision=d
+            ),
+        )
 
     def complete_training(self, cmd: CompleteTraining, d: Decision) -> Result:
         """Record completed training."""
         org = self._training(cmd.training_org_siret)
-        return self._on_candidate(cmd, lambda cand: cand.complete_training(
-            training_org_siret=org.siret, trainer_id=cmd.trainer_id,
-            legacy_habilitation_until=org.legacy_habilitation_until, decision=d))
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.complete_training(
+                training_org_siret=org.siret,
+                trainer_id=cmd.trainer_id,
+                legacy_habilitation_until=org.legacy_habilitation_until,
+                decision=d,
+            ),
+        )
 
     def final_evaluation(self, cmd: RecordFinalEvaluation, d: Decision) -> Result:
         """Record the évaluation finale against the referential in force."""
@@ -292,46 +341,69 @@ class CleaHandlers(Handlers):
         def act(cand: Candidate) -> None:
             spec = ref.version_in_force(cand.certificate, cmd.effective_date)
             cand.record_final_evaluation(
-                evaluator_siret=org.siret, evaluator_id=cmd.evaluator_id,
-                evaluator_windows=org.windows, referential=spec, domains=cmd.domains,
+                evaluator_siret=org.siret,
+                evaluator_id=cmd.evaluator_id,
+                evaluator_windows=org.windows,
+                referential=spec,
+                domains=cmd.domains,
                 passed=cmd.passed,
-                decision=d.model_copy(update={"ruleset_version": ruleset_for(spec.version)}))
+                decision=d.model_copy(update={"ruleset_version": ruleset_for(spec.version)}),
+            )
+
         return self._on_candidate(cmd, act)
 
     def jury(self, cmd: DecideJury, d: Decision) -> Result:
         """Record the jury's decision."""
         awards = self._branch_awards(d.body, cmd.branch_code)
-        return self._on_candidate(cmd, lambda cand: cand.decide_jury(
-            members=cmd.members, awarded=cmd.awarded, branch_code=cmd.branch_code,
-            branch_awards=awards, decision=d))
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.decide_jury(
+                members=cmd.members,
+                awarded=cmd.awarded,
+                branch_code=cmd.branch_code,
+                branch_awards=awards,
+                decision=d,
+            ),
+        )
 
     def issue(self, cmd: IssueCleaCertificate, d: Decision) -> Result:
         """Issue the certificate."""
         awards = self._branch_awards(d.body, cmd.branch_code)
-        return self._on_candidate(cmd, lambda cand: cand.issue_certificate(
-            branch_code=cmd.branch_code, branch_awards=awards, decision=d))
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.issue_certificate(
+                branch_code=cmd.branch_code, branch_awards=awards, decision=d
+            ),
+        )
 
     def accrochage(self, cmd: RecordAccrochage, d: Decision) -> Result:
         """Record the SI CPF report."""
-        return self._on_candidate(cmd, lambda cand: cand.record_accrochage(
-            certificate=cmd.certificate_id, decision=d))
+        return self._on_candidate(
+            cmd, lambda cand: cand.record_accrochage(certificate=cmd.certificate_id, decision=d)
+        )
 
     def revoke_certificate(self, cmd: RevokeCleaCertificate, d: Decision) -> Result:
         """Revoke a certificate."""
-        return self._on_candidate(cmd, lambda cand: cand.revoke_certificate(
-            certificate=cmd.certificate_id, decision=d))
+        return self._on_candidate(
+            cmd, lambda cand: cand.revoke_certificate(certificate=cmd.certificate_id, decision=d)
+        )
 
     def revoke(self, cmd: RevokeCleaDecision, d: Decision) -> Result:
         """Revoke a decision."""
-        return self._on_candidate(cmd, lambda cand: cand.revoke_decision(
-            target=cmd.target_version, decision=d))
+        return self._on_candidate(
+            cmd, lambda cand: cand.revoke_decision(target=cmd.target_version, decision=d)
+        )
 
     def deadline(self, cmd: RecordCleaDeadlineMissed, d: Decision) -> Result:
         """Record a missed deadline."""
         if cmd.kind is DeadlineKind.VALIDITY_WINDOW:
             d = d.model_copy(update={"legal_basis": rules.SRC["S22"]})
-        return self._on_candidate(cmd, lambda cand: cand.record_missed_deadline(
-            kind=cmd.kind, certificate=cmd.certificate_id, decision=d))
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.record_missed_deadline(
+                kind=cmd.kind, certificate=cmd.certificate_id, decision=d
+            ),
+        )
 
 
 _HABILITATION = f"{rules.SRC['S54']}; {rules.SRC['S58']}; {rules.SRC['ARR-2019']}"

@@ -28,11 +28,13 @@ from ledger.domain.cpu.values import (
     DeadlineKind,
     Fase,
     OptionCode,
-    Route as AdmissionRoute,
     SchoolYear,
     StudyYear,
     UaaCode,
     ValidationVia,
+)
+from ledger.domain.cpu.values import (
+    Route as AdmissionRoute,
 )
 from ledger.domain.errors import UnknownEntity
 from ledger.domain.kernel import Decision
@@ -59,8 +61,9 @@ class LearnerCommand(BaseCommand):
     """A decision about one learner."""
 
     learner_id: UUID
-    corrects: int | None = Field(default=None, ge=1,
-                                 description="Version of the learner's decision this corrects")
+    corrects: int | None = Field(
+        default=None, ge=1, description="Version of the learner's decision this corrects"
+    )
 
 
 class AdmitLearner(BaseCommand):
@@ -216,8 +219,6 @@ class EraseLearner(LearnerCommand):
     command: Literal["EraseLearner"]
 
 
-
-
 # ---------------------------------------------------------------------------- handlers
 class CpuHandlers(Handlers):
     """One handler per CPU command."""
@@ -252,12 +253,19 @@ class CpuHandlers(Handlers):
         school = ref.school(cmd.fase)
         option = ref.option(cmd.option_code)
         return self._new(
-            cmd, option_id(school.fase, option.code), "option",
+            cmd,
+            option_id(school.fase, option.code),
+            "option",
             lambda: SchoolOption.open(
-                fase=school.fase, option_code=option.code, form=option.form,
+                fase=school.fase,
+                option_code=option.code,
+                form=option.form,
                 first_school_year=cmd.first_school_year,
-                replaces_transformed_option=cmd.replaces_transformed_option, decision=d),
-            taken=f"option {option.code} is already open at FASE {school.fase}")
+                replaces_transformed_option=cmd.replaces_transformed_option,
+                decision=d,
+            ),
+            taken=f"option {option.code} is already open at FASE {school.fase}",
+        )
 
     def admit(self, cmd: AdmitLearner, d: Decision) -> Result:
         """Admit a learner by an Art. 5 route."""
@@ -265,22 +273,38 @@ class CpuHandlers(Handlers):
         option = ref.option(cmd.option_code)
         profile = ref.profile_in_force(option.code, date(cmd.school_year, 9, 1))
         learner_id = cmd.learner_id or uuid4()
-        return self._new(cmd, learner_id, "learner", lambda: Learner.admit(
-            learner_id=learner_id, fase=cmd.fase, option_code=option.code, form=option.form,
-            profile_version=profile.version,
-            opened_year=self._option_opened(cmd.fase, option.code),
-            school_year=cmd.school_year, year=cmd.year, route=cmd.route, decision=d,
-            prior_attestation=cmd.prior_attestation, prior_passed_year=cmd.prior_passed_year,
-            alternance_attestations=cmd.alternance_attestations,
-            holds_forme3_cq=cmd.holds_forme3_cq,
-            exempt_formation_commune=cmd.exempt_formation_commune))
+        return self._new(
+            cmd,
+            learner_id,
+            "learner",
+            lambda: Learner.admit(
+                learner_id=learner_id,
+                fase=cmd.fase,
+                option_code=option.code,
+                form=option.form,
+                profile_version=profile.version,
+                opened_year=self._option_opened(cmd.fase, option.code),
+                school_year=cmd.school_year,
+                year=cmd.year,
+                route=cmd.route,
+                decision=d,
+                prior_attestation=cmd.prior_attestation,
+                prior_passed_year=cmd.prior_passed_year,
+                alternance_attestations=cmd.alternance_attestations,
+                holds_forme3_cq=cmd.holds_forme3_cq,
+                exempt_formation_commune=cmd.exempt_formation_commune,
+            ),
+        )
 
     def transfer(self, cmd: TransferLearner, d: Decision) -> Result:
         """Move a learner to this school."""
         ref.school(cmd.fase)
-        return self._on_learner(cmd, lambda ln: ln.transfer(
-            to_fase=cmd.fase, to_option_opened=self._option_opened(cmd.fase, ln.option_code),
-            decision=d))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.transfer(
+                to_fase=cmd.fase, to_option_opened=self._option_opened(cmd.fase, ln.option_code), decision=d
+            ),
+        )
 
     def send_report(self, cmd: SendCompetenceReport, d: Decision) -> Result:
         """Send the rapport de compétences."""
@@ -292,16 +316,31 @@ class CpuHandlers(Handlers):
 
     def authorise(self, cmd: AuthoriseTest, d: Decision) -> Result:
         """Authorise a UAA test."""
-        return self._on_learner(cmd, lambda ln: ln.authorise_test(
-            fase=cmd.fase, uaa=cmd.uaa, profile_uaa=self._profile_uaa(ln),
-            is_minor=self._is_minor(ln.id, cmd.effective_date),
-            representatives_informed=cmd.representatives_informed, decision=d))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.authorise_test(
+                fase=cmd.fase,
+                uaa=cmd.uaa,
+                profile_uaa=self._profile_uaa(ln),
+                is_minor=self._is_minor(ln.id, cmd.effective_date),
+                representatives_informed=cmd.representatives_informed,
+                decision=d,
+            ),
+        )
 
     def attempt(self, cmd: RecordAttempt, d: Decision) -> Result:
         """Record a test sitting."""
-        return self._on_learner(cmd, lambda ln: ln.record_attempt(
-            fase=cmd.fase, uaa=cmd.uaa, profile_uaa=self._profile_uaa(ln), passed=cmd.passed,
-            score=cmd.score, decision=d))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.record_attempt(
+                fase=cmd.fase,
+                uaa=cmd.uaa,
+                profile_uaa=self._profile_uaa(ln),
+                passed=cmd.passed,
+                score=cmd.score,
+                decision=d,
+            ),
+        )
 
     def validate(self, cmd: ValidateUnit, d: Decision) -> Result:
         """Validate a UAA (jury recognition rests on its own article)."""
@@ -312,37 +351,52 @@ class CpuHandlers(Handlers):
             decision = d
             if cmd.via is ValidationVia.JURY_RECOGNITION:
                 decision = d.model_copy(update={"legal_basis": legal_basis("recognise_unit")})
-            ln.validate_unit(fase=cmd.fase, uaa=cmd.uaa, profile_uaa=profile.uaa_codes(),
-                             via=cmd.via, decision=decision, during_test_of=cmd.during_test_of,
-                             delegate=cmd.delegate, uaa_year=spec.year if spec else 4)
+            ln.validate_unit(
+                fase=cmd.fase,
+                uaa=cmd.uaa,
+                profile_uaa=profile.uaa_codes(),
+                via=cmd.via,
+                decision=decision,
+                during_test_of=cmd.during_test_of,
+                delegate=cmd.delegate,
+                uaa_year=spec.year if spec else 4,
+            )
 
         return self._on_learner(cmd, act)
 
     def remediate(self, cmd: AssignRemediation, d: Decision) -> Result:
         """Assign remediation."""
-        return self._on_learner(cmd, lambda ln: ln.assign_remediation(
-            fase=cmd.fase, uaa=cmd.uaa, profile_uaa=self._profile_uaa(ln), plan=cmd.plan,
-            decision=d))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.assign_remediation(
+                fase=cmd.fase, uaa=cmd.uaa, profile_uaa=self._profile_uaa(ln), plan=cmd.plan, decision=d
+            ),
+        )
 
     def complete_remediation(self, cmd: CompleteRemediation, d: Decision) -> Result:
         """Record completed remediation."""
-        return self._on_learner(cmd, lambda ln: ln.complete_remediation(
-            fase=cmd.fase, uaa=cmd.uaa, decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.complete_remediation(fase=cmd.fase, uaa=cmd.uaa, decision=d)
+        )
 
     def support(self, cmd: StartReorientationSupport, d: Decision) -> Result:
         """Trace the start of choice support."""
-        return self._on_learner(cmd, lambda ln: ln.start_reorientation_support(
-            fase=cmd.fase, since=cmd.effective_date, decision=d))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.start_reorientation_support(fase=cmd.fase, since=cmd.effective_date, decision=d),
+        )
 
     def attest(self, cmd: IssueAttestation, d: Decision) -> Result:
         """Issue the end-of-4th attestation."""
-        return self._on_learner(cmd, lambda ln: ln.issue_attestation(
-            fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice))
+        return self._on_learner(
+            cmd, lambda ln: ln.issue_attestation(fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice)
+        )
 
     def c2d(self, cmd: DecideC2D, d: Decision) -> Result:
         """Decide on the C2D."""
-        return self._on_learner(cmd, lambda ln: ln.decide_c2d(
-            fase=cmd.fase, outcome=cmd.outcome, decision=d, advice=cmd.advice))
+        return self._on_learner(
+            cmd, lambda ln: ln.decide_c2d(fase=cmd.fase, outcome=cmd.outcome, decision=d, advice=cmd.advice)
+        )
 
     def pssa(self, cmd: WritePssa, d: Decision) -> Result:
         """Write the PSSA."""
@@ -350,36 +404,49 @@ class CpuHandlers(Handlers):
 
     def promote(self, cmd: PromoteLearner, d: Decision) -> Result:
         """Promote to the next year."""
-        return self._on_learner(cmd, lambda ln: ln.promote(
-            fase=cmd.fase, opened_year=self._opened_for(ln), decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.promote(fase=cmd.fase, opened_year=self._opened_for(ln), decision=d)
+        )
 
     def repeat(self, cmd: RepeatYear, d: Decision) -> Result:
         """Repeat the year."""
-        return self._on_learner(cmd, lambda ln: ln.repeat_year(
-            fase=cmd.fase, opened_year=self._opened_for(ln), decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.repeat_year(fase=cmd.fase, opened_year=self._opened_for(ln), decision=d)
+        )
 
     def certify(self, cmd: IssueCertificate, d: Decision) -> Result:
         """Issue a CQ or a CE6P (the CE6P rests on its own article)."""
         if cmd.kind.value == "CE6P":
             d = d.model_copy(update={"legal_basis": legal_basis("issue_ce6p")})
-        return self._on_learner(cmd, lambda ln: ln.issue_certificate(
-            fase=cmd.fase, kind=cmd.kind, profile_uaa=self._profile_uaa(ln), decision=d,
-            sovereign=cmd.sovereign, justification=cmd.justification))
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.issue_certificate(
+                fase=cmd.fase,
+                kind=cmd.kind,
+                profile_uaa=self._profile_uaa(ln),
+                decision=d,
+                sovereign=cmd.sovereign,
+                justification=cmd.justification,
+            ),
+        )
 
     def revoke_certificate(self, cmd: RevokeCertificate, d: Decision) -> Result:
         """Revoke a certificate."""
-        return self._on_learner(cmd, lambda ln: ln.revoke_certificate(
-            fase=cmd.fase, certificate=cmd.certificate_id, decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.revoke_certificate(fase=cmd.fase, certificate=cmd.certificate_id, decision=d)
+        )
 
     def revoke(self, cmd: RevokeDecision, d: Decision) -> Result:
         """Revoke an earlier decision."""
-        return self._on_learner(cmd, lambda ln: ln.revoke_decision(
-            fase=cmd.fase, target=cmd.target_version, decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.revoke_decision(fase=cmd.fase, target=cmd.target_version, decision=d)
+        )
 
     def missed(self, cmd: RecordMissedDeadline, d: Decision) -> Result:
         """Record a missed deadline."""
-        return self._on_learner(cmd, lambda ln: ln.record_missed_deadline(
-            kind=cmd.kind, fase=cmd.fase, decision=d))
+        return self._on_learner(
+            cmd, lambda ln: ln.record_missed_deadline(kind=cmd.kind, fase=cmd.fase, decision=d)
+        )
 
     def erase(self, cmd: EraseLearner, d: Decision) -> Result:
         """Record the erasure; once saved, destroy the identity and its key."""

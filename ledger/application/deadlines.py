@@ -29,14 +29,29 @@ def check_deadlines(ledger: Ledger, as_of: date, record: bool = False) -> list[d
         recorded = {(d.kind, d.due_by) for d in learner.of_type(Learner.DeadlineMissed)}
         for kind, due_by, school_year in learner.overdue(as_of):
             done = (kind, due_by) in recorded
-            rows.append({"learner_id": str(learner.id), "fase": learner.fase, "kind": kind.value,
-                         "due_by": due_by.isoformat(), "school_year": school_year,
-                         "recorded": done})
+            rows.append(
+                {
+                    "learner_id": str(learner.id),
+                    "fase": learner.fase,
+                    "kind": kind.value,
+                    "due_by": due_by.isoformat(),
+                    "school_year": school_year,
+                    "recorded": done,
+                }
+            )
             if not done:
-                commands.append(RecordMissedDeadline(
-                    command="RecordMissedDeadline", learner_id=learner.id, kind=kind,
-                    actor_id=WATCH_ACTOR, actor_role=ActorRole.SYSTEM,
-                    body=Body.ADMINISTRATION, effective_date=as_of, fase=learner.fase))
+                commands.append(
+                    RecordMissedDeadline(
+                        command="RecordMissedDeadline",
+                        learner_id=learner.id,
+                        kind=kind,
+                        actor_id=WATCH_ACTOR,
+                        actor_role=ActorRole.SYSTEM,
+                        body=Body.ADMINISTRATION,
+                        effective_date=as_of,
+                        fase=learner.fase,
+                    )
+                )
     if record and commands:
         ledger.execute_all(commands, batch=200)
         for row in rows:

@@ -26,8 +26,13 @@ from ledger.reference import cpu as ref
 
 def _decision_view(ev: Any) -> dict[str, Any]:
     d = ev.decision
-    return {"effective_date": d.effective_date.isoformat(), "body": d.body.value,
-            "actor": d.actor_id, "legal_basis": d.legal_basis, "version": ev.originator_version}
+    return {
+        "effective_date": d.effective_date.isoformat(),
+        "body": d.body.value,
+        "actor": d.actor_id,
+        "legal_basis": d.legal_basis,
+        "version": ev.originator_version,
+    }
 
 
 def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
@@ -40,15 +45,26 @@ def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
     for spec in profile.uaa:
         mine = [a for a in attempts if a.uaa == spec.code]
         val = validated.get(spec.code)
-        rows.append({
-            "uaa": spec.code, "title": spec.title, "year": spec.year,
-            "status": "validated" if val else ("failed" if mine and not mine[-1].passed else "pending"),
-            "validated": {**_decision_view(val), "via": val.via.value} if val else None,
-            "attempts": [{"date": a.decision.effective_date.isoformat(), "passed": a.passed,
-                          "body": a.decision.body.value} for a in mine],
-            "remediation": ("completed" if spec.code in done else "open")
-            if any(r.uaa == spec.code for r in remediation) else None,
-        })
+        rows.append(
+            {
+                "uaa": spec.code,
+                "title": spec.title,
+                "year": spec.year,
+                "status": "validated" if val else ("failed" if mine and not mine[-1].passed else "pending"),
+                "validated": {**_decision_view(val), "via": val.via.value} if val else None,
+                "attempts": [
+                    {
+                        "date": a.decision.effective_date.isoformat(),
+                        "passed": a.passed,
+                        "body": a.decision.body.value,
+                    }
+                    for a in mine
+                ],
+                "remediation": ("completed" if spec.code in done else "open")
+                if any(r.uaa == spec.code for r in remediation)
+                else None,
+            }
+        )
     return rows
 
 
@@ -61,8 +77,14 @@ def _deadlines(learner: Learner, today: date) -> list[dict[str, Any]]:
         out.append({"kind": "c2d_decision", "due_by": date(sy + 1, 1, 14).isoformat()})
     pending = learner.pending_report()
     if pending:
-        out.append({"kind": "competence_report", "due_by": pending.due_by.isoformat(),
-                    "from_fase": pending.from_fase, "overdue": today > pending.due_by})
+        out.append(
+            {
+                "kind": "competence_report",
+                "due_by": pending.due_by.isoformat(),
+                "from_fase": pending.from_fase,
+                "overdue": today > pending.due_by,
+            }
+        )
     for item in out:
         item.setdefault("overdue", today > date.fromisoformat(item["due_by"]))
     return out
@@ -82,22 +104,36 @@ def dossier_of(learner: Any, today: date) -> dict[str, Any]:
         return describe_other(learner, today)
     school = ref.school(learner.fase)
     return {
-        "learner_id": str(learner.id), "regime": "CPU", "fase": learner.fase,
-        "school": school.name, "locality": school.locality,
-        "option": ref.option(learner.option_code).name_masculine, "form": learner.form,
-        "profile_version": learner.profile_version, "year": learner.year,
+        "learner_id": str(learner.id),
+        "regime": "CPU",
+        "fase": learner.fase,
+        "school": school.name,
+        "locality": school.locality,
+        "option": ref.option(learner.option_code).name_masculine,
+        "form": learner.form,
+        "profile_version": learner.profile_version,
+        "year": learner.year,
         "school_year": f"{learner.school_year}-{learner.school_year + 1}",
-        "route": learner.route.value, "c2d": learner.c2d,
+        "route": learner.route.value,
+        "c2d": learner.c2d,
         "units": _unit_rows(learner),
-        "attestations": [{"school_year": a.school_year, "kind": a.kind.value,
-                          **_decision_view(a)} for a in learner.of_type(Learner.AttestationIssued)],
-        "c2d_decisions": [{"outcome": c.outcome.value, **_decision_view(c)}
-                          for c in learner.of_type(Learner.C2DDecided)],
+        "attestations": [
+            {"school_year": a.school_year, "kind": a.kind.value, **_decision_view(a)}
+            for a in learner.of_type(Learner.AttestationIssued)
+        ],
+        "c2d_decisions": [
+            {"outcome": c.outcome.value, **_decision_view(c)} for c in learner.of_type(Learner.C2DDecided)
+        ],
         "pending_deadlines": _deadlines(learner, today),
-        "missed_deadlines": [{"kind": m.kind.value, "due_by": m.due_by.isoformat()}
-                             for m in learner.of_type(Learner.DeadlineMissed)],
-        "late": [{"type": type(e).__name__, "due_by": e.due_by.isoformat()}
-                 for e in learner.effective() if getattr(e, "late", False)],
+        "missed_deadlines": [
+            {"kind": m.kind.value, "due_by": m.due_by.isoformat()}
+            for m in learner.of_type(Learner.DeadlineMissed)
+        ],
+        "late": [
+            {"type": type(e).__name__, "due_by": e.due_by.isoformat()}
+            for e in learner.effective()
+            if getattr(e, "late", False)
+        ],
         "certificates": _certificates_of(learner),
         "revoked_decisions": sorted(learner.voided),
         "version": learner.version,
@@ -117,9 +153,15 @@ def _certificates_of(learner: Learner) -> list[dict[str, Any]]:
     for ev in learner.log.values():
         if isinstance(ev, Learner.CertificateIssued):
             rev = revoked.get(ev.certificate_id)
-            out.append({"certificate_id": str(ev.certificate_id), "kind": ev.kind.value,
-                        "basis": ev.basis.value, "status": "revoked" if rev else "active",
-                        **_decision_view(ev)})
+            out.append(
+                {
+                    "certificate_id": str(ev.certificate_id),
+                    "kind": ev.kind.value,
+                    "basis": ev.basis.value,
+                    "status": "revoked" if rev else "active",
+                    **_decision_view(ev),
+                }
+            )
     return out
 
 
@@ -138,8 +180,10 @@ def clea_dossier(candidate: Candidate, on: date | None = None) -> dict[str, Any]
         "candidate_id": str(candidate.id),
         "person_id": str(candidate.person_id),
         "certificate_type": cert_type.value,
-        "organisation": {"evaluator_siret": candidate.evaluator_siret,
-                         "region": candidate.evaluator_region.value},
+        "organisation": {
+            "evaluator_siret": candidate.evaluator_siret,
+            "region": candidate.evaluator_region.value,
+        },
         "as_of": day.isoformat(),
         "window": _window(candidate, day),
         "domains": {
@@ -152,11 +196,15 @@ def clea_dossier(candidate: Candidate, on: date | None = None) -> dict[str, Any]
         "certificate": _certificate(candidate),
         "accrochage": _accrochage(candidate, day),
         "deadlines": _clea_deadlines(candidate, day),
-        "revoked": [{"version": ev.revokes,
-                     "type": getattr(ev, "revoked_type", "CertificateIssued"),
-                     "reason": ev.decision.reason}
-                    for cls in (Candidate.DecisionRevoked, Candidate.CertificateRevoked)
-                    for ev in candidate.of_type(cls)],
+        "revoked": [
+            {
+                "version": ev.revokes,
+                "type": getattr(ev, "revoked_type", "CertificateIssued"),
+                "reason": ev.decision.reason,
+            }
+            for cls in (Candidate.DecisionRevoked, Candidate.CertificateRevoked)
+            for ev in candidate.of_type(cls)
+        ],
     }
 
 
@@ -168,9 +216,12 @@ def _window(cand: Candidate, day: date) -> dict[str, Any] | None:
     pre = cand.prealable()
     if pre is None:
         return None
-    return {"opened_on": pre.decision.effective_date.isoformat(),
-            "ends_on": pre.window_ends_on.isoformat(), "expired": day > pre.window_ends_on,
-            "prealables": len(cand.of_type(Candidate.PriorEvaluationRecorded))}
+    return {
+        "opened_on": pre.decision.effective_date.isoformat(),
+        "ends_on": pre.window_ends_on.isoformat(),
+        "expired": day > pre.window_ends_on,
+        "prealables": len(cand.of_type(Candidate.PriorEvaluationRecorded)),
+    }
 
 
 def _plan(cand: Candidate) -> dict[str, Any] | None:
@@ -178,32 +229,43 @@ def _plan(cand: Candidate) -> dict[str, Any] | None:
     if not plans:
         return None
     plan = plans[-1]
-    done = [t for t in cand.in_window(Candidate.TrainingCompleted)
-            if t.plan_version == plan.originator_version]
-    return {"domains": list(plan.domains), "training_org_siret": plan.training_org_siret,
-            "planned_hours": plan.planned_hours,
-            "assigned_on": plan.decision.effective_date.isoformat(),
-            "completed_on": done[-1].decision.effective_date.isoformat() if done else None,
-            "trainer_id": done[-1].trainer_id if done else None}
+    done = [
+        t for t in cand.in_window(Candidate.TrainingCompleted) if t.plan_version == plan.originator_version
+    ]
+    return {
+        "domains": list(plan.domains),
+        "training_org_siret": plan.training_org_siret,
+        "planned_hours": plan.planned_hours,
+        "assigned_on": plan.decision.effective_date.isoformat(),
+        "completed_on": done[-1].decision.effective_date.isoformat() if done else None,
+        "trainer_id": done[-1].trainer_id if done else None,
+    }
 
 
 def _jury(cand: Candidate) -> dict[str, Any] | None:
     jury = cand.jury()
     if jury is None:
         return None
-    return {"body": jury.decision.body.value, "awarded": jury.awarded,
-            "decided_on": jury.decision.effective_date.isoformat(),
-            "branch_code": jury.branch_code,
-            "members": [{"person_id": m.person_id, "side": m.side.value} for m in jury.members]}
+    return {
+        "body": jury.decision.body.value,
+        "awarded": jury.awarded,
+        "decided_on": jury.decision.effective_date.isoformat(),
+        "branch_code": jury.branch_code,
+        "members": [{"person_id": m.person_id, "side": m.side.value} for m in jury.members],
+    }
 
 
 def _certificate(cand: Candidate) -> dict[str, Any] | None:
     cert = cand.active_certificate()
     if cert is None:
         return None
-    return {"certificate_id": str(cert.certificate_id), "issuer": cert.issuer.value,
-            "branch_code": cert.branch_code, "issued_on": cert.issued_on.isoformat(),
-            "referential_versions": list(cert.referential_versions)}
+    return {
+        "certificate_id": str(cert.certificate_id),
+        "issuer": cert.issuer.value,
+        "branch_code": cert.branch_code,
+        "issued_on": cert.issued_on.isoformat(),
+        "referential_versions": list(cert.referential_versions),
+    }
 
 
 def _accrochage(cand: Candidate, day: date) -> dict[str, Any] | None:
@@ -218,20 +280,31 @@ def _accrochage(cand: Candidate, day: date) -> dict[str, Any] | None:
         status = "not_required"
     else:
         status = "overdue" if day > due else "pending"
-    return {"status": status, "due_by": due.isoformat() if due else None,
-            "reported_on": done.reported_on.isoformat() if done else None}
+    return {
+        "status": status,
+        "due_by": due.isoformat() if due else None,
+        "reported_on": done.reported_on.isoformat() if done else None,
+    }
 
 
 def _clea_deadlines(cand: Candidate, day: date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     end = cand.window_end()
     if end is not None and cand.active_certificate() is None:
-        out.append({"kind": DeadlineKind.VALIDITY_WINDOW.value, "due_by": end.isoformat(),
-                    "passed": day > end})
+        out.append(
+            {"kind": DeadlineKind.VALIDITY_WINDOW.value, "due_by": end.isoformat(), "passed": day > end}
+        )
     acc = _accrochage(cand, day)
     if acc and acc["due_by"] and acc["status"] in {"pending", "overdue"}:
-        out.append({"kind": DeadlineKind.ACCROCHAGE.value, "due_by": acc["due_by"],
-                    "passed": acc["status"] == "overdue"})
-    recorded = [{"kind": ev.kind.value, "due_by": ev.due_by.isoformat(), "recorded_missed": True}
-                for ev in cand.of_type(Candidate.DeadlineMissed)]
+        out.append(
+            {
+                "kind": DeadlineKind.ACCROCHAGE.value,
+                "due_by": acc["due_by"],
+                "passed": acc["status"] == "overdue",
+            }
+        )
+    recorded = [
+        {"kind": ev.kind.value, "due_by": ev.due_by.isoformat(), "recorded_missed": True}
+        for ev in cand.of_type(Candidate.DeadlineMissed)
+    ]
     return out + recorded

@@ -39,8 +39,13 @@ class _Pending:
 class Ledger:
     """The ledger application: one handler per command of every regime of ``registry``."""
 
-    def __init__(self, store: Application[UUID], identities: IdentityStore,
-                 clock: Clock | None = None, registry: CommandRegistry | None = None) -> None:
+    def __init__(
+        self,
+        store: Application[UUID],
+        identities: IdentityStore,
+        clock: Clock | None = None,
+        registry: CommandRegistry | None = None,
+    ) -> None:
         self.store = store
         self.identities = identities
         self.clock = clock or SystemClock()
@@ -51,7 +56,11 @@ class Ledger:
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
             for route in regime.routes:
-                self._handlers[command_name(route.command)] = (getattr(handlers, route.handler), route.basis, regime.ruleset)
+                self._handlers[command_name(route.command)] = (
+                    getattr(handlers, route.handler),
+                    route.basis,
+                    regime.ruleset,
+                )
 
     # ------------------------------------------------------------------ what handlers see
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
@@ -82,9 +91,16 @@ class Ledger:
         # Every field comes from an already validated command, the clock or the handler
         # table: construct without validating again (hot path of ledger record).
         return Decision.model_construct(
-            actor_id=cmd.actor_id, actor_role=cmd.actor_role, body=cmd.body,
-            effective_date=cmd.effective_date, recorded_at=recorded_at, legal_basis=basis,
-            ruleset_version=ruleset, corrects=getattr(cmd, "corrects", None), reason=cmd.reason)
+            actor_id=cmd.actor_id,
+            actor_role=cmd.actor_role,
+            body=cmd.body,
+            effective_date=cmd.effective_date,
+            recorded_at=recorded_at,
+            legal_basis=basis,
+            ruleset_version=ruleset,
+            corrects=getattr(cmd, "corrects", None),
+            reason=cmd.reason,
+        )
 
     def decide(self, cmd: BaseModel) -> _Pending:
         """Check every rule and apply the command to in-memory aggregates (nothing saved)."""
@@ -117,9 +133,12 @@ class Ledger:
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(
-                "another writer changed these records meanwhile; retry the command") from exc
-        by_event = {event_id(r.domain_event.originator_id, r.domain_event.originator_version):
-                    r.notification.id - 1 for r in recordings}
+                "another writer changed these records meanwhile; retry the command"
+            ) from exc
+        by_event = {
+            event_id(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id - 1
+            for r in recordings
+        }
         for p in pendings:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
             if p.identity:
@@ -136,12 +155,17 @@ class Ledger:
             self._discard()
             raise
         self._working.clear()
-        log.info("command.recorded", command=pending.outcome.command,
-                 aggregate=str(pending.outcome.aggregate_id), events=len(pending.outcome.events))
+        log.info(
+            "command.recorded",
+            command=pending.outcome.command,
+            aggregate=str(pending.outcome.aggregate_id),
+            events=len(pending.outcome.events),
+        )
         return pending.outcome
 
-    def execute_all(self, cmds: Iterable[BaseModel], batch: int = 1,
-                    progress: Callable[[int], None] | None = None) -> list[Outcome]:
+    def execute_all(
+        self, cmds: Iterable[BaseModel], batch: int = 1, progress: Callable[[int], None] | None = None
+    ) -> list[Outcome]:
         """Decide every command, then save (``batch`` commands per transaction).
 
         A refused command raises before anything is written; its index is in the error.
@@ -156,7 +180,7 @@ class Ledger:
                     exc.index = index  # type: ignore[attr-defined]
                     raise
             for start in range(0, len(pendings), max(batch, 1)):
-                chunk = pendings[start:start + max(batch, 1)]
+                chunk = pendings[start : start + max(batch, 1)]
                 self._save(chunk)
                 if progress:
                     progress(len(chunk))

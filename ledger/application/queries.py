@@ -27,15 +27,21 @@ from ledger.domain.errors import UnknownEntity
 
 log = structlog.get_logger("ledger.queries")
 
-CERT_TOPICS = tuple(get_topic(cls) for cls in (
-    Learner.CertificateIssued, Learner.CertificateRevoked,
-    Candidate.CertificateIssued, Candidate.CertificateRevoked,
-))
+CERT_TOPICS = tuple(
+    get_topic(cls)
+    for cls in (
+        Learner.CertificateIssued,
+        Learner.CertificateRevoked,
+        Candidate.CertificateIssued,
+        Candidate.CertificateRevoked,
+    )
+)
 """Stored topics of the certificate issuance and revocation events."""
 
 
-def iter_notifications(app: Application[UUID], start: int = 1, page: int = 2000,
-                       topics: tuple[str, ...] = ()) -> Iterator[Notification]:
+def iter_notifications(
+    app: Application[UUID], start: int = 1, page: int = 2000, topics: tuple[str, ...] = ()
+) -> Iterator[Notification]:
     """Every stored event from global position ``start`` (1-based), page by page."""
     recorder: Any = app.recorder
     while True:
@@ -47,8 +53,10 @@ def iter_notifications(app: Application[UUID], start: int = 1, page: int = 2000,
 
 
 def replay(store: Application[UUID], aggregate_id: UUID) -> Any:
-    """An aggregate rebuilt from its stored events, bypassing the store's cache (``None`` if
-    unknown): readers never see a command's in-memory changes before they are saved."""
+    """An aggregate rebuilt from its stored events, bypassing the store's cache.
+
+    ``None`` if unknown. Readers never see a command's in-memory changes before they are saved.
+    """
     return project_aggregate(None, store.events.get(aggregate_id))
 
 
@@ -83,8 +91,9 @@ class CertificateIndex(Protocol):
         """Every certificate (or the one named), oldest issuance first; ``None`` if not current."""
 
 
-def certificates(store: Application[UUID], index: CertificateIndex | None = None,
-                 extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
+def certificates(
+    store: Application[UUID], index: CertificateIndex | None = None, extra_topics: tuple[str, ...] = ()
+) -> list[CertificateRow]:
     """Every certificate issued, with its status, oldest issuance first.
 
     Answered by ``index`` when it is current; otherwise by a scan of the issuance and
@@ -97,8 +106,7 @@ def certificates(store: Application[UUID], index: CertificateIndex | None = None
     return _scan_certificates(store, extra_topics)
 
 
-def _scan_certificates(store: Application[UUID],
-                       extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
+def _scan_certificates(store: Application[UUID], extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
     """Every certificate, from a scan of the issuance and revocation events."""
     rows: dict[str, CertificateRow] = {}
     for n in iter_notifications(store, topics=CERT_TOPICS + extra_topics):
@@ -113,14 +121,20 @@ def _scan_certificates(store: Application[UUID],
                 rows[cert].revocation_reason = state["decision"].get("reason")
             continue
         kind = state.get("kind") or state.get("certificate") or "?"
-        rows[cert] = CertificateRow(cert, str(kind), str(n.originator_id),
-                                    state["decision"]["effective_date"],
-                                    str(state.get("basis", "")), n.id - 1)
+        rows[cert] = CertificateRow(
+            cert,
+            str(kind),
+            str(n.originator_id),
+            state["decision"]["effective_date"],
+            str(state.get("basis", "")),
+            n.id - 1,
+        )
     return list(rows.values())
 
 
-def certificate(store: Application[UUID], certificate_id: str,
-                index: CertificateIndex | None = None) -> dict[str, Any]:
+def certificate(
+    store: Application[UUID], certificate_id: str, index: CertificateIndex | None = None
+) -> dict[str, Any]:
     """One certificate with its status, or :class:`UnknownEntity`.
 
     An index lookup when ``index`` is current, else a log scan.
@@ -144,8 +158,9 @@ class EventFilter:
     until: date | None = None
 
 
-def events(store: Application[UUID], flt: EventFilter, limit: int | None = None,
-           start: int = 0) -> Iterator[dict[str, Any]]:
+def events(
+    store: Application[UUID], flt: EventFilter, limit: int | None = None, start: int = 0
+) -> Iterator[dict[str, Any]]:
     """The log with zero-based global positions, filtered."""
     school_of: dict[UUID, int] = {}
     shown = 0
@@ -182,14 +197,24 @@ def _matches(flt: EventFilter, n: Any, state: dict[str, Any], school_of: dict[UU
 
 def _event_row(n: Any, state: dict[str, Any]) -> dict[str, Any]:
     decision = state.get("decision", {})
-    detail = {k: v for k, v in state.items()
-              if k not in {"decision", "timestamp", "originator_topic"} and v not in (None, False)}
-    return {"position": n.id - 1, "event_id": f"{n.originator_id}/{n.originator_version}",
-            "type": short_type(n.topic), "aggregate_id": str(n.originator_id),
-            "version": n.originator_version, "recorded_at": state.get("timestamp"),
-            "effective_date": decision.get("effective_date"), "body": decision.get("body"),
-            "actor": decision.get("actor_id"), "legal_basis": decision.get("legal_basis"),
-            "detail": detail}
+    detail = {
+        k: v
+        for k, v in state.items()
+        if k not in {"decision", "timestamp", "originator_topic"} and v not in (None, False)
+    }
+    return {
+        "position": n.id - 1,
+        "event_id": f"{n.originator_id}/{n.originator_version}",
+        "type": short_type(n.topic),
+        "aggregate_id": str(n.originator_id),
+        "version": n.originator_version,
+        "recorded_at": state.get("timestamp"),
+        "effective_date": decision.get("effective_date"),
+        "body": decision.get("body"),
+        "actor": decision.get("actor_id"),
+        "legal_basis": decision.get("legal_basis"),
+        "detail": detail,
+    }
 
 
 def attestation_counts(store: Application[UUID]) -> dict[str, int]:

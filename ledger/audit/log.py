@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence

@@ -34,9 +34,12 @@ class CliState:
 
 def _root(
     ctx: typer.Context,
-    log_level: Annotated[str | None, typer.Option(
-        "--log-level", help="log level (env LEDGER_LOG_LEVEL; default WARNING)",
-        show_default=False)] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            "--log-level", help="log level (env LEDGER_LOG_LEVEL; default WARNING)", show_default=False
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
 ) -> None:
     """Event-sourced certification ledger (CPU, CléA)."""
@@ -47,9 +50,14 @@ def _root(
 
 def build_app(readers: Readers | None = None) -> typer.Typer:
     """The whole ``ledger`` command tree, plug-ins included."""
-    app = typer.Typer(name="ledger", no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, rich_markup_mode=None,
-                      context_settings={"help_option_names": ["-h", "--help"]})
+    app = typer.Typer(
+        name="ledger",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     app.callback()(_root)
     record.register(app)
     queries.register(app)

@@ -40,9 +40,14 @@ from ledger.integrity import (
 )
 from ledger.settings import Settings
 
-Origin = Annotated[str | None, typer.Option(
-    "--origin", help="checkpoint origin (env LEDGER_ORIGIN; default ledger.example/cpu-clea-ledger)",
-    show_default=False)]
+Origin = Annotated[
+    str | None,
+    typer.Option(
+        "--origin",
+        help="checkpoint origin (env LEDGER_ORIGIN; default ledger.example/cpu-clea-ledger)",
+        show_default=False,
+    ),
+]
 
 
 # ------------------------------------------------------------------------------ wiring
@@ -59,46 +64,71 @@ def _audit(db: str | None, key_dir: str | None, origin: str | None) -> AuditLog:
 
 
 # -------------------------------------------------------------------------------- keys
-def keys_generate(db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
-                  name: Annotated[str | None, typer.Option(help="key name (default: the origin)")] = None,
-                  ) -> None:
+def keys_generate(
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+    name: Annotated[str | None, typer.Option(help="key name (default: the origin)")] = None,
+) -> None:
     """Generate a new signing key and make it the active one (rotation)."""
     conf = _settings(db, key_dir, origin)
     keys: LogKeyStore = log_keys(conf)
     verifier = keys.generate(name or conf.origin or default_origin())
-    emit(as_json, {"vkey": verifier.vkey, "key_id": f"{verifier.key_id:08x}",
-                   "key_dir": str(keys.directory)}, lambda d: print(d["vkey"]))
+    emit(
+        as_json,
+        {"vkey": verifier.vkey, "key_id": f"{verifier.key_id:08x}", "key_dir": str(keys.directory)},
+        lambda d: print(d["vkey"]),
+    )
 
 
-def keys_show(db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
-              every: Annotated[bool, typer.Option("--all", help="every key, newest first")] = False,
-              ) -> None:
+def keys_show(
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+    every: Annotated[bool, typer.Option("--all", help="every key, newest first")] = False,
+) -> None:
     """Print the active verifier key (``--all``: every key, newest first)."""
     keys = log_keys(_settings(db, key_dir, origin)).verifiers()
     if not keys:
         raise InvalidCommand("no key yet: run `ledger keys generate`")
     shown = keys if every else keys[:1]
-    emit(as_json, [{"vkey": k.vkey, "key_id": f"{k.key_id:08x}", "active": i == 0}
-                   for i, k in enumerate(shown)], lambda rows: print("\n".join(r["vkey"] for r in rows)))
+    emit(
+        as_json,
+        [{"vkey": k.vkey, "key_id": f"{k.key_id:08x}", "active": i == 0} for i, k in enumerate(shown)],
+        lambda rows: print("\n".join(r["vkey"] for r in rows)),
+    )
 
 
 # ------------------------------------------------------------------------- checkpoints
-def checkpoint(db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
-               ) -> None:
+def checkpoint(
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+) -> None:
     """Sync the log and print a signed checkpoint covering it."""
     audit = _audit(db, key_dir, origin)
     try:
         note, point = audit.checkpoint()
     finally:
         audit.close()
-    emit(as_json, {"size": point.size, "origin": point.origin, "note": note.decode()},
-         lambda d: print(d["note"], end=""))
+    emit(
+        as_json,
+        {"size": point.size, "origin": point.origin, "note": note.decode()},
+        lambda d: print(d["note"], end=""),
+    )
 
 
-def run(db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
-        every: Annotated[int, typer.Option(min=0, help="seconds between checkpoints")] = 60,
-        duration: Annotated[int, typer.Option(min=0, help="stop after N seconds (0: never)")] = 0,
-        ) -> None:
+def run(
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+    every: Annotated[int, typer.Option(min=0, help="seconds between checkpoints")] = 60,
+    duration: Annotated[int, typer.Option(min=0, help="stop after N seconds (0: never)")] = 0,
+) -> None:
     """Follow the store live and sign a checkpoint every ``--every`` seconds."""
     audit = _audit(db, key_dir, origin)
     stop = threading.Event()
@@ -120,13 +150,18 @@ def run(db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Or
 
 # ------------------------------------------------------------------------------ proofs
 def prove(
-    db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
     event: Annotated[str | None, typer.Option(help="event id <aggregate uuid>/<version>")] = None,
     position: Annotated[int | None, typer.Option(min=0, help="zero-based position")] = None,
-    cert: Annotated[str | None, typer.Option(
-        "--certificate", help="every decision of a certificate's chain")] = None,
-    out: Annotated[str | None, typer.Option(
-        help="write the proof to this file (a directory for --certificate)")] = None,
+    cert: Annotated[
+        str | None, typer.Option("--certificate", help="every decision of a certificate's chain")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="write the proof to this file (a directory for --certificate)")
+    ] = None,
 ) -> None:
     """Print the tlog-proof(s) of an event, a position or a certificate's decisions."""
     given = [x for x in (event, position, cert) if x is not None]
@@ -146,8 +181,11 @@ def prove(
     single = cert is None
     if out:
         _write_proofs(Path(out), proofs, single)
-        emit(as_json, [{k: v for k, v in r.items() if k != "proof"} for r in proofs],
-             lambda rows: print(f"wrote {len(rows)} proof(s) to {out}"))
+        emit(
+            as_json,
+            [{k: v for k, v in r.items() if k != "proof"} for r in proofs],
+            lambda rows: print(f"wrote {len(rows)} proof(s) to {out}"),
+        )
         return
     emit(as_json, proofs, lambda rows: _print_proofs(rows, single))
 
@@ -155,8 +193,12 @@ def prove(
 def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
     text = audit.inclusion_proof(position)
     leaf = orjson.loads(parse_tlog_proof(text).extra or b"{}")["leaf"]
-    return {"position": position, "event_id": f"{leaf['originator_id']}/{leaf['originator_version']}",
-            "type": leaf["topic"].rsplit(":", 1)[-1], "proof": text}
+    return {
+        "position": position,
+        "event_id": f"{leaf['originator_id']}/{leaf['originator_version']}",
+        "type": leaf["topic"].rsplit(":", 1)[-1],
+        "proof": text,
+    }
 
 
 def _print_proofs(rows: list[dict[str, Any]], single: bool) -> None:
@@ -196,10 +238,11 @@ def read_vkeys(values: list[str]) -> list[str]:
 
 def verify_proof(
     file: Annotated[str, typer.Argument(help="proof file, or - for standard input")],
-    key: Annotated[list[str], typer.Option(
-        help="verifier key (vkey) or a file of vkeys; repeatable")],
-    origin: Annotated[str | None, typer.Option(
-        help="required checkpoint origin (env LEDGER_ORIGIN; default: any)", show_default=False)] = None,
+    key: Annotated[list[str], typer.Option(help="verifier key (vkey) or a file of vkeys; repeatable")],
+    origin: Annotated[
+        str | None,
+        typer.Option(help="required checkpoint origin (env LEDGER_ORIGIN; default: any)", show_default=False),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """Verify a proof offline, with no database: exit 0 valid, 4 invalid."""
@@ -213,9 +256,14 @@ def verify_proof(
     except (IntegrityError, AuditError) as exc:
         sys.stderr.write(f"invalid proof: {exc}\n")
         raise typer.Exit(TAMPER_EXIT) from None
-    emit(as_json, vars(proven), lambda p: print(
-        f"valid: event {p['event_id']} ({p['topic'].rsplit(':', 1)[-1]}) is leaf {p['position']} of "
-        f"{p['origin']} at tree size {p['tree_size']}, signed by {', '.join(p['signers'])}"))
+    emit(
+        as_json,
+        vars(proven),
+        lambda p: print(
+            f"valid: event {p['event_id']} ({p['topic'].rsplit(':', 1)[-1]}) is leaf {p['position']} of "
+            f"{p['origin']} at tree size {p['tree_size']}, signed by {', '.join(p['signers'])}"
+        ),
+    )
 
 
 def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
@@ -236,7 +284,10 @@ def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
 def consistency(
     old: Annotated[str, typer.Argument(help="checkpoint size or signed note file")],
     new: Annotated[str, typer.Argument(help="checkpoint size or signed note file")],
-    db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
 ) -> None:
     """Print and verify the consistency proof between two checkpoints."""
     audit = _audit(db, key_dir, origin)
@@ -248,10 +299,14 @@ def consistency(
         proof = audit.consistency_proof(first.size, second.size) if first.size else []
     finally:
         audit.close()
-    data = {"old_size": first.size, "new_size": second.size,
-            "old_root": base64.b64encode(first.root_hash).decode(),
-            "new_root": base64.b64encode(second.root_hash).decode(),
-            "proof": [base64.b64encode(h).decode() for h in proof], "consistent": True}
+    data = {
+        "old_size": first.size,
+        "new_size": second.size,
+        "old_root": base64.b64encode(first.root_hash).decode(),
+        "new_root": base64.b64encode(second.root_hash).decode(),
+        "proof": [base64.b64encode(h).decode() for h in proof],
+        "consistent": True,
+    }
     try:
         if first.size:
             verify_consistency_between(first, second, proof)
@@ -271,9 +326,14 @@ def _print_consistency(d: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------ verify
 def verify(
-    db: Db = None, as_json: Json = False, key_dir: KeyDir = None, origin: Origin = None,
-    key: Annotated[list[str] | None, typer.Option(
-        help="extra verifier key (vkey) or file of vkeys for checkpoint signatures")] = None,
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(help="extra verifier key (vkey) or file of vkeys for checkpoint signatures"),
+    ] = None,
 ) -> None:
     """Recompute every leaf and check the tree and checkpoints; exit 4 on tampering."""
     vkeys = read_vkeys(key or [])
@@ -288,8 +348,10 @@ def verify(
 
 
 def _print_report(d: dict[str, Any]) -> None:
-    print(f"log size {d['size']}, {d['events_checked']} events checked, {d['pending']} pending, "
-          f"{d['checkpoints_checked']} checkpoint(s) checked")
+    print(
+        f"log size {d['size']}, {d['events_checked']} events checked, {d['pending']} pending, "
+        f"{d['checkpoints_checked']} checkpoint(s) checked"
+    )
     if d["problems"]:
         table(d["problems"], ["kind", "position", "aggregate_id", "version", "detail"])
         print(f"TAMPERING DETECTED: {len(d['problems'])} problem(s)")

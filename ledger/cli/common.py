@@ -35,13 +35,21 @@ from ledger.settings import Settings
 EXIT_OK, EXIT_FAILURE, EXIT_REFUSED, EXIT_CONFLICT, EXIT_TAMPERED = 0, 1, 2, 3, 4
 
 # ------------------------------------------------------------------------------ options
-Db = Annotated[str | None, typer.Option(
-    "--db", help="SQLite file or postgresql:// URL (env LEDGER_DB; default ledger.db)",
-    show_default=False)]
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLite file or postgresql:// URL (env LEDGER_DB; default ledger.db)", show_default=False
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-KeyDir = Annotated[str | None, typer.Option(
-    "--key-dir", help="key directory (env LEDGER_KEY_DIR; default .ledger/keys beside the store)",
-    show_default=False)]
+KeyDir = Annotated[
+    str | None,
+    typer.Option(
+        "--key-dir",
+        help="key directory (env LEDGER_KEY_DIR; default .ledger/keys beside the store)",
+        show_default=False,
+    ),
+]
 
 
 def parse_date(value: str) -> date:
@@ -57,8 +65,7 @@ def parse_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(
-            f"not an ISO date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {value!r}") from None
+        raise typer.BadParameter(f"not an ISO date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -94,8 +101,9 @@ def services(db: str | None = None, **flags: Any) -> Services:
 # ------------------------------------------------------------------------------ output
 def _console(stream: Any) -> Console:
     tty = stream.isatty()
-    return Console(file=stream, width=None if tty else 400, soft_wrap=not tty,
-                   highlight=False, emoji=False, markup=False)
+    return Console(
+        file=stream, width=None if tty else 400, soft_wrap=not tty, highlight=False, emoji=False, markup=False
+    )
 
 
 def out() -> Console:
@@ -138,9 +146,15 @@ def print_mapping(row: dict[str, Any]) -> None:
 @contextmanager
 def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on standard error (a terminal only); yields ``advance(n)``."""
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(file=sys.stderr), transient=True,
-                   disable=not sys.stderr.isatty())
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(file=sys.stderr),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
     with bar:
         task = bar.add_task(label, total=max(total, 1))
         yield lambda amount=1: bar.advance(task, amount)

@@ -57,17 +57,24 @@ def keys_generate(db: Db = None, as_json: Json = False) -> None:
     """Create a new credential signing key (older keys stay for verification)."""
     config = issuer_config(settings(db=db))
     stored = config.keys.generate()
-    data = {"created": stored.created,
-            "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
-            "keys": len(config.keys.keys())}
+    data = {
+        "created": stored.created,
+        "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
+        "keys": len(config.keys.keys()),
+    }
     emit(as_json, data, lambda d: print(f"new key {d['verificationMethod']} ({d['keys']} in total)"))
 
 
 def keys_show(
-    db: Db = None, as_json: Json = False,
+    db: Db = None,
+    as_json: Json = False,
     out: Annotated[str | None, typer.Option(help="write the bundle (JSON) to this file")] = None,
-    with_log: Annotated[bool, typer.Option(
-        "--log/--no-log", help="--no-log leaves out the integrity log's verifier keys (no store access)")] = True,
+    with_log: Annotated[
+        bool,
+        typer.Option(
+            "--log/--no-log", help="--no-log leaves out the integrity log's verifier keys (no store access)"
+        ),
+    ] = True,
 ) -> None:
     """Print (or write) the trust bundle: DID document, JWKS, log verifier keys."""
     conf = settings(db=db)
@@ -95,10 +102,15 @@ def _print_bundle(bundle: dict[str, Any]) -> None:
 def export(
     ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
     db: Db = None,
-    out: Annotated[str | None, typer.Option(help="write the credential here (default: standard output)")] = None,
-    page: Annotated[str | None, typer.Option("--html", help="also write a printable HTML page with a QR code")] = None,
-    no_name_hash: Annotated[bool, typer.Option(
-        "--no-name-hash", help="leave out the salted hash of the holder's name")] = False,
+    out: Annotated[
+        str | None, typer.Option(help="write the credential here (default: standard output)")
+    ] = None,
+    page: Annotated[
+        str | None, typer.Option("--html", help="also write a printable HTML page with a QR code")
+    ] = None,
+    no_name_hash: Annotated[
+        bool, typer.Option("--no-name-hash", help="leave out the salted hash of the holder's name")
+    ] = False,
 ) -> None:
     """Export one certificate as a signed OpenBadgeCredential (and a printable HTML page)."""
     issuer = _issuer(db)
@@ -145,18 +157,23 @@ def _trust(conf: Settings, keys: str | None) -> TrustStore:
 
 def verify(
     file: Annotated[str, typer.Argument(help="the credential (JSON file, or - for standard input)")],
-    status_list_file: Annotated[str | None, typer.Option(
-        "--status-list", help="a status list credential file (else the cached one)")] = None,
-    keys: Annotated[str | None, typer.Option(
-        help="trust bundle or DID document (else the local issuer keys)")] = None,
+    status_list_file: Annotated[
+        str | None, typer.Option("--status-list", help="a status list credential file (else the cached one)")
+    ] = None,
+    keys: Annotated[
+        str | None, typer.Option(help="trust bundle or DID document (else the local issuer keys)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer."""
     conf = settings()
     credential = _read_json(file, "credential")
     trust = _trust(conf, keys)
-    listed = (_read_json(status_list_file, "status list") if status_list_file
-              else _cached_status_list(conf, credential))
+    listed = (
+        _read_json(status_list_file, "status list")
+        if status_list_file
+        else _cached_status_list(conf, credential)
+    )
     verdict = verify_credential(credential, trust, listed)
     if status_list_file and verdict.checks.get("status") in {"ok", "revoked"}:
         _cache_path(conf, str(listed["id"])).parent.mkdir(parents=True, exist_ok=True)
@@ -167,8 +184,12 @@ def verify(
 
 
 def _print_verdict(data: dict[str, Any]) -> None:
-    labels = {"valid": "VALID", "revoked": "REVOKED", "invalid": "INVALID (tampered or malformed)",
-              "unknown_issuer": "UNKNOWN ISSUER"}
+    labels = {
+        "valid": "VALID",
+        "revoked": "REVOKED",
+        "invalid": "INVALID (tampered or malformed)",
+        "unknown_issuer": "UNKNOWN ISSUER",
+    }
     print(f"verdict: {labels[data['verdict']]}")
     cred = data["credential"]
     for key in ("name", "issuer", "valid_from"):
@@ -201,22 +222,22 @@ def certificate_html(credential: dict[str, Any], verify_url: str) -> str:
     levels = ", ".join(esc(str(level)) for level in facts["levels"])
     svg = qr_svg(verify_url)
     return f"""<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{esc(str(facts['name']))}</title>
+<html lang="fr"><head><meta charset="utf-8"><title>{esc(str(facts["name"]))}</title>
 <style>body{{font-family:sans-serif;max-width:46rem;margin:2rem auto;color:#111}}
 .qr svg{{width:12rem;height:12rem}} .id{{font-family:monospace;font-size:.8rem;word-break:break-all}}
 @media print{{a{{color:#111;text-decoration:none}}}}</style></head>
 <body>
-<h1>{esc(str(facts['name']))}</h1>
-<p>Délivré par <strong>{esc(str(facts['issuer']))}</strong>
-le {esc(str(facts['valid_from'] or '')[:10])}.</p>
-{f'<p>Niveau : {levels}</p>' if levels else ''}
+<h1>{esc(str(facts["name"]))}</h1>
+<p>Délivré par <strong>{esc(str(facts["issuer"]))}</strong>
+le {esc(str(facts["valid_from"] or "")[:10])}.</p>
+{f"<p>Niveau : {levels}</p>" if levels else ""}
 <h2>Acquis</h2><ul>{results}</ul>
 <p>Le titulaire est identifié par un identifiant aléatoire
-{'et une empreinte salée de son nom' if facts['holder_name_hash'] else ''} ;
+{"et une empreinte salée de son nom" if facts["holder_name_hash"] else ""} ;
 aucune autre donnée personnelle.</p>
 <div class="qr">{svg}</div>
 <p>Vérifier : <a href="{esc(verify_url)}">{esc(verify_url)}</a></p>
-<p class="id">{esc(str(facts['id']))}</p>
+<p class="id">{esc(str(facts["id"]))}</p>
 </body></html>
 """
 
@@ -225,8 +246,9 @@ aucune autre donnée personnelle.</p>
 def register(app: typer.Typer) -> None:
     """Add ``credential keys generate|show``, ``export``, ``status-list`` and ``verify``."""
     cred = typer.Typer(help="verifiable credentials (Open Badges 3.0)", no_args_is_help=True)
-    keys = typer.Typer(help="credential issuer keys ($LEDGER_KEY_DIR, default .ledger/keys)",
-                       no_args_is_help=True)
+    keys = typer.Typer(
+        help="credential issuer keys ($LEDGER_KEY_DIR, default .ledger/keys)", no_args_is_help=True
+    )
     keys.command("generate", help="create a new signing key (old keys are kept)")(keys_generate)
     keys.command("show", help="the trust bundle: DID document, JWKS, log verifier keys")(keys_show)
     cred.add_typer(keys, name="keys")

@@ -27,7 +27,7 @@ from ledger.cli.common import (
     today,
 )
 from ledger.domain.cpu.aggregates import Learner
-from ledger.domain.errors import InvalidCommand, UnknownEntity
+from ledger.domain.errors import InvalidCommand
 from ledger.plugins import Readers
 
 log = structlog.get_logger("ledger.cli")
@@ -39,8 +39,9 @@ def _readers(ctx: typer.Context) -> Readers:
 
 
 # ---------------------------------------------------------------------------- learner
-def learner_view(svc: Services, readers: Readers, learner_id: Any,
-                 effective: date | None = None, recorded: Any = None) -> dict[str, Any]:
+def learner_view(
+    svc: Services, readers: Readers, learner_id: Any, effective: date | None = None, recorded: Any = None
+) -> dict[str, Any]:
     """The dossier for ``learner show``: as of a date, or current (read model or replay)."""
     if effective is not None:
         return as_of_effective(svc.store, learner_id, effective)
@@ -62,12 +63,20 @@ def learner_show(
     db: Db = None,
     as_json: Json = False,
     with_identity: Annotated[bool, typer.Option("--with-identity", help="include personal data")] = False,
-    as_of_effective_: Annotated[str | None, typer.Option(
-        "--as-of-effective", metavar="DATE",
-        help="the dossier from decisions effective on or before DATE")] = None,
-    as_recorded_at_: Annotated[str | None, typer.Option(
-        "--as-recorded-at", metavar="DATETIME",
-        help="the dossier as recorded at DATETIME (later corrections listed)")] = None,
+    as_of_effective_: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of-effective", metavar="DATE", help="the dossier from decisions effective on or before DATE"
+        ),
+    ] = None,
+    as_recorded_at_: Annotated[
+        str | None,
+        typer.Option(
+            "--as-recorded-at",
+            metavar="DATETIME",
+            help="the dossier as recorded at DATETIME (later corrections listed)",
+        ),
+    ] = None,
 ) -> None:
     """A learner's dossier d'apprentissage."""
     if as_of_effective_ is not None and as_recorded_at_ is not None:
@@ -102,12 +111,25 @@ def learner_erase(
     learner = ledger.get(learner_id)
     if not isinstance(learner, Learner):
         raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
-    outcome = ledger.record({
-        "command": "EraseLearner", "learner_id": str(learner_id), "reason": reason,
-        "actor_id": actor, "actor_role": role, "body": body, "effective_date": day.isoformat(),
-        "fase": learner.fase})
-    emit(as_json, outcome.to_dict(), lambda o: print(
-        f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"))
+    outcome = ledger.record(
+        {
+            "command": "EraseLearner",
+            "learner_id": str(learner_id),
+            "reason": reason,
+            "actor_id": actor,
+            "actor_role": role,
+            "body": body,
+            "effective_date": day.isoformat(),
+            "fase": learner.fase,
+        }
+    )
+    emit(
+        as_json,
+        outcome.to_dict(),
+        lambda o: print(
+            f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"
+        ),
+    )
 
 
 def print_dossier(d: dict[str, Any]) -> None:
@@ -115,21 +137,36 @@ def print_dossier(d: dict[str, Any]) -> None:
     if d.get("regime") == "clea":
         print_clea_dossier(d)
         return
-    print(f"learner {d['learner_id']} — CPU, {d['option']} ({d['form']}), year {d['year']}"
-          f" in {d['school_year']}{' (C2D)' if d['c2d'] else ''}")
-    print(f"school: FASE {d['fase']} {d['school']} ({d['locality']}); profile "
-          f"{d['profile_version']}; admitted by route {d['route']}")
+    print(
+        f"learner {d['learner_id']} — CPU, {d['option']} ({d['form']}), year {d['year']}"
+        f" in {d['school_year']}{' (C2D)' if d['c2d'] else ''}"
+    )
+    print(
+        f"school: FASE {d['fase']} {d['school']} ({d['locality']}); profile "
+        f"{d['profile_version']}; admitted by route {d['route']}"
+    )
     if d.get("identity"):
         i = d["identity"]
         print(f"identity: {i['given_name']} {i['family_name']}, born {i['birth_date']}")
     print()
-    table([{**u, "validated on": (u["validated"] or {}).get("effective_date"),
-            "via": (u["validated"] or {}).get("via"), "by": (u["validated"] or {}).get("body"),
-            "attempts": len(u["attempts"])} for u in d["units"]],
-          ["uaa", "year", "status", "validated on", "via", "by", "attempts", "remediation"])
+    table(
+        [
+            {
+                **u,
+                "validated on": (u["validated"] or {}).get("effective_date"),
+                "via": (u["validated"] or {}).get("via"),
+                "by": (u["validated"] or {}).get("body"),
+                "attempts": len(u["attempts"]),
+            }
+            for u in d["units"]
+        ],
+        ["uaa", "year", "status", "validated on", "via", "by", "attempts", "remediation"],
+    )
     for a in d["attestations"]:
-        print(f"attestation {a['kind']} for {a['school_year']}-{a['school_year'] + 1} "
-              f"({a['effective_date']}, {a['body']})")
+        print(
+            f"attestation {a['kind']} for {a['school_year']}-{a['school_year'] + 1} "
+            f"({a['effective_date']}, {a['body']})"
+        )
     for c in d["c2d_decisions"]:
         print(f"C2D decision: {c['outcome']} ({c['effective_date']})")
     for x in d["pending_deadlines"]:
@@ -137,15 +174,19 @@ def print_dossier(d: dict[str, Any]) -> None:
     for x in d["late"]:
         print(f"late: {x['type']} (due {x['due_by']})")
     for c in d["certificates"]:
-        print(f"certificate {c['kind']} {c['certificate_id']} [{c['status']}] "
-              f"{c['effective_date']} basis {c['basis']}")
+        print(
+            f"certificate {c['kind']} {c['certificate_id']} [{c['status']}] "
+            f"{c['effective_date']} basis {c['basis']}"
+        )
 
 
 def print_clea_dossier(d: dict[str, Any]) -> None:
     """Human rendering of a CléA candidate: domains, window, plan, jury, certificate."""
     org = d["organisation"]
-    print(f"candidate {d['candidate_id']} — {d['certificate_type']}, evaluator SIRET "
-          f"{org['evaluator_siret']} ({org['region']}); referential {d['referential_version']}")
+    print(
+        f"candidate {d['candidate_id']} — {d['certificate_type']}, evaluator SIRET "
+        f"{org['evaluator_siret']} ({org['region']}); referential {d['referential_version']}"
+    )
     window = d.get("window")
     if window:
         state = "EXPIRED" if window["expired"] else "open"
@@ -155,8 +196,10 @@ def print_clea_dossier(d: dict[str, Any]) -> None:
             print(f"  {label:<9} {dom['code']:<5} {dom['label']}")
     plan = d.get("plan")
     if plan:
-        print(f"plan: {', '.join(plan['domains'])} ({plan['planned_hours']} h), assigned "
-              f"{plan['assigned_on']}, completed {plan['completed_on'] or '-'}")
+        print(
+            f"plan: {', '.join(plan['domains'])} ({plan['planned_hours']} h), assigned "
+            f"{plan['assigned_on']}, completed {plan['completed_on'] or '-'}"
+        )
     jury = d.get("jury")
     if jury:
         sides = ", ".join(m["side"] for m in jury["members"])
@@ -184,8 +227,11 @@ def certificate_list(
         raise typer.BadParameter(f"--status must be active or revoked: {status!r}")
     store = services(db).store
     index = _readers(ctx).certificates_of(store)
-    rows = [r.to_dict() for r in certificates(store, index)
-            if (not kind or r.kind == kind) and (not status or r.status == status)]
+    rows = [
+        r.to_dict()
+        for r in certificates(store, index)
+        if (not kind or r.kind == kind) and (not status or r.status == status)
+    ]
     emit(as_json, rows, print_certificates)
 
 
@@ -213,19 +259,30 @@ def show_events(
     as_json: Json = False,
     learner: Annotated[str | None, typer.Option(help="only this learner's events")] = None,
     school: Annotated[int | None, typer.Option(help="only events of learners at this FASE")] = None,
-    type_: Annotated[str | None, typer.Option(
-        "--type", help="event type contains this text (e.g. Validated)")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="event type contains this text (e.g. Validated)")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="effective on or after (YYYY-MM-DD)")] = None,
     until: Annotated[str | None, typer.Option(help="effective on or before (YYYY-MM-DD)")] = None,
     start: Annotated[int, typer.Option(min=0, help="first position to read")] = 0,
     limit: Annotated[int | None, typer.Option(min=0, help="at most this many")] = None,
 ) -> None:
     """The log with zero-based global positions, filtered."""
-    flt = EventFilter(learner=parse_uuid(learner, "learner") if learner else None, fase=school,
-                      type_contains=type_, since=optional_date(since), until=optional_date(until))
+    flt = EventFilter(
+        learner=parse_uuid(learner, "learner") if learner else None,
+        fase=school,
+        type_contains=type_,
+        since=optional_date(since),
+        until=optional_date(until),
+    )
     rows = list(events(services(db).store, flt, limit=limit, start=start))
-    emit(as_json, rows, lambda rs: table(rs, ["position", "type", "aggregate_id", "version",
-                                              "effective_date", "body", "legal_basis"]))
+    emit(
+        as_json,
+        rows,
+        lambda rs: table(
+            rs, ["position", "type", "aggregate_id", "version", "effective_date", "body", "legal_basis"]
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- deadlines
@@ -233,8 +290,9 @@ def deadlines_check(
     db: Db = None,
     as_json: Json = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="date to check (default today)")] = None,
-    record: Annotated[bool, typer.Option(
-        "--record", help="record each as a DeadlineMissed event (once per deadline)")] = False,
+    record: Annotated[
+        bool, typer.Option("--record", help="record each as a DeadlineMissed event (once per deadline)")
+    ] = False,
 ) -> None:
     """List overdue PSSA, C2D decisions and competence reports."""
     day = parse_date(as_of) if as_of is not None else today()
@@ -255,6 +313,7 @@ def register(app: typer.Typer) -> typer.Typer:
     app.command("events", help="the log with zero-based global positions")(show_events)
     deadlines = typer.Typer(help="legal deadlines passed without their decision", no_args_is_help=True)
     deadlines.command("check", help="list overdue PSSA, C2D decisions and competence reports")(
-        deadlines_check)
+        deadlines_check
+    )
     app.add_typer(deadlines, name="deadlines")
     return cert

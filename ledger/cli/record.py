@@ -59,8 +59,9 @@ def record(
     file: Annotated[str, typer.Argument(help="a file of JSON lines, or - for standard input")],
     db: Db = None,
     as_json: Json = False,
-    batch: Annotated[int, typer.Option(min=0, help="commands per transaction (default 1: one "
-                                                   "decision per save)")] = 1,
+    batch: Annotated[
+        int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
+    ] = 1,
 ) -> None:
     """Record JSON commands, one object per line; all checked before anything is written."""
     commands = parse_lines(file)
@@ -72,8 +73,16 @@ def record(
     events = sum(len(o.events) for o in outcomes)
     log.info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
     if as_json:
-        emit(True, {"commands": len(outcomes), "events": events, "seconds": elapsed,
-                    "outcomes": [o.to_dict() for o in outcomes]}, print)
+        emit(
+            True,
+            {
+                "commands": len(outcomes),
+                "events": events,
+                "seconds": elapsed,
+                "outcomes": [o.to_dict() for o in outcomes],
+            },
+            print,
+        )
     else:
         print(f"recorded {len(outcomes)} command(s), {events} event(s) in {elapsed:.2f}s")
 
@@ -87,19 +96,23 @@ def demo(
     db: Db = None,
     as_json: Json = False,
     learners: Annotated[int, typer.Option(min=0, help="CPU learners (default 200)")] = 200,
-    candidates: Annotated[int | None, typer.Option(
-        min=0, help="CléA candidates (default learners/10)", show_default=False)] = None,
+    candidates: Annotated[
+        int | None, typer.Option(min=0, help="CléA candidates (default learners/10)", show_default=False)
+    ] = None,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same cohort)")] = 1,
     batch: Annotated[int, typer.Option(min=0, help="commands per transaction")] = 500,
-    chunk: Annotated[int, typer.Option(
-        min=0, help="record learners in chunks of this size (bounded memory; 0 = all at once)")] = 0,
+    chunk: Annotated[
+        int,
+        typer.Option(min=0, help="record learners in chunks of this size (bounded memory; 0 = all at once)"),
+    ] = 0,
 ) -> None:
     """Record a synthetic, rule-abiding cohort and show what the ledger holds."""
     svc = services(db)
     ledger = svc.ledger
     if ledger.store.recorder.max_notification_id():
-        raise InvalidCommand(f"the store {redact(svc.settings.db)} already holds events; "
-                             "give the demo a new --db")
+        raise InvalidCommand(
+            f"the store {redact(svc.settings.db)} already holds events; give the demo a new --db"
+        )
     wanted = candidates if candidates is not None else default_candidates(learners)
     started = time.perf_counter()
     on = date.today()
@@ -117,8 +130,10 @@ def demo(
 
 def print_summary(s: dict[str, Any]) -> None:
     """Human rendering of the demo summary."""
-    print(f"recorded {s['commands']} commands → {s['events']} events on {s['aggregates']} "
-          f"aggregates in {s['seconds']}s")
+    print(
+        f"recorded {s['commands']} commands → {s['events']} events on {s['aggregates']} "
+        f"aggregates in {s['seconds']}s"
+    )
     print("\nevents by type:")
     for name, count in s["events_by_type"].items():
         print(f"  {name:<45} {count:>7}")

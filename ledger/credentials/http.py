@@ -126,8 +126,7 @@ class _LogKeys:
     """The integrity log's verifier keys, read from its key directory (no database)."""
 
     def __init__(self, target: Any, key_dir: Path | None = None) -> None:
-        from ledger.adapters.keys import LogKeyStore
-        from ledger.adapters.keys import default_key_dir
+        from ledger.adapters.keys import LogKeyStore, default_key_dir
 
         self.keys = LogKeyStore(key_dir or default_key_dir(target))  # as ledger.audit.AuditLog reads them
 

@@ -11,8 +11,13 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.application.queries import EventFilter, attestation_counts, certificates, events
-from ledger.application.queries import iter_notifications
+from ledger.application.queries import (
+    EventFilter,
+    attestation_counts,
+    certificates,
+    events,
+    iter_notifications,
+)
 from ledger.demo.clea import clea_commands
 from ledger.demo.cpu import cpu_chunks, demo_commands, resolve_refs
 
@@ -22,17 +27,31 @@ def default_candidates(learners: int) -> int:
     return max(learners // 10, 5)
 
 
-def record_demo(ledger: Ledger, seed: int, learners: int, candidates: int, on: date,
-                batch: int = 500, advance: Callable[[int], None] | None = None) -> int:
+def record_demo(
+    ledger: Ledger,
+    seed: int,
+    learners: int,
+    candidates: int,
+    on: date,
+    batch: int = 500,
+    advance: Callable[[int], None] | None = None,
+) -> int:
     """Record the whole cohort at once (every command decided before any is saved)."""
     raw = demo_commands(seed, learners, candidates, on)
     parsed = (ledger.registry.parse(resolve_refs(ledger, r)) for r in raw)
     return len(ledger.execute_all(parsed, batch=batch, progress=advance))
 
 
-def record_demo_in_chunks(ledger: Ledger, seed: int, learners: int, candidates: int, on: date,
-                          chunk: int, batch: int = 500,
-                          advance: Callable[[int], None] | None = None) -> int:
+def record_demo_in_chunks(
+    ledger: Ledger,
+    seed: int,
+    learners: int,
+    candidates: int,
+    on: date,
+    chunk: int,
+    batch: int = 500,
+    advance: Callable[[int], None] | None = None,
+) -> int:
     """Record the cohort chunk by chunk (national scale: memory stays flat)."""
     recorded = 0
     for part in cpu_chunks(seed, learners, chunk):
@@ -59,8 +78,10 @@ def demo_summary(ledger: Ledger, commands: int, seconds: float) -> dict[str, Any
         aggregates.add(UUID(str(n.originator_id)))
     certs = certificates(ledger.store)
     return {
-        "commands": commands, "seconds": round(seconds, 2),
-        "events": sum(counts.values()), "aggregates": len(aggregates),
+        "commands": commands,
+        "seconds": round(seconds, 2),
+        "events": sum(counts.values()),
+        "aggregates": len(aggregates),
         "events_by_type": dict(sorted(counts.items())),
         "attestations": attestation_counts(ledger.store),
         "certificates": dict(Counter(f"{c.kind} {c.status}" for c in certs)),

@@ -39,8 +39,10 @@ class Figures:
 
     def line(self) -> str:
         """A printable row."""
-        return (f"{self.target:<28} {self.sent:>6} req  {self.ok / self.seconds:>7.1f} ok/s  "
-                f"p50 {self.p50_ms:>6.1f} ms  p99 {self.p99_ms:>7.1f} ms  errors {self.sent - self.ok}")
+        return (
+            f"{self.target:<28} {self.sent:>6} req  {self.ok / self.seconds:>7.1f} ok/s  "
+            f"p50 {self.p50_ms:>6.1f} ms  p99 {self.p99_ms:>7.1f} ms  errors {self.sent - self.ok}"
+        )
 
 
 def paced(name: str, call: Callable[[], bool], rate: float, seconds: float, workers: int = 32) -> Figures:
@@ -69,8 +71,14 @@ def paced(name: str, call: Callable[[], bool], rate: float, seconds: float, work
             pool.submit(one, due)
     elapsed = time.perf_counter() - start
     ordered = sorted(latencies)
-    return Figures(name, count, sum(oks), elapsed, statistics.median(ordered) * 1000,
-                   ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000)
+    return Figures(
+        name,
+        count,
+        sum(oks),
+        elapsed,
+        statistics.median(ordered) * 1000,
+        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+    )
 
 
 def _free_port() -> int:
@@ -106,8 +114,9 @@ def _prepare(db: str | None, workdir: Path) -> tuple[str, str, str]:
             cli(["demo", "--db", db, "--learners", "200", "--seed", "1"])
         cli(["keys", "generate", "--db", db])  # integrity log (credential evidence)
         cli(["credential", "keys", "generate", "--db", db])  # credential issuer
-    from ledger.adapters.store import StoreTarget, open_store
     from ledger.queries import certificates
+
+    from ledger.adapters.store import StoreTarget, open_store
 
     store = open_store(StoreTarget.parse(db))
     cert = next(c for c in certificates(store) if c.status == "active")
@@ -131,10 +140,18 @@ def run(db: str | None, rate: float, seconds: float) -> list[Figures]:
     server = _serve(db, port)
     base = f"http://127.0.0.1:{port}"
     http = httpx.Client(base_url=base, timeout=10, limits=httpx.Limits(max_connections=64))
-    figures = [_verification(http, cert, rate, seconds),
-               paced("dossier read (inspector)", lambda: http.get(
-                   f"/v1/learners/{learner}", headers={"Authorization": f"Bearer {token}"}
-               ).status_code == 200, rate, seconds)]
+    figures = [
+        _verification(http, cert, rate, seconds),
+        paced(
+            "dossier read (inspector)",
+            lambda: (
+                http.get(f"/v1/learners/{learner}", headers={"Authorization": f"Bearer {token}"}).status_code
+                == 200
+            ),
+            rate,
+            seconds,
+        ),
+    ]
     server.should_exit = True
     for f in figures:
         print(f.line())
@@ -145,10 +162,18 @@ def _verification(http: httpx.Client, cert: str, rate: float, seconds: float) ->
     credential = http.get(f"/credentials/{cert}")
     if credential.status_code == 200:
         doc = credential.json()
-        return paced("verify credential (POST)", lambda: http.post("/verify", json=doc).status_code == 200,
-                     rate, seconds)
-    return paced("certificate status (public)", lambda: http.get(
-        f"/v1/public/certificates/{cert}").status_code == 200, rate, seconds)
+        return paced(
+            "verify credential (POST)",
+            lambda: http.post("/verify", json=doc).status_code == 200,
+            rate,
+            seconds,
+        )
+    return paced(
+        "certificate status (public)",
+        lambda: http.get(f"/v1/public/certificates/{cert}").status_code == 200,
+        rate,
+        seconds,
+    )
 
 
 def main() -> None:

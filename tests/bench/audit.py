@@ -51,17 +51,27 @@ class _Null:
 
 def _state(rng: random.Random) -> bytes:
     """A stored state shaped like a UAA validation (about 500 bytes)."""
-    return orjson.dumps({
-        "timestamp": "2026-11-01T09:00:00+00:00", "uaa": f"UAA{rng.randint(1, 6)}", "via": "test",
-        "originator_topic": "ledger.domain.cpu.aggregates:Learner",
-        "decision": {"actor_id": f"prof-{rng.randint(1, 500)}", "actor_role": "teacher",
-                     "body": "jury_delegate", "effective_date": "2020-06-15",
-                     "recorded_at": "2026-11-01T09:00:00+00:00",
-                     "legal_basis": "AGCF-2018-08-29 art. 4 §6",
-                     "ruleset_version": "AGCF-2018-08-29@consolidated-2022-09-26",
-                     "corrects": None, "reason": None},
-        "fase": 209, "profile_version": "mecanicien-polyvalent-automobile@2018-06-29",
-    })
+    return orjson.dumps(
+        {
+            "timestamp": "2026-11-01T09:00:00+00:00",
+            "uaa": f"UAA{rng.randint(1, 6)}",
+            "via": "test",
+            "originator_topic": "ledger.domain.cpu.aggregates:Learner",
+            "decision": {
+                "actor_id": f"prof-{rng.randint(1, 500)}",
+                "actor_role": "teacher",
+                "body": "jury_delegate",
+                "effective_date": "2020-06-15",
+                "recorded_at": "2026-11-01T09:00:00+00:00",
+                "legal_basis": "AGCF-2018-08-29 art. 4 §6",
+                "ruleset_version": "AGCF-2018-08-29@consolidated-2022-09-26",
+                "corrects": None,
+                "reason": None,
+            },
+            "fase": 209,
+            "profile_version": "mecanicien-polyvalent-automobile@2018-06-29",
+        }
+    )
 
 
 def _write(store: EventStoreApp, events: int, rng: random.Random) -> float:
@@ -69,8 +79,10 @@ def _write(store: EventStoreApp, events: int, rng: random.Random) -> float:
     recorder: Any = store.recorder
     started = time.perf_counter()
     for first in range(0, events, 1000):
-        batch = [StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic=_TOPIC,
-                             state=_state(rng)) for _ in range(min(1000, events - first))]
+        batch = [
+            StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic=_TOPIC, state=_state(rng))
+            for _ in range(min(1000, events - first))
+        ]
         recorder.insert_events(batch)
     return time.perf_counter() - started
 
@@ -122,8 +134,9 @@ def bench_append(events: int = 20_000, pg_url: str | None = None, seed: int = 1)
     return row
 
 
-def _measure(store: EventStoreApp, target: StoreTarget, events: int, rng: random.Random,
-             folder: Path) -> dict[str, Any]:
+def _measure(
+    store: EventStoreApp, target: StoreTarget, events: int, rng: random.Random, folder: Path
+) -> dict[str, Any]:
     write = _write(store, events, rng)
     null = _follow(store, target, _Null())
     audit = AuditLog(target, store, keys=KeyStore(folder / "keys"), batch_size=1000)
@@ -135,9 +148,14 @@ def _measure(store: EventStoreApp, target: StoreTarget, events: int, rng: random
     finally:
         audit.close()
     per = 1e6 / events
-    return {"events": events, "write_us": write * per, "null_follower_us": null * per,
-            "integrity_follower_us": integrity * per, "overhead_us": (integrity - null) * per,
-            **app}
+    return {
+        "events": events,
+        "write_us": write * per,
+        "null_follower_us": null * per,
+        "integrity_follower_us": integrity * per,
+        "overhead_us": (integrity - null) * per,
+        **app,
+    }
 
 
 def _location(folder: str, pg_url: str | None) -> str:
@@ -155,11 +173,13 @@ def _drop(target: StoreTarget) -> None:
 
 
 def _format(r: dict[str, Any]) -> str:
-    return (f"{r.get('backend', '?'):<8} {r['events']:>8} events   per event: write "
-            f"{r['write_us']:.1f} µs, bare follower {r['null_follower_us']:.1f} µs, integrity "
-            f"follower {r['integrity_follower_us']:.1f} µs → log overhead {r['overhead_us']:.1f} µs"
-            f" ({r['overhead_us'] / r['write_us']:.0%} of the write); proof {r['app_proof_us']:.0f} µs;"
-            f" full verify {r['verify_s']:.2f} s")
+    return (
+        f"{r.get('backend', '?'):<8} {r['events']:>8} events   per event: write "
+        f"{r['write_us']:.1f} µs, bare follower {r['null_follower_us']:.1f} µs, integrity "
+        f"follower {r['integrity_follower_us']:.1f} µs → log overhead {r['overhead_us']:.1f} µs"
+        f" ({r['overhead_us'] / r['write_us']:.0%} of the write); proof {r['app_proof_us']:.0f} µs;"
+        f" full verify {r['verify_s']:.2f} s"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

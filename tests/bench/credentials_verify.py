@@ -26,16 +26,17 @@ def _timed(func: Callable[[], Any], n: int) -> float:
 
 
 def _world(base: Path) -> tuple[Any, Any, list[str]]:
+    from ledger.commands import parse_command
+    from ledger.queries import certificates
+
     from ledger.adapters.follower import Db
     from ledger.adapters.identity import SqlIdentityStore
     from ledger.adapters.keys import LogKeyStore
     from ledger.adapters.store import StoreTarget, open_store
     from ledger.application import Ledger
     from ledger.audit.log import AuditLog
-    from ledger.commands import parse_command
     from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
     from ledger.demo.cpu import demo_commands, resolve_refs
-    from ledger.queries import certificates
 
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     target = StoreTarget.parse(str(base / "bench.db"))
@@ -77,7 +78,8 @@ def bench_verify(credentials: int = 20, rounds: int = 5) -> dict[str, Any]:
         report[f"{suite}_ms"] = _timed(one_suite, rounds) / len(docs)
     now = datetime.now(UTC)
     report["full_offline_ms"] = _timed(
-        lambda: [verify_credential(d, trust, status, now) for d in docs], rounds) / len(docs)
+        lambda: [verify_credential(d, trust, status, now) for d in docs], rounds
+    ) / len(docs)
     report["verifications"] = n
     report["per_second_full"] = round(1000.0 / report["full_offline_ms"], 1)
     return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in report.items()}

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.kafka_support import fresh_settings, record_demo
 from consumers.relay import RecordBuilder, RelayFollower, RelayHandler
 from consumers.topics import KafkaSettings, producer_config
 from ledger.adapters.store import StoreTarget, iter_notifications
+from tests.kafka_support import fresh_settings, record_demo
 
 
 def _bare(settings: KafkaSettings, records: list[Any], linger_ms: int) -> float:
@@ -35,8 +35,9 @@ def _bare(settings: KafkaSettings, records: list[Any], linger_ms: int) -> float:
     return elapsed
 
 
-def bench_relay(events: int = 5000, bootstrap: str | None = None, batch: int = 1000,
-                linger_ms: int = 5) -> dict[str, Any]:
+def bench_relay(
+    events: int = 5000, bootstrap: str | None = None, batch: int = 1000, linger_ms: int = 5
+) -> dict[str, Any]:
     """Publish ``events`` stored events through the relay, then through a bare producer; print both."""
     from ledger.adapters.identity import SqlIdentityStore
     from ledger.adapters.store import open_store
@@ -49,9 +50,9 @@ def bench_relay(events: int = 5000, bootstrap: str | None = None, batch: int = 1
         learners = events // 27 + 1
         record_demo(ledger, learners=learners, candidates=max(learners // 10, 1), batch=500)
         settings = fresh_settings(base.bootstrap, "bench")
-        follower = RelayFollower(ledger.store, target,
-                                 RelayHandler(ledger.store, settings, linger_ms=linger_ms),
-                                 batch_size=batch)
+        follower = RelayFollower(
+            ledger.store, target, RelayHandler(ledger.store, settings, linger_ms=linger_ms), batch_size=batch
+        )
         started = time.perf_counter()
         follower.catch_up(until=events)
         relay_s = time.perf_counter() - started
@@ -59,24 +60,35 @@ def bench_relay(events: int = 5000, bootstrap: str | None = None, batch: int = 1
         follower.handler.drop_producer()
         follower.close()
         builder = RecordBuilder(ledger.store, settings)
-        records = [builder.build(n) for n, _ in zip(iter_notifications(ledger.store), range(published),
-                                                     strict=False)]
+        records = [
+            builder.build(n) for n, _ in zip(iter_notifications(ledger.store), range(published), strict=False)
+        ]
         bare_s = _bare(settings, records, linger_ms)
         ledger.store.close()
-    result = {"events": published, "batch": batch, "linger_ms": linger_ms,
-              "relay_s": round(relay_s, 3), "relay_events_per_s": round(published / relay_s),
-              "bare_s": round(bare_s, 3), "bare_events_per_s": round(len(records) / bare_s),
-              "relay_vs_bare": round(bare_s / relay_s, 3)}
+    result = {
+        "events": published,
+        "batch": batch,
+        "linger_ms": linger_ms,
+        "relay_s": round(relay_s, 3),
+        "relay_events_per_s": round(published / relay_s),
+        "bare_s": round(bare_s, 3),
+        "bare_events_per_s": round(len(records) / bare_s),
+        "relay_vs_bare": round(bare_s / relay_s, 3),
+    }
     print_result(result)
     return result
 
 
 def print_result(r: dict[str, Any]) -> None:
     """Print the figures side by side."""
-    print(f"relay  {r['events']:>7} events in {r['relay_s']:>7.3f}s  {r['relay_events_per_s']:>7} ev/s "
-          f"(batches of {r['batch']}, flush + position per batch)")
-    print(f"bare   {r['events']:>7} events in {r['bare_s']:>7.3f}s  {r['bare_events_per_s']:>7} ev/s "
-          f"(pre-built records, one flush)")
+    print(
+        f"relay  {r['events']:>7} events in {r['relay_s']:>7.3f}s  {r['relay_events_per_s']:>7} ev/s "
+        f"(batches of {r['batch']}, flush + position per batch)"
+    )
+    print(
+        f"bare   {r['events']:>7} events in {r['bare_s']:>7.3f}s  {r['bare_events_per_s']:>7} ev/s "
+        f"(pre-built records, one flush)"
+    )
     print(f"relay / bare throughput: {r['relay_vs_bare']:.0%} (target >= 70%)")
 
 

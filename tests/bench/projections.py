@@ -42,10 +42,27 @@ def build_store(path: Path, events: int, seed: int = 1) -> int:
     target = StoreTarget.parse(str(path))
     if not _head(open_store, target):
         learners = max(int(events / EVENTS_PER_LEARNER) + 1, 5)
-        subprocess.run([sys.executable, "-m", "ledger.cli", "demo", "--db", str(path),
-                        "--learners", str(learners), "--candidates", str(max(learners // 18, 5)),
-                        "--chunk", "2000", "--seed", str(seed)],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ledger.cli",
+                "demo",
+                "--db",
+                str(path),
+                "--learners",
+                str(learners),
+                "--candidates",
+                str(max(learners // 18, 5)),
+                "--chunk",
+                "2000",
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return _head(open_store, target)
 
 
@@ -74,10 +91,15 @@ def measure(path: Path) -> dict[str, Any]:
         per[name] = round(head / (time.perf_counter() - t0))
         cpu[name] = round(head / (_cpu() - c0))
         fol.close()
-    return {"events": head, **bare, "rebuild_events_per_s": per,
-            "rebuild_vs_bare": {k: round(v / bare["bare_read_events_per_s"], 4) for k, v in per.items()},
-            "rebuild_events_per_cpu_s": cpu, "peak_rss_mib": _rss_mib(),
-            "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN)}
+    return {
+        "events": head,
+        **bare,
+        "rebuild_events_per_s": per,
+        "rebuild_vs_bare": {k: round(v / bare["bare_read_events_per_s"], 4) for k, v in per.items()},
+        "rebuild_events_per_cpu_s": cpu,
+        "peak_rss_mib": _rss_mib(),
+        "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
+    }
 
 
 def measure_all(path: Path, until: int) -> dict[str, Any]:
@@ -95,24 +117,30 @@ def measure_all(path: Path, until: int) -> dict[str, Any]:
     rebuild(fols, until)
     rate = round(until / (time.perf_counter() - t0))
     cpu = round(until / (_cpu() - c0))
-    return {"events": until, **bare, "rebuild_all_events_per_s": rate,
-            "rebuild_all_vs_bare": round(rate / bare["bare_read_events_per_s"], 4),
-            "rebuild_all_events_per_cpu_s": cpu,
-            "rebuild_all_vs_bare_cpu": round(cpu / bare["bare_read_events_per_cpu_s"], 4),
-            "peak_rss_mib_after_bare_read": rss_after_read, "peak_rss_mib": _rss_mib(),
-            "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN)}
+    return {
+        "events": until,
+        **bare,
+        "rebuild_all_events_per_s": rate,
+        "rebuild_all_vs_bare": round(rate / bare["bare_read_events_per_s"], 4),
+        "rebuild_all_events_per_cpu_s": cpu,
+        "rebuild_all_vs_bare_cpu": round(cpu / bare["bare_read_events_per_cpu_s"], 4),
+        "peak_rss_mib_after_bare_read": rss_after_read,
+        "peak_rss_mib": _rss_mib(),
+        "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
+    }
 
 
 def _bare_read(store: Any, until: int) -> dict[str, int]:
     """Events per second (wall and CPU) of reading notifications 1..``until`` in pages."""
     started, cpu = time.perf_counter(), time.process_time()
     read, start = 0, 1
-    while read < until and (batch := store.recorder.select_notifications(
-            start, min(PAGE, until - read))):
+    while read < until and (batch := store.recorder.select_notifications(start, min(PAGE, until - read))):
         read += len(batch)
         start = batch[-1].id + 1
-    return {"bare_read_events_per_s": round(read / (time.perf_counter() - started)),
-            "bare_read_events_per_cpu_s": round(read / (time.process_time() - cpu))}
+    return {
+        "bare_read_events_per_s": round(read / (time.perf_counter() - started)),
+        "bare_read_events_per_cpu_s": round(read / (time.process_time() - cpu)),
+    }
 
 
 def _rss_mib(who: int = resource.RUSAGE_SELF) -> float:
@@ -127,8 +155,9 @@ def _cpu() -> float:
 
 
 def _child(*args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "tests.bench.projections", *args],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.projections", *args], capture_output=True, text=True, check=True
+    )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -143,11 +172,11 @@ def bench_rebuild(events: int, path: Path | None = None) -> dict[str, Any]:
     if path is None:
         path = Path(tempfile.mkdtemp(prefix="ledger-bench-")) / "bench.db"
     recorded = build_store(path, events)
-    figures: dict[str, Any] = {"requested_events": events, "store_events": recorded,
-                               "batch": REBUILD_BATCH}
+    figures: dict[str, Any] = {"requested_events": events, "store_events": recorded, "batch": REBUILD_BATCH}
     figures["each"] = _child("--measure", str(path))
-    figures["all_together"] = [_child("--measure-all", str(path), str(n))
-                               for n in (recorded // 4, recorded // 2, recorded)]
+    figures["all_together"] = [
+        _child("--measure-all", str(path), str(n)) for n in (recorded // 4, recorded // 2, recorded)
+    ]
     # the headline figures (whole store, every read model together) at the top level
     figures.update(figures["all_together"][-1])
     figures["rebuild_events_per_s"] = figures["each"]["rebuild_events_per_s"]

@@ -101,8 +101,7 @@ def _bare_run(location: str, payloads: list[tuple[UUID, dict[str, Any]]], batch:
         app.save(*pending)
     seconds = time.perf_counter() - started
     app.close()
-    return Figure(StoreTarget.parse(location).kind, "bare eventsourcing", batch, len(payloads),
-                  seconds)
+    return Figure(StoreTarget.parse(location).kind, "bare eventsourcing", batch, len(payloads), seconds)
 
 
 def _fresh(kind: str, tmp: Path, pg_url: str | None) -> Callable[[str], str]:
@@ -112,18 +111,23 @@ def _fresh(kind: str, tmp: Path, pg_url: str | None) -> Callable[[str], str]:
         assert pg_url
         schema = f"bench_{tag}_{uuid.uuid4().hex[:8]}"
         return f"{pg_url}{'&' if '?' in pg_url else '?'}schema={schema}"
+
     return make
 
 
-def bench_record(learners: int = 300, seed: int = 1, pg_url: str | None = None,
-                 batches: tuple[int, ...] = (1, 100)) -> list[dict[str, Any]]:
+def bench_record(
+    learners: int = 300, seed: int = 1, pg_url: str | None = None, batches: tuple[int, ...] = (1, 100)
+) -> list[dict[str, Any]]:
     """Measure ledger record vs bare eventsourcing on SQLite (and PostgreSQL if given)."""
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         lines_file = tmp / "commands.jsonl"
-        commands = [c for c in cpu_commands(random.Random(seed), learners)
-                    if "certificate_ref" not in c and "revoke_ref" not in c]
+        commands = [
+            c
+            for c in cpu_commands(random.Random(seed), learners)
+            if "certificate_ref" not in c and "revoke_ref" not in c
+        ]
         lines_file.write_text("\n".join(json.dumps(c) for c in commands) + "\n", encoding="utf-8")
         backends = ["sqlite"] + (["postgres"] if pg_url else [])
         for kind in backends:
@@ -132,18 +136,30 @@ def bench_record(learners: int = 300, seed: int = 1, pg_url: str | None = None,
                 ours_at = fresh(f"ours{batch}")
                 ours = _ledger_run(ours_at, lines_file, batch)
                 bare = _bare_run(fresh(f"bare{batch}"), _payloads(ours_at), batch)
-                rows.append({"backend": kind, "batch": batch, "events": ours.events,
-                             "ledger_s": round(ours.seconds, 3), "bare_s": round(bare.seconds, 3),
-                             "ledger_ev_s": round(ours.rate), "bare_ev_s": round(bare.rate),
-                             "ratio": round(ours.seconds / bare.seconds, 2)})
+                rows.append(
+                    {
+                        "backend": kind,
+                        "batch": batch,
+                        "events": ours.events,
+                        "ledger_s": round(ours.seconds, 3),
+                        "bare_s": round(bare.seconds, 3),
+                        "ledger_ev_s": round(ours.rate),
+                        "bare_ev_s": round(bare.rate),
+                        "ratio": round(ours.seconds / bare.seconds, 2),
+                    }
+                )
     return rows
 
 
 def print_rows(rows: list[dict[str, Any]]) -> None:
     """A readable table of the figures."""
-    print(f"{'backend':<9}{'batch':>6}{'events':>8}{'ledger s':>10}{'bare s':>9}"
-          f"{'ledger ev/s':>13}{'bare ev/s':>11}{'ratio':>7}")
+    print(
+        f"{'backend':<9}{'batch':>6}{'events':>8}{'ledger s':>10}{'bare s':>9}"
+        f"{'ledger ev/s':>13}{'bare ev/s':>11}{'ratio':>7}"
+    )
     for r in rows:
-        print(f"{r['backend']:<9}{r['batch']:>6}{r['events']:>8}{r['ledger_s']:>10}{r['bare_s']:>9}"
-              f"{r['ledger_ev_s']:>13}{r['bare_ev_s']:>11}{r['ratio']:>7}")
+        print(
+            f"{r['backend']:<9}{r['batch']:>6}{r['events']:>8}{r['ledger_s']:>10}{r['bare_s']:>9}"
+            f"{r['ledger_ev_s']:>13}{r['bare_ev_s']:>11}{r['ratio']:>7}"
+        )
     print("ratio = ledger time / bare time for the same events (target ≤ 1.5)")

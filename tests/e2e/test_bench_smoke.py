@@ -20,9 +20,19 @@ from tests.conftest import require_service
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.kafka]
 
-SECTIONS = ("## Machine", "## Targets", "## 1. Decisions", "## 2. Projection", "## 3. Kafka relay",
-            "## 4. Proofs", "## 5. Credential", "## 6. API", "## 7. National-scale run",
-            "### Growth with size", "## Profiles of missed targets")
+SECTIONS = (
+    "## Machine",
+    "## Targets",
+    "## 1. Decisions",
+    "## 2. Projection",
+    "## 3. Kafka relay",
+    "## 4. Proofs",
+    "## 5. Credential",
+    "## 6. API",
+    "## 7. National-scale run",
+    "### Growth with size",
+    "## Profiles of missed targets",
+)
 
 
 def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -30,8 +40,15 @@ def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return subprocess.run([sys.executable, "-m", "ledger.cli", "bench", *args], text=True,
-                          capture_output=True, env=env, cwd=cwd, timeout=540, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ledger.cli", "bench", *args],
+        text=True,
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=540,
+        check=False,
+    )
 
 
 def tables(markdown: str) -> list[list[list[str]]]:
@@ -66,8 +83,20 @@ def test_bench_all_smoke_writes_every_section_with_numbers(tmp_path: Path) -> No
     pg = require_service("LEDGER_TEST_PG_URL", "PostgreSQL")
     kafka = require_service("LEDGER_TEST_KAFKA", "Kafka")
     out = tmp_path / "BENCHMARKS.md"
-    done = bench("all", "--scale", "smoke", "--out", str(out), "--results", str(tmp_path / "r"),
-                 "--pg", pg, "--kafka", kafka, cwd=tmp_path)
+    done = bench(
+        "all",
+        "--scale",
+        "smoke",
+        "--out",
+        str(out),
+        "--results",
+        str(tmp_path / "r"),
+        "--pg",
+        pg,
+        "--kafka",
+        kafka,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     report = out.read_text(encoding="utf-8")
     for heading in SECTIONS:

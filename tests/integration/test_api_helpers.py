@@ -100,14 +100,21 @@ def certificates_of(db: str, learner: str) -> list[str]:
 def make_app(world: World, **settings: Any) -> FastAPI:
     """The API on the world's store (rate limit off unless given)."""
     with key_env(world.keys):
-        flags = {f"api_{name}" if name.startswith("public_") else name: value
-                 for name, value in settings.items()}
+        flags = {
+            f"api_{name}" if name.startswith("public_") else name: value for name, value in settings.items()
+        }
         flags.setdefault("api_public_rate", 0.0)
         return create_app(Settings.load(db=world.db, key_dir=world.keys, **flags))
 
 
 def support(world: World) -> dict[str, Any]:
     """A reorientation-support command at the learner's school by its conseil de classe."""
-    return {"command": "StartReorientationSupport", "learner_id": world.learner,
-            "actor_id": world.principals["conseil_classe"].subject, "actor_role": "head_of_school",
-            "body": "conseil_classe", "effective_date": "2025-01-10", "fase": world.fase}
+    return {
+        "command": "StartReorientationSupport",
+        "learner_id": world.learner,
+        "actor_id": world.principals["conseil_classe"].subject,
+        "actor_role": "head_of_school",
+        "body": "conseil_classe",
+        "effective_date": "2025-01-10",
+        "fase": world.fase,
+    }

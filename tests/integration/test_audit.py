@@ -13,7 +13,8 @@ import pytest
 
 from ledger.adapters.keys import KeyStoreError, LogKeyStore
 from ledger.adapters.store import StoreTarget, iter_notifications
-from ledger.application import Ledger
+from ledger.application import Ledger, parse_command
+from ledger.application.queries import EventFilter, certificates, events
 from ledger.audit.log import (
     AuditError,
     AuditLog,
@@ -23,10 +24,8 @@ from ledger.audit.log import (
     verify_consistency_between,
     verify_event_proof,
 )
-from ledger.application import parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
-from ledger.application.queries import EventFilter, certificates, events
 from tests.builders import admit, open_option
 
 
@@ -58,8 +57,7 @@ def test_proofs_from_the_stored_log_verify_for_random_positions(ledger: Ledger, 
     assert size == head and size > 100
     stored = {row["position"]: row for row in events(ledger.store, EventFilter())}
     for position in random.Random(3).sample(range(size), 25):
-        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(),
-                                    origin=audit.origin)
+        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(), origin=audit.origin)
         assert proven.position == position
         assert proven.event_id == stored[position]["event_id"]
         assert proven.tree_size == size
@@ -74,7 +72,7 @@ def test_leaves_are_rfc8785_canonical(ledger: Ledger, audit: AuditLog) -> None:
         assert leaf_bytes(record) == canonical_reference(record)
         extra = {"leaf": record, "state": base64.b64encode(n.state).decode()}
         assert leaf_bytes(extra) == canonical_reference(extra)
-    odd = {"v": 1, "topic": "é\u2028\"\\\x01/", "position": 2**53 - 1}
+    odd = {"v": 1, "topic": 'é\u2028"\\\x01/', "position": 2**53 - 1}
     assert leaf_bytes(odd) == canonical_reference(odd)
 
 
@@ -93,7 +91,8 @@ def test_proof_fails_with_another_key_or_an_edited_extra(audit: AuditLog, ledger
 
 
 def test_checkpoint_is_reused_until_the_log_grows_and_extends_the_old_one(
-        ledger: Ledger, audit: AuditLog) -> None:
+    ledger: Ledger, audit: AuditLog
+) -> None:
     """Same size, same key → same checkpoint; after new events, the new one is consistent."""
     open_option(ledger)
     admit(ledger)
@@ -163,8 +162,9 @@ def test_certificate_chain_proofs(ledger: Ledger, audit: AuditLog) -> None:
         assert proven.event_id.startswith(cert.learner_id)
 
 
-def test_live_run_logs_new_events_and_checkpoints(ledger: Ledger, store_location: str,
-                                                  tmp_path: Path) -> None:
+def test_live_run_logs_new_events_and_checkpoints(
+    ledger: Ledger, store_location: str, tmp_path: Path
+) -> None:
     """``run`` logs events recorded while it follows and signs checkpoints as the log grows."""
     open_option(ledger)
     LogKeyStore(tmp_path / "keys").generate("test.example/log")
@@ -210,7 +210,8 @@ def test_position_beyond_the_log_and_bad_event_ids(ledger: Ledger, audit: AuditL
 
 
 def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
-        ledger: Ledger, audit: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger: Ledger, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Read in pages of 7 nodes (so every level crosses page boundaries), a log with checkpoints
     at several sizes verifies; an interior node rewritten behind the log's back is named by
     level and index, and only it (the signed roots are recomputed from the leaves)."""
@@ -227,15 +228,15 @@ def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
     report = audit.verify()
     assert report.ok, report.problems
     assert report.size == sizes[-1] and report.checkpoints_checked == len(sizes)
-    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 2 AND idx = 3",
-                     (b"\x05" * 32,))
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 2 AND idx = 3", (b"\x05" * 32,))
     found = audit.verify().problems
     assert [(p.kind, p.position) for p in found] == [("node", 3 << 2)]
     assert "node (2, 3)" in found[0].detail
 
 
 def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
-        ledger: Ledger, audit: AuditLog) -> None:
+    ledger: Ledger, audit: AuditLog
+) -> None:
     """A node on the proof's path rewritten behind the log's back (the root's nodes intact):
     ``prove`` refuses with a clear error instead of handing out a proof that cannot verify."""
     open_option(ledger)
@@ -244,8 +245,7 @@ def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
     audit.sync()
     assert audit.checkpoint()[1].size == 13
     verify_event_proof(audit.inclusion_proof(0), audit.verifiers(), origin=audit.origin)
-    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 1 AND idx = 1",
-                     (b"\x09" * 32,))
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 1 AND idx = 1", (b"\x09" * 32,))
     with pytest.raises(AuditError, match="does not prove position 0"):
         audit.inclusion_proof(0)
     verify_event_proof(audit.inclusion_proof(12), audit.verifiers(), origin=audit.origin)

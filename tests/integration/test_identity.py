@@ -11,13 +11,15 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from ledger.adapters.identity import Identity, Representative, SqlIdentityStore, key_encryption_key
-from ledger.adapters.store import StoreTarget
 from ledger.settings import Settings
 
-PERSON = Identity(given_name="Zéphyrine", family_name="Vandersmissen", birth_date=date(2004, 2, 29),
-                  national_number="04022912345",
-                  representatives=(Representative(name="Ghislaine Vandersmissen",
-                                                  email="g.vdsm@example.org"),))
+PERSON = Identity(
+    given_name="Zéphyrine",
+    family_name="Vandersmissen",
+    birth_date=date(2004, 2, 29),
+    national_number="04022912345",
+    representatives=(Representative(name="Ghislaine Vandersmissen", email="g.vdsm@example.org"),),
+)
 
 
 def store(location: str, kek: bytes | None = None) -> SqlIdentityStore:

@@ -21,8 +21,9 @@ def _release_store(tmp_path: Path) -> Path:
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    return subprocess.run([str(LEDGER), *args], cwd=cwd, text=True, capture_output=True, env=env,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [str(LEDGER), *args], cwd=cwd, text=True, capture_output=True, env=env, timeout=300, check=False
+    )
 
 
 def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Path) -> None:
@@ -34,12 +35,23 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
     assert verified.returncode == 0, verified.stderr
     assert json.loads(verified.stdout)["events_checked"] == len(expected["events"])
     assert json.loads(_run("events", "--json", "--db", str(db), cwd=tmp_path).stdout) == expected["events"]
-    assert json.loads(_run("certificate", "list", "--json", "--db", str(db), cwd=tmp_path).stdout) \
+    assert (
+        json.loads(_run("certificate", "list", "--json", "--db", str(db), cwd=tmp_path).stdout)
         == expected["certificate list"]
+    )
     assert json.loads(_run("schema", "commands", cwd=tmp_path).stdout) == expected["schema commands"]
     for holder, dossier in list(expected["learner show --as-of-effective"].items())[:6]:
-        shown = _run("learner", "show", holder, "--as-of-effective", "2100-01-01", "--json",
-                     "--db", str(db), cwd=tmp_path)
+        shown = _run(
+            "learner",
+            "show",
+            holder,
+            "--as-of-effective",
+            "2100-01-01",
+            "--json",
+            "--db",
+            str(db),
+            cwd=tmp_path,
+        )
         assert json.loads(shown.stdout) == dossier, holder
     for cert, history in list(expected["certificate history"].items())[:3]:
         shown = _run("certificate", "history", cert, "--json", "--db", str(db), cwd=tmp_path)

@@ -53,7 +53,7 @@ def test_no_import_cycle_function_level_imports_included() -> None:
         stack.append(node)
         for nxt in graph[node]:
             if seen.get(nxt) == 1:
-                raise AssertionError(f"import cycle: {' -> '.join(stack[stack.index(nxt):] + [nxt])}")
+                raise AssertionError(f"import cycle: {' -> '.join([*stack[stack.index(nxt) :], nxt])}")
             if nxt not in seen:
                 visit(nxt)
         stack.pop()
@@ -73,16 +73,24 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
                 offenders.append(f"{name}:{node.lineno}")
-            if isinstance(node, ast.ImportFrom) and node.module == "os" and any(
-                    a.name in {"environ", "getenv"} for a in node.names):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and any(a.name in {"environ", "getenv"} for a in node.names)
+            ):
                 offenders.append(f"{name}:{node.lineno}")
     assert offenders == []
 
 
 def test_committed_kafka_schemas_are_unchanged() -> None:
     """consumers/schemas/ byte for byte as before the redesign (git: no change since f65c9ad)."""
-    done = subprocess.run(["git", "diff", "--stat", "f65c9ad", "--", "consumers/schemas"], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "diff", "--stat", "f65c9ad", "--", "consumers/schemas"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:  # not a git checkout with that history: compare to the contract
         from consumers.contract import SCHEMA_DIR, Contract
 
