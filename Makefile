@@ -57,6 +57,7 @@ test: venv
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 	@bash deploy/chromium/ensure.sh >&2
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
@@ -64,7 +65,8 @@ stop-services:
 	-bash deploy/kafka/kafka.sh stop
 
 lint: venv
-	$(VENV)/bin/ruff check ledger projections consumers
+	$(VENV)/bin/ruff check ledger projections consumers tests
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-
 from ledger.adapters.identity import SqlIdentityStore
-from ledger.adapters.store import StoreTarget
+from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.api.idempotency import IdempotencyStore
 from ledger.api.metrics import ApiMetrics
 from ledger.api.ratelimit import RateLimiter
@@ -61,7 +59,7 @@ class ApiContext:
         return self.services.ledger
 
     @property
-    def reader(self) -> Application[UUID]:
+    def reader(self) -> EventStoreApp:
         """The process's one event store, for reads."""
         return self.services.store
 

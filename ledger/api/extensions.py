@@ -23,6 +23,7 @@ from ledger.api.roles import AUDITORS, Forbidden, Principal
 from ledger.audit.log import AuditLog
 from ledger.bootstrap import log_keys
 from ledger.credentials.http import CredentialsContext, router
+from ledger.credentials.issue import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL
 from ledger.plugins import API_GROUP, discover
 
 log = structlog.get_logger("ledger.api")
@@ -42,13 +43,13 @@ def mount_all(app: FastAPI, ctx: ApiContext) -> dict[str, bool]:
 
 def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
     conf = ctx.settings
-    extra = {k: v for k, v in (("issuer_did", conf.issuer_did), ("public_url", conf.public_url)) if v}
     credentials = CredentialsContext(
         target=ctx.target,
         key_dir=conf.key_directory(),
         store=ctx.reader,
         kek=key_encryption_key(conf.key_directory()),
-        **extra,
+        issuer_did=conf.issuer_did or DEFAULT_ISSUER_DID,
+        public_url=conf.public_url or DEFAULT_PUBLIC_URL,
     )
     app.include_router(router(credentials), dependencies=[Public])
     return True

@@ -7,7 +7,8 @@ each one as missed, once (``ledger deadlines check [--record]``).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -25,7 +26,7 @@ def check_deadlines(ledger: Ledger, as_of: date, record: bool = False) -> list[d
     """Every deadline passed by ``as_of`` without its decision; ``record`` records them."""
     rows, commands = [], []
     for n in iter_notifications(ledger.store, topics=(get_topic(Learner.Admitted),)):
-        learner: Learner = ledger.store.repository.get(n.originator_id)
+        learner: Learner = ledger.store.repository.get(cast(UUID, n.originator_id))
         recorded = {(d.kind, d.due_by) for d in learner.of_type(Learner.DeadlineMissed)}
         for kind, due_by, school_year in learner.overdue(as_of):
             done = (kind, due_by) in recorded

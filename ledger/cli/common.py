@@ -157,7 +157,11 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     )
     with bar:
         task = bar.add_task(label, total=max(total, 1))
-        yield lambda amount=1: bar.advance(task, amount)
+
+        def advance(amount: int = 1) -> None:
+            bar.advance(task, amount)
+
+        yield advance
 
 
 def read_text(path: str, what: str) -> str:
