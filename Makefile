@@ -77,7 +77,7 @@ test-unit: venv
 bench: venv
 	@mkdir -p .ledger
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
-	$(PY) -m tests.bench.all record --pg $$(cat .ledger/pg-url)
+	$(PY) -m tests.bench all --scale smoke --pg $$(cat .ledger/pg-url)
 
 clean:
 	rm -rf .ledger $(VENV) build *.egg-info

@@ -377,14 +377,13 @@ def section_relay(scale: Scale, kafka: str | None) -> dict[str, Any]:
 
 def _profile_relay(events: int, kafka: str) -> str:
     from consumers.relay import RelayFollower, RelayHandler
-    from ledger.adapters.identity import SqlIdentityStore
-    from ledger.adapters.store import StoreTarget, open_store
-    from ledger.application import Ledger
+    from ledger.adapters.store import StoreTarget
+    from tests.bench import ledger_on
     from tests.kafka_support import fresh_settings, record_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         target = StoreTarget.parse(str(Path(tmp) / "prof.db"))
-        ledger = Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder))
+        ledger = ledger_on(target)
         learners = events // 27 + 1
         record_demo(ledger, learners=learners, candidates=max(learners // 10, 1), batch=500)
         settings = fresh_settings(kafka, "benchprof")
@@ -438,7 +437,7 @@ def _profile_app_proofs(events: int, pg_url: str | None) -> str:
     """Profile 200 application inclusion proofs over a store of ``events`` events."""
     import random
 
-    from ledger.adapters.keys import KeyStore
+    from ledger.adapters.keys import LogKeyStore
     from ledger.adapters.store import StoreTarget, open_store
     from ledger.audit.log import AuditLog
     from tests.bench.audit import _write
@@ -450,7 +449,7 @@ def _profile_app_proofs(events: int, pg_url: str | None) -> str:
         store = open_store(target)
         try:
             _write(store, events, rng)
-            audit = AuditLog(target, store, keys=KeyStore(Path(tmp) / "keys"), batch_size=1000)
+            audit = AuditLog(target, store, keys=LogKeyStore(Path(tmp) / "keys"), batch_size=1000)
             audit.keys.generate("bench.example/log")
             audit.checkpoint()
             picks = [rng.randrange(events) for _ in range(200)]
@@ -1400,13 +1399,9 @@ def cmd_bench_all(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    """Add ``bench all`` to the ``bench`` verb that ``ledger.cli`` defines (with ``record``)."""
-    from ledger.cli import Parser
-
-    bench = sub.choices.get("bench") or sub.add_parser("bench", help="benchmarks side by side")
-    bsub = _subparsers_of(bench) or bench.add_subparsers(dest="what", required=True, parser_class=Parser)
-    s = bsub.add_parser("all", help="every benchmark side by side, written to BENCHMARKS.md")
+def add_parser(sub: Any) -> None:
+    """Add ``all`` to the subcommands of ``python -m tests.bench`` (see :mod:`tests.bench.__main__`)."""
+    s = sub.add_parser("all", help="every benchmark side by side, written to BENCHMARKS.md")
     s.add_argument(
         "--scale",
         choices=sorted(SCALES),
@@ -1417,20 +1412,15 @@ def register(sub: Any) -> None:
     s.add_argument("--pg", help="postgresql:// URL: measure PostgreSQL too (fresh schemas)")
     s.add_argument("--kafka", help="Kafka HOST:PORT: measure the relay (fresh topics)")
     s.add_argument(
-        "--sections", default="all", help=f"all, none (report only) or a comma list of: {', '.join(SECTIONS)}"
+        "--sections",
+        default="all",
+        help=f"all, none (report only) or a comma list of: {', '.join(SECTIONS)}",
     )
     s.add_argument(
         "--results",
         help="directory of per-section JSON results (kept; reused by later runs to split a long run)",
     )
     s.set_defaults(func=cmd_bench_all)
-
-
-def _subparsers_of(parser: argparse.ArgumentParser) -> Any:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return None
 
 
 if __name__ == "__main__":

@@ -91,9 +91,9 @@ def _serve(db: str, port: int) -> Any:
     import uvicorn
 
     from ledger.api.app import create_app
-    from ledger.api.context import Settings
+    from ledger.settings import Settings
 
-    app = create_app(Settings(db=db, public_rate=0.0))
+    app = create_app(Settings.load(db=db, api_public_rate=0.0))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -114,9 +114,8 @@ def _prepare(db: str | None, workdir: Path) -> tuple[str, str, str]:
             cli(["demo", "--db", db, "--learners", "200", "--seed", "1"])
         cli(["keys", "generate", "--db", db])  # integrity log (credential evidence)
         cli(["credential", "keys", "generate", "--db", db])  # credential issuer
-    from ledger.queries import certificates
-
     from ledger.adapters.store import StoreTarget, open_store
+    from ledger.application.queries import certificates
 
     store = open_store(StoreTarget.parse(db))
     cert = next(c for c in certificates(store) if c.status == "active")

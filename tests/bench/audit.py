@@ -25,7 +25,7 @@ import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.keys import KeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.audit.log import AuditLog
 
@@ -139,7 +139,7 @@ def _measure(
 ) -> dict[str, Any]:
     write = _write(store, events, rng)
     null = _follow(store, target, _Null())
-    audit = AuditLog(target, store, keys=KeyStore(folder / "keys"), batch_size=1000)
+    audit = AuditLog(target, store, keys=LogKeyStore(folder / "keys"), batch_size=1000)
     started = time.perf_counter()
     audit.sync()
     integrity = time.perf_counter() - started

@@ -26,21 +26,19 @@ def _timed(func: Callable[[], Any], n: int) -> float:
 
 
 def _world(base: Path) -> tuple[Any, Any, list[str]]:
-    from ledger.commands import parse_command
-    from ledger.queries import certificates
-
     from ledger.adapters.follower import Db
-    from ledger.adapters.identity import SqlIdentityStore
     from ledger.adapters.keys import LogKeyStore
-    from ledger.adapters.store import StoreTarget, open_store
-    from ledger.application import Ledger
+    from ledger.adapters.store import StoreTarget
+    from ledger.application import parse_command
+    from ledger.application.queries import certificates
     from ledger.audit.log import AuditLog
     from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
     from ledger.demo.cpu import demo_commands, resolve_refs
+    from tests.bench import ledger_on
 
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     target = StoreTarget.parse(str(base / "bench.db"))
-    ledger = Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder))
+    ledger = ledger_on(target)
     raw = demo_commands(2, 40, 30, date.today())
     ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=500)
     LogKeyStore(base / "keys").generate("certificates.ledger.example/bench")

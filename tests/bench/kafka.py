@@ -39,14 +39,12 @@ def bench_relay(
     events: int = 5000, bootstrap: str | None = None, batch: int = 1000, linger_ms: int = 5
 ) -> dict[str, Any]:
     """Publish ``events`` stored events through the relay, then through a bare producer; print both."""
-    from ledger.adapters.identity import SqlIdentityStore
-    from ledger.adapters.store import open_store
-    from ledger.application import Ledger
+    from tests.bench import ledger_on
 
-    base = KafkaSettings.from_env(bootstrap)
+    base = KafkaSettings.checked(bootstrap)
     with tempfile.TemporaryDirectory() as tmp:
         target = StoreTarget.parse(str(Path(tmp) / "bench.db"))
-        ledger = Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder))
+        ledger = ledger_on(target)
         learners = events // 27 + 1
         record_demo(ledger, learners=learners, candidates=max(learners // 10, 1), batch=500)
         settings = fresh_settings(base.bootstrap, "bench")

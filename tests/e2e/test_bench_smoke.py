@@ -1,4 +1,4 @@
-"""``ledger bench all --scale smoke`` as users run it: every section measured, figures are numbers.
+"""``python -m tests.bench all --scale smoke`` as users run it: every section measured, figures are numbers.
 
 Real processes against the real SQLite file, PostgreSQL server and Kafka broker. Timings are
 never asserted: only that the report was written with every section, that nothing failed and
@@ -36,12 +36,12 @@ SECTIONS = (
 
 
 def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m ledger.cli bench ...`` in ``cwd``."""
+    """Run ``python -m tests.bench ...`` in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return subprocess.run(
-        [sys.executable, "-m", "ledger.cli", "bench", *args],
+        [sys.executable, "-m", "tests.bench", *args],
         text=True,
         capture_output=True,
         env=env,
