@@ -44,7 +44,7 @@ def _world(base: Path) -> tuple[Any, Any, list[str]]:
     LogKeyStore(base / "keys").generate("certificates.ledger.example/bench")
     keys = KeyStore(base / "keys")
     keys.generate()
-    config = IssuerConfig(keys, recording=AuditLog(target, ledger.store))
+    config = IssuerConfig(keys, recording=AuditLog(target, ledger.store, keys=LogKeyStore(base / "keys")))
     issuer = CredentialIssuer(ledger.store, Db(target), config, ledger.identities)
     ids = [r.certificate_id for r in certificates(ledger.store)]
     return issuer, config, ids
