@@ -1,4 +1,4 @@
-"""``ledger bench all``: every benchmark side by side in one run, written to BENCHMARKS.md.
+"""``python -m tests.bench all``: every benchmark side by side in one run, written to BENCHMARKS.md.
 
 Each section runs in its own child process (``python -m tests.bench.all SECTION``) so a
 section's peak memory is its own and a failing section is reported rather than fatal. The
@@ -768,7 +768,7 @@ def render(saved: dict[str, dict[str, Any]], scale: Scale) -> str:
     out = [
         "# Benchmarks",
         "",
-        f"Written by `ledger bench all --scale {scale.name}` from the section results of "
+        f"Written by `python -m tests.bench all --scale {scale.name}` from the section results of "
         f"{', '.join(sorted(saved))}. Figures only: each section ran in its own process, "
         "and where two things are compared they ran in the same process, same data, one "
         "after the other. Nothing here is asserted by a test.",

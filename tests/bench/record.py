@@ -1,6 +1,6 @@
 """Benchmarks that compare the ledger with the bare library doing the same work, in one run.
 
-``ledger bench record`` times ``ledger record`` (parse JSON lines, validate, check rules,
+``python -m tests.bench record`` times ``ledger record`` (parse JSON lines, validate, check rules,
 save) against a bare eventsourcing ``Application`` saving the same number of events with the
 same payloads, one decision per save and in batches, on SQLite and (if given) PostgreSQL.
 Figures only: nothing here asserts a time.
