@@ -23,7 +23,7 @@ import typer
 from ledger.adapters.follower import DEFAULT_BATCH, Db, Follower
 from ledger.bootstrap import Services
 from ledger.cli.common import Db as DbOption
-from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today
+from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
 from ledger.domain.errors import UnknownEntity
 from ledger.plugins import Readers
 from ledger.reference import cpu as ref
@@ -134,7 +134,7 @@ def _day(value: str | None) -> date:
 
 
 def stats_school(
-    fase: Annotated[int, typer.Argument(min=0, help="the school's FASE number")],
+    fase: Annotated[int, typer.Argument(parser=whole_number, help="the school's FASE number")],
     db: DbOption = None,
     as_json: Json = False,
     as_csv: Csv = False,

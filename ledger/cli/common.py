@@ -60,6 +60,17 @@ def parse_date(value: str) -> date:
         raise typer.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
+def whole_number(value: str) -> int:
+    """A whole number (0 or more), or a usage error (exit 2)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise typer.BadParameter(f"not a whole number: {value!r}")
+    return number
+
+
 def parse_datetime(value: str) -> datetime:
     """An ISO date-time (UTC when no offset is given), or a usage error (exit 2)."""
     try:

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 import typer
 
 from ledger.adapters.follower import Db as Conn
-from ledger.bootstrap import bootstrap, issuer_config
+from ledger.bootstrap import audit_log, bootstrap, issuer_config
 from ledger.cli.common import Db, Json, emit, read_text, settings, table
-from ledger.credentials.issue import CredentialIssuer, audit_recording_log
+from ledger.credentials.issue import CredentialIssuer
 from ledger.credentials.verify import TrustError, TrustStore, summary, verify_credential
 from ledger.domain.errors import InvalidCommand
 from ledger.settings import Settings
@@ -27,7 +27,7 @@ from ledger.settings import Settings
 # ---------------------------------------------------------------------------- wiring
 def _issuer(db: str | None) -> CredentialIssuer:
     svc = bootstrap(settings(db=db))
-    config = issuer_config(svc.settings, audit_recording_log(svc.target, svc.store))
+    config = issuer_config(svc.settings, audit_log(svc))
     return CredentialIssuer(svc.store, Conn(svc.target), config, svc.identities)
 
 
@@ -82,7 +82,7 @@ def keys_show(
     recording = None
     if with_log and has_store:
         svc = bootstrap(conf)
-        recording = audit_recording_log(svc.target, svc.store)
+        recording = audit_log(svc)
     bundle = issuer_config(conf, recording).trust_bundle()
     if out:
         _write(out, _dump(bundle))

@@ -109,7 +109,7 @@ class _Service:
         db, conn = Db(target), target.connect()
         audit = None
         if self.ctx.recording is None and self.ctx.with_audit_log:
-            audit = audit_recording_log(target, self.store)  # its connection is per thread
+            audit = audit_recording_log(target, self.store, self.ctx.key_dir)  # connection per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
             kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_root)

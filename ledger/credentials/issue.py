@@ -167,13 +167,17 @@ class RecordingLog(Protocol):
         """The log's verifier keys (C2SP vkey strings)."""
 
 
-def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
-    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
+def audit_recording_log(target: Any, store: Any, key_dir: Path | None = None) -> RecordingLog | None:
+    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened.
+
+    ``key_dir``: the settings' key directory (the log's keys); default beside the store.
+    """
     try:
+        from ledger.adapters.keys import LogKeyStore
         from ledger.audit.log import AuditLog
     except ImportError:  # the integrity log is optional for issuance
         return None
-    return AuditLog(target, store)
+    return AuditLog(target, store, keys=LogKeyStore(key_dir) if key_dir is not None else None)
 
 
 def recording_evidence(log_: RecordingLog, position: int, event_id: str) -> dict[str, Any] | None:

@@ -127,11 +127,12 @@ def run(db: str | None, rate: float, seconds: float) -> list[Figures]:
     """Measure every target; returns the figures (also printed)."""
     from ledger.api.roles import Principal
     from ledger.api.tokens import KeyRing, key_dir
+    from ledger.settings import Settings
 
     workdir = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     os.environ.setdefault("LEDGER_KEY_DIR", str(workdir / "keys"))
     db, learner, cert = _prepare(db, workdir)
-    ring = KeyRing(key_dir())
+    ring = KeyRing(key_dir(Settings.load(db=db).key_directory()))  # as the server resolves it
     if ring.active_kid() is None:
         ring.generate()
     token = ring.issue(Principal("inspector", "all", "bench"), 3600)

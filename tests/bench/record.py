@@ -59,7 +59,7 @@ class Figure:
 
 
 def _ledger_run(location: str, lines_file: Path, batch: int) -> Figure:
-    from ledger.cli import parse_lines
+    from ledger.cli.record import parse_lines
 
     target = StoreTarget.parse(location)
     started = time.perf_counter()

@@ -72,6 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A demo store with keys and an integrity log, served on a free loopback port."""
     base = tmp_path_factory.mktemp("cred-web")
     location = str(base / "ledger.db")
+    previous = os.environ.get("LEDGER_KEY_DIR")
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     ledger = make_ledger(location, FixedClock())
     raw = demo_commands(3, 40, 20, date(2026, 11, 1))
@@ -96,7 +97,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     server.should_exit = True
     thread.join(timeout=10)
-    os.environ.pop("LEDGER_KEY_DIR", None)
+    if previous is None:
+        os.environ.pop("LEDGER_KEY_DIR", None)
+    else:  # the session's isolated key directory (tests/conftest.py)
+        os.environ["LEDGER_KEY_DIR"] = previous
     ledger.store.close()
 
 
