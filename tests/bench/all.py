@@ -225,7 +225,7 @@ def _pg_version(pg_url: str) -> str:
 
 def _kafka_version(bootstrap: str) -> str:
     """The broker's version from the jars deploy/kafka runs it with, else the probed API."""
-    classpath = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / ".state" / "classpath.txt"
+    classpath = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / ".state" / "classpath.txt"
     if classpath.exists():
         for entry in classpath.read_text(encoding="utf-8").split(":"):
             name = Path(entry).name
@@ -235,7 +235,8 @@ def _kafka_version(bootstrap: str) -> str:
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
-        return "API " + ".".join(str(p) for p in admin.config["api_version"])
+        probed = admin.config.get("api_version") or admin._client.check_version()  # kafka-python 3
+        return ".".join(str(p) for p in probed) + " (probed from the broker's API versions)"
     finally:
         admin.close()
 
