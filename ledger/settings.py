@@ -37,8 +37,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.adapters.keys import default_key_dir
-from ledger.adapters.store import DEFAULT_CACHE_SIZE, StoreTarget
+from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
 
 
 class Settings(BaseSettings):
@@ -84,4 +83,6 @@ class Settings(BaseSettings):
         key-encryption key (``identity/``), the integrity log's signing keys, the credential
         issuer keys (``credentials/``) and the API token keys (``tokens/``).
         """
+        from ledger.adapters.keys import default_key_dir  # keys load the signing library: lazily
+
         return self.key_dir if self.key_dir is not None else default_key_dir(self.target())

@@ -11,21 +11,25 @@ import html
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.adapters.follower import Db as Conn
-from ledger.bootstrap import audit_log, bootstrap, issuer_config
 from ledger.cli.common import Db, Json, emit, read_text, settings, table
-from ledger.credentials.issue import CredentialIssuer
-from ledger.credentials.verify import TrustError, TrustStore, summary, verify_credential
 from ledger.domain.errors import InvalidCommand
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.credentials.issue import CredentialIssuer
+    from ledger.credentials.verify import TrustStore
+    from ledger.settings import Settings
 
 
 # ---------------------------------------------------------------------------- wiring
 def _issuer(db: str | None) -> CredentialIssuer:
+    from ledger.adapters.follower import Db as Conn
+    from ledger.bootstrap import audit_log, bootstrap, issuer_config
+    from ledger.credentials.issue import CredentialIssuer
+
     svc = bootstrap(settings(db=db))
     config = issuer_config(svc.settings, audit_log(svc))
     return CredentialIssuer(svc.store, Conn(svc.target), config, svc.identities)
@@ -55,6 +59,8 @@ def _read_json(path: str, what: str) -> Any:
 # ---------------------------------------------------------------------------- keys
 def keys_generate(db: Db = None, as_json: Json = False) -> None:
     """Create a new credential signing key (older keys stay for verification)."""
+    from ledger.bootstrap import issuer_config
+
     config = issuer_config(settings(db=db))
     stored = config.keys.generate()
     data = {
@@ -77,6 +83,8 @@ def keys_show(
     ] = True,
 ) -> None:
     """Print (or write) the trust bundle: DID document, JWKS, log verifier keys."""
+    from ledger.bootstrap import audit_log, bootstrap, issuer_config
+
     conf = settings(db=db)
     has_store = "://" in conf.db or Path(conf.db).is_file()
     recording = None
@@ -147,6 +155,9 @@ def _cached_status_list(conf: Settings, credential: Any) -> Any:
 
 
 def _trust(conf: Settings, keys: str | None) -> TrustStore:
+    from ledger.bootstrap import issuer_config
+    from ledger.credentials.verify import TrustError, TrustStore
+
     try:
         if keys:
             return TrustStore.from_file(Path(keys))
@@ -166,6 +177,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer."""
+    from ledger.credentials.verify import verify_credential
+
     conf = settings()
     credential = _read_json(file, "credential")
     trust = _trust(conf, keys)
@@ -216,6 +229,8 @@ def qr_svg(data: str) -> str:
 
 def certificate_html(credential: dict[str, Any], verify_url: str) -> str:
     """A printable page: the certificate, its issuer, results and a QR code to the verifier."""
+    from ledger.credentials.verify import summary
+
     facts = summary(credential)
     esc = html.escape
     results = "".join(f"<li>{esc(str(r))}</li>" for r in facts["results"])

@@ -9,19 +9,17 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.api.app import create_app, endpoints
-from ledger.api.demo_tokens import demo_principals
-from ledger.api.roles import Principal, parse_scope
-from ledger.api.supervisor import Child, Supervisor
-from ledger.api.tokens import KeyRing, key_dir, parse_ttl
 from ledger.cli.common import Db, Json, emit, services, settings, table
 from ledger.domain.errors import InvalidCommand
 from ledger.plugins import CLI_GROUP, discover
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.api.tokens import KeyRing
+    from ledger.settings import Settings
 
 TokenKeyDir = Annotated[
     str | None,
@@ -41,6 +39,8 @@ Port = Annotated[
 
 def ring(conf: Settings) -> KeyRing:
     """The API token key ring of the settings' key directory."""
+    from ledger.api.tokens import KeyRing, key_dir
+
     return KeyRing(key_dir(conf.key_directory()))
 
 
@@ -56,6 +56,8 @@ def serve(
 ) -> None:
     """Serve the API until interrupted (Ctrl-C or SIGTERM end it cleanly, exit 0)."""
     import uvicorn
+
+    from ledger.api.app import create_app
 
     conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
     keys = ring(conf)
@@ -118,6 +120,8 @@ def _announce(base: str, app: Any) -> None:
 
 def _verification_page(app: Any) -> str | None:
     """The credentials router's verification page, when it is mounted."""
+    from ledger.api.app import endpoints
+
     for method, path in endpoints(app):
         if method == "GET" and "verif" in path and "{" not in path and not path.startswith("/v1"):
             return path
@@ -126,6 +130,8 @@ def _verification_page(app: Any) -> str | None:
 
 def up(db: Db = None, host: Host = None, port: Port = None, key_dir_: TokenKeyDir = None) -> None:
     """Run server, projections and relay as one supervised group."""
+    from ledger.api.supervisor import Child, Supervisor
+
     conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
     store = ["--db", conf.db]
     keys = ["--key-dir", str(conf.key_dir)] if conf.key_dir else []
@@ -169,6 +175,9 @@ def tokens_issue(
     db: Db = None,
 ) -> None:
     """Print a signed token (the only output, so it can be captured)."""
+    from ledger.api.roles import Principal, parse_scope
+    from ledger.api.tokens import parse_ttl
+
     parsed = parse_scope(role, scope)
     seconds = parse_ttl(ttl)
     who = subject or role
@@ -208,6 +217,9 @@ def tokens_demo(
     ttl: Annotated[str, typer.Option(help="lifetime (default 8h)")] = "8h",
 ) -> None:
     """Issue one token per role, scoped to records of the store (for ``make demo``)."""
+    from ledger.api.demo_tokens import demo_principals
+    from ledger.api.tokens import parse_ttl
+
     svc = services(db, key_dir=key_dir_)
     keys = ring(svc.settings)
     if keys.active_kid() is None:
