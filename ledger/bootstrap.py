@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger.adapters.errors import StoreUnavailable
 from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
 from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
@@ -22,12 +23,6 @@ from ledger.audit.log import AuditLog
 from ledger.credentials.issue import IssuerConfig
 from ledger.domain.errors import LedgerError
 from ledger.settings import Settings
-
-
-class StoreUnavailable(LedgerError):
-    """The store could not be opened (exit 1, HTTP 503; the URL's password is hidden)."""
-
-    code = "store-unavailable"
 
 
 @dataclass

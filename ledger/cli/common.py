@@ -23,6 +23,7 @@ from uuid import UUID
 
 import typer
 
+from ledger.adapters.errors import StoreUnavailable
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError
 
 if TYPE_CHECKING:
@@ -197,17 +198,18 @@ def read_text(path: str, what: str) -> str:
 
 
 # ------------------------------------------------------------------------------ errors
-def exit_code(exc: BaseException) -> int:
-    """The exit code of an error (the one mapping of the ledger's error tree to exit codes)."""
-    from ledger.bootstrap import StoreUnavailable
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConcurrencyConflict, EXIT_CONFLICT),
+    (StoreUnavailable, EXIT_FAILURE),
+    (LedgerError, EXIT_REFUSED),
+)
+"""The one mapping of the error tree to exit codes: the first class an error is an instance of
+wins (most specific first); any other exception is an internal error (exit 1)."""
 
-    if isinstance(exc, ConcurrencyConflict):
-        return EXIT_CONFLICT
-    if isinstance(exc, StoreUnavailable):
-        return EXIT_FAILURE
-    if isinstance(exc, LedgerError):
-        return EXIT_REFUSED
-    return EXIT_FAILURE
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error, from :data:`EXIT_CODES`."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), EXIT_FAILURE)
 
 
 def report(exc: BaseException) -> int:
