@@ -70,9 +70,13 @@ lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-## make test-unit: the pure tests (domain, application on the in-memory store, architecture)
+## make test-unit: the pure tests (domain, application, architecture) and the port contracts on
+## the in-memory and SQLite adapters (no service needed); prints its duration
 test-unit: venv
-	$(PY) -m pytest -p no:cacheprovider -q tests/unit
+	@start=$$(date +%s%N); \
+	env -u LEDGER_TEST_PG_URL -u LEDGER_TEST_KAFKA CI= $(PY) -m pytest -p no:cacheprovider -q \
+	  tests/unit tests/contracts -k "not postgres"; rc=$$?; \
+	echo "make test-unit: $$(( ($$(date +%s%N) - start) / 1000000 )) ms"; exit $$rc
 
 bench: venv
 	@mkdir -p .ledger
