@@ -1,14 +1,14 @@
 """``ledger credential …``: issuer keys, credential export, status list, offline verification.
 
-``ledger credential verify`` exit codes: 0 valid, 3 revoked, 4 invalid or tampered, 5 unknown
-issuer (and 2 for unreadable input: not a file, not JSON, a bad keys file).
+``ledger credential verify`` exit codes: 0 valid (proofs, dates, issuer and status all
+checked), 3 revoked, 4 invalid or tampered, 5 unknown issuer, 6 status not checked (no status
+list at hand, or one that does not verify; ``--skip-status`` opts out: 0 with a warning), and
+2 for unreadable input (not a file, not JSON, a bad keys file).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import html
 import json
 import os
 import sys
@@ -18,18 +18,33 @@ from typing import Any
 from ledger.cli import Parser, add_store_args, emit, open_ledger, open_target, table
 from ledger.domain.errors import InvalidCommand
 
-STATUS_CACHE_ENV = "LEDGER_STATUS_CACHE"
-DEFAULT_STATUS_CACHE = ".ledger/status-cache"
-
 
 # ---------------------------------------------------------------------------- wiring
+def _config(target: Any = None, recording: Any = None) -> Any:
+    """The issuer settings (read here, in the glue; the library takes plain values)."""
+    from ledger.adapters.keys import default_key_dir
+    from ledger.credentials.issuers import (
+        DEFAULT_ISSUER_DID,
+        DEFAULT_KEY_DIR,
+        DEFAULT_PUBLIC_URL,
+        IssuerConfig,
+        IssuerKeyStore,
+    )
+
+    key_dir = (default_key_dir(target) if target is not None
+               else Path(os.environ.get("LEDGER_KEY_DIR") or DEFAULT_KEY_DIR))
+    return IssuerConfig(IssuerKeyStore(key_dir), os.environ.get("LEDGER_ISSUER_DID", DEFAULT_ISSUER_DID),
+                        os.environ.get("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL), recording)
+
+
 def _issuer(args: argparse.Namespace) -> Any:
     from ledger.adapters.follower import Db
-    from ledger.credentials.issue import CredentialIssuer, IssuerConfig, audit_recording_log
+    from ledger.credentials.issuing import CredentialIssuer
+    from ledger.credentials.recording import audit_recording_log
 
     ledger = open_ledger(args)
     target = open_target(args)
-    config = IssuerConfig.from_env(target, audit_recording_log(target, ledger.store))
+    config = _config(target, audit_recording_log(target, ledger.store))
     return CredentialIssuer(ledger.store, Db(target), config, ledger.identities)
 
 
@@ -60,9 +75,7 @@ def _read_json(path: str, what: str) -> Any:
 # ---------------------------------------------------------------------------- keys
 def cmd_keys_generate(args: argparse.Namespace) -> int:
     """Create a new credential signing key (older keys stay for verification)."""
-    from ledger.credentials.issue import IssuerConfig
-
-    config = IssuerConfig.from_env(open_target(args))
+    config = _config(open_target(args))
     stored = config.keys.generate()
     data = {"created": stored.created,
             "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
@@ -73,18 +86,30 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 def cmd_keys_show(args: argparse.Namespace) -> int:
     """Print (or write) the trust bundle: DID document, JWKS, log verifier keys."""
-    from ledger.credentials.issue import IssuerConfig, audit_recording_log
+    from ledger.credentials.recording import audit_recording_log
 
     target = open_target(args)
     has_store = "://" in args.db or Path(args.db).is_file()
     recording = (audit_recording_log(target, open_ledger(args).store)
                  if args.with_log and has_store else None)
-    bundle = IssuerConfig.from_env(target, recording).trust_bundle()
+    config = _config(target, recording)
+    bundle = config.trust_bundle()
+    if args.did_dir:
+        _write_did_documents(args, config, has_store)
     if args.out:
         _write(args.out, _dump(bundle))
         return 0
     emit(args, bundle, _print_bundle)
     return 0
+
+
+def _write_did_documents(args: argparse.Namespace, config: Any, has_store: bool) -> None:
+    from ledger.credentials.building import issuers_of
+    from ledger.credentials.issuers import write_did_documents
+
+    issuers = issuers_of(open_ledger(args).store, config.root_did) if has_store else []
+    for path in write_did_documents(config, issuers, Path(args.did_dir)):
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def _print_bundle(bundle: dict[str, Any]) -> None:
@@ -98,72 +123,56 @@ def _print_bundle(bundle: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- export, status list
 def cmd_export(args: argparse.Namespace) -> int:
     """Export one certificate as a signed OpenBadgeCredential (and a printable HTML page)."""
+    from ledger.credentials.html import certificate_html
+
     issuer = _issuer(args)
-    credential = issuer.credential(args.id, include_name_hash=not args.no_name_hash)
+    credential = issuer.credential(args.id, include_holder=not args.no_name_hash)
     _write(args.out, _dump(credential))
     if args.html:
-        certificate_id = str(credential["id"]).removeprefix("urn:uuid:")
-        _write(args.html, certificate_html(credential, issuer.config.verify_url(certificate_id)))
+        number = str(credential["id"]).removeprefix("urn:uuid:")
+        _write(args.html, certificate_html(credential, issuer.config.verify_url(number),
+                                           issuer.revocation(number)))
     return 0
 
 
 def cmd_status_list(args: argparse.Namespace) -> int:
     """Write the signed status list credential (revoked certificates have their bit set)."""
-    _write(args.out, _dump(_issuer(args).status_list(args.list_id)))
+    issuer = _issuer(args)
+    if args.credential:
+        _write(args.out, _dump(issuer.status_list_of(_read_json(args.credential, "credential"))))
+    else:
+        _write(args.out, _dump(issuer.status_list(args.list_id)))
     return 0
 
 
 # ---------------------------------------------------------------------------- verify
-def _status_cache() -> Path:
-    return Path(os.environ.get(STATUS_CACHE_ENV, DEFAULT_STATUS_CACHE))
-
-
-def _cache_path(url: str) -> Path:
-    return _status_cache() / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
-
-
-def _cached_status_list(credential: Any) -> Any:
-    status = credential.get("credentialStatus") if isinstance(credential, dict) else None
-    url = status.get("statusListCredential") if isinstance(status, dict) else None
-    if not isinstance(url, str) or not _cache_path(url).is_file():
-        return None
-    try:
-        return json.loads(_cache_path(url).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def _trust(args: argparse.Namespace) -> Any:
-    from ledger.credentials.issue import IssuerConfig
     from ledger.credentials.verify import TrustError, TrustStore
 
     try:
         if args.keys:
             return TrustStore.from_file(Path(args.keys))
-        return TrustStore.from_document(IssuerConfig.from_env().trust_bundle())
+        return TrustStore.from_document(_config().trust_bundle())
     except TrustError as exc:
         raise InvalidCommand(str(exc)) from None
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer."""
+    """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer, 6 status unknown."""
     from ledger.credentials.verify import verify_credential
 
     credential = _read_json(args.file, "credential")
     trust = _trust(args)
-    status_list = (_read_json(args.status_list, "status list") if args.status_list
-                   else _cached_status_list(credential))
-    verdict = verify_credential(credential, trust, status_list)
-    if args.status_list and verdict.checks.get("status") in {"ok", "revoked"}:
-        _cache_path(str(status_list["id"])).parent.mkdir(parents=True, exist_ok=True)
-        _cache_path(str(status_list["id"])).write_text(_dump(status_list), encoding="utf-8")
+    status_list = _read_json(args.status_list, "status list") if args.status_list else None
+    verdict = verify_credential(credential, trust, status_list, require_status=not args.skip_status)
     emit(args, verdict.to_dict(), _print_verdict)
     return verdict.exit_code
 
 
 def _print_verdict(data: dict[str, Any]) -> None:
     labels = {"valid": "VALID", "revoked": "REVOKED", "invalid": "INVALID (tampered or malformed)",
-              "unknown_issuer": "UNKNOWN ISSUER"}
+              "unknown_issuer": "UNKNOWN ISSUER",
+              "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)"}
     print(f"verdict: {labels[data['verdict']]}")
     cred = data["credential"]
     for key in ("name", "issuer", "valid_from"):
@@ -175,47 +184,6 @@ def _print_verdict(data: dict[str, Any]) -> None:
         print(f"  reason: {reason}")
     for warning in data["warnings"]:
         print(f"  warning: {warning}")
-
-
-# ---------------------------------------------------------------------------- printable page
-def qr_svg(data: str) -> str:
-    """An SVG QR code of ``data`` (python ``qrcode``, no PIL)."""
-    import qrcode  # type: ignore[import-untyped,unused-ignore]
-    import qrcode.image.svg  # type: ignore[import-untyped,unused-ignore]
-
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    text = image.to_string(encoding="unicode")
-    return text if isinstance(text, str) else text.decode("utf-8")
-
-
-def certificate_html(credential: dict[str, Any], verify_url: str) -> str:
-    """A printable page: the certificate, its issuer, results and a QR code to the verifier."""
-    from ledger.credentials.verify import summary
-
-    facts = summary(credential)
-    esc = html.escape
-    results = "".join(f"<li>{esc(str(r))}</li>" for r in facts["results"])
-    levels = ", ".join(esc(str(level)) for level in facts["levels"])
-    svg = qr_svg(verify_url)
-    return f"""<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{esc(str(facts['name']))}</title>
-<style>body{{font-family:sans-serif;max-width:46rem;margin:2rem auto;color:#111}}
-.qr svg{{width:12rem;height:12rem}} .id{{font-family:monospace;font-size:.8rem;word-break:break-all}}
-@media print{{a{{color:#111;text-decoration:none}}}}</style></head>
-<body>
-<h1>{esc(str(facts['name']))}</h1>
-<p>Délivré par <strong>{esc(str(facts['issuer']))}</strong>
-le {esc(str(facts['valid_from'] or '')[:10])}.</p>
-{f'<p>Niveau : {levels}</p>' if levels else ''}
-<h2>Acquis</h2><ul>{results}</ul>
-<p>Le titulaire est identifié par un identifiant aléatoire
-{'et une empreinte salée de son nom' if facts['holder_name_hash'] else ''} ;
-aucune autre donnée personnelle.</p>
-<div class="qr">{svg}</div>
-<p>Vérifier : <a href="{esc(verify_url)}">{esc(verify_url)}</a></p>
-<p class="id">{esc(str(facts['id']))}</p>
-</body></html>
-"""
 
 
 # ---------------------------------------------------------------------------- parser
@@ -234,6 +202,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("--out", help="write the bundle (JSON) to this file")
     s.add_argument("--no-log", dest="with_log", action="store_false",
                    help="leave out the integrity log's verifier keys (no store access)")
+    s.add_argument("--did-dir", help="also write the did:web documents of the root and of every "
+                                     "issuer here, at their did:web paths")
     s.set_defaults(func=cmd_keys_show)
 
     s = sub.add_parser("export", help="a certificate as a signed OpenBadgeCredential")
@@ -242,18 +212,23 @@ def register(subparsers: Any) -> None:
     s.add_argument("--out", help="write the credential here (default: standard output)")
     s.add_argument("--html", help="also write a printable HTML page with a QR code")
     s.add_argument("--no-name-hash", action="store_true",
-                   help="leave out the salted hash of the holder's name")
+                   help="leave out the holder's identity hash")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("status-list", help="the signed BitstringStatusListCredential")
     add_store_args(s, json_flag=False)
-    s.add_argument("--list-id", default="1", help="status list id (default 1)")
+    s.add_argument("--list-id", default="1", help="status list id (default 1, the first release's)")
+    s.add_argument("--credential", help="the status list this credential (JSON file) points at")
     s.add_argument("--out", help="write it here (default: standard output)")
     s.set_defaults(func=cmd_status_list)
 
-    s = sub.add_parser("verify", help="verify a credential offline (exit 0/3/4/5)")
+    s = sub.add_parser("verify", help="verify a credential offline (exit 0/3/4/5/6)")
     s.add_argument("file", help="the credential (JSON file, or - for standard input)")
-    s.add_argument("--status-list", help="a status list credential file (else the cached one)")
+    s.add_argument("--status-list", help="the status list credential (file) the credential names; "
+                                         "without it the status is not checked (exit 6)")
     s.add_argument("--keys", help="trust bundle or DID document (else the local issuer keys)")
+    s.add_argument("--skip-status", action="store_true",
+                   help="accept a credential whose revocation status cannot be checked (exit 0, "
+                        "with a warning, instead of 6)")
     s.add_argument("--json", action="store_true", help="print the verdict as JSON")
     s.set_defaults(func=cmd_verify)

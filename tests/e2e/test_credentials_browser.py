@@ -23,7 +23,7 @@ from ledger.adapters.keys import KeyStore as LogKeyStore
 from ledger.adapters.store import StoreTarget
 from ledger.commands import parse_command
 from ledger.credentials.http import CredentialsContext, router
-from ledger.credentials.issue import KeyStore
+from ledger.credentials.issuers import IssuerKeyStore as KeyStore
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.queries import certificates
 from tests.conftest import FixedClock, make_ledger
