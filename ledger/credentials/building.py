@@ -4,7 +4,7 @@ The credential is an Open Badges 3.0 ``OpenBadgeCredential`` (1EdTech JSON Schem
 deciding body as issuer (its school or Certif'Pro as ``parentOrg``), the achievement with its
 units or domains as results, the EQF level, the holder as an ``IdentityObject`` only
 (:mod:`ledger.credentials.holder`: no learner id, no name in clear), the status list entry and
-the proof of recording (:mod:`ledger.credentials.recording`), whose terms the ledger's inline
+the proof of recording (:mod:`ledger.credentials.recording`), whose terms the ledger's own
 context defines, so that the RDF proof covers every field.
 """
 
@@ -16,8 +16,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from ledger.credentials.loader import CREDENTIALS_V2, OPEN_BADGES_V3
-from ledger.credentials.recording import LEDGER_CONTEXT
+from ledger.credentials.loader import CREDENTIALS_V2, LEDGER_V1, OPEN_BADGES_V3
 from ledger.domain.errors import UnknownEntity
 
 
@@ -192,7 +191,7 @@ def certificate_facts(store: Any, certificate_id: str, root: str) -> Certificate
 
 def credential_context() -> list[Any]:
     """The ``@context`` of a ledger credential: VC 2.0, Open Badges 3.0.3, the ledger's terms."""
-    return [CREDENTIALS_V2, OPEN_BADGES_V3, dict(LEDGER_CONTEXT)]
+    return [CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1]
 
 
 def unsigned_credential(facts: CertificateFacts, number: str, status: dict[str, Any] | None,

@@ -11,6 +11,7 @@
 * ``GET /status/{list_id}`` – a signed status list credential;
 * ``GET /.well-known/did.json`` and ``GET /issuers/{path}/did.json`` – the did:web documents of
   the root and of every issuer; ``GET /keys`` – the trust bundle for offline verifiers;
+  ``GET /contexts/ledger-v1.json`` – the ledger's JSON-LD context;
 * the W3C CCG VC API (:mod:`ledger.credentials.vcapi`): ``POST /credentials/verify``,
   ``POST /presentations/verify`` and, for a configured conformance issuer,
   ``POST /credentials/issue``.
@@ -250,6 +251,16 @@ def router(ctx: CredentialsContext) -> APIRouter:
         did = issuer_from_web_path(service.config.root_did, path)
         document = service.config.did_document(did) if did else None
         return JSONResponse(document) if document else _error(404, f"no issuer at {path}")
+
+    @api.get("/contexts/{name}")
+    def context(name: str) -> JSONResponse:
+        """The ledger's own JSON-LD context (``ledger-v1.json``), as bundled."""
+        from ledger.credentials.loader import BUNDLED_CONTEXTS, LEDGER_V1
+
+        if name != BUNDLED_CONTEXTS[LEDGER_V1]:
+            return _error(404, f"no context {name}")
+        text = resources.files("ledger.credentials").joinpath("contexts").joinpath(name).read_text("utf-8")
+        return JSONResponse(json.loads(text), media_type="application/ld+json")
 
     @api.get("/keys")
     def keys() -> JSONResponse:

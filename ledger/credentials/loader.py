@@ -51,11 +51,14 @@ from ledger.credentials.errors import (
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+LEDGER_V1 = "https://certificates.ledger.example/contexts/ledger-v1.json"
+"""The ledger's own terms (the recording evidence's ``logPosition``, ``leafHash``, ``tlogProof``)."""
 
 BUNDLED_CONTEXTS: Mapping[str, str] = {
     CREDENTIALS_V2: "credentials-v2.json",
     CREDENTIALS_EXAMPLES_V2: "credentials-examples-v2.json",
     OPEN_BADGES_V3: "ob-v3p0-context-3.0.3.json",
+    LEDGER_V1: "ledger-v1.json",
 }
 """Context URL -> file name in the ``contexts`` package directory."""
 

@@ -1,8 +1,8 @@
 """Proof that a certificate's issuance is recorded in the ledger's integrity log.
 
 The credential's ``evidence`` carries, in terms of the ledger's own JSON-LD context
-(:data:`LEDGER_CONTEXT`, inline in every credential, so no verifier has to fetch it and
-the RDF proof covers every field):
+(:data:`~ledger.credentials.loader.LEDGER_V1`, bundled in ``contexts/ledger-v1.json``, served
+by ``ledger serve`` at ``/contexts/ledger-v1.json``; the RDF proof covers every field):
 
 * ``logPosition`` — the zero-based position of the issuance event in the log;
 * ``leafHash`` — the RFC 9162 leaf hash of that event (hex);
@@ -28,16 +28,6 @@ from ledger.credentials.issuers import RecordingLog
 log = structlog.get_logger("ledger.credentials")
 
 RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
-LEDGER_VOCAB = "https://certificates.ledger.example/ns/ledger/v1#"
-LEDGER_CONTEXT: dict[str, Any] = {
-    "logPosition": {"@id": f"{LEDGER_VOCAB}logPosition",
-                    "@type": "http://www.w3.org/2001/XMLSchema#integer"},
-    "leafHash": {"@id": f"{LEDGER_VOCAB}leafHash"},
-    "tlogProof": {"@id": f"{LEDGER_VOCAB}tlogProof"},
-}
-"""The ledger's JSON-LD context (terms of the recording evidence)."""
-
-
 def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
     """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
     try:
