@@ -81,6 +81,7 @@ class CredentialService:
         self.ctx = ctx
         self.store = open_store(ctx.target)
         key_dir = ctx.key_dir if ctx.key_dir is not None else default_key_dir(ctx.target)
+        self.key_dir = key_dir
         self.config = IssuerConfig(IssuerKeyStore(key_dir), ctx.issuer_did, ctx.public_url, ctx.recording)
         self.status_cache = StatusListCache(self.store)
         self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
@@ -117,7 +118,7 @@ class CredentialService:
     def issuer(self) -> Iterator[CredentialIssuer]:
         """A credential issuer with its own database connections (closed on exit)."""
         from ledger.adapters.follower import Db
-        from ledger.adapters.identity import SqlIdentityStore
+        from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
 
         target = self.ctx.target
         db, conn = Db(target), target.connect()
@@ -126,8 +127,8 @@ class CredentialService:
             audit = audit_recording_log(target, self.store)  # its connection is per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
-            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder),
-                                   status_cache=self.status_cache)
+            identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(self.key_dir))
+            yield CredentialIssuer(self.store, db, config, identities, status_cache=self.status_cache)
         finally:
             db.close()
             conn.close()
