@@ -239,3 +239,17 @@ def test_printable_page_has_a_qr_code_to_the_verification_page(exported: dict[st
     certificate_id = doc["id"].removeprefix("urn:uuid:")
     assert "<svg" in page and f"/verify?id={certificate_id}" in page
     assert "Test" not in page
+
+
+def test_keys_show_writes_every_issuer_did_document(exported: dict[str, Path], tmp_path: Path) -> None:
+    """``keys show --did-dir`` writes the root's and each issuer's did:web document at its path."""
+    env = {"LEDGER_DB": str(exported["base"] / "demo.db"), "LEDGER_KEY_DIR": str(exported["base"] / "keys")}
+    done = cli("credential", "keys", "show", "--did-dir", str(tmp_path / "web"), "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    credential = json.loads(exported["active"].read_text(encoding="utf-8"))
+    issuer = credential["issuer"]["id"]
+    path = tmp_path / "web" / "/".join(issuer.removeprefix("did:web:").split(":")[1:]) / "did.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["id"] == issuer
+    assert credential["proof"][0]["verificationMethod"] in document["assertionMethod"]
+    assert (tmp_path / "web" / ".well-known" / "did.json").is_file()
