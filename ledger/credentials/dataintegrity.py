@@ -30,7 +30,10 @@ from ledger.credentials.errors import (
 from ledger.credentials.jcs import canonicalize as jcs_canonicalize
 from ledger.credentials.keys import KeyPair, KeyResolver
 from ledger.credentials.loader import (
+    CREDENTIALS_V2,
     DEFAULT_LIMITS,
+    LEDGER_V1,
+    OPEN_BADGES_V3,
     CanonicalizationLimits,
     canonicalize_rdf,
     check_json_limits,
@@ -166,6 +169,31 @@ def proof_configuration(
     return config
 
 
+_PROOF_TERMS = frozenset({"@context", "type", "id", "cryptosuite", "created", "verificationMethod",
+                          "proofPurpose"})
+_VC2_FIRST = (CREDENTIALS_V2,)
+_KNOWN_CONTEXT_LISTS = frozenset({
+    (CREDENTIALS_V2,), (CREDENTIALS_V2, OPEN_BADGES_V3), (CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1)})
+
+
+def _proof_config_for_rdf(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The proof configuration with only the VC 2.0 context when that cannot change its dataset.
+
+    Every term of a plain Data Integrity proof configuration is defined by the VC 2.0 context,
+    which is ``@protected``: the Open Badges and ledger contexts after it cannot redefine them,
+    so with one of the known context lists the dataset is the same and processing the large
+    Open Badges context for it (≈ a third of a verification) is skipped. Any other shape keeps
+    its full context. A test compares both forms.
+    """
+    context = config.get("@context")
+    if (isinstance(context, list) and all(isinstance(c, str) for c in context)
+            and tuple(context) in _KNOWN_CONTEXT_LISTS
+            and set(config) <= _PROOF_TERMS and config.get("type") == PROOF_TYPE
+            and all(isinstance(config.get(k, ""), str) for k in _PROOF_TERMS - {"@context"})):
+        return {**config, "@context": list(_VC2_FIRST)}
+    return config
+
+
 def hash_data(
     document: Mapping[str, Any],
     proof_config: Mapping[str, Any],
@@ -179,9 +207,10 @@ def hash_data(
     suite = proof_config.get("cryptosuite")
     if proof_config.get("type") != PROOF_TYPE or suite not in CRYPTOSUITES:
         raise ProofGenerationError(f"unsupported proof type/cryptosuite: {suite!r}")
+    config = _proof_config_for_rdf(proof_config) if suite == EDDSA_RDFC_2022 else proof_config
     return HashData(
         canonical_document=_canonical(document, str(suite), limits),
-        canonical_proof_config=_canonical(proof_config, str(suite), limits),
+        canonical_proof_config=_canonical(config, str(suite), limits),
     )
 
 
