@@ -21,6 +21,8 @@ def register(sub: Any) -> None:
     _server_args(p)
     p.add_argument("--workers", type=positive_int, default=1,
                    help="server processes (default 1; >1 surfaces conflicts as 409)")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    p.add_argument("--tls-key", help="the private key (PEM) of --tls-cert")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("up", help="server + projections (+ Kafka relay when LEDGER_KAFKA is set), "
@@ -82,15 +84,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not ring.public:
         print(f"warning: no token keys in {ring.directory}: protected endpoints answer 401; "
               "create one with `ledger tokens keys --rotate`", file=sys.stderr)
-    base = f"http://{args.host}:{args.port}"
+    tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
+    base = f"{'https' if tls else 'http'}://{args.host}:{args.port}"
     if args.workers > 1:
         _announce(base, None)
         _run(lambda: uvicorn.run("ledger.api.app:app_from_env", factory=True, host=args.host,
-                                 port=args.port, workers=args.workers, log_level="warning"))
+                                 port=args.port, workers=args.workers, log_level="warning", **tls))
         return 0
     app = create_app(Settings.from_env(db=args.db))
     _announce(base, app)
-    _run(lambda: uvicorn.run(app, host=args.host, port=args.port, log_level="warning"))
+    _run(lambda: uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **tls))
     return 0
 
 

@@ -67,6 +67,8 @@ def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
     for field, env in (("issuer_did", "LEDGER_ISSUER_DID"), ("public_url", "LEDGER_PUBLIC_URL")):
         if os.environ.get(env):
             settings[field] = os.environ[env]
+    if os.environ.get("LEDGER_CONFORMANCE_ISSUER_SEED"):  # hex, 32 bytes: the VC API test issuer
+        settings["conformance_issuer_seed"] = bytes.fromhex(os.environ["LEDGER_CONFORMANCE_ISSUER_SEED"])
     app.include_router(module.router(module.CredentialsContext(**settings)), dependencies=[Public])
     return True
 

@@ -41,6 +41,7 @@ from ledger.credentials.issuers import (
     issuer_from_web_path,
 )
 from ledger.credentials.issuing import CredentialIssuer
+from ledger.credentials.keys import KeyPair
 from ledger.credentials.recording import audit_recording_log
 from ledger.credentials.statusstore import StatusListCache
 from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_credential
@@ -83,6 +84,9 @@ class CredentialService:
         key_dir = ctx.key_dir if ctx.key_dir is not None else default_key_dir(ctx.target)
         self.key_dir = key_dir
         self.config = IssuerConfig(IssuerKeyStore(key_dir), ctx.issuer_did, ctx.public_url, ctx.recording)
+        if ctx.conformance_issuer_seed is not None:
+            pair = KeyPair.from_seed(ctx.conformance_issuer_seed)
+            self.config.extra_issuers[pair.public.did] = pair
         self.status_cache = StatusListCache(self.store)
         self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
         self._trust: tuple[Any, TrustStore] | None = None
@@ -182,6 +186,47 @@ async def read_json_body(request: Request) -> Any:
         raise HTTPException(400, f"the body is not JSON: {exc}") from None
 
 
+def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsContext) -> None:
+    """Status lists, DID documents, the ledger's context and the trust bundle."""
+
+    @api.get("/status/{list_id:path}")
+    def status_list(list_id: str) -> JSONResponse:
+        """A signed BitstringStatusListCredential."""
+        try:
+            return JSONResponse(service.status_cache.signed(list_id, service.config))
+        except UnknownEntity as exc:
+            return _error(404, str(exc))
+
+    @api.get("/.well-known/did.json")
+    def did() -> JSONResponse:
+        """The root DID document (every credential key, old ones too)."""
+        document = service.config.did_document(service.config.root_did)
+        return JSONResponse(document) if document else _error(404, "no credential key yet")
+
+    @api.get("/issuers/{path:path}/did.json")
+    def issuer_did_document(path: str) -> JSONResponse:
+        """The did:web document of an issuer (``did:web:host:issuers:fase-209:jury_qualification``)."""
+        did = issuer_from_web_path(service.config.root_did, path)
+        document = service.config.did_document(did) if did else None
+        return JSONResponse(document) if document else _error(404, f"no issuer at {path}")
+
+    @api.get("/contexts/{name}")
+    def context(name: str) -> JSONResponse:
+        """The ledger's own JSON-LD context (``ledger-v1.json``), as bundled."""
+        from ledger.credentials.loader import BUNDLED_CONTEXTS, LEDGER_V1
+
+        if name != BUNDLED_CONTEXTS[LEDGER_V1]:
+            return _error(404, f"no context {name}")
+        text = resources.files("ledger.credentials").joinpath("contexts").joinpath(name).read_text("utf-8")
+        return JSONResponse(json.loads(text), media_type="application/ld+json")
+
+    @api.get("/keys")
+    def keys() -> JSONResponse:
+        """The trust bundle for offline verification."""
+        recording: Any = ctx.recording or service.log_keys
+        return JSONResponse(replace(service.config, recording=recording).trust_bundle())
+
+
 def router(ctx: CredentialsContext) -> APIRouter:
     """The public credentials router over one ledger store."""
     service = CredentialService(ctx)
@@ -232,40 +277,8 @@ def router(ctx: CredentialsContext) -> APIRouter:
         except LedgerError as exc:
             return _error(400, str(exc))
 
-    @api.get("/status/{list_id:path}")
-    def status_list(list_id: str) -> JSONResponse:
-        """A signed BitstringStatusListCredential."""
-        try:
-            return JSONResponse(service.status_cache.signed(list_id, service.config))
-        except UnknownEntity as exc:
-            return _error(404, str(exc))
+    _add_documents(api, service, ctx)
+    from ledger.credentials.vcapi import add_vc_api
 
-    @api.get("/.well-known/did.json")
-    def did() -> JSONResponse:
-        """The root DID document (every credential key, old ones too)."""
-        document = service.config.did_document(service.config.root_did)
-        return JSONResponse(document) if document else _error(404, "no credential key yet")
-
-    @api.get("/issuers/{path:path}/did.json")
-    def issuer_did_document(path: str) -> JSONResponse:
-        """The did:web document of an issuer (``did:web:host:issuers:fase-209:jury_qualification``)."""
-        did = issuer_from_web_path(service.config.root_did, path)
-        document = service.config.did_document(did) if did else None
-        return JSONResponse(document) if document else _error(404, f"no issuer at {path}")
-
-    @api.get("/contexts/{name}")
-    def context(name: str) -> JSONResponse:
-        """The ledger's own JSON-LD context (``ledger-v1.json``), as bundled."""
-        from ledger.credentials.loader import BUNDLED_CONTEXTS, LEDGER_V1
-
-        if name != BUNDLED_CONTEXTS[LEDGER_V1]:
-            return _error(404, f"no context {name}")
-        text = resources.files("ledger.credentials").joinpath("contexts").joinpath(name).read_text("utf-8")
-        return JSONResponse(json.loads(text), media_type="application/ld+json")
-
-    @api.get("/keys")
-    def keys() -> JSONResponse:
-        """The trust bundle for offline verification."""
-        recording: Any = ctx.recording or service.log_keys
-        return JSONResponse(replace(service.config, recording=recording).trust_bundle())
+    add_vc_api(api, service)
     return api

@@ -54,8 +54,13 @@ OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 LEDGER_V1 = "https://certificates.ledger.example/contexts/ledger-v1.json"
 """The ledger's own terms (the recording evidence's ``logPosition``, ``leafHash``, ``tlogProof``)."""
 
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+
 BUNDLED_CONTEXTS: Mapping[str, str] = {
     CREDENTIALS_V2: "credentials-v2.json",
+    CREDENTIALS_V1: "credentials-v1.json",
+    DATA_INTEGRITY_V2: "data-integrity-v2.json",
     CREDENTIALS_EXAMPLES_V2: "credentials-examples-v2.json",
     OPEN_BADGES_V3: "ob-v3p0-context-3.0.3.json",
     LEDGER_V1: "ledger-v1.json",
@@ -141,8 +146,16 @@ class OfflineDocumentLoader:
         if isinstance(ctx, Mapping):
             if "@import" in ctx:
                 raise UnknownContextError("@import is not supported offline")
-            return {k: self._inline_context(v) if k == "@context" else v for k, v in ctx.items()}
+            if "@context" in ctx:  # a context document given inline: its @context (as jsonld.js reads it)
+                return self._inline_context(ctx["@context"])
+            return {key: self._inline_term(value) for key, value in ctx.items()}
         return ctx
+
+    def _inline_term(self, definition: Any) -> Any:
+        """A term definition with its scoped context (if any) inlined."""
+        if isinstance(definition, Mapping) and "@context" in definition:
+            return {**definition, "@context": self._inline_context(definition["@context"])}
+        return definition
 
 
 _DEFAULT_LOADER: OfflineDocumentLoader | None = None

@@ -60,6 +60,8 @@ def issuer_of_list(config: IssuerConfig, list_id: str) -> str:
     """The DID that issues status list ``list_id``."""
     if list_id == LEGACY_LIST_ID:
         return config.root_did
+    if list_id.startswith("conformance/") and config.extra_issuers:
+        return next(iter(config.extra_issuers))
     return issuer_did(config.root_did, list_id.rsplit("/", 1)[0].replace("/", ":"))
 
 
@@ -213,5 +215,6 @@ def sign_status_list(config: IssuerConfig, list_id: str, issuer: str, bits: froz
     for index in bits:
         status.set(index)
     now = config.now()
-    doc = status_list_credential(config.status_list_url(list_id), issuer, status, now)
+    purpose = "suspension" if "/suspension/" in list_id else "revocation"
+    doc = status_list_credential(config.status_list_url(list_id), issuer, status, now, purpose=purpose)
     return sign(doc, key, method, now)
