@@ -96,6 +96,8 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     ledger("credential", "export", mine["certificate_id"], "--db", db, "--out", str(credential))
     trust = tmp / "trust.json"
     ledger("credential", "keys", "show", "--db", db, "--out", str(trust))
+    status = tmp / "status.json"  # without its status list a credential is not VALID (exit 6)
+    ledger("credential", "status-list", "--credential", str(credential), "--db", db, "--out", str(status))
     proof = tmp / "proof.txt"
     proof.write_text(ledger("audit", "prove", "--position", "1", "--db", db).stdout)
     for ident in erased:
@@ -113,7 +115,7 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
         for consumer in ("registry", "notifier"):
             ledger("consume", consumer, "--db", str(tmp / f"{consumer}.db"), *base,
                    "--until-idle", "3")
-    return {"erased": erased, "kept": kept, "credential": credential, "trust": trust,
+    return {"erased": erased, "kept": kept, "credential": credential, "trust": trust, "status": status,
             "proof": proof, "before": json.loads(before), "after": json.loads(after),
             "kafka_prefix": prefix if kafka else None}
 
@@ -128,7 +130,7 @@ def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
     old_size, new_size = art["before"]["size"], art["after"]["size"]
     assert ledger("audit", "consistency", str(old_size), str(new_size), "--db", db).returncode == 0
     verdict = ledger("credential", "verify", str(art["credential"]), "--keys", str(art["trust"]),
-                     "--json", check=False)
+                     "--status-list", str(art["status"]), "--json", check=False)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     shown = json.loads(ledger("learner", "show", str(art["erased"][0]), "--db", db, "--json",
                               "--with-identity").stdout)

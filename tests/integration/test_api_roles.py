@@ -25,8 +25,10 @@ LEARNER_READERS = SCHOOL | AUDIT | {"learner", "administration"}
 PUBLIC = {"GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc",
           "GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/public/certificates/{certificate_id}"}
 CREDENTIALS = {"POST /verify", "GET /verify", "GET /verify-assets/{name}",
-               "GET /credentials/{certificate_id}", "GET /status/{list_id}",
-               "GET /.well-known/did.json", "GET /keys"}
+               "GET /credentials/{number}", "GET /credentials/{number}/revocation",
+               "GET /status/{list_id:path}", "GET /.well-known/did.json", "GET /issuers/{path:path}/did.json",
+               "GET /contexts/{name}", "GET /keys", "POST /credentials/verify",
+               "POST /presentations/verify", "POST /credentials/issue"}
 
 
 def expected(endpoint: str, role: str) -> str:
@@ -96,8 +98,9 @@ def own_command(world: World, role: str) -> dict[str, Any]:
 def path_for(template: str, world: World) -> str:
     """A concrete URL for a path template, addressing the world's learner and certificate."""
     values = {"learner_id": world.learner, "certificate_id": world.certificate, "position": "0",
-              "fase": str(world.fase), "name": "verify.js", "list_id": "1"}
-    return template.format(**values)
+              "fase": str(world.fase), "name": "verify.js", "list_id": "1", "number": world.certificate,
+              "path": f"fase-{world.fase}"}
+    return template.replace(":path}", "}").format(**values)
 
 
 @pytest.fixture(scope="module")
