@@ -18,7 +18,7 @@ import enum
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,7 +151,8 @@ def _matching_proofs(all_proofs: Sequence[Any], previous: object) -> list[Any]:
 
 def _canonical(value: Any, cryptosuite: str, limits: CanonicalizationLimits) -> bytes:
     if cryptosuite == EDDSA_JCS_2022:
-        check_json_limits(value, limits)
+        if not limits.prechecked:
+            check_json_limits(value, limits)
         return jcs_canonicalize(value)
     return canonicalize_rdf(value, limits).encode("utf-8")
 
@@ -361,7 +362,7 @@ def _verify_one(
     key = resolve_key(proof["verificationMethod"])
     if key is None:
         raise _InvalidProof(Failure.UNKNOWN_KEY, proof["verificationMethod"])
-    unsecured = copy.deepcopy(dict(base))
+    unsecured = dict(base)  # only top-level keys change; canonicalisation never mutates
     if matching:
         unsecured["proof"] = matching
     document, config = _verification_inputs(unsecured, proof)
@@ -429,7 +430,13 @@ def verify_proofs(
     if not isinstance(document, Mapping):
         raise TypeError("document must be a mapping")
     proofs = _proof_list(document)
-    base = _strip_proof(document)
+    base = {key: value for key, value in document.items() if key != "proof"}
+    try:  # the size and depth limits, once for the whole document and its proofs
+        check_json_limits(document, limits)
+        limits = replace(limits, prechecked=True)
+    except CanonicalizationError as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        return [_result(i, p, _InvalidProof(Failure.MALFORMED, detail)) for i, p in enumerate(proofs)]
     results: list[ProofResult] = []
     for index, proof in enumerate(proofs):
         try:

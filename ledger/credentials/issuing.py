@@ -77,6 +77,8 @@ class CredentialIssuer:
             raise IssuanceError(f"issuer {facts.issuer_id} is not under {self.config.root_did}")
         key, method = self.config.signer(facts.issuer_id)
         entry = self.status.allocate(certificate_id, list_of_issuer(path), now)
+        if self.status_cache is not None:
+            self.status_cache.invalidate(entry.list_id)  # a revoked certificate may have just joined it
         status = status_list_entry(self.config.status_list_url(entry.list_id), entry.index)
         evidence = None
         if self.config.recording is not None:

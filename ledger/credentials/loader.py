@@ -81,6 +81,8 @@ class CanonicalizationLimits:
     max_blank_nodes: int = 2_000
     max_n_degree_calls: int = 2_000
     timeout_seconds: float = 5.0
+    prechecked: bool = False
+    """The JSON size and depth limits were already checked on the enclosing document."""
 
 
 DEFAULT_LIMITS = CanonicalizationLimits()
@@ -322,7 +324,8 @@ def canonicalize_rdf(
     """
     import pyoxigraph as ox
 
-    check_json_limits(document, limits)
+    if not limits.prechecked:
+        check_json_limits(document, limits)
     loader = loader or default_loader()
     quads = _oxigraph_quads(document, loader)
     blank = _check_quads(quads, limits)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -153,6 +154,13 @@ class _SignedList:
     bits: frozenset[int]
     key: str
     document: dict[str, Any]
+    head: int
+    checked_at: float
+
+
+RECHECK_SECONDS = 5.0
+"""A list is re-read at least this often even when no event was stored: an export by another
+process may have placed an already-revoked certificate in it."""
 
 
 class StatusListCache:
@@ -168,16 +176,26 @@ class StatusListCache:
     def signed(self, list_id: str, config: IssuerConfig) -> dict[str, Any]:
         """The signed list ``list_id`` (:class:`UnknownEntity` for a list never allocated)."""
         with self._lock:
-            bits = self.revoked_indices(list_id)
             issuer = issuer_of_list(config, list_id)
             key, method = config.signer(issuer)
+            head = int(self.store.recorder.max_notification_id() or 0)
             cached = self._signed.get(list_id)
+            if (cached is not None and cached.head == head and cached.key == method
+                    and time.monotonic() - cached.checked_at < RECHECK_SECONDS):
+                return cached.document  # no event stored since: no new revocation
+            bits = self.revoked_indices(list_id)
             if cached is not None and cached.bits == bits and cached.key == method:
+                self._signed[list_id] = replace(cached, head=head, checked_at=time.monotonic())
                 return cached.document
             document = sign_status_list(config, list_id, issuer, bits, key, method)
-            self._signed[list_id] = _SignedList(bits, method, document)
+            self._signed[list_id] = _SignedList(bits, method, document, head, time.monotonic())
             log.info("credential.status_list_signed", list_id=list_id, revoked=len(bits))
             return document
+
+    def invalidate(self, list_id: str) -> None:
+        """Forget the signed list (a certificate was just placed in it)."""
+        with self._lock:
+            self._signed.pop(list_id, None)
 
     def revoked_indices(self, list_id: str) -> frozenset[int]:
         """Status indexes of ``list_id`` held by revoked certificates."""

@@ -365,7 +365,8 @@ class StatusListVerdicts:
     A status list is fetched again and again while it does not change; verifying its two
     proofs each time would dominate a verification. The key is the SHA-256 of the list's
     canonical JSON with the trusted keys, so any change to the list (or to the trust) is
-    verified afresh. The time-dependent date check is never cached.
+    verified afresh; the very same list object with the very same trust (a server's signed
+    list, never mutated) skips even the digest. The time-dependent date check is never cached.
     """
 
     def __init__(self, size: int = 64) -> None:
@@ -374,9 +375,13 @@ class StatusListVerdicts:
         self._items: OrderedDict[tuple[str, str, tuple[bytes, ...]], tuple[str, tuple[str, ...]]] = (
             OrderedDict())
         self._lock = threading.Lock()
+        self._last: tuple[Any, TrustStore, str, tuple[str, ...]] | None = None
 
     def verdict(self, status_list: Mapping[str, Any], trust: TrustStore) -> CredentialVerdict:
         """A fresh :class:`CredentialVerdict` with the proofs and issuer of ``status_list`` checked."""
+        last = self._last
+        if last is not None and last[0] is status_list and last[1] is trust:  # the same objects again
+            return CredentialVerdict(last[2], list(last[3]))
         key = self._key(status_list, trust)
         if key is not None:
             with self._lock:
@@ -392,6 +397,8 @@ class StatusListVerdicts:
                 self._items[key] = (inner.verdict, tuple(inner.reasons))
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
+        if isinstance(status_list, dict):  # a server hands the same signed list out again and again
+            self._last = (status_list, trust, inner.verdict, tuple(inner.reasons))
         return inner
 
     @staticmethod
