@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -92,17 +93,21 @@ async def _load(url: str, credentials: list[dict[str, Any]]) -> dict[str, float]
     import httpx
 
     latencies: list[float] = []
-    wrong = 0
+    wrong = failed = 0
     bodies = [json.dumps(c).encode() for c in credentials]
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
 
         async def one(body: bytes) -> None:
-            nonlocal wrong
+            nonlocal wrong, failed
             start = time.perf_counter()
-            response = await client.post(
-                "/verify", content=body, headers={"Content-Type": "application/json"}
-            )
+            try:
+                response = await client.post(
+                    "/verify", content=body, headers={"Content-Type": "application/json"}
+                )
+            except httpx.HTTPError:
+                failed += 1
+                return
             latencies.append((time.perf_counter() - start) * 1000.0)
             if response.json().get("verdict") != "valid":
                 wrong += 1
@@ -125,7 +130,8 @@ async def _load(url: str, credentials: list[dict[str, Any]]) -> dict[str, float]
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
         "max_ms": latencies[-1],
         "wrong_verdicts": float(wrong),
-        "requests": float(len(latencies)),
+        "answered": float(len(latencies)),
+        "connection_errors": float(failed),
     }
 
 
@@ -137,7 +143,7 @@ def main() -> None:
         base = Path(tmp)
         port = free_port()
         credentials, lists, trust = _world(base, port, copies=int(OFFERED * 2))
-        figures: dict[str, Any] = {"credentials": len(credentials)}
+        figures: dict[str, Any] = {"credentials": len(credentials), "load_before": os.getloadavg()[0]}
         figures.update(bench_in_process(credentials, lists, trust))
         proc = start_server(str(base / "ledger.db"), base / "keys", port, args=("--workers", "2"))
         try:
@@ -149,6 +155,7 @@ def main() -> None:
             figures["ratio_post_verify"] = figures["post_verify"]["achieved_per_s"] / reference["per_second"]
         finally:
             stop_server(proc)
+    figures["load_after"] = os.getloadavg()[0]
     print(json.dumps(figures, indent=2))
     load = figures["post_verify"]
     print(
