@@ -31,10 +31,17 @@ def _config(target: Any = None, recording: Any = None) -> Any:
         IssuerKeyStore,
     )
 
-    key_dir = (default_key_dir(target) if target is not None
-               else Path(os.environ.get("LEDGER_KEY_DIR") or DEFAULT_KEY_DIR))
-    return IssuerConfig(IssuerKeyStore(key_dir), os.environ.get("LEDGER_ISSUER_DID", DEFAULT_ISSUER_DID),
-                        os.environ.get("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL), recording)
+    key_dir = (
+        default_key_dir(target)
+        if target is not None
+        else Path(os.environ.get("LEDGER_KEY_DIR") or DEFAULT_KEY_DIR)
+    )
+    return IssuerConfig(
+        IssuerKeyStore(key_dir),
+        os.environ.get("LEDGER_ISSUER_DID", DEFAULT_ISSUER_DID),
+        os.environ.get("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL),
+        recording,
+    )
 
 
 def _issuer(args: argparse.Namespace) -> Any:
@@ -77,9 +84,11 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
     """Create a new credential signing key (older keys stay for verification)."""
     config = _config(open_target(args))
     stored = config.keys.generate()
-    data = {"created": stored.created,
-            "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
-            "keys": len(config.keys.keys())}
+    data = {
+        "created": stored.created,
+        "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
+        "keys": len(config.keys.keys()),
+    }
     emit(args, data, lambda d: print(f"new key {d['verificationMethod']} ({d['keys']} in total)"))
     return 0
 
@@ -90,8 +99,7 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
 
     target = open_target(args)
     has_store = "://" in args.db or Path(args.db).is_file()
-    recording = (audit_recording_log(target, open_ledger(args).store)
-                 if args.with_log and has_store else None)
+    recording = audit_recording_log(target, open_ledger(args).store) if args.with_log and has_store else None
     config = _config(target, recording)
     bundle = config.trust_bundle()
     if args.did_dir:
@@ -130,8 +138,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     _write(args.out, _dump(credential))
     if args.html:
         number = str(credential["id"]).removeprefix("urn:uuid:")
-        _write(args.html, certificate_html(credential, issuer.config.verify_url(number),
-                                           issuer.revocation(number)))
+        _write(
+            args.html,
+            certificate_html(credential, issuer.config.verify_url(number), issuer.revocation(number)),
+        )
     return 0
 
 
@@ -170,9 +180,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _print_verdict(data: dict[str, Any]) -> None:
-    labels = {"valid": "VALID", "revoked": "REVOKED", "invalid": "INVALID (tampered or malformed)",
-              "unknown_issuer": "UNKNOWN ISSUER",
-              "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)"}
+    labels = {
+        "valid": "VALID",
+        "revoked": "REVOKED",
+        "invalid": "INVALID (tampered or malformed)",
+        "unknown_issuer": "UNKNOWN ISSUER",
+        "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)",
+    }
     print(f"verdict: {labels[data['verdict']]}")
     cred = data["credential"]
     for key in ("name", "issuer", "valid_from"):
@@ -200,10 +214,16 @@ def register(subparsers: Any) -> None:
     s = ksub.add_parser("show", help="the trust bundle: DID document, JWKS, log verifier keys")
     add_store_args(s)
     s.add_argument("--out", help="write the bundle (JSON) to this file")
-    s.add_argument("--no-log", dest="with_log", action="store_false",
-                   help="leave out the integrity log's verifier keys (no store access)")
-    s.add_argument("--did-dir", help="also write the did:web documents of the root and of every "
-                                     "issuer here, at their did:web paths")
+    s.add_argument(
+        "--no-log",
+        dest="with_log",
+        action="store_false",
+        help="leave out the integrity log's verifier keys (no store access)",
+    )
+    s.add_argument(
+        "--did-dir",
+        help="also write the did:web documents of the root and of every issuer here, at their did:web paths",
+    )
     s.set_defaults(func=cmd_keys_show)
 
     s = sub.add_parser("export", help="a certificate as a signed OpenBadgeCredential")
@@ -211,8 +231,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("id", help="certificate id (UUID)")
     s.add_argument("--out", help="write the credential here (default: standard output)")
     s.add_argument("--html", help="also write a printable HTML page with a QR code")
-    s.add_argument("--no-name-hash", action="store_true",
-                   help="leave out the holder's identity hash")
+    s.add_argument("--no-name-hash", action="store_true", help="leave out the holder's identity hash")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("status-list", help="the signed BitstringStatusListCredential")
@@ -224,11 +243,17 @@ def register(subparsers: Any) -> None:
 
     s = sub.add_parser("verify", help="verify a credential offline (exit 0/3/4/5/6)")
     s.add_argument("file", help="the credential (JSON file, or - for standard input)")
-    s.add_argument("--status-list", help="the status list credential (file) the credential names; "
-                                         "without it the status is not checked (exit 6)")
+    s.add_argument(
+        "--status-list",
+        help="the status list credential (file) the credential names; "
+        "without it the status is not checked (exit 6)",
+    )
     s.add_argument("--keys", help="trust bundle or DID document (else the local issuer keys)")
-    s.add_argument("--skip-status", action="store_true",
-                   help="accept a credential whose revocation status cannot be checked (exit 0, "
-                        "with a warning, instead of 6)")
+    s.add_argument(
+        "--skip-status",
+        action="store_true",
+        help="accept a credential whose revocation status cannot be checked (exit 0, "
+        "with a warning, instead of 6)",
+    )
     s.add_argument("--json", action="store_true", help="print the verdict as JSON")
     s.set_defaults(func=cmd_verify)

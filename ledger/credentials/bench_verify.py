@@ -79,7 +79,8 @@ def bench_verify(credentials: int = 20, rounds: int = 5) -> dict[str, Any]:
         report[f"{suite}_ms"] = _timed(one_suite, rounds) / len(docs)
     now = datetime.now(UTC)
     report["full_offline_ms"] = _timed(
-        lambda: [verify_credential(d, trust, status, now) for d in docs], rounds) / len(docs)
+        lambda: [verify_credential(d, trust, status, now) for d in docs], rounds
+    ) / len(docs)
     report["verifications"] = n
     report["per_second_full"] = round(1000.0 / report["full_offline_ms"], 1)
     return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in report.items()}

@@ -51,9 +51,14 @@ def _iso_day(day: date) -> str:
 
 
 def _body_label(body: str) -> str:
-    labels = {"jury_qualification": "Jury de qualification", "conseil_classe": "Conseil de classe",
-              "direction": "Direction", "branch_jury": "Jury de branche",
-              "certifpro": "Certif'Pro", "jury_paritaire": "Jury paritaire"}
+    labels = {
+        "jury_qualification": "Jury de qualification",
+        "conseil_classe": "Conseil de classe",
+        "direction": "Direction",
+        "branch_jury": "Jury de branche",
+        "certifpro": "Certif'Pro",
+        "jury_paritaire": "Jury paritaire",
+    }
     return labels.get(body, body.replace("_", " ").capitalize())
 
 
@@ -73,11 +78,18 @@ def _school_profile(root: str, fase: int) -> dict[str, Any]:
 
     school = ref.school(fase)
     return {
-        "id": f"{root}:issuers:fase-{fase}", "type": ["Profile"], "name": school.name,
-        "otherIdentifier": [{"type": "IdentifierEntry", "identifier": str(fase),
-                             "identifierType": "identifier"}],
-        "address": {"type": ["Address"], "addressLocality": school.locality,
-                    "postalCode": school.postal_code, "addressCountryCode": "BE"},
+        "id": f"{root}:issuers:fase-{fase}",
+        "type": ["Profile"],
+        "name": school.name,
+        "otherIdentifier": [
+            {"type": "IdentifierEntry", "identifier": str(fase), "identifierType": "identifier"}
+        ],
+        "address": {
+            "type": ["Address"],
+            "addressLocality": school.locality,
+            "postalCode": school.postal_code,
+            "addressCountryCode": "BE",
+        },
     }
 
 
@@ -89,55 +101,99 @@ def _cpu_facts(root: str, learner: Any, ev: Any, position: int, status: str) -> 
     fase = _fase_at(learner, ev.originator_version)
     body = ev.decision.body.value
     school = _school_profile(root, fase)
-    issuer = {"id": f"{school['id']}:{body}", "type": ["Profile"],
-              "name": f"{_body_label(body)} — {school['name']}",
-              "otherIdentifier": school["otherIdentifier"], "parentOrg": school}
+    issuer = {
+        "id": f"{school['id']}:{body}",
+        "type": ["Profile"],
+        "name": f"{_body_label(body)} — {school['name']}",
+        "otherIdentifier": school["otherIdentifier"],
+        "parentOrg": school,
+    }
     kind = ev.kind.value
     names = {"CQ": "Certificat de qualification", "CE6P": "Certificat d'études de 6e professionnelle"}
     title = f"{names.get(kind, kind)} — {option.name_masculine}"
     achievement_id = f"urn:ledger:achievement:cpu:{kind.lower()}:{profile.version}"
-    descriptions = [{"id": f"{achievement_id}#{u.code}", "type": ["ResultDescription"],
-                     "name": f"{u.code} — {u.title}", "resultType": "Status"} for u in profile.uaa]
+    descriptions = [
+        {
+            "id": f"{achievement_id}#{u.code}",
+            "type": ["ResultDescription"],
+            "name": f"{u.code} — {u.title}",
+            "resultType": "Status",
+        }
+        for u in profile.uaa
+    ]
     achievement: dict[str, Any] = {
-        "id": achievement_id, "type": ["Achievement"], "achievementType": "Certificate",
-        "name": title, "humanCode": kind, "inLanguage": "fr", "fieldOfStudy": option.name_masculine,
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": title,
+        "humanCode": kind,
+        "inLanguage": "fr",
+        "fieldOfStudy": option.name_masculine,
         "version": profile.version,
         "description": f"{names.get(kind, kind)} (Fédération Wallonie-Bruxelles, CPU), "
-                       f"profil de certification {profile.version}.",
-        "criteria": {"narrative": "Toutes les unités d'acquis d'apprentissage (UAA) du profil "
-                                  "validées, ou décision souveraine motivée du jury de qualification "
-                                  "(AGCF 2018-08-29)."},
+        f"profil de certification {profile.version}.",
+        "criteria": {
+            "narrative": "Toutes les unités d'acquis d'apprentissage (UAA) du profil "
+            "validées, ou décision souveraine motivée du jury de qualification "
+            "(AGCF 2018-08-29)."
+        },
         "resultDescription": descriptions,
     }
     if profile.eqf_level is not None:
-        achievement["alignment"] = [{
-            "type": ["Alignment"], "targetType": "ext:EQFLevel", "targetCode": str(profile.eqf_level),
-            "targetName": f"EQF level {profile.eqf_level}",
-            "targetFramework": "European Qualifications Framework",
-            "targetUrl": "https://europass.europa.eu/en/description-eight-eqf-levels"}]
-    results = [{"type": ["Result"], "resultDescription": f"{achievement_id}#{code}",
-                "status": "Completed"} for code in ev.validated_uaa]
-    return CertificateFacts(str(ev.certificate_id), str(learner.id),
-                            f"{learner.id}/{ev.originator_version}", position, status,
-                            ev.decision.effective_date, issuer, achievement, results, title,
-                            extra={"basis": ev.basis.value})
+        achievement["alignment"] = [
+            {
+                "type": ["Alignment"],
+                "targetType": "ext:EQFLevel",
+                "targetCode": str(profile.eqf_level),
+                "targetName": f"EQF level {profile.eqf_level}",
+                "targetFramework": "European Qualifications Framework",
+                "targetUrl": "https://europass.europa.eu/en/description-eight-eqf-levels",
+            }
+        ]
+    results = [
+        {"type": ["Result"], "resultDescription": f"{achievement_id}#{code}", "status": "Completed"}
+        for code in ev.validated_uaa
+    ]
+    return CertificateFacts(
+        str(ev.certificate_id),
+        str(learner.id),
+        f"{learner.id}/{ev.originator_version}",
+        position,
+        status,
+        ev.decision.effective_date,
+        issuer,
+        achievement,
+        results,
+        title,
+        extra={"basis": ev.basis.value},
+    )
 
 
-CERTIFPRO = {"name": "Certif'Pro — Association nationale pour la certification paritaire "
-                     "interprofessionnelle et l'évolution professionnelle",
-             "addressCountryCode": "FR"}
+CERTIFPRO = {
+    "name": "Certif'Pro — Association nationale pour la certification paritaire "
+    "interprofessionnelle et l'évolution professionnelle",
+    "addressCountryCode": "FR",
+}
 
 
 def _clea_issuer(root: str, ev: Any) -> dict[str, Any]:
-    certifpro = {"id": f"{root}:issuers:certifpro", "type": ["Profile"], "name": CERTIFPRO["name"],
-                 "address": {"type": ["Address"], "addressCountryCode": "FR"}}
+    certifpro = {
+        "id": f"{root}:issuers:certifpro",
+        "type": ["Profile"],
+        "name": CERTIFPRO["name"],
+        "address": {"type": ["Address"], "addressCountryCode": "FR"},
+    }
     if ev.branch_code is None:
         return certifpro
-    return {"id": f"{root}:issuers:branch-{ev.branch_code}", "type": ["Profile"],
-            "name": f"Jury de branche {ev.branch_code}",
-            "otherIdentifier": [{"type": "IdentifierEntry", "identifier": ev.branch_code,
-                                 "identifierType": "identifier"}],
-            "parentOrg": certifpro}
+    return {
+        "id": f"{root}:issuers:branch-{ev.branch_code}",
+        "type": ["Profile"],
+        "name": f"Jury de branche {ev.branch_code}",
+        "otherIdentifier": [
+            {"type": "IdentifierEntry", "identifier": ev.branch_code, "identifierType": "identifier"}
+        ],
+        "parentOrg": certifpro,
+    }
 
 
 def _clea_facts(root: str, cand: Any, ev: Any, position: int, status: str) -> CertificateFacts:
@@ -148,23 +204,46 @@ def _clea_facts(root: str, cand: Any, ev: Any, position: int, status: str) -> Ce
     achievement_id = f"urn:ledger:achievement:clea:{code}"
     domains = {d.code: d.label for d in doc.domains}
     achievement = {
-        "id": achievement_id, "type": ["Achievement"], "achievementType": "Certificate",
-        "name": doc.name, "humanCode": code.replace("_", "-").upper(), "inLanguage": "fr",
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": doc.name,
+        "humanCode": code.replace("_", "-").upper(),
+        "inLanguage": "fr",
         "version": ", ".join(ev.referential_versions),
         "description": f"{doc.name} (France, Code du travail D6113-30), délivré par Certif'Pro "
-                       "ou un jury de branche.",
-        "criteria": {"narrative": "Tous les domaines du référentiel acquis (évaluation préalable "
-                                  "et finale), décision favorable du jury."},
-        "resultDescription": [{"id": f"{achievement_id}#{c}", "type": ["ResultDescription"],
-                               "name": f"{c} — {label}", "resultType": "Status"}
-                              for c, label in domains.items()],
+        "ou un jury de branche.",
+        "criteria": {
+            "narrative": "Tous les domaines du référentiel acquis (évaluation préalable "
+            "et finale), décision favorable du jury."
+        },
+        "resultDescription": [
+            {
+                "id": f"{achievement_id}#{c}",
+                "type": ["ResultDescription"],
+                "name": f"{c} — {label}",
+                "resultType": "Status",
+            }
+            for c, label in domains.items()
+        ],
     }
-    results = [{"type": ["Result"], "resultDescription": f"{achievement_id}#{c}",
-                "status": "Completed"} for c in ev.domains]
-    return CertificateFacts(str(ev.certificate_id), str(cand.id),
-                            f"{cand.id}/{ev.originator_version}", position, status, ev.issued_on,
-                            _clea_issuer(root, ev), achievement, results, doc.name,
-                            person_id=str(cand.person_id))
+    results = [
+        {"type": ["Result"], "resultDescription": f"{achievement_id}#{c}", "status": "Completed"}
+        for c in ev.domains
+    ]
+    return CertificateFacts(
+        str(ev.certificate_id),
+        str(cand.id),
+        f"{cand.id}/{ev.originator_version}",
+        position,
+        status,
+        ev.issued_on,
+        _clea_issuer(root, ev),
+        achievement,
+        results,
+        doc.name,
+        person_id=str(cand.person_id),
+    )
 
 
 def certificate_facts(store: Any, certificate_id: str, root: str) -> CertificateFacts:
@@ -194,9 +273,13 @@ def credential_context() -> list[Any]:
     return [CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1]
 
 
-def unsigned_credential(facts: CertificateFacts, number: str, status: dict[str, Any] | None,
-                        identity: dict[str, Any] | None,
-                        evidence: dict[str, Any] | None) -> dict[str, Any]:
+def unsigned_credential(
+    facts: CertificateFacts,
+    number: str,
+    status: dict[str, Any] | None,
+    identity: dict[str, Any] | None,
+    evidence: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The ``OpenBadgeCredential`` of a certificate published as ``number``, before its proofs.
 
     The holder is an ``IdentityObject`` when the identity store knows them, else an opaque

@@ -157,9 +157,7 @@ def _canonical(value: Any, cryptosuite: str, limits: CanonicalizationLimits) -> 
     return canonicalize_rdf(value, limits).encode("utf-8")
 
 
-def proof_configuration(
-    document: Mapping[str, Any], proof_options: Mapping[str, Any]
-) -> dict[str, Any]:
+def proof_configuration(document: Mapping[str, Any], proof_options: Mapping[str, Any]) -> dict[str, Any]:
     """Return the proof configuration the create algorithm signs (options + ``@context``)."""
     config = {key: copy.deepcopy(value) for key, value in proof_options.items()}
     config.pop("proofValue", None)
@@ -170,11 +168,13 @@ def proof_configuration(
     return config
 
 
-_PROOF_TERMS = frozenset({"@context", "type", "id", "cryptosuite", "created", "verificationMethod",
-                          "proofPurpose"})
+_PROOF_TERMS = frozenset(
+    {"@context", "type", "id", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
+)
 _VC2_FIRST = (CREDENTIALS_V2,)
-_KNOWN_CONTEXT_LISTS = frozenset({
-    (CREDENTIALS_V2,), (CREDENTIALS_V2, OPEN_BADGES_V3), (CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1)})
+_KNOWN_CONTEXT_LISTS = frozenset(
+    {(CREDENTIALS_V2,), (CREDENTIALS_V2, OPEN_BADGES_V3), (CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1)}
+)
 
 
 def _proof_config_for_rdf(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -187,10 +187,14 @@ def _proof_config_for_rdf(config: Mapping[str, Any]) -> Mapping[str, Any]:
     its full context. A test compares both forms.
     """
     context = config.get("@context")
-    if (isinstance(context, list) and all(isinstance(c, str) for c in context)
-            and tuple(context) in _KNOWN_CONTEXT_LISTS
-            and set(config) <= _PROOF_TERMS and config.get("type") == PROOF_TYPE
-            and all(isinstance(config.get(k, ""), str) for k in _PROOF_TERMS - {"@context"})):
+    if (
+        isinstance(context, list)
+        and all(isinstance(c, str) for c in context)
+        and tuple(context) in _KNOWN_CONTEXT_LISTS
+        and set(config) <= _PROOF_TERMS
+        and config.get("type") == PROOF_TYPE
+        and all(isinstance(config.get(k, ""), str) for k in _PROOF_TERMS - {"@context"})
+    ):
         return {**config, "@context": list(_VC2_FIRST)}
     return config
 
@@ -235,9 +239,7 @@ def _proof_options(
     options["verificationMethod"] = verification_method or key.public.verification_method()
     options["proofPurpose"] = proof_purpose
     if previous_proof is not None:
-        options["previousProof"] = (
-            previous_proof if isinstance(previous_proof, str) else list(previous_proof)
-        )
+        options["previousProof"] = previous_proof if isinstance(previous_proof, str) else list(previous_proof)
     return options
 
 
@@ -307,9 +309,7 @@ def _require_fields(proof: Any) -> Mapping[str, Any]:
         if not isinstance(proof.get(name), str):
             raise _InvalidProof(Failure.MALFORMED, f"proof.{name} missing or not a string")
     if proof["type"] != PROOF_TYPE or proof.get("cryptosuite") not in CRYPTOSUITES:
-        raise _InvalidProof(
-            Failure.UNSUPPORTED_SUITE, f"{proof['type']}/{proof.get('cryptosuite')!r}"
-        )
+        raise _InvalidProof(Failure.UNSUPPORTED_SUITE, f"{proof['type']}/{proof.get('cryptosuite')!r}")
     if "created" in proof and not is_xml_datetime(proof["created"]):
         raise _InvalidProof(Failure.MALFORMED, "proof.created is not an XML Schema dateTime")
     return proof

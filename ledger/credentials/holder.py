@@ -40,8 +40,9 @@ def fold(text: str) -> str:
     return _NOT_ALNUM.sub(" ", bare).strip()
 
 
-def holder_string(given_name: str, family_name: str, birth_date: date | str,
-                  national_number: str | None) -> str:
+def holder_string(
+    given_name: str, family_name: str, birth_date: date | str, national_number: str | None
+) -> str:
     """The normalised text the holder key is derived from."""
     day = birth_date.isoformat() if isinstance(birth_date, date) else str(birth_date).strip()
     digits = re.sub(r"[^0-9]", "", national_number or "")
@@ -58,26 +59,39 @@ def identity_hash(key: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256(f"{key}{salt}".encode()).hexdigest()
 
 
-def identity_object(given_name: str, family_name: str, birth_date: date | str,
-                    national_number: str | None, salt: str | None = None,
-                    iterations: int = ITERATIONS) -> dict[str, Any]:
+def identity_object(
+    given_name: str,
+    family_name: str,
+    birth_date: date | str,
+    national_number: str | None,
+    salt: str | None = None,
+    iterations: int = ITERATIONS,
+) -> dict[str, Any]:
     """The ``IdentityObject`` of a holder (a fresh random salt unless one is given)."""
     salt = salt or secrets.token_hex(16)
-    key = holder_key(holder_string(given_name, family_name, birth_date, national_number), salt,
-                     iterations)
-    return {"type": "IdentityObject", "identityHash": identity_hash(key, salt),
-            "identityType": f"ext:ledgerHolder.pbkdf2-sha256.{iterations}", "hashed": True,
-            "salt": salt}
+    key = holder_key(holder_string(given_name, family_name, birth_date, national_number), salt, iterations)
+    return {
+        "type": "IdentityObject",
+        "identityHash": identity_hash(key, salt),
+        "identityType": f"ext:ledgerHolder.pbkdf2-sha256.{iterations}",
+        "hashed": True,
+        "salt": salt,
+    }
 
 
-def matches(identity: dict[str, Any], given_name: str, family_name: str, birth_date: date | str,
-            national_number: str | None) -> bool:
+def matches(
+    identity: dict[str, Any],
+    given_name: str,
+    family_name: str,
+    birth_date: date | str,
+    national_number: str | None,
+) -> bool:
     """Whether the typed identity is the credential's holder (what the page does in JavaScript)."""
     kind = str(identity.get("identityType", ""))
     prefix = "ext:ledgerHolder.pbkdf2-sha256."
-    if not kind.startswith(prefix) or not kind[len(prefix):].isdigit():
+    if not kind.startswith(prefix) or not kind[len(prefix) :].isdigit():
         return False
     salt = str(identity.get("salt", ""))
     text = holder_string(given_name, family_name, birth_date, national_number)
-    key = holder_key(text, salt, int(kind[len(prefix):]))
+    key = holder_key(text, salt, int(kind[len(prefix) :]))
     return secrets.compare_digest(identity_hash(key, salt), str(identity.get("identityHash", "")))

@@ -20,8 +20,20 @@ def qr_svg(data: str) -> str:
 
 def french_date(value: str | None) -> str:
     """``2026-10-01`` → ``1 octobre 2026`` (the input unchanged when it is not a date)."""
-    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-              "septembre", "octobre", "novembre", "décembre"]
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
     text = str(value or "")[:10]
     try:
         year, month, day = (int(part) for part in text.split("-"))
@@ -36,13 +48,16 @@ def revocation_banner(revocation: dict[str, Any] | None) -> str:
         return ""
     esc = html.escape
     reason = revocation.get("reason") or "non précisé"
-    return (f'<div class="revoked" role="alert"><strong>Certificat révoqué</strong> le '
-            f'{esc(french_date(revocation.get("revoked_on")))}. Motif : {esc(str(reason))}. '
-            "Ce certificat n'est plus valable.</div>")
+    return (
+        f'<div class="revoked" role="alert"><strong>Certificat révoqué</strong> le '
+        f"{esc(french_date(revocation.get('revoked_on')))}. Motif : {esc(str(reason))}. "
+        "Ce certificat n'est plus valable.</div>"
+    )
 
 
-def certificate_html(credential: dict[str, Any], verify_url: str,
-                     revocation: dict[str, Any] | None = None) -> str:
+def certificate_html(
+    credential: dict[str, Any], verify_url: str, revocation: dict[str, Any] | None = None
+) -> str:
     """A printable page: the certificate, its issuer, results, a QR code to the verifier.
 
     ``revocation`` (``{"status", "revoked_on", "reason"}``) marks a revoked certificate as
@@ -62,16 +77,16 @@ def certificate_html(credential: dict[str, Any], verify_url: str,
 @media print{{a{{color:#111;text-decoration:none}}}}</style></head>
 <body>
 {banner}
-<h1>{esc(str(facts['name']))}</h1>
-<p>Délivré par <strong>{esc(str(facts['issuer']))}</strong>
-le {esc(french_date(facts['valid_from']))}.</p>
-{f'<p>Niveau : {levels}</p>' if levels else ''}
+<h1>{esc(str(facts["name"]))}</h1>
+<p>Délivré par <strong>{esc(str(facts["issuer"]))}</strong>
+le {esc(french_date(facts["valid_from"]))}.</p>
+{f"<p>Niveau : {levels}</p>" if levels else ""}
 <h2>Acquis</h2><ul>{results}</ul>
 <p>Le titulaire n'est désigné que par une empreinte de son nom, de sa date de naissance et de son
 numéro national, à comparer sur la page de vérification avec sa pièce d'identité ; aucune autre
 donnée personnelle.</p>
 <div class="qr">{qr_svg(verify_url)}</div>
 <p>Vérifier : <a href="{esc(verify_url)}">{esc(verify_url)}</a></p>
-<p class="id">Numéro du certificat : {esc(str(facts['id']).removeprefix('urn:uuid:'))}</p>
+<p class="id">Numéro du certificat : {esc(str(facts["id"]).removeprefix("urn:uuid:"))}</p>
 </body></html>
 """

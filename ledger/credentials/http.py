@@ -50,8 +50,11 @@ from ledger.domain.errors import LedgerError, UnknownEntity
 log = structlog.get_logger("ledger.credentials.http")
 
 MAX_BODY = 1_048_576
-ASSETS = {"verify.js": "text/javascript; charset=utf-8", "verify.css": "text/css; charset=utf-8",
-          "verifier.bundle.js": "text/javascript; charset=utf-8"}
+ASSETS = {
+    "verify.js": "text/javascript; charset=utf-8",
+    "verify.css": "text/css; charset=utf-8",
+    "verifier.bundle.js": "text/javascript; charset=utf-8",
+}
 
 
 @dataclass
@@ -171,8 +174,11 @@ def web_asset(name: str) -> str | None:
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": message, "status": status, "detail": message},
-                        status_code=status, media_type="application/problem+json")
+    return JSONResponse(
+        {"type": "about:blank", "title": message, "status": status, "detail": message},
+        status_code=status,
+        media_type="application/problem+json",
+    )
 
 
 async def read_json_body(request: Request) -> Any:

@@ -77,8 +77,12 @@ class IssuerKeyStore:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.directory, 0o700)
         name = f"{stamp.replace(':', '')}-{pair.public.multibase[-12:]}.json"
-        doc = {"type": "Ed25519", "created": stamp, "publicKeyMultibase": pair.public.multibase,
-               "secretKeyMultibase": pair.private_multibase}
+        doc = {
+            "type": "Ed25519",
+            "created": stamp,
+            "publicKeyMultibase": pair.public.multibase,
+            "secretKeyMultibase": pair.private_multibase,
+        }
         fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(doc, handle, indent=2)
@@ -131,7 +135,7 @@ def issuer_path(root: str, did: str) -> str | None:
     prefix = f"{root}:{ISSUERS}:"
     if not did.startswith(prefix):
         return None
-    path = did[len(prefix):]
+    path = did[len(prefix) :]
     return path if _ISSUER_PATH.fullmatch(path) else None
 
 
@@ -201,7 +205,7 @@ class IssuerConfig:
     def list_id_of(self, url: str) -> str | None:
         """The list id of one of our status list URLs (``None`` for another server's)."""
         prefix = f"{self.public_url}/status/"
-        return url[len(prefix):] if url.startswith(prefix) and len(url) > len(prefix) else None
+        return url[len(prefix) :] if url.startswith(prefix) and len(url) > len(prefix) else None
 
     def verify_url(self, number: str) -> str:
         """The verification page opening one credential by its number."""

@@ -38,16 +38,23 @@ def sign(document: dict[str, Any], key: KeyPair, method: str, created: datetime)
     """Add the proof set (``eddsa-jcs-2022`` then ``eddsa-rdfc-2022``) by ``method``."""
     signed = document
     for suite in PROOF_SUITES:
-        signed = add_proof(signed, key, suite, created, verification_method=method,
-                           proof_id=f"urn:uuid:{uuid.uuid4()}")
+        signed = add_proof(
+            signed, key, suite, created, verification_method=method, proof_id=f"urn:uuid:{uuid.uuid4()}"
+        )
     return signed
 
 
 class CredentialIssuer:
     """Issues certificate credentials and status list credentials from one store."""
 
-    def __init__(self, store: Any, db: Any, config: IssuerConfig, identities: Any = None,
-                 status_cache: StatusListCache | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        db: Any,
+        config: IssuerConfig,
+        identities: Any = None,
+        status_cache: StatusListCache | None = None,
+    ) -> None:
         """Use the event ``store``, a ``Db`` for the status table, and the issuer config.
 
         ``status_cache`` (shared by the issuers of a server) keeps signed status lists
@@ -106,8 +113,12 @@ class CredentialIssuer:
         if certificate_id is None:
             raise UnknownEntity("certificate number", normalised)
         facts = certificate_facts(self.store, certificate_id, self.config.root_did)
-        return {"number": normalised, "status": facts.status, "revoked_on": facts.revoked_on,
-                "reason": facts.revocation_reason}
+        return {
+            "number": normalised,
+            "status": facts.status,
+            "revoked_on": facts.revoked_on,
+            "reason": facts.revocation_reason,
+        }
 
     def facts(self, reference: str) -> CertificateFacts:
         """The facts of a certificate (status, revocation date and reason included)."""
@@ -123,8 +134,9 @@ class CredentialIssuer:
                 log.warning("credential.identity_unavailable", error=type(exc).__name__)
                 return None
             if found is not None:
-                return identity_object(found.given_name, found.family_name, found.birth_date,
-                                       found.national_number)
+                return identity_object(
+                    found.given_name, found.family_name, found.birth_date, found.national_number
+                )
         return None
 
     def status_list(self, list_id: str = LEGACY_LIST_ID) -> dict[str, Any]:

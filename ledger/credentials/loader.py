@@ -98,13 +98,12 @@ class OfflineDocumentLoader:
 
     def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """Load the bundled contexts, plus optional ``extra`` URL -> parsed context."""
-        self._documents: dict[str, str] = {
-            url: _read_context(name) for url, name in BUNDLED_CONTEXTS.items()
-        }
+        self._documents: dict[str, str] = {url: _read_context(name) for url, name in BUNDLED_CONTEXTS.items()}
         for url, document in (extra or {}).items():
             self._documents[url] = json.dumps(document)
-        self._parsed: dict[str, Any] = {url: json.loads(text)["@context"]
-                                        for url, text in self._documents.items()}
+        self._parsed: dict[str, Any] = {
+            url: json.loads(text)["@context"] for url, text in self._documents.items()
+        }
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Return a pyld RemoteDocument for ``url`` or raise :class:`UnknownContextError`."""
@@ -278,9 +277,12 @@ def _first_degree_distinct(quads: list[Any]) -> bool:
     for quad in quads:
         terms = (quad.subject, quad.predicate, quad.object, quad.graph_name)
         for blank in {t.value for t in terms if isinstance(t, ox.BlankNode)}:
-            lines.setdefault(blank, []).append(" ".join(
-                ("_:a" if t.value == blank else "_:z") if isinstance(t, ox.BlankNode) else str(t)
-                for t in terms))
+            lines.setdefault(blank, []).append(
+                " ".join(
+                    ("_:a" if t.value == blank else "_:z") if isinstance(t, ox.BlankNode) else str(t)
+                    for t in terms
+                )
+            )
     signatures = {"\n".join(sorted(found)) for found in lines.values()}
     return len(signatures) == len(lines)
 
@@ -300,8 +302,12 @@ def _check_quads(quads: list[Any], limits: CanonicalizationLimits) -> int:
 
     if len(quads) > limits.max_statements:
         raise CanonicalizationLimitError(f"{len(quads)} RDF statements exceed the limit")
-    blank = {term.value for q in quads for term in (q.subject, q.object, q.graph_name)
-             if isinstance(term, ox.BlankNode)}
+    blank = {
+        term.value
+        for q in quads
+        for term in (q.subject, q.object, q.graph_name)
+        if isinstance(term, ox.BlankNode)
+    }
     if len(blank) > limits.max_blank_nodes:
         raise CanonicalizationLimitError(f"{len(blank)} blank nodes exceed the limit")
     return len(blank)

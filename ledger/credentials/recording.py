@@ -28,6 +28,8 @@ from ledger.credentials.issuers import RecordingLog
 log = structlog.get_logger("ledger.credentials")
 
 RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
+
+
 def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
     """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
     try:
@@ -71,7 +73,7 @@ def recording_evidence(log_: RecordingLog, position: int) -> dict[str, Any] | No
         "name": "Enregistré dans le journal d'intégrité du registre",
         "genre": RECORDING_GENRE,
         "description": "Preuve d'inclusion (c2sp.org/tlog-proof@v1) de la décision de délivrance "
-                       "dans le journal signé du registre, à la position logPosition.",
+        "dans le journal signé du registre, à la position logPosition.",
         "logPosition": position,
         "leafHash": leaf,
         "tlogProof": proof,

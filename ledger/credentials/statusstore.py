@@ -42,14 +42,18 @@ from ledger.domain.errors import UnknownEntity
 log = structlog.get_logger("ledger.credentials")
 
 LEGACY_LIST_ID = "1"
-ENTRY_DDL = ("CREATE TABLE IF NOT EXISTS credential_entry ("
-             "number TEXT PRIMARY KEY, certificate_id TEXT NOT NULL UNIQUE, "
-             "list_id TEXT NOT NULL, status_index INTEGER NOT NULL, allocated_at TEXT NOT NULL, "
-             "UNIQUE (list_id, status_index))")
-LEGACY_DDL = ("CREATE TABLE IF NOT EXISTS credential_status ("
-              "certificate_id TEXT PRIMARY KEY, list_id TEXT NOT NULL, "
-              "status_index INTEGER NOT NULL, allocated_at TEXT NOT NULL, "
-              "UNIQUE (list_id, status_index))")
+ENTRY_DDL = (
+    "CREATE TABLE IF NOT EXISTS credential_entry ("
+    "number TEXT PRIMARY KEY, certificate_id TEXT NOT NULL UNIQUE, "
+    "list_id TEXT NOT NULL, status_index INTEGER NOT NULL, allocated_at TEXT NOT NULL, "
+    "UNIQUE (list_id, status_index))"
+)
+LEGACY_DDL = (
+    "CREATE TABLE IF NOT EXISTS credential_status ("
+    "certificate_id TEXT PRIMARY KEY, list_id TEXT NOT NULL, "
+    "status_index INTEGER NOT NULL, allocated_at TEXT NOT NULL, "
+    "UNIQUE (list_id, status_index))"
+)
 
 
 def list_of_issuer(issuer_path: str) -> str:
@@ -87,14 +91,17 @@ class StatusTable:
 
     def lookup(self, certificate_id: str) -> Entry | None:
         """The entry of a certificate, if allocated."""
-        row = self.db.execute("SELECT number, list_id, status_index FROM credential_entry "
-                              "WHERE certificate_id = ?", (certificate_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT number, list_id, status_index FROM credential_entry WHERE certificate_id = ?",
+            (certificate_id,),
+        ).fetchone()
         return Entry(str(row[0]), str(row[1]), int(row[2])) if row else None
 
     def certificate_of(self, number: str) -> str | None:
         """The certificate id published under ``number``."""
-        row = self.db.execute("SELECT certificate_id FROM credential_entry WHERE number = ?",
-                              (number,)).fetchone()
+        row = self.db.execute(
+            "SELECT certificate_id FROM credential_entry WHERE number = ?", (number,)
+        ).fetchone()
         return str(row[0]) if row else None
 
     def allocate(self, certificate_id: str, list_id: str, now: datetime) -> Entry:
@@ -104,12 +111,18 @@ class StatusTable:
             if found is not None:
                 return found
             with self.db.transaction() as db:
-                used = [int(r[0]) for r in db.execute(
-                    "SELECT status_index FROM credential_entry WHERE list_id = ?", (list_id,)).fetchall()]
+                used = [
+                    int(r[0])
+                    for r in db.execute(
+                        "SELECT status_index FROM credential_entry WHERE list_id = ?", (list_id,)
+                    ).fetchall()
+                ]
                 entry = Entry(str(uuid.uuid4()), list_id, RandomIndexAllocator(MIN_SIZE, used).allocate())
-                cur = db.execute("INSERT INTO credential_entry (number, certificate_id, list_id, "
-                                 "status_index, allocated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                 (entry.number, certificate_id, list_id, entry.index, now.isoformat()))
+                cur = db.execute(
+                    "INSERT INTO credential_entry (number, certificate_id, list_id, "
+                    "status_index, allocated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (entry.number, certificate_id, list_id, entry.index, now.isoformat()),
+                )
                 inserted = bool(getattr(cur, "rowcount", 1))
             if inserted:
                 log.info("credential.status_allocated", list_id=list_id)
@@ -118,8 +131,10 @@ class StatusTable:
 
 
 # ---------------------------------------------------------------------------- revocations
-REVOKED_TOPICS = ("ledger.domain.cpu.aggregates:Learner.CertificateRevoked",
-                  "ledger.domain.clea.aggregates:Candidate.CertificateRevoked")
+REVOKED_TOPICS = (
+    "ledger.domain.cpu.aggregates:Learner.CertificateRevoked",
+    "ledger.domain.clea.aggregates:Candidate.CertificateRevoked",
+)
 _IN_CHUNK = 500
 
 
@@ -180,8 +195,12 @@ class StatusListCache:
             key, method = config.signer(issuer)
             head = int(self.store.recorder.max_notification_id() or 0)
             cached = self._signed.get(list_id)
-            if (cached is not None and cached.head == head and cached.key == method
-                    and time.monotonic() - cached.checked_at < RECHECK_SECONDS):
+            if (
+                cached is not None
+                and cached.head == head
+                and cached.key == method
+                and time.monotonic() - cached.checked_at < RECHECK_SECONDS
+            ):
                 return cached.document  # no event stored since: no new revocation
             bits = self.revoked_indices(list_id)
             if cached is not None and cached.bits == bits and cached.key == method:
@@ -205,10 +224,12 @@ class StatusListCache:
             raise UnknownEntity("status list", list_id)
         found: set[int] = set()
         for start in range(0, len(revoked), _IN_CHUNK):
-            chunk = revoked[start:start + _IN_CHUNK]
+            chunk = revoked[start : start + _IN_CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            rows = self._rows(f"SELECT status_index FROM {table} WHERE list_id = ? "
-                              f"AND certificate_id IN ({marks})", (list_id, *chunk))
+            rows = self._rows(
+                f"SELECT status_index FROM {table} WHERE list_id = ? AND certificate_id IN ({marks})",
+                (list_id, *chunk),
+            )
             found.update(int(r["status_index"]) for r in rows)
         return frozenset(found)
 
@@ -224,8 +245,9 @@ class StatusListCache:
         return bool(self._rows(f"SELECT 1 AS one FROM {table} WHERE list_id = ? LIMIT 1", (list_id,)))
 
 
-def sign_status_list(config: IssuerConfig, list_id: str, issuer: str, bits: frozenset[int],
-                     key: KeyPair, method: str) -> dict[str, Any]:
+def sign_status_list(
+    config: IssuerConfig, list_id: str, issuer: str, bits: frozenset[int], key: KeyPair, method: str
+) -> dict[str, Any]:
     """The signed ``BitstringStatusListCredential`` of ``list_id`` with ``bits`` set."""
     from ledger.credentials.issuing import sign
 

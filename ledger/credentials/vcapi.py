@@ -209,8 +209,9 @@ def check_no_data_loss(document: Mapping[str, Any]) -> None:
     for quad in quads:
         for term in (quad.predicate, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(DROPPED):
-                raise Refused(f"DATA_LOSS_DETECTION_ERROR: {term.value[len(DROPPED):]} is not defined "
-                              "by any @context")
+                raise Refused(
+                    f"DATA_LOSS_DETECTION_ERROR: {term.value[len(DROPPED) :]} is not defined by any @context"
+                )
 
 
 def _check_dates(vc: Mapping[str, Any], now: datetime) -> None:
@@ -239,14 +240,18 @@ def _resolver(service: Any, issuer: str | None) -> Any:
     return resolve
 
 
-def _check_proofs(document: Mapping[str, Any], service: Any, purpose: str,
-                  options: Mapping[str, Any] | None = None) -> None:
+def _check_proofs(
+    document: Mapping[str, Any], service: Any, purpose: str, options: Mapping[str, Any] | None = None
+) -> None:
     if "proof" not in document:
         raise Refused("no proof")
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    results = verify_proofs(document, _resolver(service, issuer_id if isinstance(issuer_id, str) else None),
-                            expected_proof_purpose=purpose)
+    results = verify_proofs(
+        document,
+        _resolver(service, issuer_id if isinstance(issuer_id, str) else None),
+        expected_proof_purpose=purpose,
+    )
     failed = [r for r in results if not r.verified]
     if not results or failed:
         raise Refused("; ".join(_reason(r) for r in failed) or "no proof")
@@ -351,8 +356,14 @@ def issue_request(service: Any, body: Any) -> dict[str, Any]:
         raise Refused(f"unsupported cryptosuite {suite!r}")
     key, method = config.signer(issuer_id)
     try:
-        signed = add_proof(credential, key, suite, datetime.now(UTC), verification_method=method,
-                           proof_id=f"urn:uuid:{uuid.uuid4()}")
+        signed = add_proof(
+            credential,
+            key,
+            suite,
+            datetime.now(UTC),
+            verification_method=method,
+            proof_id=f"urn:uuid:{uuid.uuid4()}",
+        )
     except CredentialError as exc:
         raise Refused(str(exc)) from None
     return {"verifiableCredential": signed}

@@ -92,8 +92,10 @@ class TrustStore:
             if did_doc is None:
                 raise TrustError("the trust bundle has no DID document (no credential keys)")
             root = str(did_doc["id"])
-            keys = tuple(PublicKey.from_multibase(m["publicKeyMultibase"])
-                         for m in did_doc.get("verificationMethod", []))
+            keys = tuple(
+                PublicKey.from_multibase(m["publicKeyMultibase"])
+                for m in did_doc.get("verificationMethod", [])
+            )
             vkeys = tuple(str(v) for v in doc.get("logVerifiers", []))
         except (KeyError, TypeError, AttributeError, CredentialError) as exc:
             raise TrustError(f"not a trust bundle or DID document: {exc}") from exc
@@ -142,8 +144,7 @@ class CredentialVerdict:
     checks: dict[str, str] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    _RANK: ClassVar[dict[str, int]] = {VALID: 0, STATUS_UNKNOWN: 1, REVOKED: 2, INVALID: 3,
-                                       UNKNOWN_ISSUER: 4}
+    _RANK: ClassVar[dict[str, int]] = {VALID: 0, STATUS_UNKNOWN: 1, REVOKED: 2, INVALID: 3, UNKNOWN_ISSUER: 4}
 
     def fail(self, verdict: str, check: str, reason: str) -> None:
         """Record a failed check; the worst verdict wins."""
@@ -160,8 +161,13 @@ class CredentialVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (served by ``POST /verify``)."""
-        return {"verdict": self.verdict, "reasons": self.reasons, "warnings": self.warnings,
-                "checks": self.checks, "credential": self.summary}
+        return {
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "warnings": self.warnings,
+            "checks": self.checks,
+            "credential": self.summary,
+        }
 
 
 # ---------------------------------------------------------------------------- proofs
@@ -171,11 +177,13 @@ def _proof_reason(result: ProofResult) -> str:
     return f"{suite} proof {result.reason}{detail}"
 
 
-def check_proofs(document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict,
-                 check: str = "proofs") -> None:
+def check_proofs(
+    document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict, check: str = "proofs"
+) -> None:
     """Require a verified eddsa-jcs-2022 AND eddsa-rdfc-2022 proof by trusted keys."""
-    results = verify_proofs(document, trust.resolver(_issuer_id(document)),
-                            expected_proof_purpose="assertionMethod")
+    results = verify_proofs(
+        document, trust.resolver(_issuer_id(document)), expected_proof_purpose="assertionMethod"
+    )
     _judge(results, verdict, check)
     _require_suites(results, verdict, check, REQUIRED_SUITES)
     verdict.checks.setdefault(check, "ok")
@@ -187,13 +195,23 @@ def _judge(results: list[ProofResult], verdict: CredentialVerdict, check: str) -
         if result.verified:
             continue
         unknown = result.reason is Failure.UNKNOWN_KEY
-        verdict.fail(UNKNOWN_ISSUER if unknown else INVALID, check,
-                     f"{check}: " + (f"signed by an unknown key {result.verification_method}"
-                                     if unknown else _proof_reason(result)))
+        verdict.fail(
+            UNKNOWN_ISSUER if unknown else INVALID,
+            check,
+            f"{check}: "
+            + (
+                f"signed by an unknown key {result.verification_method}" if unknown else _proof_reason(result)
+            ),
+        )
 
 
-def _require_suites(results: list[ProofResult], verdict: CredentialVerdict, check: str,
-                    suites: tuple[str, ...], present: frozenset[str] = frozenset()) -> None:
+def _require_suites(
+    results: list[ProofResult],
+    verdict: CredentialVerdict,
+    check: str,
+    suites: tuple[str, ...],
+    present: frozenset[str] = frozenset(),
+) -> None:
     """Each suite must have a verified proof (or a failed or unchecked one, already reported)."""
     seen = {r.cryptosuite for r in results} | present
     for suite in suites:
@@ -217,10 +235,12 @@ class ProofPlan:
         self.proofs: list[Any] = [] if raw is None else list(raw) if isinstance(raw, list) else [raw]
         self.document = document
         self.resolve = trust.resolver(_issuer_id(document))
-        chained = any(isinstance(p, Mapping) and p.get("previousProof") is not None
-                      for p in self.proofs)
-        costly = [i for i, p in enumerate(self.proofs) if not chained and isinstance(p, Mapping)
-                  and p.get("cryptosuite") == EDDSA_RDFC_2022]
+        chained = any(isinstance(p, Mapping) and p.get("previousProof") is not None for p in self.proofs)
+        costly = [
+            i
+            for i, p in enumerate(self.proofs)
+            if not chained and isinstance(p, Mapping) and p.get("cryptosuite") == EDDSA_RDFC_2022
+        ]
         self.cheap = [i for i in range(len(self.proofs)) if i not in costly]
         self.costly = costly
         self.results: list[ProofResult] = []
@@ -258,8 +278,9 @@ class ProofPlan:
             trusted = result.verification_method and self.resolve(result.verification_method)
             if result.reason is Failure.UNKNOWN_KEY and trusted:
                 self.unchecked.add(EDDSA_RDFC_2022)
-                verdict.warnings.append(f"{EDDSA_RDFC_2022} proof not checked: the credential "
-                                        "already failed a cheaper check")
+                verdict.warnings.append(
+                    f"{EDDSA_RDFC_2022} proof not checked: the credential already failed a cheaper check"
+                )
             else:
                 kept.append(result)
         return kept
@@ -293,8 +314,9 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def check_dates(document: Mapping[str, Any], now: datetime, verdict: CredentialVerdict,
-                check: str = "dates") -> None:
+def check_dates(
+    document: Mapping[str, Any], now: datetime, verdict: CredentialVerdict, check: str = "dates"
+) -> None:
     """``validFrom`` must be reached and ``validUntil`` (if any) not passed."""
     start = _parse_time(document.get("validFrom"))
     if start is None:
@@ -315,8 +337,9 @@ def check_dates(document: Mapping[str, Any], now: datetime, verdict: CredentialV
 def _status_entry(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     status = document.get("credentialStatus")
     if isinstance(status, list):
-        status = next((s for s in status if isinstance(s, Mapping)
-                       and s.get("statusPurpose") == "revocation"), None)
+        status = next(
+            (s for s in status if isinstance(s, Mapping) and s.get("statusPurpose") == "revocation"), None
+        )
     return status if isinstance(status, Mapping) else None
 
 
@@ -331,9 +354,14 @@ def _unchecked(verdict: CredentialVerdict, why: str, require: bool) -> None:
         verdict.warnings.append(message)
 
 
-def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | None,
-                 trust: TrustStore, now: datetime, verdict: CredentialVerdict,
-                 require: bool = True) -> None:
+def check_status(
+    document: Mapping[str, Any],
+    status_list: Mapping[str, Any] | None,
+    trust: TrustStore,
+    now: datetime,
+    verdict: CredentialVerdict,
+    require: bool = True,
+) -> None:
     """Look the credential's bit up in a verified status list credential of the same issuer."""
     entry = _status_entry(document)
     if entry is None:
@@ -347,8 +375,11 @@ def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | N
         return
     issuer, list_issuer = _issuer_id(document), _issuer_id(status_list)
     if list_issuer not in {issuer, trust.issuer_did}:  # the root: first-release lists
-        verdict.fail(INVALID, "status", f"status: the status list is issued by {list_issuer}, "
-                     f"not by the credential's issuer {issuer}")
+        verdict.fail(
+            INVALID,
+            "status",
+            f"status: the status list is issued by {list_issuer}, not by the credential's issuer {issuer}",
+        )
         return
     inner = STATUS_LIST_VERDICTS.verdict(status_list, trust)
     check_dates(status_list, now, inner, "status list dates")
@@ -373,7 +404,8 @@ class StatusListVerdicts:
         """Keep the ``size`` most recently used verdicts."""
         self.size = size
         self._items: OrderedDict[tuple[str, str, tuple[bytes, ...]], tuple[str, tuple[str, ...]]] = (
-            OrderedDict())
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self._last: tuple[Any, TrustStore, str, tuple[str, ...]] | None = None
 
@@ -436,8 +468,7 @@ def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdic
 def _recording(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     evidence = document.get("evidence")
     items = evidence if isinstance(evidence, list) else [evidence]
-    return next((e for e in items if isinstance(e, Mapping)
-                 and e.get("genre") == RECORDING_GENRE), None)
+    return next((e for e in items if isinstance(e, Mapping) and e.get("genre") == RECORDING_GENRE), None)
 
 
 def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict) -> None:
@@ -473,15 +504,15 @@ def _check_leaf(evidence: Mapping[str, Any], text: str, trust: TrustStore) -> tu
     from ledger.integrity import parse_vkey, verify_tlog_proof
 
     leaf = bytes.fromhex(str(evidence["leafHash"]))
-    verified = verify_tlog_proof(text, [parse_vkey(k) for k in trust.log_verifiers], leaf,
-                                 leaf_is_hash=True)
+    verified = verify_tlog_proof(text, [parse_vkey(k) for k in trust.log_verifiers], leaf, leaf_is_hash=True)
     if verified.proof.index != evidence.get("logPosition"):
         raise ValueError("the proof's position differs from logPosition")
     return verified.proof.index, verified.checkpoint.size
 
 
-def _check_legacy_recording(document: Mapping[str, Any], evidence: Mapping[str, Any], text: str,
-                            trust: TrustStore) -> tuple[int, int]:
+def _check_legacy_recording(
+    document: Mapping[str, Any], evidence: Mapping[str, Any], text: str, trust: TrustStore
+) -> tuple[int, int]:
     """First-release evidence: the logged event itself travels in the proof's ``extra``."""
     from ledger.audit.log import verify_event_proof
 
@@ -500,8 +531,9 @@ def _logged_state(text: str) -> bytes:
     return base64.b64decode(json.loads(extra or b"{}")["state"], validate=True)
 
 
-def _recording_mismatch(document: Mapping[str, Any], evidence: Mapping[str, Any], proven: Any,
-                        state: bytes) -> str | None:
+def _recording_mismatch(
+    document: Mapping[str, Any], evidence: Mapping[str, Any], proven: Any, state: bytes
+) -> str | None:
     """Why the proven event is not this credential's issuance (``None`` when it is)."""
     certificate = str(document.get("id", "")).removeprefix("urn:uuid:")
     if proven.position != evidence.get("logPosition"):
@@ -527,26 +559,45 @@ def summary(document: Mapping[str, Any]) -> dict[str, Any]:
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, Mapping) else {}
     issuer = document.get("issuer")
-    names = {d.get("id"): d.get("name") for d in achievement.get("resultDescription", [])
-             if isinstance(d, Mapping)}
-    results = [names.get(r.get("resultDescription"), r.get("resultDescription"))
-               for r in subject.get("result", []) if isinstance(r, Mapping)]
+    names = {
+        d.get("id"): d.get("name") for d in achievement.get("resultDescription", []) if isinstance(d, Mapping)
+    }
+    results = [
+        names.get(r.get("resultDescription"), r.get("resultDescription"))
+        for r in subject.get("result", [])
+        if isinstance(r, Mapping)
+    ]
     alignment = [a.get("targetName") for a in achievement.get("alignment", []) if isinstance(a, Mapping)]
     return {
-        "id": document.get("id"), "name": document.get("name"),
+        "id": document.get("id"),
+        "name": document.get("name"),
         "achievement": achievement.get("name"),
         "issuer": issuer.get("name") if isinstance(issuer, Mapping) else issuer,
-        "valid_from": document.get("validFrom"), "results": results, "levels": alignment,
-        "holder_name_hash": any(isinstance(i, Mapping) and i.get("identityType") == "name"
-                                for i in subject.get("identifier", [])),
-        "holder_check": next((dict(i) for i in subject.get("identifier", [])
-                              if isinstance(i, Mapping)
-                              and str(i.get("identityType", "")).startswith("ext:ledgerHolder.")), None),
+        "valid_from": document.get("validFrom"),
+        "results": results,
+        "levels": alignment,
+        "holder_name_hash": any(
+            isinstance(i, Mapping) and i.get("identityType") == "name" for i in subject.get("identifier", [])
+        ),
+        "holder_check": next(
+            (
+                dict(i)
+                for i in subject.get("identifier", [])
+                if isinstance(i, Mapping) and str(i.get("identityType", "")).startswith("ext:ledgerHolder.")
+            ),
+            None,
+        ),
     }
 
 
-def verify_credential(document: Any, trust: TrustStore, status_list: Mapping[str, Any] | None = None,
-                      now: datetime | None = None, *, require_status: bool = True) -> CredentialVerdict:
+def verify_credential(
+    document: Any,
+    trust: TrustStore,
+    status_list: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    *,
+    require_status: bool = True,
+) -> CredentialVerdict:
     """Verify a credential offline and return the :class:`CredentialVerdict` (never raises on bad input).
 
     Without a usable status list the verdict is ``status_unknown`` (never ``valid``) unless

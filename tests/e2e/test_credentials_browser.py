@@ -57,27 +57,39 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     world = build_world(location, base / "keys")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = IssuerConfig(IssuerKeyStore(base / "keys"), public_url=url,
-                          recording=world.issuer.config.recording)
-    issuer = CredentialIssuer(world.ledger.store, Db(StoreTarget.parse(location)), config,
-                              world.ledger.identities)
+    config = IssuerConfig(
+        IssuerKeyStore(base / "keys"), public_url=url, recording=world.issuer.config.recording
+    )
+    issuer = CredentialIssuer(
+        world.ledger.store, Db(StoreTarget.parse(location)), config, world.ledger.identities
+    )
     row = next(r for r in world.rows if r.kind == "CQ" and r.status == "active")
     valid = issuer.credential(row.certificate_id)
     person = world.ledger.identities.get(UUID(row.learner_id))
     revoked = issuer.credential(next(r.certificate_id for r in world.rows if r.status == "revoked"))
-    upload = issuer.credential(next(r.certificate_id for r in world.rows
-                                    if r.kind == "clea" and r.status == "active"))
+    upload = issuer.credential(
+        next(r.certificate_id for r in world.rows if r.kind == "clea" and r.status == "active")
+    )
     (base / "upload.json").write_text(json.dumps(upload), encoding="utf-8")
     tampered = copy.deepcopy(valid)
     tampered["credentialSubject"]["achievement"]["name"] += "."
     world.ledger.store.close()
     share_identity_key(base / "keys")
     proc = start_server(location, base / "keys", port)
-    yield {"url": url, "valid": {"number": _number(valid), "credential": valid},
-           "revoked": {"number": _number(revoked)}, "tampered": tampered,
-           "uploadPath": str(base / "upload.json"), "unknown": "00000000-0000-4000-8000-000000000000",
-           "holder": {"family": person.family_name, "given": person.given_name,
-                      "birth": person.birth_date.isoformat(), "nrn": person.national_number or ""}}
+    yield {
+        "url": url,
+        "valid": {"number": _number(valid), "credential": valid},
+        "revoked": {"number": _number(revoked)},
+        "tampered": tampered,
+        "uploadPath": str(base / "upload.json"),
+        "unknown": "00000000-0000-4000-8000-000000000000",
+        "holder": {
+            "family": person.family_name,
+            "given": person.given_name,
+            "birth": person.birth_date.isoformat(),
+            "nrn": person.national_number or "",
+        },
+    }
     stop_server(proc)
 
 
@@ -93,17 +105,29 @@ def share_identity_key(key_dir: Path) -> None:
 def run_page(node_stack: Path, scenario: dict[str, Any], width: int) -> dict[str, Any]:
     """What the page showed at ``width`` (screenshots in ``artifacts/credentials``)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    request = {**scenario, "nodeDir": str(node_stack), "chromium": chromium(), "width": width,
-               "shots": str(ARTIFACTS)}
-    done = subprocess.run(["node", str(DRIVER)], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=300, check=False)
+    request = {
+        **scenario,
+        "nodeDir": str(node_stack),
+        "chromium": chromium(),
+        "width": width,
+        "shots": str(ARTIFACTS),
+    }
+    done = subprocess.run(
+        ["node", str(DRIVER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return dict(json.loads(done.stdout))
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_employer_page_verifies_in_the_browser(scenario: dict[str, Any], node_stack: Path,
-                                               width: int) -> None:
+def test_employer_page_verifies_in_the_browser(
+    scenario: dict[str, Any], node_stack: Path, width: int
+) -> None:
     """Valid, revoked, tampered, uploaded and unknown credentials; the holder check; offline."""
     seen = run_page(node_stack, scenario, width)
     assert seen["qr"]["local"] == "valid" and seen["qr"]["server"] == "valid", seen["qr"]

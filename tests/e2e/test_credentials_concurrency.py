@@ -61,10 +61,14 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cases]:
     location = str(base / "ledger.db")
     world = build_world(location, base / "keys")
     port = free_port()
-    config = IssuerConfig(IssuerKeyStore(base / "keys"), public_url=f"http://127.0.0.1:{port}",
-                          recording=world.issuer.config.recording)
-    issuer = CredentialIssuer(world.ledger.store, Db(StoreTarget.parse(location)), config,
-                              world.ledger.identities)
+    config = IssuerConfig(
+        IssuerKeyStore(base / "keys"),
+        public_url=f"http://127.0.0.1:{port}",
+        recording=world.issuer.config.recording,
+    )
+    issuer = CredentialIssuer(
+        world.ledger.store, Db(StoreTarget.parse(location)), config, world.ledger.identities
+    )
     found: list[Case] = []
     for row in world.rows[::3]:
         credential = issuer.credential(str(row.certificate_id))
@@ -106,8 +110,7 @@ def test_processes_get_every_verdict_right(cases: Cases) -> None:
     """A pool of processes (each with threads of its own caller) verifies the same cases."""
     order = _mixed(cases, 2)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        got = list(pool.map(_verdict, [(c.credential, c.status, cases.trust) for c in order],
-                            chunksize=8))
+        got = list(pool.map(_verdict, [(c.credential, c.status, cases.trust) for c in order], chunksize=8))
     assert [c.expected for c in order] == got
 
 

@@ -20,17 +20,24 @@ def load(name: str) -> Any:
 
 def test_first_release_credential_verifies_with_every_check() -> None:
     """Root-controlled key, root-issued status list, event in the proof's extra: still valid."""
-    verdict = verify_credential(load("active.json"), TrustStore.from_document(load("trust.json")),
-                                load("status.json"), NOW)
+    verdict = verify_credential(
+        load("active.json"), TrustStore.from_document(load("trust.json")), load("status.json"), NOW
+    )
     assert verdict.verdict == "valid", verdict.reasons
-    assert verdict.checks == {"issuer": "ok", "proofs": "ok", "dates": "ok", "recording": "ok",
-                              "status": "ok"}
+    assert verdict.checks == {
+        "issuer": "ok",
+        "proofs": "ok",
+        "dates": "ok",
+        "recording": "ok",
+        "status": "ok",
+    }
 
 
 def test_first_release_revoked_credential_is_revoked() -> None:
     """The first release's status list still revokes its credentials."""
-    verdict = verify_credential(load("revoked.json"), TrustStore.from_document(load("trust.json")),
-                                load("status.json"), NOW)
+    verdict = verify_credential(
+        load("revoked.json"), TrustStore.from_document(load("trust.json")), load("status.json"), NOW
+    )
     assert verdict.verdict == "revoked"
 
 
@@ -38,6 +45,7 @@ def test_first_release_credential_tampered_is_invalid() -> None:
     """The legacy paths are not a way around the proofs."""
     credential: dict[str, Any] = copy.deepcopy(load("active.json"))
     credential["credentialSubject"]["achievement"]["name"] += "."
-    verdict = verify_credential(credential, TrustStore.from_document(load("trust.json")),
-                                load("status.json"), NOW)
+    verdict = verify_credential(
+        credential, TrustStore.from_document(load("trust.json")), load("status.json"), NOW
+    )
     assert verdict.verdict == "invalid"

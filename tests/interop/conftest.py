@@ -42,8 +42,9 @@ def node_stack() -> Path:
         if os.environ.get("CI") == "true":
             pytest.fail("node and npm are required in CI (node 20)")
         pytest.skip("node/npm not installed")
-    done = subprocess.run(["bash", str(NODE_DIR / "ensure.sh")], capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        ["bash", str(NODE_DIR / "ensure.sh")], capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return NODE_DIR
 
@@ -53,8 +54,14 @@ def reference_verify(node_dir: Path, credentials: list[Any], server: str, bench:
     request = {"credentials": credentials, "server": server, "ob3Context": str(OB3_CONTEXT.resolve())}
     if bench:
         request["bench"] = bench
-    done = subprocess.run(["node", str(node_dir / "reference-verify.mjs")], input=json.dumps(request),
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        ["node", str(node_dir / "reference-verify.mjs")],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -77,19 +84,41 @@ def category(kind: str, basis: str, issuer: str) -> str:
         return "CQ sovereign" if basis == "sovereign" else "CQ all units"
     if kind == "clea":
         return "CléA branch jury" if ":branch-" in issuer else "CléA Certif'Pro"
-    return {"CE6P": "CE6P", "clea_numerique": "CléA Numérique",
-            "clea_management": "CléA Management"}.get(kind, kind)
+    return {"CE6P": "CE6P", "clea_numerique": "CléA Numérique", "clea_management": "CléA Management"}.get(
+        kind, kind
+    )
 
 
-def start_server(location: str, keys: Path, port: int, extra: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+def start_server(
+    location: str, keys: Path, port: int, extra: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     """``ledger serve`` on loopback, ready (its ``/readyz`` answers)."""
-    env = {**os.environ, "LEDGER_KEY_DIR": str(keys), "LEDGER_LOG_LEVEL": "WARNING",
-           "LEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}", "LEDGER_API_PUBLIC_RATE": "100000",
-           **(extra or {})}
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--db", location, "--host",
-                             "127.0.0.1", "--port", str(port), *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "LEDGER_KEY_DIR": str(keys),
+        "LEDGER_LOG_LEVEL": "WARNING",
+        "LEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "LEDGER_API_PUBLIC_RATE": "100000",
+        **(extra or {}),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            LAUNCH,
+            "serve",
+            "--db",
+            location,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     scheme = "https" if "--tls-cert" in args else "http"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -131,8 +160,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     recording = world.issuer.config.recording
     config = IssuerConfig(IssuerKeyStore(base / "keys"), public_url=url, recording=recording)
-    issuer = CredentialIssuer(world.ledger.store, Db(StoreTarget.parse(location)), config,
-                              world.ledger.identities)
+    issuer = CredentialIssuer(
+        world.ledger.store, Db(StoreTarget.parse(location)), config, world.ledger.identities
+    )
     found = Site(url, base)
     for row in world.rows:
         credential = issuer.credential(str(row.certificate_id))

@@ -19,8 +19,15 @@ import pytest
 
 from tests.interop.conftest import OB3_SCHEMA, Site, reference_verify
 
-KINDS = ("CQ all units", "CQ sovereign", "CE6P", "CléA Certif'Pro", "CléA branch jury",
-         "CléA Numérique", "CléA Management")
+KINDS = (
+    "CQ all units",
+    "CQ sovereign",
+    "CE6P",
+    "CléA Certif'Pro",
+    "CléA branch jury",
+    "CléA Numérique",
+    "CléA Management",
+)
 
 
 def test_every_kind_verifies_in_safe_mode_with_its_status(site: Site, node_stack: Path) -> None:
@@ -73,14 +80,16 @@ def test_every_exported_credential_validates_against_the_ob3_schema(site: Site) 
     """The 1EdTech AchievementCredential schema (draft 2019-09, formats checked) accepts them all."""
     schema = json.loads(OB3_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft201909Validator(
-        schema, format_checker=jsonschema.Draft201909Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft201909Validator.FORMAT_CHECKER
+    )
     assert len(site.every) > 50
     for credential in site.every:
         errors = [e.message for e in validator.iter_errors(credential)]
         assert not errors, (credential["id"], errors[:3])
     broken = copy.deepcopy(site.every[0])
-    broken["issuer"]["otherIdentifier"] = [{"type": ["IdentifierEntry"], "identifier": "1",
-                                            "identifierType": "identifier"}]
+    broken["issuer"]["otherIdentifier"] = [
+        {"type": ["IdentifierEntry"], "identifier": "1", "identifierType": "identifier"}
+    ]
     assert not validator.is_valid(broken)  # the first release's array form is what it refuses
 
 

@@ -38,17 +38,29 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=7))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=7))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -66,9 +78,13 @@ def vc_api(tmp_path_factory: pytest.TempPathFactory, node_stack: Path) -> Iterat
     cert, key = self_signed(base)
     port = free_port()
     url = f"https://127.0.0.1:{port}"
-    proc = start_server(location, base / "keys", port,
-                        extra={"LEDGER_CONFORMANCE_ISSUER_SEED": seed.hex(), "LEDGER_PUBLIC_URL": url},
-                        args=("--tls-cert", str(cert), "--tls-key", str(key)))
+    proc = start_server(
+        location,
+        base / "keys",
+        port,
+        extra={"LEDGER_CONFORMANCE_ISSUER_SEED": seed.hex(), "LEDGER_PUBLIC_URL": url},
+        args=("--tls-cert", str(cert), "--tls-key", str(key)),
+    )
     yield {"url": url, "issuer": KeyPair.from_seed(seed).public.did, "work": base / "suites"}
     stop_server(proc)
 

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 W3C = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "w3c"
-HELPERS = {"vc-test-suite-implementations": "vc-test-suite-implementations",
-           "data-integrity-test-suite-assertion": "data-integrity-test-suite-assertion"}
+HELPERS = {
+    "vc-test-suite-implementations": "vc-test-suite-implementations",
+    "data-integrity-test-suite-assertion": "data-integrity-test-suite-assertion",
+}
 
 
 IMPLEMENTATION = "Certification ledger"
@@ -35,8 +37,15 @@ class Outcome:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600) -> str:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(
+        args,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     if done.returncode != 0 and args[0] == "npm":
         raise RuntimeError(f"{' '.join(args)} failed in {cwd}: {done.stderr[-2000:]}")
     return done.stdout
@@ -74,9 +83,12 @@ def prepare(suite: str, work: Path, specs: dict[str, str] | None = None) -> Path
 def run_suite(folder: Path, config: str) -> list[Outcome]:
     """Write ``localConfig.cjs`` and run mocha; every test with its state."""
     (folder / "localConfig.cjs").write_text(config, encoding="utf-8")
-    out = _run(["npx", "mocha", "tests/", "--timeout", "15000", "--preserve-symlinks", "--reporter", "json"],
-               folder, env={"NODE_TLS_REJECT_UNAUTHORIZED": "0", "ISSUER_NAME_JCS": IMPLEMENTATION})
-    report: dict[str, Any] = json.loads(out[out.index("{"):])
+    out = _run(
+        ["npx", "mocha", "tests/", "--timeout", "15000", "--preserve-symlinks", "--reporter", "json"],
+        folder,
+        env={"NODE_TLS_REJECT_UNAUTHORIZED": "0", "ISSUER_NAME_JCS": IMPLEMENTATION},
+    )
+    report: dict[str, Any] = json.loads(out[out.index("{") :])
     failed = {t["fullTitle"]: str(t.get("err", {}).get("message", ""))[:300] for t in report["failures"]}
     outcomes = [Outcome(t["fullTitle"], "passed") for t in report["passes"]]
     outcomes += [Outcome(title, "failed", error) for title, error in failed.items()]
@@ -86,22 +98,37 @@ def run_suite(folder: Path, config: str) -> list[Outcome]:
 
 def local_config(base: str, issuer: str, suite: str) -> str:
     """The ``localConfig.cjs`` of ``suite`` naming the ledger's VC API endpoints."""
-    tags = {"vc-di-eddsa-test-suite": ["eddsa-rdfc-2022", "localhost"],
-            "vc-data-model-2.0-test-suite": ["vc2.0"],
-            "vc-bitstring-status-list-test-suite": ["BitstringStatusList", "Revocation"]}[suite]
-    issuers: list[dict[str, Any]] = [{"id": issuer, "endpoint": f"{base}/credentials/issue", "tags": tags,
-                                      "supports": {"vc": ["2.0"]}}]
+    tags = {
+        "vc-di-eddsa-test-suite": ["eddsa-rdfc-2022", "localhost"],
+        "vc-data-model-2.0-test-suite": ["vc2.0"],
+        "vc-bitstring-status-list-test-suite": ["BitstringStatusList", "Revocation"],
+    }[suite]
+    issuers: list[dict[str, Any]] = [
+        {"id": issuer, "endpoint": f"{base}/credentials/issue", "tags": tags, "supports": {"vc": ["2.0"]}}
+    ]
     if suite == "vc-bitstring-status-list-test-suite":  # VC API: options.credentialStatus asks for an entry
-        issuers[0]["options"] = {"credentialStatus": {"type": "BitstringStatusListEntry",
-                                                      "statusPurpose": "revocation"}}
+        issuers[0]["options"] = {
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}
+        }
     if suite == "vc-di-eddsa-test-suite":
-        issuers.append({"id": issuer, "endpoint": f"{base}/credentials/issue", "tags": ["eddsa-jcs-2022"],
-                        "supports": {"vc": ["2.0"]}, "options": {"cryptosuite": "eddsa-jcs-2022"}})
+        issuers.append(
+            {
+                "id": issuer,
+                "endpoint": f"{base}/credentials/issue",
+                "tags": ["eddsa-jcs-2022"],
+                "supports": {"vc": ["2.0"]},
+                "options": {"cryptosuite": "eddsa-jcs-2022"},
+            }
+        )
     implementation = {
-        "name": IMPLEMENTATION, "implementation": "ledger serve",
+        "name": IMPLEMENTATION,
+        "implementation": "ledger serve",
         "issuers": issuers,
         "verifiers": [{"id": issuer, "endpoint": f"{base}/credentials/verify", "tags": tags}],
         "vpVerifiers": [{"id": issuer, "endpoint": f"{base}/presentations/verify", "tags": tags}],
     }
-    return ("module.exports = " + json.dumps({"settings": {}, "implementations": [implementation]}, indent=2)
-            + ";\n")
+    return (
+        "module.exports = "
+        + json.dumps({"settings": {}, "implementations": [implementation]}, indent=2)
+        + ";\n"
+    )

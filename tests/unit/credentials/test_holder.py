@@ -8,18 +8,86 @@ from datetime import date
 
 from ledger.credentials import holder
 
-GIVEN = ["Lucas", "Emma", "Noah", "Louise", "Arthur", "Olivia", "Jules", "Alice", "Adam", "Mila",
-         "Louis", "Lina", "Liam", "Juliette", "Nathan", "Camille", "Victor", "Léa", "Hugo", "Chloé"]
-FAMILY = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens",
-          "Wouters", "De Smet", "Dubois", "Lambert", "Dupont", "Martin", "Simon", "Laurent",
-          "Leroy", "Moreau", "Bernard", "Petit", "Durand", "Lefebvre", "Michel", "Garcia",
-          "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André",
-          "Mercier", "Blanc", "Guerin", "Boyer", "Garnier", "Chevalier", "François", "Legrand",
-          "Gauthier", "Perrin", "Robin", "Clement", "Morin", "Nicolas", "Henry", "Roussel",
-          "Mathieu", "Gautier"]
-NAMES = [(g, f"{f}{suffix}") for g in GIVEN for f in FAMILY for suffix in ("", "-Martin", " de Vos",
-                                                                            "s", "e", "-Dubois", "t",
-                                                                            "x", " Van Damme", "-Roux")]
+GIVEN = [
+    "Lucas",
+    "Emma",
+    "Noah",
+    "Louise",
+    "Arthur",
+    "Olivia",
+    "Jules",
+    "Alice",
+    "Adam",
+    "Mila",
+    "Louis",
+    "Lina",
+    "Liam",
+    "Juliette",
+    "Nathan",
+    "Camille",
+    "Victor",
+    "Léa",
+    "Hugo",
+    "Chloé",
+]
+FAMILY = [
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Claes",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Dubois",
+    "Lambert",
+    "Dupont",
+    "Martin",
+    "Simon",
+    "Laurent",
+    "Leroy",
+    "Moreau",
+    "Bernard",
+    "Petit",
+    "Durand",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guerin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Perrin",
+    "Robin",
+    "Clement",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+]
+NAMES = [
+    (g, f"{f}{suffix}")
+    for g in GIVEN
+    for f in FAMILY
+    for suffix in ("", "-Martin", " de Vos", "s", "e", "-Dubois", "t", "x", " Van Damme", "-Roux")
+]
 HOLDER = ("Léa", "Claes", date(2007, 3, 14), "07031412345")
 FAST = 1_000  # rounds in the attack test (the real 200,000 only make each guess slower)
 
