@@ -4,7 +4,9 @@ As ``../shared/conformance/README.md`` says: each suite and the two helper packa
 to a temporary folder (shared/ is read-only; nothing is copied into the project), the helpers
 are packed into tarballs the suite's ``package.json`` points at, the suite's npm dependencies
 are installed from the npm registry, a ``localConfig.cjs`` names the ledger's endpoints, and
-mocha runs the suite with its JSON reporter. Returns every test with its state.
+mocha runs the suite with its JSON reporter. Returns every test with its state. The suites'
+dependencies are pinned by the lockfiles in ``conformance-locks/`` (``npm ci``; regenerate
+with ``npm install`` in a prepared copy when ``../shared/conformance`` moves).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 W3C = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "w3c"
+LOCKS = Path(__file__).with_name("conformance-locks")
+"""The suites' dependency trees, pinned: one committed package-lock.json per suite (``npm ci``)."""
 HELPERS = {
     "vc-test-suite-implementations": "vc-test-suite-implementations",
     "data-integrity-test-suite-assertion": "data-integrity-test-suite-assertion",
@@ -76,7 +80,8 @@ def prepare(suite: str, work: Path, specs: dict[str, str] | None = None) -> Path
             if name in specs:
                 manifest[section][name] = specs[name]
     (folder / "package.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    _run(["npm", "install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], folder)
+    shutil.copyfile(LOCKS / f"{suite}.package-lock.json", folder / "package-lock.json")
+    _run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], folder)
     return folder
 
 
