@@ -54,6 +54,7 @@ from ledger.credentials.dataintegrity import (
 )
 from ledger.credentials.errors import CredentialError, StatusListError
 from ledger.credentials.keys import KeyResolver, PublicKey
+from ledger.credentials.loader import CanonicalizationLimits
 from ledger.credentials.statuslist import BitstringStatusList
 
 VALID, REVOKED, INVALID, UNKNOWN_ISSUER = "valid", "revoked", "invalid", "unknown_issuer"
@@ -62,6 +63,9 @@ EXIT_CODES = {VALID: 0, REVOKED: 3, INVALID: 4, UNKNOWN_ISSUER: 5, STATUS_UNKNOW
 """Exit code of ``ledger credential verify`` per verdict."""
 
 REQUIRED_SUITES = (EDDSA_JCS_2022, EDDSA_RDFC_2022)
+COMPILED_LIMITS = CanonicalizationLimits(compiled=True)
+"""The ledger's verifier parses its known context lists against the compiled context: a signature
+that does not match that way is checked again against the full contexts before it is called bad."""
 RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
 
 
@@ -182,7 +186,10 @@ def check_proofs(
 ) -> None:
     """Require a verified eddsa-jcs-2022 AND eddsa-rdfc-2022 proof by trusted keys."""
     results = verify_proofs(
-        document, trust.resolver(_issuer_id(document)), expected_proof_purpose="assertionMethod"
+        document,
+        trust.resolver(_issuer_id(document)),
+        expected_proof_purpose="assertionMethod",
+        limits=COMPILED_LIMITS,
     )
     _judge(results, verdict, check)
     _require_suites(results, verdict, check, REQUIRED_SUITES)
@@ -268,7 +275,9 @@ class ProofPlan:
         if not indices:
             return []
         subset = {**self.document, "proof": [self.proofs[i] for i in indices]}
-        found = verify_proofs(subset, resolve, expected_proof_purpose="assertionMethod")
+        found = verify_proofs(
+            subset, resolve, expected_proof_purpose="assertionMethod", limits=COMPILED_LIMITS
+        )
         return [replace(r, index=indices[r.index]) for r in found]
 
     def _structure_only(self, verdict: CredentialVerdict) -> list[ProofResult]:

@@ -277,3 +277,39 @@ def test_not_yet_valid_credential_is_invalid(sqlite_world: World) -> None:
     )
     assert verdict.verdict == "invalid"
     assert verdict.checks["dates"] == "failed"
+
+
+def test_compiled_contexts_give_the_same_dataset_for_every_kind(sqlite_world: World) -> None:
+    """The verifier's fast path (one compiled context) equals pyld with the full contexts."""
+    from ledger.credentials.loader import canonicalize_rdf, canonicalize_rdf_pyld
+
+    kinds = {r.kind for r in sqlite_world.rows}
+    for kind in sorted(kinds):
+        credential = sqlite_world.issuer.credential(sqlite_world.first(kind))
+        document = {k: v for k, v in credential.items() if k != "proof"}
+        assert canonicalize_rdf(document, compiled=True) == canonicalize_rdf_pyld(document), kind
+        status = sqlite_world.issuer.status_list_of(credential)
+        unsigned = {k: v for k, v in status.items() if k != "proof"}
+        assert canonicalize_rdf(unsigned, compiled=True) == canonicalize_rdf_pyld(unsigned)
+
+
+def test_a_document_the_compiled_context_reads_otherwise_still_verifies() -> None:
+    """Where the compiled context differs (a term outside the scope defining it) the verifier
+    falls back to the full contexts: a good signature is never called bad."""
+    from ledger.credentials.dataintegrity import add_proof, verify_proofs
+    from ledger.credentials.keys import KeyPair, did_key_resolver
+    from ledger.credentials.loader import LEDGER_V1, OPEN_BADGES_V3, canonicalize_rdf
+    from ledger.credentials.verify import COMPILED_LIMITS
+
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", OPEN_BADGES_V3, LEDGER_V1],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": "did:example:issuer",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"], "salt": "outside IdentityObject"},
+    }
+    assert canonicalize_rdf(document, compiled=True) != canonicalize_rdf(document)
+    key = KeyPair.generate()
+    signed = add_proof(document, key, "eddsa-rdfc-2022", "2026-01-01T00:00:00Z")
+    results = verify_proofs(signed, did_key_resolver, limits=COMPILED_LIMITS)
+    assert [r.verified for r in results] == [True]
