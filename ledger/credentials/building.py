@@ -248,9 +248,9 @@ def _clea_facts(root: str, cand: Any, ev: Any, position: int, status: str) -> Ce
 
 def certificate_facts(store: Any, certificate_id: str, root: str) -> CertificateFacts:
     """Gather the facts of one certificate (CPU or CléA), or :class:`UnknownEntity`."""
+    from ledger.application.queries import certificate
     from ledger.domain.clea.aggregates import Candidate
     from ledger.domain.cpu.aggregates import Learner
-    from ledger.queries import certificate
 
     row = certificate(store, certificate_id)  # UnknownEntity when unknown
     agg: Any = store.repository.get(UUID(row["learner_id"]))
@@ -312,7 +312,7 @@ def unsigned_credential(
 
 def issuers_of(store: Any, root: str) -> list[str]:
     """The DIDs of every issuer (and parent organisation) of the store's certificates."""
-    from ledger.queries import certificates
+    from ledger.application.queries import certificates
 
     found: set[str] = set()
     for row in certificates(store):

@@ -68,6 +68,10 @@ class CredentialsContext:
     recording: RecordingLog | None = None
     with_audit_log: bool = True
     conformance_issuer_seed: bytes | None = None
+    store: Any = None
+    """The process's event store (opened from ``target`` when ``None``)."""
+    kek: bytes | None = None
+    """The identity key-encryption key (the bootstrap reads it from the key directory)."""
 
 
 class CredentialService:
@@ -83,7 +87,7 @@ class CredentialService:
         from ledger.adapters.store import open_store
 
         self.ctx = ctx
-        self.store = open_store(ctx.target)
+        self.store = ctx.store if ctx.store is not None else open_store(ctx.target)
         key_dir = ctx.key_dir if ctx.key_dir is not None else default_key_dir(ctx.target)
         self.key_dir = key_dir
         self.config = IssuerConfig(IssuerKeyStore(key_dir), ctx.issuer_did, ctx.public_url, ctx.recording)
@@ -131,10 +135,11 @@ class CredentialService:
         db, conn = Db(target), target.connect()
         audit = None
         if self.ctx.recording is None and self.ctx.with_audit_log:
-            audit = audit_recording_log(target, self.store)  # its connection is per thread
+            audit = audit_recording_log(target, self.store, self.key_dir)  # its connection is per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
-            identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(self.key_dir))
+            kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_dir)
+            identities = SqlIdentityStore(conn, target.placeholder, kek)
             yield CredentialIssuer(self.store, db, config, identities, status_cache=self.status_cache)
         finally:
             db.close()
@@ -147,9 +152,9 @@ class _LogKeys:
     """The integrity log's verifier keys, read from its key directory (no database)."""
 
     def __init__(self, key_dir: Path) -> None:
-        from ledger.adapters.keys import KeyStore as LogKeyStore
+        from ledger.adapters.keys import LogKeyStore
 
-        self.keys = LogKeyStore(key_dir)
+        self.keys = LogKeyStore(key_dir)  # as ledger.audit.AuditLog reads them
 
     def listing(self) -> tuple[tuple[str, int], ...]:
         """Names and modification times of the key files (changes on rotation)."""

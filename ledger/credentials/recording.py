@@ -18,6 +18,7 @@ Credentials of the first release carried the whole leaf and event in the proof's
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,13 +31,17 @@ log = structlog.get_logger("ledger.credentials")
 RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
 
 
-def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
-    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
+def audit_recording_log(target: Any, store: Any, key_dir: Path | None = None) -> RecordingLog | None:
+    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened.
+
+    ``key_dir``: the settings' key directory (the log's keys); default beside the store.
+    """
     try:
+        from ledger.adapters.keys import LogKeyStore
         from ledger.audit.log import AuditLog
     except ImportError:  # the integrity log is optional for issuance
         return None
-    return AuditLog(target, store)
+    return AuditLog(target, store, keys=LogKeyStore(key_dir) if key_dir is not None else None)
 
 
 def _split_extra(text: str) -> tuple[str, bytes | None]:

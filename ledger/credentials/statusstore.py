@@ -234,7 +234,7 @@ class StatusListCache:
         return frozenset(found)
 
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        from ledger.queries import store_rows
+        from ledger.adapters.sql import store_rows
 
         try:
             return list(store_rows(self.store, sql, params))

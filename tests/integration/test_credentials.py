@@ -14,17 +14,16 @@ from uuid import UUID
 import pytest
 
 from ledger.adapters.follower import Db
-from ledger.adapters.keys import KeyStore as LogKeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
+from ledger.application import Ledger, parse_command
+from ledger.application.queries import certificates
 from ledger.audit.log import AuditLog
-from ledger.commands import parse_command
 from ledger.credentials.issuers import IssuerConfig
 from ledger.credentials.issuers import IssuerKeyStore as KeyStore
 from ledger.credentials.issuing import CredentialIssuer
 from ledger.credentials.verify import TrustStore, verify_credential
 from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.queries import certificates
 from tests.builders import cmd, run
 from tests.conftest import FixedClock, make_ledger
 

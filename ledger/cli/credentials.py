@@ -1,0 +1,232 @@
+"""``ledger credential …``: issuer keys, credential export, status list, offline verification.
+
+``ledger credential verify`` exit codes: 0 valid (proofs, dates, issuer and status all
+checked), 3 revoked, 4 invalid or tampered, 5 unknown issuer, 6 status not checked (no status
+list given, or one that does not verify; ``--skip-status`` opts out: 0 with a warning), and 2
+for unreadable input (not a file, not JSON, a bad keys file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.adapters.follower import Db as Conn
+from ledger.bootstrap import audit_log, bootstrap, issuer_config
+from ledger.cli.common import Db, Json, emit, read_text, settings, table
+from ledger.credentials.building import issuers_of
+from ledger.credentials.html import certificate_html
+from ledger.credentials.issuers import write_did_documents
+from ledger.credentials.issuing import CredentialIssuer
+from ledger.credentials.verify import TrustError, TrustStore, verify_credential
+from ledger.domain.errors import InvalidCommand
+from ledger.settings import Settings
+
+
+# ---------------------------------------------------------------------------- wiring
+def _issuer(db: str | None) -> CredentialIssuer:
+    svc = bootstrap(settings(db=db))
+    config = issuer_config(svc.settings, audit_log(svc))
+    return CredentialIssuer(svc.store, Conn(svc.target), config, svc.identities)
+
+
+def _write(path: str | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def _dump(doc: Any) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _read_json(path: str, what: str) -> Any:
+    text = read_text(path, what)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidCommand(f"{what} {path} is not JSON: {exc}") from None
+
+
+# ---------------------------------------------------------------------------- keys
+def keys_generate(db: Db = None, as_json: Json = False) -> None:
+    """Create a new credential signing key (older keys stay for verification)."""
+    config = issuer_config(settings(db=db))
+    stored = config.keys.generate()
+    data = {
+        "created": stored.created,
+        "verificationMethod": stored.pair.public.verification_method(config.root_did),
+        "keys": len(config.keys.keys()),
+    }
+    emit(as_json, data, lambda d: print(f"new key {d['verificationMethod']} ({d['keys']} in total)"))
+
+
+def keys_show(
+    db: Db = None,
+    as_json: Json = False,
+    out: Annotated[str | None, typer.Option(help="write the bundle (JSON) to this file")] = None,
+    with_log: Annotated[
+        bool,
+        typer.Option(
+            "--log/--no-log", help="--no-log leaves out the integrity log's verifier keys (no store access)"
+        ),
+    ] = True,
+    did_dir: Annotated[
+        str | None,
+        typer.Option("--did-dir", help="also write the did:web documents of the root and every issuer here"),
+    ] = None,
+) -> None:
+    """Print (or write) the trust bundle: DID document, JWKS, log verifier keys."""
+    conf = settings(db=db)
+    has_store = "://" in conf.db or Path(conf.db).is_file()
+    recording = None
+    if (with_log or did_dir) and has_store:
+        svc = bootstrap(conf)
+        recording = audit_log(svc) if with_log else None
+        if did_dir:
+            config = issuer_config(conf)
+            for path in write_did_documents(config, issuers_of(svc.store, config.root_did), Path(did_dir)):
+                print(f"wrote {path}", file=sys.stderr)
+    bundle = issuer_config(conf, recording).trust_bundle()
+    if out:
+        _write(out, _dump(bundle))
+        return
+    emit(as_json, bundle, _print_bundle)
+
+
+def _print_bundle(bundle: dict[str, Any]) -> None:
+    print(f"issuer {bundle['issuer']}")
+    rows = [{"kid": k["kid"]} for k in bundle["jwks"]["keys"]]
+    table(rows, ["kid"]) if rows else print("no credential key yet: ledger credential keys generate")
+    for vkey in bundle["logVerifiers"]:
+        print(f"log verifier {vkey}")
+
+
+# ---------------------------------------------------------------------------- export, status list
+def export(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
+    db: Db = None,
+    out: Annotated[
+        str | None, typer.Option(help="write the credential here (default: standard output)")
+    ] = None,
+    page: Annotated[
+        str | None, typer.Option("--html", help="also write a printable HTML page with a QR code")
+    ] = None,
+    no_name_hash: Annotated[
+        bool, typer.Option("--no-name-hash", help="leave out the holder's identity hash")
+    ] = False,
+) -> None:
+    """Export one certificate as a signed OpenBadgeCredential (and a printable HTML page)."""
+    issuer = _issuer(db)
+    credential = issuer.credential(ident, include_holder=not no_name_hash)
+    _write(out, _dump(credential))
+    if page:
+        number = str(credential["id"]).removeprefix("urn:uuid:")
+        _write(
+            page, certificate_html(credential, issuer.config.verify_url(number), issuer.revocation(number))
+        )
+
+
+def status_list(
+    db: Db = None,
+    list_id: Annotated[
+        str, typer.Option("--list-id", help="status list id (default 1, the first release's)")
+    ] = "1",
+    credential: Annotated[
+        str | None, typer.Option("--credential", help="the status list this credential (JSON file) names")
+    ] = None,
+    out: Annotated[str | None, typer.Option(help="write it here (default: standard output)")] = None,
+) -> None:
+    """Write the signed status list credential (revoked certificates have their bit set)."""
+    issuer = _issuer(db)
+    if credential:
+        _write(out, _dump(issuer.status_list_of(_read_json(credential, "credential"))))
+    else:
+        _write(out, _dump(issuer.status_list(list_id)))
+
+
+# ---------------------------------------------------------------------------- verify
+def _trust(conf: Settings, keys: str | None) -> TrustStore:
+    try:
+        if keys:
+            return TrustStore.from_file(Path(keys))
+        return TrustStore.from_document(issuer_config(conf).trust_bundle())
+    except TrustError as exc:
+        raise InvalidCommand(str(exc)) from None
+
+
+def verify(
+    file: Annotated[str, typer.Argument(help="the credential (JSON file, or - for standard input)")],
+    status_list_file: Annotated[
+        str | None,
+        typer.Option(
+            "--status-list",
+            help="the status list credential (file) the credential names; without it the status "
+            "is not checked (exit 6)",
+        ),
+    ] = None,
+    keys: Annotated[
+        str | None, typer.Option(help="trust bundle or DID document (else the local issuer keys)")
+    ] = None,
+    skip_status: Annotated[
+        bool,
+        typer.Option(
+            "--skip-status",
+            help="accept a credential whose revocation status cannot be checked (exit 0, warning)",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer, 6 status unknown."""
+    conf = settings()
+    credential = _read_json(file, "credential")
+    trust = _trust(conf, keys)
+    listed = _read_json(status_list_file, "status list") if status_list_file else None
+    verdict = verify_credential(credential, trust, listed, require_status=not skip_status)
+    emit(as_json, verdict.to_dict(), _print_verdict)
+    if verdict.exit_code:
+        raise typer.Exit(verdict.exit_code)
+
+
+def _print_verdict(data: dict[str, Any]) -> None:
+    labels = {
+        "valid": "VALID",
+        "revoked": "REVOKED",
+        "invalid": "INVALID (tampered or malformed)",
+        "unknown_issuer": "UNKNOWN ISSUER",
+        "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)",
+    }
+    print(f"verdict: {labels[data['verdict']]}")
+    cred = data["credential"]
+    for key in ("name", "issuer", "valid_from"):
+        if cred.get(key):
+            print(f"  {key}: {cred[key]}")
+    for name, state in data["checks"].items():
+        print(f"  check {name}: {state}")
+    for reason in data["reasons"]:
+        print(f"  reason: {reason}")
+    for warning in data["warnings"]:
+        print(f"  warning: {warning}")
+
+
+# ---------------------------------------------------------------------------- register
+def register(app: typer.Typer) -> None:
+    """Add ``credential keys generate|show``, ``export``, ``status-list`` and ``verify``."""
+    cred = typer.Typer(help="verifiable credentials (Open Badges 3.0)", no_args_is_help=True)
+    keys = typer.Typer(
+        help="credential issuer keys ($LEDGER_KEY_DIR, default .ledger/keys)", no_args_is_help=True
+    )
+    keys.command("generate", help="create a new signing key (old keys are kept)")(keys_generate)
+    keys.command("show", help="the trust bundle: DID document, JWKS, log verifier keys")(keys_show)
+    cred.add_typer(keys, name="keys")
+    cred.command("export", help="a certificate as a signed OpenBadgeCredential")(export)
+    cred.command("status-list", help="the signed BitstringStatusListCredential")(status_list)
+    cred.command("verify", help="verify a credential offline (exit 0/3/4/5/6)")(verify)
+    app.add_typer(cred, name="credential")
