@@ -19,7 +19,6 @@ PACKAGES = ("ledger", "projections", "consumers")
 # when its branch lands. Nothing may be added here.
 PENDING = {
     "KeyFormatError": "credentials branch: ledger/credentials/errors.py vs ledger/integrity/errors.py",
-    "Verdict": "credentials branch: ledger/credentials/verify.py vs ledger/domain/rules.py",
     "Profile": "law / Kafka branches: ledger/reference/cpu.py vs consumers/topics.py",
     "DeadlineKind": "law branch: ledger/domain/cpu/values.py vs ledger/domain/clea/values.py",
     "ReferenceError": "law branch: ledger/reference/cpu.py (renamed on branch law)",
