@@ -125,11 +125,14 @@ class Ledger:
         if cache is not None:
             cache.clear()
 
-    def _save(self, pendings: Sequence[_Pending]) -> None:
+    def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
+        extra = {} if receipt is None else {"receipt": receipt}
         try:
             # EventStore.put directly: Application.save would re-check every event against
             # runtime Protocols (~10% of the write path) and we keep our own working set.
-            recordings = self.store.events.put([e for p in pendings for e in p.events])
+            # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
+            # transaction (ledger.adapters.recorders).
+            recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(
@@ -146,11 +149,15 @@ class Ledger:
             for effect in p.effects:
                 effect()
 
-    def execute(self, cmd: BaseModel) -> Outcome:
-        """Decide and save one command in one transaction."""
+    def execute(self, cmd: BaseModel, receipt: Callable[[Outcome], object] | None = None) -> Outcome:
+        """Decide and save one command in one transaction.
+
+        ``receipt`` builds, from the outcome (before its positions are known), a record the
+        store commits in the same transaction as the events (an idempotency receipt).
+        """
         try:
             pending = self.decide(cmd)
-            self._save([pending])
+            self._save([pending], None if receipt is None else receipt(pending.outcome))
         except LedgerError:
             self._discard()
             raise
