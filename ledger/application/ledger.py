@@ -52,6 +52,7 @@ class Ledger:
         self.registry = registry or default_registry()
         self._working: dict[UUID, LedgerAggregate] = {}
         self._effects: list[Callable[[], object]] = []
+        self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
@@ -63,6 +64,16 @@ class Ledger:
                 )
 
     # ------------------------------------------------------------------ what handlers see
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number.
+
+        Identities decided in the current batch (not yet saved) count, then the store's keyed hash.
+        """
+        staged = self._staged.get(learner_id)
+        if staged is not None:
+            return staged.national_number is not None and staged.national_number == presented
+        return self.identities.national_number_matches(learner_id, presented)
+
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
         if aggregate_id in self._working:
@@ -110,6 +121,8 @@ class Ledger:
         agg, outcome = handler(cmd, decision)
         self._working[agg.id] = agg
         identity = getattr(cmd, "identity", None)
+        if identity is not None:
+            self._staged[agg.id] = identity
         events = list(agg.collect_events())
         effects, self._effects = self._effects, []
         return _Pending(outcome, events, (agg.id, identity) if identity else None, effects)
@@ -121,6 +134,7 @@ class Ledger:
     def _discard(self) -> None:
         self._working.clear()
         self._effects.clear()
+        self._staged.clear()
         cache: Any = self.store.repository.cache
         if cache is not None:
             cache.clear()
@@ -148,6 +162,7 @@ class Ledger:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()
+        self._staged.clear()
 
     def execute(self, cmd: BaseModel, receipt: Callable[[Outcome], object] | None = None) -> Outcome:
         """Decide and save one command in one transaction.
