@@ -127,9 +127,7 @@ def migrate(conn: Any, placeholder: str) -> list[int]:
     done: list[int] = []
     for version, name, step in MIGRATIONS:
         with _transaction(db):
-            row = conn.execute(
-                f"SELECT 1 FROM {TABLE} WHERE version = {placeholder}", (version,)
-            ).fetchone()
+            row = conn.execute(f"SELECT 1 FROM {TABLE} WHERE version = {placeholder}", (version,)).fetchone()
             if row is not None:
                 continue
             step(db)

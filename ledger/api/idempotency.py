@@ -81,7 +81,10 @@ class IdempotencyStore:
         if self._sqlite:
             sql = "SELECT rowid FROM stored_events WHERE originator_id = ? AND originator_version = ?"
         else:
-            sql = "SELECT notification_id FROM ledger_events WHERE originator_id = %s AND originator_version = %s"
+            sql = (
+                "SELECT notification_id FROM ledger_events "
+                "WHERE originator_id = %s AND originator_version = %s"
+            )
         out = []
         for name in events:
             aggregate, version = name.rsplit("/", 1)

@@ -215,8 +215,12 @@ def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
             raise OutOfReach("learner", learner_id)
     allowed = who.options
     if allowed is not None and option is not None and option not in allowed:
-        raise OutOfReach("learner", learner_id) if learner_id is not None else Forbidden(
-            f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}"
+        raise (
+            OutOfReach("learner", learner_id)
+            if learner_id is not None
+            else Forbidden(
+                f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}"
+            )
         )
 
 
@@ -228,7 +232,9 @@ def _now() -> Any:
 
 def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     body_sirets = {
-        v for f in ("evaluator_siret", "training_org_siret", "siret") if (v := getattr(cmd, f, None)) is not None
+        v
+        for f in ("evaluator_siret", "training_org_siret", "siret")
+        if (v := getattr(cmd, f, None)) is not None
     }
     branch = getattr(cmd, "branch_code", None)
     if who.role in {"evaluator", "training_org"}:

@@ -37,8 +37,8 @@ from ledger.domain.cpu.values import (
     Route as AdmissionRoute,
 )
 from ledger.domain.errors import UnknownEntity
-from ledger.domain.rules import require
 from ledger.domain.kernel import Decision
+from ledger.domain.rules import require
 from ledger.reference import cpu as ref
 
 
@@ -307,9 +307,7 @@ class CpuHandlers(Handlers):
         """Move a learner to this school, on the family's request (national number presented)."""
         ref.school(cmd.fase)
         presented = cmd.national_register_number
-        matched = presented is not None and self.ledger.national_number_matches(
-            cmd.learner_id, presented
-        )
+        matched = presented is not None and self.ledger.national_number_matches(cmd.learner_id, presented)
         require(cpu_rules.transfer_on_family_request(presented is not None, matched))
         return self._on_learner(
             cmd,

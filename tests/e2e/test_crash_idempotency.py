@@ -50,7 +50,14 @@ def _prepare(location: str, tmp_path: Path) -> tuple[list[Any], str, str]:
     for learner in learners:
         run(
             ledger,
-            on(learner, "AuthoriseTest", "jury_qualification", "2019-11-10", uaa="UAA1", representatives_informed=True),
+            on(
+                learner,
+                "AuthoriseTest",
+                "jury_qualification",
+                "2019-11-10",
+                uaa="UAA1",
+                representatives_informed=True,
+            ),
         )
     ledger.store.close()
     keys = str(tmp_path / "keys")
@@ -99,7 +106,7 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
     rng = random.Random(16)
     out: dict[str, Any] = {"sent": {}, "answered": {}}
     replays = 0
-    for round_ in range(KILLS):
+    for _ in range(KILLS):
         port = free_port()
         proc = _start(store_location, keys, port)
         base = f"http://127.0.0.1:{port}"
@@ -107,7 +114,10 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
         # first, settle every key left unanswered by the previous kill (same key, same body)
         for key in [k for k in out["sent"] if k not in out["answered"]]:
             r = httpx.post(
-                f"{base}/v1/commands", json=out["sent"][key], headers={**headers, "Idempotency-Key": key}, timeout=10
+                f"{base}/v1/commands",
+                json=out["sent"][key],
+                headers={**headers, "Idempotency-Key": key},
+                timeout=10,
             )
             assert r.status_code == 201, r.text
             out["answered"][key] = r.json()
@@ -115,7 +125,10 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
         if out["answered"]:
             key = rng.choice(sorted(out["answered"]))
             r = httpx.post(
-                f"{base}/v1/commands", json=out["sent"][key], headers={**headers, "Idempotency-Key": key}, timeout=10
+                f"{base}/v1/commands",
+                json=out["sent"][key],
+                headers={**headers, "Idempotency-Key": key},
+                timeout=10,
             )
             assert r.status_code == 201 and r.headers["idempotent-replayed"] == "true"
             assert r.json() == out["answered"][key]
@@ -135,7 +148,9 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
     proc.wait(timeout=30)
     events = {key: reply["events"][0] for key, reply in out["answered"].items()}
     logged = logged_attempts(store_location, learners)
-    print(f"\n{KILLS} kills, {len(out['sent'])} keys, {replays} checked replays, {len(logged)} decisions logged")
+    print(
+        f"\n{KILLS} kills, {len(out['sent'])} keys, {replays} checked replays, {len(logged)} decisions logged"
+    )
     assert set(out["sent"]) == set(out["answered"])  # every key eventually answered 201
     assert len(set(events.values())) == len(events)  # no two keys share a decision
     assert Counter(logged) == Counter(events.values())  # each decision logged exactly once, nothing else

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from ledger.api.roles import Principal
 from ledger.api.tokens import KeyRing, key_dir
-from tests.builders import FASE, FASE_TQ2, NRN, admit, open_option, run
+from tests.builders import FASE, FASE_TQ2, NRN, admit, open_option
 from tests.conftest import make_ledger
 from tests.integration.test_api_helpers import World, key_env, make_app
 
@@ -115,6 +115,7 @@ def test_transfer_without_the_familys_request_is_refused(
 
 def test_foreign_learner_answers_like_an_unknown_id(client: TestClient, world: World) -> None:
     """A decision naming the intruder's own FASE on B's learner: same answer as a random id."""
+
     def authorise(learner: str) -> dict[str, Any]:
         return {
             "command": "AuthoriseTest",
@@ -143,7 +144,7 @@ def test_foreign_learner_answers_like_an_unknown_id(client: TestClient, world: W
 
 
 def test_lawful_transfer_moves_the_learner_and_the_sender_sees_it(client: TestClient, world: World) -> None:
-    """With the family's request proved, A receives the learner; B still sees the transfer, not the identity."""
+    """Family's request proved: A receives the learner; B sees the transfer, not the identity."""
     r = post(client, world, "direction", transfer(world, NRN))
     assert r.status_code == 201, r.text
     mine = client.get(f"/v1/learners/{world.learner}?with_identity=true", headers=world.headers("direction"))
@@ -152,5 +153,7 @@ def test_lawful_transfer_moves_the_learner_and_the_sender_sees_it(client: TestCl
     sender = client.get(f"/v1/learners/{world.learner}", headers=world.headers("b_conseil"))
     assert sender.status_code == 200 and sender.json()["fase"] == A
     assert sender.json()["pending_deadlines"][0]["from_fase"] == B  # the report it owes (Art. 9)
-    hidden = client.get(f"/v1/learners/{world.learner}?with_identity=true", headers=world.headers("b_conseil"))
+    hidden = client.get(
+        f"/v1/learners/{world.learner}?with_identity=true", headers=world.headers("b_conseil")
+    )
     assert hidden.status_code == 403 and NRN not in hidden.text

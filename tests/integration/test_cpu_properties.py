@@ -17,7 +17,7 @@ from ledger.application import parse_command
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import LedgerError
 from ledger.reference import cpu as ref
-from tests.builders import NRN, FASE, FASE_TQ2, admit, on, open_option
+from tests.builders import FASE, FASE_TQ2, NRN, admit, on, open_option
 from tests.conftest import make_ledger
 
 ACCEPTED: list[str] = []

@@ -15,9 +15,9 @@ import pytest
 from ledger.application import Ledger
 from ledger.domain.errors import RuleViolation
 from tests.builders import (
-    NRN,
     FASE,
     FASE_TQ2,
+    NRN,
     OPTION,
     admit,
     cmd,
