@@ -11,8 +11,6 @@ import gzip
 import shutil
 from pathlib import Path
 
-import pytest
-
 from ledger.adapters.migrations import MIGRATIONS, applied, migrate
 from ledger.adapters.store import StoreTarget
 
