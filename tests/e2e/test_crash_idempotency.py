@@ -99,6 +99,19 @@ def _writer(
             i += 1
 
 
+def _settle(base: str, headers: dict[str, str], out: dict[str, Any]) -> None:
+    """Retry every key left unanswered by a kill (same key, same body) until it is answered."""
+    for key in [k for k in out["sent"] if k not in out["answered"]]:
+        r = httpx.post(
+            f"{base}/v1/commands",
+            json=out["sent"][key],
+            headers={**headers, "Idempotency-Key": key},
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        out["answered"][key] = r.json()
+
+
 @pytest.mark.parametrize("store_location", ["sqlite", "postgres"], indirect=True)
 def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_path: Path) -> None:
     """SIGKILLs at random moments: every key recorded once; same-key retries give the original."""
@@ -111,16 +124,7 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
         proc = _start(store_location, keys, port)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {token}"}
-        # first, settle every key left unanswered by the previous kill (same key, same body)
-        for key in [k for k in out["sent"] if k not in out["answered"]]:
-            r = httpx.post(
-                f"{base}/v1/commands",
-                json=out["sent"][key],
-                headers={**headers, "Idempotency-Key": key},
-                timeout=10,
-            )
-            assert r.status_code == 201, r.text
-            out["answered"][key] = r.json()
+        _settle(base, headers, out)
         # a same-key retry of an answered key returns the original body, byte for byte
         if out["answered"]:
             key = rng.choice(sorted(out["answered"]))
@@ -143,7 +147,9 @@ def test_kill_9_mid_write_never_loses_nor_duplicates(store_location: str, tmp_pa
         proc.wait(timeout=30)
         stop.set()
         writer.join(timeout=30)
-    proc = _start(store_location, keys, free_port())
+    port = free_port()
+    proc = _start(store_location, keys, port)
+    _settle(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}, out)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     events = {key: reply["events"][0] for key, reply in out["answered"].items()}
