@@ -54,7 +54,7 @@ import structlog
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.keys import LogKeyStore, default_key_dir
+from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.audit.errors import AuditError, LeafMismatch
@@ -407,7 +407,7 @@ class AuditLog:
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
 
-    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeyStore | None = None,
+    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeys | None = None,
                  origin: str | None = None, batch_size: int = 2000) -> None:
         self.target = target
         self.store = store
