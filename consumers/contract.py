@@ -32,19 +32,13 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from consumers.errors import ContractError
 from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
-from ledger.domain.errors import LedgerError
 from ledger.domain.kernel import ActorRole, Body, LedgerAggregate
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMA_BASE = "urn:ledger:schema:"
-
-
-class ContractError(LedgerError):
-    """A stored event has no wire mapping, or a message does not fit its contract."""
-
-    code = "contract-error"
 
 
 class WireDecision(BaseModel):

@@ -38,22 +38,12 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from consumers.contract import Contract
+from consumers.errors import PublishFailed, RelayBusy
 from consumers.topics import KafkaSettings, producer_config
 from ledger.adapters.follower import Db, Follower
 from ledger.adapters.store import EventStoreApp, StoreTarget, upcast
-from ledger.domain.errors import LedgerError
 
 log = structlog.get_logger("consumers.relay")
-
-
-class RelayBusy(LedgerError):
-    """Another relay holds the lock for this store and prefix."""
-
-    code = "relay-busy"
-
-
-class PublishFailed(Exception):
-    """The broker did not acknowledge every record of a batch (the position did not move)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
+from consumers.errors import RelayBusy
 from consumers.registry import CertificateRegistry, registry_rows
-from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
+from consumers.relay import RecordBuilder, Relay, relay_lock
 from consumers.runner import ConsumerRunner
 from consumers.topics import KafkaSettings
 from ledger.adapters.store import StoreTarget, iter_notifications
