@@ -20,7 +20,7 @@ TABLE = "ledger_migrations"
 
 
 @dataclass(frozen=True)
-class Db:
+class MigrationDb:
     """A DB-API connection (autocommit) and its dialect."""
 
     conn: Any
@@ -53,7 +53,7 @@ class Db:
             self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
-def _m1_idempotency(db: Db) -> None:
+def _m1_idempotency(db: MigrationDb) -> None:
     """api_idempotency: receipts committed with the events; list of events for positions."""
     db.conn.execute(
         "CREATE TABLE IF NOT EXISTS api_idempotency ("
@@ -66,7 +66,7 @@ def _m1_idempotency(db: Db) -> None:
     db.conn.execute("DELETE FROM api_idempotency WHERE state <> 'done'")
 
 
-def _m2_identity(db: Db) -> None:
+def _m2_identity(db: MigrationDb) -> None:
     """Identity tables, plus the keyed hash of the national register number (transfers)."""
     db.conn.execute(
         f"CREATE TABLE IF NOT EXISTS learner_key (learner_id TEXT PRIMARY KEY, wrapped {db.blob} NOT NULL)"
@@ -78,7 +78,7 @@ def _m2_identity(db: Db) -> None:
     db.add_column("learner_identity", "nrn_mac", "TEXT")
 
 
-def _m3_token_revocations(db: Db) -> None:
+def _m3_token_revocations(db: MigrationDb) -> None:
     """Per-token revocation (jti deny-list) shared by every worker process."""
     db.conn.execute(
         "CREATE TABLE IF NOT EXISTS token_revocations (jti TEXT PRIMARY KEY, "
@@ -86,7 +86,7 @@ def _m3_token_revocations(db: Db) -> None:
     )
 
 
-MIGRATIONS: tuple[tuple[int, str, Callable[[Db], None]], ...] = (
+MIGRATIONS: tuple[tuple[int, str, Callable[[MigrationDb], None]], ...] = (
     (1, "idempotency receipts in the events' transaction", _m1_idempotency),
     (2, "identity store and national-number keyed hash", _m2_identity),
     (3, "token revocations", _m3_token_revocations),
@@ -94,7 +94,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Db], None]], ...] = (
 
 
 @contextmanager
-def _transaction(db: Db) -> Iterator[None]:
+def _transaction(db: MigrationDb) -> Iterator[None]:
     if db.sqlite:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -111,7 +111,7 @@ def _transaction(db: Db) -> Iterator[None]:
 
 def applied(conn: Any, placeholder: str) -> list[int]:
     """The migration versions recorded in a database."""
-    db = Db(conn, placeholder)
+    db = MigrationDb(conn, placeholder)
     if not db.columns(TABLE):
         return []
     return [int(r[0]) for r in conn.execute(f"SELECT version FROM {TABLE} ORDER BY version").fetchall()]
@@ -119,7 +119,7 @@ def applied(conn: Any, placeholder: str) -> list[int]:
 
 def migrate(conn: Any, placeholder: str) -> list[int]:
     """Apply every pending migration in order; returns the versions applied now."""
-    db = Db(conn, placeholder)
+    db = MigrationDb(conn, placeholder)
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at DOUBLE PRECISION NOT NULL)"
