@@ -22,6 +22,7 @@ from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
 from ledger.api.routes_write import commands_openapi
 from ledger.application import Clock
+from ledger.audit.http import router as tlog_router
 
 log = structlog.get_logger("ledger.api")
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
+    app.include_router(tlog_router(ctx.target, os.environ.get("LEDGER_LOG_PREFIX", "/log")))
     _add_command_components(app)
     return app
 

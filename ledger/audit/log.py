@@ -110,6 +110,13 @@ NODES_TABLE = "integrity_nodes"
 CHECKPOINTS_DDL = ("CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
                    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
                    "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)")
+COSIGNED_DDL = ("CREATE TABLE IF NOT EXISTS integrity_cosigned ("
+                "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, note TEXT NOT NULL, "
+                "witnesses TEXT NOT NULL, updated_at TEXT NOT NULL)")
+"""The checkpoint ``seq`` with every cosignature its witnesses returned (the note served)."""
+WITNESS_SIZES_DDL = ("CREATE TABLE IF NOT EXISTS integrity_witness_sizes ("
+                     "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)")
+"""The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
 
 
 class AuditError(LedgerError):
@@ -204,6 +211,8 @@ class IntegrityHandler:
         cls = SqliteNodeStore if db.kind == "sqlite" else PostgresNodeStore
         cls.create_table(db.conn, NODES_TABLE)
         db.execute(CHECKPOINTS_DDL.format(blob="BLOB" if db.kind == "sqlite" else "BYTEA"))
+        db.execute(COSIGNED_DDL)
+        db.execute(WITNESS_SIZES_DDL)
 
     def reset(self, db: Db) -> None:
         """Refuse: the integrity log is append-only and is never rebuilt."""
@@ -269,6 +278,10 @@ class EventTable:
         rows = self._select("originator_id = ? AND originator_version = ?",
                             (self._key(originator_id), version))
         return rows[0] if rows else None
+
+    def between(self, start: int, end: int) -> list[StoredRow]:
+        """The rows at positions ``start..end-1`` (one range scan; unused positions are absent)."""
+        return self._select(f"{self.pos} > ? AND {self.pos} <= ?", (start, end))
 
     def of_aggregate(self, originator_id: UUID) -> list[StoredRow]:
         """Every row of one aggregate, in global order."""
@@ -448,6 +461,47 @@ class _CheckpointRow:
     key_id: str
 
 
+def _latest_checkpoint_row(db: Db) -> _CheckpointRow | None:
+    row = db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
+                     "ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return _CheckpointRow(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]).encode("utf-8"), str(row[4]))
+
+
+def _cosigned_note(db: Db, row: _CheckpointRow) -> bytes:
+    found = db.execute("SELECT note FROM integrity_cosigned WHERE seq = ?", (row.seq,)).fetchone()
+    return row.note if found is None else str(found[0]).encode("utf-8")
+
+
+def has_table(db: Db, name: str) -> bool:
+    """Whether table ``name`` exists in the store (the PostgreSQL search path included)."""
+    if db.kind == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return db.execute(sql, (name,)).fetchone() is not None
+    return db.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is not None
+
+
+def served_checkpoint(db: Db) -> tuple[int, bytes, Checkpoint] | None:
+    """``(seq, note with cosignatures, Checkpoint)`` of the latest checkpoint on ``db``.
+
+    ``None`` when none was signed (or the integrity log never ran on this store). Read-only:
+    the public tile routes and ``ledger audit publish`` use it on their own connection.
+    """
+    if not has_table(db, "integrity_cosigned"):
+        return None
+    latest = _latest_checkpoint_row(db)
+    if latest is None:
+        return None
+    return latest.seq, _cosigned_note(db, latest), Checkpoint.parse(_note_text(latest.note))
+
+
+def checkpoint_sizes(db: Db) -> list[int]:
+    """Every size a checkpoint was signed for, ascending, without repeats."""
+    rows = db.execute("SELECT DISTINCT size FROM integrity_checkpoints ORDER BY size").fetchall()
+    return [int(r[0]) for r in rows]
+
+
 class AuditLog:
     """The application-level integrity log over one store.
 
@@ -507,11 +561,61 @@ class AuditLog:
         return note, checkpoint
 
     def latest_checkpoint(self) -> tuple[bytes, Checkpoint]:
-        """The latest signed checkpoint ``(note bytes, Checkpoint)``; signs a first one if none."""
+        """The latest signed checkpoint ``(note bytes, Checkpoint)``; signs a first one if none.
+
+        The note carries the witnesses' cosignatures when they were obtained
+        (:mod:`ledger.audit.witnessing`).
+        """
         latest = self._latest_row()
         if latest is None:
             return self.checkpoint()
-        return latest.note, Checkpoint.parse(_note_text(latest.note))
+        return self._cosigned_note(latest), Checkpoint.parse(_note_text(latest.note))
+
+    def served_checkpoint(self) -> tuple[int, bytes, Checkpoint] | None:
+        """``(seq, note with its cosignatures, Checkpoint)`` of the latest checkpoint, or ``None``.
+
+        Never signs: this is what ``/log/checkpoint`` and ``ledger audit publish`` show.
+        """
+        return served_checkpoint(self.db)
+
+    def checkpoint_sizes(self) -> list[int]:
+        """Every size a checkpoint was signed for, ascending, without repeats."""
+        return checkpoint_sizes(self.db)
+
+    def signed_note(self, seq: int) -> bytes:
+        """The note of checkpoint ``seq`` as the log signed it (without cosignatures)."""
+        row = self.db.execute("SELECT note FROM integrity_checkpoints WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise UnknownEntity("checkpoint", seq)
+        return str(row[0]).encode("utf-8")
+
+    def record_cosignatures(self, seq: int, note: bytes, witnesses: Sequence[str]) -> None:
+        """Keep ``note`` (checkpoint ``seq`` with the cosignatures obtained) as the served note."""
+        size = Checkpoint.parse(_note_text(note)).size
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.db.transaction() as db:
+            db.execute("INSERT INTO integrity_cosigned (seq, size, note, witnesses, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET note = excluded.note, "
+                       "witnesses = excluded.witnesses, updated_at = excluded.updated_at",
+                       (seq, size, note.decode("utf-8"), " ".join(witnesses), stamp))
+        log.info("audit.checkpoint.cosigned", size=size, witnesses=len(witnesses))
+
+    def witness_size(self, witness: str) -> int:
+        """The size witness ``witness`` (its vkey) last cosigned for this log (0: never)."""
+        row = self.db.execute("SELECT size FROM integrity_witness_sizes WHERE witness = ?",
+                              (witness,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def set_witness_size(self, witness: str, size: int) -> None:
+        """Remember that witness ``witness`` cosigned size ``size``."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.db.transaction() as db:
+            db.execute("INSERT INTO integrity_witness_sizes (witness, size, updated_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (witness) DO UPDATE SET size = excluded.size, "
+                       "updated_at = excluded.updated_at", (witness, size, stamp))
+
+    def _cosigned_note(self, row: _CheckpointRow) -> bytes:
+        return _cosigned_note(self.db, row)
 
     def checkpoint_of_size(self, size: int) -> tuple[bytes, Checkpoint]:
         """The latest stored checkpoint of exactly ``size`` leaves, or :class:`UnknownEntity`."""
@@ -527,12 +631,7 @@ class AuditLog:
                 for r in rows]
 
     def _latest_row(self) -> _CheckpointRow | None:
-        row = self.db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
-                              "ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
-            return None
-        return _CheckpointRow(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]).encode("utf-8"),
-                              str(row[4]))
+        return _latest_checkpoint_row(self.db)
 
     def verifiers(self) -> list[str]:
         """Every public key of the log as a C2SP vkey string, active key first."""
@@ -582,7 +681,7 @@ class AuditLog:
         except IntegrityError as exc:
             raise AuditError(f"the stored tree does not prove position {position} under "
                              f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`") from None
-        return TlogProof(position, tuple(path), latest.note, proof_extra(row)).to_text()
+        return TlogProof(position, tuple(path), self._cosigned_note(latest), proof_extra(row)).to_text()
 
     def prove_event(self, position: int) -> str:
         """Alias of :meth:`inclusion_proof`: the proof of one decision for read models."""

@@ -35,6 +35,7 @@ __all__ = [
     "PolicyVerdict",
     "PolicyWitness",
     "WitnessPolicy",
+    "parse_log_list",
     "parse_policy",
     "verify_checkpoint_policy",
 ]
@@ -255,3 +256,24 @@ def verify_checkpoint_policy(
         got = ", ".join(cosigned) or "no witness"
         raise QuorumError(f"witness quorum not met: need {policy.describe()}, cosigned by {got}")
     return PolicyVerdict(checkpoint, signers, cosigned, policy.describe())
+
+
+def parse_log_list(text: str) -> dict[str, list[Verifier]]:
+    """The logs a witness accepts: ``log <vkey> [<url>]`` lines (comments and blanks allowed).
+
+    Returns the trusted keys by origin (a log key's name is its origin, as in witness
+    policies; several keys may share one origin during a rotation). Any other keyword is a
+    :class:`PolicyError`.
+    """
+    builder = _Builder()
+    for number, raw in enumerate(text.split("\n"), start=1):
+        fields = raw.partition("#")[0].split()
+        if not fields:
+            continue
+        if fields[0] != "log":
+            raise PolicyError(f"line {number}: a log list has only 'log <vkey> [<url>]' lines")
+        _log(builder, fields, number)
+    logs: dict[str, list[Verifier]] = {}
+    for entry in builder.logs:
+        logs.setdefault(entry.verifier.name, []).append(entry.verifier)
+    return logs
