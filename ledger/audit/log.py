@@ -65,12 +65,14 @@ from ledger.integrity import (
     PostgresNodeStore,
     SqliteNodeStore,
     TlogProof,
+    WitnessPolicy,
     build_tlog_proof,
     leaf_hash,
     open_checkpoint,
     parse_tlog_proof,
     parse_vkey,
     sign_checkpoint,
+    verify_checkpoint_policy,
     verify_consistency,
     verify_inclusion,
     verify_tlog_proof,
@@ -299,6 +301,7 @@ class ProvenEvent:
     tree_size: int
     origin: str
     signers: tuple[str, ...]
+    witnesses: tuple[str, ...] = ()
 
 
 def proof_extra(row: StoredRow) -> bytes:
@@ -306,20 +309,30 @@ def proof_extra(row: StoredRow) -> bytes:
     return leaf_bytes({"leaf": row.record(), "state": base64.b64encode(row.state).decode("ascii")})
 
 
-def verify_event_proof(text: str | bytes, vkeys: Iterable[str], origin: str | None = None) -> ProvenEvent:
+def verify_event_proof(text: str | bytes, vkeys: Iterable[str], origin: str | None = None,
+                       policy: WitnessPolicy | None = None) -> ProvenEvent:
     """Verify a proof from :meth:`AuditLog.inclusion_proof` offline (no database).
 
     Checks the checkpoint's signature by one of ``vkeys``, the state's SHA-256 against the
-    leaf, the leaf's position against the proof's index, and the inclusion proof. Raises
-    :class:`ledger.integrity.IntegrityError` (or :class:`AuditError` for a bad ``extra``).
+    leaf, the leaf's position against the proof's index, and the inclusion proof. With a
+    witness ``policy`` the checkpoint must also meet it (:func:`verify_checkpoint_policy`:
+    the policy's ``log`` keys, or ``vkeys`` when it has none, and the witness quorum).
+    Raises :class:`ledger.integrity.IntegrityError` — :class:`QuorumError` when the quorum
+    is not met — or :class:`AuditError` for a bad ``extra``.
     """
     verifiers = [parse_vkey(k) for k in vkeys]
+    if policy is not None and not verifiers:
+        verifiers = [entry.verifier for entry in policy.logs]
     proof = parse_tlog_proof(text)
     leaf = _leaf_from_extra(proof)
     verified = verify_tlog_proof(text, verifiers, leaf_bytes(leaf), origin=origin)
+    witnesses: tuple[str, ...] = ()
+    if policy is not None:
+        verdict = verify_checkpoint_policy(proof.checkpoint, policy, log_verifiers=verifiers, origin=origin)
+        witnesses = verdict.witnesses
     return ProvenEvent(proof.index, f"{leaf['originator_id']}/{leaf['originator_version']}",
                        str(leaf["topic"]), verified.checkpoint.size, verified.checkpoint.origin,
-                       verified.signers)
+                       verified.signers, witnesses)
 
 
 def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:

@@ -19,6 +19,7 @@ and only after every check passed, so a detected split view is detected again on
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import time
@@ -51,6 +52,7 @@ __all__ = [
     "MonitorState",
     "MonitorUnavailable",
     "SplitView",
+    "default_state_path",
     "monitor_once",
     "open_source",
 ]
@@ -305,3 +307,8 @@ def _check_leaf(entry: bytes, position: int) -> None:
         raise LogMisbehaviour(f"entry {position} is not a ledger leaf (not JSON)") from None
     if not isinstance(leaf, dict) or leaf.get("v") != 1 or leaf.get("position") != position:
         raise LogMisbehaviour(f"entry {position} is not a version-1 ledger leaf at its own position")
+
+
+def default_state_path(origin: str) -> Path:
+    """``.ledger/monitor/<first 16 hex of SHA-256(origin)>.json`` (relative to the cwd)."""
+    return Path(".ledger") / "monitor" / f"{hashlib.sha256(origin.encode('utf-8')).hexdigest()[:16]}.json"

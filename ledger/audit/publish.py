@@ -66,8 +66,8 @@ def publish(db: Db, directory: Path, verifiers: Sequence[Verifier]) -> PublishRe
     for tile in wanted:
         changed = _write(directory / tile.path(), tiles.resource(tile, size), immutable=True)
         written, unchanged = written + changed, unchanged + (not changed)
-    _write(directory / "checkpoint", served.note, immutable=False)
-    report = PublishReport(str(directory), size, previous, written + 1, unchanged)
+    changed = _write(directory / "checkpoint", served.note, immutable=False)
+    report = PublishReport(str(directory), size, previous, written + changed, unchanged + (not changed))
     log.info("audit.published", size=size, previous=previous, written=report.written)
     return report
 
