@@ -200,7 +200,10 @@ def witness_app(
         except WitnessError as exc:
             log.info("witness.refused", status=exc.status, reason=str(exc))
             if exc.status == 409:
-                return Response(f"{exc.known_size}\n", status_code=409, media_type=SIZE_CONTENT_TYPE)
+                # exactly this type, without the charset Starlette would append to text/*
+                return Response(
+                    f"{exc.known_size}\n", status_code=409, headers={"Content-Type": SIZE_CONTENT_TYPE}
+                )
             return PlainTextResponse(str(exc), status_code=exc.status)
         return Response(cosignature, media_type="text/plain; charset=utf-8")
 
