@@ -56,6 +56,7 @@ test: venv
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 	@bash deploy/chromium/ensure.sh >&2
+	@bash tests/interop/go/setup.sh >&2
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
