@@ -296,3 +296,20 @@ def test_publish_refuses_another_logs_directory_and_writes_nothing(
     with pytest.raises(AuditError, match="not a checkpoint of this log"):
         publish(audit.db, site, [KeyStore(tmp_path / "other").generate(ORIGIN)])
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
+
+
+def test_the_api_serves_the_tiled_log_publicly_under_a_configurable_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ledger serve``'s app mounts the routes under ``LEDGER_LOG_PREFIX`` (``/log`` by default)."""
+    from ledger.api.app import create_app, endpoints
+    from ledger.api.context import Settings
+
+    db = str(tmp_path / "ledger.db")
+    assert ("GET", "/log/checkpoint") in endpoints(create_app(Settings(db=db)))
+    monkeypatch.setenv("LEDGER_LOG_PREFIX", "/transparency/")
+    app = create_app(Settings(db=db))
+    assert {("GET", "/transparency/checkpoint"), ("GET", "/transparency/tile/{path:path}")} <= set(endpoints(app))
+    with TestClient(app) as client:
+        answer = client.get("/transparency/checkpoint")
+        assert answer.status_code == 404 and "no checkpoint yet" in answer.text
