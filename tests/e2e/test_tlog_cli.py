@@ -146,6 +146,20 @@ def test_own_witness_cosigns_the_log_and_refuses_its_fork(store: Path, tmp_path:
         env = ledger_env(LEDGER_WITNESS_POLICY=str(policy))
         out = ledger("audit", "verify-proof", "proof.txt", cwd=home, env=env).stdout
         assert "cosigned by w1" in out
+        audit("publish", str(tmp_path / "site"), db=store)
+        monitored = ledger(
+            "audit",
+            "monitor",
+            str(tmp_path / "site"),
+            "--key",
+            vkey,
+            "--witness-policy",
+            str(policy),
+            "--state",
+            str(tmp_path / "m.json"),
+            cwd=tmp_path,
+        ).stdout
+        assert "size 0 -> 316, consistent, 316 new entries checked, cosigned by w1" in monitored
         forked = ledger(
             "audit",
             "checkpoint",

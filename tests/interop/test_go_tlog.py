@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +99,9 @@ class Litewitnesses:
             ["ssh-agent", "-D", "-a", str(self.socket)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.servers: list[Server] = []
+        deadline = time.monotonic() + 10
+        while not self.socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def start(self, name: str, log_vkey: str) -> tuple[str, str]:
         """Start witness ``name`` for the ledger's log; return ``(its vkey, its URL)``."""
@@ -107,7 +112,7 @@ class Litewitnesses:
         subprocess.run(
             ["ssh-add", "-q", str(key)],
             check=True,
-            env={"SSH_AUTH_SOCK": str(self.socket)},
+            env={**os.environ, "SSH_AUTH_SOCK": str(self.socket)},
             capture_output=True,
         )
         fingerprint = subprocess.run(
