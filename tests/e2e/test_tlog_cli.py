@@ -8,41 +8,13 @@ policy (and refusing a fork), ``ledger audit publish`` re-run as the log grows, 
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 
-from ledger.commands import parse_command
-from tests.builders import OPTION, cmd
-from tests.conftest import make_ledger
-from tests.e2e.tlog_support import LEDGER, Server, copy_store, free_port, ledger, ledger_env
+from tests.e2e.tlog_support import LEDGER, ORIGIN, Server, copy_store, free_port, grow, ledger, ledger_env
 
 TAMPERED = 4
-ORIGIN = "registre.example/qualifié"
-
-
-def grow(db: Path, events: int) -> None:
-    """Append ``events`` admissions to the store (in-process, through the command path)."""
-    app = make_ledger(str(db))
-    try:
-        admissions = (
-            cmd(
-                "AdmitLearner",
-                "direction",
-                "2019-09-01",
-                learner_id=str(uuid.uuid4()),
-                option_code=OPTION,
-                school_year=2019,
-                year=4,
-                route="A4_standard",
-                identity={"given_name": "Test", "family_name": "Learner", "birth_date": "2004-05-01"},
-            )
-            for _ in range(events)
-        )
-        app.execute_all((parse_command(raw) for raw in admissions), batch=200)
-    finally:
-        app.store.close()
 
 
 @pytest.fixture(scope="module")

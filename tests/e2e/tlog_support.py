@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -16,8 +17,15 @@ from types import TracebackType
 import httpx
 import pytest
 
+from ledger.commands import parse_command
+from tests.builders import OPTION, cmd
+from tests.conftest import make_ledger
+
 LEDGER = Path(sys.executable).with_name("ledger")
 """The console script installed in the virtualenv (``pip install -e .``)."""
+
+ORIGIN = "registre.example/qualifié"
+"""The origin (and log key name) of the test logs: non-ASCII on purpose."""
 
 _SCRUBBED = {"LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_ORIGIN", "LEDGER_WITNESS_POLICY", "LEDGER_LOG_PREFIX"}
 
@@ -121,3 +129,26 @@ def copy_store(home: Path, target: Path) -> Path:
     """A copy of the directory of a SQLite store and its keys (the start of a fork)."""
     shutil.copytree(home, target)
     return target
+
+
+def grow(db: Path, events: int) -> None:
+    """Append ``events`` admissions to the store (in-process, through the command path)."""
+    app = make_ledger(str(db))
+    try:
+        admissions = (
+            cmd(
+                "AdmitLearner",
+                "direction",
+                "2019-09-01",
+                learner_id=str(uuid.uuid4()),
+                option_code=OPTION,
+                school_year=2019,
+                year=4,
+                route="A4_standard",
+                identity={"given_name": "Test", "family_name": "Learner", "birth_date": "2004-05-01"},
+            )
+            for _ in range(events)
+        )
+        app.execute_all((parse_command(raw) for raw in admissions), batch=200)
+    finally:
+        app.store.close()

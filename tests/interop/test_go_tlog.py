@@ -23,8 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_tlog_cli import ORIGIN, grow
-from tests.e2e.tlog_support import Server, copy_store, free_port, ledger, serve_ledger
+from tests.e2e.tlog_support import ORIGIN, Server, copy_store, free_port, grow, ledger, serve_ledger
 
 TAMPERED = 4
 
