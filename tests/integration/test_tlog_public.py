@@ -309,7 +309,8 @@ def test_the_api_serves_the_tiled_log_publicly_under_a_configurable_prefix(
     assert ("GET", "/log/checkpoint") in endpoints(create_app(Settings(db=db)))
     monkeypatch.setenv("LEDGER_LOG_PREFIX", "/transparency/")
     app = create_app(Settings(db=db))
-    assert {("GET", "/transparency/checkpoint"), ("GET", "/transparency/tile/{path:path}")} <= set(endpoints(app))
+    routes = set(endpoints(app))
+    assert {("GET", "/transparency/checkpoint"), ("GET", "/transparency/tile/{path:path}")} <= routes
     with TestClient(app) as client:
         answer = client.get("/transparency/checkpoint")
         assert answer.status_code == 404 and "no checkpoint yet" in answer.text
