@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.adapters.follower import Db
+from ledger.adapters.sql import EventTable
 from ledger.audit.log import (
     AuditError,
-    EventTable,
     LeafMismatch,
+    StoredRow,
     gap_record,
     leaf_bytes,
     node_store,
@@ -94,5 +95,5 @@ class LogTiles:
 
     def entries(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of positions ``start..end-1`` (gap leaves for unused positions)."""
-        rows = {row.position: row for row in EventTable(self.db).between(start, end)}
+        rows = {row.position: row for row in EventTable(self.db, StoredRow).between(start, end)}
         return [leaf_bytes(rows[p].record() if p in rows else gap_record(p)) for p in range(start, end)]
