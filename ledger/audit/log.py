@@ -109,15 +109,21 @@ TAMPER_EXIT = 4
 
 LEAF_VERSION = 1
 NODES_TABLE = "integrity_nodes"
-CHECKPOINTS_DDL = ("CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
-                   "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
-                   "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)")
-COSIGNED_DDL = ("CREATE TABLE IF NOT EXISTS integrity_cosigned ("
-                "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, note TEXT NOT NULL, "
-                "witnesses TEXT NOT NULL, updated_at TEXT NOT NULL)")
+CHECKPOINTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
+    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
+    "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)"
+)
+COSIGNED_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_cosigned ("
+    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, note TEXT NOT NULL, "
+    "witnesses TEXT NOT NULL, updated_at TEXT NOT NULL)"
+)
 """The checkpoint ``seq`` with every cosignature its witnesses returned (the note served)."""
-WITNESS_SIZES_DDL = ("CREATE TABLE IF NOT EXISTS integrity_witness_sizes ("
-                     "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)")
+WITNESS_SIZES_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_witness_sizes ("
+    "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+)
 """The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
 
 
@@ -139,12 +145,16 @@ def default_origin(env: Mapping[str, str] | None = None) -> str:
 
 
 # ----------------------------------------------------------------------------- leaves
-def leaf_record(position: int, originator_id: Any, version: int, topic: str,
-                state: bytes) -> dict[str, Any]:
+def leaf_record(position: int, originator_id: Any, version: int, topic: str, state: bytes) -> dict[str, Any]:
     """The leaf object of a stored event (see the module docstring)."""
-    return {"v": LEAF_VERSION, "position": position, "originator_id": str(UUID(str(originator_id))),
-            "originator_version": int(version), "topic": topic,
-            "state_sha256": hashlib.sha256(bytes(state)).hexdigest()}
+    return {
+        "v": LEAF_VERSION,
+        "position": position,
+        "originator_id": str(UUID(str(originator_id))),
+        "originator_version": int(version),
+        "topic": topic,
+        "state_sha256": hashlib.sha256(bytes(state)).hexdigest(),
+    }
 
 
 def gap_record(position: int) -> dict[str, Any]:
@@ -169,8 +179,9 @@ def canonical_reference(record: Mapping[str, Any]) -> bytes:
 
 
 def _notification_leaf(n: Notification) -> bytes:
-    return leaf_hash(leaf_bytes(leaf_record(n.id - 1, n.originator_id, n.originator_version,
-                                            n.topic, n.state)))
+    return leaf_hash(
+        leaf_bytes(leaf_record(n.id - 1, n.originator_id, n.originator_version, n.topic, n.state))
+    )
 
 
 def _gap_leaf(position: int) -> bytes:
@@ -188,11 +199,12 @@ class _BulkPostgresNodeStore(PostgresNodeStore):
         """Insert nodes in one statement; an existing ``(level, idx)`` raises."""
         if not nodes:
             return
-        sql = (f"INSERT INTO {NODES_TABLE} (level, idx, hash) "
-               "SELECT * FROM unnest(%b::integer[], %b::bigint[], %b::bytea[])")
+        sql = (
+            f"INSERT INTO {NODES_TABLE} (level, idx, hash) "
+            "SELECT * FROM unnest(%b::integer[], %b::bigint[], %b::bytea[])"
+        )
         with self._conn.cursor() as cur:
-            cur.execute(sql, ([n[0] for n in nodes], [n[1] for n in nodes],
-                              [bytes(n[2]) for n in nodes]))
+            cur.execute(sql, ([n[0] for n in nodes], [n[1] for n in nodes], [bytes(n[2]) for n in nodes]))
 
 
 def node_store(db: Db) -> SqliteNodeStore | PostgresNodeStore:
@@ -269,8 +281,9 @@ def proof_extra(row: StoredRow) -> bytes:
     return leaf_bytes({"leaf": row.record(), "state": base64.b64encode(row.state).decode("ascii")})
 
 
-def verify_event_proof(text: str | bytes, vkeys: Iterable[str], origin: str | None = None,
-                       policy: WitnessPolicy | None = None) -> ProvenEvent:
+def verify_event_proof(
+    text: str | bytes, vkeys: Iterable[str], origin: str | None = None, policy: WitnessPolicy | None = None
+) -> ProvenEvent:
     """Verify a proof from :meth:`AuditLog.inclusion_proof` offline (no database).
 
     Checks the checkpoint's signature by one of ``vkeys``, the state's SHA-256 against the
@@ -290,9 +303,15 @@ def verify_event_proof(text: str | bytes, vkeys: Iterable[str], origin: str | No
     if policy is not None:
         verdict = verify_checkpoint_policy(proof.checkpoint, policy, log_verifiers=verifiers, origin=origin)
         witnesses = verdict.witnesses
-    return ProvenEvent(proof.index, f"{leaf['originator_id']}/{leaf['originator_version']}",
-                       str(leaf["topic"]), verified.checkpoint.size, verified.checkpoint.origin,
-                       verified.signers, witnesses)
+    return ProvenEvent(
+        proof.index,
+        f"{leaf['originator_id']}/{leaf['originator_version']}",
+        str(leaf["topic"]),
+        verified.checkpoint.size,
+        verified.checkpoint.origin,
+        verified.signers,
+        witnesses,
+    )
 
 
 def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
@@ -308,8 +327,7 @@ def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
     if leaf.get("state_sha256") != hashlib.sha256(state).hexdigest():
         raise AuditError("the state in the proof does not match the leaf's state_sha256")
     if leaf.get("position") != proof.index:
-        raise AuditError(f"the leaf's position {leaf.get('position')} is not the proof's index "
-                         f"{proof.index}")
+        raise AuditError(f"the leaf's position {leaf.get('position')} is not the proof's index {proof.index}")
     return leaf
 
 
@@ -343,12 +361,16 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {**{k: v for k, v in asdict(self).items() if k != "problems"}, "ok": self.ok,
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "problems"},
+            "ok": self.ok,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
-def _check_position(leaves: Any, tree: Any, position: int, event: Notification | None,
-                    logged: bytes | None) -> None:
+def _check_position(
+    leaves: Any, tree: Any, position: int, event: Notification | None, logged: bytes | None
+) -> None:
     """One position of the streaming verification (:meth:`AuditLog.verify`)."""
     from ledger.audit.verify import HOLE
 
@@ -378,13 +400,17 @@ def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
     found = [_mismatch(p, agg, version, moved.get(p)) for p, agg, version in leaves.mismatched]
     found += [_moved_out(n, moved[n.id - 1]) for n in leaves.unlogged if n.id - 1 in moved]
     accounted = set(moved.values())
-    found += [Problem("removed", "the logged event at this position is no longer in the store",
-                      p) for p in leaves.missing if p not in accounted]
+    found += [
+        Problem("removed", "the logged event at this position is no longer in the store", p)
+        for p in leaves.missing
+        if p not in accounted
+    ]
     return sorted(found, key=lambda p: (p.position or 0, p.kind))
 
 
-def _moves(candidates: Sequence[Notification], open_leaves: Sequence[int],
-           logged: Mapping[int, bytes]) -> dict[int, int]:
+def _moves(
+    candidates: Sequence[Notification], open_leaves: Sequence[int], logged: Mapping[int, bytes]
+) -> dict[int, int]:
     """``{current position: logged position}`` for events found under another position."""
     moved: dict[int, int] = {}
     for n in candidates:
@@ -398,15 +424,26 @@ def _moves(candidates: Sequence[Notification], open_leaves: Sequence[int],
 
 def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> Problem:
     if logged_at is not None:
-        return Problem("moved", f"event logged at position {logged_at} is now at {position}",
-                       position, agg, version)
-    return Problem("altered", "the event at this position is not the logged one "
-                   "(changed, inserted or replaced)", position, agg, version)
+        return Problem(
+            "moved", f"event logged at position {logged_at} is now at {position}", position, agg, version
+        )
+    return Problem(
+        "altered",
+        "the event at this position is not the logged one (changed, inserted or replaced)",
+        position,
+        agg,
+        version,
+    )
 
 
 def _moved_out(n: Notification, logged_at: int) -> Problem:
-    return Problem("moved", f"event logged at position {logged_at} is now at {n.id - 1}, "
-                   "beyond the log", n.id - 1, str(n.originator_id), n.originator_version)
+    return Problem(
+        "moved",
+        f"event logged at position {logged_at} is now at {n.id - 1}, beyond the log",
+        n.id - 1,
+        str(n.originator_id),
+        n.originator_version,
+    )
 
 
 def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Problem]:
@@ -419,8 +456,10 @@ def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Pro
         if level in counts:
             stored, wanted = counts[level]
             out.append(Problem("node", f"level {level} has {stored} nodes, want {wanted}"))
-        out += [Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
-                for i in sorted(by_level.get(level, []))]
+        out += [
+            Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
+            for i in sorted(by_level.get(level, []))
+        ]
     return out
 
 
@@ -435,8 +474,9 @@ class _CheckpointRow:
 
 
 def _latest_checkpoint_row(db: Db) -> _CheckpointRow | None:
-    row = db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
-                     "ORDER BY seq DESC LIMIT 1").fetchone()
+    row = db.execute(
+        "SELECT seq, size, root, note, key_id FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
     if row is None:
         return None
     return _CheckpointRow(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]).encode("utf-8"), str(row[4]))
@@ -483,8 +523,14 @@ class AuditLog:
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
 
-    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeyStore | None = None,
-                 origin: str | None = None, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        target: StoreTarget,
+        store: EventStoreApp,
+        keys: LogKeyStore | None = None,
+        origin: str | None = None,
+        batch_size: int = 2000,
+    ) -> None:
         self.target = target
         self.store = store
         self.keys = keys or LogKeyStore(default_key_dir(target))
@@ -526,10 +572,18 @@ class AuditLog:
         note = sign_checkpoint(checkpoint, [signer])
         with self.db.transaction() as db:
             row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM integrity_checkpoints").fetchone()
-            db.execute("INSERT INTO integrity_checkpoints (seq, size, root, note, key_id, created_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?)",
-                       (int(row[0]) + 1, size, checkpoint.root_hash, note.decode("utf-8"),
-                        f"{signer.key_id:08x}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            db.execute(
+                "INSERT INTO integrity_checkpoints (seq, size, root, note, key_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    int(row[0]) + 1,
+                    size,
+                    checkpoint.root_hash,
+                    note.decode("utf-8"),
+                    f"{signer.key_id:08x}",
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                ),
+            )
         log.info("audit.checkpoint.signed", size=size, key_id=f"{signer.key_id:08x}")
         return note, checkpoint
 
@@ -567,25 +621,31 @@ class AuditLog:
         size = Checkpoint.parse(_note_text(note)).size
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.db.transaction() as db:
-            db.execute("INSERT INTO integrity_cosigned (seq, size, note, witnesses, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET note = excluded.note, "
-                       "witnesses = excluded.witnesses, updated_at = excluded.updated_at",
-                       (seq, size, note.decode("utf-8"), " ".join(witnesses), stamp))
+            db.execute(
+                "INSERT INTO integrity_cosigned (seq, size, note, witnesses, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET note = excluded.note, "
+                "witnesses = excluded.witnesses, updated_at = excluded.updated_at",
+                (seq, size, note.decode("utf-8"), " ".join(witnesses), stamp),
+            )
         log.info("audit.checkpoint.cosigned", size=size, witnesses=len(witnesses))
 
     def witness_size(self, witness: str) -> int:
         """The size witness ``witness`` (its vkey) last cosigned for this log (0: never)."""
-        row = self.db.execute("SELECT size FROM integrity_witness_sizes WHERE witness = ?",
-                              (witness,)).fetchone()
+        row = self.db.execute(
+            "SELECT size FROM integrity_witness_sizes WHERE witness = ?", (witness,)
+        ).fetchone()
         return 0 if row is None else int(row[0])
 
     def set_witness_size(self, witness: str, size: int) -> None:
         """Remember that witness ``witness`` cosigned size ``size``."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.db.transaction() as db:
-            db.execute("INSERT INTO integrity_witness_sizes (witness, size, updated_at) VALUES (?, ?, ?) "
-                       "ON CONFLICT (witness) DO UPDATE SET size = excluded.size, "
-                       "updated_at = excluded.updated_at", (witness, size, stamp))
+            db.execute(
+                "INSERT INTO integrity_witness_sizes (witness, size, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (witness) DO UPDATE SET size = excluded.size, "
+                "updated_at = excluded.updated_at",
+                (witness, size, stamp),
+            )
 
     def _cosigned_note(self, row: _CheckpointRow) -> bytes:
         return _cosigned_note(self.db, row)
@@ -598,10 +658,13 @@ class AuditLog:
         return rows[-1].note, Checkpoint.parse(_note_text(rows[-1].note))
 
     def _checkpoint_rows(self) -> list[_CheckpointRow]:
-        rows = self.db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
-                               "ORDER BY seq").fetchall()
-        return [_CheckpointRow(int(r[0]), int(r[1]), bytes(r[2]), str(r[3]).encode("utf-8"), str(r[4]))
-                for r in rows]
+        rows = self.db.execute(
+            "SELECT seq, size, root, note, key_id FROM integrity_checkpoints ORDER BY seq"
+        ).fetchall()
+        return [
+            _CheckpointRow(int(r[0]), int(r[1]), bytes(r[2]), str(r[3]).encode("utf-8"), str(r[4]))
+            for r in rows
+        ]
 
     def _latest_row(self) -> _CheckpointRow | None:
         return _latest_checkpoint_row(self.db)
@@ -628,8 +691,9 @@ class AuditLog:
         row = self.events.at(position)
         merkle = self.merkle()
         if row is None or leaf_hash(leaf_bytes(row.record())) != merkle.leaf(position):
-            raise LeafMismatch(f"the stored event at position {position} does not match the log "
-                               "(run `ledger audit verify`)")
+            raise LeafMismatch(
+                f"the stored event at position {position} does not match the log (run `ledger audit verify`)"
+            )
         note, checkpoint = self.latest_checkpoint()
         if checkpoint.size <= position:
             note, checkpoint = self.checkpoint()
@@ -646,14 +710,18 @@ class AuditLog:
         try:
             leaf, root, path = self.merkle().proof_bundle(position, latest.size)
             if row is None or leaf_hash(leaf_bytes(row.record())) != leaf:
-                raise LeafMismatch(f"the stored event at position {position} does not match the "
-                                   "log (run `ledger audit verify`)")
+                raise LeafMismatch(
+                    f"the stored event at position {position} does not match the "
+                    "log (run `ledger audit verify`)"
+                )
             if root != checkpoint.root_hash:
                 raise IntegrityError("the stored tree's root is not the signed root")
             verify_inclusion(leaf, position, latest.size, path, checkpoint.root_hash)
         except IntegrityError as exc:
-            raise AuditError(f"the stored tree does not prove position {position} under "
-                             f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`") from None
+            raise AuditError(
+                f"the stored tree does not prove position {position} under "
+                f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
+            ) from None
         return TlogProof(position, tuple(path), self._cosigned_note(latest), proof_extra(row)).to_text()
 
     def prove_event(self, position: int) -> str:
@@ -682,8 +750,9 @@ class AuditLog:
         row = certificate(self.store, certificate_id)
         rows = self.events.of_aggregate(UUID(row["learner_id"]))
         cert_marker = f'"{certificate_id}"'.encode()
-        revocation = [r.position for r in rows if r.topic.endswith("CertificateRevoked")
-                      and cert_marker in r.state]
+        revocation = [
+            r.position for r in rows if r.topic.endswith("CertificateRevoked") and cert_marker in r.state
+        ]
         return [r.position for r in rows if r.position <= row["position"]] + revocation
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
@@ -708,28 +777,34 @@ class AuditLog:
         size = counts.get(0, 0)
         report = VerifyReport(size=size)
         rows = self._checkpoint_rows()
-        leaves, tree = av.LeafCheck(), av.TreeCheck(self.db, NODES_TABLE, counts,
-                                                    [r.size for r in rows if r.size <= size])
-        for position, event, logged in av.merged(iter_notifications(self.store),
-                                                 av.stored_leaves(self.db, NODES_TABLE), size):
+        leaves, tree = (
+            av.LeafCheck(),
+            av.TreeCheck(self.db, NODES_TABLE, counts, [r.size for r in rows if r.size <= size]),
+        )
+        for position, event, logged in av.merged(
+            iter_notifications(self.store), av.stored_leaves(self.db, NODES_TABLE), size
+        ):
             _check_position(leaves, tree, position, event, logged)
         report.events_checked, report.pending = leaves.checked, leaves.pending
         report.problems.extend(_leaf_problems(self.db, leaves))
-        report.problems.extend(Problem("node", "leaf missing from the stored log", i)
-                               for i in leaves.holes)
+        report.problems.extend(Problem("node", "leaf missing from the stored log", i) for i in leaves.holes)
         report.problems.extend(_node_problems(tree, av.count_problems(counts, size)))
         verifiers = [*self.keys.verifiers(), *extra]
         for row in rows:
             report.checkpoints_checked += 1
             report.latest_checkpoint = row.size
             report.problems.extend(_check_checkpoint(row, verifiers, tree.roots, size))
-        log.info("audit.verified", size=report.size, problems=len(report.problems),
-                 pending=report.pending)
+        log.info("audit.verified", size=report.size, problems=len(report.problems), pending=report.pending)
         return report
 
     # --------------------------------------------------------------------------- live
-    def run(self, stop: threading.Event, every: float = 60.0, poll: float = 0.2,
-            on_checkpoint: Callable[[bytes, Checkpoint], None] | None = None) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        every: float = 60.0,
+        poll: float = 0.2,
+        on_checkpoint: Callable[[bytes, Checkpoint], None] | None = None,
+    ) -> None:
         """Follow the store live until ``stop`` is set.
 
         New events are logged within ``poll`` seconds; a checkpoint is signed every
@@ -756,8 +831,9 @@ def _note_text(note: bytes) -> str:
     return text[: text.rfind("\n\n") + 1]
 
 
-def _check_checkpoint(row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes],
-                      size: int) -> list[Problem]:
+def _check_checkpoint(
+    row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes], size: int
+) -> list[Problem]:
     where = f"checkpoint #{row.seq} (size {row.size})"
     try:
         checkpoint, _ = open_checkpoint(row.note, verifiers)

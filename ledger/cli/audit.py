@@ -449,7 +449,9 @@ def _print_report(d: dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------- tiles and monitoring
 def publish(
-    directory: Annotated[str, typer.Argument(metavar="DIR", help="directory to write (again: brought up to date)")],
+    directory: Annotated[
+        str, typer.Argument(metavar="DIR", help="directory to write (again: brought up to date)")
+    ],
     db: Db = None,
     as_json: Json = False,
     key_dir: KeyDir = None,
@@ -474,7 +476,9 @@ def publish(
 
 
 def monitor(
-    url: Annotated[str, typer.Argument(help="the log's tiles prefix (https://…/log) or a published directory")],
+    url: Annotated[
+        str, typer.Argument(help="the log's tiles prefix (https://…/log) or a published directory")
+    ],
     key: Annotated[list[str], typer.Option(help="the log's verifier key (vkey) or a file of vkeys")],
     state: Annotated[
         str | None, typer.Option(help="state file (default .ledger/monitor/<origin hash>.json)")
@@ -523,7 +527,10 @@ def _follow(
             time.sleep(every)
     except SplitView as exc:
         sys.stderr.write(f"SPLIT VIEW: {exc}\n")
-        print(f"== checkpoint seen before ==\n{exc.seen.decode()}\n== checkpoint now ==\n{exc.new.decode()}", end="")
+        print(
+            f"== checkpoint seen before ==\n{exc.seen.decode()}\n== checkpoint now ==\n{exc.new.decode()}",
+            end="",
+        )
         return TAMPER_EXIT
     except LogMisbehaviour as exc:
         sys.stderr.write(f"LOG MISBEHAVES: {exc}\n")

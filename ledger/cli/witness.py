@@ -58,10 +58,8 @@ def serve(
     known = read_log_list(Path(logs))
     Path(state).parent.mkdir(parents=True, exist_ok=True)
     kept = WitnessState(Path(state))
-    print(
-        f"witness {signer.name} on http://{host}:{port} for {len(known)} log(s)\n  vkey: {signer.verifier.vkey}",
-        flush=True,
-    )
+    print(f"witness {signer.name} on http://{host}:{port} for {len(known)} log(s)", flush=True)
+    print(f"  vkey: {signer.verifier.vkey}", flush=True)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.run(witness_app(signer, known, kept), host=host, port=port, log_level="warning")

@@ -17,7 +17,7 @@ from types import TracebackType
 import httpx
 import pytest
 
-from ledger.commands import parse_command
+from ledger.application import parse_command
 from tests.builders import OPTION, cmd
 from tests.conftest import make_ledger
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ledger.adapters import keys as key_files
-from ledger.adapters.keys import KeyStore, KeyStoreError
+from ledger.adapters.keys import KeyStoreError, LogKeyStore
 
 NAMES = ["registre.example/qualifié", "機関.example/log", "ledger.example/Ωμέγα"]
 
@@ -16,7 +16,7 @@ NAMES = ["registre.example/qualifié", "機関.example/log", "ledger.example/Ω�
 @pytest.mark.parametrize("name", NAMES)
 def test_utf8_key_names_are_written_read_and_sign(tmp_path: Path, name: str) -> None:
     """The key files hold the UTF-8 name; the active signer and verifiers read them back."""
-    store = KeyStore(tmp_path / "keys")
+    store = LogKeyStore(tmp_path / "keys")
     verifier = store.generate(name)
     (vkey,) = (tmp_path / "keys").glob("*.vkey")
     assert vkey.read_text(encoding="utf-8") == verifier.vkey + "\n"
@@ -25,7 +25,7 @@ def test_utf8_key_names_are_written_read_and_sign(tmp_path: Path, name: str) -> 
 
 def test_a_failed_generation_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If writing the public key fails, the private key file is removed too: no half key."""
-    store = KeyStore(tmp_path / "keys")
+    store = LogKeyStore(tmp_path / "keys")
 
     def full_disk(*_: object) -> None:
         raise OSError(28, "No space left on device")
@@ -40,5 +40,5 @@ def test_a_failed_generation_leaves_no_file_behind(tmp_path: Path, monkeypatch: 
 def test_invalid_names_are_refused_before_anything_is_written(tmp_path: Path, name: str) -> None:
     """Spaces (Unicode ones included), '+' and the empty name are refused; nothing is created."""
     with pytest.raises(KeyStoreError, match="invalid key name"):
-        KeyStore(tmp_path / "keys").generate(name)
+        LogKeyStore(tmp_path / "keys").generate(name)
     assert not (tmp_path / "keys").exists()

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ledger.adapters.keys import KeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.audit.http import FULL_TILE_CACHE, PARTIAL_TILE_CACHE, router
@@ -54,7 +54,7 @@ LEAF_FIELDS = {"v", "position", "originator_id", "originator_version", "topic", 
 def audit(ledger: Ledger, store_location: str, tmp_path: Path) -> Iterator[AuditLog]:
     """An integrity log on each backend; its key is named after its origin."""
     log = AuditLog(
-        StoreTarget.parse(store_location), ledger.store, keys=KeyStore(tmp_path / "keys"), origin=ORIGIN
+        StoreTarget.parse(store_location), ledger.store, keys=LogKeyStore(tmp_path / "keys"), origin=ORIGIN
     )
     log.keys.generate(ORIGIN)
     yield log
@@ -294,7 +294,7 @@ def test_publish_refuses_another_logs_directory_and_writes_nothing(
     assert (report.size, report.previous) == (2, 0) and (site / "tile/entries/000.p/2").is_file()
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     with pytest.raises(AuditError, match="not a checkpoint of this log"):
-        publish(audit.db, site, [KeyStore(tmp_path / "other").generate(ORIGIN)])
+        publish(audit.db, site, [LogKeyStore(tmp_path / "other").generate(ORIGIN)])
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
 
 
