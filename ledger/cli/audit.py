@@ -262,7 +262,7 @@ def prove(
 
         sys.stdout.write(make_bundle(str(cert), proofs))
         return
-    emit(as_json, proofs, lambda rows: sys.stdout.write(rows[0]["proof"]))
+    emit(as_json, proofs, lambda rows: print(rows[0]["proof"], end=""))
 
 
 def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
