@@ -12,23 +12,23 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
-from kafka.errors import KafkaError
 
-from consumers.contract import SCHEMA_DIR, Contract, write_schemas
-from consumers.notifier import Notifier
-from consumers.registry import CertificateRegistry
-from consumers.relay import Relay, RelayFollower, RelayHandler
-from consumers.runner import ConsumerRunner
-from consumers.topics import KafkaSettings, create_topics
-from ledger.bootstrap import redact
 from ledger.cli.common import Db, Json, emit, services, settings
 from ledger.plugins import Readers
 
-log = structlog.get_logger("ledger.cli_kafka")
+if TYPE_CHECKING:
+    from consumers.topics import KafkaSettings
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli_kafka")
+
 
 Bootstrap = Annotated[
     str | None,
@@ -48,6 +48,8 @@ Prefix = Annotated[
 
 def kafka_settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
     """Where and under which names to publish: flags, then the ledger's settings."""
+    from consumers.topics import KafkaSettings
+
     conf = settings(kafka=bootstrap, topic_prefix=prefix)
     return KafkaSettings.checked(conf.kafka, conf.topic_prefix, conf.origin)
 
@@ -81,6 +83,8 @@ def relay_run(
     ] = False,
 ) -> None:
     """Publish every stored event to Kafka (CloudEvents), then follow live."""
+    from consumers.relay import Relay
+
     conf = kafka_settings(bootstrap, topic_prefix)
     svc = services(db)
     relay = Relay(svc.store, svc.target, conf, batch_size=batch)
@@ -102,6 +106,8 @@ def relay_status(
     db: Db = None, as_json: Json = False, bootstrap: Bootstrap = None, topic_prefix: Prefix = None
 ) -> None:
     """Show the relay's position, the head of the store and the lag."""
+    from consumers.relay import RelayFollower, RelayHandler
+
     conf = kafka_settings(bootstrap, topic_prefix)
     svc = services(db)
     follower = RelayFollower(svc.store, svc.target, RelayHandler(svc.store, conf))
@@ -123,6 +129,8 @@ def topics_create(
     ] = "production",
 ) -> None:
     """Create the event and dead-letter topics with the profile's settings."""
+    from consumers.topics import create_topics
+
     if profile not in {"production", "test"}:
         raise typer.BadParameter(f"--profile must be production or test: {profile!r}")
     conf = kafka_settings(bootstrap, topic_prefix)
@@ -140,6 +148,8 @@ def contract_write(
     as_json: Json = False,
 ) -> None:
     """Write the JSON Schema of every message type (refusing breaking changes)."""
+    from consumers.contract import SCHEMA_DIR, Contract, write_schemas
+
     target = Path(directory) if directory else SCHEMA_DIR
     written = write_schemas(Contract(), target)
     emit(
@@ -172,6 +182,13 @@ def consume(
     ] = False,
 ) -> None:
     """Run a downstream consumer into its own database."""
+    from kafka.errors import KafkaError
+
+    from consumers.notifier import Notifier
+    from consumers.registry import CertificateRegistry
+    from consumers.runner import ConsumerRunner
+    from ledger.bootstrap import redact
+
     if consumer not in {"registry", "notifier"}:
         raise typer.BadParameter(f"choose registry or notifier: {consumer!r}")
     conf = kafka_settings(bootstrap, topic_prefix)

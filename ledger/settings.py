@@ -24,8 +24,11 @@ setting                      environment variable      default
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
 ``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
                              LAG``
-``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (the verifier's
-                                                       cache of status lists)
+``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (unused since
+                                                       ``credential verify`` takes ``--status-list``)
+``conformance_issuer_seed``  ``LEDGER_CONFORMANCE_     unset: the VC API issues nothing; 32 bytes
+                             ISSUER_SEED``             hex: ``POST /credentials/issue`` signs as
+                                                       that did:key (W3C conformance suites)
 ``witness_policy``           ``LEDGER_WITNESS_POLICY`` unset (no witnessing); a Sigsum/torchwood
                                                        policy file (``--witness-policy``)
 ``log_prefix``               ``LEDGER_LOG_PREFIX``     ``/log`` (where ``ledger serve`` serves the
@@ -42,8 +45,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.adapters.keys import default_key_dir
-from ledger.adapters.store import DEFAULT_CACHE_SIZE, StoreTarget
+from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
 
 
 class Settings(BaseSettings):
@@ -66,6 +68,9 @@ class Settings(BaseSettings):
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
+    conformance_issuer_seed: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{64}$", description="did:key seed of the VC API test issuer"
+    )
     witness_policy: Path | None = Field(default=None, description="witness policy file")
     log_prefix: str = Field(default="/log", description="URL path of the public tiled log")
 
@@ -100,4 +105,6 @@ class Settings(BaseSettings):
         key-encryption key (``identity/``), the integrity log's signing keys, the credential
         issuer keys (``credentials/``) and the API token keys (``tokens/``).
         """
+        from ledger.adapters.keys import default_key_dir  # keys load the signing library: lazily
+
         return self.key_dir if self.key_dir is not None else default_key_dir(self.target())

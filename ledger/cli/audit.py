@@ -5,8 +5,8 @@ Exit codes (besides the CLI's 0/1/2): **4** — the integrity log or a proof doe
 witness quorum was not met, ``audit monitor`` caught a split view or a misbehaving log).
 ``audit verify-proof`` and ``audit monitor`` need no database. Settings: ``LEDGER_KEY_DIR``
 (``--key-dir``), ``LEDGER_ORIGIN`` (``--origin``), ``LEDGER_WITNESS_POLICY``
-(``--witness-policy``). The c2sp.org/tlog-tiles and witness modules (httpx, fastapi) are
-imported inside the verbs that use them: the console script starts fast.
+(``--witness-policy``). Heavy modules (the log, httpx, the witness protocol) are imported
+inside the verbs that use them: the console script starts fast.
 """
 
 from __future__ import annotations
@@ -19,33 +19,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-from ledger.adapters.keys import LogKeyStore
-from ledger.audit.log import (
-    TAMPER_EXIT,
-    AuditError,
-    AuditLog,
-    default_origin,
-    verify_consistency_between,
-    verify_event_proof,
-)
-from ledger.bootstrap import audit_log, bootstrap, log_keys
 from ledger.cli.common import Db, Json, KeyDir, emit, settings, table
 from ledger.domain.errors import InvalidCommand
-from ledger.integrity import (
-    IntegrityError,
-    KeyFormatError,
-    ProofError,
-    open_checkpoint,
-    parse_tlog_proof,
-    parse_vkey,
-)
-from ledger.settings import Settings
 
 if TYPE_CHECKING:
+    from ledger.adapters.keys import LogKeyStore
+    from ledger.audit.log import AuditLog
     from ledger.integrity import WitnessPolicy
+    from ledger.settings import Settings
 
 Origin = Annotated[
     str | None,
@@ -82,6 +65,8 @@ def witness_policy(flag: str | None) -> WitnessPolicy | None:
 
 
 def _audit(db: str | None, key_dir: str | None, origin: str | None) -> AuditLog:
+    from ledger.bootstrap import audit_log, bootstrap
+
     conf = _settings(db, key_dir, origin)
     target = conf.target()
     if target.kind == "sqlite" and not (target.sqlite_path and target.sqlite_path.exists()):
@@ -98,6 +83,9 @@ def keys_generate(
     name: Annotated[str | None, typer.Option(help="key name (default: the origin)")] = None,
 ) -> None:
     """Generate a new signing key and make it the active one (rotation)."""
+    from ledger.audit.log import default_origin
+    from ledger.bootstrap import log_keys
+
     conf = _settings(db, key_dir, origin)
     keys: LogKeyStore = log_keys(conf)
     verifier = keys.generate(name or conf.origin or default_origin())
@@ -116,6 +104,8 @@ def keys_show(
     every: Annotated[bool, typer.Option("--all", help="every key, newest first")] = False,
 ) -> None:
     """Print the active verifier key (``--all``: every key, newest first)."""
+    from ledger.bootstrap import log_keys
+
     keys = log_keys(_settings(db, key_dir, origin)).verifiers()
     if not keys:
         raise InvalidCommand("no key yet: run `ledger keys generate`")
@@ -154,6 +144,7 @@ def checkpoint(
 
 def _checkpoint_witnessed(audit: AuditLog, policy: WitnessPolicy, as_json: bool) -> None:
     """Checkpoint, get it cosigned, print it with its cosignatures: exit 4 unless the quorum is met."""
+    from ledger.audit.log import TAMPER_EXIT
     from ledger.audit.witnessing import cosign_checkpoint
 
     try:
@@ -266,6 +257,10 @@ def prove(
 
 
 def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
+    import orjson
+
+    from ledger.integrity import parse_tlog_proof
+
     text = audit.inclusion_proof(position)
     leaf = orjson.loads(parse_tlog_proof(text).extra or b"{}")["leaf"]
     return {
@@ -287,6 +282,8 @@ def _write_proofs(out: Path, rows: list[dict[str, Any]], single: bool) -> None:
 
 def read_vkeys(values: list[str]) -> list[str]:
     """Verifier keys given on the command line or in files, each one checked."""
+    from ledger.integrity import KeyFormatError, parse_vkey
+
     vkeys: list[str] = []
     for value in values:
         path = Path(value)
@@ -325,6 +322,8 @@ def verify_proof(
     With a witness policy the checkpoint must also carry the policy's quorum of cosignatures.
     """
     from ledger.audit.bundle import read_proofs
+    from ledger.audit.log import TAMPER_EXIT, AuditError, verify_event_proof
+    from ledger.integrity import IntegrityError
 
     policy = witness_policy(policy_file)
     if not key and (policy is None or not policy.logs):
@@ -355,6 +354,8 @@ def _print_proven(proven: Any) -> None:
 
 
 def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
+    from ledger.integrity import IntegrityError, open_checkpoint, parse_vkey
+
     if value.isdigit():
         note, point = audit.checkpoint_of_size(int(value))
         return note, point
@@ -378,6 +379,9 @@ def consistency(
     origin: Origin = None,
 ) -> None:
     """Print and verify the consistency proof between two checkpoints."""
+    from ledger.audit.log import TAMPER_EXIT, verify_consistency_between
+    from ledger.integrity import ProofError
+
     audit = _audit(db, key_dir, origin)
     try:
         _, first = _checkpoint_arg(audit, old)
@@ -424,6 +428,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute every leaf and check the tree and checkpoints; exit 4 on tampering."""
+    from ledger.audit.log import TAMPER_EXIT
+
     vkeys = read_vkeys(key or [])
     audit = _audit(db, key_dir, origin)
     try:
@@ -491,6 +497,7 @@ def monitor(
 ) -> None:
     """Follow a remote log through its tiles; exit 4 with both checkpoints on a split view."""
     from ledger.audit.monitor import default_state_path, open_source
+    from ledger.integrity import parse_vkey
 
     verifiers = [parse_vkey(k) for k in read_vkeys(key)]
     policy = witness_policy(policy_file)
@@ -515,6 +522,7 @@ def _follow(
     as_json: bool,
 ) -> int:
     """Check the log once, or every ``every`` seconds for ``duration``; the exit code."""
+    from ledger.audit.log import TAMPER_EXIT
     from ledger.audit.monitor import LogMisbehaviour, MonitorUnavailable, SplitView, monitor_once
 
     deadline = time.monotonic() + duration if duration else None
