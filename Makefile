@@ -53,7 +53,10 @@ services: venv
 
 ## make test: the whole suite on SQLite, a real PostgreSQL server and a real Kafka broker
 test: venv
-	@mkdir -p .ledger
+	@mkdir -p .ledger/interop
+	@# the Go interop tools build in the background (minutes on a fresh machine, nothing when
+	@# cached) while the services start; the interop tests wait for it (setup.sh takes a lock)
+	@bash tests/interop/go/setup.sh > .ledger/interop/setup.log 2>&1 &
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 	@bash deploy/chromium/ensure.sh >&2

@@ -29,15 +29,20 @@ setting                      environment variable      default
 ``conformance_issuer_seed``  ``LEDGER_CONFORMANCE_     unset: the VC API issues nothing; 32 bytes
                              ISSUER_SEED``             hex: ``POST /credentials/issue`` signs as
                                                        that did:key (W3C conformance suites)
+``witness_policy``           ``LEDGER_WITNESS_POLICY`` unset (no witnessing); a Sigsum/torchwood
+                                                       policy file (``--witness-policy``)
+``log_prefix``               ``LEDGER_LOG_PREFIX``     ``/log`` (where ``ledger serve`` serves the
+                                                       c2sp.org/tlog-tiles log; ``--log-prefix``)
 ============================ ========================= ==========================================
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
@@ -66,6 +71,17 @@ class Settings(BaseSettings):
     conformance_issuer_seed: str | None = Field(
         default=None, pattern=r"^[0-9a-fA-F]{64}$", description="did:key seed of the VC API test issuer"
     )
+    witness_policy: Path | None = Field(default=None, description="witness policy file")
+    log_prefix: str = Field(default="/log", description="URL path of the public tiled log")
+
+    @field_validator("log_prefix")
+    @classmethod
+    def _url_path(cls, value: str) -> str:
+        """``/a/b`` (a trailing slash dropped); segments of URL-safe characters only."""
+        path = value.rstrip("/")
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", path):
+            raise ValueError(f"not a URL path like /log: {value!r}")
+        return path
 
     @classmethod
     def load(cls, **flags: Any) -> Settings:

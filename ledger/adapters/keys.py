@@ -122,8 +122,7 @@ class LogKeyStore:
         stems = self._stems()
         number = int(stems[-1][:4]) + 1 if stems else 1
         stem = f"{number:04d}-{verifier.key_id:08x}"
-        _write_private(self.directory / f"{stem}.skey", skey)
-        (self.directory / f"{stem}.vkey").write_text(vkey + "\n", encoding="ascii")
+        _write_pair(self.directory, stem, skey, vkey)
         log.info("keys.generated", key_id=f"{verifier.key_id:08x}", number=number)
         return verifier
 
@@ -138,7 +137,7 @@ class LogKeyStore:
         if path.stat().st_mode & 0o077:
             raise KeyStoreError(f"{path.name} is readable by others: chmod 600 it")
         try:
-            return parse_skey(path.read_text(encoding="ascii").strip())
+            return parse_skey(path.read_text(encoding="utf-8").strip())
         except (KeyFormatError, UnicodeDecodeError) as exc:
             raise KeyStoreError(f"malformed private key file {path.name}: {exc}") from None
 
@@ -146,10 +145,10 @@ class LogKeyStore:
         """Every public key ever generated here, newest (active) first."""
         found = []
         for stem in reversed(self._stems()):
-            text = (self.directory / f"{stem}.vkey").read_text(encoding="ascii").strip()
             try:
+                text = (self.directory / f"{stem}.vkey").read_text(encoding="utf-8").strip()
                 found.append(parse_vkey(text))
-            except KeyFormatError as exc:
+            except (KeyFormatError, UnicodeDecodeError) as exc:
                 raise KeyStoreError(f"malformed public key file {stem}.vkey: {exc}") from None
         return found
 
@@ -159,8 +158,31 @@ class LogKeyStore:
         return keys[0] if keys else None
 
 
+def _write_pair(directory: Path, stem: str, skey: str, vkey: str) -> None:
+    """Write ``<stem>.skey`` then ``<stem>.vkey`` (UTF-8: key names may be any UTF-8).
+
+    The public file appears last and atomically (it is what makes the key active); on any
+    failure neither file is left behind.
+    """
+    secret, public = directory / f"{stem}.skey", directory / f"{stem}.vkey"
+    temporary = directory / f".{stem}.vkey.{os.getpid()}.tmp"
+    _write_private(secret, skey)  # O_EXCL: never touches a file it did not create
+    try:
+        temporary.write_bytes((vkey + "\n").encode("utf-8"))
+        os.replace(temporary, public)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        secret.unlink(missing_ok=True)
+        raise
+
+
 def _write_private(path: Path, skey: str) -> None:
     """Create ``path`` with mode 0600 (never overwriting) and write the secret key."""
+    data = (skey + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(skey + "\n")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

@@ -2,7 +2,8 @@
 
 Verb groups: :mod:`~ledger.cli.record` (demo, record, schema), :mod:`~ledger.cli.queries`
 (learner, certificate, events, deadlines), :mod:`~ledger.cli.audit` (keys, audit),
-:mod:`~ledger.cli.credentials` (credential), :mod:`~ledger.cli.server` (serve, up, tokens).
+:mod:`~ledger.cli.credentials` (credential), :mod:`~ledger.cli.server` (serve, up, tokens),
+:mod:`~ledger.cli.witness` (witness).
 Reader packages add theirs through the ``ledger.cli`` entry-point group
 (:mod:`ledger.plugins`). Every verb has ``--help``; every query has ``--json``. Exit codes
 are mapped once, in :func:`ledger.cli.common.exit_code`.
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli import audit, credentials, queries, record, server
+from ledger.cli import audit, credentials, queries, record, server, witness
 from ledger.cli.common import EXIT_OK, EXIT_REFUSED, report
 from ledger.cli.lazy import root_command
 from ledger.plugins import CLI_GROUP, Readers, discover
@@ -66,6 +67,7 @@ def build_app(readers: Readers | None = None) -> typer.Typer:
     audit.register(app)
     credentials.register(app)
     server.register(app)
+    witness.register(app)
     for _name, plugin in discover(CLI_GROUP):
         plugin(app, readers if readers is not None else Readers())
     return app

@@ -99,10 +99,19 @@ def parse_uuid(value: str, kind: str) -> UUID:
 
 # ------------------------------------------------------------------------------ services
 def settings(**flags: Any) -> Settings:
-    """The settings: environment, then the flags given (``None`` means not given)."""
+    """The settings: environment, then the flags given (``None`` means not given).
+
+    An invalid value (a flag or a ``LEDGER_*`` variable) is bad input: exit 2 naming it.
+    """
+    from pydantic import ValidationError
+
     from ledger.settings import Settings
 
-    return Settings.load(**flags)
+    try:
+        return Settings.load(**flags)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidCommand(f"invalid setting: {problems}") from None
 
 
 def services(db: str | None = None, **flags: Any) -> Services:

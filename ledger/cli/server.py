@@ -53,6 +53,14 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="server processes (default 1; >1 surfaces conflicts as 409)")
     ] = 1,
+    log_prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--log-prefix",
+            help="URL path of the public c2sp.org/tlog-tiles log (env LEDGER_LOG_PREFIX; default /log)",
+            show_default=False,
+        ),
+    ] = None,
     tls_cert: Annotated[
         str | None, typer.Option("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
     ] = None,
@@ -67,7 +75,7 @@ def serve(
 
     tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
 
-    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
+    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix)
     keys = ring(conf)
     if not keys.public:
         print(

@@ -1,4 +1,4 @@
-"""Fixtures of the interoperability tests: the pinned node stack, a real ``ledger serve``.
+"""Fixtures of the interoperability tests: the pinned node stack, a real ``ledger serve``, the Go oracles.
 
 The node packages (Digital Bazaar's VC stack) are installed by ``deploy/node/ensure.sh`` from
 the committed lockfile; a missing npm fails under ``CI=true`` and skips locally.
@@ -26,6 +26,7 @@ NODE_DIR = ROOT / "deploy" / "node"
 OB3_CONTEXT = ROOT / ".." / "shared" / "vectors" / "jsonld-contexts" / "ob-v3p0-context-3.0.3.json"
 OB3_SCHEMA = ROOT / ".." / "shared" / "vectors" / "ob3" / "ob_v3p0_achievementcredential_schema.json"
 LAUNCH = "from ledger.cli import main; raise SystemExit(main())"
+GO_SETUP = Path(__file__).resolve().parent / "go" / "setup.sh"
 
 
 def free_port() -> int:
@@ -33,6 +34,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def go_bin() -> Path:
+    """Directory of tlogcheck, litewitness and witnessctl (built once by ``tests/interop/go/setup.sh``).
+
+    The script caches everything in ``.ledger/go`` and takes a lock: when ``make test`` started
+    it in the background, this waits for that build instead of starting a second one.
+    """
+    done = subprocess.run(["bash", str(GO_SETUP)], capture_output=True, text=True, timeout=1200, check=False)
+    if done.returncode != 0:
+        message = f"the Go interop tools did not build ({GO_SETUP}): {done.stderr[-2000:]}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="session")
