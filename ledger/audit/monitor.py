@@ -32,7 +32,7 @@ import httpx
 import orjson
 import structlog
 
-from ledger.audit.errors import AuditError
+from ledger.audit.errors import AuditError, LogMisbehaviour, MonitorUnavailable, SplitView
 from ledger.integrity import (
     Checkpoint,
     IntegrityError,
@@ -58,29 +58,6 @@ __all__ = [
 ]
 
 log = structlog.get_logger("ledger.audit.monitor")
-
-
-class MonitorUnavailable(AuditError):
-    """The log (or its directory) could not be read: nothing was concluded."""
-
-    code = "unavailable"
-
-
-class LogMisbehaviour(AuditError):
-    """The log serves data that contradicts its own signed checkpoint."""
-
-    code = "tampered"
-
-
-class SplitView(LogMisbehaviour):
-    """Two signed checkpoints of one log that cannot both be true (fork, rollback)."""
-
-    code = "split-view"
-
-    def __init__(self, reason: str, seen: bytes, new: bytes) -> None:
-        super().__init__(reason)
-        self.seen = seen
-        self.new = new
 
 
 class Source(Protocol):

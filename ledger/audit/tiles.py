@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ledger.adapters.follower import Db
 from ledger.adapters.sql import EventTable
-from ledger.audit.errors import AuditError, LeafMismatch
+from ledger.audit.errors import AuditError, LeafMismatch, TileNotFound
 from ledger.audit.log import (
     StoredRow,
     gap_record,
@@ -32,12 +32,6 @@ from ledger.integrity import Checkpoint, LogError, leaf_hash
 from ledger.integrity.tiles import TileRef, encode_entry_bundle, read_tile, tile_available
 
 __all__ = ["LogTiles", "ServedCheckpoint", "TileNotFound"]
-
-
-class TileNotFound(AuditError):
-    """No such tile, bundle or checkpoint (yet): HTTP 404."""
-
-    code = "not-found"
 
 
 @dataclass(frozen=True)
