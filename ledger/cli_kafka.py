@@ -89,14 +89,17 @@ def cmd_topics_create(args: argparse.Namespace) -> int:
 
 
 def cmd_contract_write(args: argparse.Namespace) -> int:
-    """Write the JSON Schema of every message type (refusing breaking changes)."""
-    from consumers.contract import SCHEMA_DIR, Contract, write_schemas
+    """Write the JSON Schema of every message type (refusing changes that break released ones)."""
+    from consumers.contract import SCHEMA_DIR, check_schemas
 
     directory = Path(args.dir) if args.dir else SCHEMA_DIR
-    written = write_schemas(Contract(), directory)
-    emit(args, {"written": written, "directory": str(directory)},
-         lambda d: print(f"{len(d['written'])} schema(s) written to {d['directory']}"))
-    return 0
+    released = Path(args.released_dir) if args.released_dir else None
+    report = check_schemas(directory, against=args.against, released_dir=released,
+                           write=not args.check)
+    emit(args, report, lambda d: print(f"{len(d['changed'])} schema(s) "
+                                       f"{'to write' if args.check else 'written'} in {d['directory']}"
+                                       f" (checked against {d['released']})"))
+    return 1 if args.check and report["changed"] else 0
 
 
 def cmd_consume(args: argparse.Namespace) -> int:
@@ -160,8 +163,15 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("contract", help="the wire contract of published messages")
     csub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
-    s = csub.add_parser("write-schemas", help="write consumers/schemas/*.json from the models")
+    s = csub.add_parser("write-schemas", help="write consumers/schemas/*.json from the models, "
+                                              "refusing changes that break a released schema")
     s.add_argument("--dir", help="target directory (default: the package's schemas/)")
+    s.add_argument("--against", default="HEAD",
+                   help="git revision holding the released schemas (default HEAD; every earlier "
+                        "committed version counts too)")
+    s.add_argument("--released-dir", help="a directory of released schemas instead of git")
+    s.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if a schema would change (2 if a change breaks)")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_contract_write)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
+from consumers.contract import SCHEMA_BASE, SCHEMA_DIR
 from consumers.fixtures import fresh_settings, ledger_certificates, read_all, record_demo
 from consumers.registry import CertificateRegistry, registry_rows
 from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
@@ -46,7 +48,8 @@ def check_cloudevent(record: Any, settings: KafkaSettings) -> Any:
     assert attrs["source"] == settings.source
     assert attrs["id"] == f"{record.key.decode()}/{attrs['aggversion']}"
     assert attrs["subject"] == record.key.decode()
-    assert attrs["dataschema"] == f"urn:ledger:schema:{attrs['type']}"
+    committed = json.loads((SCHEMA_DIR / f"{attrs['type']}.json").read_text(encoding="utf-8"))
+    assert attrs["dataschema"] == committed["$id"] == f"{SCHEMA_BASE}{attrs['type']}.json"
     assert attrs["time"].tzinfo is not None
     assert event.get_data()["aggregate_version"] == int(attrs["aggversion"])
     return event
