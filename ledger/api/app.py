@@ -46,8 +46,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
+    _mount_kafka_contract(app)
     _add_command_components(app)
     return app
+
+
+def _mount_kafka_contract(app: FastAPI) -> None:
+    """``GET /schemas/…``: the Kafka message schemas (``consumers.api.router()``), if installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("consumers") is None:
+        return
+    module: Any = importlib.import_module("consumers.api")
+    app.include_router(module.router(), dependencies=[Public])
 
 
 def _add_command_components(app: FastAPI) -> None:
