@@ -10,6 +10,7 @@ and flushes once. Figures only: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def bench_relay(events: int = 5000, bootstrap: str | None = None, batch: int = 1
     from ledger.adapters.store import open_store
     from ledger.application import Ledger
 
-    base = KafkaSettings.from_env(bootstrap)
+    base = KafkaSettings.from_env(os.environ, bootstrap)
     with tempfile.TemporaryDirectory() as tmp:
         target = StoreTarget.parse(str(Path(tmp) / "bench.db"))
         ledger = Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder))

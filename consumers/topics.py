@@ -3,12 +3,13 @@
 Layout (see ``consumers/README.md``): one topic per regime, ``<prefix>.cpu.v1`` and
 ``<prefix>.clea.v1``, keyed by the aggregate id (learner, candidate or organisation) so an
 aggregate's events stay in order on one partition; one dead-letter topic per consumer,
-``<prefix>.dlq.<consumer>``. The prefix defaults to ``ledger`` (``$LEDGER_TOPIC_PREFIX``).
+``<prefix>.dlq.<consumer>``. The prefix defaults to ``ledger`` (``LEDGER_TOPIC_PREFIX``).
 """
 
 from __future__ import annotations
 
-import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,21 @@ from ledger.domain.errors import InvalidCommand
 log = structlog.get_logger("consumers.topics")
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
+TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,200}")
+ORIGIN = re.compile(r"[A-Za-z0-9._~:@!$&'()*,;=/%-]{1,255}")
+"""A checkpoint origin (C2SP tlog-checkpoint: a schema-less URL such as
+``ledger.example.org/cpu-clea-ledger``) that is also a valid signed-note key name (no space,
+no ``+``) and URI characters, so ``urn:ledger:<origin>`` is a valid CloudEvents ``source``."""
 CONSUMERS = ("registry", "notifier")
+
+
+def check_origin(origin: str) -> None:
+    """Refuse an origin that is not a signed-note name made of URI characters (InvalidCommand)."""
+    if not ORIGIN.fullmatch(origin) or origin.startswith("/"):
+        raise InvalidCommand(
+            f"invalid LEDGER_ORIGIN {origin!r}: a checkpoint origin such as "
+            "ledger.example.org/cpu-clea-ledger (letters, digits and . _ ~ - / : @, no space, no +)"
+        )
 
 
 @dataclass(frozen=True)
@@ -31,24 +46,29 @@ class KafkaSettings:
     origin: str = "ledger"
 
     @classmethod
-    def from_env(cls, bootstrap: str | None = None, prefix: str | None = None) -> KafkaSettings:
-        """Settings from arguments, else ``$LEDGER_KAFKA``, ``$LEDGER_TOPIC_PREFIX``, ``$LEDGER_ORIGIN``."""
-        settings = cls(bootstrap or os.environ.get("LEDGER_KAFKA", DEFAULT_BOOTSTRAP),
-                       prefix or os.environ.get("LEDGER_TOPIC_PREFIX", "ledger"),
-                       os.environ.get("LEDGER_ORIGIN", "ledger"))
+    def from_env(
+        cls, env: Mapping[str, str], bootstrap: str | None = None, prefix: str | None = None
+    ) -> KafkaSettings:
+        """Settings from arguments, else ``LEDGER_KAFKA``, ``LEDGER_TOPIC_PREFIX``, ``LEDGER_ORIGIN`` in ``env``."""
+        settings = cls(
+            bootstrap or env.get("LEDGER_KAFKA") or DEFAULT_BOOTSTRAP,
+            prefix or env.get("LEDGER_TOPIC_PREFIX") or "ledger",
+            env.get("LEDGER_ORIGIN") or "ledger",
+        )
         settings.check()
         return settings
 
     def check(self) -> None:
-        """Refuse malformed names (InvalidCommand)."""
-        allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        if not self.prefix or set(self.prefix) - allowed or len(self.prefix) > 200:
-            raise InvalidCommand(f"invalid topic prefix {self.prefix!r}: use letters, digits, . _ -")
-        if not self.origin or set(self.origin) - allowed:
-            raise InvalidCommand(f"invalid LEDGER_ORIGIN {self.origin!r}: use letters, digits, . _ -")
-        host, _, port = self.bootstrap.rpartition(":")
-        if not host or not port.isdigit():
-            raise InvalidCommand(f"invalid bootstrap address {self.bootstrap!r}: use HOST:PORT")
+        """Refuse malformed names (InvalidCommand naming the setting and the rule)."""
+        if not TOPIC_PREFIX.fullmatch(self.prefix):
+            raise InvalidCommand(f"invalid topic prefix {self.prefix!r}: use 1-200 letters, digits, . _ -")
+        check_origin(self.origin)
+        for address in self.bootstrap.split(","):
+            host, _, port = address.strip().rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise InvalidCommand(
+                    f"invalid bootstrap address {self.bootstrap!r}: use HOST:PORT[,HOST:PORT…]"
+                )
 
     @property
     def source(self) -> str:
@@ -74,8 +94,8 @@ def producer_config(settings: KafkaSettings, linger_ms: int = 5, batch_size: int
     return {
         "bootstrap_servers": settings.bootstrap,
         "client_id": "ledger-relay",
-        "acks": "all",                     # every in-sync replica has the record
-        "enable_idempotence": True,        # broker drops producer retries (no dup, no reorder)
+        "acks": "all",  # every in-sync replica has the record
+        "enable_idempotence": True,  # broker drops producer retries (no dup, no reorder)
         "max_in_flight_requests_per_connection": 5,
         "linger_ms": linger_ms,
         "batch_size": batch_size,
@@ -97,12 +117,20 @@ class Profile:
 
 
 PROFILES = {
-    "production": Profile(12, 3, {"min.insync.replicas": "2",
-                                  "unclean.leader.election.enable": "false",
-                                  "retention.ms": "-1", "retention.bytes": "-1",
-                                  "cleanup.policy": "delete"}),
-    "test": Profile(3, 1, {"min.insync.replicas": "1",
-                           "unclean.leader.election.enable": "false", "retention.ms": "-1"}),
+    "production": Profile(
+        12,
+        3,
+        {
+            "min.insync.replicas": "2",
+            "unclean.leader.election.enable": "false",
+            "retention.ms": "-1",
+            "retention.bytes": "-1",
+            "cleanup.policy": "delete",
+        },
+    ),
+    "test": Profile(
+        3, 1, {"min.insync.replicas": "1", "unclean.leader.election.enable": "false", "retention.ms": "-1"}
+    ),
 }
 
 
@@ -115,8 +143,12 @@ def create_topics(settings: KafkaSettings, profile: str = "test") -> dict[str, s
         raise InvalidCommand(f"unknown profile {profile!r}: use one of {sorted(PROFILES)}")
     spec = PROFILES[profile]
     names = [*settings.event_topics, *(settings.dlq(c) for c in CONSUMERS)]
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="ledger-admin",
-                             request_timeout_ms=15_000, bootstrap_timeout_ms=15_000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap,
+        client_id="ledger-admin",
+        request_timeout_ms=15_000,
+        bootstrap_timeout_ms=15_000,
+    )
     result: dict[str, str] = {}
     try:
         existing = set(admin.list_topics())
@@ -125,8 +157,9 @@ def create_topics(settings: KafkaSettings, profile: str = "test") -> dict[str, s
                 result[name] = "exists"
                 continue
             try:
-                admin.create_topics([NewTopic(name, spec.partitions, spec.replication,
-                                              topic_configs=dict(spec.configs))])
+                admin.create_topics(
+                    [NewTopic(name, spec.partitions, spec.replication, topic_configs=dict(spec.configs))]
+                )
                 result[name] = "created"
             except TopicAlreadyExistsError:
                 result[name] = "exists"

@@ -8,6 +8,7 @@ Settings: ``--bootstrap`` (``$LEDGER_KAFKA``, default ``127.0.0.1:19092``), ``--
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ log = structlog.get_logger("ledger.cli_kafka")
 def _settings(args: argparse.Namespace) -> Any:
     from consumers.topics import KafkaSettings
 
-    return KafkaSettings.from_env(args.bootstrap, args.topic_prefix)
+    return KafkaSettings.from_env(os.environ, args.bootstrap, args.topic_prefix)
 
 
 def _stop_on_signals() -> threading.Event:

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False)
+def cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False,
+                          env={**os.environ, **(env or {})})
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -84,7 +85,28 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
     done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!",
                check=False)
     assert done.returncode == 2 and "invalid topic prefix" in done.stderr
+    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), check=False,
+               env={"LEDGER_ORIGIN": "ledger.example.org/cpu+clea"})
+    assert done.returncode == 2 and "invalid LEDGER_ORIGIN" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_the_production_example_origin_works_with_the_relay(tmp_path: Path) -> None:
+    """`ledger relay run` with LEDGER_ORIGIN from deploy/production: records carry it as source."""
+    bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
+    example = (Path(__file__).resolve().parents[2] / "deploy" / "production" / "systemd"
+               / "ledger.env.example").read_text(encoding="utf-8")
+    origin = next(line.split("=", 1)[1] for line in example.splitlines() if line.startswith("LEDGER_ORIGIN="))
+    assert origin == "ledger.example.org/cpu-clea-ledger"
+    settings = fresh_settings(bootstrap, "p")
+    store = tmp_path / "ledger.db"
+    demo(store, learners=3, candidates=1)
+    done = cli("relay", "run", "--once", "--db", str(store), "--json", env={
+        "LEDGER_ORIGIN": origin, "LEDGER_KAFKA": bootstrap, "LEDGER_TOPIC_PREFIX": settings.prefix})
+    relayed = json.loads(done.stdout)
+    records = read_all(settings, relayed["published"])
+    assert {dict(r.headers)["ce_source"] for r in records} == {f"urn:ledger:{origin}".encode()}
+    assert len(records) == relayed["published"] > 0
 
 
 def relay_position(db: Path, prefix: str) -> int:
