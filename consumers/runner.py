@@ -29,7 +29,7 @@ import orjson
 import structlog
 
 from consumers.contract import Contract, ContractError, Message
-from consumers.topics import KafkaSettings
+from consumers.topics import KafkaSettings, close_producer
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget
 
@@ -289,8 +289,12 @@ class ConsumerRunner:
     def close(self) -> None:
         """Close the Kafka clients and the database connection."""
         if self.consumer is not None:
-            self.consumer.close(autocommit=False)
-            self.producer.close(timeout=5)
+            try:
+                self.consumer.close(autocommit=False)
+            except Exception as exc:  # a broker outage must not turn closing into a traceback
+                log.warning("consumer.close_failed", consumer=self.handler.name, error=type(exc).__name__)
+            close_producer(self.producer)
+            self.consumer = self.producer = None
         self.db.close()
 
 

@@ -16,9 +16,10 @@ from cloudevents.core.formats.json import JSONFormat
 from consumers.contract import SCHEMA_BASE, SCHEMA_DIR
 from consumers.fixtures import fresh_settings, ledger_certificates, read_all, record_demo
 from consumers.registry import CertificateRegistry, registry_rows
-from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
+from consumers.relay import RecordBuilder, Relay, RelayBusy, RelayFollower, RelayHandler, relay_lock
 from consumers.runner import ConsumerRunner
 from consumers.topics import KafkaSettings
+from ledger.adapters.follower import Db, record_position
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
 from tests.conftest import require_service
@@ -77,6 +78,36 @@ def test_relay_publishes_every_event_in_order_as_cloudevents(
         assert seq == list(range(1, len(seq) + 1))
     by_topic = Counter(r.topic for r in records)
     assert set(by_topic) == set(settings.event_topics)
+
+
+def forget_position(location: str, settings: KafkaSettings, position: int) -> None:
+    """What a crash between the broker's acknowledgement and the position record leaves."""
+    db = Db(StoreTarget.parse(location))
+    with db.transaction() as tx:
+        record_position(tx, f"kafka_relay:{settings.prefix}", position)
+    db.close()
+
+
+def test_a_restart_skips_what_the_partitions_already_hold(ledger: Ledger, store_location: str,
+                                                          bootstrap: str) -> None:
+    """Acknowledged but unrecorded events are found on the partitions' tails and not sent again."""
+    events = record_demo(ledger, learners=12, candidates=5)
+    settings = fresh_settings(bootstrap)
+    target = StoreTarget.parse(store_location)
+    follower = RelayFollower(ledger.store, target, RelayHandler(ledger.store, settings), batch_size=50)
+    assert follower.catch_up(until=events - 40) == events - 40  # a first run stops here...
+    follower.handler.drop_producer()
+    follower.close()
+    forget_position(store_location, settings, events - 240)  # ...but recorded only this far
+    relay = Relay(ledger.store, target, settings, batch_size=50)
+    try:
+        relay.run(threading.Event(), once=True, wait_lock=False)
+        assert (relay.handler.skipped, relay.handler.published) == (200, 40)
+    finally:
+        relay.close()
+    records = read_all(settings, events)
+    ids = [dict(r.headers)["ce_id"] for r in records]
+    assert len(ids) == len(set(ids)) == events  # nothing twice, nothing missing
 
 
 def test_a_second_relay_is_refused_while_one_holds_the_lock(ledger: Ledger, store_location: str) -> None:
