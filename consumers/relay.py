@@ -194,7 +194,7 @@ class Session:
             self.producer: Any = KafkaProducer(**handler.config)
             topics = handler.settings.event_topics
             self.partitions = {t: sorted(self.producer.partitions_for(t)) for t in topics}
-            self.tails = published_tails(handler.settings, self.partitions) if position else {}
+            self.tails = published_tails(handler.settings, self.partitions)
         except Exception as exc:
             if getattr(self, "producer", None) is not None:
                 close_producer(self.producer)

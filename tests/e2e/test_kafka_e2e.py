@@ -133,14 +133,14 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     for _ in range(10):
         proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.7, 1.3))
+        time.sleep(rng.uniform(1.5, 3.5))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         positions.append(relay_position(store, prefix))
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(p < len(stored) for p in positions) >= 8, positions  # the kills hit mid-stream
+    assert sum(0 < p < len(stored) for p in positions) >= 5, positions  # the kills hit mid-stream
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
@@ -149,4 +149,8 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
                          "--json", *kafka).stdout)
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
+    print(f"{len(records) - len(stored)} duplicate(s) after 10 kills; positions {positions}")
+    # each restart reads the partitions' tails: only records acknowledged after that read
+    # (in flight when the relay died) can arrive twice, not the unrecorded batches
+    assert len(records) - len(stored) <= 10 * 7
     assert registry(tmp_path / "reg.db") == certificates_of(store)
