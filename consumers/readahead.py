@@ -30,6 +30,11 @@ log = structlog.get_logger("consumers.readahead")
 MIN_LAG = 10_000
 """Events behind the head from which a catch-up reads ahead (starting the child costs ~0.5 s)."""
 
+COLLECT_EVERY = 5_000
+"""Events built between two garbage collections in the child (a full collection costs ~0.1 s)."""
+MIN_BATCH = 1_000
+"""Events per frame at least (pickling and the pipe cost per frame, not per event)."""
+
 Built = tuple[int, str, bytes, bytes, list[tuple[str, bytes]]]
 """One record and its notification id: (id, topic, key, value, headers)."""
 
@@ -43,6 +48,7 @@ def build_batches(
 
     store = open_store(target)
     builder = RecordBuilder(None, settings)
+    since_collect = 0
     try:
         while start <= until:
             batch = store.recorder.select_notifications(start, min(size, until - start + 1))
@@ -54,8 +60,11 @@ def build_batches(
                 built.append((n.id, r.topic, r.key, r.value, r.headers))
             yield built
             start = batch[-1].id + 1
+            since_collect += len(batch)
             del batch
-            gc.collect()  # the collector is off while a batch is built (see ``child_main``)
+            if since_collect >= COLLECT_EVERY:  # the collector is off (see ``child_main``)
+                gc.collect()
+                since_collect = 0
     finally:
         store.close()
 
@@ -98,7 +107,7 @@ class ReadAhead:
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdout = self.process.stdout
-        pickle.dump((target, settings, start, until, size), self.process.stdin)
+        pickle.dump((target, settings, start, until, max(size, MIN_BATCH)), self.process.stdin)
         self.process.stdin.close()
         log.info("relay.read_ahead.started", start=start, until=until, batch=size)
 
