@@ -82,6 +82,8 @@ class Record:
 
 def rfc3339(stamp: str) -> str:
     """A stored ISO timestamp in RFC 3339, UTC, ``Z`` (the stored form is usually UTC already)."""
+    if stamp.endswith("Z") and "T" in stamp:
+        return stamp  # the store's own form (UTC, ``Z``): nothing to convert
     if stamp.endswith("+00:00"):
         return stamp[:-6] + "Z"
     moment = datetime.fromisoformat(stamp)

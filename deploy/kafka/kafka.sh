@@ -156,6 +156,12 @@ ensure_python() {
 
 resolve_classpath() {
   local sum need=0 jar
+  # one resolution at a time (the single broker and the cluster may start together)
+  mkdir -p "$here/.state"
+  exec 7>"$here/.state/.classpath.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 7 || die "another kafka.sh is resolving the classpath"
+  fi
   sum="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
   if [[ ! -s $cpfile || "$(cat "$cpstamp" 2>/dev/null || true)" != "$sum" ]]; then
     need=1
@@ -180,6 +186,7 @@ resolve_classpath() {
     mv "$cpfile.tmp" "$cpfile"
     echo "$sum" >"$cpstamp"
   fi
+  exec 7>&-
 }
 
 java_common() {
