@@ -142,12 +142,22 @@ class RelayHandler:
         **producer: Any,
     ) -> None:
         self.name = f"kafka_relay:{settings.prefix}"
+        self.store = store
         self.settings = settings
         self.builder = RecordBuilder(store, settings)
         self.config = producer_config(settings, linger_ms, batch_size, **producer)
         self.session: Session | None = None
         self.published = 0
         self.skipped = 0
+
+    def event_id_at(self, position: int) -> bytes | None:
+        """The ``ce_id`` of the stored event at zero-based ``position`` (None if absent)."""
+        if self.store is None:
+            return None
+        found = self.store.recorder.select_notifications(position + 1, 1)
+        if not found or found[0].id != position + 1:
+            return None
+        return f"{found[0].originator_id}/{found[0].originator_version}".encode()
 
     @property
     def producer(self) -> Any:
@@ -196,7 +206,7 @@ class Session:
             self.producer: Any = KafkaProducer(**handler.config)
             topics = handler.settings.event_topics
             self.partitions = {t: sorted(self.producer.partitions_for(t)) for t in topics}
-            self.tails = published_tails(handler.settings, self.partitions)
+            self.tails = self._trusted(published_tails(handler.settings, self.partitions))
         except Exception as exc:
             if getattr(self, "producer", None) is not None:
                 close_producer(self.producer)
@@ -204,6 +214,23 @@ class Session:
         self.by_key: dict[tuple[str, bytes], int] = {}
         self.pending: deque[tuple[int, Any]] = deque()
         self.acked = position
+
+    def _trusted(self, tails: dict[tuple[str, int], tuple[int, bytes]]) -> dict[tuple[str, int], int]:
+        """The tails whose record is the stored event at that position (same ``ce_id``).
+
+        A mismatch (a store restored without its last events, then new ones recorded at the
+        same positions; another store on the same topics) makes the tail untrusted: nothing
+        of that partition is skipped, so nothing can be lost.
+        """
+        trusted: dict[tuple[str, int], int] = {}
+        for where, (position, ident) in tails.items():
+            stored = self.handler.event_id_at(position)
+            if stored == ident:
+                trusted[where] = position
+            else:
+                log.warning("relay.tail_not_trusted", topic=where[0], partition=where[1], position=position)
+        log.info("relay.tails_read", partitions=len(tails), trusted=len(trusted))
+        return trusted
 
     def partition(self, topic: str, key: bytes) -> int:
         """The partition of ``key`` (murmur2, as kafka-python's default partitioner), cached."""
@@ -272,11 +299,12 @@ class Session:
 
 def published_tails(
     settings: KafkaSettings, partitions: dict[str, list[int]], timeout_s: float = 10.0
-) -> dict[tuple[str, int], int]:
-    """The ``ce_ledgerposition`` of the last record of each non-empty partition of the topics.
+) -> dict[tuple[str, int], tuple[int, bytes]]:
+    """The ``ce_ledgerposition`` and ``ce_id`` of the last record of each non-empty partition.
 
     Read up to the high watermark (replicated records only). A partition whose tail cannot be
-    read in time is left out: its events are re-sent (a duplicate, never a loss).
+    read in time, or whose last record carries no valid position, is left out: its events
+    are re-sent (a duplicate, never a loss).
     """
     from kafka import KafkaConsumer, TopicPartition
 
@@ -288,7 +316,8 @@ def published_tails(
         request_timeout_ms=int(timeout_s * 1000) + 1000,
         allow_auto_create_topics=False,
     )
-    tails: dict[tuple[str, int], int] = {}
+    tails: dict[tuple[str, int], tuple[int, bytes]] = {}
+    seen: set[Any] = set()
     try:
         parts = [TopicPartition(t, p) for t, ps in partitions.items() for p in ps]
         ends = consumer.end_offsets(parts)
@@ -297,15 +326,18 @@ def published_tails(
         for tp in filled:
             consumer.seek(tp, ends[tp] - 1)
         deadline = time.monotonic() + timeout_s
-        while len(tails) < len(filled) and time.monotonic() < deadline:
+        while len(seen) < len(filled) and time.monotonic() < deadline:
             for tp, records in consumer.poll(timeout_ms=200).items():
                 for r in records:
-                    position = dict(r.headers or []).get("ce_ledgerposition")
-                    if position is not None and r.offset == ends[tp] - 1:
-                        tails[(tp.topic, tp.partition)] = int(position)
+                    if r.offset != ends[tp] - 1:
+                        continue
+                    seen.add(tp)
+                    headers = dict(r.headers or [])
+                    position, ident = headers.get("ce_ledgerposition", b""), headers.get("ce_id")
+                    if position.isdigit() and ident:
+                        tails[(tp.topic, tp.partition)] = (int(position), ident)
     finally:
         consumer.close(autocommit=False)
-    log.info("relay.tails_read", partitions=len(tails))
     return tails
 
 

@@ -129,18 +129,22 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     store = tmp_path / "ledger.db"
     demo(store, learners=400, candidates=12)
     rng = random.Random(11)
-    positions = []
+    positions = [0]
     for _ in range(10):
         proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.5, 3.5))
+        deadline = time.monotonic() + 60  # kill once it has made progress (startup varies with load)
+        while relay_position(store, prefix) == positions[-1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.3))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         positions.append(relay_position(store, prefix))
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(0 < p < len(stored) for p in positions) >= 5, positions  # the kills hit mid-stream
+    assert sum(0 < p < len(stored) for p in positions) >= 3, positions  # the kills hit mid-stream
+    assert all(a < b or a == len(stored) for a, b in zip(positions, positions[1:], strict=False))
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))

@@ -22,7 +22,7 @@ from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db, record_position
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
-from tests.conftest import require_service
+from tests.conftest import make_ledger, require_service
 
 pytestmark = pytest.mark.kafka
 
@@ -108,6 +108,23 @@ def test_a_restart_skips_what_the_partitions_already_hold(ledger: Ledger, store_
     records = read_all(settings, events)
     ids = [dict(r.headers)["ce_id"] for r in records]
     assert len(ids) == len(set(ids)) == events  # nothing twice, nothing missing
+
+
+def test_tails_from_other_events_are_not_trusted(sqlite_ledger: Ledger, tmp_path: Path,
+                                                 bootstrap: str) -> None:
+    """Topics already holding ANOTHER store's events at the same positions skip nothing."""
+    settings = fresh_settings(bootstrap)
+    other = make_ledger(str(tmp_path / "other.db"))
+    record_demo(other, learners=4, candidates=2, seed=1)
+    assert relay_once(other, str(tmp_path / "other.db"), settings) > 0
+    other.store.close()
+    events = record_demo(sqlite_ledger, learners=6, candidates=2, seed=2)
+    relay = Relay(sqlite_ledger.store, StoreTarget.parse(str(tmp_path / "ledger.db")), settings)
+    try:
+        assert relay.run(threading.Event(), once=True, wait_lock=False) == events
+        assert relay.handler.skipped == 0
+    finally:
+        relay.close()
 
 
 def test_a_second_relay_is_refused_while_one_holds_the_lock(ledger: Ledger, store_location: str) -> None:
