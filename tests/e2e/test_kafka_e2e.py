@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -26,7 +27,8 @@ pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
-def cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, check: bool = True,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False,
                           env={**os.environ, **(env or {})})
     if check:
@@ -144,7 +146,7 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
     assert sum(0 < p < len(stored) for p in positions) >= 3, positions  # the kills hit mid-stream
-    assert all(a < b or a == len(stored) for a, b in zip(positions, positions[1:], strict=False))
+    assert all(a < b or a == len(stored) for a, b in itertools.pairwise(positions))
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
