@@ -328,17 +328,19 @@ def check_schemas(
     released_dir: Path | None = None,
     write: bool = True,
     contract: Contract | None = None,
+    history: Path = SCHEMA_DIR,
 ) -> dict[str, Any]:
     """Gate the contract's schemas against the released ones, then write those that changed.
 
     Released versions come from ``released_dir`` if given, else from the git history of
-    ``directory`` up to ``against``. Returns what changed (written unless ``write`` is False),
-    every non-breaking change noted, and where the released versions were read.
+    ``history`` (the committed schema directory) up to ``against``. Returns what changed in
+    ``directory`` (written unless ``write`` is False), every non-breaking change noted, and
+    where the released versions were read.
     """
     from consumers.compat import classify
     from consumers.released import from_directory, from_git
 
-    released = from_directory(released_dir) if released_dir else from_git(directory, against)
+    released = from_directory(released_dir) if released_dir else from_git(history, against)
     schemas = (contract or Contract()).schemas()
     notes = sorted(
         {

@@ -93,15 +93,43 @@ def topic_layout(bootstrap: str, topic: str) -> tuple[list[dict[str, Any]], str]
     return described["partitions"], configs["topic"][topic]["min.insync.replicas"]["value"]
 
 
-def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: str, tmp_path: Path) -> None:
-    """SIGKILL the leader of a partition mid-stream: all events arrive, in order per key, consumers finish."""
-    prefix = f"cl{os.getpid()}{int(time.time()) % 100000}.ledger"
-    kafka = ["--bootstrap", cluster, "--topic-prefix", prefix]
-    cli("topics", "create", "--profile", "production", *kafka)
+class Writer(threading.Thread):
+    """Decisions keep being recorded (20 a second) in their own connection until stopped."""
+
+    def __init__(self, store: Path) -> None:
+        super().__init__(daemon=True)
+        self.store = store
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        writing = make_ledger(str(self.store))
+        open_option(writing)
+        while not self.halt.is_set():
+            admit(writing)
+            time.sleep(0.05)
+        writing.store.close()
+
+    def stop(self) -> None:
+        self.halt.set()
+        if self.is_alive():
+            self.join(timeout=30)
+
+
+def production_topics(cluster: str, prefix: str) -> tuple[KafkaSettings, list[dict[str, Any]]]:
+    """Topics made by `ledger topics create --profile production`: 12 × 3 replicas, min ISR 2."""
+    cli("topics", "create", "--profile", "production", "--bootstrap", cluster, "--topic-prefix", prefix)
     settings = KafkaSettings(bootstrap=cluster, prefix=prefix)
     partitions, min_isr = topic_layout(cluster, settings.event_topics[0])
     assert len(partitions) == 12 and min_isr == "2"
     assert all(len(p["replica_nodes"]) == 3 and len(p["isr_nodes"]) == 3 for p in partitions)
+    return settings, partitions
+
+
+def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: str, tmp_path: Path) -> None:
+    """SIGKILL the leader of a partition mid-stream: all events arrive, in order per key, consumers finish."""
+    prefix = f"cl{os.getpid()}{int(time.time()) % 100000}.ledger"
+    kafka = ["--bootstrap", cluster, "--topic-prefix", prefix]
+    settings, partitions = production_topics(cluster, prefix)
 
     store, registry = tmp_path / "ledger.db", tmp_path / "registry.db"
     cli("demo", "--db", str(store), "--learners", "60", "--candidates", "10", "--seed", "4", "--json")
@@ -110,50 +138,54 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     consumer = subprocess.Popen([LEDGER, "consume", "registry", "--db", str(registry), "--until-idle", "12",
                                  "--json", *kafka], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stop_writing = threading.Event()
-
-    def keep_recording() -> None:  # decisions keep arriving during the whole failure
-        writing = make_ledger(str(store))
-        open_option(writing)
-        while not stop_writing.is_set():
-            admit(writing)
-            time.sleep(0.05)
-        writing.store.close()
-
-    writer = threading.Thread(target=keep_recording, daemon=True)
+    writer = Writer(store)
     position = f"kafka_relay:{prefix}"
     head = ledger.store.recorder.max_notification_id
+
+    def relay_at() -> int:
+        return scalar(store, "SELECT position FROM follower_position WHERE name = ?", (position,))
+
+    def applied() -> int:
+        return scalar(registry, "SELECT value FROM consumer_counters WHERE consumer = 'registry'"
+                                " AND counter = 'applied'", ())
+
     try:
         writer.start()
-        wait_until(lambda: scalar(store, "SELECT position FROM follower_position WHERE name = ?",
-                                  (position,)) > 1000, 60, "the relay to publish")
-        applied = "SELECT value FROM consumer_counters WHERE consumer = 'registry' AND counter = 'applied'"
-        wait_until(lambda: scalar(registry, applied, ()) > 0, 60, "the consumer to apply records")
+        wait_until(lambda: relay_at() > 1000, 60, "the relay to publish")
+        wait_until(lambda: applied() > 0, 60, "the consumer to apply records")
         victim = next(p["leader_id"] for p in partitions if p["partition_index"] == 0)
         os.kill(node_pid(victim), signal.SIGKILL)
-        killed_at = (scalar(store, "SELECT position FROM follower_position WHERE name = ?", (position,)),
-                     scalar(registry, applied, ()))
+        killed_at = (relay_at(), applied())
         time.sleep(15)  # leadership moves, the ISR shrinks to 2: publishing goes on with acks=all
-        stop_writing.set()
-        writer.join(timeout=30)
+        writer.stop()
         total = head()
         assert killed_at[0] < total  # the kill happened mid-stream
-        wait_until(lambda: scalar(store, "SELECT position FROM follower_position WHERE name = ?",
-                                  (position,)) == total, 120, "the relay to catch up")
+        wait_until(lambda: relay_at() == total, 120, "the relay to catch up")
         out, err = consumer.communicate(timeout=180)
         assert consumer.returncode == 0, err[-3000:]
     finally:
-        stop_writing.set()
+        writer.stop()
         relay.send_signal(signal.SIGTERM)
         relay_out, relay_err = relay.communicate(timeout=60)
         if consumer.poll() is None:
             consumer.kill()
     assert relay.returncode == 0, relay_err[-3000:]
     assert json.loads(relay_out)["lag"] == 0
-    counts = json.loads(out)
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(ledger.store)}
+    counts = json.loads(out)
     assert counts["totals"]["applied"] == len(stored) == total and counts["parked"] == 0
     assert killed_at[1] < len(stored)  # the consumer was reading when the broker died
+    records = check_arrivals(settings, stored)
+    conn = Db(StoreTarget.parse(str(registry)))
+    assert registry_rows(conn) == ledger_certificates(ledger.store)
+    conn.close()
+    ledger.store.close()
+    print(f"killed broker {victim} at relay position {killed_at[0]}, consumer applied {killed_at[1]}; "
+          f"{len(records)} records for {len(stored)} events")
+
+
+def check_arrivals(settings: KafkaSettings, stored: set[str]) -> list[Any]:
+    """Every stored event is on the topics; per key, one partition and versions in order."""
     records = read_all(settings, len(stored), timeout_s=60)
     assert {dict(r.headers)["ce_id"].decode() for r in records} == stored  # nothing lost
     seen: dict[tuple[int, bytes], list[int]] = defaultdict(list)
@@ -163,9 +195,4 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
             seen[(r.partition, r.key)].append(version)
     assert all(v == list(range(1, len(v) + 1)) for v in seen.values())  # order per key kept
     assert len({key for _, key in seen}) == len(seen)  # each key on one partition
-    conn = Db(StoreTarget.parse(str(registry)))
-    assert registry_rows(conn) == ledger_certificates(ledger.store)
-    conn.close()
-    ledger.store.close()
-    print(f"killed broker {victim} at relay position {killed_at[0]}, consumer applied {killed_at[1]}; "
-          f"{len(records)} records for {len(stored)} events")
+    return records
