@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -254,7 +255,10 @@ class Contract:
         """Map a stored event's (upcast) JSON state to its wire document, validated by its model.
 
         The fast path of the relay: no domain object is rebuilt; the document is built from the
-        allowlisted fields, checked against the message model, and re-serialised from it.
+        allowlisted fields and serialised, and those very bytes are validated by the message
+        model in **strict** JSON mode (no coercion: what passes is already in its wire form),
+        so they are sent as they are. A document that only passes lax validation (a value
+        that needs coercing) is re-serialised from the validated model instead.
         """
         spec = self.spec_for(stored_topic)
         decision = state["decision"]
@@ -264,8 +268,15 @@ class Contract:
             "decision": {k: decision.get(k) for k in WIRE_DECISION_FIELDS},
             **{name: state.get(name) for name in spec.fields},
         }
+        model = self.models[spec.type]
+        value = orjson.dumps(doc)
         try:
-            message = self.models[spec.type].model_validate(doc)
+            model.model_validate_json(value, strict=True)
+            return spec, value
+        except ValidationError:
+            pass
+        try:
+            message = model.model_validate(doc)
         except ValidationError as exc:
             raise ContractError(f"{spec.type}: stored event does not fit its message: {exc}") from None
         return spec, message.model_dump_json().encode()

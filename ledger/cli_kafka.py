@@ -56,9 +56,9 @@ def cmd_relay_run(args: argparse.Namespace) -> int:
         status = relay.follower.status().to_dict()
     finally:
         relay.close()
-    emit(args, {"published": published, **status},
-         lambda d: print(f"published {d['published']} event(s); position {d['position']} "
-                         f"of {d['head']} (lag {d['lag']})"))
+    emit(args, {"published": published, "skipped": relay.handler.skipped, **status},
+         lambda d: print(f"published {d['published']} event(s) ({d['skipped']} already on the topics);"
+                         f" position {d['position']} of {d['head']} (lag {d['lag']})"))
     return 0
 
 
@@ -144,7 +144,8 @@ def register(sub: Any) -> None:
     add_store_args(s)
     _kafka_args(s)
     s.add_argument("--once", action="store_true", help="stop when caught up")
-    s.add_argument("--batch", type=positive_int, default=1000, help="events per batch (default 1000)")
+    s.add_argument("--batch", type=positive_int, default=1000,
+                   help="events read from the store at a time (default 1000)")
     s.add_argument("--no-wait", action="store_true",
                    help="exit (code 2) instead of waiting when another relay holds the lock")
     s.set_defaults(func=cmd_relay_run)

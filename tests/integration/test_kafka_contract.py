@@ -185,3 +185,31 @@ def test_demo_messages_validate_and_carry_no_personal_data(sqlite_ledger: Ledger
         assert not any(name in record.value.decode() for name in names)
         seen.add(ce_type)
     assert len(seen) >= 25
+
+
+def test_the_fast_path_sends_exactly_what_the_model_would(sqlite_ledger: Ledger) -> None:
+    """Documents validated in strict JSON mode and sent as built equal the model's own JSON."""
+    record_demo(sqlite_ledger, learners=20, candidates=8, seed=5)
+    builder = RecordBuilder(sqlite_ledger.store, KafkaSettings())
+    for n in iter_notifications(sqlite_ledger.store):
+        record = builder.build(n)
+        ce_type = dict(record.headers)["ce_type"].decode()
+        model = CONTRACT.models[ce_type]
+        assert record.value == model.model_validate_json(record.value).model_dump_json().encode()
+
+
+def test_a_value_that_needs_coercing_is_sent_in_its_wire_form() -> None:
+    """A stored form only lax validation accepts (a date written as a midnight datetime) is
+    re-serialised from the model: the wire carries the schema's form."""
+    spec = next(s for s in CONTRACT.specs if s.event is cpu.Learner.UnitAttempted)
+    decision = {"actor_role": "teacher", "body": "jury_qualification",
+                "effective_date": "2026-11-01T00:00:00", "recorded_at": "2026-11-01T09:00:00+00:00",
+                "legal_basis": "AGCF-2018-08-29 art. 4", "ruleset_version": "cpu-2018.1"}
+    state = {"decision": decision, "uaa": "UAA1", "passed": True, "score": 72}
+    _, value = CONTRACT.to_document(spec.stored_topic, "0b6f0b7e-9a53-4f0a-8a25-4d8c5f1e2a10", 2, state)
+    sent = json.loads(value)
+    assert sent["decision"]["effective_date"] == "2026-11-01"
+    assert sent["decision"]["recorded_at"] == "2026-11-01T09:00:00Z"
+    with pytest.raises(ContractError, match="does not fit its message"):
+        CONTRACT.to_document(spec.stored_topic, "0b6f0b7e-9a53-4f0a-8a25-4d8c5f1e2a10", 2,
+                             {**state, "uaa": "not a unit"})
