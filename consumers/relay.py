@@ -362,10 +362,18 @@ class RelayFollower(Follower):
         last = head if until is None else min(until, head)
         if last < start:
             return 0
-        session = self.handler.open_session(start - 1)
+        reader = None
+        if last - start + 1 >= readahead.MIN_LAG:  # started first: it warms up while the session opens
+            reader = readahead.ReadAhead(self.db.target, self.handler.settings, start, last, self.batch_size)
+        try:
+            session = self.handler.open_session(start - 1)
+        except BaseException:
+            if reader is not None:
+                reader.close()
+            raise
         before = session.acked = start - 1
         recorded, stamp = before, time.monotonic()
-        batches = self._batches(start, last)
+        batches = self._read_ahead(reader) if reader is not None else self._batches(start, last)
         try:
             for batch in batches:
                 for notification_id, record in batch:
@@ -386,19 +394,22 @@ class RelayFollower(Follower):
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
+            if reader is not None:
+                reader.close()  # also when the batches were never started
         log.debug("relay.published", upto=recorded - 1, count=recorded - before)
         return recorded - before
 
+    @staticmethod
+    def _read_ahead(reader: readahead.ReadAhead) -> Iterator[list[tuple[int, Record]]]:
+        """The child's batches as records (the child is stopped when this ends)."""
+        try:
+            for built in reader:
+                yield [(i, Record(t, k, v, h)) for i, t, k, v, h in built]
+        finally:
+            reader.close()
+
     def _batches(self, start: int, last: int) -> Iterator[list[tuple[int, Record]]]:
-        """Records to send, batch by batch: read ahead in a child process when far behind."""
-        if last - start + 1 >= readahead.MIN_LAG:
-            reader = readahead.ReadAhead(self.db.target, self.handler.settings, start, last, self.batch_size)
-            try:
-                for built in reader:
-                    yield [(i, Record(t, k, v, h)) for i, t, k, v, h in built]
-            finally:
-                reader.close()
-            return
+        """Records to send, batch by batch, read and built in this process."""
         build = self.handler.builder.build
         while start <= last:
             batch = self.store.recorder.select_notifications(start, min(self.batch_size, last - start + 1))
