@@ -5,7 +5,8 @@ Log event names are stable and dotted (``command.recorded``); never personal dat
 
 Every line goes through structlog, including the standard library's loggers (kafka-python,
 uvicorn): they are rendered by the same processors, with their logger name and level, their
-message as the event and any traceback folded into the ``exception`` field of the one line.
+message as the event and any traceback folded into the ``exception`` field of the one line
+(for kafka-python, whose exceptions are a broker going away, only ``error: Type: message``).
 Exceptions Python would print raw to stderr (an error in a ``__del__``, an uncaught error in a
 thread) are logged the same way (``python.unraisable``, ``python.thread_error``).
 """
@@ -41,10 +42,10 @@ def configure(level: str = "WARNING") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, _summarise_client_errors],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
@@ -60,6 +61,44 @@ def configure(level: str = "WARNING") -> None:
     root.setLevel(numeric)
     sys.unraisablehook = _log_unraisable
     threading.excepthook = _log_thread_error
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to ``sys.stderr`` as it is at that moment (never a stale stream)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """The stream is always the current ``sys.stderr``."""
+
+
+QUIET_TRACEBACKS = ("kafka",)
+"""Library loggers whose exceptions are operational (a broker went away): one-line summaries."""
+
+
+def _summarise_client_errors(
+    logger: Any, name: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """For a network client's own log records, the exception as ``Type: message``, no traceback.
+
+    kafka-python logs a dead broker's connection reset with its traceback; that is an expected
+    event while a broker restarts, not a bug to debug. Other loggers keep their tracebacks.
+    """
+    record = event_dict.get("_record")
+    source = getattr(record, "name", "")
+    if not any(source == p or source.startswith(p + ".") for p in QUIET_TRACEBACKS):
+        return event_dict
+    exc = event_dict.pop("exc_info", None)
+    if exc is True:
+        exc = sys.exc_info()
+    if isinstance(exc, BaseException):
+        exc = (type(exc), exc, exc.__traceback__)
+    if isinstance(exc, tuple) and exc[0] is not None:
+        event_dict["error"] = f"{exc[0].__name__}: {exc[1]}"[:300]
+    return event_dict
 
 
 def _log_unraisable(unraisable: Any) -> None:

@@ -171,6 +171,9 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
             consumer.kill()
     assert relay.returncode == 0, relay_err[-3000:]
     assert json.loads(relay_out)["lag"] == 0
+    for stderr in (relay_err, err):  # kafka-python's warnings about the dead broker included
+        assert all(line.startswith("{") and json.loads(line) for line in stderr.splitlines()), stderr[-2000:]
+        assert "Traceback" not in stderr
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(ledger.store)}
     counts = json.loads(out)
     assert counts["totals"]["applied"] == len(stored) == total and counts["parked"] == 0
