@@ -34,12 +34,13 @@ key = the aggregate id, partition = murmur2(key) as kafka-python's default parti
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,6 +127,8 @@ class RecordBuilder:
 
 POSITION_INTERVAL = 0.2
 """Seconds between two position records while a catch-up streams (and always at its end)."""
+COLLECT_EVERY = 100_000
+"""Records sent between two garbage collections during a catch-up (the collector is paused)."""
 MAX_PENDING = 50_000
 """Records sent but not yet acknowledged before the relay waits for the oldest one."""
 
@@ -362,45 +365,62 @@ class RelayFollower(Follower):
         last = head if until is None else min(until, head)
         if last < start:
             return 0
+        reader, session = self._open(start, last)
+        before = session.acked = start - 1
+        batches = self._read_ahead(reader) if reader is not None else self._batches(start, last)
+        collecting = gc.isenabled()
+        gc.disable()  # kafka-python allocates several objects per record: collected in bulk
+        try:
+            recorded = self._stream(session, batches, before, stop)
+        except PublishFailed:
+            self._record_acked(session.acked, self.position())
+            self.handler.drop_producer()
+            raise
+        finally:
+            batches.close()
+            if reader is not None:
+                reader.close()  # also when the batches were never started
+            if collecting:
+                gc.enable()
+        log.debug("relay.published", upto=recorded - 1, count=recorded - before)
+        return recorded - before
+
+    def _open(self, start: int, last: int) -> tuple[readahead.ReadAhead | None, Session]:
+        """The read-ahead process if far behind (started first, it warms up), then the session."""
         reader = None
-        if last - start + 1 >= readahead.MIN_LAG:  # started first: it warms up while the session opens
+        if last - start + 1 >= readahead.MIN_LAG:
             reader = readahead.ReadAhead(self.db.target, self.handler.settings, start, last, self.batch_size)
         try:
-            session = self.handler.open_session(start - 1)
+            return reader, self.handler.open_session(start - 1)
         except BaseException:
             if reader is not None:
                 reader.close()
             raise
-        before = session.acked = start - 1
-        recorded, stamp = before, time.monotonic()
-        batches = self._read_ahead(reader) if reader is not None else self._batches(start, last)
-        try:
-            for batch in batches:
-                for notification_id, record in batch:
-                    session.send(notification_id, record)
-                if time.monotonic() - stamp >= POSITION_INTERVAL:
-                    recorded, stamp = (
-                        self._record_acked(session.drain(wait=False), recorded),
-                        time.monotonic(),
-                    )
-                if stop is not None and stop.is_set():
-                    break
-            recorded = self._record_acked(session.drain(wait=True), recorded)
-        except PublishFailed:
-            self._record_acked(session.acked, recorded)
-            self.handler.drop_producer()
-            raise
-        finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()
-            if reader is not None:
-                reader.close()  # also when the batches were never started
-        log.debug("relay.published", upto=recorded - 1, count=recorded - before)
-        return recorded - before
+
+    def _stream(
+        self,
+        session: Session,
+        batches: Iterator[list[tuple[int, Record]]],
+        recorded: int,
+        stop: threading.Event | None,
+    ) -> int:
+        """Send every batch, record the acknowledged position as it moves; the last recorded."""
+        stamp, since_collect = time.monotonic(), 0
+        for batch in batches:
+            for notification_id, record in batch:
+                session.send(notification_id, record)
+            since_collect += len(batch)
+            if since_collect >= COLLECT_EVERY:
+                gc.collect()
+                since_collect = 0
+            if time.monotonic() - stamp >= POSITION_INTERVAL:
+                recorded, stamp = self._record_acked(session.drain(wait=False), recorded), time.monotonic()
+            if stop is not None and stop.is_set():
+                break
+        return self._record_acked(session.drain(wait=True), recorded)
 
     @staticmethod
-    def _read_ahead(reader: readahead.ReadAhead) -> Iterator[list[tuple[int, Record]]]:
+    def _read_ahead(reader: readahead.ReadAhead) -> Generator[list[tuple[int, Record]]]:
         """The child's batches as records (the child is stopped when this ends)."""
         try:
             for built in reader:
@@ -408,7 +428,7 @@ class RelayFollower(Follower):
         finally:
             reader.close()
 
-    def _batches(self, start: int, last: int) -> Iterator[list[tuple[int, Record]]]:
+    def _batches(self, start: int, last: int) -> Generator[list[tuple[int, Record]]]:
         """Records to send, batch by batch, read and built in this process."""
         build = self.handler.builder.build
         while start <= last:
