@@ -8,7 +8,7 @@ DEMO_DB ?= .ledger/demo.db
 LEARNERS ?= 2000
 SEED ?= 1
 
-.PHONY: demo test venv services lint bench clean stop-services
+.PHONY: demo test test-unit venv services lint bench clean stop-services
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,8 @@ test: venv
 	  if wait $$cluster; then mv .ledger/kafka-cluster.tmp .ledger/kafka-cluster; \
 	  else echo "the Kafka cluster did not start (its tests will fail):" >&2; tail -n 30 .ledger/kafka-cluster.log >&2; \
 	    touch .ledger/kafka-cluster; fi
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  LEDGER_TEST_KAFKA_CLUSTER=$$(cat .ledger/kafka-cluster) \
 	  $(PY) -m pytest -p no:cacheprovider -q
@@ -72,13 +74,19 @@ stop-services:
 	-bash deploy/kafka/kafka.sh cluster-stop
 
 lint: venv
-	$(VENV)/bin/ruff check ledger projections consumers
+	$(VENV)/bin/ruff check ledger projections consumers tests
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+
+## make test-unit: the pure tests (domain, application on the in-memory store, architecture)
+test-unit: venv
+	$(PY) -m pytest -p no:cacheprovider -q tests/unit
 
 bench: venv
 	@mkdir -p .ledger
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
-	$(VENV)/bin/ledger bench record --pg $$(cat .ledger/pg-url)
+	$(PY) -m tests.bench all --scale smoke --pg $$(cat .ledger/pg-url)
 
 clean:
 	rm -rf .ledger $(VENV) build *.egg-info

@@ -17,22 +17,30 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, FastAPI, Header
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from consumers.contract import SCHEMA_DIR, SCHEMA_PATH
-from ledger.api.problems import Problem
+from ledger.api.auth import Public
+from ledger.api.problems import HttpProblem
+from ledger.bootstrap import Services
+from ledger.plugins import Readers
 
 SCHEMA_FILE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[1-9][0-9]*\.json$")
 MEDIA_TYPE = "application/schema+json"
 
 
+def register(app: FastAPI, services: Services, readers: Readers) -> None:
+    """The API plug-in (entry-point group ``ledger.api``): mount the schemas, public (no token)."""
+    app.include_router(router(), dependencies=[Public])
+
+
 def read_schema(name: str, directory: Path = SCHEMA_DIR) -> bytes:
-    """The committed bytes of ``<type>.json``; :class:`Problem` 404 for anything else."""
+    """The committed bytes of ``<type>.json``; :class:`HttpProblem` 404 for anything else."""
     path = directory / name
     if not SCHEMA_FILE.match(name) or not path.is_file():
-        raise Problem(404, "unknown-schema", f"no published schema named {name!r}")
+        raise HttpProblem(404, "unknown-schema", f"no published schema named {name!r}")
     return path.read_bytes()
 
 

@@ -43,7 +43,7 @@ def build_batches(
     target: StoreTarget, settings: KafkaSettings, start: int, until: int, size: int
 ) -> Iterator[list[Built]]:
     """Batches of records for notifications ``start`` to ``until``, read from the store."""
-    from consumers.relay import RecordBuilder
+    from consumers.records import RecordBuilder
     from ledger.adapters.store import open_store
 
     store = open_store(target)

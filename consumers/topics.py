@@ -9,7 +9,6 @@ aggregate's events stay in order on one partition; one dead-letter topic per con
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +45,14 @@ class KafkaSettings:
     origin: str = "ledger"
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str], bootstrap: str | None = None, prefix: str | None = None
+    def checked(
+        cls, bootstrap: str | None = None, prefix: str | None = None, origin: str | None = None
     ) -> KafkaSettings:
-        """Settings from arguments, else from ``LEDGER_KAFKA``, ``LEDGER_TOPIC_PREFIX``, ``LEDGER_ORIGIN``."""
-        settings = cls(
-            bootstrap or env.get("LEDGER_KAFKA") or DEFAULT_BOOTSTRAP,
-            prefix or env.get("LEDGER_TOPIC_PREFIX") or "ledger",
-            env.get("LEDGER_ORIGIN") or "ledger",
-        )
+        """Settings from the given values, defaults for the missing ones, checked.
+
+        The entry point reads the values from the ledger's settings.
+        """
+        settings = cls(bootstrap or DEFAULT_BOOTSTRAP, prefix or "ledger", origin or "ledger")
         settings.check()
         return settings
 
@@ -97,7 +95,7 @@ COMPRESSION = "zstd"
 def producer_config(
     settings: KafkaSettings, linger_ms: int | None = None, batch_size: int | None = None, **overrides: Any
 ) -> dict[str, Any]:
-    """The relay's producer settings (measured in ``tests/bench/bench_relay.py``).
+    """The relay's producer settings (measured in ``tests/bench/kafka.py``).
 
     Durability is not negotiable: ``acks=all`` (every in-sync replica has the record) and
     idempotence (the broker drops the producer's retries: no duplicate, no reordering, no gap

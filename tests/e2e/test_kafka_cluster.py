@@ -26,13 +26,13 @@ from typing import Any
 
 import pytest
 
-from consumers.fixtures import ledger_certificates, read_all
 from consumers.registry import registry_rows
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget, iter_notifications
 from tests.builders import admit, open_option
 from tests.conftest import make_ledger, require_service
+from tests.kafka_support import ledger_certificates, read_all
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +49,14 @@ def cluster() -> Iterator[str]:
     """The 3-broker cluster; every broker running again after the test."""
     bootstrap = require_service("LEDGER_TEST_KAFKA_CLUSTER", "Kafka 3-broker cluster")
     yield bootstrap
-    done = subprocess.run(["bash", str(KAFKA_SH), "cluster-start"], capture_output=True, text=True,
-                          env={**os.environ, "PYTHON": sys.executable}, timeout=300, check=False)
+    done = subprocess.run(
+        ["bash", str(KAFKA_SH), "cluster-start"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -87,7 +93,8 @@ def topic_layout(bootstrap: str, topic: str) -> tuple[list[dict[str, Any]], str]
     try:
         (described,) = admin.describe_topics([topic])
         configs = admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic, configs=["min.insync.replicas"])])
+            [ConfigResource(ConfigResourceType.TOPIC, topic, configs=["min.insync.replicas"])]
+        )
     finally:
         admin.close()
     return described["partitions"], configs["topic"][topic]["min.insync.replicas"]["value"]
@@ -134,10 +141,18 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
     store, registry = tmp_path / "ledger.db", tmp_path / "registry.db"
     cli("demo", "--db", str(store), "--learners", "60", "--candidates", "10", "--seed", "4", "--json")
     ledger = make_ledger(str(store))
-    relay = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--json", *kafka],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    consumer = subprocess.Popen([LEDGER, "consume", "registry", "--db", str(registry), "--until-idle", "12",
-                                 "--json", *kafka], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    relay = subprocess.Popen(
+        [LEDGER, "relay", "run", "--db", str(store), "--json", *kafka],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    consumer = subprocess.Popen(
+        [LEDGER, "consume", "registry", "--db", str(registry), "--until-idle", "12", "--json", *kafka],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     writer = Writer(store)
     position = f"kafka_relay:{prefix}"
     head = ledger.store.recorder.max_notification_id
@@ -146,8 +161,11 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
         return scalar(store, "SELECT position FROM follower_position WHERE name = ?", (position,))
 
     def applied() -> int:
-        return scalar(registry, "SELECT value FROM consumer_counters WHERE consumer = 'registry'"
-                                " AND counter = 'applied'", ())
+        return scalar(
+            registry,
+            "SELECT value FROM consumer_counters WHERE consumer = 'registry' AND counter = 'applied'",
+            (),
+        )
 
     try:
         writer.start()
@@ -183,8 +201,10 @@ def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: s
     assert registry_rows(conn) == ledger_certificates(ledger.store)
     conn.close()
     ledger.store.close()
-    print(f"killed broker {victim} at relay position {killed_at[0]}, consumer applied {killed_at[1]}; "
-          f"{len(records)} records for {len(stored)} events")
+    print(
+        f"killed broker {victim} at relay position {killed_at[0]}, consumer applied {killed_at[1]}; "
+        f"{len(records)} records for {len(stored)} events"
+    )
 
 
 def check_arrivals(settings: KafkaSettings, stored: set[str]) -> list[Any]:

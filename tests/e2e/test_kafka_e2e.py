@@ -15,30 +15,47 @@ from typing import Any
 
 import pytest
 
-from consumers.fixtures import fresh_settings, ledger_certificates, read_all
 from consumers.notifier import outbox_rows
 from consumers.registry import registry_rows
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from tests.conftest import require_service
+from tests.kafka_support import fresh_settings, ledger_certificates, read_all
 
 pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
-def cli(*args: str, check: bool = True,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False,
-                          env={**os.environ, **(env or {})})
+def cli(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [LEDGER, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     if check:
         assert done.returncode == 0, done.stderr
     return done
 
 
 def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
-    cli("demo", "--db", str(db), "--learners", str(learners), "--candidates", str(candidates),
-        "--seed", "7", "--json")
+    cli(
+        "demo",
+        "--db",
+        str(db),
+        "--learners",
+        str(learners),
+        "--candidates",
+        str(candidates),
+        "--seed",
+        "7",
+        "--json",
+    )
 
 
 def registry(db: Path) -> list[dict[str, Any]]:
@@ -66,8 +83,11 @@ def test_demo_cohort_through_the_relay_equals_the_ledger(tmp_path: Path) -> None
     demo(store)
     relayed = json.loads(cli("relay", "run", "--once", "--db", str(store), "--json", *kafka).stdout)
     assert relayed["lag"] == 0 and relayed["published"] == relayed["head"]
-    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
-                         "--json", *kafka).stdout)
+    reg = json.loads(
+        cli(
+            "consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5", "--json", *kafka
+        ).stdout
+    )
     assert reg["applied"] == relayed["published"] and reg["parked"] == 0
     expected = certificates_of(store)
     assert {r["status"] for r in expected} == {"active", "revoked"}
@@ -84,11 +104,16 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
     """A malformed bootstrap or prefix is refused with a clear message and exit code 2."""
     done = cli("topics", "create", "--bootstrap", "nowhere", check=False)
     assert done.returncode == 2 and "invalid bootstrap address" in done.stderr
-    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!",
-               check=False)
+    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!", check=False)
     assert done.returncode == 2 and "invalid topic prefix" in done.stderr
-    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), check=False,
-               env={"LEDGER_ORIGIN": "ledger.example.org/cpu+clea"})
+    done = cli(
+        "relay",
+        "run",
+        "--db",
+        str(tmp_path / "x.db"),
+        check=False,
+        env={"LEDGER_ORIGIN": "ledger.example.org/cpu+clea"},
+    )
     assert done.returncode == 2 and "invalid LEDGER_ORIGIN" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.db").exists()
 
@@ -96,15 +121,23 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
 def test_the_production_example_origin_works_with_the_relay(tmp_path: Path) -> None:
     """`ledger relay run` with LEDGER_ORIGIN from deploy/production: records carry it as source."""
     bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
-    example = (Path(__file__).resolve().parents[2] / "deploy" / "production" / "systemd"
-               / "ledger.env.example").read_text(encoding="utf-8")
+    example = (
+        Path(__file__).resolve().parents[2] / "deploy" / "production" / "systemd" / "ledger.env.example"
+    ).read_text(encoding="utf-8")
     origin = next(line.split("=", 1)[1] for line in example.splitlines() if line.startswith("LEDGER_ORIGIN="))
     assert origin == "ledger.example.org/cpu-clea-ledger"
     settings = fresh_settings(bootstrap, "p")
     store = tmp_path / "ledger.db"
     demo(store, learners=3, candidates=1)
-    done = cli("relay", "run", "--once", "--db", str(store), "--json", env={
-        "LEDGER_ORIGIN": origin, "LEDGER_KAFKA": bootstrap, "LEDGER_TOPIC_PREFIX": settings.prefix})
+    done = cli(
+        "relay",
+        "run",
+        "--once",
+        "--db",
+        str(store),
+        "--json",
+        env={"LEDGER_ORIGIN": origin, "LEDGER_KAFKA": bootstrap, "LEDGER_TOPIC_PREFIX": settings.prefix},
+    )
     relayed = json.loads(done.stdout)
     records = read_all(settings, relayed["published"])
     assert {dict(r.headers)["ce_source"] for r in records} == {f"urn:ledger:{origin}".encode()}
@@ -114,8 +147,9 @@ def test_the_production_example_origin_works_with_the_relay(tmp_path: Path) -> N
 def relay_position(db: Path, prefix: str) -> int:
     conn = Db(StoreTarget.parse(str(db)))
     try:
-        row = conn.execute("SELECT position FROM follower_position WHERE name = ?",
-                           (f"kafka_relay:{prefix}",)).fetchone()
+        row = conn.execute(
+            "SELECT position FROM follower_position WHERE name = ?", (f"kafka_relay:{prefix}",)
+        ).fetchone()
     except Exception:  # the relay was killed before it created its table
         row = None
     finally:
@@ -133,8 +167,11 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     rng = random.Random(11)
     positions = [0]
     for _ in range(10):
-        proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60  # kill once it has made progress (startup varies with load)
         while relay_position(store, prefix) == positions[-1] and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -151,8 +188,11 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
     assert {dict(r.headers)["ce_id"].decode() for r in records} == stored
-    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
-                         "--json", *kafka).stdout)
+    reg = json.loads(
+        cli(
+            "consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5", "--json", *kafka
+        ).stdout
+    )
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
     print(f"{len(records) - len(stored)} duplicate(s) after 10 kills; positions {positions}")

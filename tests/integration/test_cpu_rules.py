@@ -42,37 +42,82 @@ class Case:
 
 def fifth_by_fourth_route(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
-    return cmd("AdmitLearner", "direction", "2019-09-01", option_code=OPTION, school_year=2019,
-               year=5, route="A4_standard")
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A4_standard",
+    )
 
 
 def fifth_same_option_without_attestation(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
-    return cmd("AdmitLearner", "direction", "2019-09-01", option_code=OPTION, school_year=2019,
-               year=5, route="A5_same_option")
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A5_same_option",
+    )
 
 
 def alternance_route_in_tq(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
-    return cmd("AdmitLearner", "conseil_admission", "2019-09-01", option_code=OPTION,
-               school_year=2019, year=5, route="A5_alternance", alternance_attestations=True)
+    return cmd(
+        "AdmitLearner",
+        "conseil_admission",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A5_alternance",
+        alternance_attestations=True,
+    )
 
 
 def conseil_route_by_direction(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
-    return cmd("AdmitLearner", "direction", "2019-09-01", option_code=OPTION, school_year=2019,
-               year=5, route="A5_admission_other", prior_passed_year=5)
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A5_admission_other",
+        prior_passed_year=5,
+    )
 
 
 def fifth_before_option_has_fifth(lg: Ledger) -> dict[str, Any]:
     open_option(lg, first=2019)
-    return cmd("AdmitLearner", "conseil_admission", "2019-09-01", option_code=OPTION,
-               school_year=2019, year=5, route="A5_admission_other", prior_passed_year=5)
+    return cmd(
+        "AdmitLearner",
+        "conseil_admission",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A5_admission_other",
+        prior_passed_year=5,
+    )
 
 
 def option_not_open(lg: Ledger) -> dict[str, Any]:
-    return cmd("AdmitLearner", "direction", "2019-09-01", option_code=OPTION, school_year=2019,
-               year=4, route="A4_standard")
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=4,
+        route="A4_standard",
+    )
 
 
 def repeat_fifth(lg: Ledger) -> dict[str, Any]:
@@ -155,8 +200,14 @@ def attestation_in_fifth(lg: Ledger) -> dict[str, Any]:
 def uaa_outside_profile(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "AuthoriseTest", "jury_qualification", "2019-10-01", uaa="UAA9",
-              representatives_informed=True)
+    return on(
+        learner,
+        "AuthoriseTest",
+        "jury_qualification",
+        "2019-10-01",
+        uaa="UAA9",
+        representatives_informed=True,
+    )
 
 
 def uaa_validated_twice(lg: Ledger) -> dict[str, Any]:
@@ -175,15 +226,30 @@ def attempt_without_authorisation(lg: Ledger) -> dict[str, Any]:
 def minor_not_informed(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg, birth="2004-05-01")
-    return on(learner, "AuthoriseTest", "jury_qualification", "2019-10-01", uaa="UAA1",
-              representatives_informed=False)
+    return on(
+        learner,
+        "AuthoriseTest",
+        "jury_qualification",
+        "2019-10-01",
+        uaa="UAA1",
+        representatives_informed=False,
+    )
 
 
 def validate_without_pass(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    run(lg, on(learner, "AuthoriseTest", "jury_qualification", "2019-11-01", uaa="UAA1",
-               representatives_informed=True))
+    run(
+        lg,
+        on(
+            learner,
+            "AuthoriseTest",
+            "jury_qualification",
+            "2019-11-01",
+            uaa="UAA1",
+            representatives_informed=True,
+        ),
+    )
     run(lg, on(learner, "RecordAttempt", "jury_delegate", "2019-11-10", uaa="UAA1", passed=False))
     return on(learner, "ValidateUnit", "jury_delegate", "2019-11-10", uaa="UAA1")
 
@@ -191,16 +257,17 @@ def validate_without_pass(lg: Ledger) -> dict[str, Any]:
 def recognition_for_standard_learner(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "ValidateUnit", "jury_qualification", "2019-09-20", uaa="UAA1",
-              via="jury_recognition")
+    return on(learner, "ValidateUnit", "jury_qualification", "2019-09-20", uaa="UAA1", via="jury_recognition")
 
 
 def sixth_year_learner(lg: Ledger, validate: tuple[str, ...]) -> Any:
     open_option(lg)
     learner = admit(lg, year=6, route="A6_repeat_transformed")
     for uaa in validate:
-        run(lg, on(learner, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa,
-                   via="jury_recognition"))
+        run(
+            lg,
+            on(learner, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa, via="jury_recognition"),
+        )
     return learner
 
 
@@ -211,15 +278,29 @@ def cq_with_missing_uaa(lg: Ledger) -> dict[str, Any]:
 
 def cq_sovereign_without_justification(lg: Ledger) -> dict[str, Any]:
     learner = sixth_year_learner(lg, ("UAA1", "UAA2", "UAA3", "UAA4"))
-    return on(learner, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ",
-              sovereign=True, justification="ok")
+    return on(
+        learner,
+        "IssueCertificate",
+        "jury_qualification",
+        "2020-06-28",
+        kind="CQ",
+        sovereign=True,
+        justification="ok",
+    )
 
 
 def cq_in_fourth(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ",
-              sovereign=True, justification="x" * 30)
+    return on(
+        learner,
+        "IssueCertificate",
+        "jury_qualification",
+        "2020-06-28",
+        kind="CQ",
+        sovereign=True,
+        justification="x" * 30,
+    )
 
 
 def ce6p_in_tq(lg: Ledger) -> dict[str, Any]:
@@ -236,15 +317,22 @@ def second_cq(lg: Ledger) -> dict[str, Any]:
 def future_decision(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "AuthoriseTest", "jury_qualification", "2027-01-10", uaa="UAA1",
-              representatives_informed=True)
+    return on(
+        learner,
+        "AuthoriseTest",
+        "jury_qualification",
+        "2027-01-10",
+        uaa="UAA1",
+        representatives_informed=True,
+    )
 
 
 def body_without_power(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "AuthoriseTest", "conseil_classe", "2019-10-01", uaa="UAA1",
-              representatives_informed=True)
+    return on(
+        learner, "AuthoriseTest", "conseil_classe", "2019-10-01", uaa="UAA1", representatives_informed=True
+    )
 
 
 def cq_by_conseil(lg: Ledger) -> dict[str, Any]:
@@ -255,15 +343,21 @@ def cq_by_conseil(lg: Ledger) -> dict[str, Any]:
 def other_school(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "AuthoriseTest", "jury_qualification", "2019-10-01", FASE_TQ2, uaa="UAA1",
-              representatives_informed=True)
+    return on(
+        learner,
+        "AuthoriseTest",
+        "jury_qualification",
+        "2019-10-01",
+        FASE_TQ2,
+        uaa="UAA1",
+        representatives_informed=True,
+    )
 
 
 def revoke_unknown(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "RevokeDecision", "jury_delegate", "2019-10-01", target_version=9,
-              reason="erreur")
+    return on(learner, "RevokeDecision", "jury_delegate", "2019-10-01", target_version=9, reason="erreur")
 
 
 def notice_before_due(lg: Ledger) -> dict[str, Any]:
@@ -301,42 +395,54 @@ def deadline_recorded_twice(lg: Ledger) -> dict[str, Any]:
 
 CASES = {
     "5th year by a 4th-year route": Case("admission_by_art5_route", "art. 5 §2", fifth_by_fourth_route),
-    "5th same option needs AOA/AOB": Case("admission_route_evidence", "art. 5 §2",
-                                          fifth_same_option_without_attestation),
+    "5th same option needs AOA/AOB": Case(
+        "admission_route_evidence", "art. 5 §2", fifth_same_option_without_attestation
+    ),
     "alternance route only in P": Case("admission_by_art5_route", "art. 5 §2", alternance_route_in_tq),
     "conseil d'admission routes": Case("admission_by_art5_route", "art. 5 §2", conseil_route_by_direction),
-    "5th only from the year after 4th opened": Case("admission_by_art5_route", "art. 5 §2",
-                                                    fifth_before_option_has_fifth),
+    "5th only from the year after 4th opened": Case(
+        "admission_by_art5_route", "art. 5 §2", fifth_before_option_has_fifth
+    ),
     "option must be open": Case("option_open_at_school", "art. 6 §1", option_not_open),
     "no repeating 5th": Case("no_repeat_fifth_year", "art. 4 §2", repeat_fifth),
     "no repeating 6th": Case("no_repeat_sixth_year", "art. 4 §4", repeat_sixth),
     "4th repeated only as C2D": Case("fourth_year_repeat_only_as_c2d", "art. 4 §1", repeat_fourth_after_aoa),
-    "no promotion after réorientation": Case("promotion_needs_passed_fourth", "art. 4 §1",
-                                             promote_after_reorientation),
-    "réorientation needs 4 months support": Case("reorientation_needs_four_months_support",
-                                                 "art. 4 §1 3°", reorientation_short_support),
-    "réorientation needs traced support": Case("reorientation_needs_four_months_support",
-                                               "art. 4 §1 3°", reorientation_no_support),
-    "C2D decision before 15 January": Case("c2d_decision_before_15_january", "art. 4 §1 4°",
-                                           c2d_decision_late),
-    "C2D decision only for C2D": Case("c2d_decision_only_for_c2d_pupil", "art. 4 §1 4°",
-                                      c2d_decision_not_c2d),
+    "no promotion after réorientation": Case(
+        "promotion_needs_passed_fourth", "art. 4 §1", promote_after_reorientation
+    ),
+    "réorientation needs 4 months support": Case(
+        "reorientation_needs_four_months_support", "art. 4 §1 3°", reorientation_short_support
+    ),
+    "réorientation needs traced support": Case(
+        "reorientation_needs_four_months_support", "art. 4 §1 3°", reorientation_no_support
+    ),
+    "C2D decision before 15 January": Case(
+        "c2d_decision_before_15_january", "art. 4 §1 4°", c2d_decision_late
+    ),
+    "C2D decision only for C2D": Case(
+        "c2d_decision_only_for_c2d_pupil", "art. 4 §1 4°", c2d_decision_not_c2d
+    ),
     "C2D continue leads to AOA": Case("c2d_continue_leads_to_aoa", "art. 4 §1 4°", c2d_continue_then_aob),
     "one attestation per year": Case("one_attestation_per_year", "art. 4 §1", second_attestation),
     "attestation closes 4th": Case("attestation_only_in_fourth_year", "art. 4 §1", attestation_in_fifth),
     "UAA must be in profile": Case("uaa_in_learner_profile", "art. 2 7°", uaa_outside_profile),
     "UAA validated once": Case("uaa_not_already_validated", "art. 2 7°", uaa_validated_twice),
-    "attempt needs authorisation": Case("attempt_needs_jury_authorisation", "art. 4 §6",
-                                        attempt_without_authorisation),
-    "minor's representatives informed": Case("inform_legal_representatives_of_minor", "art. 4 §6",
-                                             minor_not_informed),
+    "attempt needs authorisation": Case(
+        "attempt_needs_jury_authorisation", "art. 4 §6", attempt_without_authorisation
+    ),
+    "minor's representatives informed": Case(
+        "inform_legal_representatives_of_minor", "art. 4 §6", minor_not_informed
+    ),
     "validation needs a passed test": Case("validation_needs_evidence", "art. 4 §6", validate_without_pass),
-    "recognition only for transformed repeaters": Case("validation_needs_evidence", "art. 5 §2",
-                                                       recognition_for_standard_learner),
-    "no CQ with a missing UAA": Case("cq_needs_all_uaa_or_sovereign_decision", "art. 21ter",
-                                     cq_with_missing_uaa),
-    "sovereign CQ needs justification": Case("cq_needs_all_uaa_or_sovereign_decision", "art. 21ter",
-                                             cq_sovereign_without_justification),
+    "recognition only for transformed repeaters": Case(
+        "validation_needs_evidence", "art. 5 §2", recognition_for_standard_learner
+    ),
+    "no CQ with a missing UAA": Case(
+        "cq_needs_all_uaa_or_sovereign_decision", "art. 21ter", cq_with_missing_uaa
+    ),
+    "sovereign CQ needs justification": Case(
+        "cq_needs_all_uaa_or_sovereign_decision", "art. 21ter", cq_sovereign_without_justification
+    ),
     "certificates in 6th": Case("certificate_in_sixth_year", "art. 2 7°", cq_in_fourth),
     "CE6P only in P": Case("ce6p_only_in_p", "CE6P", ce6p_in_tq),
     "one active CQ": Case("one_active_certificate", "art. 2 7°", second_cq),
@@ -345,10 +451,12 @@ CASES = {
     "body without power (CQ)": Case("body_has_power", "art. 2 7°", cq_by_conseil),
     "decision at the enrolled school": Case("decision_at_enrolled_school", "art. 5 §1", other_school),
     "revocation targets a decision": Case("revoke_existing_decision", "ledger rule", revoke_unknown),
-    "formal notice only when overdue": Case("formal_notice_after_overdue_report", "art. 9",
-                                            notice_before_due),
-    "report from the previous school": Case("competence_report_requested", "art. 9",
-                                            report_from_wrong_school),
+    "formal notice only when overdue": Case(
+        "formal_notice_after_overdue_report", "art. 9", notice_before_due
+    ),
+    "report from the previous school": Case(
+        "competence_report_requested", "art. 9", report_from_wrong_school
+    ),
     "PSSA only for C2D": Case("pssa_for_c2d_pupil", "art. 4 §1 2°", pssa_not_c2d),
     "missed only once passed": Case("deadline_actually_missed", "art. 4 §1", deadline_not_yet_passed),
     "missed recorded once": Case("deadline_recorded_once", "ledger rule", deadline_recorded_twice),
@@ -360,7 +468,7 @@ def test_rule_refuses_names_article_and_writes_nothing(ledger: Ledger, case: Cas
     """The refused command raises RuleViolation naming rule and article; the log is unchanged."""
     refused = case.setup(ledger)
     before = events_count(ledger)
-    from ledger.commands import parse_command
+    from ledger.application import parse_command
 
     with pytest.raises(RuleViolation) as info:
         ledger.execute(parse_command(refused))

@@ -19,7 +19,6 @@ from consumers.contract import (
     publish_schemas,
     schema_text,
 )
-from consumers.fixtures import record_demo
 from consumers.relay import RecordBuilder
 from consumers.released import ReleasedSchemasUnavailable, from_git
 from consumers.topics import KafkaSettings
@@ -28,6 +27,7 @@ from ledger.application import Ledger
 from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
 from ledger.domain.kernel import LedgerAggregate
+from tests.kafka_support import record_demo
 
 CONTRACT = Contract()
 # Field names that would carry personal data or free text: never on the wire.
@@ -202,14 +202,20 @@ def test_a_value_that_needs_coercing_is_sent_in_its_wire_form() -> None:
     """A stored form only lax validation accepts (a date written as a midnight datetime) is
     re-serialised from the model: the wire carries the schema's form."""
     spec = next(s for s in CONTRACT.specs if s.event is cpu.Learner.UnitAttempted)
-    decision = {"actor_role": "teacher", "body": "jury_qualification",
-                "effective_date": "2026-11-01T00:00:00", "recorded_at": "2026-11-01T09:00:00+00:00",
-                "legal_basis": "AGCF-2018-08-29 art. 4", "ruleset_version": "cpu-2018.1"}
+    decision = {
+        "actor_role": "teacher",
+        "body": "jury_qualification",
+        "effective_date": "2026-11-01T00:00:00",
+        "recorded_at": "2026-11-01T09:00:00+00:00",
+        "legal_basis": "AGCF-2018-08-29 art. 4",
+        "ruleset_version": "cpu-2018.1",
+    }
     state = {"decision": decision, "uaa": "UAA1", "passed": True, "score": 72}
     _, value = CONTRACT.to_document(spec.stored_topic, "0b6f0b7e-9a53-4f0a-8a25-4d8c5f1e2a10", 2, state)
     sent = json.loads(value)
     assert sent["decision"]["effective_date"] == "2026-11-01"
     assert sent["decision"]["recorded_at"] == "2026-11-01T09:00:00Z"
     with pytest.raises(ContractError, match="does not fit its message"):
-        CONTRACT.to_document(spec.stored_topic, "0b6f0b7e-9a53-4f0a-8a25-4d8c5f1e2a10", 2,
-                             {**state, "uaa": "not a unit"})
+        CONTRACT.to_document(
+            spec.stored_topic, "0b6f0b7e-9a53-4f0a-8a25-4d8c5f1e2a10", 2, {**state, "uaa": "not a unit"}
+        )

@@ -27,8 +27,8 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from consumers.contract import SCHEMA_DIR
-from consumers.fixtures import fresh_settings, read_all
 from tests.conftest import require_service
+from tests.kafka_support import fresh_settings, read_all
 
 pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")

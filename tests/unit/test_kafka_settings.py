@@ -9,6 +9,7 @@ import pytest
 from consumers.topics import KafkaSettings
 from ledger.domain.errors import InvalidCommand
 from ledger.integrity.note import is_valid_key_name
+from ledger.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "production" / "systemd" / "ledger.env.example"
 
@@ -18,10 +19,17 @@ def example_env() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-def test_the_production_example_is_accepted_as_written() -> None:
-    """LEDGER_ORIGIN=ledger.example.org/cpu-clea-ledger and three brokers: valid settings."""
+def test_the_production_example_is_accepted_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEDGER_ORIGIN=ledger.example.org/cpu-clea-ledger and three brokers: valid settings.
+
+    The file is loaded as systemd's EnvironmentFile does (into the environment), read by the
+    ledger's settings, then checked as the Kafka verbs do.
+    """
     env = example_env()
-    settings = KafkaSettings.from_env(env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    conf = Settings.load()
+    settings = KafkaSettings.checked(conf.kafka, conf.topic_prefix, conf.origin)
     assert settings.origin == "ledger.example.org/cpu-clea-ledger" == env["LEDGER_ORIGIN"]
     assert settings.source == "urn:ledger:ledger.example.org/cpu-clea-ledger"
     assert settings.bootstrap.count(",") == 2 and settings.prefix == "ledger"
