@@ -14,19 +14,24 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
 
-from ledger.bootstrap import redact
 from ledger.cli.common import Db, Json, emit, services, settings
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
     from consumers.topics import KafkaSettings
 
-# kafka-python, pydantic models of the contract and the consumers are imported inside the
+# kafka-python, the contract's models, the consumers and structlog are imported inside the
 # verbs: `ledger --help` and the other verbs do not pay for them.
-log = structlog.get_logger("consumers.cli")
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("consumers.cli")
+
 
 Bootstrap = Annotated[
     str | None,
@@ -130,10 +135,10 @@ def topics_create(
     ] = "production",
 ) -> None:
     """Create the event and dead-letter topics with the profile's settings."""
-    if profile not in {"production", "test"}:
-        raise typer.BadParameter(f"--profile must be production or test: {profile!r}")
     from consumers.topics import create_topics
 
+    if profile not in {"production", "test"}:
+        raise typer.BadParameter(f"--profile must be production or test: {profile!r}")
     conf = kafka_settings(bootstrap, topic_prefix)
     try:
         result = create_topics(conf, profile)
@@ -210,6 +215,7 @@ def consume(
     from consumers.notifier import Notifier
     from consumers.registry import CertificateRegistry
     from consumers.runner import ConsumerRunner
+    from ledger.bootstrap import redact
 
     if consumer not in {"registry", "notifier"}:
         raise typer.BadParameter(f"choose registry or notifier: {consumer!r}")

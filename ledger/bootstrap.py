@@ -13,21 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger.adapters.errors import StoreUnavailable
 from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
 from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.application import Clock, Ledger
 from ledger.application.registry import CommandRegistry
 from ledger.audit.log import AuditLog
-from ledger.credentials.issue import IssuerConfig
+from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL, IssuerConfig, IssuerKeyStore
 from ledger.domain.errors import LedgerError
 from ledger.settings import Settings
-
-
-class StoreUnavailable(LedgerError):
-    """The store could not be opened (exit 1, HTTP 503; the URL's password is hidden)."""
-
-    code = "store-unavailable"
 
 
 @dataclass
@@ -109,10 +104,9 @@ def audit_log(services: Services) -> AuditLog:
 
 def issuer_config(settings: Settings, recording: Any = None) -> IssuerConfig:
     """The credential issuer's configuration: keys, issuer DID, public URL, the log's proofs."""
-    return IssuerConfig.from_env(
-        settings.target(),
+    return IssuerConfig(
+        IssuerKeyStore(settings.key_directory()),
+        settings.issuer_did or DEFAULT_ISSUER_DID,
+        settings.public_url or DEFAULT_PUBLIC_URL,
         recording,
-        key_dir=settings.key_directory(),
-        issuer_did=settings.issuer_did,
-        public_url=settings.public_url,
     )

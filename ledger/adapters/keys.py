@@ -22,8 +22,8 @@ from pathlib import Path
 
 import structlog
 
+from ledger.adapters.errors import KeyStoreError
 from ledger.adapters.store import StoreTarget
-from ledger.domain.errors import LedgerError
 from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
 from ledger.integrity.note import is_valid_key_name
 
@@ -35,12 +35,6 @@ KEY_DIR_ENV = "LEDGER_KEY_DIR"
 """Environment variable naming the key directory."""
 
 _STEM = re.compile(r"(\d{4})-([0-9a-f]{8})")
-
-
-class KeyStoreError(LedgerError):
-    """No signing key, an unreadable or malformed key file, or an invalid key name."""
-
-    code = "key-store"
 
 
 def default_key_dir(target: StoreTarget, home: Path | None = None) -> Path:

@@ -123,7 +123,7 @@ Handler = Callable[[Any, Decision], Result]
 
 
 @dataclass(frozen=True)
-class Route:
+class CommandRoute:
     """One command of a regime: its class, the handler method's name, its legal basis."""
 
     command: type[BaseModel]
@@ -138,7 +138,7 @@ class Regime:
     name: str
     handlers: type[Handlers]
     ruleset: str
-    routes: tuple[Route, ...]
+    routes: tuple[CommandRoute, ...]
 
 
 def command_name(cls: type[BaseModel]) -> str:

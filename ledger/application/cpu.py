@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field
 
-from ledger.application.base import DecisionCommand, Handlers, Regime, Result, Route
+from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
 from ledger.application.identity import Identity
 from ledger.domain.cpu import rules as cpu_rules
 from ledger.domain.cpu.aggregates import Learner, SchoolOption, option_id
@@ -489,6 +489,6 @@ REGIME = Regime(
     name="cpu",
     handlers=CpuHandlers,
     ruleset=RULESET_VERSION,
-    routes=tuple(Route(cls, method, legal_basis(action)) for cls, method, action in _ROUTES),
+    routes=tuple(CommandRoute(cls, method, legal_basis(action)) for cls, method, action in _ROUTES),
 )
 """The CPU regime, as the command registry reads it."""

@@ -17,11 +17,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger import logs
 from ledger.cli import audit, credentials, queries, record, server
 from ledger.cli.common import EXIT_OK, EXIT_REFUSED, report
+from ledger.cli.lazy import root_command
 from ledger.plugins import CLI_GROUP, Readers, discover
-from ledger.settings import Settings
 
 
 @dataclass
@@ -43,6 +42,9 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
 ) -> None:
     """Event-sourced certification ledger (CPU, CléA)."""
+    from ledger import logs
+    from ledger.settings import Settings
+
     logs.configure(log_level or Settings.load().log_level)
     state: CliState = ctx.ensure_object(CliState)
     state.debug = debug
@@ -72,7 +74,7 @@ def build_app(readers: Readers | None = None) -> typer.Typer:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     state = CliState()
-    command = typer.main.get_command(build_app(state.readers))
+    command = root_command(build_app(state.readers), _root)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result = command.main(args, prog_name="ledger", obj=state, standalone_mode=False)

@@ -13,32 +13,17 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-from ledger.adapters.keys import LogKeyStore
-from ledger.audit.log import (
-    TAMPER_EXIT,
-    AuditError,
-    AuditLog,
-    default_origin,
-    verify_consistency_between,
-    verify_event_proof,
-)
-from ledger.bootstrap import audit_log, bootstrap, log_keys
 from ledger.cli.common import Db, Json, KeyDir, emit, settings, table
 from ledger.domain.errors import InvalidCommand
-from ledger.integrity import (
-    IntegrityError,
-    KeyFormatError,
-    ProofError,
-    open_checkpoint,
-    parse_tlog_proof,
-    parse_vkey,
-)
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.adapters.keys import LogKeyStore
+    from ledger.audit.log import AuditLog
+    from ledger.settings import Settings
 
 Origin = Annotated[
     str | None,
@@ -56,6 +41,8 @@ def _settings(db: str | None, key_dir: str | None, origin: str | None) -> Settin
 
 
 def _audit(db: str | None, key_dir: str | None, origin: str | None) -> AuditLog:
+    from ledger.bootstrap import audit_log, bootstrap
+
     conf = _settings(db, key_dir, origin)
     target = conf.target()
     if target.kind == "sqlite" and not (target.sqlite_path and target.sqlite_path.exists()):
@@ -72,6 +59,9 @@ def keys_generate(
     name: Annotated[str | None, typer.Option(help="key name (default: the origin)")] = None,
 ) -> None:
     """Generate a new signing key and make it the active one (rotation)."""
+    from ledger.audit.log import default_origin
+    from ledger.bootstrap import log_keys
+
     conf = _settings(db, key_dir, origin)
     keys: LogKeyStore = log_keys(conf)
     verifier = keys.generate(name or conf.origin or default_origin())
@@ -90,6 +80,8 @@ def keys_show(
     every: Annotated[bool, typer.Option("--all", help="every key, newest first")] = False,
 ) -> None:
     """Print the active verifier key (``--all``: every key, newest first)."""
+    from ledger.bootstrap import log_keys
+
     keys = log_keys(_settings(db, key_dir, origin)).verifiers()
     if not keys:
         raise InvalidCommand("no key yet: run `ledger keys generate`")
@@ -191,6 +183,10 @@ def prove(
 
 
 def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
+    import orjson
+
+    from ledger.integrity import parse_tlog_proof
+
     text = audit.inclusion_proof(position)
     leaf = orjson.loads(parse_tlog_proof(text).extra or b"{}")["leaf"]
     return {
@@ -219,6 +215,8 @@ def _write_proofs(out: Path, rows: list[dict[str, Any]], single: bool) -> None:
 
 def read_vkeys(values: list[str]) -> list[str]:
     """Verifier keys given on the command line or in files, each one checked."""
+    from ledger.integrity import KeyFormatError, parse_vkey
+
     vkeys: list[str] = []
     for value in values:
         path = Path(value)
@@ -246,6 +244,9 @@ def verify_proof(
     as_json: Json = False,
 ) -> None:
     """Verify a proof offline, with no database: exit 0 valid, 4 invalid."""
+    from ledger.audit.log import TAMPER_EXIT, AuditError, verify_event_proof
+    from ledger.integrity import IntegrityError
+
     vkeys = read_vkeys(key)
     path = Path(file)
     if file != "-" and not path.is_file():
@@ -267,6 +268,8 @@ def verify_proof(
 
 
 def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
+    from ledger.integrity import IntegrityError, open_checkpoint, parse_vkey
+
     if value.isdigit():
         note, point = audit.checkpoint_of_size(int(value))
         return note, point
@@ -290,6 +293,9 @@ def consistency(
     origin: Origin = None,
 ) -> None:
     """Print and verify the consistency proof between two checkpoints."""
+    from ledger.audit.log import TAMPER_EXIT, verify_consistency_between
+    from ledger.integrity import ProofError
+
     audit = _audit(db, key_dir, origin)
     try:
         _, first = _checkpoint_arg(audit, old)
@@ -336,6 +342,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute every leaf and check the tree and checkpoints; exit 4 on tampering."""
+    from ledger.audit.log import TAMPER_EXIT
+
     vkeys = read_vkeys(key or [])
     audit = _audit(db, key_dir, origin)
     try:

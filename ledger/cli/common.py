@@ -18,19 +18,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-import orjson
 import typer
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ledger.bootstrap import Services, StoreUnavailable, bootstrap
+from ledger.adapters.errors import StoreUnavailable
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger.bootstrap import Services
+    from ledger.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_REFUSED, EXIT_CONFLICT, EXIT_TAMPERED = 0, 1, 2, 3, 4
 
@@ -101,16 +101,22 @@ def parse_uuid(value: str, kind: str) -> UUID:
 # ------------------------------------------------------------------------------ services
 def settings(**flags: Any) -> Settings:
     """The settings: environment, then the flags given (``None`` means not given)."""
+    from ledger.settings import Settings
+
     return Settings.load(**flags)
 
 
 def services(db: str | None = None, **flags: Any) -> Services:
     """Open the store named by ``--db`` (or the settings) and compose the ledger on it."""
+    from ledger.bootstrap import bootstrap
+
     return bootstrap(settings(db=db, **flags))
 
 
 # ------------------------------------------------------------------------------ output
 def _console(stream: Any) -> Console:
+    from rich.console import Console
+
     tty = stream.isatty()
     return Console(
         file=stream, width=None if tty else 400, soft_wrap=not tty, highlight=False, emoji=False, markup=False
@@ -124,6 +130,8 @@ def out() -> Console:
 
 def emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
     """Print ``data`` as JSON with ``--json``, else with the human formatter."""
+    import orjson
+
     if as_json:
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -132,6 +140,9 @@ def emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Print rows as a rich table (plain text when not on a terminal)."""
+    from rich import box
+    from rich.table import Table
+
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
@@ -157,6 +168,9 @@ def print_mapping(row: dict[str, Any]) -> None:
 @contextmanager
 def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     """A rich progress bar on standard error (a terminal only); yields ``advance(n)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn(label),
         BarColumn(),
@@ -184,15 +198,18 @@ def read_text(path: str, what: str) -> str:
 
 
 # ------------------------------------------------------------------------------ errors
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConcurrencyConflict, EXIT_CONFLICT),
+    (StoreUnavailable, EXIT_FAILURE),
+    (LedgerError, EXIT_REFUSED),
+)
+"""The one mapping of the error tree to exit codes: the first class an error is an instance of
+wins (most specific first); any other exception is an internal error (exit 1)."""
+
+
 def exit_code(exc: BaseException) -> int:
-    """The exit code of an error (the one mapping of the ledger's error tree to exit codes)."""
-    if isinstance(exc, ConcurrencyConflict):
-        return EXIT_CONFLICT
-    if isinstance(exc, StoreUnavailable):
-        return EXIT_FAILURE
-    if isinstance(exc, LedgerError):
-        return EXIT_REFUSED
-    return EXIT_FAILURE
+    """The exit code of an error, from :data:`EXIT_CODES`."""
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), EXIT_FAILURE)
 
 
 def report(exc: BaseException) -> int:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
 
-from ledger.application.asof import as_of_effective, as_recorded_at
-from ledger.application.deadlines import check_deadlines
-from ledger.application.dossiers import learner_dossier
-from ledger.application.queries import EventFilter, certificate, certificates, events
-from ledger.bootstrap import Services
 from ledger.cli.common import (
     Db,
     Json,
@@ -26,11 +20,18 @@ from ledger.cli.common import (
     table,
     today,
 )
-from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import InvalidCommand
 from ledger.plugins import Readers
 
-log = structlog.get_logger("ledger.cli")
+if TYPE_CHECKING:
+    from ledger.bootstrap import Services
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli")
 
 
 def _readers(ctx: typer.Context) -> Readers:
@@ -43,6 +44,9 @@ def learner_view(
     svc: Services, readers: Readers, learner_id: Any, effective: date | None = None, recorded: Any = None
 ) -> dict[str, Any]:
     """The dossier for ``learner show``: as of a date, or current (read model or replay)."""
+    from ledger.application.asof import as_of_effective, as_recorded_at
+    from ledger.application.dossiers import learner_dossier
+
     if effective is not None:
         return as_of_effective(svc.store, learner_id, effective)
     if recorded is not None:
@@ -51,9 +55,9 @@ def learner_view(
     if readers.stored_dossier is not None:
         stored = readers.stored_dossier(svc, learner_id, day)
         if stored is not None:
-            log.info("learner.show", source="read_model")
+            _log().info("learner.show", source="read_model")
             return stored
-    log.info("learner.show", source="replay")
+    _log().info("learner.show", source="replay")
     return learner_dossier(svc.store, learner_id, day)
 
 
@@ -103,6 +107,8 @@ def learner_erase(
     on: Annotated[str | None, typer.Option("--date", help="effective date (default today)")] = None,
 ) -> None:
     """Erase a learner's personal data (an authorised decision; the decisions stay)."""
+    from ledger.domain.cpu.aggregates import Learner
+
     if body not in {"administration", "direction"}:
         raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
     day = optional_date(on) or today()
@@ -223,6 +229,8 @@ def certificate_list(
     status: Annotated[str | None, typer.Option(help="active or revoked")] = None,
 ) -> None:
     """Every certificate with its status."""
+    from ledger.application.queries import certificates
+
     if status not in (None, "active", "revoked"):
         raise typer.BadParameter(f"--status must be active or revoked: {status!r}")
     store = services(db).store
@@ -248,6 +256,8 @@ def certificate_show(
     as_json: Json = False,
 ) -> None:
     """One certificate."""
+    from ledger.application.queries import certificate
+
     store = services(db).store
     row = certificate(store, str(parse_uuid(ident, "certificate")), _readers(ctx).certificates_of(store))
     emit(as_json, row, print_mapping)
@@ -268,6 +278,8 @@ def show_events(
     limit: Annotated[int | None, typer.Option(min=0, help="at most this many")] = None,
 ) -> None:
     """The log with zero-based global positions, filtered."""
+    from ledger.application.queries import EventFilter, events
+
     flt = EventFilter(
         learner=parse_uuid(learner, "learner") if learner else None,
         fase=school,
@@ -295,6 +307,8 @@ def deadlines_check(
     ] = False,
 ) -> None:
     """List overdue PSSA, C2D decisions and competence reports."""
+    from ledger.application.deadlines import check_deadlines
+
     day = parse_date(as_of) if as_of is not None else today()
     rows = check_deadlines(services(db).ledger, day, record)
     emit(as_json, rows, lambda rs: table(rs, ["learner_id", "fase", "kind", "due_by", "recorded"]))

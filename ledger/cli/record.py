@@ -8,20 +8,24 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
-import structlog
 import typer
-from pydantic import BaseModel
 
-from ledger.application.registry import CommandRegistry, default_registry
-from ledger.bootstrap import redact
 from ledger.cli.common import Db, Json, emit, progress, services
-from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
 from ledger.domain.errors import InvalidCommand
 
-log = structlog.get_logger("ledger.cli")
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ledger.application.registry import CommandRegistry
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli")
 
 
 def read_lines(source: str) -> Iterator[tuple[int, str]]:
@@ -41,6 +45,10 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
 
 def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[BaseModel]:
     """Parse and validate every command line before anything is recorded."""
+    import orjson
+
+    from ledger.application.registry import default_registry
+
     commands = registry or default_registry()
     parsed = []
     for number, line in read_lines(source):
@@ -71,7 +79,7 @@ def record(
         outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
-    log.info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
+    _log().info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
     if as_json:
         emit(
             True,
@@ -89,6 +97,8 @@ def record(
 
 def schema_commands() -> None:
     """The JSON Schema of every command."""
+    from ledger.application.registry import default_registry
+
     print(json.dumps(default_registry().schema(), indent=2, ensure_ascii=False))
 
 
@@ -107,6 +117,9 @@ def demo(
     ] = 0,
 ) -> None:
     """Record a synthetic, rule-abiding cohort and show what the ledger holds."""
+    from ledger.bootstrap import redact
+    from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
+
     svc = services(db)
     ledger = svc.ledger
     if ledger.store.recorder.max_notification_id():
