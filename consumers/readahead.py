@@ -96,7 +96,7 @@ def _write(out: Any, frame: tuple[str, Any]) -> None:
     out.flush()
 
 
-class ReadAhead:
+class RelayReadAhead:
     """Batches of built records for notifications ``start`` to ``until``, from a child process."""
 
     def __init__(

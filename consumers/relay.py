@@ -330,11 +330,13 @@ class RelayFollower(Follower):
         log.debug("relay.published", upto=recorded - 1, count=recorded - before)
         return recorded - before
 
-    def _open(self, start: int, last: int) -> tuple[readahead.ReadAhead | None, Session]:
+    def _open(self, start: int, last: int) -> tuple[readahead.RelayReadAhead | None, Session]:
         """The read-ahead process if far behind (started first, it warms up), then the session."""
         reader = None
         if last - start + 1 >= readahead.MIN_LAG:
-            reader = readahead.ReadAhead(self.db.target, self.handler.settings, start, last, self.batch_size)
+            reader = readahead.RelayReadAhead(
+                self.db.target, self.handler.settings, start, last, self.batch_size
+            )
         try:
             return reader, self.handler.open_session(start - 1)
         except BaseException:
@@ -365,7 +367,7 @@ class RelayFollower(Follower):
         return self._record_acked(session.drain(wait=True), recorded)
 
     @staticmethod
-    def _read_ahead(reader: readahead.ReadAhead) -> Generator[list[tuple[int, Record]]]:
+    def _read_ahead(reader: readahead.RelayReadAhead) -> Generator[list[tuple[int, Record]]]:
         """The child's batches as records (the child is stopped when this ends)."""
         try:
             for built in reader:

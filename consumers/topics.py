@@ -122,7 +122,7 @@ def producer_config(
 
 
 @dataclass(frozen=True)
-class Profile:
+class TopicProfile:
     """Topic settings for an environment."""
 
     partitions: int
@@ -131,7 +131,7 @@ class Profile:
 
 
 PROFILES = {
-    "production": Profile(
+    "production": TopicProfile(
         12,
         3,
         {
@@ -142,7 +142,7 @@ PROFILES = {
             "cleanup.policy": "delete",
         },
     ),
-    "test": Profile(
+    "test": TopicProfile(
         3, 1, {"min.insync.replicas": "1", "unclean.leader.election.enable": "false", "retention.ms": "-1"}
     ),
 }
