@@ -39,10 +39,10 @@ from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from consumers.compat import compatibility_problems
+from consumers.errors import ContractError
 from consumers.released import Released
 from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
-from ledger.domain.errors import LedgerError
 from ledger.domain.kernel import ActorRole, Body, LedgerAggregate
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -51,12 +51,6 @@ SCHEMA_BASE = "https://ledger.example/schemas/"
 since a type names one schema everywhere. Its path, ``/schemas/<type>.json``, is what
 ``ledger serve`` answers; resolve it against the ledger you read from, or map the host."""
 SCHEMA_PATH = "/schemas/"
-
-
-class ContractError(LedgerError):
-    """A stored event has no wire mapping, or a message does not fit its contract."""
-
-    code = "contract-error"
 
 
 class WireDecision(BaseModel):

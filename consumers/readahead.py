@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from consumers.contract import ContractError
+from consumers.errors import ContractError
 from consumers.topics import KafkaSettings
 from ledger.adapters.store import StoreTarget
 

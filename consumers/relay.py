@@ -49,25 +49,15 @@ import structlog
 from eventsourcing.persistence import Notification
 
 from consumers import readahead
+from consumers.errors import PublishFailed, RelayBusy
 from consumers.records import Record, RecordBuilder, rfc3339
 from consumers.topics import KafkaSettings, close_producer, producer_config
 from ledger.adapters.follower import Db, Follower
 from ledger.adapters.store import EventStoreApp, StoreTarget
-from ledger.domain.errors import LedgerError
 
 log = structlog.get_logger("consumers.relay")
 
 __all__ = ["Record", "RecordBuilder", "Relay", "RelayBusy", "RelayFollower", "RelayHandler", "rfc3339"]
-
-
-class RelayBusy(LedgerError):
-    """Another relay holds the lock for this store and prefix."""
-
-    code = "relay-busy"
-
-
-class PublishFailed(Exception):
-    """The broker did not acknowledge every record of a batch (the position did not move)."""
 
 
 POSITION_INTERVAL = 0.2

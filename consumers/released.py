@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.domain.errors import LedgerError
+from consumers.errors import ConsumerError
 
 
-class ReleasedSchemasUnavailable(LedgerError):
+class ReleasedSchemasUnavailable(ConsumerError):
     """The released schemas cannot be read (no git checkout, unknown revision)."""
 
     code = "released-schemas-unavailable"

@@ -28,7 +28,8 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
-from consumers.contract import Contract, ContractError, Message
+from consumers.contract import Contract, Message
+from consumers.errors import ContractError, Poison
 from consumers.topics import KafkaSettings, close_producer
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget
@@ -70,10 +71,6 @@ class EventHandler(Protocol):
 
     def tick(self, db: Db) -> None:
         """Time-driven work after each poll (deadlines), inside a transaction."""
-
-
-class Poison(Exception):
-    """A record that cannot be applied; the message is the dead-letter reason."""
 
 
 @dataclass

@@ -3,8 +3,14 @@
 ::
 
     LedgerError (ledger.domain.errors)
-    ├── StoreUnavailable           the event store could not be opened (exit 1, HTTP 503)
+    ├── ServiceFailure             a part outside the process (event store, broker, a child
+    │   │                          process) failed or could not be reached (exit 1, HTTP 503)
+    │   └── StoreUnavailable       the event store could not be opened
     └── KeyStoreError              no signing key, an unreadable or malformed key file (exit 2)
+
+Other packages derive their own failures of that kind from ``ServiceFailure`` too
+(``consumers.errors.PublishFailed``, ``projections.errors.ReadAheadFailed``), so the CLI's
+one table maps them without knowing them.
 
 The messages never show a password: store URLs are redacted before they are raised.
 """
@@ -13,10 +19,16 @@ from __future__ import annotations
 
 from ledger.domain.errors import LedgerError
 
-__all__ = ["KeyStoreError", "StoreUnavailable"]
+__all__ = ["KeyStoreError", "ServiceFailure", "StoreUnavailable"]
 
 
-class StoreUnavailable(LedgerError):
+class ServiceFailure(LedgerError):
+    """A part outside the process failed or could not be reached (exit 1, HTTP 503)."""
+
+    code = "service-failure"
+
+
+class StoreUnavailable(ServiceFailure):
     """The store could not be opened (exit 1, HTTP 503; the URL's password is hidden)."""
 
     code = "store-unavailable"

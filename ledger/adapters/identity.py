@@ -11,13 +11,17 @@ the WAL is checkpointed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger.application.identity import Identity, IdentityStore, Representative
 
@@ -49,12 +53,36 @@ class MemoryIdentityStore:
         """Forget an identity."""
         return self._rows.pop(learner_id, None) is not None
 
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number."""
+        known = self._rows.get(learner_id)
+        number = known.national_number if known else None
+        return number is not None and hmac.compare_digest(number, presented)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700 whatever the umask; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def nrn_mac_key(kek: bytes) -> bytes:
+    """The key of the national-number keyed hash, derived from the identity KEK (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ledger nrn hmac v1").derive(kek)
+
+
+def nrn_mac(mac_key: bytes, number: str) -> str:
+    """HMAC-SHA256 of a national register number (digits only): matchable, not reversible."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return hmac.new(mac_key, digits.encode(), hashlib.sha256).hexdigest()
+
 
 def key_encryption_key(key_dir: Path) -> bytes:
-    """The identity KEK from ``<key_dir>/identity/kek``, created (0600) if absent."""
+    """The identity KEK from ``<key_dir>/identity/kek``, created (0600, folder 0700) if absent."""
     path = key_dir / "identity" / "kek"
+    private_dir(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))
@@ -67,18 +95,14 @@ class SqlIdentityStore:
     def __init__(self, conn: Any, placeholder: str, kek: bytes) -> None:
         self._conn = conn
         self._p = placeholder
+        from ledger.adapters.migrations import migrate
+
         self._kek = AESGCM(kek)
+        self._mac_key = nrn_mac_key(kek)
         self._sqlite = placeholder == "?"
-        blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
             conn.execute("PRAGMA secure_delete = ON")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS learner_key (learner_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL)"
-        )
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS learner_identity (learner_id TEXT PRIMARY KEY, "
-            f"nonce {blob} NOT NULL, sealed {blob} NOT NULL)"
-        )
+        migrate(conn, placeholder)
 
     def _key(self, learner_id: UUID, create: bool) -> bytes | None:
         row = self._conn.execute(
@@ -104,9 +128,29 @@ class SqlIdentityStore:
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(), str(learner_id).encode())
         self._conn.execute(f"DELETE FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),))
+        mac = nrn_mac(self._mac_key, identity.national_number) if identity.national_number else None
         self._conn.execute(
-            f"INSERT INTO learner_identity VALUES ({self._p}, {self._p}, {self._p})",
-            (str(learner_id), nonce, sealed),
+            f"INSERT INTO learner_identity (learner_id, nonce, sealed, nrn_mac) "
+            f"VALUES ({self._p}, {self._p}, {self._p}, {self._p})",
+            (str(learner_id), nonce, sealed, mac),
+        )
+
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash).
+
+        Records written before the keyed hash existed are matched on the decrypted identity.
+        """
+        row = self._conn.execute(
+            f"SELECT nrn_mac FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),)
+        ).fetchone()
+        if row is None:
+            return False
+        if row[0] is not None:
+            return hmac.compare_digest(str(row[0]), nrn_mac(self._mac_key, presented))
+        known = self.get(learner_id)
+        number = known.national_number if known else None
+        return number is not None and hmac.compare_digest(
+            nrn_mac(self._mac_key, number), nrn_mac(self._mac_key, presented)
         )
 
     def get(self, learner_id: UUID) -> Identity | None:

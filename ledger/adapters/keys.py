@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 
@@ -27,7 +28,7 @@ from ledger.adapters.store import StoreTarget
 from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
 from ledger.integrity.note import is_valid_key_name
 
-__all__ = ["KEY_DIR_ENV", "KeyStoreError", "LogKeyStore", "default_key_dir"]
+__all__ = ["KEY_DIR_ENV", "KeyStoreError", "LogKeyStore", "LogKeys", "MemoryLogKeyStore", "default_key_dir"]
 
 log = structlog.get_logger("ledger.keys")
 
@@ -50,6 +51,51 @@ def default_key_dir(target: StoreTarget, home: Path | None = None) -> Path:
     pg = target.pg
     slug = "-".join(p for p in (pg["host"], pg["port"], pg["dbname"], target.schema) if p)
     return (home or Path.home()) / ".local" / "share" / "certification-ledger" / "keys" / slug
+
+
+class LogKeys(Protocol):
+    """Port: the integrity log's signing keys (the last generated is the active one)."""
+
+    def generate(self, name: str) -> Verifier:
+        """Generate a key pair named ``name``, make it active, return its verifier."""
+
+    def signer(self) -> Signer:
+        """The active signing key, or :class:`KeyStoreError` when there is none."""
+
+    def verifiers(self) -> list[Verifier]:
+        """Every public key ever generated, newest (active) first."""
+
+    def active(self) -> Verifier | None:
+        """The active key's verifier, or ``None``."""
+
+
+class MemoryLogKeyStore:
+    """Fake log key store for unit tests: the same behaviour as :class:`LogKeyStore`, no files."""
+
+    def __init__(self) -> None:
+        self._pairs: list[tuple[str, str]] = []
+
+    def generate(self, name: str) -> Verifier:
+        """Generate a new key pair named ``name``, make it the active one, return its verifier."""
+        if not is_valid_key_name(name):
+            raise KeyStoreError(f"invalid key name {name!r}: non-empty, no spaces, no '+'")
+        skey, vkey = generate_key(name)
+        self._pairs.append((skey, vkey))
+        return parse_vkey(vkey)
+
+    def signer(self) -> Signer:
+        """The active signing key (the last generated), or :class:`KeyStoreError`."""
+        if not self._pairs:
+            raise KeyStoreError("no signing key in memory: generate one")
+        return parse_skey(self._pairs[-1][0])
+
+    def verifiers(self) -> list[Verifier]:
+        """Every public key generated here, newest (active) first."""
+        return [parse_vkey(vkey) for _, vkey in reversed(self._pairs)]
+
+    def active(self) -> Verifier | None:
+        """The active key's verifier, or ``None`` when no key was generated."""
+        return parse_vkey(self._pairs[-1][1]) if self._pairs else None
 
 
 class LogKeyStore:

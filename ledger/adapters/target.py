@@ -68,6 +68,7 @@ class StoreTarget:
             return {
                 **common,
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": "ledger.adapters.recorders:SqliteReceiptRecorder",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
@@ -75,6 +76,7 @@ class StoreTarget:
         return {
             **common,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "ledger.adapters.recorders:PostgresReceiptRecorder",
             "POSTGRES_DBNAME": self.pg["dbname"],
             "POSTGRES_HOST": self.pg["host"],
             "POSTGRES_PORT": self.pg["port"],

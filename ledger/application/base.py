@@ -77,6 +77,9 @@ class Workspace(Protocol):
     def after_save(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the command's events are saved (never if it is refused)."""
 
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash)."""
+
 
 class Handlers:
     """Base of a regime's handlers: load aggregates and reference data, call the domain.

@@ -38,6 +38,7 @@ from ledger.domain.cpu.values import (
 )
 from ledger.domain.errors import UnknownEntity
 from ledger.domain.kernel import Decision
+from ledger.domain.rules import require
 from ledger.reference import cpu as ref
 
 
@@ -87,6 +88,12 @@ class TransferLearner(LearnerCommand):
     """Move a learner to this school (same option); the report is requested from the previous."""
 
     command: Literal["TransferLearner"]
+    national_register_number: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{11}$",
+        description="the learner's national register number, presented by the receiving school "
+        "as proof of the family's request (Art. 9); matched by keyed hash, never stored",
+    )
 
 
 class SendCompetenceReport(LearnerCommand):
@@ -297,8 +304,11 @@ class CpuHandlers(Handlers):
         )
 
     def transfer(self, cmd: TransferLearner, d: Decision) -> Result:
-        """Move a learner to this school."""
+        """Move a learner to this school, on the family's request (national number presented)."""
         ref.school(cmd.fase)
+        presented = cmd.national_register_number
+        matched = presented is not None and self.ledger.national_number_matches(cmd.learner_id, presented)
+        require(cpu_rules.transfer_on_family_request(presented is not None, matched))
         return self._on_learner(
             cmd,
             lambda ln: ln.transfer(

@@ -56,3 +56,6 @@ class IdentityStore(Protocol):
 
     def erase(self, learner_id: UUID) -> bool:
         """Destroy the identity and its key; True if there was one."""
+
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash)."""

@@ -54,10 +54,11 @@ import structlog
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.keys import LogKeyStore, default_key_dir
+from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
-from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
+from ledger.audit.errors import AuditError, LeafMismatch
+from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.integrity import (
     Checkpoint,
     IntegrityError,
@@ -80,10 +81,8 @@ __all__ = [
     "DEFAULT_ORIGIN",
     "ORIGIN_ENV",
     "TAMPER_EXIT",
-    "AuditError",
     "AuditLog",
     "IntegrityHandler",
-    "LeafMismatch",
     "Problem",
     "ProvenEvent",
     "VerifyReport",
@@ -110,18 +109,6 @@ NODES_TABLE = "integrity_nodes"
 CHECKPOINTS_DDL = ("CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
                    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
                    "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)")
-
-
-class AuditError(LedgerError):
-    """A request the integrity log cannot answer (position beyond the log, rebuild…)."""
-
-    code = "audit"
-
-
-class LeafMismatch(AuditError):
-    """The stored event no longer matches its logged leaf: the store was tampered with."""
-
-    code = "tampered"
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
@@ -420,7 +407,7 @@ class AuditLog:
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
 
-    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeyStore | None = None,
+    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeys | None = None,
                  origin: str | None = None, batch_size: int = 2000) -> None:
         self.target = target
         self.store = store

@@ -244,7 +244,8 @@ def verify_proof(
     as_json: Json = False,
 ) -> None:
     """Verify a proof offline, with no database: exit 0 valid, 4 invalid."""
-    from ledger.audit.log import TAMPER_EXIT, AuditError, verify_event_proof
+    from ledger.audit.errors import AuditError
+    from ledger.audit.log import TAMPER_EXIT, verify_event_proof
     from ledger.integrity import IntegrityError
 
     vkeys = read_vkeys(key)

@@ -23,8 +23,7 @@ from uuid import UUID
 
 import typer
 
-from ledger.adapters.errors import StoreUnavailable
-from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError
+from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -198,18 +197,35 @@ def read_text(path: str, what: str) -> str:
 
 
 # ------------------------------------------------------------------------------ errors
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (ConcurrencyConflict, EXIT_CONFLICT),
-    (StoreUnavailable, EXIT_FAILURE),
-    (LedgerError, EXIT_REFUSED),
+EXIT_CODES: tuple[tuple[str, int], ...] = (
+    ("ledger.domain.errors.ConcurrencyConflict", EXIT_CONFLICT),
+    ("ledger.adapters.errors.ServiceFailure", EXIT_FAILURE),
+    ("ledger.domain.errors.LedgerError", EXIT_REFUSED),
+    ("ledger.integrity.errors.IntegrityError", EXIT_REFUSED),
+    ("ledger.credentials.errors.CredentialError", EXIT_REFUSED),
+    ("ledger.api.tokens.TokenError", EXIT_REFUSED),
 )
-"""The one mapping of the error tree to exit codes: the first class an error is an instance of
-wins (most specific first); any other exception is an internal error (exit 1)."""
+"""The one mapping of the error trees to exit codes, by the classes' qualified names (so that
+start-up imports none of their packages): the first row naming a class of the error's MRO wins
+(most specific first); any other exception is an internal error (exit 1). Every package's root
+error is here, or derives from ``LedgerError`` (``ledger.audit``, ``projections``, ``consumers``;
+their failures outside the process from ``ServiceFailure``): ``tests/unit/test_errors.py``."""
+
+
+def _qualified_names(exc: BaseException) -> set[str]:
+    return {f"{kind.__module__}.{kind.__qualname__}" for kind in type(exc).__mro__}
 
 
 def exit_code(exc: BaseException) -> int:
     """The exit code of an error, from :data:`EXIT_CODES`."""
-    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), EXIT_FAILURE)
+    names = _qualified_names(exc)
+    return next((code for name, code in EXIT_CODES if name in names), EXIT_FAILURE)
+
+
+def is_mapped(exc: BaseException) -> bool:
+    """True if :data:`EXIT_CODES` names one of the error's classes (a deliberate error)."""
+    names = _qualified_names(exc)
+    return any(name in names for name, _ in EXIT_CODES)
 
 
 def report(exc: BaseException) -> int:
@@ -217,7 +233,7 @@ def report(exc: BaseException) -> int:
     code = exit_code(exc)
     if isinstance(exc, ConcurrencyConflict):
         sys.stderr.write(f"conflict: {exc}\n")
-    elif isinstance(exc, LedgerError):
+    elif is_mapped(exc):
         sys.stderr.write(f"error: {exc}\n")
     else:
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")

@@ -44,12 +44,12 @@ from ledger.credentials.issuing import CredentialIssuer
 from ledger.credentials.keys import KeyPair
 from ledger.credentials.recording import audit_recording_log
 from ledger.credentials.statusstore import StatusListCache
+from ledger.credentials.vcapi import add_vc_api, read_json_body
 from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_credential
 from ledger.domain.errors import LedgerError, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
 
-MAX_BODY = 1_048_576
 ASSETS = {
     "verify.js": "text/javascript; charset=utf-8",
     "verify.css": "text/css; charset=utf-8",
@@ -186,17 +186,6 @@ def _error(status: int, message: str) -> JSONResponse:
     )
 
 
-async def read_json_body(request: Request) -> Any:
-    """The posted JSON (413 over 1 MiB, 400 when not JSON)."""
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, "body larger than 1 MiB")
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise HTTPException(400, f"the body is not JSON: {exc}") from None
-
-
 def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsContext) -> None:
     """Status lists, DID documents, the ledger's context and the trust bundle."""
 
@@ -289,7 +278,5 @@ def router(ctx: CredentialsContext) -> APIRouter:
             return _error(400, str(exc))
 
     _add_documents(api, service, ctx)
-    from ledger.credentials.vcapi import add_vc_api
-
     add_vc_api(api, service)
     return api

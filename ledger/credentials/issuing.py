@@ -7,19 +7,16 @@ key (see :mod:`ledger.credentials.issuers`).
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
 
 from ledger.credentials.building import CertificateFacts, certificate_facts, unsigned_credential
-from ledger.credentials.dataintegrity import EDDSA_JCS_2022, EDDSA_RDFC_2022, add_proof
 from ledger.credentials.holder import identity_object
 from ledger.credentials.issuers import IssuanceError, IssuerConfig, issuer_path
-from ledger.credentials.keys import KeyPair
 from ledger.credentials.recording import recording_evidence
+from ledger.credentials.signing import sign
 from ledger.credentials.statuslist import status_list_entry
 from ledger.credentials.statusstore import (
     LEGACY_LIST_ID,
@@ -30,19 +27,6 @@ from ledger.credentials.statusstore import (
 from ledger.domain.errors import UnknownEntity
 
 log = structlog.get_logger("ledger.credentials")
-
-PROOF_SUITES = (EDDSA_JCS_2022, EDDSA_RDFC_2022)
-
-
-def sign(document: dict[str, Any], key: KeyPair, method: str, created: datetime) -> dict[str, Any]:
-    """Add the proof set (``eddsa-jcs-2022`` then ``eddsa-rdfc-2022``) by ``method``."""
-    signed = document
-    for suite in PROOF_SUITES:
-        signed = add_proof(
-            signed, key, suite, created, verification_method=method, proof_id=f"urn:uuid:{uuid.uuid4()}"
-        )
-    return signed
-
 
 class CredentialIssuer:
     """Issues certificate credentials and status list credentials from one store."""

@@ -31,6 +31,7 @@ import structlog
 from ledger.credentials.errors import CredentialError
 from ledger.credentials.issuers import IssuerConfig, issuer_did
 from ledger.credentials.keys import KeyPair
+from ledger.credentials.signing import sign
 from ledger.credentials.statuslist import (
     MIN_SIZE,
     BitstringStatusList,
@@ -249,8 +250,6 @@ def sign_status_list(
     config: IssuerConfig, list_id: str, issuer: str, bits: frozenset[int], key: KeyPair, method: str
 ) -> dict[str, Any]:
     """The signed ``BitstringStatusListCredential`` of ``list_id`` with ``bits`` set."""
-    from ledger.credentials.issuing import sign
-
     status = BitstringStatusList(MIN_SIZE)
     for index in bits:
         status.set(index)

@@ -17,13 +17,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -380,10 +381,22 @@ def _status_entry(service: Any, asked: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- routes
+MAX_BODY = 1_048_576
+
+
+async def read_json_body(request: Request) -> Any:
+    """The posted JSON (413 over 1 MiB, 400 when not JSON)."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise HTTPException(413, "body larger than 1 MiB")
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise HTTPException(400, f"the body is not JSON: {exc}") from None
+
+
 def add_vc_api(api: APIRouter, service: Any) -> None:
     """Register the VC API routes on ``api`` (verification always; issuance when configured)."""
-    from ledger.credentials.http import read_json_body
-
     async def answer(operation: Any, request: Request, ok: int) -> JSONResponse:
         body = await read_json_body(request)
         try:

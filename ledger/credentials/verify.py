@@ -482,7 +482,7 @@ def _recording(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict) -> None:
     """Verify the embedded proof that the certificate's issuance is in the integrity log."""
-    from ledger.audit.log import AuditError
+    from ledger.audit.errors import AuditError
     from ledger.integrity import IntegrityError
 
     evidence = _recording(document)

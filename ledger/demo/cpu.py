@@ -87,6 +87,7 @@ class Plan:
     validated: set[str] = field(default_factory=set)
     passed_on: dict[str, date] = field(default_factory=dict)
     open_remediation: set[str] = field(default_factory=set)
+    national_number: str | None = None
 
 
 class CohortGenerator:
@@ -251,6 +252,7 @@ class CohortGenerator:
             "birth_date": birth.isoformat(),
             "national_number": f"{birth:%y%m%d}{self.rng.randrange(1000):03d}{self.rng.randrange(100):02d}",
         }
+        plan.national_number = identity["national_number"]
         self.add(
             date(sy, 9, 1),
             command="AdmitLearner",
@@ -387,7 +389,12 @@ class CohortGenerator:
             return
         old = plan.fase
         plan.fase = self.rng.choice(targets)
-        self.add(day, command="TransferLearner", **self.who(plan, "direction"))
+        self.add(
+            day,
+            command="TransferLearner",
+            national_register_number=plan.national_number,
+            **self.who(plan, "direction"),
+        )
         roll = self.rng.random()
         sent = {
             "actor_id": f"head_of_school-{old}",

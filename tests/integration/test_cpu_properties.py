@@ -17,7 +17,7 @@ from ledger.application import parse_command
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import LedgerError
 from ledger.reference import cpu as ref
-from tests.builders import FASE, FASE_TQ2, admit, on, open_option
+from tests.builders import FASE, FASE_TQ2, NRN, admit, on, open_option
 from tests.conftest import make_ledger
 
 ACCEPTED: list[str] = []
@@ -92,6 +92,8 @@ def learner_command(draw: Any, learner: UUID) -> dict[str, Any]:
     if name == "RevokeDecision":
         fields["target_version"] = draw(st.integers(1, 12))
         fields["reason"] = "erreur"
+    if name == "TransferLearner":
+        fields["national_register_number"] = draw(st.sampled_from([NRN, NRN, NRN, "99999999999"]))
     if name == "DecideC2D":
         fields["outcome"] = draw(st.sampled_from(["continue", "reorient"]))
     fase = draw(st.sampled_from([FASE] * 6 + [FASE_TQ2]))

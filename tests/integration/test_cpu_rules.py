@@ -17,6 +17,7 @@ from ledger.domain.errors import RuleViolation
 from tests.builders import (
     FASE,
     FASE_TQ2,
+    NRN,
     OPTION,
     admit,
     cmd,
@@ -364,7 +365,7 @@ def notice_before_due(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     open_option(lg, fase=FASE_TQ2)
     learner = admit(lg, year=5, route="A5_repeat_transformed")
-    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN))
     return on(learner, "GiveFormalNotice", "administration", "2019-10-10", FASE_TQ2)
 
 
@@ -372,7 +373,7 @@ def report_from_wrong_school(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     open_option(lg, fase=FASE_TQ2)
     learner = admit(lg, year=5, route="A5_repeat_transformed")
-    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN))
     return on(learner, "SendCompetenceReport", "conseil_classe", "2019-10-05", FASE_TQ2)
 
 

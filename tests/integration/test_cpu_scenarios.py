@@ -18,6 +18,7 @@ from tests.builders import (
     FASE_P,
     FASE_TQ2,
     NOW_DATE,
+    NRN,
     P_OPTION,
     admit,
     finish_fourth,
@@ -213,7 +214,10 @@ def test_transfer_report_overdue_then_notice(ledger: Ledger) -> None:
     open_option(ledger)
     open_option(ledger, fase=FASE_TQ2)
     ident = admit(ledger, year=5, route="A5_repeat_transformed")
-    run(ledger, on(ident, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(
+        ledger,
+        on(ident, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN),
+    )
     dossier = learner_dossier(ledger.store, ident, NOW_DATE)
     assert dossier["pending_deadlines"][0] == {
         "kind": "competence_report",

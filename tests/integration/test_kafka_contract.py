@@ -13,12 +13,12 @@ import pytest
 from consumers.contract import (
     SCHEMA_DIR,
     Contract,
-    ContractError,
     check_schemas,
     gate,
     publish_schemas,
     schema_text,
 )
+from consumers.errors import ContractError
 from consumers.relay import RecordBuilder
 from consumers.released import ReleasedSchemasUnavailable, from_git
 from consumers.topics import KafkaSettings

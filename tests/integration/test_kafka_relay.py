@@ -14,8 +14,9 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from consumers.contract import SCHEMA_BASE, SCHEMA_DIR
+from consumers.errors import RelayBusy
 from consumers.registry import CertificateRegistry, registry_rows
-from consumers.relay import RecordBuilder, Relay, RelayBusy, RelayFollower, RelayHandler, relay_lock
+from consumers.relay import RecordBuilder, Relay, RelayFollower, RelayHandler, relay_lock
 from consumers.runner import ConsumerRunner
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db, record_position

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +26,9 @@ PENDING = {
 }
 
 
+@cache
 def module_classes() -> dict[str, list[str]]:
-    """Every module-level class name -> the modules defining it."""
+    """Every module-level class name -> the modules defining it (read once per run)."""
     found: dict[str, list[str]] = defaultdict(list)
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):

@@ -95,9 +95,43 @@ def not_in_future(effective: date, recorded_at: datetime) -> Verdict:
 
 def enrolled_at_school(learner_fase: int | None, deciding_fase: int) -> Verdict:
     """A school decides only for learners enrolled with it."""
+    # The reason never names the school the learner is enrolled at (another tenant's data).
     return check("decision_at_enrolled_school", ART["5.1"], learner_fase == deciding_fase,
-                 f"the learner is not enrolled at FASE {deciding_fase}"
-                 f" (enrolled at {learner_fase})")
+                 f"the learner is not enrolled at FASE {deciding_fase}")
+
+
+def transfer_on_family_request(presented: bool, matched: bool) -> Verdict:
+    """A school reaches another school's learner only on the family's request (Art. 9).
+
+    The receiving school proves the request by presenting the learner's national register
+    number, matched against the identity store by a keyed hash; the reason never says
+    whether the learner, or a number, exists elsewhere.
+    """
+    return check("transfer_on_family_request", ART["9"], presented and matched,
+                 "the change of school needs the family's request: present the learner's "
+                 "national register number (national_register_number), as known to the ledger"
+                 if not presented else
+                 "the national register number presented does not match this learner")
+
+
+def school_year_of(day: date) -> int:
+    """The school year (its starting calendar year) a day falls in (1 September to 31 August)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def opening_not_backdated(effective: date, first_school_year: int, recorded_at: datetime,
+                          by_administration: bool) -> Verdict:
+    """A school opens an option for the current school year or later; earlier is administrative.
+
+    Opening an option decides which admissions and certificates are lawful (Art. 6 §1): a
+    back-dated opening reshapes who could act, so only the administration records it.
+    """
+    current = school_year_of(recorded_at.date())
+    return check("backdated_opening_by_administration", ART["6.1"],
+                 by_administration or (effective >= date(current, 9, 1) - timedelta(days=92)
+                                       and first_school_year >= current),
+                 f"an option opened before the school year {current}-{current + 1} is recorded "
+                 "by the administration only")
 
 
 def option_is_open(opened_year: int | None, school_year: int, year: int) -> Verdict:
