@@ -51,23 +51,32 @@ services: venv
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 
-## make test: the whole suite on SQLite, a real PostgreSQL server and a real Kafka broker
+## make test: the whole suite on SQLite, a real PostgreSQL server, a real Kafka broker and a
+## real 3-broker Kafka cluster (started in the background while the other services start)
 test: venv
 	@mkdir -p .ledger/interop
+	@rm -f .ledger/kafka-cluster
 	@# the Go interop tools build in the background (minutes on a fresh machine, nothing when
 	@# cached) while the services start; the interop tests wait for it (setup.sh takes a lock)
 	@bash tests/interop/go/setup.sh > .ledger/interop/setup.log 2>&1 &
-	@bash deploy/postgres/ensure.sh > .ledger/pg-url
-	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
-	@bash deploy/chromium/ensure.sh >&2
+	@PYTHON=$(PY) bash deploy/kafka/kafka.sh cluster-start > .ledger/kafka-cluster.tmp 2> .ledger/kafka-cluster.log & \
+	  cluster=$$!; \
+	  bash deploy/postgres/ensure.sh > .ledger/pg-url && \
+	  PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap && \
+	  bash deploy/chromium/ensure.sh >&2 && \
+	  if wait $$cluster; then mv .ledger/kafka-cluster.tmp .ledger/kafka-cluster; \
+	  else echo "the Kafka cluster did not start (its tests will fail):" >&2; tail -n 30 .ledger/kafka-cluster.log >&2; \
+	    touch .ledger/kafka-cluster; fi
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check ledger projections consumers tests
 	@bash deploy/node/ensure.sh
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
+	  LEDGER_TEST_KAFKA_CLUSTER=$$(cat .ledger/kafka-cluster) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
 stop-services:
 	-bash deploy/kafka/kafka.sh stop
+	-bash deploy/kafka/kafka.sh cluster-stop
 
 lint: venv
 	$(VENV)/bin/ruff check ledger projections consumers tests

@@ -22,12 +22,15 @@ from ledger.plugins import Readers
 if TYPE_CHECKING:
     from consumers.topics import KafkaSettings
 
+# kafka-python, the contract's models, the consumers and structlog are imported inside the
+# verbs: `ledger --help` and the other verbs do not pay for them.
+
 
 def _log() -> Any:
     """The module's structured logger (structlog is imported on first use: start-up time)."""
     import structlog
 
-    return structlog.get_logger("ledger.cli_kafka")
+    return structlog.get_logger("consumers.cli")
 
 
 Bootstrap = Annotated[
@@ -76,7 +79,9 @@ def relay_run(
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
     once: Annotated[bool, typer.Option("--once", help="stop when caught up")] = False,
-    batch: Annotated[int, typer.Option(min=0, help="events per batch (default 1000)")] = 1000,
+    batch: Annotated[
+        int, typer.Option(min=1, help="events read from the store at a time (default 1000)")
+    ] = 1000,
     no_wait: Annotated[
         bool,
         typer.Option("--no-wait", help="exit (code 2) instead of waiting when another relay holds the lock"),
@@ -95,9 +100,10 @@ def relay_run(
         relay.close()
     emit(
         as_json,
-        {"published": published, **status},
+        {"published": published, "skipped": relay.handler.skipped, **status},
         lambda d: print(
-            f"published {d['published']} event(s); position {d['position']} of {d['head']} (lag {d['lag']})"
+            f"published {d['published']} event(s) ({d['skipped']} already on the topics);"
+            f" position {d['position']} of {d['head']} (lag {d['lag']})"
         ),
     )
 
@@ -145,18 +151,40 @@ def contract_write(
     directory: Annotated[
         str | None, typer.Option("--dir", help="target directory (default: the package's schemas/)")
     ] = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            help="git revision holding the released schemas (every earlier committed version counts too)",
+        ),
+    ] = "HEAD",
+    released_dir: Annotated[
+        str | None,
+        typer.Option("--released-dir", help="a directory of released schemas instead of git history"),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="write nothing; exit 1 if a schema would change (2 if a change breaks)"),
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Write the JSON Schema of every message type (refusing breaking changes)."""
-    from consumers.contract import SCHEMA_DIR, Contract, write_schemas
+    """Write the JSON Schema of every message type, refusing changes that break a released one."""
+    from consumers.contract import SCHEMA_DIR, check_schemas
 
     target = Path(directory) if directory else SCHEMA_DIR
-    written = write_schemas(Contract(), target)
+    report = check_schemas(
+        target, against=against, released_dir=Path(released_dir) if released_dir else None, write=not check
+    )
     emit(
         as_json,
-        {"written": written, "directory": str(target)},
-        lambda d: print(f"{len(d['written'])} schema(s) written to {d['directory']}"),
+        report,
+        lambda d: print(
+            f"{len(d['changed'])} schema(s) {'to write' if check else 'written'} in {d['directory']}"
+            f" (checked against {d['released']})"
+        ),
     )
+    if check and report["changed"]:
+        raise typer.Exit(1)
 
 
 def consume(
@@ -232,6 +260,9 @@ def register(app: typer.Typer, readers: Readers) -> None:
     topics.command("create", help="create the event and dead-letter topics")(topics_create)
     app.add_typer(topics, name="topics")
     contract = typer.Typer(help="the wire contract of published messages", no_args_is_help=True)
-    contract.command("write-schemas", help="write consumers/schemas/*.json from the models")(contract_write)
+    contract.command(
+        "write-schemas",
+        help="write consumers/schemas/*.json from the models, refusing changes that break a released schema",
+    )(contract_write)
     app.add_typer(contract, name="contract")
     app.command("consume", help="run a downstream consumer")(consume)

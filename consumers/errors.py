@@ -6,6 +6,8 @@
     └── ConsumerError              base of everything the relay and the consumers raise on purpose
         ├── ContractError          a stored event has no wire mapping, a message does not fit its
         │                          contract, or a schema change is breaking (exit 2)
+        ├── ReleasedSchemasUnavailable  the released schemas cannot be read (git revision unknown,
+        │                          no history): consumers.released, exit 2
         ├── RelayBusy              another relay holds the lock for this store and prefix (exit 2)
         ├── Poison                 a received record that cannot be applied; the message is the
         │                          dead-letter reason (caught by the runner, never user-facing)

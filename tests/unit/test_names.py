@@ -20,7 +20,7 @@ PACKAGES = ("ledger", "projections", "consumers")
 # when its branch lands. Nothing may be added here.
 PENDING = {
     "KeyFormatError": "credentials branch: ledger/credentials/errors.py vs ledger/integrity/errors.py",
-    "Profile": "law / Kafka branches: ledger/reference/cpu.py vs consumers/topics.py",
+    "Profile": "law branch: ledger/reference/cpu.py (consumers/topics.py's is now TopicProfile)",
     "DeadlineKind": "law branch: ledger/domain/cpu/values.py vs ledger/domain/clea/values.py",
     "ReferenceError": "law branch: ledger/reference/cpu.py (renamed on branch law)",
 }
