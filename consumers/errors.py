@@ -24,7 +24,14 @@ from __future__ import annotations
 from ledger.adapters.errors import ServiceFailure
 from ledger.domain.errors import LedgerError
 
-__all__ = ["ConsumerError", "ContractError", "Poison", "PublishFailed", "RelayBusy"]
+__all__ = [
+    "ConsumerError",
+    "ContractError",
+    "Poison",
+    "PublishFailed",
+    "RelayBusy",
+    "ReleasedSchemasUnavailable",
+]
 
 
 class ConsumerError(LedgerError):
@@ -55,3 +62,9 @@ class PublishFailed(ConsumerError, ServiceFailure):
     """The broker did not acknowledge every record of a batch (the position did not move)."""
 
     code = "publish-failed"
+
+
+class ReleasedSchemasUnavailable(ConsumerError):
+    """The released schemas cannot be read (no git checkout, unknown revision)."""
+
+    code = "released-schemas-unavailable"

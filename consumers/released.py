@@ -16,13 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consumers.errors import ConsumerError
-
-
-class ReleasedSchemasUnavailable(ConsumerError):
-    """The released schemas cannot be read (no git checkout, unknown revision)."""
-
-    code = "released-schemas-unavailable"
+from consumers.errors import ReleasedSchemasUnavailable
 
 
 @dataclass(frozen=True)
