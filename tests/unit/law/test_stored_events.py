@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ BASES = {"Created", "Event", "Decided"}
 
 def _shape(model: type[BaseModel]) -> dict[str, Any]:
     return {"class_version": getattr(model, "class_version", 1),
-            "fields": {n: f"{f.annotation!r} {f.metadata!r} default={f.default!r}"
+            "fields": {n: re.sub(r" at 0x[0-9a-f]+", "",
+                                 f"{f.annotation!r} {f.metadata!r} default={f.default!r}")
                        for n, f in sorted(model.model_fields.items())}}
 
 
