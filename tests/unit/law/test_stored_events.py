@@ -1,8 +1,8 @@
 """Stored event topics and payload shapes stay as the released ones (new classes may be added).
 
 ``tests/unit/data/stored_event_shapes.json`` was taken from the release before the rule
-catalogue work: every stored event class's topic, class version and fields (type, bounds,
-default), plus the value models stored inside events. A changed shape must come with a new
+catalogue work: every stored event class's topic, class version and fields in stored order (type,
+bounds, default), plus the value models stored inside events. A changed shape must come with a new
 ``class_version`` and an upcaster (DESIGN.md), so an unchanged version with another shape fails.
 """
 
@@ -28,9 +28,9 @@ BASES = {"Created", "Event", "Decided"}
 
 def _shape(model: type[BaseModel]) -> dict[str, Any]:
     return {"class_version": getattr(model, "class_version", 1),
-            "fields": {n: re.sub(r" at 0x[0-9a-f]+", "",
-                                 f"{f.annotation!r} {f.metadata!r} default={f.default!r}")
-                       for n, f in sorted(model.model_fields.items())}}
+            "fields": [[n, re.sub(r" at 0x[0-9a-f]+", "",
+                                  f"{f.annotation!r} {f.metadata!r} default={f.default!r}")]
+                       for n, f in model.model_fields.items()]}
 
 
 def stored_event_classes() -> list[type[LedgerAggregate.Event]]:
