@@ -247,11 +247,15 @@ class Ledger:
         return agg
 
     def _option_opened(self, fase: int, option_code: str) -> int | None:
+        opt = self._school_option(fase, option_code)
+        return None if opt is None else int(opt.first_school_year)
+
+    def _school_option(self, fase: int, option_code: str) -> SchoolOption | None:
         try:
             opt = self.get(option_id(fase, option_code), "option")
         except UnknownEntity:
             return None
-        return int(opt.first_school_year)
+        return opt if isinstance(opt, SchoolOption) else None
 
     def _profile_uaa(self, learner: Learner) -> list[str]:
         return ref.profile_version(learner.profile_version).uaa_codes()
@@ -274,7 +278,7 @@ class Ledger:
         agg = SchoolOption.open(fase=school.fase, option_code=option.code, form=option.form,
                                 first_school_year=cmd.first_school_year,
                                 replaces_transformed_option=cmd.replaces_transformed_option,
-                                decision=d)
+                                decision=d, listed_options=ref.options().keys())
         return agg, self._outcome(cmd, agg, 0)
 
     def _admit(self, cmd: c.AdmitLearner, d: Decision) -> tuple[LedgerAggregate, Outcome]:
@@ -292,8 +296,13 @@ class Ledger:
             prior_attestation=cmd.prior_attestation, prior_passed_year=cmd.prior_passed_year,
             alternance_attestations=cmd.alternance_attestations,
             holds_forme3_cq=cmd.holds_forme3_cq,
-            exempt_formation_commune=cmd.exempt_formation_commune)
+            exempt_formation_commune=cmd.exempt_formation_commune,
+            option_replaces_transformed=self._replaces_transformed(cmd.fase, option.code))
         return agg, self._outcome(cmd, agg, 0)
+
+    def _replaces_transformed(self, fase: int, option_code: str) -> bool:
+        opt = self._school_option(fase, option_code)
+        return opt is None or opt.replaces_transformed_option
 
     def _transfer(self, cmd: c.TransferLearner, d: Decision) -> tuple[LedgerAggregate, Outcome]:
         ref.school(cmd.fase)

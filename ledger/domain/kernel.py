@@ -160,12 +160,3 @@ def event_id(aggregate_id: UUID, version: int) -> str:
     """The stable identity of a stored event: ``<aggregate id>/<version>``."""
     return f"{aggregate_id}/{version}"
 
-
-def as_of(moment: date, school_year_start: int) -> bool:
-    """True if ``moment`` lies in the school year starting 1 September ``school_year_start``."""
-    return date(school_year_start, 9, 1) <= moment <= date(school_year_start + 1, 8, 31)
-
-
-def school_year_of(moment: date) -> int:
-    """The start year of the school year containing ``moment`` (1 Sept – 31 Aug)."""
-    return moment.year if moment.month >= 9 else moment.year - 1

@@ -32,8 +32,10 @@ from ledger.domain.clea.values import (
     Region,
     Siret,
 )
-from ledger.domain.kernel import NO_VOID, Body, Decision, DecisionLog, LedgerAggregate, Void
-from ledger.domain.rules import Verdict, check, require
+from ledger.domain import rules as shared
+from ledger.domain.journal import Journal
+from ledger.domain.kernel import NO_VOID, Body, Decision, LedgerAggregate, Void
+from ledger.domain.rules import ensure, require
 
 
 def evaluator_org_id(siret: str) -> UUID:
@@ -61,14 +63,9 @@ def certificate_id(candidate: UUID, version: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"ledger:clea:certificate:{candidate}:{version}")
 
 
-def _ensure(*verdicts: Verdict) -> None:
-    for verdict in verdicts:
-        require(verdict)
-
-
 def _common(action: str, decision: Decision) -> None:
-    _ensure(rules.body_has_power(action, decision.body),
-            rules.not_in_future(decision.effective_date, decision.recorded_at))
+    ensure(*shared.common_verdicts(action, decision.body, decision.effective_date,
+                                   decision.recorded_at, rules.POWERS))
 
 
 class EvaluatorOrganisation(LedgerAggregate):
@@ -213,7 +210,7 @@ class BranchJury(LedgerAggregate):
                           awards=tuple(awards), decision=decision)
 
 
-class Candidate(DecisionLog):
+class Candidate(Journal):
     """One candidate's journey towards one certificate: evaluations, training, jury, certificate."""
 
     REVOCABLE = frozenset({
@@ -238,7 +235,7 @@ class Candidate(DecisionLog):
             cand.evaluator_region = self.evaluator_region
             cand.log[self.originator_version] = self
 
-    class Decided(DecisionLog.Decided):
+    class Decided(Journal.Decided):
         """Base of decision events after registration."""
 
     class PriorEvaluationRecorded(Decided):
@@ -305,25 +302,13 @@ class Candidate(DecisionLog):
         due_by: date | None
         late: bool
 
-    class CertificateRevoked(Decided):
+    class CertificateRevoked(Journal.CertificateRevocation):
         """The certificate was revoked; the issuance stays in the log."""
 
-        certificate_id: UUID
-        revokes: int
-
-        def place(self, candidate: Candidate) -> None:
-            """Void the issuance."""
-            candidate.voided.add(self.revokes)
-
-    class DecisionRevoked(Decided):
+    class DecisionRevoked(Journal.Revocation):
         """A decision was revoked; it stays in the log but no longer counts."""
 
-        revokes: int
         revoked_type: str
-
-        def place(self, candidate: Candidate) -> None:
-            """Void the revoked decision."""
-            candidate.voided.add(self.revokes)
 
     class DeadlineMissed(Decided):
         """A deadline passed without its decision (accrochage, 5-year window): never hidden."""
@@ -407,18 +392,6 @@ class Candidate(DecisionLog):
                  if a.certificate_id == cert]
         return found[-1] if found else None
 
-    def _correction(self, decision: Decision, expected: str) -> Void:
-        if decision.corrects is None:
-            return NO_VOID
-        target = self.log.get(decision.corrects)
-        target_type = type(target).__name__ if target else None
-        require(rules.revocable(target_type, decision.corrects in self.voided,
-                                self.REVOCABLE & {expected}))
-        return frozenset({decision.corrects})
-
-    def _decide(self, cls: type[Candidate.Decided], decision: Decision, **kw: Any) -> None:
-        self._record(cls, decision.recorded_at, decision=decision, **kw)
-
     def _prealable_on(self, void: Void = NO_VOID) -> date | None:
         pre = self.prealable(void)
         return pre.decision.effective_date if pre else None
@@ -446,15 +419,15 @@ class Candidate(DecisionLog):
         A new préalable is allowed once the previous 5-year window has expired; it opens a new
         window and a new portfolio.
         """
-        void = self._correction(decision, "PriorEvaluationRecorded")
+        void = self.correction(decision, "PriorEvaluationRecorded")
         _common("prior_evaluation", decision)
         day = decision.effective_date
-        _ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
+        ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
                 rules.referential_complete(referential),
                 rules.certified_independently(referential, passed, ()),
                 rules.new_prealable_opens_window(self.window_end(void), day))
         results = rules.score(referential, referential.domain_codes(), set(passed))
-        self._decide(Candidate.PriorEvaluationRecorded, decision,
+        self.record(Candidate.PriorEvaluationRecorded, decision,
                      evaluator_siret=evaluator_siret, evaluator_id=evaluator_id,
                      referential_version=referential.version, results=results,
                      acquired=tuple(r.code for r in results if r.acquired),
@@ -464,26 +437,26 @@ class Candidate(DecisionLog):
     def assign_training_plan(self, *, domains: Sequence[str], training_org_siret: str,
                              planned_hours: int | None, decision: Decision) -> None:
         """Assign an individual training plan for missing domains, within the window."""
-        void = self._correction(decision, "TrainingPlanAssigned")
+        void = self.correction(decision, "TrainingPlanAssigned")
         _common("training_plan", decision)
-        _ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
+        ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
                 rules.plan_covers_missing(domains, self.missing(void)))
-        self._decide(Candidate.TrainingPlanAssigned, decision, domains=tuple(domains),
+        self.record(Candidate.TrainingPlanAssigned, decision, domains=tuple(domains),
                      training_org_siret=training_org_siret, planned_hours=planned_hours)
 
     def complete_training(self, *, training_org_siret: str, trainer_id: str,
                           legacy_habilitation_until: date | None, decision: Decision) -> None:
         """Record the completed training of the open plan; the trainer is not an evaluator."""
-        void = self._correction(decision, "TrainingCompleted")
+        void = self.correction(decision, "TrainingCompleted")
         _common("training_completed", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
-        _ensure(rules.plan_open(plan is not None),
+        ensure(rules.plan_open(plan is not None),
                 rules.within_window(self._prealable_on(void), day),
                 rules.training_org_may_train(legacy_habilitation_until, day),
                 rules.evaluator_is_not_trainer(self.evaluator_ids(void), {trainer_id}))
         assert plan is not None
-        self._decide(Candidate.TrainingCompleted, decision, training_org_siret=training_org_siret,
+        self.record(Candidate.TrainingCompleted, decision, training_org_siret=training_org_siret,
                      trainer_id=trainer_id, domains=plan.domains,
                      plan_version=plan.originator_version)
 
@@ -492,11 +465,11 @@ class Candidate(DecisionLog):
                                 referential: ReferentialSpec, domains: Sequence[str],
                                 passed: Sequence[str], decision: Decision) -> None:
         """Record the évaluation finale of missing domains against the version in force."""
-        void = self._correction(decision, "FinalEvaluationRecorded")
+        void = self.correction(decision, "FinalEvaluationRecorded")
         _common("final_evaluation", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
-        _ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
+        ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
                 rules.within_window(self._prealable_on(void), day),
                 rules.certified_independently(referential, passed, domains),
                 rules.final_covers_missing(domains, passed, self.missing(void)),
@@ -504,7 +477,7 @@ class Candidate(DecisionLog):
                 rules.evaluator_is_not_trainer({evaluator_id}, self.trainer_ids(void)))
         results = rules.score(referential, list(domains), set(passed))
         newly = {r.code for r in results if r.acquired}
-        self._decide(Candidate.FinalEvaluationRecorded, decision,
+        self.record(Candidate.FinalEvaluationRecorded, decision,
                      evaluator_siret=evaluator_siret, evaluator_id=evaluator_id,
                      referential_version=referential.version, results=results,
                      newly_acquired=tuple(r.code for r in results if r.acquired),
@@ -516,14 +489,14 @@ class Candidate(DecisionLog):
                     branch_awards: Sequence[CertificateType] | None,
                     decision: Decision) -> None:
         """Record the jury's decision, once every domain is acquired, within the window."""
-        void = self._correction(decision, "JuryDecided")
+        void = self.correction(decision, "JuryDecided")
         _common("jury", decision)
-        _ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
+        ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
                 rules.all_domains_acquired(self.missing(void), self.certificate),
                 rules.jury_is_paritaire(members))
         if decision.body is Body.BRANCH_JURY:
             require(rules.branch_jury_may_award(branch_awards, self.certificate))
-        self._decide(Candidate.JuryDecided, decision, awarded=awarded, members=tuple(members),
+        self.record(Candidate.JuryDecided, decision, awarded=awarded, members=tuple(members),
                      branch_code=branch_code if decision.body is Body.BRANCH_JURY else None,
                      domains=tuple(self.acquired(void)))
 
@@ -534,7 +507,7 @@ class Candidate(DecisionLog):
         _common("issue", decision)
         day = decision.effective_date
         jury = self.jury()
-        _ensure(rules.within_window(self._prealable_on(), day),
+        ensure(rules.within_window(self._prealable_on(), day),
                 rules.jury_awarded(jury is not None and jury.awarded
                                    and jury.decision.effective_date <= day),
                 rules.all_domains_acquired(self.missing(), self.certificate),
@@ -547,7 +520,7 @@ class Candidate(DecisionLog):
         versions = [pre.referential_version] + [
             f.referential_version for f in self.in_window(Candidate.FinalEvaluationRecorded)]
         cert = certificate_id(self.id, self.version + 1)
-        self._decide(Candidate.CertificateIssued, decision, certificate_id=cert,
+        self.record(Candidate.CertificateIssued, decision, certificate_id=cert,
                      certificate=self.certificate,
                      issuer=Issuer.BRANCH_JURY if branch else Issuer.CERTIFPRO,
                      branch_code=branch_code if branch else None, issued_on=day,
@@ -557,18 +530,17 @@ class Candidate(DecisionLog):
 
     def record_accrochage(self, *, certificate: UUID, decision: Decision) -> None:
         """Record the report of holder data to the SI CPF (late after 3 months, L6113-8)."""
-        void = self._correction(decision, "AccrochageRecorded")
+        void = self.correction(decision, "AccrochageRecorded")
         _common("accrochage", decision)
         day = decision.effective_date
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
         require(rules.certificate_exists(found))
         assert cert is not None
-        _ensure(rules.accrochage_once(self.accrochage(certificate, void) is not None),
-                check("accrochage_after_issue", rules.SRC["L6113-8"], day >= cert.issued_on,
-                            f"reported on {day}, before the issue on {cert.issued_on}"))
+        ensure(rules.accrochage_once(self.accrochage(certificate, void) is not None),
+               rules.accrochage_after_issue(day, cert.issued_on))
         due = cert.accrochage_due_by
-        self._decide(Candidate.AccrochageRecorded, decision, certificate_id=certificate,
+        self.record(Candidate.AccrochageRecorded, decision, certificate_id=certificate,
                      reported_on=day, due_by=due, late=due is not None and day > due)
 
     # ----------------------------------------------------------------- revocations, deadlines
@@ -577,22 +549,14 @@ class Candidate(DecisionLog):
         _common("revoke_certificate", decision)
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
-        _ensure(rules.certificate_exists(found), rules.has_reason(decision.reason))
+        ensure(rules.certificate_exists(found), shared.revocation_has_reason(decision.reason))
         assert cert is not None
-        self._decide(Candidate.CertificateRevoked, decision, certificate_id=certificate,
+        self.record(Candidate.CertificateRevoked, decision, certificate_id=certificate,
                      revokes=cert.originator_version)
 
     def revoke_decision(self, *, target: int, decision: Decision) -> None:
         """Revoke an earlier decision; it stays in the log and stops counting."""
-        event = self.log.get(target)
-        target_type = type(event).__name__ if event else None
-        require(rules.revocable(target_type, target in self.voided, self.REVOCABLE))
-        assert isinstance(event, Candidate.Decided)
-        _ensure(rules.same_body(decision.body, event.decision.body),
-                rules.not_in_future(decision.effective_date, decision.recorded_at),
-                rules.has_reason(decision.reason))
-        self._decide(Candidate.DecisionRevoked, decision, revokes=target,
-                     revoked_type=target_type)
+        self.revoke(Candidate.DecisionRevoked, target, decision)
 
     def record_missed_deadline(self, *, kind: DeadlineKind, certificate: UUID | None,
                                decision: Decision) -> None:
@@ -612,5 +576,5 @@ class Candidate(DecisionLog):
             dup = any(d.kind is kind and d.due_by == due for d in seen)
         require(rules.deadline_overdue(kind, due, done, day, dup))
         assert due is not None
-        self._decide(Candidate.DeadlineMissed, decision, kind=kind, due_by=due,
+        self.record(Candidate.DeadlineMissed, decision, kind=kind, due_by=due,
                      certificate_id=certificate)
