@@ -68,7 +68,8 @@ def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
 def _deadlines(learner: Learner, today: date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     sy = learner.school_year
-    if learner.c2d and not [p for p in learner.of_type(Learner.PssaWritten) if p.school_year == sy]:
+    # Art. 4 §1 2°: the 15 October PSSA deadline is the AOB route's; the C2D route (4°) has none.
+    if learner.c2d_after_aob() and not learner.support_programme_written(sy):
         out.append({"kind": "pssa", "due_by": date(sy, 10, 14).isoformat()})
     if learner.c2d and learner.c2d_outcome(sy) is None:
         out.append({"kind": "c2d_decision", "due_by": date(sy + 1, 1, 14).isoformat()})

@@ -284,10 +284,12 @@ class CohortGenerator:
         route = self.rng.choice(["A5_admission_other", "A5_alternance", "A5_forme3",
                                  "A5_repeat_transformed", "A6_repeat_transformed"])
         if route == "A6_repeat_transformed":
-            plan = self.admit(FIRST_SY, 6, route)
-            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(FIRST_SY, 9, 20))
-            self.school_year_units(plan, FIRST_SY, self.units(plan, 6), 0.85)
-            self.certify(plan, date(FIRST_SY + 1, 6, 28))
+            # Art. 6 §1, 5 §3: the 6th year of an option opened in 2018 is organised from 2020.
+            sy6 = FIRST_SY + 1
+            plan = self.admit(sy6, 6, route)
+            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(sy6, 9, 20))
+            self.school_year_units(plan, sy6, self.units(plan, 6), 0.85)
+            self.certify(plan, date(sy6 + 1, 6, 28))
             return
         if route == "A5_repeat_transformed":
             plan = self.admit(FIRST_SY, 5, route)

@@ -64,11 +64,11 @@ def ledger(*args: str, check: bool = True, stdin: str | None = None) -> subproce
 def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> list[dict[str, Any]]:
     """A repeater of the transformed 6th year with every UAA recognised and a CQ."""
     lid = str(ident)
-    lines = [cmd("AdmitLearner", "direction", "2019-09-01", learner_id=lid, option_code=OPTION,
-                 school_year=2019, year=6, route="A6_repeat_transformed", identity=person)]
-    lines += [cmd("ValidateUnit", "jury_qualification", "2019-09-20", learner_id=lid,
+    lines = [cmd("AdmitLearner", "direction", "2020-09-01", learner_id=lid, option_code=OPTION,
+                 school_year=2020, year=6, route="A6_repeat_transformed", identity=person)]
+    lines += [cmd("ValidateUnit", "jury_qualification", "2020-09-20", learner_id=lid,
                   uaa=f"UAA{i}", via="jury_recognition") for i in range(1, 7)]
-    lines.append(cmd("IssueCertificate", "jury_qualification", "2020-06-28", learner_id=lid,
+    lines.append(cmd("IssueCertificate", "jury_qualification", "2021-06-28", learner_id=lid,
                      kind="CQ"))
     return lines
 

@@ -82,7 +82,8 @@ def concrete_events() -> set[type[Any]]:
                       clea.TrainingOrganisation, clea.BranchJury, clea.Candidate):
         for value in vars(aggregate).values():
             if (isinstance(value, type) and issubclass(value, LedgerAggregate.Event)
-                    and value.__name__ not in {"Decided", "Event", "Created"}):
+                    and value.__name__ not in {"Decided", "Event", "Created", "Revocation",
+                                               "CertificateRevocation"}):
                 found.add(value)
     return found
 

@@ -65,7 +65,7 @@ APPEAL_REPLACEMENTS: Mapping[Attestation, frozenset[Attestation]] = {
 
 # Which bodies may take which decision (Art. 2 5°-7°, Art. 4, 5, 6, 9; AR 1984; décret Missions).
 POWERS: dict[str, tuple[frozenset[Body], str]] = {
-    "admit": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), art("5 §2; art. 2 6°")),
+    "admit": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), art("5 §2")),
     "authorise_test": (frozenset({Body.JURY_QUALIFICATION}), art("4 §6")),
     "record_attempt": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),
     "validate_unit": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),

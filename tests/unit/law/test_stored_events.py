@@ -23,7 +23,7 @@ from ledger.domain.cpu import aggregates as cpu
 from ledger.domain.kernel import Decision, LedgerAggregate
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "stored_event_shapes.json"
-BASES = {"Created", "Event", "Decided"}
+BASES = {"Created", "Event", "Decided", "Revocation", "CertificateRevocation"}
 
 
 def _shape(model: type[BaseModel]) -> dict[str, Any]:
