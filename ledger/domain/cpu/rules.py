@@ -21,7 +21,7 @@ from ledger.domain.cpu.values import (
     Route,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Effect, P, Outcome, Rule, Verdict, rule, unless
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, Verdict, rule, unless
 
 REGIME = "cpu"
 
@@ -159,7 +159,10 @@ def admission_route_for_year(route: Route, year: int) -> Outcome:
     """Each year is entered only by its own Art. 5 routes."""
     allowed = ROUTES_BY_YEAR.get(year, frozenset())
     names = ", ".join(sorted(r.value for r in allowed))
-    return unless(route in allowed, f"route {route.value} does not admit to year {year}; routes: {names}")
+    if route in allowed:
+        return None
+    return Refusal(f"route {route.value} does not admit to year {year}; routes: {names}",
+                   art(f"5 §{year - 3}") if year in ROUTES_BY_YEAR else art("5"))
 
 
 @_cpu("route_only_in_p", art("5 §2 al. 3, 4"))
