@@ -25,7 +25,7 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.errors import UnknownEntity
-from ledger.reference.cpu import ReferenceError
+from ledger.reference.errors import ReferenceDataError
 
 FILES = {CertificateType.CLEA: "clea.json", CertificateType.NUMERIQUE: "clea_numerique.json",
          CertificateType.MANAGEMENT: "clea_management.json"}
@@ -139,13 +139,13 @@ def check_referential(doc: ReferentialDoc) -> None:
     counts = (len(doc.domains), len(doc.sub_domains()), len(doc.criteria()))
     want = (doc.expected.domains, doc.expected.sub_domains, doc.expected.criteria)
     if counts != want:
-        raise ReferenceError(f"{name}: (domains, sub-domains, criteria) = {counts},"
+        raise ReferenceDataError(f"{name}: (domains, sub-domains, criteria) = {counts},"
                              f" expected {want}")
     codes = [d.code for d in doc.domains] + [s.code for s in doc.sub_domains()]
     codes += [c.code for c in doc.criteria()]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
-        raise ReferenceError(f"{name}: duplicate codes {', '.join(dupes)}")
+        raise ReferenceDataError(f"{name}: duplicate codes {', '.join(dupes)}")
     for d in doc.domains:
         for s in d.sub_domains:
             _check_nesting(name, d.code, s)
@@ -154,26 +154,26 @@ def check_referential(doc: ReferentialDoc) -> None:
 
 def _check_nesting(name: str, domain: str, sub: SubDomainDoc) -> None:
     if not sub.code.startswith(f"{domain}."):
-        raise ReferenceError(f"{name}: sub-domain {sub.code} is not under {domain}")
+        raise ReferenceDataError(f"{name}: sub-domain {sub.code} is not under {domain}")
     stray = [c.code for c in sub.criteria if not c.code.startswith(f"{sub.code}.")]
     if stray:
-        raise ReferenceError(f"{name}: criteria {', '.join(stray)} are not under {sub.code}")
+        raise ReferenceDataError(f"{name}: criteria {', '.join(stray)} are not under {sub.code}")
 
 
 def _check_versions(doc: ReferentialDoc) -> None:
     name = doc.certificate.value
     dates = [v.effective_from for v in doc.versions]
     if dates != sorted(set(dates)):
-        raise ReferenceError(f"{name}: versions must have distinct, increasing effective dates")
+        raise ReferenceDataError(f"{name}: versions must have distinct, increasing effective dates")
     subs = {s.code: s for s in doc.sub_domains()}
     for v in doc.versions:
         unknown = sorted((set(v.thresholds) | set(v.mandatory)) - set(subs))
         if unknown:
-            raise ReferenceError(f"{name} {v.version}: unknown sub-domains {', '.join(unknown)}")
+            raise ReferenceDataError(f"{name} {v.version}: unknown sub-domains {', '.join(unknown)}")
         for code, crits in v.mandatory.items():
             bad = sorted(set(crits) - {c.code for c in subs[code].criteria})
             if bad:
-                raise ReferenceError(
+                raise ReferenceDataError(
                     f"{name} {v.version}: mandatory {', '.join(bad)} not in {code}")
 
 
@@ -183,7 +183,7 @@ def parse_referential(raw: dict[str, Any], source: str = "<referential>") -> Ref
         doc = ReferentialDoc.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ReferenceError(f"{source}: {err['msg']} at {err['loc']}") from exc
+        raise ReferenceDataError(f"{source}: {err['msg']} at {err['loc']}") from exc
     check_referential(doc)
     return doc
 
@@ -227,7 +227,7 @@ def campaigns() -> dict[str, Campaign]:
         camp = Campaign(id=row["id"], decided_on=date.fromisoformat(row["decided_on"]),
                         certificates=tuple(CertificateType(c) for c in row["certificates"]))
         if camp.id in out:
-            raise ReferenceError(f"campaigns.json: duplicate campaign {camp.id}")
+            raise ReferenceDataError(f"campaigns.json: duplicate campaign {camp.id}")
         out[camp.id] = camp
     return out
 

@@ -13,7 +13,7 @@ import pytest
 from ledger.domain.clea.values import CertificateType
 from ledger.domain.errors import UnknownEntity
 from ledger.reference import clea as ref
-from ledger.reference.cpu import ReferenceError
+from ledger.reference.errors import ReferenceDataError
 
 DATA = Path(ref.__file__).parent / "data" / "clea"
 
@@ -84,7 +84,7 @@ def _broken(change: str) -> dict[str, Any]:
                                     "order"])
 def test_loader_refuses_broken_data(change: str) -> None:
     """Wrong counts, duplicate codes, thresholds outside 0..1, stray codes are refused."""
-    with pytest.raises(ReferenceError):
+    with pytest.raises(ReferenceDataError):
         ref.parse_referential(_broken(change), "clea.json")
 
 
