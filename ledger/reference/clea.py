@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -31,6 +31,9 @@ FILES = {CertificateType.CLEA: "clea.json", CertificateType.NUMERIQUE: "clea_num
          CertificateType.MANAGEMENT: "clea_management.json"}
 
 
+LabelStatus = Literal["found", "PARTIAL", "EN_ONLY", "not-found"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +45,9 @@ class CriterionDoc(_Strict):
     label: str = Field(min_length=1)
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
 
 
 class SubDomainDoc(_Strict):
@@ -51,6 +57,9 @@ class SubDomainDoc(_Strict):
     label: str = Field(min_length=1)
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
     criteria: tuple[CriterionDoc, ...] = Field(min_length=1)
 
 
@@ -62,6 +71,9 @@ class DomainDoc(_Strict):
     label_en: str | None = None
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
     sub_domains: tuple[SubDomainDoc, ...] = Field(min_length=1)
 
 
@@ -241,3 +253,15 @@ def domain_label(certificate: CertificateType, code: str) -> str:
     """Return the label of a domain, for presentation."""
     found = next((d for d in referential(certificate).domains if d.code == code), None)
     return found.label if found else code
+
+
+def marked_label(certificate: CertificateType, code: str) -> str:
+    """A domain, sub-domain or criterion label as shown to users: unconfirmed ones say so."""
+    doc = referential(certificate)
+    items: list[Any] = [*doc.domains, *doc.sub_domains(), *doc.criteria()]
+    found = next((i for i in items if i.code == code), None)
+    if found is None:
+        raise UnknownEntity("CléA referential item", f"{certificate.value} {code}")
+    if found.confirmed:
+        return str(found.label)
+    return f"{found.label} [unconfirmed: {found.confidence or 'no source'}, {found.label_status}]"
