@@ -12,13 +12,16 @@ from pathlib import Path
 import pytest
 
 from ledger.domain.catalogue import Case, cases_by_rule, rules_of, run_case
+from ledger.domain.clea import cases as clea_cases
+from ledger.domain.clea import table as clea_table
 from ledger.domain.cpu import cases as cpu_cases
 from ledger.domain.cpu import table as cpu_table
 from ledger.domain.rules import CATALOGUE
 
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds"
-ALL_CASES: tuple[Case, ...] = cpu_cases.CASES
-ALL_PROVISIONS = cpu_table.PROVISIONS + cpu_table.LEDGER_PROVISIONS
+ALL_CASES: tuple[Case, ...] = cpu_cases.CASES + clea_cases.CASES
+ALL_PROVISIONS = (cpu_table.PROVISIONS + cpu_table.LEDGER_PROVISIONS + clea_table.PROVISIONS
+                  + clea_table.LEDGER_PROVISIONS)
 
 
 @pytest.mark.parametrize("c", ALL_CASES, ids=[c.id for c in ALL_CASES])
@@ -36,7 +39,7 @@ def test_case_ids_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("regime", ["cpu", "shared"])
+@pytest.mark.parametrize("regime", ["cpu", "clea", "shared"])
 def test_every_rule_has_lawful_and_unlawful_cases(regime: str) -> None:
     """No rule of the catalogue goes untested: each has an allowed and a refused case."""
     by_rule = cases_by_rule(ALL_CASES)
@@ -46,11 +49,12 @@ def test_every_rule_has_lawful_and_unlawful_cases(regime: str) -> None:
         assert all(run_case(c) for c in by_rule[key])
 
 
-def test_every_cpu_rule_is_in_a_provision_row() -> None:
+def test_every_rule_is_in_a_provision_row() -> None:
     """The table and the catalogue agree both ways: every rule cites a row, every row's rule exists."""
     cited = {key for p in ALL_PROVISIONS for key in p.rules}
     assert cited <= set(CATALOGUE), cited - set(CATALOGUE)
-    assert set(rules_of("cpu")) <= cited, set(rules_of("cpu")) - cited
+    for regime in ("cpu", "clea", "shared"):
+        assert set(rules_of(regime)) <= cited, set(rules_of(regime)) - cited
 
 
 def test_rows_say_why_when_outside() -> None:
