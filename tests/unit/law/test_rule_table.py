@@ -93,3 +93,20 @@ def test_decision_items_of_art_2_and_art_4_have_their_own_rows() -> None:
     cited = {p.article for p in cpu_table.PROVISIONS}
     assert {f"art. 2 {n}°" for n in range(1, 10)} <= cited
     assert {f"art. 4 §1 {n}°" for n in range(1, 5)} | {"art. 4 §1 al. final"} <= cited
+
+
+def test_rule_rows_name_article_version_and_tests() -> None:
+    """What ``ledger rules`` prints: every rule with its article, rule-set version and tests."""
+    from ledger.domain.ruletable import provision_rows, rule_rows
+
+    rows = rule_rows()
+    assert len(rows) == len(CATALOGUE)
+    names = {r["rule"] for r in rows if r["regime"] == "cpu"}
+    assert "reorientation_support_covers_last_four_months" in names
+    for r in rows:
+        assert r["article"] and r["ruleset"] and r["tests"] and r["provisions"], r["rule"]
+        assert all(t.startswith("tests/unit/law/test_rule_table.py::test_case[") for t in r["tests"])
+    flags = {r["rule"] for r in rows if r["effect"] == "flags"}
+    assert {"tests_not_all_at_year_end", "pssa_before_15_october"} <= flags
+    verdicts = {p["verdict"] for p in provision_rows("cpu")}
+    assert verdicts == {"rule", "flag", "fact", "outside"}
