@@ -59,8 +59,7 @@ class Case:
         return f"{CASE_TEST}[{self.id}]"
 
 
-def case(rule_key: str, case_id: str, kind: CaseKind, allowed: bool, note: str = "", /,
-         **args: Any) -> Case:
+def case(rule_key: str, case_id: str, kind: CaseKind, allowed: bool, note: str = "", /, **args: Any) -> Case:
     """Build a case; its id is ``<rule key>:<case id>`` (keywords are the rule's arguments)."""
     return Case(f"{rule_key}:{case_id}", rule_key, kind, allowed, args, note)
 
@@ -88,8 +87,13 @@ def row(rule_key: str, provisions: Iterable[Provision], cases: Iterable[Case]) -
     r = CATALOGUE[rule_key]
     mine = [c for c in cases if c.rule == rule_key]
     return {
-        "rule": r.name, "regime": r.regime, "article": r.article, "ruleset": r.ruleset,
-        "effect": r.effect, "summary": r.summary, "function": r.function,
+        "rule": r.name,
+        "regime": r.regime,
+        "article": r.article,
+        "ruleset": r.ruleset,
+        "effect": r.effect,
+        "summary": r.summary,
+        "function": r.function,
         "provisions": [p.article for p in provisions if rule_key in p.rules],
         "cases": {k: sum(1 for c in mine if c.kind == k) for k in ("lawful", "unlawful", "boundary")},
         "tests": [c.test_id for c in mine],

@@ -53,9 +53,13 @@ class Journal(DecisionLog):
         """Check a correcting decision's target; the versions to treat as voided meanwhile."""
         if decision.corrects is None:
             return NO_VOID
-        require(rules.revoke_existing_decision(self.target_type(decision.corrects),
-                                               decision.corrects in self.voided,
-                                               self.REVOCABLE & {expected}))
+        require(
+            rules.revoke_existing_decision(
+                self.target_type(decision.corrects),
+                decision.corrects in self.voided,
+                self.REVOCABLE & {expected},
+            )
+        )
         return frozenset({decision.corrects})
 
     def revocation_verdicts(self, target: int, decision: Decision) -> tuple[Verdict, ...]:
@@ -70,8 +74,9 @@ class Journal(DecisionLog):
             rules.revocation_has_reason(decision.reason),
         )
 
-    def revoke(self, cls: type[DecisionLog.Decided], target: int, decision: Decision,
-               *extra: Verdict) -> None:
+    def revoke(
+        self, cls: type[DecisionLog.Decided], target: int, decision: Decision, *extra: Verdict
+    ) -> None:
         """Revoke the decision at ``target`` by recording ``cls`` (a revocation event)."""
         ensure(*self.revocation_verdicts(target, decision), *extra)
         self.record(cls, decision, revokes=target, revoked_type=self.target_type(target))

@@ -159,4 +159,3 @@ class DecisionLog(LedgerAggregate):
 def event_id(aggregate_id: UUID, version: int) -> str:
     """The stable identity of a stored event: ``<aggregate id>/<version>``."""
     return f"{aggregate_id}/{version}"
-

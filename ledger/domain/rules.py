@@ -63,8 +63,9 @@ Outcome = str | Refusal | None
 class Rule(Generic[P]):
     """A named pure rule with its article, regime, rule-set version and effect."""
 
-    def __init__(self, fn: Callable[P, Outcome], *, name: str, article: str, regime: str,
-                 ruleset: str, effect: Effect) -> None:
+    def __init__(
+        self, fn: Callable[P, Outcome], *, name: str, article: str, regime: str, ruleset: str, effect: Effect
+    ) -> None:
         self.fn = fn
         self.name = name
         self.article = article
@@ -107,13 +108,13 @@ class Rule(Generic[P]):
 CATALOGUE: dict[str, Rule[Any]] = {}
 
 
-def rule(name: str, article: str, *, regime: str, ruleset: str,
-         effect: Effect = "refuses") -> Callable[[Callable[P, Outcome]], Rule[P]]:
+def rule(
+    name: str, article: str, *, regime: str, ruleset: str, effect: Effect = "refuses"
+) -> Callable[[Callable[P, Outcome]], Rule[P]]:
     """Declare a named rule and enter it in :data:`CATALOGUE` (one name per regime)."""
 
     def register(fn: Callable[P, Outcome]) -> Rule[P]:
-        named = Rule(fn, name=name, article=article, regime=regime, ruleset=ruleset,
-                     effect=effect)
+        named = Rule(fn, name=name, article=article, regime=regime, ruleset=ruleset, effect=effect)
         if named.key in CATALOGUE:
             raise ValueError(f"rule {named.key} is declared twice")
         CATALOGUE[named.key] = named
@@ -161,20 +162,22 @@ def body_has_power(action: str, body: Body, powers: Powers) -> Outcome:
     names = ", ".join(sorted(b.value for b in bodies))
     if body in bodies:
         return None
-    return Refusal(f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}",
-                   article)
+    return Refusal(f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}", article)
 
 
 @_shared("decision_not_in_future", f"{LEDGER_RULE} (no anticipated decisions)")
 def decision_not_in_future(effective: date, recorded_at: datetime) -> Outcome:
     """A decision cannot take effect after the moment it is recorded."""
-    return unless(effective <= recorded_at.date(),
-                  f"effective date {effective} is after the recording date {recorded_at.date()}")
+    return unless(
+        effective <= recorded_at.date(),
+        f"effective date {effective} is after the recording date {recorded_at.date()}",
+    )
 
 
 @_shared("revoke_existing_decision", f"{LEDGER_RULE} (corrections point at a decision)")
-def revoke_existing_decision(target_type: str | None, already_void: bool,
-                             revocable_types: Collection[str]) -> Outcome:
+def revoke_existing_decision(
+    target_type: str | None, already_void: bool, revocable_types: Collection[str]
+) -> Outcome:
     """Only an existing, still effective decision of a revocable kind can be revoked/corrected."""
     if target_type is None:
         return "no decision with that version on this record"
@@ -201,8 +204,8 @@ def deadline_recorded_once(already_recorded: bool, what: str) -> Outcome:
     return unless(not already_recorded, f"{what} deadline already recorded as missed")
 
 
-def common_verdicts(action: str, decision_body: Body, effective: date, recorded_at: datetime,
-                    powers: Powers) -> tuple[Verdict, Verdict]:
+def common_verdicts(
+    action: str, decision_body: Body, effective: date, recorded_at: datetime, powers: Powers
+) -> tuple[Verdict, Verdict]:
     """The two rules every decision passes: the body's power, and no anticipated effect."""
-    return (body_has_power(action, decision_body, powers),
-            decision_not_in_future(effective, recorded_at))
+    return (body_has_power(action, decision_body, powers), decision_not_in_future(effective, recorded_at))

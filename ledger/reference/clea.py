@@ -27,8 +27,11 @@ from ledger.domain.clea.values import (
 from ledger.domain.errors import UnknownEntity
 from ledger.reference.errors import ReferenceDataError
 
-FILES = {CertificateType.CLEA: "clea.json", CertificateType.NUMERIQUE: "clea_numerique.json",
-         CertificateType.MANAGEMENT: "clea_management.json"}
+FILES = {
+    CertificateType.CLEA: "clea.json",
+    CertificateType.NUMERIQUE: "clea_numerique.json",
+    CertificateType.MANAGEMENT: "clea_management.json",
+}
 
 
 LabelStatus = Literal["found", "PARTIAL", "EN_ONLY", "not-found"]
@@ -136,13 +139,25 @@ class ReferentialDoc(_Strict):
     def spec(self, version: VersionDoc) -> ReferentialSpec:
         """Build the domain's view of one version: criteria codes and thresholds."""
         return ReferentialSpec(
-            certificate=self.certificate, version=version.version,
+            certificate=self.certificate,
+            version=version.version,
             effective_from=version.effective_from,
-            domains=tuple(DomainSpec(code=d.code, sub_domains=tuple(SubDomainSpec(
-                code=s.code, criteria=tuple(c.code for c in s.criteria),
-                threshold=version.thresholds.get(s.code, version.default_threshold),
-                mandatory=tuple(version.mandatory.get(s.code, ()))) for s in d.sub_domains))
-                for d in self.domains))
+            domains=tuple(
+                DomainSpec(
+                    code=d.code,
+                    sub_domains=tuple(
+                        SubDomainSpec(
+                            code=s.code,
+                            criteria=tuple(c.code for c in s.criteria),
+                            threshold=version.thresholds.get(s.code, version.default_threshold),
+                            mandatory=tuple(version.mandatory.get(s.code, ())),
+                        )
+                        for s in d.sub_domains
+                    ),
+                )
+                for d in self.domains
+            ),
+        )
 
 
 def check_referential(doc: ReferentialDoc) -> None:
@@ -151,8 +166,7 @@ def check_referential(doc: ReferentialDoc) -> None:
     counts = (len(doc.domains), len(doc.sub_domains()), len(doc.criteria()))
     want = (doc.expected.domains, doc.expected.sub_domains, doc.expected.criteria)
     if counts != want:
-        raise ReferenceDataError(f"{name}: (domains, sub-domains, criteria) = {counts},"
-                             f" expected {want}")
+        raise ReferenceDataError(f"{name}: (domains, sub-domains, criteria) = {counts}, expected {want}")
     codes = [d.code for d in doc.domains] + [s.code for s in doc.sub_domains()]
     codes += [c.code for c in doc.criteria()]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
@@ -185,8 +199,7 @@ def _check_versions(doc: ReferentialDoc) -> None:
         for code, crits in v.mandatory.items():
             bad = sorted(set(crits) - {c.code for c in subs[code].criteria})
             if bad:
-                raise ReferenceDataError(
-                    f"{name} {v.version}: mandatory {', '.join(bad)} not in {code}")
+                raise ReferenceDataError(f"{name} {v.version}: mandatory {', '.join(bad)} not in {code}")
 
 
 def parse_referential(raw: dict[str, Any], source: str = "<referential>") -> ReferentialDoc:
@@ -236,8 +249,11 @@ def campaigns() -> dict[str, Campaign]:
     raw = json.loads((_data_dir() / "campaigns.json").read_text(encoding="utf-8"))
     out: dict[str, Campaign] = {}
     for row in raw["campaigns"]:
-        camp = Campaign(id=row["id"], decided_on=date.fromisoformat(row["decided_on"]),
-                        certificates=tuple(CertificateType(c) for c in row["certificates"]))
+        camp = Campaign(
+            id=row["id"],
+            decided_on=date.fromisoformat(row["decided_on"]),
+            certificates=tuple(CertificateType(c) for c in row["certificates"]),
+        )
         if camp.id in out:
             raise ReferenceDataError(f"campaigns.json: duplicate campaign {camp.id}")
         out[camp.id] = camp

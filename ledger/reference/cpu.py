@@ -31,7 +31,10 @@ from ledger.reference.errors import ReferenceDataError
 
 ART_3 = "AGCF-2018-08-29 art. 3 §1"
 UAA_WEEKS_MIN, UAA_WEEKS_MAX, PROJECT_WEEKS_MAX = (
-    rules.UAA_WEEKS_MIN, rules.UAA_WEEKS_MAX, rules.PROJECT_WEEKS_MAX)
+    rules.UAA_WEEKS_MIN,
+    rules.UAA_WEEKS_MAX,
+    rules.PROJECT_WEEKS_MAX,
+)
 
 
 def slugify(text: str) -> str:
@@ -85,8 +88,9 @@ class UaaSpec(BaseModel):
     title: str = Field(min_length=1)
     year: int = Field(ge=4, le=6, description="The school year the UAA is presented in")
     weeks: int = Field(ge=0, le=27, description="Weeks in that school year")
-    weeks_next_year: int = Field(default=0, ge=0, le=27,
-                                 description="Weeks in the next school year (Art. 3 §1 al. 3)")
+    weeks_next_year: int = Field(
+        default=0, ge=0, le=27, description="Weeks in the next school year (Art. 3 §1 al. 3)"
+    )
     credit_points: float | None = None
 
     @property
@@ -165,17 +169,21 @@ class Profile(BaseModel):
 def profile_verdicts(profile: Profile) -> tuple[Verdict, ...]:
     """The Art. 3 §1 rules of the catalogue applied to one profile."""
     return rules.profile_verdicts(
-        profile.weeks_by_year(), profile.project_weeks,
+        profile.weeks_by_year(),
+        profile.project_weeks,
         [(u.code, u.year, u.last_year) for u in profile.uaa],
-        {u.code: u.weeks + u.weeks_next_year for u in profile.uaa})
+        {u.code: u.weeks + u.weeks_next_year for u in profile.uaa},
+    )
 
 
 def check_profile_weeks(profile: Profile) -> None:
     """Refuse a profile that breaks Art. 3 §1, naming the rule, its article and the years."""
     for verdict in profile_verdicts(profile):
         if not verdict.allowed:
-            raise ReferenceDataError(f"profile {profile.version}: refused by rule {verdict.rule}"
-                                     f" ({verdict.article}): {verdict.reason}")
+            raise ReferenceDataError(
+                f"profile {profile.version}: refused by rule {verdict.rule}"
+                f" ({verdict.article}): {verdict.reason}"
+            )
 
 
 def parse_profile(raw: dict[str, Any], source: str = "<profile>") -> Profile:
@@ -204,7 +212,10 @@ def options() -> dict[str, Option]:
     rows = _read_csv("cpu_options_art1.csv")
     return {
         slugify(r["name_masculine"]): Option(
-            slugify(r["name_masculine"]), r["form"], r["name_masculine"], r["name_feminine"],
+            slugify(r["name_masculine"]),
+            r["form"],
+            r["name_masculine"],
+            r["name_feminine"],
             r["sector"],
         )
         for r in rows
@@ -223,8 +234,7 @@ def schools() -> dict[int, School]:
 def _school(fase: int, rows: list[dict[str, str]]) -> School:
     first = rows[0]
     forms = tuple(SchoolForm(r["form"], int(r["ntpp_allocated"])) for r in rows)
-    return School(fase, first["name"], first["postal_code"], first["locality"],
-                  first["network"], forms)
+    return School(fase, first["name"], first["postal_code"], first["locality"], first["network"], forms)
 
 
 def load_profiles(paths: Iterable[Path]) -> dict[str, list[Profile]]:

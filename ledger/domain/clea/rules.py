@@ -54,8 +54,7 @@ def _clea(name: str, source: str, effect: Effect = "refuses") -> Callable[[Calla
     return rule(name, source, regime=REGIME, ruleset=RULESET_VERSION, effect=effect)
 
 
-DOMAIN_COUNTS = {CertificateType.CLEA: 7, CertificateType.NUMERIQUE: 4,
-                 CertificateType.MANAGEMENT: 3}
+DOMAIN_COUNTS = {CertificateType.CLEA: 7, CertificateType.NUMERIQUE: 4, CertificateType.MANAGEMENT: 3}
 
 # Which bodies may take which decision.
 POWERS: dict[str, tuple[frozenset[Body], str]] = {
@@ -97,66 +96,68 @@ def accrochage_due(issued_on: date) -> date | None:
 
 # ----------------------------------------------------------------------------- organisations
 @_clea("habilitation_by_certifpro_campaign", SRC["S58"])
-def campaign_covers(campaign: Campaign | None, certificate: CertificateType,
-                    valid_from: date, valid_to: date) -> Outcome:
+def campaign_covers(
+    campaign: Campaign | None, certificate: CertificateType, valid_from: date, valid_to: date
+) -> Outcome:
     """Grant a habilitation only by a known campaign covering the certificate."""
     if campaign is None:
         return "unknown Certif'Pro habilitation campaign"
     if certificate not in campaign.certificates:
         return f"campaign {campaign.id} does not cover {certificate.value}"
     if valid_from < campaign.decided_on:
-        return (f"valid from {valid_from}, before the board decision of campaign {campaign.id}"
-                f" ({campaign.decided_on})")
+        return (
+            f"valid from {valid_from}, before the board decision of campaign {campaign.id}"
+            f" ({campaign.decided_on})"
+        )
     return unless(valid_to > valid_from, "validity ends before it starts")
 
 
 @_clea("evaluator_habilitated_on_date", f"{SRC['S54']}; {SRC['D6113-31']}")
-def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType,
-                   day: date) -> Outcome:
+def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Let only an organisation habilitated for the certificate on the date evaluate."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(ok,
-                 f"the organisation is not habilitated for {certificate.value} on {day}")
+    return unless(ok, f"the organisation is not habilitated for {certificate.value} on {day}")
 
 
 @_clea("withdraw_habilitation_in_force", SRC["S58"])
-def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType,
-                 day: date) -> Outcome:
+def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Withdraw a habilitation only while it is in force."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(ok,
-                 f"no habilitation for {certificate.value} in force on {day}")
+    return unless(ok, f"no habilitation for {certificate.value} in force on {day}")
 
 
 @_clea("training_habilitation_before_2019_07_01", SRC["S60"])
 def training_org_may_train(legacy_until: date | None, day: date) -> Outcome:
     """Require a training habilitation before 1 July 2019 only."""
     ok = day >= TRAINING_HABILITATION_ENDS or (legacy_until is not None and day <= legacy_until)
-    return unless(ok,
-                 f"training on {day} needed a CléA habilitation (required until 2019-06-30)")
+    return unless(ok, f"training on {day} needed a CléA habilitation (required until 2019-06-30)")
 
 
 @_clea("branch_jury_may_award", SRC["S52"])
-def branch_jury_may_award(awards: Collection[CertificateType] | None,
-                          certificate: CertificateType) -> Outcome:
+def branch_jury_may_award(
+    awards: Collection[CertificateType] | None, certificate: CertificateType
+) -> Outcome:
     """Let a registered branch jury award only the certificates it may award (CléA)."""
     if awards is None:
         return "unknown branch jury"
-    return unless(certificate in awards,
-                 f"this branch jury cannot award {certificate.value}")
+    return unless(certificate in awards, f"this branch jury cannot award {certificate.value}")
 
 
 # ----------------------------------------------------------------------------- evaluation
 @_clea("certified_independently", SRC["D6113-31"])
-def certified_independently(referential: ReferentialSpec, criteria: Iterable[str],
-                            domains: Iterable[str]) -> Outcome:
+def certified_independently(
+    referential: ReferentialSpec, criteria: Iterable[str], domains: Iterable[str]
+) -> Outcome:
     """Assess each certificate on its own referential only: no result crosses over."""
     known_domains = set(referential.domain_codes())
-    foreign = sorted({c for c in criteria if c not in referential.criteria()}
-                     | {d for d in domains if d not in known_domains})
-    return unless(not foreign,
-                 f"not in the {referential.certificate.value} referential"
-                 f" {referential.version}: {', '.join(foreign)}")
+    foreign = sorted(
+        {c for c in criteria if c not in referential.criteria()}
+        | {d for d in domains if d not in known_domains}
+    )
+    return unless(
+        not foreign,
+        f"not in the {referential.certificate.value} referential {referential.version}: {', '.join(foreign)}",
+    )
 
 
 @_clea("sub_domain_meets_threshold", SRC["S54"])
@@ -168,26 +169,34 @@ def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> 
     got = sum(1 for c in spec.criteria if c in passed)
     missing = [c for c in spec.mandatory if c not in passed]
     ok = got >= spec.threshold * len(spec.criteria) - 1e-9 and not missing
-    return unless(ok,
-                 f"{spec.code}: {got}/{len(spec.criteria)} passed, threshold {spec.threshold:.0%}"
-                 + (f", mandatory not passed: {', '.join(missing)}" if missing else ""))
+    return unless(
+        ok,
+        f"{spec.code}: {got}/{len(spec.criteria)} passed, threshold {spec.threshold:.0%}"
+        + (f", mandatory not passed: {', '.join(missing)}" if missing else ""),
+    )
 
 
-def score(referential: ReferentialSpec, domains: Sequence[str],
-          passed: Collection[str]) -> tuple[DomainResult, ...]:
+def score(
+    referential: ReferentialSpec, domains: Sequence[str], passed: Collection[str]
+) -> tuple[DomainResult, ...]:
     """Per-criterion results → sub-domain → domain, against the referential version given."""
     out = []
     for code in domains:
         spec = referential.domain(code)
         if spec is None:
             continue
-        subs = tuple(SubDomainResult(
-            code=sd.code, passed=tuple(c for c in sd.criteria if c in passed),
-            failed=tuple(c for c in sd.criteria if c not in passed), threshold=sd.threshold,
-            mandatory=sd.mandatory, acquired=sub_domain_meets_threshold(sd, passed).allowed)
-            for sd in spec.sub_domains)
-        out.append(DomainResult(code=code, acquired=all(s.acquired for s in subs),
-                                sub_domains=subs))
+        subs = tuple(
+            SubDomainResult(
+                code=sd.code,
+                passed=tuple(c for c in sd.criteria if c in passed),
+                failed=tuple(c for c in sd.criteria if c not in passed),
+                threshold=sd.threshold,
+                mandatory=sd.mandatory,
+                acquired=sub_domain_meets_threshold(sd, passed).allowed,
+            )
+            for sd in spec.sub_domains
+        )
+        out.append(DomainResult(code=code, acquired=all(s.acquired for s in subs), sub_domains=subs))
     return tuple(out)
 
 
@@ -195,16 +204,19 @@ def score(referential: ReferentialSpec, domains: Sequence[str],
 def referential_complete(referential: ReferentialSpec) -> Outcome:
     """Require all domains of the referential (7 CléA, 4 Numérique, 3 Management)."""
     expected = DOMAIN_COUNTS[referential.certificate]
-    return unless(len(referential.domains) == expected,
-                 f"{referential.version} has {len(referential.domains)} domains,"
-                 f" {expected} expected")
+    return unless(
+        len(referential.domains) == expected,
+        f"{referential.version} has {len(referential.domains)} domains, {expected} expected",
+    )
 
 
 @_clea("new_prealable_only_after_window", SRC["S22"])
 def new_prealable_opens_window(current_end: date | None, day: date) -> Outcome:
     """Allow a new évaluation préalable only once the 5-year window has expired."""
-    return unless(current_end is None or day > current_end,
-                 f"the current window runs until {current_end}; no new évaluation préalable yet")
+    return unless(
+        current_end is None or day > current_end,
+        f"the current window runs until {current_end}; no new évaluation préalable yet",
+    )
 
 
 @_clea("within_five_years_of_prealable", SRC["S22"])
@@ -213,45 +225,50 @@ def within_window(prealable_on: date | None, day: date) -> Outcome:
     if prealable_on is None:
         return "no évaluation préalable recorded"
     end = window_end(prealable_on)
-    return unless(day <= end,
-                 f"the window opened on {prealable_on} closed on {end}; a new évaluation"
-                 " préalable is required")
+    return unless(
+        day <= end,
+        f"the window opened on {prealable_on} closed on {end}; a new évaluation préalable is required",
+    )
 
 
 @_clea("evaluator_is_not_trainer", SRC["S22"])
 def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[str]) -> Outcome:
     """Refuse the same person as evaluator and trainer (organisations may be shared)."""
     both = sorted(set(evaluators) & set(trainers))
-    return unless(not both,
-                 f"the same person evaluated and trained the candidate: {', '.join(both)}")
+    return unless(not both, f"the same person evaluated and trained the candidate: {', '.join(both)}")
 
 
 @_clea("plan_targets_missing_domains", SRC["S22"])
 def plan_covers_missing(plan: Collection[str], missing: Collection[str]) -> Outcome:
     """Target missing domains only (at least one) in the individual training plan."""
     extra = sorted(set(plan) - set(missing))
-    return unless(bool(plan) and not extra,
-                 f"plan domains not missing: {', '.join(extra)}" if extra
-                 else "the plan names no missing domain")
+    return unless(
+        bool(plan) and not extra,
+        f"plan domains not missing: {', '.join(extra)}" if extra else "the plan names no missing domain",
+    )
 
 
 @_clea("final_evaluation_of_missing_domains", SRC["S22"])
-def final_covers_missing(domains: Collection[str], criteria: Iterable[str],
-                         missing: Collection[str]) -> Outcome:
+def final_covers_missing(
+    domains: Collection[str], criteria: Iterable[str], missing: Collection[str]
+) -> Outcome:
     """Assess only domains still missing, and only their criteria, at the évaluation finale."""
     outside = sorted({c.split(".")[0] for c in criteria} - set(domains))
     extra = sorted(set(domains) - set(missing))
-    reason = (f"already acquired or unknown: {', '.join(extra)}" if extra
-              else f"criteria of domains not evaluated: {', '.join(outside)}" if outside
-              else "no domain to evaluate")
+    reason = (
+        f"already acquired or unknown: {', '.join(extra)}"
+        if extra
+        else f"criteria of domains not evaluated: {', '.join(outside)}"
+        if outside
+        else "no domain to evaluate"
+    )
     return unless(bool(domains) and not extra and not outside, reason)
 
 
 @_clea("final_evaluation_after_training", SRC["S22"])
 def training_done(open_plan: bool, trained_since_plan: bool) -> Outcome:
     """Hold the évaluation finale after the training of the individual plan."""
-    return unless(not open_plan or trained_since_plan,
-                 "the training plan has not been completed")
+    return unless(not open_plan or trained_since_plan, "the training plan has not been completed")
 
 
 @_clea("training_follows_plan", SRC["S22"])
@@ -275,56 +292,53 @@ def jury_is_paritaire(members: Sequence[JuryMember]) -> Outcome:
     employees = sum(1 for m in members if m.side is Side.EMPLOYEE)
     ids = [m.person_id for m in members]
     ok = employers >= 1 and employers == employees and len(set(ids)) == len(ids)
-    return unless(ok,
-                 f"{employers} employer and {employees} employee representative(s), distinct"
-                 " members in equal numbers required")
+    return unless(
+        ok,
+        f"{employers} employer and {employees} employee representative(s), distinct"
+        " members in equal numbers required",
+    )
 
 
 @_clea("certificate_after_favourable_jury", SRC["D6113-31"])
 def jury_awarded(awarded: bool | None) -> Outcome:
     """Issue a certificate only after the jury's favourable decision."""
-    return unless(bool(awarded),
-                 "no favourable jury decision in the current window")
+    return unless(bool(awarded), "no favourable jury decision in the current window")
 
 
 @_clea("one_active_certificate", SRC["ARR-2019"])
 def no_active_certificate(active: bool) -> Outcome:
     """Allow one active certificate per candidate and certificate type."""
-    return unless(not active,
-                 "an active certificate already exists; revoke it first")
+    return unless(not active, "an active certificate already exists; revoke it first")
 
 
 @_clea("certificate_is_active", SRC["ARR-2019"])
 def certificate_exists(found: bool) -> Outcome:
     """Require an issued, unrevoked certificate of the candidate."""
-    return unless(found,
-                 "no active certificate with that id for this candidate")
+    return unless(found, "no active certificate with that id for this candidate")
 
 
 @_clea("accrochage_once", SRC["L6113-8"])
 def accrochage_once(already: bool) -> Outcome:
     """Report holder data to the SI CPF once per certificate."""
-    return unless(not already,
-                 "the accrochage of this certificate is already recorded")
+    return unless(not already, "the accrochage of this certificate is already recorded")
 
 
 @_clea("accrochage_after_issue", SRC["L6113-8"])
 def accrochage_after_issue(reported_on: date, issued_on: date) -> Outcome:
     """Holder data is reported to the SI CPF after the certificate is issued."""
-    return unless(reported_on >= issued_on,
-                  f"reported on {reported_on}, before the issue on {issued_on}")
+    return unless(reported_on >= issued_on, f"reported on {reported_on}, before the issue on {issued_on}")
 
 
 @_clea("deadline_missed_after_due_date", f"{SRC['L6113-8']} (accrochage); {SRC['S22']} (window)")
-def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: date,
-                     seen: bool) -> Outcome:
+def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: date, seen: bool) -> Outcome:
     """Record a missed deadline (accrochage, window) once, after it passed undone."""
     source = SRC["L6113-8"] if kind is DeadlineKind.ACCROCHAGE else SRC["S22"]
     ok = due_by is not None and not done and day > due_by and not seen
     if ok:
         return None
-    return Refusal(f"no overdue {kind.value} on {day} (due {due_by}, done {done},"
-                   f" already recorded {seen})", source)
+    return Refusal(
+        f"no overdue {kind.value} on {day} (due {due_by}, done {done}, already recorded {seen})", source
+    )
 
 
 def acquired_map(results: Iterable[DomainResult]) -> Mapping[str, bool]:

@@ -49,8 +49,9 @@ def certificate_id(learner: UUID, kind: str, version: int) -> UUID:
 
 
 def _common(action: str, decision: Decision) -> tuple[Verdict, Verdict]:
-    return shared.common_verdicts(action, decision.body, decision.effective_date,
-                                  decision.recorded_at, rules.POWERS)
+    return shared.common_verdicts(
+        action, decision.body, decision.effective_date, decision.recorded_at, rules.POWERS
+    )
 
 
 class SchoolOption(LedgerAggregate):
@@ -93,41 +94,75 @@ class SchoolOption(LedgerAggregate):
         self.replaces_transformed_option = True
 
     @classmethod
-    def open(cls, *, fase: int, option_code: str, form: str, first_school_year: int,
-             replaces_transformed_option: bool, decision: Decision,
-             listed_options: Collection[str] | None = None) -> SchoolOption:
+    def open(
+        cls,
+        *,
+        fase: int,
+        option_code: str,
+        form: str,
+        first_school_year: int,
+        replaces_transformed_option: bool,
+        decision: Decision,
+        listed_options: Collection[str] | None = None,
+    ) -> SchoolOption:
         """Open an option of Art. 1 at a school (Art. 6 §1), from 2018-2019 at the earliest."""
-        ensure(*_common("open_option", decision),
-               rules.option_listed_in_art1(option_code, listed_options or {option_code}),
-               rules.option_opened_from_2018(first_school_year))
+        ensure(
+            *_common("open_option", decision),
+            rules.option_listed_in_art1(option_code, listed_options or {option_code}),
+            rules.option_opened_from_2018(first_school_year),
+        )
         return cls._start(
-            cls.Opened, option_id(fase, option_code), timestamp=decision.recorded_at,
-            fase=fase, option_code=option_code, form=form,
+            cls.Opened,
+            option_id(fase, option_code),
+            timestamp=decision.recorded_at,
+            fase=fase,
+            option_code=option_code,
+            form=form,
             first_school_year=first_school_year,
-            replaces_transformed_option=replaces_transformed_option, decision=decision,
+            replaces_transformed_option=replaces_transformed_option,
+            decision=decision,
         )
 
-    def check_creation_norm(self, *, fourth_year_pupils: int, alternance_only: bool,
-                            thematique_commune: bool, decision: Decision) -> bool:
+    def check_creation_norm(
+        self, *, fourth_year_pupils: int, alternance_only: bool, thematique_commune: bool, decision: Decision
+    ) -> bool:
         """Record the 1 October count of the creation year against the Art. 6 §3 norm (a flag)."""
         ensure(*_common("record_flags", decision))
-        verdict = rules.creation_norm_on_1_october(fourth_year_pupils, alternance_only,
-                                                   thematique_commune, self.first_school_year)
-        self._record(self.CreationNormChecked, decision.recorded_at,
-                     school_year=self.first_school_year, fourth_year_pupils=fourth_year_pupils,
-                     alternance_only=alternance_only, thematique_commune=thematique_commune,
-                     met=verdict.allowed, detail=verdict.reason, decision=decision)
+        verdict = rules.creation_norm_on_1_october(
+            fourth_year_pupils, alternance_only, thematique_commune, self.first_school_year
+        )
+        self._record(
+            self.CreationNormChecked,
+            decision.recorded_at,
+            school_year=self.first_school_year,
+            fourth_year_pupils=fourth_year_pupils,
+            alternance_only=alternance_only,
+            thematique_commune=thematique_commune,
+            met=verdict.allowed,
+            detail=verdict.reason,
+            decision=decision,
+        )
         return verdict.allowed
 
 
 class Learner(Journal):
     """A learner's path in a CPU option: admission, UAA, attestations, certificates."""
 
-    REVOCABLE = frozenset({
-        "TestAuthorised", "UnitAttempted", "UnitValidated", "RemediationAssigned",
-        "RemediationCompleted", "ReorientationSupportStarted", "AttestationIssued",
-        "C2DDecided", "PssaWritten", "C2DProgrammeWritten", "AppealLodged",
-    })
+    REVOCABLE = frozenset(
+        {
+            "TestAuthorised",
+            "UnitAttempted",
+            "UnitValidated",
+            "RemediationAssigned",
+            "RemediationCompleted",
+            "ReorientationSupportStarted",
+            "AttestationIssued",
+            "C2DDecided",
+            "PssaWritten",
+            "C2DProgrammeWritten",
+            "AppealLodged",
+        }
+    )
 
     class Admitted(LedgerAggregate.Created):
         """The learner was admitted in an option at a school by an Art. 5 route."""
@@ -362,8 +397,9 @@ class Learner(Journal):
 
     def attestation(self, school_year: int, void: Void = NO_VOID) -> Attestation | None:
         """The attestation of a school year, if any."""
-        found = [ev.kind for ev in self.of_type(Learner.AttestationIssued, void)
-                 if ev.school_year == school_year]
+        found = [
+            ev.kind for ev in self.of_type(Learner.AttestationIssued, void) if ev.school_year == school_year
+        ]
         return found[-1] if found else None
 
     def last_attestation(self, void: Void = NO_VOID) -> Attestation | None:
@@ -373,14 +409,14 @@ class Learner(Journal):
 
     def reoriented_from(self, void: Void = NO_VOID) -> frozenset[str]:
         """The options the learner holds an effective réorientation attestation in."""
-        found = [ev for ev in self.of_type(Learner.AttestationIssued, void)
-                 if ev.kind is Attestation.REORIENTATION]
+        found = [
+            ev for ev in self.of_type(Learner.AttestationIssued, void) if ev.kind is Attestation.REORIENTATION
+        ]
         return frozenset({self.option_code}) if found else frozenset()
 
     def c2d_outcome(self, school_year: int, void: Void = NO_VOID) -> C2DOutcome | None:
         """The C2D decision of a school year, if any."""
-        found = [ev.outcome for ev in self.of_type(Learner.C2DDecided, void)
-                 if ev.school_year == school_year]
+        found = [ev.outcome for ev in self.of_type(Learner.C2DDecided, void) if ev.school_year == school_year]
         return found[-1] if found else None
 
     def c2d_after_aob(self) -> bool:
@@ -408,8 +444,11 @@ class Learner(Journal):
         if not requests:
             return None
         last = requests[-1]
-        sent = [s for s in self.of_type(Learner.CompetenceReportSent)
-                if s.originator_version > last.originator_version]
+        sent = [
+            s
+            for s in self.of_type(Learner.CompetenceReportSent)
+            if s.originator_version > last.originator_version
+        ]
         return None if sent else last
 
     def appeals(self, target: int) -> tuple[bool, bool]:
@@ -420,120 +459,221 @@ class Learner(Journal):
 
     def authorisations(self, school_year: int) -> list[Learner.TestAuthorised]:
         """The effective test authorisations dated in a school year."""
-        return [a for a in self.of_type(Learner.TestAuthorised)
-                if calendar.school_year_of(a.decision.effective_date) == school_year]
+        return [
+            a
+            for a in self.of_type(Learner.TestAuthorised)
+            if calendar.school_year_of(a.decision.effective_date) == school_year
+        ]
 
     # ----------------------------------------------------------------- shared checks
     def _about_learner(self, action: str, decision: Decision, fase: int) -> tuple[Verdict, ...]:
-        return (rules.learner_not_erased(self.erased), *_common(action, decision),
-                rules.decision_at_enrolled_school(self.fase, fase),
-                rules.decision_not_before_admission(self.admission().decision.effective_date,
-                                                    decision.effective_date))
+        return (
+            rules.learner_not_erased(self.erased),
+            *_common(action, decision),
+            rules.decision_at_enrolled_school(self.fase, fase),
+            rules.decision_not_before_admission(
+                self.admission().decision.effective_date, decision.effective_date
+            ),
+        )
 
     def _check(self, action: str, decision: Decision, fase: int, *more: Verdict) -> None:
         ensure(*self._about_learner(action, decision, fase), *more)
 
     # ----------------------------------------------------------------- admission
     @classmethod
-    def admit(cls, *, learner_id: UUID, fase: int, option_code: str, form: str,
-              profile_version: str, opened_year: int | None, school_year: int, year: int,
-              route: Route, decision: Decision, prior_attestation: Attestation | None = None,
-              prior_passed_year: int | None = None, alternance_attestations: bool = False,
-              holds_forme3_cq: bool = False, exempt_formation_commune: bool = False,
-              option_replaces_transformed: bool = True,
-              reoriented_from: Collection[str] = ()) -> Learner:
+    def admit(
+        cls,
+        *,
+        learner_id: UUID,
+        fase: int,
+        option_code: str,
+        form: str,
+        profile_version: str,
+        opened_year: int | None,
+        school_year: int,
+        year: int,
+        route: Route,
+        decision: Decision,
+        prior_attestation: Attestation | None = None,
+        prior_passed_year: int | None = None,
+        alternance_attestations: bool = False,
+        holds_forme3_cq: bool = False,
+        exempt_formation_commune: bool = False,
+        option_replaces_transformed: bool = True,
+        reoriented_from: Collection[str] = (),
+    ) -> Learner:
         """Admit a learner by an Art. 5 route into a year the school organises."""
         ensure(*_common("admit", decision), rules.option_open_at_school(opened_year, school_year))
         assert opened_year is not None
         sixth_repeater = route is Route.A6_REPEAT_TRANSFORMED
-        ensure(rules.year_organised_at_school(year, opened_year, school_year),
-               rules.admission_route_for_year(route, year),
-               rules.route_only_in_p(route, form),
-               rules.route_decided_by_conseil_admission(route, decision.body),
-               rules.repeat_route_needs_transformed_option(route, option_replaces_transformed),
-               *([rules.couvreur_sixth_not_repeated_after_2019_20(option_code, school_year)]
-                 if sixth_repeater else []),
-               rules.c2d_admission_needs_c2d_or_aob(route, prior_attestation),
-               rules.fifth_same_option_needs_passed_fourth(route, prior_attestation),
-               rules.fifth_other_orientation_needs_passed_year(route, prior_passed_year,
-                                                               exempt_formation_commune),
-               rules.fifth_from_alternance_needs_attestations(route, alternance_attestations),
-               rules.fifth_from_forme3_needs_cq(route, holds_forme3_cq),
-               rules.no_reenrolment_after_reorientation(reoriented_from, option_code))
+        ensure(
+            rules.year_organised_at_school(year, opened_year, school_year),
+            rules.admission_route_for_year(route, year),
+            rules.route_only_in_p(route, form),
+            rules.route_decided_by_conseil_admission(route, decision.body),
+            rules.repeat_route_needs_transformed_option(route, option_replaces_transformed),
+            *(
+                [rules.couvreur_sixth_not_repeated_after_2019_20(option_code, school_year)]
+                if sixth_repeater
+                else []
+            ),
+            rules.c2d_admission_needs_c2d_or_aob(route, prior_attestation),
+            rules.fifth_same_option_needs_passed_fourth(route, prior_attestation),
+            rules.fifth_other_orientation_needs_passed_year(
+                route, prior_passed_year, exempt_formation_commune
+            ),
+            rules.fifth_from_alternance_needs_attestations(route, alternance_attestations),
+            rules.fifth_from_forme3_needs_cq(route, holds_forme3_cq),
+            rules.no_reenrolment_after_reorientation(reoriented_from, option_code),
+        )
         return cls._start(
-            cls.Admitted, learner_id, timestamp=decision.recorded_at, fase=fase,
-            option_code=option_code, form=form, profile_version=profile_version,
-            school_year=school_year, year=year, route=route,
-            prior_attestation=prior_attestation, prior_passed_year=prior_passed_year,
+            cls.Admitted,
+            learner_id,
+            timestamp=decision.recorded_at,
+            fase=fase,
+            option_code=option_code,
+            form=form,
+            profile_version=profile_version,
+            school_year=school_year,
+            year=year,
+            route=route,
+            prior_attestation=prior_attestation,
+            prior_passed_year=prior_passed_year,
             exempt_formation_commune=exempt_formation_commune,
-            fourth_and_fifth_in_one_year=route is Route.A5_ADMISSION_OTHER, decision=decision,
+            fourth_and_fifth_in_one_year=route is Route.A5_ADMISSION_OTHER,
+            decision=decision,
         )
 
-    def transfer(self, *, to_fase: int, to_option_opened: int | None, decision: Decision,
-                 extra_holidays: Collection[date] = ()) -> None:
+    def transfer(
+        self,
+        *,
+        to_fase: int,
+        to_option_opened: int | None,
+        decision: Decision,
+        extra_holidays: Collection[date] = (),
+    ) -> None:
         """Move to another school of the same option; ask the previous one for the report."""
-        ensure(rules.learner_not_erased(self.erased), *_common("transfer", decision),
-               rules.decision_not_before_admission(self.admission().decision.effective_date,
-                                                   decision.effective_date),
-               rules.option_open_at_school(to_option_opened, self.school_year))
+        ensure(
+            rules.learner_not_erased(self.erased),
+            *_common("transfer", decision),
+            rules.decision_not_before_admission(
+                self.admission().decision.effective_date, decision.effective_date
+            ),
+            rules.option_open_at_school(to_option_opened, self.school_year),
+        )
         assert to_option_opened is not None
-        ensure(rules.year_organised_at_school(self.year, to_option_opened, self.school_year),
-               rules.transfer_to_another_school(self.fase, to_fase),
-               rules.no_reenrolment_after_reorientation(self.reoriented_from(), self.option_code))
+        ensure(
+            rules.year_organised_at_school(self.year, to_option_opened, self.school_year),
+            rules.transfer_to_another_school(self.fase, to_fase),
+            rules.no_reenrolment_after_reorientation(self.reoriented_from(), self.option_code),
+        )
         from_fase = self.fase
         self.record(Learner.Transferred, decision, from_fase=from_fase, to_fase=to_fase)
         requested_on = decision.effective_date
-        self.record(Learner.CompetenceReportRequested, decision, from_fase=from_fase,
-                    requested_on=requested_on,
-                    due_by=rules.competence_report_due(requested_on, extra_holidays))
+        self.record(
+            Learner.CompetenceReportRequested,
+            decision,
+            from_fase=from_fase,
+            requested_on=requested_on,
+            due_by=rules.competence_report_due(requested_on, extra_holidays),
+        )
 
     def send_competence_report(self, *, fase: int, decision: Decision) -> None:
         """The previous school's conseil de classe sends the report (late is recorded as late)."""
         pending = self.pending_report()
-        ensure(*_common("competence_report", decision),
-               rules.competence_report_requested(pending.from_fase if pending else None, fase))
+        ensure(
+            *_common("competence_report", decision),
+            rules.competence_report_requested(pending.from_fase if pending else None, fase),
+        )
         assert pending is not None
-        late = rules.competence_report_within_15_working_days(decision.effective_date,
-                                                              pending.due_by)
-        self.record(Learner.CompetenceReportSent, decision, from_fase=fase,
-                    sent_on=decision.effective_date, due_by=pending.due_by, late=not late.allowed)
+        late = rules.competence_report_within_15_working_days(decision.effective_date, pending.due_by)
+        self.record(
+            Learner.CompetenceReportSent,
+            decision,
+            from_fase=fase,
+            sent_on=decision.effective_date,
+            due_by=pending.due_by,
+            late=not late.allowed,
+        )
 
     def give_formal_notice(self, *, decision: Decision) -> None:
         """The administration gives formal notice for an overdue competence report."""
         pending = self.pending_report()
-        ensure(*_common("formal_notice", decision),
-               rules.formal_notice_after_overdue_report(pending.due_by if pending else None,
-                                                        decision.effective_date))
+        ensure(
+            *_common("formal_notice", decision),
+            rules.formal_notice_after_overdue_report(
+                pending.due_by if pending else None, decision.effective_date
+            ),
+        )
         assert pending is not None
-        self.record(Learner.FormalNoticeIssued, decision, defaulting_fase=pending.from_fase,
-                    due_by=pending.due_by)
+        self.record(
+            Learner.FormalNoticeIssued, decision, defaulting_fase=pending.from_fase, due_by=pending.due_by
+        )
 
     # ----------------------------------------------------------------- UAA
-    def authorise_test(self, *, fase: int, uaa: str, profile_uaa: list[str], is_minor: bool,
-                       representatives_informed: bool, decision: Decision) -> None:
+    def authorise_test(
+        self,
+        *,
+        fase: int,
+        uaa: str,
+        profile_uaa: list[str],
+        is_minor: bool,
+        representatives_informed: bool,
+        decision: Decision,
+    ) -> None:
         """The jury authorises the learner to sit a UAA test (informing a minor's family: a flag)."""
         void = self.correction(decision, "TestAuthorised")
-        self._check("authorise_test", decision, fase,
-                    rules.uaa_in_learner_profile(uaa, profile_uaa),
-                    rules.uaa_not_already_validated(uaa, self.validated(void)))
-        self.record(Learner.TestAuthorised, decision, uaa=uaa, learner_is_minor=is_minor,
-                    representatives_informed=representatives_informed)
+        self._check(
+            "authorise_test",
+            decision,
+            fase,
+            rules.uaa_in_learner_profile(uaa, profile_uaa),
+            rules.uaa_not_already_validated(uaa, self.validated(void)),
+        )
+        self.record(
+            Learner.TestAuthorised,
+            decision,
+            uaa=uaa,
+            learner_is_minor=is_minor,
+            representatives_informed=representatives_informed,
+        )
 
-    def record_attempt(self, *, fase: int, uaa: str, profile_uaa: list[str], passed: bool,
-                       score: float | None, decision: Decision) -> None:
+    def record_attempt(
+        self,
+        *,
+        fase: int,
+        uaa: str,
+        profile_uaa: list[str],
+        passed: bool,
+        score: float | None,
+        decision: Decision,
+    ) -> None:
         """Record a UAA test sitting and its result."""
         void = self.correction(decision, "UnitAttempted")
-        auths = [a.decision.effective_date for a in self.of_type(Learner.TestAuthorised, void)
-                 if a.uaa == uaa and a.decision.effective_date <= decision.effective_date]
-        self._check("record_attempt", decision, fase,
-                    rules.uaa_in_learner_profile(uaa, profile_uaa),
-                    rules.uaa_not_already_validated(uaa, self.validated(void)),
-                    rules.attempt_needs_jury_authorisation(max(auths) if auths else None,
-                                                           decision.effective_date))
+        auths = [
+            a.decision.effective_date
+            for a in self.of_type(Learner.TestAuthorised, void)
+            if a.uaa == uaa and a.decision.effective_date <= decision.effective_date
+        ]
+        self._check(
+            "record_attempt",
+            decision,
+            fase,
+            rules.uaa_in_learner_profile(uaa, profile_uaa),
+            rules.uaa_not_already_validated(uaa, self.validated(void)),
+            rules.attempt_needs_jury_authorisation(max(auths) if auths else None, decision.effective_date),
+        )
         self.record(Learner.UnitAttempted, decision, uaa=uaa, passed=passed, score=score)
 
-    def _evidence(self, via: ValidationVia, uaa: str, profile_uaa: list[str],
-                  during_test_of: str | None, uaa_year: int, void: Void) -> Verdict:
+    def _evidence(
+        self,
+        via: ValidationVia,
+        uaa: str,
+        profile_uaa: list[str],
+        during_test_of: str | None,
+        uaa_year: int,
+        void: Void,
+    ) -> Verdict:
         passed = {a.uaa for a in self.of_type(Learner.UnitAttempted, void) if a.passed}
         if via is ValidationVia.TEST:
             return rules.validation_by_passed_test(uaa in passed)
@@ -541,52 +681,91 @@ class Learner(Journal):
             return rules.spiral_validation_in_later_test(uaa, during_test_of, passed, profile_uaa)
         return rules.recognition_for_transformed_repeaters(self.route, uaa_year, self.year)
 
-    def validate_unit(self, *, fase: int, uaa: str, profile_uaa: list[str], via: ValidationVia,
-                      decision: Decision, during_test_of: str | None = None,
-                      delegate: str | None = None, uaa_year: int = 4) -> None:
+    def validate_unit(
+        self,
+        *,
+        fase: int,
+        uaa: str,
+        profile_uaa: list[str],
+        via: ValidationVia,
+        decision: Decision,
+        during_test_of: str | None = None,
+        delegate: str | None = None,
+        uaa_year: int = 4,
+    ) -> None:
         """Validate a UAA by test, spirally in a later test, or by jury recognition."""
         void = self.correction(decision, "UnitValidated")
         action = "recognise_unit" if via is ValidationVia.JURY_RECOGNITION else "validate_unit"
-        self._check(action, decision, fase, rules.uaa_in_learner_profile(uaa, profile_uaa),
-                    rules.uaa_not_already_validated(uaa, self.validated(void)),
-                    self._evidence(via, uaa, profile_uaa, during_test_of, uaa_year, void))
-        self.record(Learner.UnitValidated, decision, uaa=uaa, via=via,
-                    during_test_of=during_test_of if via is ValidationVia.SPIRAL else None,
-                    delegate=delegate)
+        self._check(
+            action,
+            decision,
+            fase,
+            rules.uaa_in_learner_profile(uaa, profile_uaa),
+            rules.uaa_not_already_validated(uaa, self.validated(void)),
+            self._evidence(via, uaa, profile_uaa, during_test_of, uaa_year, void),
+        )
+        self.record(
+            Learner.UnitValidated,
+            decision,
+            uaa=uaa,
+            via=via,
+            during_test_of=during_test_of if via is ValidationVia.SPIRAL else None,
+            delegate=delegate,
+        )
 
-    def assign_remediation(self, *, fase: int, uaa: str, profile_uaa: list[str], plan: str,
-                           decision: Decision) -> None:
+    def assign_remediation(
+        self, *, fase: int, uaa: str, profile_uaa: list[str], plan: str, decision: Decision
+    ) -> None:
         """Assign remediation for a UAA not (yet) validated."""
         void = self.correction(decision, "RemediationAssigned")
-        self._check("remediation", decision, fase, rules.uaa_in_learner_profile(uaa, profile_uaa),
-                    rules.uaa_not_already_validated(uaa, self.validated(void)))
+        self._check(
+            "remediation",
+            decision,
+            fase,
+            rules.uaa_in_learner_profile(uaa, profile_uaa),
+            rules.uaa_not_already_validated(uaa, self.validated(void)),
+        )
         self.record(Learner.RemediationAssigned, decision, uaa=uaa, plan=plan)
 
     def complete_remediation(self, *, fase: int, uaa: str, decision: Decision) -> None:
         """Record that assigned remediation was completed."""
         assigned = {r.uaa for r in self.of_type(Learner.RemediationAssigned)}
         done = {r.uaa for r in self.of_type(Learner.RemediationCompleted)}
-        self._check("remediation", decision, fase,
-                    rules.remediation_was_assigned(uaa, assigned - done))
+        self._check("remediation", decision, fase, rules.remediation_was_assigned(uaa, assigned - done))
         self.record(Learner.RemediationCompleted, decision, uaa=uaa)
 
-    def record_year_flags(self, *, fase: int, school_year: int, programme: Sequence[str],
-                          decision: Decision) -> list[str]:
+    def record_year_flags(
+        self, *, fase: int, school_year: int, programme: Sequence[str], decision: Decision
+    ) -> list[str]:
         """Once the school year is over, record the Art. 4 §6 timing duties it did not meet."""
-        self._check("record_flags", decision, fase,
-                    rules.year_over_before_flags(school_year, decision.effective_date))
+        self._check(
+            "record_flags", decision, fase, rules.year_over_before_flags(school_year, decision.effective_date)
+        )
         auths = self.authorisations(school_year)
         offered = {a.uaa for a in auths}
-        verdicts = (rules.every_uaa_of_the_year_offered(programme, offered, self.validated()),
-                    rules.tests_not_all_at_year_end([a.decision.effective_date for a in auths],
-                                                    len(programme), school_year))
+        verdicts = (
+            rules.every_uaa_of_the_year_offered(programme, offered, self.validated()),
+            rules.tests_not_all_at_year_end(
+                [a.decision.effective_date for a in auths], len(programme), school_year
+            ),
+        )
         seen = {f.rule for f in self.of_type(Learner.DutyFlagged) if f.school_year == school_year}
         flagged = [v for v in verdicts if not v.allowed and v.rule not in seen]
         for verdict in flagged:
-            never = tuple(u for u in programme if u not in offered) if (
-                verdict.rule == "every_uaa_of_the_year_offered") else ()
-            self.record(Learner.DutyFlagged, decision, rule=verdict.rule, article=verdict.article,
-                        school_year=school_year, uaa=never, detail=verdict.reason)
+            never = (
+                tuple(u for u in programme if u not in offered)
+                if (verdict.rule == "every_uaa_of_the_year_offered")
+                else ()
+            )
+            self.record(
+                Learner.DutyFlagged,
+                decision,
+                rule=verdict.rule,
+                article=verdict.article,
+                school_year=school_year,
+                uaa=never,
+                detail=verdict.reason,
+            )
         return [v.rule for v in flagged]
 
     # ----------------------------------------------------------------- end of year
@@ -595,64 +774,94 @@ class Learner(Journal):
         self._check("reorientation_support", decision, fase)
         self.record(Learner.ReorientationSupportStarted, decision, since=since)
 
-    def _reorientation_verdicts(self, kind: Attestation, advice: str | None,
-                                decision: Decision, void: Void) -> tuple[Verdict, ...]:
+    def _reorientation_verdicts(
+        self, kind: Attestation, advice: str | None, decision: Decision, void: Void
+    ) -> tuple[Verdict, ...]:
         if kind is not Attestation.REORIENTATION:
             return ()
         found = (rules.reorientation_includes_advice(kind, advice),)
         if self.c2d_outcome(self.school_year, void) is not None:
             return found  # Art. 4 §1 4° al. 2: issued at once on the January C2D decision
         support = self.of_type(Learner.ReorientationSupportStarted, void)
-        return (rules.reorientation_support_covers_last_four_months(
-            support[-1].since if support else None, decision.effective_date, self.school_year),
-            *found)
+        return (
+            rules.reorientation_support_covers_last_four_months(
+                support[-1].since if support else None, decision.effective_date, self.school_year
+            ),
+            *found,
+        )
 
-    def issue_attestation(self, *, fase: int, kind: Attestation, decision: Decision,
-                          advice: str | None = None) -> None:
+    def issue_attestation(
+        self, *, fase: int, kind: Attestation, decision: Decision, advice: str | None = None
+    ) -> None:
         """Issue the end-of-4th attestation (one per school year, Art. 4 §1)."""
         void = self.correction(decision, "AttestationIssued")
         sy = self.school_year
-        self._check("attestation", decision, fase,
-                    rules.attestation_only_in_fourth_year(self.year),
-                    rules.attestation_in_current_school_year(decision.effective_date, sy),
-                    rules.one_attestation_per_year(self.attestation(sy, void), sy),
-                    rules.c2d_continue_leads_to_aoa(self.c2d_outcome(sy, void), kind),
-                    *self._reorientation_verdicts(kind, advice, decision, void))
+        self._check(
+            "attestation",
+            decision,
+            fase,
+            rules.attestation_only_in_fourth_year(self.year),
+            rules.attestation_in_current_school_year(decision.effective_date, sy),
+            rules.one_attestation_per_year(self.attestation(sy, void), sy),
+            rules.c2d_continue_leads_to_aoa(self.c2d_outcome(sy, void), kind),
+            *self._reorientation_verdicts(kind, advice, decision, void),
+        )
         self.record(Learner.AttestationIssued, decision, school_year=sy, kind=kind, advice=advice)
 
-    def decide_c2d(self, *, fase: int, outcome: C2DOutcome, decision: Decision,
-                   advice: str | None = None) -> None:
+    def decide_c2d(
+        self, *, fase: int, outcome: C2DOutcome, decision: Decision, advice: str | None = None
+    ) -> None:
         """Before 15 January: continue the C2D, or reorient at once (attestation issued)."""
         void = self.correction(decision, "C2DDecided")
         sy = self.school_year
         reorient = outcome is C2DOutcome.REORIENT
-        self._check("c2d_decision", decision, fase, rules.c2d_decision_only_for_c2d_pupil(self.c2d),
-                    rules.c2d_decision_before_15_january(decision.effective_date, sy),
-                    rules.one_c2d_decision_per_year(self.c2d_outcome(sy, void)),
-                    rules.reorientation_includes_advice(
-                        Attestation.REORIENTATION if reorient else Attestation.AOA, advice))
+        self._check(
+            "c2d_decision",
+            decision,
+            fase,
+            rules.c2d_decision_only_for_c2d_pupil(self.c2d),
+            rules.c2d_decision_before_15_january(decision.effective_date, sy),
+            rules.one_c2d_decision_per_year(self.c2d_outcome(sy, void)),
+            rules.reorientation_includes_advice(
+                Attestation.REORIENTATION if reorient else Attestation.AOA, advice
+            ),
+        )
         self.record(Learner.C2DDecided, decision, school_year=sy, outcome=outcome)
         if reorient:
-            self.record(Learner.AttestationIssued, decision.model_copy(update={"corrects": None}),
-                        school_year=sy, kind=Attestation.REORIENTATION, advice=advice)
+            self.record(
+                Learner.AttestationIssued,
+                decision.model_copy(update={"corrects": None}),
+                school_year=sy,
+                kind=Attestation.REORIENTATION,
+                advice=advice,
+            )
 
     def write_pssa(self, *, fase: int, decision: Decision) -> None:
         """Write the PSSA: due before 15 October after an AOB (late recorded); no date after C2D."""
         sy = self.school_year
-        self._check("pssa", decision, fase, rules.pssa_for_c2d_pupil(self.c2d),
-                    rules.one_pssa_per_year(self.support_programme_written(sy)))
+        self._check(
+            "pssa",
+            decision,
+            fase,
+            rules.pssa_for_c2d_pupil(self.c2d),
+            rules.one_pssa_per_year(self.support_programme_written(sy)),
+        )
         due = rules.pssa_due_by(sy, self.c2d_after_aob())
         if due is None:
             self.record(Learner.C2DProgrammeWritten, decision, school_year=sy)
             return
         on_time = rules.pssa_before_15_october(decision.effective_date, due)
-        self.record(Learner.PssaWritten, decision, school_year=sy, due_by=due,
-                    late=not on_time.allowed)
+        self.record(Learner.PssaWritten, decision, school_year=sy, due_by=due, late=not on_time.allowed)
 
     def _moving(self, decision: Decision, fase: int, *more: Verdict) -> int:
         new_sy = self.school_year + 1
-        self._check("promotion", decision, fase,
-                    rules.move_in_next_school_year(decision.effective_date, new_sy), *more)
+        self._check(
+            "promotion",
+            decision,
+            fase,
+            rules.move_in_next_school_year(decision.effective_date, new_sy),
+            *more,
+        )
         return new_sy
 
     def promote(self, *, fase: int, opened_year: int, decision: Decision) -> None:
@@ -660,27 +869,28 @@ class Learner(Journal):
         more = [rules.promotion_below_sixth(self.year)]
         if self.year == 4:
             more.append(rules.promotion_needs_passed_fourth(self.attestation(self.school_year)))
-        more.append(rules.year_organised_at_school(min(self.year + 1, 6), opened_year,
-                                                   self.school_year + 1))
+        more.append(rules.year_organised_at_school(min(self.year + 1, 6), opened_year, self.school_year + 1))
         new_sy = self._moving(decision, fase, *more)
         self.record(Learner.Promoted, decision, school_year=new_sy, to_year=self.year + 1)
 
     def repeat_year(self, *, fase: int, opened_year: int, decision: Decision) -> None:
-        """Re-enrol in the same year: 4th only as C2D; never after a réorientation; 5th/6th as the text allows."""
+        """Re-enrol in the same year: 4th only as C2D, never after a réorientation; 5th/6th per Art. 4."""
         new_sy = self.school_year + 1
         more: tuple[Verdict, ...]
         if self.year == 4:
-            more = (rules.no_reenrolment_after_reorientation(self.reoriented_from(),
-                                                             self.option_code),
-                    rules.fourth_year_repeat_only_as_c2d(self.attestation(self.school_year)))
+            more = (
+                rules.no_reenrolment_after_reorientation(self.reoriented_from(), self.option_code),
+                rules.fourth_year_repeat_only_as_c2d(self.attestation(self.school_year)),
+            )
         elif self.year == 5:
             more = (rules.no_repeat_fifth_year(opened_year, new_sy),)
         else:
-            more = (rules.couvreur_sixth_not_repeated_after_2019_20(self.option_code, new_sy),
-                    rules.no_repeat_sixth_year(opened_year, new_sy))
+            more = (
+                rules.couvreur_sixth_not_repeated_after_2019_20(self.option_code, new_sy),
+                rules.no_repeat_sixth_year(opened_year, new_sy),
+            )
         self._moving(decision, fase, *more)
-        self.record(Learner.YearRepeated, decision, school_year=new_sy, year=self.year,
-                    c2d=self.year == 4)
+        self.record(Learner.YearRepeated, decision, school_year=new_sy, year=self.year, c2d=self.year == 4)
 
     # ----------------------------------------------------------------- appeals (Art. 4 §1 last al.)
     def _appeal_target(self, target: int) -> Attestation | None:
@@ -692,66 +902,112 @@ class Learner(Journal):
     def lodge_appeal(self, *, fase: int, target: int, decision: Decision) -> None:
         """Record that a recours externe was lodged against a réorientation or C2D attestation."""
         kind = self._appeal_target(target)
-        self._check("lodge_appeal", decision, fase,
-                    rules.appeal_against_reorientation_or_c2d(kind),
-                    rules.one_open_appeal_per_decision(self.appeals(target)[0]))
+        self._check(
+            "lodge_appeal",
+            decision,
+            fase,
+            rules.appeal_against_reorientation_or_c2d(kind),
+            rules.one_open_appeal_per_decision(self.appeals(target)[0]),
+        )
         assert kind is not None
-        self.record(Learner.AppealLodged, decision, target=target, target_kind=kind,
-                    lodged_on=decision.effective_date)
+        self.record(
+            Learner.AppealLodged, decision, target=target, target_kind=kind, lodged_on=decision.effective_date
+        )
 
-    def decide_appeal(self, *, fase: int, target: int, outcome: AppealOutcome,
-                      replacement: Attestation | None, decision: Decision) -> None:
+    def decide_appeal(
+        self,
+        *,
+        fase: int,
+        target: int,
+        outcome: AppealOutcome,
+        replacement: Attestation | None,
+        decision: Decision,
+    ) -> None:
         """Record the conseil de recours' decision; a reformed attestation is replaced."""
         lodged = [a for a in self.of_type(Learner.AppealLodged) if a.target == target]
         kind = lodged[-1].target_kind if lodged else Attestation.AOA
         reformed = outcome is AppealOutcome.REFORMED
-        self._check("decide_appeal", decision, fase,
-                    rules.appeal_outcome_needs_lodged_appeal(bool(lodged), self.appeals(target)[1]),
-                    rules.appeal_reform_grants_better_outcome(kind, reformed, replacement))
-        self.record(Learner.AppealDecided, decision, target=target, outcome=outcome,
-                    replacement=replacement)
+        self._check(
+            "decide_appeal",
+            decision,
+            fase,
+            rules.appeal_outcome_needs_lodged_appeal(bool(lodged), self.appeals(target)[1]),
+            rules.appeal_reform_grants_better_outcome(kind, reformed, replacement),
+        )
+        self.record(Learner.AppealDecided, decision, target=target, outcome=outcome, replacement=replacement)
         appealed = self.log[target]
         if reformed and isinstance(appealed, Learner.AttestationIssued):
-            self.record(Learner.AttestationIssued, decision.model_copy(update={"corrects": None}),
-                        school_year=appealed.school_year, kind=replacement, advice=None)
+            self.record(
+                Learner.AttestationIssued,
+                decision.model_copy(update={"corrects": None}),
+                school_year=appealed.school_year,
+                kind=replacement,
+                advice=None,
+            )
 
     # ----------------------------------------------------------------- certificates
-    def issue_certificate(self, *, fase: int, kind: CertificateKind, profile_uaa: list[str],
-                          decision: Decision, sovereign: bool = False,
-                          justification: str | None = None) -> UUID:
+    def issue_certificate(
+        self,
+        *,
+        fase: int,
+        kind: CertificateKind,
+        profile_uaa: list[str],
+        decision: Decision,
+        sovereign: bool = False,
+        justification: str | None = None,
+    ) -> UUID:
         """Issue the CQ (jury; all UAA or sovereign with justification) or the CE6P."""
         validated = self.validated()
         missing = [u for u in profile_uaa if u not in validated]
         is_cq = kind is CertificateKind.CQ
-        self._check("issue_cq" if is_cq else "issue_ce6p", decision, fase,
-                    rules.certificate_in_sixth_year(self.year),
-                    rules.one_active_certificate(self.active_certificate(kind) is not None, kind),
-                    rules.cq_needs_all_uaa_or_sovereign_decision(missing, sovereign, justification)
-                    if is_cq else rules.ce6p_only_in_p(self.form))
+        self._check(
+            "issue_cq" if is_cq else "issue_ce6p",
+            decision,
+            fase,
+            rules.certificate_in_sixth_year(self.year),
+            rules.one_active_certificate(self.active_certificate(kind) is not None, kind),
+            rules.cq_needs_all_uaa_or_sovereign_decision(missing, sovereign, justification)
+            if is_cq
+            else rules.ce6p_only_in_p(self.form),
+        )
         cert = certificate_id(self.id, kind.value, self.version + 1)
         basis = CqBasis.SOVEREIGN if missing and is_cq else CqBasis.ALL_VALIDATED
-        self.record(Learner.CertificateIssued, decision, certificate_id=cert, kind=kind,
-                    basis=basis, justification=justification,
-                    profile_version=self.profile_version,
-                    validated_uaa=tuple(u for u in profile_uaa if u in validated),
-                    missing_uaa=tuple(missing))
+        self.record(
+            Learner.CertificateIssued,
+            decision,
+            certificate_id=cert,
+            kind=kind,
+            basis=basis,
+            justification=justification,
+            profile_version=self.profile_version,
+            validated_uaa=tuple(u for u in profile_uaa if u in validated),
+            missing_uaa=tuple(missing),
+        )
         return cert
 
     def revoke_certificate(self, *, fase: int, certificate: UUID, decision: Decision) -> None:
         """Revoke an issued certificate, with the reason."""
-        issued = [c for c in self.of_type(Learner.CertificateIssued)
-                  if c.certificate_id == certificate]
+        issued = [c for c in self.of_type(Learner.CertificateIssued) if c.certificate_id == certificate]
         action = "issue_cq" if issued and issued[0].kind is CertificateKind.CQ else "issue_ce6p"
-        self._check(action, decision, fase,
-                    rules.revoke_active_certificate(bool(issued), certificate),
-                    shared.revocation_has_reason(decision.reason))
-        self.record(Learner.CertificateRevoked, decision, certificate_id=certificate,
-                    revokes=issued[0].originator_version)
+        self._check(
+            action,
+            decision,
+            fase,
+            rules.revoke_active_certificate(bool(issued), certificate),
+            shared.revocation_has_reason(decision.reason),
+        )
+        self.record(
+            Learner.CertificateRevoked,
+            decision,
+            certificate_id=certificate,
+            revokes=issued[0].originator_version,
+        )
 
     def revoke_decision(self, *, fase: int, target: int, decision: Decision) -> None:
         """Revoke an earlier decision; it stays in the log and stops counting."""
-        self.revoke(Learner.DecisionRevoked, target, decision,
-                    rules.decision_at_enrolled_school(self.fase, fase))
+        self.revoke(
+            Learner.DecisionRevoked, target, decision, rules.decision_at_enrolled_school(self.fase, fase)
+        )
 
     def erase(self, *, fase: int, decision: Decision) -> None:
         """Record the erasure decision (the identity store destroys the personal data)."""
@@ -769,18 +1025,29 @@ class Learner(Journal):
             out.append((DeadlineKind.C2D_DECISION, date(sy + 1, 1, 14), sy))
         pending = self.pending_report()
         if pending is not None:
-            out.append((DeadlineKind.COMPETENCE_REPORT, pending.due_by,
-                        calendar.school_year_of(pending.requested_on)))
+            out.append(
+                (
+                    DeadlineKind.COMPETENCE_REPORT,
+                    pending.due_by,
+                    calendar.school_year_of(pending.requested_on),
+                )
+            )
         return [item for item in out if on > item[1]]
 
     def record_missed_deadline(self, *, kind: DeadlineKind, fase: int, decision: Decision) -> None:
         """Record that a deadline passed without its decision (once per deadline)."""
         found = [o for o in self.overdue(decision.effective_date) if o[0] is kind]
-        self._check("record_missed_deadline", decision, fase,
-                    rules.deadline_actually_missed(bool(found), kind.value, decision.effective_date))
+        self._check(
+            "record_missed_deadline",
+            decision,
+            fase,
+            rules.deadline_actually_missed(bool(found), kind.value, decision.effective_date),
+        )
         _, due_by, school_year = found[0]
-        seen = [d for d in self.of_type(Learner.DeadlineMissed)
-                if d.kind is kind and d.school_year == school_year and d.due_by == due_by]
+        seen = [
+            d
+            for d in self.of_type(Learner.DeadlineMissed)
+            if d.kind is kind and d.school_year == school_year and d.due_by == due_by
+        ]
         require(shared.deadline_recorded_once(bool(seen), kind.value))
-        self.record(Learner.DeadlineMissed, decision, kind=kind, due_by=due_by,
-                    school_year=school_year)
+        self.record(Learner.DeadlineMissed, decision, kind=kind, due_by=due_by, school_year=school_year)

@@ -73,8 +73,7 @@ def is_public_holiday(day: date, extra_holidays: Collection[date] = ()) -> bool:
     return day in public_holidays(day.year) or day in extra_holidays
 
 
-def is_working_day(day: date, *, saturday_counts: bool,
-                   extra_holidays: Collection[date] = ()) -> bool:
+def is_working_day(day: date, *, saturday_counts: bool, extra_holidays: Collection[date] = ()) -> bool:
     """True on a ``jour ouvrable`` under the given convention."""
     if day.weekday() == _SUNDAY or (day.weekday() == _SATURDAY and not saturday_counts):
         return False

@@ -50,8 +50,15 @@ def _cpu(name: str, article: str, effect: Effect = "refuses") -> Callable[[Calla
 ADMISSION_BY_CONSEIL = frozenset({Route.A5_ADMISSION_OTHER, Route.A5_ALTERNANCE, Route.A5_FORME3})
 ROUTES_BY_YEAR: Mapping[int, frozenset[Route]] = {
     4: frozenset({Route.A4_STANDARD, Route.A4_C2D}),
-    5: frozenset({Route.A5_SAME_OPTION, Route.A5_REPEAT_TRANSFORMED, Route.A5_ADMISSION_OTHER,
-                  Route.A5_ALTERNANCE, Route.A5_FORME3}),
+    5: frozenset(
+        {
+            Route.A5_SAME_OPTION,
+            Route.A5_REPEAT_TRANSFORMED,
+            Route.A5_ADMISSION_OTHER,
+            Route.A5_ALTERNANCE,
+            Route.A5_FORME3,
+        }
+    ),
     6: frozenset({Route.A6_REPEAT_TRANSFORMED}),
 }
 P_ONLY_ROUTES = frozenset({Route.A5_ALTERNANCE, Route.A5_FORME3})
@@ -70,10 +77,8 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "record_attempt": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),
     "validate_unit": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),
     "recognise_unit": (frozenset({Body.JURY_QUALIFICATION}), art("5 §2")),
-    "remediation": (frozenset({Body.PEDAGOGICAL_TEAM, Body.CONSEIL_CLASSE}),
-                    DECRET_2012_REMEDIATION),
-    "reorientation_support": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}),
-                              art("4 §1 3°")),
+    "remediation": (frozenset({Body.PEDAGOGICAL_TEAM, Body.CONSEIL_CLASSE}), DECRET_2012_REMEDIATION),
+    "reorientation_support": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}), art("4 §1 3°")),
     "attestation": (frozenset({Body.CONSEIL_CLASSE}), art("4 §1")),
     "c2d_decision": (frozenset({Body.CONSEIL_CLASSE}), art("4 §1 4°")),
     "pssa": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}), art("4 §1 2°, 4°")),
@@ -84,16 +89,23 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "issue_cq": (frozenset({Body.JURY_QUALIFICATION}), art("2 7°")),
     "issue_ce6p": (frozenset({Body.CONSEIL_CLASSE}), CE6P_BASIS),
     "open_option": (frozenset({Body.DIRECTION}), art("6 §1")),
-    "erase": (frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
-              "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)"),
-    "record_missed_deadline": (frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
-                               f"{LEDGER} (missed deadlines recorded, never hidden)"),
-    "lodge_appeal": (frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
-                     f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}"),
-    "decide_appeal": (frozenset({Body.ADMINISTRATION}),
-                      f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X} (conseil de recours)"),
-    "record_flags": (frozenset({Body.ADMINISTRATION, Body.DIRECTION, Body.JURY_QUALIFICATION}),
-                     art("4 §6")),
+    "erase": (
+        frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
+        "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)",
+    ),
+    "record_missed_deadline": (
+        frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
+        f"{LEDGER} (missed deadlines recorded, never hidden)",
+    ),
+    "lodge_appeal": (
+        frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
+        f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}",
+    ),
+    "decide_appeal": (
+        frozenset({Body.ADMINISTRATION}),
+        f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X} (conseil de recours)",
+    ),
+    "record_flags": (frozenset({Body.ADMINISTRATION, Body.DIRECTION, Body.JURY_QUALIFICATION}), art("4 §6")),
     "publish_profile": (frozenset({Body.ADMINISTRATION}), art("3 §1; art. 2 3°")),
 }
 
@@ -102,15 +114,18 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
 @_cpu("decision_at_enrolled_school", art("2 5°, 6°, 7°"))
 def decision_at_enrolled_school(learner_fase: int | None, deciding_fase: int) -> Outcome:
     """A school's bodies decide only for learners enrolled with it."""
-    return unless(learner_fase == deciding_fase,
-                  f"the learner is not enrolled at FASE {deciding_fase} (enrolled at {learner_fase})")
+    return unless(
+        learner_fase == deciding_fase,
+        f"the learner is not enrolled at FASE {deciding_fase} (enrolled at {learner_fase})",
+    )
 
 
 @_cpu("decision_not_before_admission", art("5 §1, §2 (a decision concerns an admitted pupil)"))
 def decision_not_before_admission(admitted_on: date, effective: date) -> Outcome:
     """No decision about a learner takes effect before the learner's admission."""
-    return unless(effective >= admitted_on,
-                  f"effective date {effective} is before the admission of {admitted_on}")
+    return unless(
+        effective >= admitted_on, f"effective date {effective} is before the admission of {admitted_on}"
+    )
 
 
 @_cpu("learner_not_erased", RGPD_17)
@@ -129,9 +144,11 @@ def option_listed_in_art1(option_code: str, listed: Collection[str]) -> Outcome:
 @_cpu("option_opened_from_2018", art("1; art. 14"))
 def option_opened_from_2018(first_school_year: int) -> Outcome:
     """An option is organised in CPU 4-5-6 from its 4th year on 1 September 2018 at the earliest."""
-    return unless(first_school_year >= FIRST_SCHOOL_YEAR,
-                  f"first 4th year {first_school_year}-{first_school_year + 1} is before the"
-                  " Arrêté applied (4th year from 1 September 2018)")
+    return unless(
+        first_school_year >= FIRST_SCHOOL_YEAR,
+        f"first 4th year {first_school_year}-{first_school_year + 1} is before the"
+        " Arrêté applied (4th year from 1 September 2018)",
+    )
 
 
 @_cpu("option_open_at_school", art("6 §1"))
@@ -139,18 +156,22 @@ def option_open_at_school(opened_year: int | None, school_year: int) -> Outcome:
     """The option must be open at the school in that school year (organised from its 4th)."""
     if opened_year is None:
         return "the option is not opened in CPU 4-5-6 at this school"
-    return unless(school_year >= opened_year,
-                  f"the option opens in {opened_year}-{opened_year + 1}, not yet organised in"
-                  f" {school_year}-{school_year + 1}")
+    return unless(
+        school_year >= opened_year,
+        f"the option opens in {opened_year}-{opened_year + 1}, not yet organised in"
+        f" {school_year}-{school_year + 1}",
+    )
 
 
 @_cpu("year_organised_at_school", art("6 §1; art. 5 §2, §3"))
 def year_organised_at_school(year: int, opened_year: int, school_year: int) -> Outcome:
     """The option is organised year by year from 4th: 5th from its 2nd year, 6th from its 3rd."""
     first = opened_year + (year - 4)
-    return unless(school_year >= first,
-                  f"year {year} of this option is organised at the school from {first}-{first + 1},"
-                  f" not in {school_year}-{school_year + 1}")
+    return unless(
+        school_year >= first,
+        f"year {year} of this option is organised at the school from {first}-{first + 1},"
+        f" not in {school_year}-{school_year + 1}",
+    )
 
 
 # ============================================================================ Art. 5: admission
@@ -161,8 +182,10 @@ def admission_route_for_year(route: Route, year: int) -> Outcome:
     names = ", ".join(sorted(r.value for r in allowed))
     if route in allowed:
         return None
-    return Refusal(f"route {route.value} does not admit to year {year}; routes: {names}",
-                   art(f"5 §{year - 3}") if year in ROUTES_BY_YEAR else art("5"))
+    return Refusal(
+        f"route {route.value} does not admit to year {year}; routes: {names}",
+        art(f"5 §{year - 3}") if year in ROUTES_BY_YEAR else art("5"),
+    )
 
 
 @_cpu("route_only_in_p", art("5 §2 al. 3, 4"))
@@ -174,42 +197,53 @@ def route_only_in_p(route: Route, form: str) -> Outcome:
 @_cpu("route_decided_by_conseil_admission", art("5 §2 al. 2, 3, 4"))
 def route_decided_by_conseil_admission(route: Route, body: Body) -> Outcome:
     """Admissions from another orientation, alternance or form 3 are the conseil d'admission's."""
-    return unless(route not in ADMISSION_BY_CONSEIL or body is Body.CONSEIL_ADMISSION,
-                  f"route {route.value} is decided by the conseil d'admission")
+    return unless(
+        route not in ADMISSION_BY_CONSEIL or body is Body.CONSEIL_ADMISSION,
+        f"route {route.value} is decided by the conseil d'admission",
+    )
 
 
 @_cpu("c2d_admission_needs_c2d_or_aob", art("5 §1; art. 4 §1 2°, 4°"))
 def c2d_admission_needs_c2d_or_aob(route: Route, prior: Attestation | None) -> Outcome:
     """Admission in 4th as C2D follows a C2D attestation, or an AOB re-enrolling in 4th."""
-    return unless(route is not Route.A4_C2D or prior in {Attestation.C2D, Attestation.AOB},
-                  "C2D admission needs a C2D (or AOB) attestation")
+    return unless(
+        route is not Route.A4_C2D or prior in {Attestation.C2D, Attestation.AOB},
+        "C2D admission needs a C2D (or AOB) attestation",
+    )
 
 
 @_cpu("fifth_same_option_needs_passed_fourth", art("5 §2 al. 1"))
 def fifth_same_option_needs_passed_fourth(route: Route, prior: Attestation | None) -> Outcome:
     """5th year of the same option is for pupils who passed its 4th (AOA, AOB; C2D completed)."""
-    return unless(route is not Route.A5_SAME_OPTION or prior in PASSED_FOURTH,
-                  "5th year of the same option needs a passed 4th (AOA/AOB)")
+    return unless(
+        route is not Route.A5_SAME_OPTION or prior in PASSED_FOURTH,
+        "5th year of the same option needs a passed 4th (AOA/AOB)",
+    )
 
 
 @_cpu("fifth_other_orientation_needs_passed_year", art("5 §2 al. 2"))
-def fifth_other_orientation_needs_passed_year(route: Route, passed_year: int | None,
-                                              exempt_formation_commune: bool) -> Outcome:
+def fifth_other_orientation_needs_passed_year(
+    route: Route, passed_year: int | None, exempt_formation_commune: bool
+) -> Outcome:
     """From another orientation: a passed 4th-7th; exemption only after a passed 5th-7th."""
     if route is not Route.A5_ADMISSION_OTHER:
         return None
     if passed_year not in {4, 5, 6, 7}:
         return "needs a passed 4th, 5th, 6th or 7th year in another orientation"
-    return unless(not (exempt_formation_commune and passed_year == 4),
-                  "exemption from the formation commune needs a passed 5th, 6th or 7th year")
+    return unless(
+        not (exempt_formation_commune and passed_year == 4),
+        "exemption from the formation commune needs a passed 5th, 6th or 7th year",
+    )
 
 
 @_cpu("fifth_from_alternance_needs_attestations", art("5 §2 al. 3"))
 def fifth_from_alternance_needs_attestations(route: Route, holds_both: bool) -> Outcome:
     """From alternance: the attestation de réinsertion and the 2nd-degree competence attestation."""
-    return unless(route is not Route.A5_ALTERNANCE or holds_both,
-                  "needs the attestation de réinsertion and the attestation de compétences"
-                  " professionnelles du 2e degré")
+    return unless(
+        route is not Route.A5_ALTERNANCE or holds_both,
+        "needs the attestation de réinsertion and the attestation de compétences"
+        " professionnelles du 2e degré",
+    )
 
 
 @_cpu("fifth_from_forme3_needs_cq", art("5 §2 al. 4"))
@@ -221,16 +255,20 @@ def fifth_from_forme3_needs_cq(route: Route, holds_cq: bool) -> Outcome:
 @_cpu("repeat_route_needs_transformed_option", art("5 §2 al. 1, §3; art. 4 §3"))
 def repeat_route_needs_transformed_option(route: Route, replaces_transformed: bool) -> Outcome:
     """Repeaters of the old 5th/6th enter only an option that replaced (transformed) it."""
-    return unless(route not in REPEAT_ROUTES or replaces_transformed,
-                  "this option did not replace a transformed option: it has no repeaters to admit")
+    return unless(
+        route not in REPEAT_ROUTES or replaces_transformed,
+        "this option did not replace a transformed option: it has no repeaters to admit",
+    )
 
 
 @_cpu("no_reenrolment_after_reorientation", art("4 §1 3°"))
 def no_reenrolment_after_reorientation(reoriented_from: Collection[str], option_code: str) -> Outcome:
     """A learner given a réorientation attestation may not re-enrol in the same orientation."""
-    return unless(option_code not in reoriented_from,
-                  f"the learner received a réorientation attestation in {option_code}: no"
-                  " re-enrolment in the same orientation (a transfer included)")
+    return unless(
+        option_code not in reoriented_from,
+        f"the learner received a réorientation attestation in {option_code}: no"
+        " re-enrolment in the same orientation (a transfer included)",
+    )
 
 
 # ============================================================================ Art. 4 §1: attestations
@@ -243,36 +281,47 @@ def attestation_only_in_fourth_year(year: int) -> Outcome:
 @_cpu("attestation_in_current_school_year", art("4 §1 al. 1"))
 def attestation_in_current_school_year(effective: date, school_year: int) -> Outcome:
     """The attestation closes the learner's current school year."""
-    return unless(calendar.school_year_of(effective) == school_year,
-                  f"effective date {effective} is outside {school_year}-{school_year + 1}")
+    return unless(
+        calendar.school_year_of(effective) == school_year,
+        f"effective date {effective} is outside {school_year}-{school_year + 1}",
+    )
 
 
 @_cpu("one_attestation_per_year", art("4 §1"))
 def one_attestation_per_year(existing: Attestation | None, school_year: int) -> Outcome:
     """One end-of-4th attestation per learner and school year."""
-    return unless(existing is None,
-                  f"an attestation ({existing}) was already issued for {school_year}-{school_year + 1}")
+    return unless(
+        existing is None,
+        f"an attestation ({existing}) was already issued for {school_year}-{school_year + 1}",
+    )
 
 
 @_cpu("reorientation_includes_advice", art("4 §1 3°"))
 def reorientation_includes_advice(kind: Attestation, advice: str | None) -> Outcome:
     """The attestation de réorientation includes a conseil de réorientation."""
-    return unless(kind is not Attestation.REORIENTATION or bool(advice and advice.strip()),
-                  "the attestation de réorientation must include a conseil de réorientation")
+    return unless(
+        kind is not Attestation.REORIENTATION or bool(advice and advice.strip()),
+        "the attestation de réorientation must include a conseil de réorientation",
+    )
 
 
 @_cpu("reorientation_support_covers_last_four_months", art("4 §1 3°"))
-def reorientation_support_covers_last_four_months(support_since: date | None, issued_on: date,
-                                                  school_year: int) -> Outcome:
+def reorientation_support_covers_last_four_months(
+    support_since: date | None, issued_on: date, school_year: int
+) -> Outcome:
     """Réorientation only after support covering the last four months of the current school year."""
     start, end = calendar.last_months_start(school_year), calendar.school_year_end(school_year)
     if support_since is None:
         return "no réorientation support is traced in the dossier d'apprentissage"
     if support_since > start:
-        return (f"support traced since {support_since}; it must cover the last four months of"
-                f" the school year, from {start} to {end}")
-    return unless(start <= issued_on <= end,
-                  f"issued on {issued_on}; the attestation follows the support, from {start} to {end}")
+        return (
+            f"support traced since {support_since}; it must cover the last four months of"
+            f" the school year, from {start} to {end}"
+        )
+    return unless(
+        start <= issued_on <= end,
+        f"issued on {issued_on}; the attestation follows the support, from {start} to {end}",
+    )
 
 
 @_cpu("promotion_needs_passed_fourth", art("4 §1 1°, 2°; art. 5 §2 al. 1"))
@@ -284,8 +333,10 @@ def promotion_needs_passed_fourth(attestation: Attestation | None) -> Outcome:
 @_cpu("fourth_year_repeat_only_as_c2d", art("4 §1 2°, 4°"))
 def fourth_year_repeat_only_as_c2d(attestation: Attestation | None) -> Outcome:
     """4th is re-done only as C2D: after a C2D attestation, or an AOB assimilated to C2D."""
-    return unless(attestation in {Attestation.C2D, Attestation.AOB},
-                  f"re-enrolment in 4th needs a C2D or AOB attestation (has {attestation})")
+    return unless(
+        attestation in {Attestation.C2D, Attestation.AOB},
+        f"re-enrolment in 4th needs a C2D or AOB attestation (has {attestation})",
+    )
 
 
 @_cpu("c2d_decision_only_for_c2d_pupil", art("4 §1 4°"))
@@ -298,8 +349,10 @@ def c2d_decision_only_for_c2d_pupil(is_c2d: bool) -> Outcome:
 def c2d_decision_before_15_january(decided_on: date, school_year: int) -> Outcome:
     """The conseil de classe decides on a C2D pupil before 15 January."""
     start, deadline = calendar.school_year_start(school_year), date(school_year + 1, 1, 15)
-    return unless(start <= decided_on < deadline,
-                  f"decision dated {decided_on}; the window is {start} to {deadline} (excluded)")
+    return unless(
+        start <= decided_on < deadline,
+        f"decision dated {decided_on}; the window is {start} to {deadline} (excluded)",
+    )
 
 
 @_cpu("one_c2d_decision_per_year", art("4 §1 4° al. 2"))
@@ -311,8 +364,10 @@ def one_c2d_decision_per_year(existing: C2DOutcome | None) -> Outcome:
 @_cpu("c2d_continue_leads_to_aoa", art("4 §1 4° al. 2"))
 def c2d_continue_leads_to_aoa(c2d_outcome: C2DOutcome | None, kind: Attestation) -> Outcome:
     """A C2D pupil allowed to continue receives an AOA at year end."""
-    return unless(c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA,
-                  "a C2D pupil allowed to continue receives an AOA at year end")
+    return unless(
+        c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA,
+        "a C2D pupil allowed to continue receives an AOA at year end",
+    )
 
 
 @_cpu("pssa_for_c2d_pupil", art("4 §1 2°, 4°"))
@@ -330,8 +385,7 @@ def one_pssa_per_year(already_written: bool) -> Outcome:
 @_cpu("pssa_before_15_october", art("4 §1 2°"), effect="flags")
 def pssa_before_15_october(written_on: date, due_by: date | None) -> Outcome:
     """After an AOB, the PSSA is written before 15 October (the text sets no date for C2D)."""
-    return unless(due_by is None or written_on <= due_by,
-                  f"PSSA written on {written_on}, due by {due_by}")
+    return unless(due_by is None or written_on <= due_by, f"PSSA written on {written_on}, due by {due_by}")
 
 
 def pssa_due_by(school_year: int, after_aob: bool) -> date | None:
@@ -345,8 +399,10 @@ def appeal_against_reorientation_or_c2d(target_kind: Attestation | None) -> Outc
     """The recours externe lies against the réorientation (3°) and C2D (4°) decisions."""
     if target_kind is None:
         return "the appeal must target an effective attestation of this learner"
-    return unless(target_kind in APPEALABLE,
-                  f"an {target_kind.value} attestation is not open to the recours externe of art. 4 §1")
+    return unless(
+        target_kind in APPEALABLE,
+        f"an {target_kind.value} attestation is not open to the recours externe of art. 4 §1",
+    )
 
 
 @_cpu("one_open_appeal_per_decision", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
@@ -364,15 +420,15 @@ def appeal_outcome_needs_lodged_appeal(lodged: bool, decided: bool) -> Outcome:
 
 
 @_cpu("appeal_reform_grants_better_outcome", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
-def appeal_reform_grants_better_outcome(target_kind: Attestation, reformed: bool,
-                                        replacement: Attestation | None) -> Outcome:
+def appeal_reform_grants_better_outcome(
+    target_kind: Attestation, reformed: bool, replacement: Attestation | None
+) -> Outcome:
     """A reformed decision is replaced by a more favourable attestation; a confirmed one by none."""
     allowed = APPEAL_REPLACEMENTS.get(target_kind, frozenset())
     if not reformed:
         return unless(replacement is None, "a confirmed decision has no replacement")
     names = ", ".join(sorted(a.value for a in allowed))
-    return unless(replacement in allowed,
-                  f"a reformed {target_kind.value} is replaced by one of: {names}")
+    return unless(replacement in allowed, f"a reformed {target_kind.value} is replaced by one of: {names}")
 
 
 # ============================================================================ Art. 4 §2-§5: no repeating
@@ -380,59 +436,70 @@ def appeal_reform_grants_better_outcome(target_kind: Attestation, reformed: bool
 def no_repeat_fifth_year(opened_year: int, school_year: int) -> Outcome:
     """No repeating 5th from the option's 2nd year of organisation in 4-5-6."""
     nth = school_year - opened_year + 1
-    return unless(nth < 2, f"the option is in its year {nth} of organisation in 4-5-6"
-                           " (repeating 5th is banned from its 2nd)")
+    return unless(
+        nth < 2,
+        f"the option is in its year {nth} of organisation in 4-5-6 (repeating 5th is banned from its 2nd)",
+    )
 
 
 @_cpu("no_repeat_sixth_year", art("4 §4"))
 def no_repeat_sixth_year(opened_year: int, school_year: int) -> Outcome:
     """No repeating 6th from the option's 3rd year of organisation in 4-5-6."""
     nth = school_year - opened_year + 1
-    return unless(nth < 3, f"the option is in its year {nth} of organisation in 4-5-6"
-                           " (repeating 6th is banned from its 3rd)")
+    return unless(
+        nth < 3,
+        f"the option is in its year {nth} of organisation in 4-5-6 (repeating 6th is banned from its 3rd)",
+    )
 
 
 @_cpu("couvreur_sixth_not_repeated_after_2019_20", art("4 §5"))
 def couvreur_sixth_not_repeated_after_2019_20(option_code: str, new_school_year: int) -> Outcome:
     """6th-year Couvreur-Etancheur pupils of 2019-2020 do not repeat it (in 2020-2021)."""
-    return unless(not (option_code == COUVREUR and new_school_year == 2020),
-                  "the 6th year of Couvreur-Etancheur of 2019-2020 cannot be repeated")
+    return unless(
+        not (option_code == COUVREUR and new_school_year == 2020),
+        "the 6th year of Couvreur-Etancheur of 2019-2020 cannot be repeated",
+    )
 
 
 # ============================================================================ Art. 4 §6: UAA tests
 @_cpu("attempt_needs_jury_authorisation", art("4 §6 al. 1"))
 def attempt_needs_jury_authorisation(authorised_on: date | None, sat_on: date) -> Outcome:
     """The jury decides when a pupil may sit a UAA test: an attempt needs its authorisation."""
-    return unless(authorised_on is not None and authorised_on <= sat_on,
-                  "no authorisation of the jury to sit this UAA test on or before that date")
+    return unless(
+        authorised_on is not None and authorised_on <= sat_on,
+        "no authorisation of the jury to sit this UAA test on or before that date",
+    )
 
 
 @_cpu("inform_legal_representatives_of_minor", art("4 §6 al. 1"), effect="flags")
 def inform_legal_representatives_of_minor(is_minor: bool, informed: bool) -> Outcome:
     """The jury informs the pupil and, for a minor, the legal representatives of the timing."""
-    return unless(informed or not is_minor,
-                  "the learner is a minor and the legal representatives were not informed")
+    return unless(
+        informed or not is_minor, "the learner is a minor and the legal representatives were not informed"
+    )
 
 
 @_cpu("every_uaa_of_the_year_offered", art("4 §6 al. 2"), effect="flags")
-def every_uaa_of_the_year_offered(programme: Sequence[str], offered: Collection[str],
-                                  validated: Collection[str]) -> Outcome:
+def every_uaa_of_the_year_offered(
+    programme: Sequence[str], offered: Collection[str], validated: Collection[str]
+) -> Outcome:
     """Every pupil may sit each UAA of the year's programme at least once in the year."""
     never = [u for u in programme if u not in offered and u not in validated]
     return unless(not never, f"never offered this school year: {', '.join(never)}")
 
 
 @_cpu("tests_not_all_at_year_end", art("4 §6 al. 3"), effect="flags")
-def tests_not_all_at_year_end(authorised_on: Sequence[date], uaa_count: int,
-                              school_year: int) -> Outcome:
+def tests_not_all_at_year_end(authorised_on: Sequence[date], uaa_count: int, school_year: int) -> Outcome:
     """With several UAA to validate in a year, the tests are not all pushed to its end."""
     end = calendar.school_year_end(school_year)
     window = end - timedelta(days=YEAR_END_DAYS - 1)
     if uaa_count < 2 or not authorised_on:
         return None
-    return unless(any(day < window for day in authorised_on),
-                  f"all {len(authorised_on)} test authorisations fall in the last {YEAR_END_DAYS}"
-                  f" days of the school year ({window} to {end})")
+    return unless(
+        any(day < window for day in authorised_on),
+        f"all {len(authorised_on)} test authorisations fall in the last {YEAR_END_DAYS}"
+        f" days of the school year ({window} to {end})",
+    )
 
 
 @_cpu("year_over_before_flags", art("4 §6 al. 2, 3 (duties measured over the school year)"))
@@ -446,8 +513,9 @@ def year_over_before_flags(school_year: int, on: date) -> Outcome:
 @_cpu("uaa_in_learner_profile", art("2 7°; art. 3 §1"))
 def uaa_in_learner_profile(uaa: str, profile_uaa: Collection[str]) -> Outcome:
     """Only a UAA of the learner's certification profile can be tested or validated."""
-    return unless(uaa in profile_uaa,
-                  f"{uaa} is not in the learner's certification profile ({', '.join(profile_uaa)})")
+    return unless(
+        uaa in profile_uaa, f"{uaa} is not in the learner's certification profile ({', '.join(profile_uaa)})"
+    )
 
 
 @_cpu("uaa_not_already_validated", art("2 7°"))
@@ -463,11 +531,17 @@ def validation_by_passed_test(passed: bool) -> Outcome:
 
 
 @_cpu("spiral_validation_in_later_test", FAQ_SPIRAL)
-def spiral_validation_in_later_test(uaa: str, later: str | None, passed: Collection[str],
-                                    order: Sequence[str]) -> Outcome:
+def spiral_validation_in_later_test(
+    uaa: str, later: str | None, passed: Collection[str], order: Sequence[str]
+) -> Outcome:
     """A UAA can be validated during the passed test of a later UAA of the profile."""
-    ok = (later is not None and later in passed and later in order and uaa in order
-          and order.index(later) > order.index(uaa))
+    ok = (
+        later is not None
+        and later in passed
+        and later in order
+        and uaa in order
+        and order.index(later) > order.index(uaa)
+    )
     return unless(ok, "no passed test of a later UAA to validate it in")
 
 
@@ -476,8 +550,9 @@ def recognition_for_transformed_repeaters(route: Route, uaa_year: int, learner_y
     """The jury recognises mastered UAA only for repeaters of a transformed option, up to their year."""
     if route not in REPEAT_ROUTES:
         return "jury recognition of mastered UAA is for repeaters of a transformed option"
-    return unless(uaa_year <= learner_year,
-                  f"a year-{uaa_year} UAA is beyond the learner's year {learner_year}")
+    return unless(
+        uaa_year <= learner_year, f"a year-{uaa_year} UAA is beyond the learner's year {learner_year}"
+    )
 
 
 @_cpu("remediation_was_assigned", DECRET_2012_REMEDIATION)
@@ -490,8 +565,10 @@ def remediation_was_assigned(uaa: str, open_remediations: Collection[str]) -> Ou
 @_cpu("move_in_next_school_year", art("4 §1"))
 def move_in_next_school_year(effective: date, new_school_year: int) -> Outcome:
     """A promotion or re-enrolment takes effect in the next school year."""
-    return unless(calendar.school_year_of(effective) == new_school_year,
-                  f"it takes effect in {new_school_year}-{new_school_year + 1}, not on {effective}")
+    return unless(
+        calendar.school_year_of(effective) == new_school_year,
+        f"it takes effect in {new_school_year}-{new_school_year + 1}, not on {effective}",
+    )
 
 
 @_cpu("promotion_below_sixth", art("1 (CPU 4-5-6)"))
@@ -502,15 +579,18 @@ def promotion_below_sixth(year: int) -> Outcome:
 
 # ============================================================================ certificates
 @_cpu("cq_needs_all_uaa_or_sovereign_decision", AR84_21TER)
-def cq_needs_all_uaa_or_sovereign_decision(missing: Collection[str], sovereign: bool,
-                                           justification: str | None) -> Outcome:
+def cq_needs_all_uaa_or_sovereign_decision(
+    missing: Collection[str], sovereign: bool, justification: str | None
+) -> Outcome:
     """A CQ needs every UAA validated, unless the jury decides sovereignly with a justification."""
     if not missing:
         return None
     if not sovereign:
         return f"UAA not validated: {', '.join(missing)}"
-    return unless(bool(justification and len(justification.strip()) >= 20),
-                  "a sovereign decision needs a written justification (20 characters or more)")
+    return unless(
+        bool(justification and len(justification.strip()) >= 20),
+        "a sovereign decision needs a written justification (20 characters or more)",
+    )
 
 
 @_cpu("certificate_in_sixth_year", art("2 7°"))
@@ -553,8 +633,7 @@ def transfer_to_another_school(from_fase: int, to_fase: int) -> Outcome:
 @_cpu("competence_report_requested", art("9"))
 def competence_report_requested(pending_from: int | None, fase: int) -> Outcome:
     """Only the previous school, once asked, sends the rapport de compétences."""
-    return unless(pending_from == fase,
-                  f"no pending competence report request addressed to FASE {fase}")
+    return unless(pending_from == fase, f"no pending competence report request addressed to FASE {fase}")
 
 
 @_cpu("competence_report_within_15_working_days", art("9"), effect="flags")
@@ -566,8 +645,10 @@ def competence_report_within_15_working_days(sent_on: date, due_by: date) -> Out
 @_cpu("formal_notice_after_overdue_report", art("9"))
 def formal_notice_after_overdue_report(due_by: date | None, on: date) -> Outcome:
     """The administration gives notice only once the 15 working days passed without the report."""
-    return unless(due_by is not None and on > due_by,
-                  "no overdue competence report (not requested, already sent, or not yet due)")
+    return unless(
+        due_by is not None and on > due_by,
+        "no overdue competence report (not requested, already sent, or not yet due)",
+    )
 
 
 def competence_report_due(requested_on: date, extra_holidays: Collection[date] = ()) -> date:
@@ -588,8 +669,11 @@ UAA_WEEKS_MIN, UAA_WEEKS_MAX, PROJECT_WEEKS_MAX = 25, 27, 5
 @_cpu("profile_uaa_weeks_per_year", art("3 §1 al. 4"))
 def profile_uaa_weeks_per_year(weeks_by_year: Mapping[int, int]) -> Outcome:
     """Per school year (4th, 5th, 6th) the UAA weeks add up to 25-27."""
-    bad = {y: weeks_by_year.get(y, 0) for y in (4, 5, 6)
-           if not UAA_WEEKS_MIN <= weeks_by_year.get(y, 0) <= UAA_WEEKS_MAX}
+    bad = {
+        y: weeks_by_year.get(y, 0)
+        for y in (4, 5, 6)
+        if not UAA_WEEKS_MIN <= weeks_by_year.get(y, 0) <= UAA_WEEKS_MAX
+    }
     detail = ", ".join(f"year {y}: {w}" for y, w in bad.items())
     return unless(not bad, f"UAA weeks per school year must be {UAA_WEEKS_MIN}-{UAA_WEEKS_MAX} ({detail})")
 
@@ -605,8 +689,9 @@ def profile_project_weeks_at_most_five(project_weeks: Mapping[int, int]) -> Outc
 @_cpu("profile_uaa_by_school_year", art("3 §1 al. 3"))
 def profile_uaa_by_school_year(spans: Sequence[tuple[str, int, int]]) -> Outcome:
     """UAA are presented per school year (4th-6th); one may exceptionally straddle two."""
-    bad = [code for code, first, last in spans
-           if not (4 <= first <= 6 and first <= last <= min(first + 1, 6))]
+    bad = [
+        code for code, first, last in spans if not (4 <= first <= 6 and first <= last <= min(first + 1, 6))
+    ]
     return unless(not bad, f"UAA outside the 4th-6th years or over more than two years: {', '.join(bad)}")
 
 
@@ -614,16 +699,24 @@ def profile_uaa_by_school_year(spans: Sequence[tuple[str, int, int]]) -> Outcome
 def profile_uaa_have_weeks(weeks: Mapping[str, int]) -> Outcome:
     """Every UAA of a profile comes with a duration in weeks."""
     bad = [code for code, w in weeks.items() if w < 1]
-    return unless(bool(weeks) and not bad, f"UAA without a duration in weeks: {', '.join(bad) or 'none listed'}")
+    return unless(
+        bool(weeks) and not bad, f"UAA without a duration in weeks: {', '.join(bad) or 'none listed'}"
+    )
 
 
-def profile_verdicts(weeks_by_year: Mapping[int, int], project_weeks: Mapping[int, int],
-                     spans: Sequence[tuple[str, int, int]],
-                     weeks: Mapping[str, int]) -> tuple[Verdict, ...]:
+def profile_verdicts(
+    weeks_by_year: Mapping[int, int],
+    project_weeks: Mapping[int, int],
+    spans: Sequence[tuple[str, int, int]],
+    weeks: Mapping[str, int],
+) -> tuple[Verdict, ...]:
     """Every Art. 3 §1 rule over one profile."""
-    return (profile_uaa_have_weeks(weeks), profile_uaa_by_school_year(spans),
-            profile_uaa_weeks_per_year(weeks_by_year),
-            profile_project_weeks_at_most_five(project_weeks))
+    return (
+        profile_uaa_have_weeks(weeks),
+        profile_uaa_by_school_year(spans),
+        profile_uaa_weeks_per_year(weeks_by_year),
+        profile_project_weeks_at_most_five(project_weeks),
+    )
 
 
 # ============================================================================ Art. 6 §3: creation norm
@@ -631,11 +724,13 @@ THEMATIQUE_COMMUNE_FROM = 2020  # ACF 2021-09-09, in force 1 September 2020
 
 
 @_cpu("creation_norm_on_1_october", art("6 §3 2°, 3°, al. final"), effect="flags")
-def creation_norm_on_1_october(fourth_year_pupils: int, alternance_only: bool,
-                               thematique_commune: bool, school_year: int) -> Outcome:
+def creation_norm_on_1_october(
+    fourth_year_pupils: int, alternance_only: bool, thematique_commune: bool, school_year: int
+) -> Outcome:
     """A newly created option counts at least 12 pupils in 4th on 1 October (10 in alternance)."""
     reduced = thematique_commune and school_year >= THEMATIQUE_COMMUNE_FROM
     norm = (10 if alternance_only else 12) - (2 if reduced else 0)
-    return unless(fourth_year_pupils >= norm,
-                  f"{fourth_year_pupils} pupil(s) in 4th on 1 October; the creation norm is {norm}")
-
+    return unless(
+        fourth_year_pupils >= norm,
+        f"{fourth_year_pupils} pupil(s) in 4th on 1 October; the creation norm is {norm}",
+    )

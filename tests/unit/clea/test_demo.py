@@ -29,8 +29,13 @@ def test_demo_is_deterministic_and_covers_the_journeys() -> None:
     cmds = _commands()
     assert cmds == _commands()
     names = {c["command"] for c in cmds}
-    assert {"WithdrawHabilitation", "RecordCleaDeadlineMissed", "RevokeCleaCertificate",
-            "RecordFinalEvaluation", "RecordAccrochage"} <= names
+    assert {
+        "WithdrawHabilitation",
+        "RecordCleaDeadlineMissed",
+        "RevokeCleaCertificate",
+        "RecordFinalEvaluation",
+        "RecordAccrochage",
+    } <= names
     certs = {c["certificate"] for c in cmds if c["command"] == "RegisterCandidate"}
     assert certs == {"clea", "clea_numerique", "clea_management"}
     regions = {c["region"] for c in cmds if c["command"] == "RegisterEvaluatorOrganisation"}
@@ -40,8 +45,7 @@ def test_demo_is_deterministic_and_covers_the_journeys() -> None:
 def test_withdrawn_organisation_never_evaluates_afterwards() -> None:
     """No évaluation by an organisation on or after its withdrawal date."""
     cmds = _commands()
-    withdrawn = {c["siret"]: c["effective_date"] for c in cmds
-                 if c["command"] == "WithdrawHabilitation"}
+    withdrawn = {c["siret"]: c["effective_date"] for c in cmds if c["command"] == "WithdrawHabilitation"}
     assert withdrawn
     for c in cmds:
         if c["command"] in {"RecordPriorEvaluation", "RecordFinalEvaluation"}:

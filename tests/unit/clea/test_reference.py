@@ -44,12 +44,15 @@ def test_unconfirmed_items_are_flagged() -> None:
     assert all(not c.confirmed and c.label.startswith("PLACEHOLDER") for c in num.criteria())
 
 
-@pytest.mark.parametrize(("on", "version", "threshold"), [
-    (date(2015, 2, 13), "clea-v2015", 0.75),
-    (date(2017, 12, 31), "clea-v2015", 0.75),
-    (date(2018, 1, 1), "clea-v2018", 0.5),
-    (date(2026, 1, 1), "clea-v2018", 0.5),
-])
+@pytest.mark.parametrize(
+    ("on", "version", "threshold"),
+    [
+        (date(2015, 2, 13), "clea-v2015", 0.75),
+        (date(2017, 12, 31), "clea-v2015", 0.75),
+        (date(2018, 1, 1), "clea-v2018", 0.5),
+        (date(2026, 1, 1), "clea-v2018", 0.5),
+    ],
+)
 def test_version_in_force_by_date(on: date, version: str, threshold: float) -> None:
     """The threshold version in force is the latest effective on the evaluation date."""
     spec = ref.version_in_force(CertificateType.CLEA, on)
@@ -81,8 +84,7 @@ def _broken(change: str) -> dict[str, Any]:
     return raw
 
 
-@pytest.mark.parametrize("change", ["count", "duplicate", "threshold", "nesting", "mandatory",
-                                    "order"])
+@pytest.mark.parametrize("change", ["count", "duplicate", "threshold", "nesting", "mandatory", "order"])
 def test_loader_refuses_broken_data(change: str) -> None:
     """Wrong counts, duplicate codes, thresholds outside 0..1, stray codes are refused."""
     with pytest.raises(ReferenceDataError):
@@ -117,7 +119,14 @@ def test_shipped_labels_and_confidence_follow_the_shared_reference() -> None:
         if row["label_status"] == "found" and item.code != "D5.2.3":
             assert item.label == row["label"], item.code
     assert {i.code for i in items if i.label_status == "not-found"} == {
-        "D4.1", "D4.2", "D4.3", "D4.4", "D6.1", "D6.2", "D6.3"}
+        "D4.1",
+        "D4.2",
+        "D4.3",
+        "D4.4",
+        "D6.1",
+        "D6.2",
+        "D6.3",
+    }
 
 
 def test_unconfirmed_labels_are_marked_when_shown() -> None:

@@ -15,8 +15,11 @@ from ledger.reference.errors import ReferenceDataError
 
 
 def profile_doc(**changes: Any) -> dict[str, Any]:
-    base = json.loads(next((Path(ref.__file__).parent / "data" / "profiles").glob("macon@*.json"))
-                      .read_text(encoding="utf-8"))
+    base = json.loads(
+        next((Path(ref.__file__).parent / "data" / "profiles").glob("macon@*.json")).read_text(
+            encoding="utf-8"
+        )
+    )
     base.update(changes)
     return base
 

@@ -20,8 +20,9 @@ from ledger.domain.rules import CATALOGUE
 
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds"
 ALL_CASES: tuple[Case, ...] = cpu_cases.CASES + clea_cases.CASES
-ALL_PROVISIONS = (cpu_table.PROVISIONS + cpu_table.LEDGER_PROVISIONS + clea_table.PROVISIONS
-                  + clea_table.LEDGER_PROVISIONS)
+ALL_PROVISIONS = (
+    cpu_table.PROVISIONS + cpu_table.LEDGER_PROVISIONS + clea_table.PROVISIONS + clea_table.LEDGER_PROVISIONS
+)
 
 
 @pytest.mark.parametrize("c", ALL_CASES, ids=[c.id for c in ALL_CASES])

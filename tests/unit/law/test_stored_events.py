@@ -27,10 +27,13 @@ BASES = {"Created", "Event", "Decided", "Revocation", "CertificateRevocation"}
 
 
 def _shape(model: type[BaseModel]) -> dict[str, Any]:
-    return {"class_version": getattr(model, "class_version", 1),
-            "fields": [[n, re.sub(r" at 0x[0-9a-f]+", "",
-                                  f"{f.annotation!r} {f.metadata!r} default={f.default!r}")]
-                       for n, f in model.model_fields.items()]}
+    return {
+        "class_version": getattr(model, "class_version", 1),
+        "fields": [
+            [n, re.sub(r" at 0x[0-9a-f]+", "", f"{f.annotation!r} {f.metadata!r} default={f.default!r}")]
+            for n, f in model.model_fields.items()
+        ],
+    }
 
 
 def stored_event_classes() -> list[type[LedgerAggregate.Event]]:
@@ -41,8 +44,11 @@ def stored_event_classes() -> list[type[LedgerAggregate.Event]]:
             if not (issubclass(agg, LedgerAggregate) and agg.__module__ == module.__name__):
                 continue
             for _, ev in inspect.getmembers(agg, inspect.isclass):
-                if (issubclass(ev, LedgerAggregate.Event) and ev.__name__ not in BASES
-                        and ev.__qualname__.startswith(agg.__name__ + ".")):
+                if (
+                    issubclass(ev, LedgerAggregate.Event)
+                    and ev.__name__ not in BASES
+                    and ev.__qualname__.startswith(agg.__name__ + ".")
+                ):
                     found.append(ev)
     return found
 
@@ -50,8 +56,7 @@ def stored_event_classes() -> list[type[LedgerAggregate.Event]]:
 def current_shapes() -> dict[str, Any]:
     """Topic → shape of every stored event class and stored value model, as the code has them."""
     shapes = {get_topic(ev): _shape(ev) for ev in stored_event_classes()}
-    for model in (Decision, clea_values.DomainResult, clea_values.SubDomainResult,
-                  clea_values.JuryMember):
+    for model in (Decision, clea_values.DomainResult, clea_values.SubDomainResult, clea_values.JuryMember):
         shapes[get_topic(model)] = _shape(model)
     return shapes
 
