@@ -59,6 +59,28 @@ class Case:
         return f"{CASE_TEST}[{self.id}]"
 
 
+Row = tuple[str, str, Verdict, tuple[str, ...], tuple[str, ...], str]
+
+
+def provisions(regime: str, rows: Iterable[Row]) -> tuple[Provision, ...]:
+    """Provisions of a regime from compact rows (article, text, verdict, rules, events, why).
+
+    Rule names are the regime's unless prefixed ``shared.``.
+    """
+    return tuple(
+        Provision(
+            regime,
+            article,
+            text,
+            verdict,
+            tuple(r if r.startswith("shared.") else f"{regime}.{r}" for r in rules),
+            facts,
+            why,
+        )
+        for article, text, verdict, rules, facts, why in rows
+    )
+
+
 def case(rule_key: str, case_id: str, kind: CaseKind, allowed: bool, note: str = "", /, **args: Any) -> Case:
     """Build a case; its id is ``<rule key>:<case id>`` (keywords are the rule's arguments)."""
     return Case(f"{rule_key}:{case_id}", rule_key, kind, allowed, args, note)

@@ -108,6 +108,13 @@ class LedgerAggregate(BaseAggregate[UUID]):
     def _start(cls, event_class: type[LedgerAggregate.Created], ident: UUID, **kw: Any) -> Self:
         return cls._create(event_class, id=ident, **kw)
 
+    @classmethod
+    def _start_decided(
+        cls, event_class: type[LedgerAggregate.Created], ident: UUID, decision: Decision, **kw: Any
+    ) -> Self:
+        """Create the aggregate with its first decision, stamped at the decision's recording."""
+        return cls._start(event_class, ident, timestamp=decision.recorded_at, decision=decision, **kw)
+
     def _record(self, event_class: type[LedgerAggregate.Event], at: datetime, **kw: Any) -> None:
         self.trigger_event(event_class, timestamp=at, **kw)
 

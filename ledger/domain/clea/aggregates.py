@@ -133,14 +133,13 @@ class EvaluatorOrganisation(LedgerAggregate):
     def register(cls, *, siret: str, name: str, region: Region, decision: Decision) -> EvaluatorOrganisation:
         """Register an evaluator organisation (Certif'Pro)."""
         _common("register_evaluator", decision)
-        return cls._start(
+        return cls._start_decided(
             cls.Registered,
             evaluator_org_id(siret),
-            timestamp=decision.recorded_at,
+            decision,
             siret=siret,
             name=name,
             region=region,
-            decision=decision,
         )
 
     def habilitate(
@@ -213,15 +212,14 @@ class TrainingOrganisation(LedgerAggregate):
     ) -> TrainingOrganisation:
         """Register a training organisation (with its pre-July-2019 habilitation, if any)."""
         _common("register_training_org", decision)
-        return cls._start(
+        return cls._start_decided(
             cls.Registered,
             training_org_id(siret),
-            timestamp=decision.recorded_at,
+            decision,
             siret=siret,
             name=name,
             region=region,
             legacy_habilitation_until=legacy_habilitation_until,
-            decision=decision,
         )
 
 
@@ -254,14 +252,13 @@ class BranchJury(LedgerAggregate):
         _common("register_branch_jury", decision)
         for cert in awards:
             require(rules.branch_jury_may_award((CertificateType.CLEA,), cert))
-        return cls._start(
+        return cls._start_decided(
             cls.Registered,
             branch_jury_id(branch_code),
-            timestamp=decision.recorded_at,
+            decision,
             branch_code=branch_code,
             name=name,
             awards=tuple(awards),
-            decision=decision,
         )
 
 
@@ -474,15 +471,14 @@ class Candidate(Journal):
         """Register a candidate for a certificate, by an evaluator habilitated on that date."""
         _common("register_candidate", decision)
         require(rules.habilitated_on(evaluator_windows, certificate, decision.effective_date))
-        return cls._start(
+        return cls._start_decided(
             cls.Registered,
             candidate_id(person_id, certificate),
-            timestamp=decision.recorded_at,
+            decision,
             person_id=person_id,
             certificate=certificate,
             evaluator_siret=evaluator_siret,
             evaluator_region=evaluator_region,
-            decision=decision,
         )
 
     # ----------------------------------------------------------------- evaluations

@@ -111,16 +111,15 @@ class SchoolOption(LedgerAggregate):
             rules.option_listed_in_art1(option_code, listed_options or {option_code}),
             rules.option_opened_from_2018(first_school_year),
         )
-        return cls._start(
+        return cls._start_decided(
             cls.Opened,
             option_id(fase, option_code),
-            timestamp=decision.recorded_at,
+            decision,
             fase=fase,
             option_code=option_code,
             form=form,
             first_school_year=first_school_year,
             replaces_transformed_option=replaces_transformed_option,
-            decision=decision,
         )
 
     def check_creation_norm(
@@ -526,10 +525,10 @@ class Learner(Journal):
             rules.fifth_from_forme3_needs_cq(route, holds_forme3_cq),
             rules.no_reenrolment_after_reorientation(reoriented_from, option_code),
         )
-        return cls._start(
+        return cls._start_decided(
             cls.Admitted,
             learner_id,
-            timestamp=decision.recorded_at,
+            decision,
             fase=fase,
             option_code=option_code,
             form=form,
@@ -541,7 +540,6 @@ class Learner(Journal):
             prior_passed_year=prior_passed_year,
             exempt_formation_commune=exempt_formation_commune,
             fourth_and_fifth_in_one_year=route is Route.A5_ADMISSION_OTHER,
-            decision=decision,
         )
 
     def transfer(
