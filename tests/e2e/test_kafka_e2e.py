@@ -35,7 +35,7 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
     cli("demo", "--db", str(db), "--learners", str(learners), "--candidates", str(candidates),
-        "--seed", "7", "--json")
+        "--seed", "9", "--json")  # a cohort with revoked certificates
 
 
 def registry(db: Path) -> list[dict[str, Any]]:
