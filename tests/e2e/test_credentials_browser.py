@@ -67,7 +67,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     location = str(base / "ledger.db")
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     ledger = make_ledger(location, FixedClock())
-    raw = demo_commands(3, 40, 20, date(2026, 11, 1))
+    raw = demo_commands(1, 40, 20, date(2026, 11, 1))  # a cohort with a revoked certificate
     ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=500)
     LogKeyStore(base / "keys").generate("certificates.ledger.example/test-log")
     KeyStore(base / "keys").generate()
