@@ -432,24 +432,25 @@ def appeal_reform_grants_better_outcome(
 
 
 # ============================================================================ Art. 4 §2-§5: no repeating
+def _repeat_banned_from(year: int, nth_banned: int, opened_year: int, school_year: int) -> Outcome:
+    nth = school_year - opened_year + 1
+    return unless(
+        nth < nth_banned,
+        f"the option is in its year {nth} of organisation in 4-5-6"
+        f" (repeating year {year} is banned from its year {nth_banned})",
+    )
+
+
 @_cpu("no_repeat_fifth_year", art("4 §2"))
 def no_repeat_fifth_year(opened_year: int, school_year: int) -> Outcome:
     """No repeating 5th from the option's 2nd year of organisation in 4-5-6."""
-    nth = school_year - opened_year + 1
-    return unless(
-        nth < 2,
-        f"the option is in its year {nth} of organisation in 4-5-6 (repeating 5th is banned from its 2nd)",
-    )
+    return _repeat_banned_from(5, 2, opened_year, school_year)
 
 
 @_cpu("no_repeat_sixth_year", art("4 §4"))
 def no_repeat_sixth_year(opened_year: int, school_year: int) -> Outcome:
     """No repeating 6th from the option's 3rd year of organisation in 4-5-6."""
-    nth = school_year - opened_year + 1
-    return unless(
-        nth < 3,
-        f"the option is in its year {nth} of organisation in 4-5-6 (repeating 6th is banned from its 3rd)",
-    )
+    return _repeat_banned_from(6, 3, opened_year, school_year)
 
 
 @_cpu("couvreur_sixth_not_repeated_after_2019_20", art("4 §5"))
