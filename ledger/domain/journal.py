@@ -49,7 +49,7 @@ class Journal(DecisionLog):
         event = self.log.get(version)
         return type(event).__name__ if event is not None else None
 
-    def correction(self, decision: Decision, expected: str) -> Void:
+    def correction(self, decision: Decision, expected: type[DecisionLog.Decided]) -> Void:
         """Check a correcting decision's target; the versions to treat as voided meanwhile."""
         if decision.corrects is None:
             return NO_VOID
@@ -57,7 +57,7 @@ class Journal(DecisionLog):
             rules.revoke_existing_decision(
                 self.target_type(decision.corrects),
                 decision.corrects in self.voided,
-                self.REVOCABLE & {expected},
+                self.REVOCABLE & {expected.__name__},
             )
         )
         return frozenset({decision.corrects})

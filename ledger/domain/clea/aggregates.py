@@ -265,17 +265,6 @@ class BranchJury(LedgerAggregate):
 class Candidate(Journal):
     """One candidate's journey towards one certificate: evaluations, training, jury, certificate."""
 
-    REVOCABLE = frozenset(
-        {
-            "PriorEvaluationRecorded",
-            "TrainingPlanAssigned",
-            "TrainingCompleted",
-            "FinalEvaluationRecorded",
-            "JuryDecided",
-            "AccrochageRecorded",
-        }
-    )
-
     class Registered(LedgerAggregate.Created):
         """An habilitated evaluator organisation registered the candidate for a certificate."""
 
@@ -374,6 +363,16 @@ class Candidate(Journal):
         kind: DeadlineKind
         due_by: date
         certificate_id: UUID | None = None
+
+    # Decisions a correction or revocation may target (by their event classes).
+    REVOCABLE = frozenset(c.__name__ for c in (
+        PriorEvaluationRecorded,
+        TrainingPlanAssigned,
+        TrainingCompleted,
+        FinalEvaluationRecorded,
+        JuryDecided,
+        AccrochageRecorded,
+    ))  # fmt: skip
 
     def __init__(self) -> None:
         self.person_id: UUID | None = None
@@ -497,7 +496,7 @@ class Candidate(Journal):
         A new préalable is allowed once the previous 5-year window has expired; it opens a new
         window and a new portfolio.
         """
-        void = self.correction(decision, "PriorEvaluationRecorded")
+        void = self.correction(decision, Candidate.PriorEvaluationRecorded)
         _common("prior_evaluation", decision)
         day = decision.effective_date
         ensure(
@@ -528,7 +527,7 @@ class Candidate(Journal):
         decision: Decision,
     ) -> None:
         """Assign an individual training plan for missing domains, within the window."""
-        void = self.correction(decision, "TrainingPlanAssigned")
+        void = self.correction(decision, Candidate.TrainingPlanAssigned)
         _common("training_plan", decision)
         ensure(
             rules.within_window(self._prealable_on(void), decision.effective_date),
@@ -551,7 +550,7 @@ class Candidate(Journal):
         decision: Decision,
     ) -> None:
         """Record the completed training of the open plan; the trainer is not an evaluator."""
-        void = self.correction(decision, "TrainingCompleted")
+        void = self.correction(decision, Candidate.TrainingCompleted)
         _common("training_completed", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
@@ -583,7 +582,7 @@ class Candidate(Journal):
         decision: Decision,
     ) -> None:
         """Record the évaluation finale of missing domains against the version in force."""
-        void = self.correction(decision, "FinalEvaluationRecorded")
+        void = self.correction(decision, Candidate.FinalEvaluationRecorded)
         _common("final_evaluation", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
@@ -619,7 +618,7 @@ class Candidate(Journal):
         decision: Decision,
     ) -> None:
         """Record the jury's decision, once every domain is acquired, within the window."""
-        void = self.correction(decision, "JuryDecided")
+        void = self.correction(decision, Candidate.JuryDecided)
         _common("jury", decision)
         ensure(
             rules.within_window(self._prealable_on(void), decision.effective_date),
@@ -675,7 +674,7 @@ class Candidate(Journal):
 
     def record_accrochage(self, *, certificate: UUID, decision: Decision) -> None:
         """Record the report of holder data to the SI CPF (late after 3 months, L6113-8)."""
-        void = self.correction(decision, "AccrochageRecorded")
+        void = self.correction(decision, Candidate.AccrochageRecorded)
         _common("accrochage", decision)
         day = decision.effective_date
         cert = self.active_certificate()

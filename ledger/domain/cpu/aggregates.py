@@ -147,22 +147,6 @@ class SchoolOption(LedgerAggregate):
 class Learner(Journal):
     """A learner's path in a CPU option: admission, UAA, attestations, certificates."""
 
-    REVOCABLE = frozenset(
-        {
-            "TestAuthorised",
-            "UnitAttempted",
-            "UnitValidated",
-            "RemediationAssigned",
-            "RemediationCompleted",
-            "ReorientationSupportStarted",
-            "AttestationIssued",
-            "C2DDecided",
-            "PssaWritten",
-            "C2DProgrammeWritten",
-            "AppealLodged",
-        }
-    )
-
     class Admitted(LedgerAggregate.Created):
         """The learner was admitted in an option at a school by an Art. 5 route."""
 
@@ -370,6 +354,21 @@ class Learner(Journal):
         school_year: SchoolYear
         uaa: tuple[UaaCode, ...] = ()
         detail: str = Field(max_length=2000)
+
+    # Decisions a correction or revocation may target (by their event classes).
+    REVOCABLE = frozenset(c.__name__ for c in (
+        TestAuthorised,
+        UnitAttempted,
+        UnitValidated,
+        RemediationAssigned,
+        RemediationCompleted,
+        ReorientationSupportStarted,
+        AttestationIssued,
+        C2DDecided,
+        PssaWritten,
+        C2DProgrammeWritten,
+        AppealLodged,
+    ))  # fmt: skip
 
     def __init__(self) -> None:
         self.fase = 0
@@ -620,7 +619,7 @@ class Learner(Journal):
         decision: Decision,
     ) -> None:
         """The jury authorises the learner to sit a UAA test (informing a minor's family: a flag)."""
-        void = self.correction(decision, "TestAuthorised")
+        void = self.correction(decision, Learner.TestAuthorised)
         self._check(
             "authorise_test",
             decision,
@@ -647,7 +646,7 @@ class Learner(Journal):
         decision: Decision,
     ) -> None:
         """Record a UAA test sitting and its result."""
-        void = self.correction(decision, "UnitAttempted")
+        void = self.correction(decision, Learner.UnitAttempted)
         auths = [
             a.decision.effective_date
             for a in self.of_type(Learner.TestAuthorised, void)
@@ -692,7 +691,7 @@ class Learner(Journal):
         uaa_year: int = 4,
     ) -> None:
         """Validate a UAA by test, spirally in a later test, or by jury recognition."""
-        void = self.correction(decision, "UnitValidated")
+        void = self.correction(decision, Learner.UnitValidated)
         action = "recognise_unit" if via is ValidationVia.JURY_RECOGNITION else "validate_unit"
         self._check(
             action,
@@ -715,7 +714,7 @@ class Learner(Journal):
         self, *, fase: int, uaa: str, profile_uaa: list[str], plan: str, decision: Decision
     ) -> None:
         """Assign remediation for a UAA not (yet) validated."""
-        void = self.correction(decision, "RemediationAssigned")
+        void = self.correction(decision, Learner.RemediationAssigned)
         self._check(
             "remediation",
             decision,
@@ -752,7 +751,7 @@ class Learner(Journal):
         for verdict in flagged:
             never = (
                 tuple(u for u in programme if u not in offered)
-                if (verdict.rule == "every_uaa_of_the_year_offered")
+                if (verdict.rule == rules.every_uaa_of_the_year_offered.name)
                 else ()
             )
             self.record(
@@ -792,7 +791,7 @@ class Learner(Journal):
         self, *, fase: int, kind: Attestation, decision: Decision, advice: str | None = None
     ) -> None:
         """Issue the end-of-4th attestation (one per school year, Art. 4 §1)."""
-        void = self.correction(decision, "AttestationIssued")
+        void = self.correction(decision, Learner.AttestationIssued)
         sy = self.school_year
         self._check(
             "attestation",
@@ -810,7 +809,7 @@ class Learner(Journal):
         self, *, fase: int, outcome: C2DOutcome, decision: Decision, advice: str | None = None
     ) -> None:
         """Before 15 January: continue the C2D, or reorient at once (attestation issued)."""
-        void = self.correction(decision, "C2DDecided")
+        void = self.correction(decision, Learner.C2DDecided)
         sy = self.school_year
         reorient = outcome is C2DOutcome.REORIENT
         self._check(
