@@ -8,7 +8,7 @@ DEMO_DB ?= .ledger/demo.db
 LEARNERS ?= 2000
 SEED ?= 1
 
-.PHONY: demo test venv services lint bench clean stop-services
+.PHONY: demo test test-unit venv services lint bench clean stop-services
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,8 @@ test: venv
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 	@bash deploy/chromium/ensure.sh >&2
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
@@ -63,13 +65,19 @@ stop-services:
 	-bash deploy/kafka/kafka.sh stop
 
 lint: venv
-	$(VENV)/bin/ruff check ledger projections consumers
+	$(VENV)/bin/ruff check ledger projections consumers tests
+	$(VENV)/bin/ruff format --check ledger projections consumers tests
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+
+## make test-unit: the pure tests (domain, application on the in-memory store, architecture)
+test-unit: venv
+	$(PY) -m pytest -p no:cacheprovider -q tests/unit
 
 bench: venv
 	@mkdir -p .ledger
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
-	$(VENV)/bin/ledger bench record --pg $$(cat .ledger/pg-url)
+	$(PY) -m tests.bench all --scale smoke --pg $$(cat .ledger/pg-url)
 
 clean:
 	rm -rf .ledger $(VENV) build *.egg-info

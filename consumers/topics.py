@@ -8,7 +8,6 @@ aggregate's events stay in order on one partition; one dead-letter topic per con
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +30,13 @@ class KafkaSettings:
     origin: str = "ledger"
 
     @classmethod
-    def from_env(cls, bootstrap: str | None = None, prefix: str | None = None) -> KafkaSettings:
-        """Settings from arguments, else ``$LEDGER_KAFKA``, ``$LEDGER_TOPIC_PREFIX``, ``$LEDGER_ORIGIN``."""
-        settings = cls(bootstrap or os.environ.get("LEDGER_KAFKA", DEFAULT_BOOTSTRAP),
-                       prefix or os.environ.get("LEDGER_TOPIC_PREFIX", "ledger"),
-                       os.environ.get("LEDGER_ORIGIN", "ledger"))
+    def checked(cls, bootstrap: str | None = None, prefix: str | None = None,
+                origin: str | None = None) -> KafkaSettings:
+        """Settings from the given values, defaults for the missing ones, checked.
+
+        The entry point reads the values from the ledger's settings.
+        """
+        settings = cls(bootstrap or DEFAULT_BOOTSTRAP, prefix or "ledger", origin or "ledger")
         settings.check()
         return settings
 

@@ -17,7 +17,8 @@ def configure(level: str = "WARNING") -> None:
     numeric = getattr(logging, level.upper(), logging.WARNING)
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
     renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer(colors=False) if sys.stderr.isatty()
+        structlog.dev.ConsoleRenderer(colors=False)
+        if sys.stderr.isatty()
         else structlog.processors.JSONRenderer()
     )
     structlog.configure(

@@ -30,8 +30,7 @@ OPTION_TOPIC = "ledger.domain.cpu.aggregates:SchoolOption."
 CANDIDATE_TOPIC = "ledger.domain.clea.aggregates:Candidate."
 IN_CHUNK = 500  # ids per ``IN (...)`` query: far under every backend's parameter limit
 
-SCHEMA_DDL = ("CREATE TABLE IF NOT EXISTS rm_schema (name TEXT PRIMARY KEY, "
-              "version BIGINT NOT NULL)")
+SCHEMA_DDL = "CREATE TABLE IF NOT EXISTS rm_schema (name TEXT PRIMARY KEY, version BIGINT NOT NULL)"
 
 
 class TableProjection:
@@ -90,9 +89,12 @@ def clustered(db: Db, statement: str) -> str:
 class SharedBatch(list[Notification]):
     """A batch whose decoding and grouping are shared by every read model it is applied to."""
 
-    def __init__(self, items: Iterable[Notification] = (),
-                 states: dict[int, dict[str, Any]] | None = None,
-                 ids: dict[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        items: Iterable[Notification] = (),
+        states: dict[int, dict[str, Any]] | None = None,
+        ids: dict[int, str] | None = None,
+    ) -> None:
         super().__init__(items)
         self.states: dict[int, dict[str, Any]] = {} if states is None else states
         self.ids: dict[int, str] = {} if ids is None else ids
@@ -129,16 +131,16 @@ def _key(n: Notification) -> int:
     return int(ident.int)
 
 
-def group_by_aggregate(batch: Sequence[Notification],
-                       topics: tuple[str, ...]) -> dict[str, list[Notification]]:
+def group_by_aggregate(
+    batch: Sequence[Notification], topics: tuple[str, ...]
+) -> dict[str, list[Notification]]:
     """The notifications of ``topics`` grouped by aggregate id (first-seen order, in order).
 
     An aggregate's events all have its class's topic prefix, so the grouping of the whole
     batch (shared by the read models of a :class:`SharedBatch`) is filtered by aggregate.
     """
     shared = batch if isinstance(batch, SharedBatch) else SharedBatch(batch)
-    return {agg_id: items for agg_id, items in shared.grouped().items()
-            if items[0].topic.startswith(topics)}
+    return {agg_id: items for agg_id, items in shared.grouped().items() if items[0].topic.startswith(topics)}
 
 
 def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[str, Any]:
@@ -170,15 +172,14 @@ def stored_states(store: Any, aggregate_id: str, upto: int) -> list[tuple[int, s
     """
     out: list[tuple[int, str, dict[str, Any]]] = []
     for stored in store.recorder.select_events(UUID(aggregate_id), lte=upto):
-        out.append((int(stored.originator_version), str(stored.topic),
-                    decode(stored.topic, stored.state)))
+        out.append((int(stored.originator_version), str(stored.topic), decode(stored.topic, stored.state)))
     return out
 
 
 def chunks(ids: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
     """``ids`` in slices of at most ``size``."""
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def select_in(db: Db, sql: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -203,8 +204,12 @@ def ensure_schema(db: Db, name: str, version: int, tables: Sequence[str]) -> boo
         db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute("DELETE FROM rm_schema WHERE name = ?", (name,))
     db.execute("INSERT INTO rm_schema (name, version) VALUES (?, ?)", (name, version))
-    log.info("projection.schema_changed", projection=name, version=version,
-             previous=int(row[0]) if row is not None else None)
+    log.info(
+        "projection.schema_changed",
+        projection=name,
+        version=version,
+        previous=int(row[0]) if row is not None else None,
+    )
     return True
 
 

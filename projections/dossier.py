@@ -3,7 +3,7 @@
 ``rm_dossier`` keeps, per learner or candidate, its regime, the version the read model has
 reached and the zero-based global position of that version's event (one upsert per touched
 aggregate per batch, nothing decoded). The document is rendered when it is read, by the same
-presentation code as ``ledger learner show`` (:func:`ledger.queries.dossier_of`), from the
+presentation code as ``ledger learner show`` (:func:`ledger.application.dossiers.dossier_of`), from the
 aggregate's own events **up to that version**, read from the event store, which keeps them
 indexed by aggregate: so the document always equals replaying the aggregate as far as the
 read model has followed the log, and no copy of the events can drift from them. (Rendering
@@ -25,17 +25,21 @@ from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db
 from ledger.adapters.store import EventStoreApp
-from ledger.queries import dossier_of
+from ledger.application.dossiers import dossier_of
 from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)
 TOPICS = (LEARNER_TOPIC, CANDIDATE_TOPIC)
 
-DDL = ("CREATE TABLE IF NOT EXISTS rm_dossier (learner_id TEXT PRIMARY KEY, regime TEXT NOT NULL, "
-       "version BIGINT NOT NULL, position BIGINT NOT NULL)",)
-UPSERT = ("INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (learner_id) DO UPDATE SET "
-          "version = excluded.version, position = excluded.position")
+DDL = (
+    "CREATE TABLE IF NOT EXISTS rm_dossier (learner_id TEXT PRIMARY KEY, regime TEXT NOT NULL, "
+    "version BIGINT NOT NULL, position BIGINT NOT NULL)",
+)
+UPSERT = (
+    "INSERT INTO rm_dossier (learner_id, regime, version, position) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (learner_id) DO UPDATE SET "
+    "version = excluded.version, position = excluded.position"
+)
 
 
 class DossierProjection(TableProjection):
@@ -72,8 +76,7 @@ def render(store: EventStoreApp, learner_id: UUID, version: int) -> dict[str, An
 
 def stored(db: Db, store: EventStoreApp, learner_id: UUID) -> tuple[int, dict[str, Any]] | None:
     """The (version, document) of a learner as far as the read model has followed the log."""
-    row = db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?",
-                     (str(learner_id),)).fetchone()
+    row = db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?", (str(learner_id),)).fetchone()
     if row is None:
         return None
     return int(row[0]), render(store, learner_id, int(row[0]))

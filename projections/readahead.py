@@ -18,7 +18,6 @@ process does (its next write fails).
 from __future__ import annotations
 
 import gc
-import os
 import pickle
 import subprocess
 import sys
@@ -33,12 +32,7 @@ log = structlog.get_logger("projections.readahead")
 
 MIN_LAG = 50_000
 """Events behind the head from which a catch-up reads ahead (starting the child costs ~1 s);
-``LEDGER_READ_AHEAD_MIN_LAG`` overrides it."""
-
-
-def min_lag() -> int:
-    """The lag from which a catch-up reads ahead (``LEDGER_READ_AHEAD_MIN_LAG`` or ``MIN_LAG``)."""
-    return int(os.environ.get("LEDGER_READ_AHEAD_MIN_LAG") or MIN_LAG)
+the ``read_ahead_min_lag`` setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it."""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
@@ -47,15 +41,16 @@ Prepared = tuple[int, int, int, dict[str, Any]]
 def prepared(names: Sequence[str], batch: Sequence[Any]) -> Prepared:
     """What every read model named computes from ``batch`` alone (decoded and grouped once)."""
     from projections.base import SharedBatch
-    from projections.registry import REGISTRY
+    from projections.catalogue import REGISTRY
 
     shared = SharedBatch(batch)
     work = {name: REGISTRY[name](None).prepare(shared) for name in names}
     return shared.first_id, shared.last_id, len(shared), work
 
 
-def _frames(target: StoreTarget, names: Sequence[str], start: int, until: int | None,
-            size: int) -> Iterator[tuple[str, Any]]:
+def _frames(
+    target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
+) -> Iterator[tuple[str, Any]]:
     """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
     from ledger.adapters.store import open_store
 
@@ -105,10 +100,12 @@ def _write(out: Any, frame: tuple[str, Any]) -> None:
 class ReadAhead:
     """Batches of the log from ``start`` to ``until`` (or the head), read by a child process."""
 
-    def __init__(self, target: StoreTarget, names: Sequence[str], start: int, until: int | None,
-                 size: int) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "projections.readahead"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(
+        self, target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
+    ) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "projections.readahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdout = self.process.stdout
         pickle.dump((target, list(names), start, until, size), self.process.stdin)

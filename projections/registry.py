@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,17 +24,11 @@ from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.domain.errors import InvalidCommand
 from projections import readahead
 from projections.base import SharedBatch, ensure_schema, export_tables
-from projections.dossier import DossierProjection
-from projections.history import HistoryProjection
-from projections.stats import StatsProjection
+from projections.catalogue import REGISTRY
 
 log = structlog.get_logger("projections.runner")
 
-REGISTRY: dict[str, Callable[[EventStoreApp | None], Any]] = {
-    "dossier": DossierProjection,
-    "stats": StatsProjection,
-    "history": HistoryProjection,
-}
+__all__ = ["REGISTRY", "Group", "catch_up", "export", "followers", "names", "rebuild", "run"]
 
 
 def names(name: str | None = None) -> list[str]:
@@ -67,15 +61,17 @@ class _Named:
         self.inner.apply(db, batch)
 
 
-def follower(store: EventStoreApp, target: StoreTarget, name: str,
-             batch_size: int = DEFAULT_BATCH) -> Follower:
+def follower(
+    store: EventStoreApp, target: StoreTarget, name: str, batch_size: int = DEFAULT_BATCH
+) -> Follower:
     """A follower feeding the read model ``name``."""
     handler = _Named(REGISTRY[names(name)[0]](store))
     return Follower(store, target, handler, batch_size=batch_size)
 
 
-def followers(store: EventStoreApp, target: StoreTarget, name: str | None = None,
-              batch_size: int = DEFAULT_BATCH) -> list[Follower]:
+def followers(
+    store: EventStoreApp, target: StoreTarget, name: str | None = None, batch_size: int = DEFAULT_BATCH
+) -> list[Follower]:
     """Followers for every read model named."""
     return [follower(store, target, n, batch_size) for n in names(name)]
 
@@ -89,8 +85,9 @@ class Group:
     position is recorded in the transaction holding the rows.
     """
 
-    def __init__(self, fols: Sequence[Follower]) -> None:
+    def __init__(self, fols: Sequence[Follower], min_lag: int = readahead.MIN_LAG) -> None:
         self.fols = list(fols)
+        self.min_lag = min_lag
         self.store = self.fols[0].store
         self.db = self.fols[0].db
         self.batch_size = max(f.batch_size for f in self.fols)
@@ -117,8 +114,11 @@ class Group:
                 position = now.get(name, 0)
                 if position != before.get(name, 0):
                     continue  # another runner moved it meanwhile: it applies this part
-                part = whole if position < whole.first_id else SharedBatch(
-                    [n for n in whole if n.id > position], whole.states, whole.ids)
+                part = (
+                    whole
+                    if position < whole.first_id
+                    else SharedBatch([n for n in whole if n.id > position], whole.states, whole.ids)
+                )
                 if part:
                     fol.handler.apply(db, part)
                     record_position(db, name, part.last_id)
@@ -129,13 +129,12 @@ class Group:
     def catch_up(self, until: int | None = None, read_ahead: bool | None = None) -> int:
         """Apply batches until every read model is at the head (or ``until``).
 
-        Far behind (:func:`readahead.min_lag` events, or ``read_ahead=True``), with every read
+        Far behind (``min_lag`` events, or ``read_ahead=True``), with every read
         model at the same position, the log is read ahead in a second process
         (:mod:`projections.readahead`); the rest is applied one batch at a time.
         """
         applied = self._catch_up_ahead(until) if self._reads_ahead(until, read_ahead) else 0
-        while until is None or min(self._positions().get(f.handler.name, 0)
-                                   for f in self.fols) < until:
+        while until is None or min(self._positions().get(f.handler.name, 0) for f in self.fols) < until:
             count = self.step()
             if not count:
                 break
@@ -150,7 +149,7 @@ class Group:
             return False
         target = until if until is not None else int(self.store.recorder.max_notification_id() or 0)
         lag = target - positions.pop()
-        return lag > 0 and (bool(read_ahead) or lag >= readahead.min_lag())
+        return lag > 0 and (bool(read_ahead) or lag >= self.min_lag)
 
     def _catch_up_ahead(self, until: int | None) -> int:
         start = self._positions().get(self.fols[0].handler.name, 0) + 1
@@ -202,25 +201,30 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def catch_up(fols: Sequence[Follower]) -> int:
+def catch_up(fols: Sequence[Follower], min_lag: int = readahead.MIN_LAG) -> int:
     """Bring every follower to the head of the log (one shared read per batch).
 
-    Returns the events applied, summed over the read models.
+    Returns the events applied, summed over the read models; ``min_lag`` events behind or
+    more, the log is read ahead in a second process.
     """
-    total = Group(fols).catch_up() if fols else 0
+    total = Group(fols, min_lag).catch_up() if fols else 0
     for fol in fols:
         log.info("projection.caught_up", projection=fol.handler.name, position=fol.position())
     return total
 
 
-def rebuild(fols: Sequence[Follower], until: int | None = None,
-            read_ahead: bool | None = None) -> int:
+def rebuild(
+    fols: Sequence[Follower],
+    until: int | None = None,
+    read_ahead: bool | None = None,
+    min_lag: int = readahead.MIN_LAG,
+) -> int:
     """Forget the read models and apply the log again from zero, all in one pass."""
     for fol in fols:
         with fol.db.transaction() as db:
             fol.handler.reset(db)
             record_position(db, fol.handler.name, 0)
-    return Group(fols).catch_up(until, read_ahead) if fols else 0
+    return Group(fols, min_lag).catch_up(until, read_ahead) if fols else 0
 
 
 def export(fols: Sequence[Follower]) -> dict[str, list[tuple[Any, ...]]]:
@@ -238,9 +242,11 @@ def close(fols: Sequence[Follower]) -> None:
         fol.close()
 
 
-def run(fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2) -> None:
+def run(
+    fols: Sequence[Follower], stop: threading.Event, poll: float = 0.2, min_lag: int = readahead.MIN_LAG
+) -> None:
     """Catch up, then follow live (new events applied within ``poll`` seconds) until stopped."""
-    group = Group(fols)
+    group = Group(fols, min_lag)
     while not stop.is_set():
         if not group.step():
             stop.wait(poll)

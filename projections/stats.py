@@ -45,35 +45,40 @@ so the rows written together (learners active at the same time were admitted at 
 same time) sit together."""
 TABLES: dict[str, str] = {
     "rm_cpu_option": "option_key TEXT PRIMARY KEY, fase BIGINT NOT NULL, option_code TEXT NOT NULL, "
-                     "form TEXT NOT NULL, first_school_year BIGINT NOT NULL, replaces BIGINT NOT NULL",
+    "form TEXT NOT NULL, first_school_year BIGINT NOT NULL, replaces BIGINT NOT NULL",
     "rm_cpu_learner": "learner_key BIGINT PRIMARY KEY, learner_id TEXT NOT NULL UNIQUE, "
-                      "fase BIGINT NOT NULL, option_code TEXT NOT NULL, "
-                      "form TEXT NOT NULL, cohort BIGINT NOT NULL, entry_year BIGINT NOT NULL, "
-                      "route TEXT NOT NULL, max_year BIGINT NOT NULL, cq_on TEXT, cq_basis TEXT, "
-                      "walk TEXT NOT NULL",
+    "fase BIGINT NOT NULL, option_code TEXT NOT NULL, "
+    "form TEXT NOT NULL, cohort BIGINT NOT NULL, entry_year BIGINT NOT NULL, "
+    "route TEXT NOT NULL, max_year BIGINT NOT NULL, cq_on TEXT, cq_basis TEXT, "
+    "walk TEXT NOT NULL",
     "rm_cpu_placement": OF_LEARNER + "seq BIGINT NOT NULL, fase BIGINT NOT NULL, "
-                        "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, year BIGINT NOT NULL, "
-                        "c2d BIGINT NOT NULL, from_date TEXT NOT NULL, PRIMARY KEY (learner_key, seq)",
+    "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, year BIGINT NOT NULL, "
+    "c2d BIGINT NOT NULL, from_date TEXT NOT NULL, PRIMARY KEY (learner_key, seq)",
     "rm_cpu_attempt": OF_LEARNER + "version BIGINT NOT NULL, fase BIGINT NOT NULL, "
-                      "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, uaa TEXT NOT NULL, "
-                      "uaa_year BIGINT NOT NULL, units_in_year BIGINT NOT NULL, nth BIGINT NOT NULL, "
-                      "passed BIGINT NOT NULL, on_date TEXT NOT NULL, PRIMARY KEY (learner_key, version)",
+    "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, uaa TEXT NOT NULL, "
+    "uaa_year BIGINT NOT NULL, units_in_year BIGINT NOT NULL, nth BIGINT NOT NULL, "
+    "passed BIGINT NOT NULL, on_date TEXT NOT NULL, PRIMARY KEY (learner_key, version)",
     "rm_cpu_validation": OF_LEARNER + "uaa TEXT NOT NULL, fase BIGINT NOT NULL, "
-                         "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, via TEXT NOT NULL, "
-                         "validated_on TEXT NOT NULL, authorised_on TEXT, PRIMARY KEY (learner_key, uaa)",
+    "option_code TEXT NOT NULL, school_year BIGINT NOT NULL, via TEXT NOT NULL, "
+    "validated_on TEXT NOT NULL, authorised_on TEXT, PRIMARY KEY (learner_key, uaa)",
     "rm_cpu_report": OF_LEARNER + "version BIGINT NOT NULL, from_fase BIGINT NOT NULL, "
-                     "to_fase BIGINT NOT NULL, option_code TEXT NOT NULL, requested_on TEXT NOT NULL, "
-                     "due_by TEXT NOT NULL, sent_on TEXT, late BIGINT NOT NULL, "
-                     "PRIMARY KEY (learner_key, version)",
+    "to_fase BIGINT NOT NULL, option_code TEXT NOT NULL, requested_on TEXT NOT NULL, "
+    "due_by TEXT NOT NULL, sent_on TEXT, late BIGINT NOT NULL, "
+    "PRIMARY KEY (learner_key, version)",
     "rm_clea_candidate": "candidate_id TEXT PRIMARY KEY, certificate_type TEXT NOT NULL, "
-                         "evaluator_siret TEXT NOT NULL, region TEXT NOT NULL, registered_on TEXT NOT NULL, "
-                         "prealable_on TEXT, window_ends_on TEXT, planned BIGINT NOT NULL, "
-                         "trained BIGINT NOT NULL, final_evaluated BIGINT NOT NULL, "
-                         "jury_awarded BIGINT NOT NULL, certified_on TEXT, window_missed BIGINT NOT NULL, "
-                         "accrochage_due TEXT, accrochage_on TEXT, accrochage_late BIGINT NOT NULL",
+    "evaluator_siret TEXT NOT NULL, region TEXT NOT NULL, registered_on TEXT NOT NULL, "
+    "prealable_on TEXT, window_ends_on TEXT, planned BIGINT NOT NULL, "
+    "trained BIGINT NOT NULL, final_evaluated BIGINT NOT NULL, "
+    "jury_awarded BIGINT NOT NULL, certified_on TEXT, window_missed BIGINT NOT NULL, "
+    "accrochage_due TEXT, accrochage_on TEXT, accrochage_late BIGINT NOT NULL",
 }
-LEARNER_TABLES = ("rm_cpu_learner", "rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation",
-                  "rm_cpu_report")
+LEARNER_TABLES = (
+    "rm_cpu_learner",
+    "rm_cpu_placement",
+    "rm_cpu_attempt",
+    "rm_cpu_validation",
+    "rm_cpu_report",
+)
 FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cpu_report")
 Row = tuple[Any, ...]
 Ev = tuple[int, str, dict[str, Any], int]
@@ -84,18 +89,39 @@ Work = tuple[dict[str, tuple[list[Raw], int]], list[tuple[str, int]], list[Row]]
 """What :meth:`StatsProjection.prepare` hands to :meth:`StatsProjection.write`."""
 
 PLACEMENTS = frozenset({"Admitted", "Promoted", "YearRepeated", "Transferred"})
-KEPT = PLACEMENTS | {"TestAuthorised", "UnitAttempted", "UnitValidated", "CompetenceReportRequested",
-                     "CompetenceReportSent", "CertificateIssued", "CertificateRevoked",
-                     "DecisionRevoked"}
+KEPT = PLACEMENTS | {
+    "TestAuthorised",
+    "UnitAttempted",
+    "UnitValidated",
+    "CompetenceReportRequested",
+    "CompetenceReportSent",
+    "CertificateIssued",
+    "CertificateRevoked",
+    "DecisionRevoked",
+}
 VOIDING = frozenset({"CertificateRevoked", "DecisionRevoked"})
 NOT_CORRECTING = b'"corrects":null'
 """How the store serialises a decision that corrects nothing (see :func:`_kept`)."""
 ADMITTED = ("fase", "option_code", "form", "profile_version", "school_year", "year", "route")
-LEARNER_COLUMNS = ("learner_id", "learner_key", "fase", "option_code", "form", "cohort", "entry_year",
-                   "route", "max_year", "cq_on", "cq_basis", "walk")
-UPSERT_LEARNER = (f"INSERT INTO rm_cpu_learner ({', '.join(LEARNER_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in LEARNER_COLUMNS)}) ON CONFLICT (learner_key) "
-                  f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in LEARNER_COLUMNS[2:])}")
+LEARNER_COLUMNS = (
+    "learner_id",
+    "learner_key",
+    "fase",
+    "option_code",
+    "form",
+    "cohort",
+    "entry_year",
+    "route",
+    "max_year",
+    "cq_on",
+    "cq_basis",
+    "walk",
+)
+UPSERT_LEARNER = (
+    f"INSERT INTO rm_cpu_learner ({', '.join(LEARNER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in LEARNER_COLUMNS)}) ON CONFLICT (learner_key) "
+    f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in LEARNER_COLUMNS[2:])}"
+)
 
 
 @dataclass
@@ -132,8 +158,10 @@ class _Writes:
                 db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         if self.learners:
             db.executemany(UPSERT_LEARNER, self.learners)
-        for table, key, rows in (("rm_clea_candidate", "candidate_id", self.candidates),
-                                 ("rm_cpu_option", "option_key", self.options)):
+        for table, key, rows in (
+            ("rm_clea_candidate", "candidate_id", self.candidates),
+            ("rm_cpu_option", "option_key", self.options),
+        ):
             if rows:
                 db.executemany(f"DELETE FROM {table} WHERE {key} = ?", [r[:1] for r in rows])
                 db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in rows[0])})", rows)
@@ -160,8 +188,11 @@ class StatsProjection(TableProjection):
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             last = items[-1].originator_version
             if items[0].topic.startswith(LEARNER_TOPIC):
-                raws = [(n.originator_version, sys.intern(n.topic), n.state, n.id - 1)
-                        for n in items if _may_count(n)]
+                raws = [
+                    (n.originator_version, sys.intern(n.topic), n.state, n.id - 1)
+                    for n in items
+                    if _may_count(n)
+                ]
                 if raws:  # otherwise nothing the facts depend on changed
                     learners[agg_id] = (raws, last)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
@@ -173,11 +204,13 @@ class StatsProjection(TableProjection):
     def write(self, db: Db, work: Work) -> None:
         """Walk the learners on, recompute the candidates from the store, write the facts."""
         raw_learners, candidates, options = work
-        learners = {lid: (events, last) for lid, (raws, last) in raw_learners.items()
-                    if (events := [ev for raw in raws if (ev := _kept(*raw)) is not None])}
+        learners = {
+            lid: (events, last)
+            for lid, (raws, last) in raw_learners.items()
+            if (events := [ev for raw in raws if (ev := _kept(*raw)) is not None])
+        }
         writes = _Writes(options=options)
-        writes.candidates = [candidate_row(_replay(self.store, agg_id, last))
-                             for agg_id, last in candidates]
+        writes.candidates = [candidate_row(_replay(self.store, agg_id, last)) for agg_id, last in candidates]
         if learners:
             _walk_learners(db, self.store, learners, writes)
         writes.write(db)
@@ -210,15 +243,18 @@ def _corrects(state: dict[str, Any]) -> int | None:
 @cache
 def _short(topic: str) -> tuple[str, bool]:
     """The short type of a learner event topic, and whether its type is kept."""
-    short = topic[topic.rfind(".") + 1:]
+    short = topic[topic.rfind(".") + 1 :]
     return short, short in KEPT
 
 
-def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]],
-                   writes: _Writes) -> None:
+def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]], writes: _Writes) -> None:
     """Walk each learner on from its saved walk; recompute from the store when one is voided."""
-    saved = {str(r[0]): str(r[1]) for r in select_in(
-        db, "SELECT learner_id, walk FROM rm_cpu_learner WHERE learner_id IN ({})", list(learners))}
+    saved = {
+        str(r[0]): str(r[1])
+        for r in select_in(
+            db, "SELECT learner_id, walk FROM rm_cpu_learner WHERE learner_id IN ({})", list(learners)
+        )
+    }
     for lid, (events, last) in learners.items():
         state = orjson.loads(saved[lid]) if lid in saved else None
         if state is None and events[0][0] != 1:
@@ -227,8 +263,9 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
         if _voided(events):
             _recompute(store, lid, key, last, writes)
             continue
-        walk = (_LearnerWalk(lid, key, events[0][2], set()) if state is None
-                else _LearnerWalk.resume(lid, state))
+        walk = (
+            _LearnerWalk(lid, key, events[0][2], set()) if state is None else _LearnerWalk.resume(lid, state)
+        )
         reports = walk.report_rows()
         walk.feed(events)
         facts = walk.finish()
@@ -242,8 +279,10 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
 
 def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes) -> None:
     """Every fact of a learner again, from its events in the event store."""
-    events = [(version, topic[topic.rfind(".") + 1:], state, -1)
-              for version, topic, state in stored_states(store, lid, last)]
+    events = [
+        (version, topic[topic.rfind(".") + 1 :], state, -1)
+        for version, topic, state in stored_states(store, lid, last)
+    ]
     kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
     facts = Facts()
     walk = learner_facts(lid, key, kept, facts)
@@ -262,9 +301,14 @@ def _replay(store: Any, agg_id: str, last: int) -> Any:
 
 def option_row(opened: dict[str, Any]) -> Row:
     """The facts of an option opened at a school (its only event is the opening)."""
-    return (f"{opened['fase']}:{opened['option_code']}", opened["fase"], opened["option_code"],
-            opened["form"], opened["first_school_year"],
-            int(bool(opened["replaces_transformed_option"])))
+    return (
+        f"{opened['fase']}:{opened['option_code']}",
+        opened["fase"],
+        opened["option_code"],
+        opened["form"],
+        opened["first_school_year"],
+        int(bool(opened["replaces_transformed_option"])),
+    )
 
 
 @dataclass
@@ -326,9 +370,14 @@ class _LearnerWalk:
     def state(self) -> dict[str, Any]:
         """What :meth:`resume` needs."""
         w = self.walk
-        return {"k": self.key, "a": self.admitted,
-                "w": [w.fase, w.sy, w.year, w.c2d, w.seq, w.nth, w.authorised],
-                "r": self.reports, "cq": self.cq, "m": self.max_year}
+        return {
+            "k": self.key,
+            "a": self.admitted,
+            "w": [w.fase, w.sy, w.year, w.c2d, w.seq, w.nth, w.authorised],
+            "r": self.reports,
+            "cq": self.cq,
+            "m": self.max_year,
+        }
 
     def feed(self, events: list[Ev]) -> None:
         """Walk more events (those voided are skipped)."""
@@ -342,23 +391,38 @@ class _LearnerWalk:
         if t in PLACEMENTS:
             _place(t, ev, walk)
             self.max_year = max(walk.year, self.max_year or walk.year)
-            rows["rm_cpu_placement"].append((key, walk.seq, walk.fase, option, walk.sy, walk.year,
-                                             int(walk.c2d), eff))
+            rows["rm_cpu_placement"].append(
+                (key, walk.seq, walk.fase, option, walk.sy, walk.year, int(walk.c2d), eff)
+            )
         elif t == "TestAuthorised":
             walk.authorised.setdefault(ev["uaa"], eff)
         elif t == "UnitAttempted":
             uaa_year, units = _profile(self.admitted["profile_version"])
             year = uaa_year.get(ev["uaa"], walk.year)
             walk.nth[ev["uaa"]] = walk.nth.get(ev["uaa"], 0) + 1
-            rows["rm_cpu_attempt"].append((key, version, walk.fase, option, walk.sy, ev["uaa"], year,
-                                           units.get(year, 0), walk.nth[ev["uaa"]],
-                                           int(ev["passed"]), eff))
+            rows["rm_cpu_attempt"].append(
+                (
+                    key,
+                    version,
+                    walk.fase,
+                    option,
+                    walk.sy,
+                    ev["uaa"],
+                    year,
+                    units.get(year, 0),
+                    walk.nth[ev["uaa"]],
+                    int(ev["passed"]),
+                    eff,
+                )
+            )
         elif t == "UnitValidated":
-            rows["rm_cpu_validation"].append((key, ev["uaa"], walk.fase, option, walk.sy, ev["via"],
-                                              eff, walk.authorised.get(ev["uaa"])))
+            rows["rm_cpu_validation"].append(
+                (key, ev["uaa"], walk.fase, option, walk.sy, ev["via"], eff, walk.authorised.get(ev["uaa"]))
+            )
         elif t == "CompetenceReportRequested":
-            self.reports.append([key, version, ev["from_fase"], walk.fase, option,
-                                 ev["requested_on"], ev["due_by"], None, 0])
+            self.reports.append(
+                [key, version, ev["from_fase"], walk.fase, option, ev["requested_on"], ev["due_by"], None, 0]
+            )
         elif t == "CompetenceReportSent":
             _sent(self.reports, ev)
         elif t == "CertificateIssued" and ev["kind"] == "CQ":
@@ -372,9 +436,20 @@ class _LearnerWalk:
         """The learner row as it stands, with the walk to resume from."""
         a, cq = self.admitted, self.cq
         max_year = self.max_year if self.max_year is not None else a["year"]
-        return (self.lid, self.key, a["fase"], a["option_code"], a["form"], a["school_year"], a["year"],
-                a["route"], max_year, cq[0] if cq else None, cq[1] if cq else None,
-                orjson.dumps(self.state()).decode())
+        return (
+            self.lid,
+            self.key,
+            a["fase"],
+            a["option_code"],
+            a["form"],
+            a["school_year"],
+            a["year"],
+            a["route"],
+            max_year,
+            cq[0] if cq else None,
+            cq[1] if cq else None,
+            orjson.dumps(self.state()).decode(),
+        )
 
     def finish(self) -> Facts:
         """The facts walked so far, with the reports."""
@@ -419,14 +494,21 @@ def candidate_row(cand: Candidate) -> Row:
     jury = cand.jury()
     acc = cand.accrochage(cert.certificate_id) if cert else None
     missed = any(ev.kind.value == "validity_window" for ev in cand.of_type(Candidate.DeadlineMissed))
-    return (str(cand.id), cand.certificate.value, cand.evaluator_siret, cand.evaluator_region.value,
-            registered.decision.effective_date.isoformat(),
-            pre.decision.effective_date.isoformat() if pre else None,
-            pre.window_ends_on.isoformat() if pre else None,
-            int(bool(cand.in_window(Candidate.TrainingPlanAssigned))),
-            int(bool(cand.in_window(Candidate.TrainingCompleted))),
-            int(bool(cand.in_window(Candidate.FinalEvaluationRecorded))),
-            int(bool(jury and jury.awarded)),
-            cert.issued_on.isoformat() if cert else None, int(missed),
-            cert.accrochage_due_by.isoformat() if cert and cert.accrochage_due_by else None,
-            acc.reported_on.isoformat() if acc else None, int(bool(acc and acc.late)))
+    return (
+        str(cand.id),
+        cand.certificate.value,
+        cand.evaluator_siret,
+        cand.evaluator_region.value,
+        registered.decision.effective_date.isoformat(),
+        pre.decision.effective_date.isoformat() if pre else None,
+        pre.window_ends_on.isoformat() if pre else None,
+        int(bool(cand.in_window(Candidate.TrainingPlanAssigned))),
+        int(bool(cand.in_window(Candidate.TrainingCompleted))),
+        int(bool(cand.in_window(Candidate.FinalEvaluationRecorded))),
+        int(bool(jury and jury.awarded)),
+        cert.issued_on.isoformat() if cert else None,
+        int(missed),
+        cert.accrochage_due_by.isoformat() if cert and cert.accrochage_due_by else None,
+        acc.reported_on.isoformat() if acc else None,
+        int(bool(acc and acc.late)),
+    )

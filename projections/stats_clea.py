@@ -16,12 +16,25 @@ from typing import Any
 
 from ledger.adapters.follower import Db
 
-COLUMNS = ("candidate_id", "certificate_type", "evaluator_siret", "region", "registered_on",
-           "prealable_on", "window_ends_on", "planned", "trained", "final_evaluated",
-           "jury_awarded", "certified_on", "window_missed", "accrochage_due", "accrochage_on",
-           "accrochage_late")
-FUNNEL = ("registered", "prealable", "planned", "trained", "final_evaluated", "jury_awarded",
-          "certified")
+COLUMNS = (
+    "candidate_id",
+    "certificate_type",
+    "evaluator_siret",
+    "region",
+    "registered_on",
+    "prealable_on",
+    "window_ends_on",
+    "planned",
+    "trained",
+    "final_evaluated",
+    "jury_awarded",
+    "certified_on",
+    "window_missed",
+    "accrochage_due",
+    "accrochage_on",
+    "accrochage_late",
+)
+FUNNEL = ("registered", "prealable", "planned", "trained", "final_evaluated", "jury_awarded", "certified")
 
 
 def _candidates(db: Db) -> list[dict[str, Any]]:
@@ -53,17 +66,27 @@ def clea_stats(db: Db, today: date) -> dict[str, Any]:
             stage[key] += int(c[key])
         stage["certified"] += c["certified_on"] is not None
     rows = [_group_row(siret, region, cs, day) for (siret, region), cs in sorted(groups.items())]
-    return {"as_of": day, "organisations": rows,
-            "funnel_by_region": [{"region": r, **f} for r, f in sorted(funnel.items())]}
+    return {
+        "as_of": day,
+        "organisations": rows,
+        "funnel_by_region": [{"region": r, **f} for r, f in sorted(funnel.items())],
+    }
 
 
 def _group_row(siret: str, region: str, cs: list[dict[str, Any]], day: str) -> dict[str, Any]:
     certified = [c for c in cs if c["certified_on"] is not None]
-    days = [(date.fromisoformat(c["certified_on"]) - date.fromisoformat(c["prealable_on"])).days
-            for c in certified if c["prealable_on"] is not None]
-    return {"evaluator_siret": siret, "region": region, "candidates": len(cs),
-            "certified": len(certified),
-            "rate": round(len(certified) / len(cs), 4) if cs else None,
-            "median_days_to_certificate": float(statistics.median(days)) if days else None,
-            "expired_windows": sum(_expired(c, day) for c in cs),
-            "late_accrochage": sum(_late_accrochage(c, day) for c in cs)}
+    days = [
+        (date.fromisoformat(c["certified_on"]) - date.fromisoformat(c["prealable_on"])).days
+        for c in certified
+        if c["prealable_on"] is not None
+    ]
+    return {
+        "evaluator_siret": siret,
+        "region": region,
+        "candidates": len(cs),
+        "certified": len(certified),
+        "rate": round(len(certified) / len(cs), 4) if cs else None,
+        "median_days_to_certificate": float(statistics.median(days)) if days else None,
+        "expired_windows": sum(_expired(c, day) for c in cs),
+        "late_accrochage": sum(_late_accrochage(c, day) for c in cs),
+    }

@@ -43,8 +43,10 @@ from ledger.adapters.follower import Db
 from ledger.reference import cpu as ref
 
 MAINTENANCE_NORM_DEFAULT = 6
-MAINTENANCE_NORM_LABEL = ("ASSUMED default (the organic 5th-year maintenance norm of AECF "
-                          "1992-08-31 art. 12 §1 is not in our sources; set --maintenance-norm)")
+MAINTENANCE_NORM_LABEL = (
+    "ASSUMED default (the organic 5th-year maintenance norm of AECF "
+    "1992-08-31 art. 12 §1 is not in our sources; set --maintenance-norm)"
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class _Placements:
             "SELECT learner_key, seq, fase, option_code, school_year, year, c2d, from_date "
             "FROM rm_cpu_placement WHERE learner_key IN "
             "(SELECT learner_key FROM rm_cpu_placement WHERE fase = ?) ORDER BY learner_key, seq",
-            (fase,)).fetchall()
+            (fase,),
+        ).fetchall()
         self.fase = fase
         self.by_learner: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for r in rows:
@@ -105,8 +108,7 @@ class _Placements:
 
     def school_years(self) -> list[int]:
         """School years with a placement at this school."""
-        return sorted({int(r[4]) for rows in self.by_learner.values() for r in rows
-                       if r[2] == self.fase})
+        return sorted({int(r[4]) for rows in self.by_learner.values() for r in rows if r[2] == self.fase})
 
 
 def school_stats(db: Db, fase: int, today: date, config: NormConfig | None = None) -> dict[str, Any]:
@@ -114,27 +116,43 @@ def school_stats(db: Db, fase: int, today: date, config: NormConfig | None = Non
     config = config or NormConfig()
     school = ref.school(fase)
     placements = _Placements(db, fase)
-    options = db.execute("SELECT option_code, form, first_school_year, replaces FROM rm_cpu_option "
-                         "WHERE fase = ? ORDER BY option_code", (fase,)).fetchall()
+    options = db.execute(
+        "SELECT option_code, form, first_school_year, replaces FROM rm_cpu_option "
+        "WHERE fase = ? ORDER BY option_code",
+        (fase,),
+    ).fetchall()
     years = placements.school_years()
-    out_options = [_option_stats(db, fase, tuple(o), placements, years, school.is_cefa, config)
-                   for o in options]
+    out_options = [
+        _option_stats(db, fase, tuple(o), placements, years, school.is_cefa, config) for o in options
+    ]
     return {
-        "fase": fase, "school": school.name, "locality": school.locality,
+        "fase": fase,
+        "school": school.name,
+        "locality": school.locality,
         "alternance_only_cefa": school.is_cefa,
         "annex2_ntpp": {f.form: f.ntpp_allocated for f in school.forms},
-        "norms": {"thematique_commune": config.thematique_commune,
-                  "maintenance_norm": config.maintenance_norm,
-                  "maintenance_norm_source": MAINTENANCE_NORM_LABEL
-                  if config.maintenance_norm_assumed else "configured"},
+        "norms": {
+            "thematique_commune": config.thematique_commune,
+            "maintenance_norm": config.maintenance_norm,
+            "maintenance_norm_source": MAINTENANCE_NORM_LABEL
+            if config.maintenance_norm_assumed
+            else "configured",
+        },
         "options": out_options,
         "remediation_vs_annex2": _remediation_totals(out_options, school),
         "competence_reports": _reports(db, fase, today),
     }
 
 
-def _option_stats(db: Db, fase: int, opt: tuple[Any, ...], placements: _Placements,
-                  years: list[int], is_cefa: bool, config: NormConfig) -> dict[str, Any]:
+def _option_stats(
+    db: Db,
+    fase: int,
+    opt: tuple[Any, ...],
+    placements: _Placements,
+    years: list[int],
+    is_cefa: bool,
+    config: NormConfig,
+) -> dict[str, Any]:
     code, form, first, replaces = opt[0], opt[1], int(opt[2]), bool(opt[3])
     # one year past the last placement: its allocation counts pupils at the previous 15 January
     span = range(min([first, *years]), max([first, *years]) + 2)
@@ -145,23 +163,36 @@ def _option_stats(db: Db, fase: int, opt: tuple[Any, ...], placements: _Placemen
         october = placements.count(code, date(sy, 10, 1))
         january = placements.count(code, date(sy, 1, 15))
         impl = sy - first + 1
-        rows.append({
-            "school_year": sy, "implementation_year": impl,
-            "enrolment_1_october": {str(k): v for k, v in october.items()},
-            "creation_norm": _creation(sy == first and not replaces, october[4], is_cefa, config),
-            "maintenance_norm": {"observed_in_year": 4, "required": config.maintenance_norm,
-                                 "enrolment": october[4],
-                                 "met": october[4] >= config.maintenance_norm},
-            "remediation": {"counted_on": date(sy, 1, 15).isoformat(),
-                            "pupils_4_5": january[4] + january[5], "pupils_6": january[6],
-                            "periods_due": remediation_periods(impl, january[4] + january[5],
-                                                               january[6])},
-            **attempts.get(sy, _empty_attempts()),
-            "median_days_authorisation_to_validation": medians.get(sy),
-        })
-    return {"option_code": code, "form": form, "first_school_year": first,
-            "replaces_transformed_option": replaces, "years": rows,
-            "cohorts": _cohorts(db, fase, code)}
+        rows.append(
+            {
+                "school_year": sy,
+                "implementation_year": impl,
+                "enrolment_1_october": {str(k): v for k, v in october.items()},
+                "creation_norm": _creation(sy == first and not replaces, october[4], is_cefa, config),
+                "maintenance_norm": {
+                    "observed_in_year": 4,
+                    "required": config.maintenance_norm,
+                    "enrolment": october[4],
+                    "met": october[4] >= config.maintenance_norm,
+                },
+                "remediation": {
+                    "counted_on": date(sy, 1, 15).isoformat(),
+                    "pupils_4_5": january[4] + january[5],
+                    "pupils_6": january[6],
+                    "periods_due": remediation_periods(impl, january[4] + january[5], january[6]),
+                },
+                **attempts.get(sy, _empty_attempts()),
+                "median_days_authorisation_to_validation": medians.get(sy),
+            }
+        )
+    return {
+        "option_code": code,
+        "form": form,
+        "first_school_year": first,
+        "replaces_transformed_option": replaces,
+        "years": rows,
+        "cohorts": _cohorts(db, fase, code),
+    }
 
 
 def _creation(applies: bool, fourth: int, is_cefa: bool, config: NormConfig) -> dict[str, Any] | None:
@@ -172,13 +203,21 @@ def _creation(applies: bool, fourth: int, is_cefa: bool, config: NormConfig) -> 
 
 
 def _empty_attempts() -> dict[str, Any]:
-    return {"first_attempts": 0, "first_attempt_pass_rate": None, "attempts": 0,
-            "attempt_pass_rate": None, "end_of_year_share": {}}
+    return {
+        "first_attempts": 0,
+        "first_attempt_pass_rate": None,
+        "attempts": 0,
+        "attempt_pass_rate": None,
+        "end_of_year_share": {},
+    }
 
 
 def _attempt_stats(db: Db, fase: int, code: str) -> dict[int, dict[str, Any]]:
-    rows = db.execute("SELECT school_year, nth, passed, uaa_year, units_in_year, on_date "
-                      "FROM rm_cpu_attempt WHERE fase = ? AND option_code = ?", (fase, code)).fetchall()
+    rows = db.execute(
+        "SELECT school_year, nth, passed, uaa_year, units_in_year, on_date "
+        "FROM rm_cpu_attempt WHERE fase = ? AND option_code = ?",
+        (fase, code),
+    ).fetchall()
     by_sy: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for r in rows:
         by_sy[int(r[0])].append(tuple(r))
@@ -195,16 +234,20 @@ def _attempt_stats(db: Db, fase: int, code: str) -> dict[int, dict[str, Any]]:
             "first_attempt_pass_rate": _rate(sum(int(r[2]) for r in firsts), len(firsts)),
             "attempts": len(items),
             "attempt_pass_rate": _rate(sum(int(r[2]) for r in items), len(items)),
-            "end_of_year_share": {str(y): _rate(sum(r[5].startswith(june) for r in rs), len(rs))
-                                  for y, rs in sorted(several.items())},
+            "end_of_year_share": {
+                str(y): _rate(sum(r[5].startswith(june) for r in rs), len(rs))
+                for y, rs in sorted(several.items())
+            },
         }
     return out
 
 
 def _median_days(db: Db, fase: int, code: str) -> dict[int, float]:
-    rows = db.execute("SELECT school_year, authorised_on, validated_on FROM rm_cpu_validation "
-                      "WHERE fase = ? AND option_code = ? AND authorised_on IS NOT NULL",
-                      (fase, code)).fetchall()
+    rows = db.execute(
+        "SELECT school_year, authorised_on, validated_on FROM rm_cpu_validation "
+        "WHERE fase = ? AND option_code = ? AND authorised_on IS NOT NULL",
+        (fase, code),
+    ).fetchall()
     days: dict[int, list[int]] = defaultdict(list)
     for sy, auth, val in rows:
         days[int(sy)].append((date.fromisoformat(val) - date.fromisoformat(auth)).days)
@@ -212,13 +255,25 @@ def _median_days(db: Db, fase: int, code: str) -> dict[int, float]:
 
 
 def _cohorts(db: Db, fase: int, code: str) -> list[dict[str, Any]]:
-    rows = db.execute("SELECT cohort, COUNT(*), SUM(CASE WHEN max_year >= 5 THEN 1 ELSE 0 END), "
-                      "SUM(CASE WHEN max_year >= 6 THEN 1 ELSE 0 END), "
-                      "SUM(CASE WHEN cq_on IS NOT NULL THEN 1 ELSE 0 END) FROM rm_cpu_learner "
-                      "WHERE fase = ? AND option_code = ? AND entry_year = 4 GROUP BY cohort "
-                      "ORDER BY cohort", (fase, code)).fetchall()
-    return [{"cohort": int(c), "entered_4th": int(n), "reached_5th": int(r5), "reached_6th": int(r6),
-             "cq": int(cq), "cq_rate": _rate(int(cq), int(n))} for c, n, r5, r6, cq in rows]
+    rows = db.execute(
+        "SELECT cohort, COUNT(*), SUM(CASE WHEN max_year >= 5 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN max_year >= 6 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN cq_on IS NOT NULL THEN 1 ELSE 0 END) FROM rm_cpu_learner "
+        "WHERE fase = ? AND option_code = ? AND entry_year = 4 GROUP BY cohort "
+        "ORDER BY cohort",
+        (fase, code),
+    ).fetchall()
+    return [
+        {
+            "cohort": int(c),
+            "entered_4th": int(n),
+            "reached_5th": int(r5),
+            "reached_6th": int(r6),
+            "cq": int(cq),
+            "cq_rate": _rate(int(cq), int(n)),
+        }
+        for c, n, r5, r6, cq in rows
+    ]
 
 
 def _remediation_totals(options: list[dict[str, Any]], school: ref.School) -> list[dict[str, Any]]:
@@ -227,18 +282,23 @@ def _remediation_totals(options: list[dict[str, Any]], school: ref.School) -> li
         for row in opt["years"]:
             due[row["school_year"]] += row["remediation"]["periods_due"]
     allocated = sum(f.ntpp_allocated for f in school.forms)
-    return [{"school_year": sy, "periods_due": round(v, 2), "annex2_ntpp": allocated}
-            for sy, v in sorted(due.items())]
+    return [
+        {"school_year": sy, "periods_due": round(v, 2), "annex2_ntpp": allocated}
+        for sy, v in sorted(due.items())
+    ]
 
 
 def _reports(db: Db, fase: int, today: date) -> dict[str, int]:
-    rows = db.execute("SELECT due_by, sent_on, late FROM rm_cpu_report WHERE from_fase = ?",
-                      (fase,)).fetchall()
+    rows = db.execute(
+        "SELECT due_by, sent_on, late FROM rm_cpu_report WHERE from_fase = ?", (fase,)
+    ).fetchall()
     day = today.isoformat()
-    return {"requested": len(rows),
-            "overdue_unsent": sum(1 for due, sent, _ in rows if sent is None and day > due),
-            "sent_late": sum(1 for _, _, late in rows if int(late)),
-            "pending": sum(1 for due, sent, _ in rows if sent is None and day <= due)}
+    return {
+        "requested": len(rows),
+        "overdue_unsent": sum(1 for due, sent, _ in rows if sent is None and day > due),
+        "sent_late": sum(1 for _, _, late in rows if int(late)),
+        "pending": sum(1 for due, sent, _ in rows if sent is None and day <= due),
+    }
 
 
 def csv_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
@@ -248,18 +308,23 @@ def csv_rows(stats: dict[str, Any]) -> list[dict[str, Any]]:
         for y in opt["years"]:
             enrol = y["enrolment_1_october"]
             creation = y["creation_norm"] or {}
-            out.append({
-                "fase": stats["fase"], "option_code": opt["option_code"],
-                "school_year": y["school_year"], "implementation_year": y["implementation_year"],
-                "enrolled_4": enrol["4"], "enrolled_5": enrol["5"], "enrolled_6": enrol["6"],
-                "creation_norm_required": creation.get("required"),
-                "creation_norm_met": creation.get("met"),
-                "maintenance_norm_required": y["maintenance_norm"]["required"],
-                "maintenance_norm_met": y["maintenance_norm"]["met"],
-                "remediation_periods_due": y["remediation"]["periods_due"],
-                "first_attempt_pass_rate": y["first_attempt_pass_rate"],
-                "attempt_pass_rate": y["attempt_pass_rate"],
-                "median_days_authorisation_to_validation":
-                    y["median_days_authorisation_to_validation"],
-            })
+            out.append(
+                {
+                    "fase": stats["fase"],
+                    "option_code": opt["option_code"],
+                    "school_year": y["school_year"],
+                    "implementation_year": y["implementation_year"],
+                    "enrolled_4": enrol["4"],
+                    "enrolled_5": enrol["5"],
+                    "enrolled_6": enrol["6"],
+                    "creation_norm_required": creation.get("required"),
+                    "creation_norm_met": creation.get("met"),
+                    "maintenance_norm_required": y["maintenance_norm"]["required"],
+                    "maintenance_norm_met": y["maintenance_norm"]["met"],
+                    "remediation_periods_due": y["remediation"]["periods_due"],
+                    "first_attempt_pass_rate": y["first_attempt_pass_rate"],
+                    "attempt_pass_rate": y["attempt_pass_rate"],
+                    "median_days_authorisation_to_validation": y["median_days_authorisation_to_validation"],
+                }
+            )
     return out

@@ -14,23 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from ledger.adapters.identity import SqlIdentityStore
-from ledger.adapters.store import StoreTarget, open_store
+from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
+from ledger.application.clock import FixedClock as ShippedFixedClock
+from ledger.bootstrap import Services, bootstrap
+from ledger.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
-class FixedClock:
-    """A clock that always says the same time (tests stay deterministic)."""
+class FixedClock(ShippedFixedClock):
+    """The shipped :class:`~ledger.application.FixedClock`, set to :data:`NOW` by default."""
 
     def __init__(self, now: datetime = NOW) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        """Return the fixed time."""
-        return self.current
+        super().__init__(now)
 
 
 def require_service(env: str, what: str) -> str:
@@ -75,11 +73,14 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     conn.close()
 
 
+def make_services(location: str, clock: FixedClock | None = None) -> Services:
+    """The composition root's services on a real store at ``location`` (settings as in use)."""
+    return bootstrap(Settings.load(db=location), clock or FixedClock())
+
+
 def make_ledger(location: str, clock: FixedClock | None = None) -> Ledger:
-    """A ledger on a real store at ``location``."""
-    target = StoreTarget.parse(location)
-    return Ledger(open_store(target), SqlIdentityStore(target.connect(), target.placeholder),
-                  clock or FixedClock())
+    """A ledger on a real store at ``location``, composed by :func:`ledger.bootstrap.bootstrap`."""
+    return make_services(location, clock).ledger
 
 
 @pytest.fixture

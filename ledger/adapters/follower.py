@@ -31,8 +31,10 @@ DEFAULT_BATCH = 50_000
 then touches each aggregate about once per batch instead of once per few events, and a
 commit writes the pages it dirties once; memory stays bounded by the batch."""
 
-POSITIONS_DDL = ("CREATE TABLE IF NOT EXISTS follower_position ("
-                 "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)")
+POSITIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS follower_position ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+)
 
 
 class BatchHandler(Protocol):
@@ -117,15 +119,17 @@ def record_position(db: Db, name: str, position: int) -> None:
     """Record follower ``name`` at ``position``, inside the transaction of its writes."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     db.execute("DELETE FROM follower_position WHERE name = ?", (name,))
-    db.execute("INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)",
-               (name, position, stamp))
+    db.execute(
+        "INSERT INTO follower_position (name, position, updated_at) VALUES (?, ?, ?)", (name, position, stamp)
+    )
 
 
 class Follower:
     """Feeds one handler from the global sequence, batch by batch."""
 
-    def __init__(self, store: EventStoreApp, target: StoreTarget, handler: BatchHandler,
-                 batch_size: int = 500) -> None:
+    def __init__(
+        self, store: EventStoreApp, target: StoreTarget, handler: BatchHandler, batch_size: int = 500
+    ) -> None:
         self.store = store
         self.handler = handler
         self.batch_size = batch_size
@@ -136,8 +140,9 @@ class Follower:
 
     def position(self) -> int:
         """The last applied notification id (0 when nothing was applied)."""
-        row = self.db.execute("SELECT position FROM follower_position WHERE name = ?",
-                              (self.handler.name,)).fetchone()
+        row = self.db.execute(
+            "SELECT position FROM follower_position WHERE name = ?", (self.handler.name,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def status(self) -> Status:
@@ -163,8 +168,9 @@ class Follower:
 
     def _moved(self, db: Db, start: int) -> bool:
         """True if another process advanced the position meanwhile (inside the transaction)."""
-        row = db.execute("SELECT position FROM follower_position WHERE name = ?",
-                         (self.handler.name,)).fetchone()
+        row = db.execute(
+            "SELECT position FROM follower_position WHERE name = ?", (self.handler.name,)
+        ).fetchone()
         return (int(row[0]) if row else 0) != start - 1
 
     def catch_up(self, until: int | None = None) -> int:

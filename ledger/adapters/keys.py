@@ -9,7 +9,7 @@ files per generated key, numbered in creation order::
 
 The **active** signing key is the last one generated. Rotation is ``ledger keys generate``
 again: a new pair becomes active and the older ones stay, so checkpoints signed before the
-rotation remain verifiable with the older public keys (:meth:`KeyStore.verifiers` lists
+rotation remain verifiable with the older public keys (:meth:`LogKeyStore.verifiers` lists
 them all, newest first). A private key file readable by group or others is refused, as
 ``ssh`` does. Key strings use the C2SP signed-note / Go ``sumdb/note`` encodings.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 import structlog
@@ -28,7 +27,7 @@ from ledger.domain.errors import LedgerError
 from ledger.integrity import KeyFormatError, Signer, Verifier, generate_key, parse_skey, parse_vkey
 from ledger.integrity.note import is_valid_key_name
 
-__all__ = ["KEY_DIR_ENV", "KeyStore", "KeyStoreError", "default_key_dir"]
+__all__ = ["KEY_DIR_ENV", "KeyStoreError", "LogKeyStore", "default_key_dir"]
 
 log = structlog.get_logger("ledger.keys")
 
@@ -44,17 +43,22 @@ class KeyStoreError(LedgerError):
     code = "key-store"
 
 
-def default_key_dir(target: StoreTarget, env: Mapping[str, str] | None = None) -> Path:
-    """``$LEDGER_KEY_DIR``, else ``.ledger/keys`` beside a SQLite store or in the cwd."""
-    environ = os.environ if env is None else env
-    if environ.get(KEY_DIR_ENV):
-        return Path(environ[KEY_DIR_ENV])
+def default_key_dir(target: StoreTarget, home: Path | None = None) -> Path:
+    """The key directory of a store when none is set: never the working directory.
+
+    ``.ledger/keys`` beside a SQLite file; for PostgreSQL, a per-user directory named after the
+    database: ``~/.local/share/certification-ledger/keys/<host>-<port>-<db>[-<schema>]``
+    (``home`` replaces ``~``). The same store gives the same directory from any folder.
+    """
     if target.kind == "sqlite" and target.sqlite_path is not None:
         return target.sqlite_path.parent / ".ledger" / "keys"
-    return Path(".ledger") / "keys"
+    assert target.pg is not None
+    pg = target.pg
+    slug = "-".join(p for p in (pg["host"], pg["port"], pg["dbname"], target.schema) if p)
+    return (home or Path.home()) / ".local" / "share" / "certification-ledger" / "keys" / slug
 
 
-class KeyStore:
+class LogKeyStore:
     """The key directory: generate, rotate, load the active signer, list verifiers."""
 
     def __init__(self, directory: Path) -> None:

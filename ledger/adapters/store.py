@@ -6,8 +6,6 @@ URL. Stored event topics are module paths: moving an event class needs ``registe
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +14,17 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.application.queries import iter_notifications
 from ledger.domain.errors import InvalidCommand
+
+__all__ = ["EventStoreApp", "PydanticMapper", "StoreTarget", "iter_notifications", "open_store"]
+
+
+DEFAULT_CACHE_SIZE = 20_000
+"""Aggregates kept in the event store's cache by default (``LEDGER_CACHE_SIZE``)."""
 
 
 class OrjsonTranscoder(Transcoder):
@@ -55,8 +60,11 @@ class PydanticMapper(Mapper[UUID]):
         cls = resolve_topic(stored_event.topic)
         state = self.transcoder.decode(stored_event.state)
         upcast(cls, state)
-        return cls(originator_id=stored_event.originator_id,
-                   originator_version=stored_event.originator_version, **state)
+        return cls(
+            originator_id=stored_event.originator_id,
+            originator_version=stored_event.originator_version,
+            **state,
+        )
 
 
 def upcast(cls: type[Any], state: dict[str, Any]) -> None:
@@ -94,9 +102,13 @@ class StoreTarget:
             url = urlparse(location)
             if not url.path.strip("/"):
                 raise InvalidCommand(f"PostgreSQL URL has no database name: {location!r}")
-            pg = {"dbname": url.path.strip("/"), "host": url.hostname or "127.0.0.1",
-                  "port": str(url.port or 5432), "user": unquote(url.username or ""),
-                  "password": unquote(url.password or "")}
+            pg = {
+                "dbname": url.path.strip("/"),
+                "host": url.hostname or "127.0.0.1",
+                "port": str(url.port or 5432),
+                "user": unquote(url.username or ""),
+                "password": unquote(url.password or ""),
+            }
             schema = parse_qs(url.query).get("schema", [""])[0]
             if schema and not schema.replace("_", "").isalnum():
                 raise InvalidCommand(f"invalid schema name in URL: {schema!r}")
@@ -105,28 +117,47 @@ class StoreTarget:
             raise InvalidCommand(f"unsupported store URL {location!r}: use a file or postgresql://")
         return cls("sqlite", sqlite_path=Path(location))
 
-    def env(self) -> dict[str, str]:
-        """The eventsourcing environment for this target."""
-        common = {"AGGREGATE_CACHE_MAXSIZE": os.environ.get("LEDGER_CACHE_SIZE", "20000"),
-                  "AGGREGATE_CACHE_FASTFORWARD": "n", "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
+    def env(self, cache_size: int = DEFAULT_CACHE_SIZE) -> dict[str, str]:
+        """The eventsourcing environment for this target (``cache_size`` aggregates cached)."""
+        common = {
+            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+        }
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {**common, "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(self.sqlite_path), "SQLITE_LOCK_TIMEOUT": "30"}
+            return {
+                **common,
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
         assert self.pg is not None
-        return {**common, "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": self.pg["dbname"], "POSTGRES_HOST": self.pg["host"],
-                "POSTGRES_PORT": self.pg["port"], "POSTGRES_USER": self.pg["user"],
-                "POSTGRES_PASSWORD": self.pg["password"], "POSTGRES_POOL_SIZE": "4",
-                "POSTGRES_SCHEMA": self.schema}
+        return {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.pg["dbname"],
+            "POSTGRES_HOST": self.pg["host"],
+            "POSTGRES_PORT": self.pg["port"],
+            "POSTGRES_USER": self.pg["user"],
+            "POSTGRES_PASSWORD": self.pg["password"],
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_SCHEMA": self.schema,
+        }
 
-    def connect(self) -> Any:
-        """A new DB-API connection for the ledger's own tables (identities, read models)."""
+    def connect(self, threads: bool = False) -> Any:
+        """A new DB-API connection for the ledger's own tables (identities, read models).
+
+        ``threads``: the connection may be used from other threads than the one opening it
+        (a server's worker threads; psycopg connections always may).
+        """
         if self.kind == "sqlite":
             import sqlite3
 
-            lite = sqlite3.connect(str(self.sqlite_path), timeout=30, isolation_level=None)
+            lite = sqlite3.connect(
+                str(self.sqlite_path), timeout=30, isolation_level=None, check_same_thread=not threads
+            )
             lite.execute("PRAGMA journal_mode=WAL")
             return lite
         import psycopg
@@ -144,20 +175,8 @@ class StoreTarget:
         return "?" if self.kind == "sqlite" else "%s"
 
 
-def open_store(target: StoreTarget) -> EventStoreApp:
+def open_store(target: StoreTarget, cache_size: int = DEFAULT_CACHE_SIZE) -> EventStoreApp:
     """Open (and create if needed) the event store (and its PostgreSQL schema)."""
     if target.kind == "postgres" and target.schema:
         target.connect().close()
-    return EventStoreApp(env=target.env())
-
-
-def iter_notifications(app: EventStoreApp, start: int = 1, page: int = 2000,
-                       topics: tuple[str, ...] = ()) -> Iterator[Notification]:
-    """Every stored event from global position ``start`` (1-based), page by page."""
-    recorder: Any = app.recorder
-    while True:
-        batch = recorder.select_notifications(start, page, topics=topics)
-        if not batch:
-            return
-        yield from batch
-        start = batch[-1].id + 1
+    return EventStoreApp(env=target.env(cache_size))

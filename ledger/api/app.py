@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,20 +14,28 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
-from ledger.api.context import ApiContext, Settings, build_context
+from ledger.api.context import TITLE, ApiContext, build_context
 from ledger.api.extensions import mount_all
-from ledger.api.problems import Problem
+from ledger.api.problems import HttpProblem
 from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
 from ledger.api.routes_write import commands_openapi
 from ledger.application import Clock
+from ledger.bootstrap import Services, bootstrap
+from ledger.settings import Settings
 
 log = structlog.get_logger("ledger.api")
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """Build the app on the store named by ``settings`` (default: the environment)."""
-    ctx = build_context(settings or Settings.from_env(), clock)
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, services: Services | None = None
+) -> FastAPI:
+    """Build the app on ``services``: one event store for the process.
+
+    ``services`` defaults to the composition root on ``settings`` (themselves defaulting to
+    the environment).
+    """
+    ctx = build_context(services or bootstrap(settings or Settings.load(), clock, fast_forward=True))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,9 +43,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         yield
         ctx.close()
 
-    app = FastAPI(title=ctx.settings.title, version="1", lifespan=lifespan,
-                  description="Record certification decisions (CPU, CléA) and read what the "
-                              "ledger holds. Errors are RFC 9457 problem details.")
+    app = FastAPI(
+        title=TITLE,
+        version="1",
+        lifespan=lifespan,
+        description="Record certification decisions (CPU, CléA) and read what the "
+        "ledger holds. Errors are RFC 9457 problem details.",
+    )
     app.state.ctx = ctx
     problems.install(app)
     app.middleware("http")(_observe)
@@ -67,8 +78,9 @@ def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory ledger.api.app:app_from_env`` (several workers)."""
     from ledger import logs
 
-    logs.configure(os.environ.get("LEDGER_LOG_LEVEL", "WARNING"))
-    return create_app()
+    settings = Settings.load()
+    logs.configure(settings.log_level)
+    return create_app(settings)
 
 
 async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -99,12 +111,11 @@ def system_router() -> APIRouter:
             head = await run_in_threadpool(ctx.head)
         except Exception as exc:
             log.warning("api.not_ready", error=type(exc).__name__)
-            raise Problem(503, "store-unavailable", "the event store is not reachable") from None
+            raise HttpProblem(503, "store-unavailable", "the event store is not reachable") from None
         ctx.metrics.head.set(head)
         return {"status": "ready", "head": head, "extensions": ctx.extensions}
 
-    @router.get("/metrics", dependencies=[Public], summary="Prometheus metrics",
-                response_class=Response)
+    @router.get("/metrics", dependencies=[Public], summary="Prometheus metrics", response_class=Response)
     def metrics(ctx: Ctx) -> Response:
         """Prometheus text exposition (no ids, no personal data)."""
         return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.api.context import ApiContext
-from ledger.api.problems import Problem
+from ledger.api.problems import HttpProblem
 from ledger.api.ratelimit import retry_after
 from ledger.api.roles import Principal
 from ledger.api.tokens import TokenError
@@ -33,8 +33,12 @@ def _limit(request: Request, ctx: ApiContext) -> None:
     wait = ctx.limiter.take(client_ip(request))
     if wait:
         ctx.metrics.rate_limited.inc()
-        raise Problem(429, "too-many-requests", "rate limit exceeded; retry later",
-                      headers={"Retry-After": retry_after(wait)})
+        raise HttpProblem(
+            429,
+            "too-many-requests",
+            "rate limit exceeded; retry later",
+            headers={"Retry-After": retry_after(wait)},
+        )
 
 
 def public_limit(request: Request, ctx: Annotated[ApiContext, Depends(context)]) -> None:
@@ -42,8 +46,11 @@ def public_limit(request: Request, ctx: Annotated[ApiContext, Depends(context)])
     _limit(request, ctx)
 
 
-def principal(request: Request, ctx: Annotated[ApiContext, Depends(context)],
-              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+def principal(
+    request: Request,
+    ctx: Annotated[ApiContext, Depends(context)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     """The caller of a protected endpoint; 401 without a valid token.
 
     A refused token also takes from the client's public rate-limit bucket, so guessing
@@ -51,13 +58,13 @@ def principal(request: Request, ctx: Annotated[ApiContext, Depends(context)],
     """
     challenge = {"WWW-Authenticate": 'Bearer realm="ledger"'}
     if creds is None or creds.scheme.lower() != "bearer":
-        raise Problem(401, "unauthorized", "a bearer token is required", headers=challenge)
+        raise HttpProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
     try:
         who = ctx.keys.verify(creds.credentials)
     except TokenError as exc:
         _limit(request, ctx)
         log.info("api.token_refused", reason=str(exc))
-        raise Problem(401, "unauthorized", f"token refused: {exc}", headers=challenge) from None
+        raise HttpProblem(401, "unauthorized", f"token refused: {exc}", headers=challenge) from None
     request.state.principal = who
     return who
 

@@ -8,7 +8,7 @@ import orjson
 
 from ledger.adapters.store import EventStoreApp, iter_notifications
 from ledger.api.roles import Principal
-from ledger.queries import certificates
+from ledger.application.queries import certificates
 
 _TOPICS = {
     "ledger.domain.clea.aggregates:EvaluatorOrganisation.Registered": "evaluator",
@@ -25,16 +25,20 @@ def demo_principals(store: EventStoreApp) -> list[Principal]:
     out: list[Principal] = []
     if learner is not None:
         fase = int(store.repository.get(_uuid(learner)).fase)
-        out += [Principal(role, str(fase), f"{role}-{fase}")
-                for role in ("jury", "conseil_classe", "conseil_admission", "direction")]
+        out += [
+            Principal(role, str(fase), f"{role}-{fase}")
+            for role in ("jury", "conseil_classe", "conseil_admission", "direction")
+        ]
         out.append(Principal("learner", learner, "learner"))
     out.append(Principal("administration", "fwb", "administration-1"))
     out.append(Principal("certifpro", "national", "certifpro-1"))
     for role in ("evaluator", "training_org", "branch_jury"):
         if role in found:
             out.append(Principal(role, found[role], f"{role}-1"))
-    out += [Principal("inspector", "all", "inspector-1"),
-            Principal("certification_body", "all", "certification-body-1")]
+    out += [
+        Principal("inspector", "all", "inspector-1"),
+        Principal("certification_body", "all", "certification-body-1"),
+    ]
     return out
 
 

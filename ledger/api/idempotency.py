@@ -22,10 +22,12 @@ import orjson
 from ledger.adapters.store import StoreTarget
 
 STALE_AFTER = 120.0
-DDL = ("CREATE TABLE IF NOT EXISTS api_idempotency ("
-       "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
-       "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
-       "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))")
+DDL = (
+    "CREATE TABLE IF NOT EXISTS api_idempotency ("
+    "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
+    "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
+    "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))"
+)
 
 
 def request_hash(body: Any) -> str:
@@ -34,7 +36,7 @@ def request_hash(body: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Record:
+class StoredReply:
     """What the store knows of a key."""
 
     request_hash: str
@@ -59,44 +61,61 @@ class IdempotencyStore:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self._p)
 
-    def get(self, namespace: str, key: str) -> Record | None:
+    def get(self, namespace: str, key: str) -> StoredReply | None:
         """The record of a key, if any."""
         with self._lock:
-            row = self._conn.execute(self._sql(
-                "SELECT request_hash, state, status, response FROM api_idempotency "
-                "WHERE namespace = ? AND key = ?"), (namespace, key)).fetchone()
+            row = self._conn.execute(
+                self._sql(
+                    "SELECT request_hash, state, status, response FROM api_idempotency "
+                    "WHERE namespace = ? AND key = ?"
+                ),
+                (namespace, key),
+            ).fetchone()
         if row is None:
             return None
-        return Record(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
+        return StoredReply(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
 
     def reserve(self, namespace: str, key: str, digest: str) -> bool:
         """Reserve a key for one execution; False if it is already taken."""
         now = time.time()
         with self._lock:
-            self._conn.execute(self._sql(
-                "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending' "
-                "AND created_at < ?"), (namespace, key, now - STALE_AFTER))
-            cur = self._conn.execute(self._sql(
-                "INSERT INTO api_idempotency (namespace, key, request_hash, state, created_at) "
-                "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"),
-                (namespace, key, digest, now))
+            self._conn.execute(
+                self._sql(
+                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending' "
+                    "AND created_at < ?"
+                ),
+                (namespace, key, now - STALE_AFTER),
+            )
+            cur = self._conn.execute(
+                self._sql(
+                    "INSERT INTO api_idempotency (namespace, key, request_hash, state, created_at) "
+                    "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"
+                ),
+                (namespace, key, digest, now),
+            )
             return bool(cur.rowcount == 1)
 
     def complete(self, namespace: str, key: str, status: int, response: Any) -> None:
         """Store the response of a successful execution."""
         encoded = orjson.dumps(response).decode()
         with self._lock:
-            self._conn.execute(self._sql(
-                "UPDATE api_idempotency SET state = 'done', status = ?, response = ?, "
-                "response_hash = ? WHERE namespace = ? AND key = ?"),
-                (status, encoded, hashlib.sha256(encoded.encode()).hexdigest(), namespace, key))
+            self._conn.execute(
+                self._sql(
+                    "UPDATE api_idempotency SET state = 'done', status = ?, response = ?, "
+                    "response_hash = ? WHERE namespace = ? AND key = ?"
+                ),
+                (status, encoded, hashlib.sha256(encoded.encode()).hexdigest(), namespace, key),
+            )
 
     def release(self, namespace: str, key: str) -> None:
         """Forget a reservation whose command was refused (nothing was written)."""
         with self._lock:
-            self._conn.execute(self._sql(
-                "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending'"),
-                (namespace, key))
+            self._conn.execute(
+                self._sql(
+                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending'"
+                ),
+                (namespace, key),
+            )
 
     def close(self) -> None:
         """Close the connection."""
@@ -105,11 +124,4 @@ class IdempotencyStore:
 
 def _connect(target: StoreTarget) -> Any:
     """A connection usable from the server's worker threads (calls are serialised by a lock)."""
-    if target.kind == "sqlite":
-        import sqlite3
-
-        conn = sqlite3.connect(str(target.sqlite_path), timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
-    return target.connect()
+    return target.connect(threads=True)

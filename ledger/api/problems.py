@@ -40,11 +40,12 @@ MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("ledger.api")
 
 
-class Problem(Exception):
+class HttpProblem(Exception):
     """An HTTP problem raised by a route: status, a short code and a human detail."""
 
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
@@ -55,19 +56,31 @@ class Problem(Exception):
 
 def problem_body(status: int, code: str, detail: str, instance: str, **extra: Any) -> dict[str, Any]:
     """The JSON members of a problem."""
-    return {"type": f"urn:ledger:problem:{code}", "title": _title(status, code), "status": status,
-            "detail": detail, "instance": instance, **extra}
+    return {
+        "type": f"urn:ledger:problem:{code}",
+        "title": _title(status, code),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
 
 
 def _title(status: int, code: str) -> str:
-    titles = {"rule-violation": "Refused by a rule", "invalid-command": "Invalid command",
-              "unknown-entity": "Unknown entity", "conflict": "Concurrent change",
-              "forbidden": "Forbidden", "unauthorized": "Authentication required"}
+    titles = {
+        "rule-violation": "Refused by a rule",
+        "invalid-command": "Invalid command",
+        "unknown-entity": "Unknown entity",
+        "conflict": "Concurrent change",
+        "forbidden": "Forbidden",
+        "unauthorized": "Authentication required",
+    }
     return titles.get(code) or HTTPStatus(status).phrase
 
 
-def problem_response(request: Request, status: int, code: str, detail: str,
-                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem_response(
+    request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     """A problem+json response for ``request``."""
     body = problem_body(status, code, detail, request.url.path, **extra)
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
@@ -76,8 +89,7 @@ def problem_response(request: Request, status: int, code: str, detail: str,
 def ledger_error_response(request: Request, exc: LedgerError, in_url: bool = False) -> JSONResponse:
     """Map the ledger's error tree to a problem (see the module table)."""
     if isinstance(exc, RuleViolation):
-        return problem_response(request, 422, "rule-violation", str(exc), rule=exc.rule,
-                                article=exc.article)
+        return problem_response(request, 422, "rule-violation", str(exc), rule=exc.rule, article=exc.article)
     if isinstance(exc, ConcurrencyConflict):
         return problem_response(request, 409, "conflict", str(exc), retryable=True)
     if isinstance(exc, Forbidden):
@@ -95,9 +107,8 @@ def install(app: FastAPI) -> None:
     """Register the exception handlers that turn every error into a problem."""
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Problem)
-        return problem_response(request, exc.status, exc.code, exc.detail, exc.headers or None,
-                                **exc.extra)
+        assert isinstance(exc, HttpProblem)
+        return problem_response(request, exc.status, exc.code, exc.detail, exc.headers or None, **exc.extra)
 
     async def on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, LedgerError)
@@ -106,8 +117,9 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
-        return problem_response(request, exc.status_code, code, str(exc.detail),
-                                dict(exc.headers or {}) or None)
+        return problem_response(
+            request, exc.status_code, code, str(exc.detail), dict(exc.headers or {}) or None
+        )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -116,10 +128,9 @@ def install(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("api.internal_error", error=type(exc).__name__, path=request.url.path)
-        return problem_response(request, 500, "internal-error",
-                                "an unexpected error occurred; it was logged")
+        return problem_response(request, 500, "internal-error", "an unexpected error occurred; it was logged")
 
-    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(HttpProblem, on_problem)
     app.add_exception_handler(LedgerError, on_ledger_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)

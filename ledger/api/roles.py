@@ -52,8 +52,12 @@ ROLES: tuple[str, ...] = (*WRITER_BODIES, *sorted(AUDITORS), "learner")
 WRITERS = frozenset(WRITER_BODIES)
 CLEA_ROLES = frozenset({"certifpro", "branch_jury", "evaluator", "training_org"})
 
-_FIXED_SCOPE = {"administration": "fwb", "certifpro": "national", "inspector": "all",
-                "certification_body": "all"}
+_FIXED_SCOPE = {
+    "administration": "fwb",
+    "certifpro": "national",
+    "inspector": "all",
+    "certification_body": "all",
+}
 _SIRET = re.compile(r"^[0-9]{14}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9-]{2,40}$")
 _SCHOOL_SCOPE = re.compile(r"^([0-9]{1,6})(?::([a-z0-9-]{2,80}(?:,[a-z0-9-]{2,80})*))?$")
@@ -163,25 +167,35 @@ def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     option = getattr(cmd, "option_code", None)
     if option is None and getattr(cmd, "learner_id", None) is not None:
         option = getattr(lookup(cmd.learner_id), "option_code", None)
-    _need(option is None or option in allowed,
-          f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}")
+    _need(
+        option is None or option in allowed,
+        f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}",
+    )
 
 
 def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     candidate = lookup(cmd.candidate_id) if hasattr(cmd, "candidate_id") else None
     if who.role == "evaluator":
         siret = getattr(cmd, "evaluator_siret", None) or getattr(candidate, "evaluator_siret", None)
-        _need(siret is None or siret == who.scope,
-              f"role evaluator writes for SIRET {who.scope} only, not {siret}")
+        _need(
+            siret is None or siret == who.scope,
+            f"role evaluator writes for SIRET {who.scope} only, not {siret}",
+        )
     elif who.role == "training_org":
         siret = getattr(cmd, "training_org_siret", None) or getattr(cmd, "siret", None)
-        mine = siret == who.scope if siret else candidate is None or who.scope in _logged(
-            candidate, "training_org_siret")
+        mine = (
+            siret == who.scope
+            if siret
+            else candidate is None or who.scope in _logged(candidate, "training_org_siret")
+        )
         _need(mine, f"role training_org writes for SIRET {who.scope} only")
     elif who.role == "branch_jury":
         branch = getattr(cmd, "branch_code", None)
-        mine = branch == who.scope if branch else candidate is None or who.scope in _logged(
-            candidate, "branch_code")
+        mine = (
+            branch == who.scope
+            if branch
+            else candidate is None or who.scope in _logged(candidate, "branch_code")
+        )
         _need(mine, f"role branch_jury writes for branch {who.scope} only")
 
 
@@ -200,8 +214,11 @@ def may_read(who: Principal, aggregate: Any) -> bool:
         return str(aggregate.id) == who.scope
     kind = type(aggregate).__name__
     if who.role in SCHOOL_BODIES:
-        return (kind in {"Learner", "SchoolOption"} and aggregate.fase == who.fase
-                and (who.options is None or aggregate.option_code in who.options))
+        return (
+            kind in {"Learner", "SchoolOption"}
+            and aggregate.fase == who.fase
+            and (who.options is None or aggregate.option_code in who.options)
+        )
     if who.role == "administration":
         return kind in {"Learner", "SchoolOption"}
     return _clea_may_read(who, aggregate, kind)
@@ -211,11 +228,13 @@ def _clea_may_read(who: Principal, aggregate: Any, kind: str) -> bool:
     if who.role == "certifpro":
         return kind in {"Candidate", "EvaluatorOrganisation", "TrainingOrganisation", "BranchJury"}
     if who.role == "evaluator":
-        return ((kind == "Candidate" and aggregate.evaluator_siret == who.scope)
-                or (kind == "EvaluatorOrganisation" and aggregate.siret == who.scope))
+        return (kind == "Candidate" and aggregate.evaluator_siret == who.scope) or (
+            kind == "EvaluatorOrganisation" and aggregate.siret == who.scope
+        )
     if who.role == "training_org":
-        return ((kind == "Candidate" and who.scope in _logged(aggregate, "training_org_siret"))
-                or (kind == "TrainingOrganisation" and aggregate.siret == who.scope))
+        return (kind == "Candidate" and who.scope in _logged(aggregate, "training_org_siret")) or (
+            kind == "TrainingOrganisation" and aggregate.siret == who.scope
+        )
     if who.role == "branch_jury":
         # A branch jury deliberates on dossiers submitted to it: it reads CléA candidates.
         return kind == "Candidate" or (kind == "BranchJury" and aggregate.branch_code == who.scope)

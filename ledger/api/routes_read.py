@@ -16,7 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
 from ledger.api.roles import AUDITORS, Forbidden, Principal, may_read, may_see_identity, require_read
-from ledger.queries import EventFilter, certificate, certificates, events, learner_dossier
+from ledger.application.dossiers import learner_dossier
+from ledger.application.queries import EventFilter, certificate, certificates, events
 
 MAX_EVENTS = 1000
 
@@ -26,45 +27,61 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["queries"])
 
     @router.get("/v1/learners/{learner_id}", summary="A learner's (or CléA candidate's) dossier")
-    def learner(learner_id: UUID, who: Caller, ctx: Ctx,
-                with_identity: Annotated[bool, Query(description="include personal data")] = False,
-                ) -> dict[str, Any]:
+    def learner(
+        learner_id: UUID,
+        who: Caller,
+        ctx: Ctx,
+        with_identity: Annotated[bool, Query(description="include personal data")] = False,
+    ) -> dict[str, Any]:
         """The dossier d'apprentissage; personal data only for the learner and their school."""
         return dossier(ctx, who, learner_id, with_identity)
 
     @router.get("/v1/certificates", summary="Certificates the caller may read, with status")
-    def certificate_list(who: Caller, ctx: Ctx, kind: str | None = None,
-                         status: Literal["active", "revoked"] | None = None) -> list[dict[str, Any]]:
+    def certificate_list(
+        who: Caller, ctx: Ctx, kind: str | None = None, status: Literal["active", "revoked"] | None = None
+    ) -> list[dict[str, Any]]:
         """Every certificate visible to the caller (filter by kind and status)."""
         seen = Visibility(ctx, who)
-        return [r.to_dict() for r in certificates(ctx.reader)
-                if (not kind or r.kind == kind) and (not status or r.status == status)
-                and seen.may(UUID(r.learner_id))]
+        return [
+            r.to_dict()
+            for r in certificates(ctx.reader, ctx.index())
+            if (not kind or r.kind == kind)
+            and (not status or r.status == status)
+            and seen.may(UUID(r.learner_id))
+        ]
 
     @router.get("/v1/certificates/{certificate_id}", summary="One certificate")
     def certificate_show(certificate_id: UUID, who: Caller, ctx: Ctx) -> dict[str, Any]:
         """One certificate with its status."""
-        row = certificate(ctx.reader, str(certificate_id))
+        row = certificate(ctx.reader, str(certificate_id), ctx.index())
         require_read(who, ctx.lookup(UUID(row["learner_id"])), "certificate", certificate_id)
         return row
 
     @router.get("/v1/events", summary="The log (zero-based positions), filtered as `ledger events`")
-    async def event_list(who: Caller, ctx: Ctx, learner: UUID | None = None,
-                         school: Annotated[int | None, Query(ge=1, le=999_999)] = None,
-                         type: Annotated[str | None, Query(max_length=100)] = None,
-                         since: date | None = None, until: date | None = None,
-                         start: Annotated[int, Query(ge=0, le=2**62)] = 0,
-                         limit: Annotated[int, Query(ge=0, le=MAX_EVENTS)] = 100,
-                         ) -> list[dict[str, Any]]:
+    async def event_list(
+        who: Caller,
+        ctx: Ctx,
+        learner: UUID | None = None,
+        school: Annotated[int | None, Query(ge=1, le=999_999)] = None,
+        type: Annotated[str | None, Query(max_length=100)] = None,
+        since: date | None = None,
+        until: date | None = None,
+        start: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=0, le=MAX_EVENTS)] = 100,
+    ) -> list[dict[str, Any]]:
         """Events the caller may read, oldest first, from ``start``."""
         flt = EventFilter(learner=learner, fase=school, type_contains=type, since=since, until=until)
         return await run_in_threadpool(visible_events, ctx, who, flt, start, limit)
 
-    @router.get("/v1/public/certificates/{certificate_id}", tags=["public"], dependencies=[Public],
-                summary="Verify a certificate's status (no token; rate-limited)")
+    @router.get(
+        "/v1/public/certificates/{certificate_id}",
+        tags=["public"],
+        dependencies=[Public],
+        summary="Verify a certificate's status (no token; rate-limited)",
+    )
     def public_certificate(certificate_id: UUID, ctx: Ctx) -> dict[str, Any]:
         """Kind, status and dates of a certificate: nothing about its holder."""
-        row = certificate(ctx.reader, str(certificate_id))
+        row = certificate(ctx.reader, str(certificate_id), ctx.index())
         return {k: row[k] for k in ("certificate_id", "kind", "status", "issued_on", "revoked_on")}
 
     return router
@@ -103,8 +120,9 @@ class Visibility:
         return self.memo[aggregate_id]
 
 
-def visible_events(ctx: ApiContext, who: Principal, flt: EventFilter, start: int,
-                   limit: int) -> list[dict[str, Any]]:
+def visible_events(
+    ctx: ApiContext, who: Principal, flt: EventFilter, start: int, limit: int
+) -> list[dict[str, Any]]:
     """Filtered events, keeping only those of aggregates the caller may read."""
     if who.role == "learner":
         if flt.learner is not None and str(flt.learner) != who.scope:

@@ -1,6 +1,6 @@
 """``POST /v1/commands``: one command object, exactly as ``ledger record`` takes it.
 
-The command is validated by :func:`ledger.commands.parse_command`, checked against the
+The command is validated by :func:`ledger.application.registry.parse_command`, checked against the
 caller's role and scope, and executed by :meth:`Ledger.execute` (every rule checked, one
 transaction). ``Idempotency-Key`` is required: a retry with the same key and body returns the
 original response and writes nothing.
@@ -22,10 +22,10 @@ from pydantic import Field, TypeAdapter
 
 from ledger.api.auth import Caller, Ctx
 from ledger.api.context import ApiContext
-from ledger.api.idempotency import Record, request_hash
-from ledger.api.problems import Problem
+from ledger.api.idempotency import StoredReply, request_hash
+from ledger.api.problems import HttpProblem
 from ledger.api.roles import Principal, authorize_command
-from ledger.commands import command_classes, parse_command
+from ledger.application.registry import command_classes, parse_command
 from ledger.domain.errors import LedgerError
 
 log = structlog.get_logger("ledger.api")
@@ -52,18 +52,27 @@ def build_router() -> APIRouter:
     body_schema, _ = commands_openapi()
 
     @router.post(
-        "/v1/commands", status_code=201, summary="Record one decision (a command object)",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": body_schema}}}},
-        responses={201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
-                   400: {"description": "Missing Idempotency-Key or malformed JSON"},
-                   403: {"description": "Outside the caller's role, body or scope"},
-                   409: {"description": "Concurrent change (retryable: true) or key in use"},
-                   422: {"description": "Refused by a rule (rule, article) or invalid command"}})
-    async def record(request: Request, who: Caller, ctx: Ctx,
-                     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-                     ) -> JSONResponse:
-        """Record one command; refused commands write nothing (problem details say why)."""
+        "/v1/commands",
+        status_code=201,
+        summary="StoredReply one decision (a command object)",
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}
+        },
+        responses={
+            201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
+            400: {"description": "Missing Idempotency-Key or malformed JSON"},
+            403: {"description": "Outside the caller's role, body or scope"},
+            409: {"description": "Concurrent change (retryable: true) or key in use"},
+            422: {"description": "Refused by a rule (rule, article) or invalid command"},
+        },
+    )
+    async def record(
+        request: Request,
+        who: Caller,
+        ctx: Ctx,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        """StoredReply one command; refused commands write nothing (problem details say why)."""
         key = _require_key(idempotency_key)
         raw = _json_body(await request.body())
         status, body, replayed = await run_in_threadpool(execute_once, ctx, who, key, raw)
@@ -75,21 +84,25 @@ def build_router() -> APIRouter:
 
 def _require_key(value: str | None) -> str:
     if value is None:
-        raise Problem(400, "idempotency-key-missing",
-                      "every write needs an Idempotency-Key header (a unique client request id)")
+        raise HttpProblem(
+            400,
+            "idempotency-key-missing",
+            "every write needs an Idempotency-Key header (a unique client request id)",
+        )
     if not _KEY.match(value):
-        raise Problem(400, "idempotency-key-invalid",
-                      "Idempotency-Key must be 1-200 visible ASCII characters")
+        raise HttpProblem(
+            400, "idempotency-key-invalid", "Idempotency-Key must be 1-200 visible ASCII characters"
+        )
     return value
 
 
 def _json_body(data: bytes) -> Any:
     if len(data) > MAX_BODY:
-        raise Problem(413, "payload-too-large", f"a command is at most {MAX_BODY} bytes")
+        raise HttpProblem(413, "payload-too-large", f"a command is at most {MAX_BODY} bytes")
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise Problem(400, "malformed-json", f"the body is not JSON: {exc}") from None
+        raise HttpProblem(400, "malformed-json", f"the body is not JSON: {exc}") from None
 
 
 def execute_once(ctx: ApiContext, who: Principal, key: str, raw: Any) -> tuple[int, Any, bool]:
@@ -103,7 +116,7 @@ def execute_once(ctx: ApiContext, who: Principal, key: str, raw: Any) -> tuple[i
     if not ctx.idempotency.reserve(who.namespace, key, digest):
         again = ctx.idempotency.get(who.namespace, key)
         if again is None:
-            raise Problem(409, "idempotency-key-in-use", "retry the request", retryable=True)
+            raise HttpProblem(409, "idempotency-key-in-use", "retry the request", retryable=True)
         return _replay(ctx, again, digest)
     name = str(raw.get("command"))
     try:
@@ -124,12 +137,17 @@ def _outcome_label(exc: BaseException) -> str:
     return exc.code if isinstance(exc, LedgerError) else "error"
 
 
-def _replay(ctx: ApiContext, known: Record, digest: str) -> tuple[int, Any, bool]:
+def _replay(ctx: ApiContext, known: StoredReply, digest: str) -> tuple[int, Any, bool]:
     if not known.same_request(digest):
-        raise Problem(422, "idempotency-key-reused",
-                      "this Idempotency-Key was used with a different request body")
+        raise HttpProblem(
+            422, "idempotency-key-reused", "this Idempotency-Key was used with a different request body"
+        )
     if known.state != "done" or known.status is None:
-        raise Problem(409, "idempotency-key-in-use",
-                      "a request with this Idempotency-Key is still being executed", retryable=True)
+        raise HttpProblem(
+            409,
+            "idempotency-key-in-use",
+            "a request with this Idempotency-Key is still being executed",
+            retryable=True,
+        )
     ctx.metrics.replays.inc()
     return known.status, known.response, True

@@ -38,10 +38,9 @@ class TokenError(Exception):
     """A token that cannot be accepted (malformed, unknown key, bad signature, expired)."""
 
 
-def key_dir(base: str | None = None) -> Path:
-    """The token key directory: ``$LEDGER_KEY_DIR/tokens`` (default ``.ledger/keys/tokens``)."""
-    root = base or os.environ.get("LEDGER_KEY_DIR") or ".ledger/keys"
-    return Path(root) / "tokens"
+def key_dir(base: str | Path) -> Path:
+    """The token key directory: ``<key dir>/tokens`` (the key directory comes from the settings)."""
+    return Path(base) / "tokens"
 
 
 def parse_ttl(text: str) -> int:
@@ -87,8 +86,7 @@ class KeyInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {"kid": self.kid, "active": self.active, "can_sign": self.can_sign,
-                "created": self.created}
+        return {"kid": self.kid, "active": self.active, "can_sign": self.can_sign, "created": self.created}
 
 
 class KeyRing:
@@ -125,14 +123,18 @@ class KeyRing:
         os.chmod(self.directory, 0o700)
         private = Ed25519PrivateKey.generate()
         kid = kid_of(private.public_key())
-        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         path = self.directory / f"{kid}.key"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
-        (self.directory / f"{kid}.pub").write_bytes(private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        (self.directory / f"{kid}.pub").write_bytes(
+            private.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         self._write_active(kid)
         self.reload()
         return kid
@@ -165,16 +167,23 @@ class KeyRing:
         out = []
         for kid in sorted(self.public):
             stamp = (self.directory / f"{kid}.pub").stat().st_mtime
-            out.append(KeyInfo(kid, kid == active, (self.directory / f"{kid}.key").is_file(),
-                               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))))
+            out.append(
+                KeyInfo(
+                    kid,
+                    kid == active,
+                    (self.directory / f"{kid}.key").is_file(),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp)),
+                )
+            )
         return out
 
     def _signer(self) -> tuple[str, Ed25519PrivateKey]:
         kid = self.active_kid()
         path = self.directory / f"{kid}.key"
         if kid is None or not path.is_file():
-            raise InvalidCommand(f"no active signing key in {self.directory}; "
-                                 "create one with `ledger tokens keys --rotate`")
+            raise InvalidCommand(
+                f"no active signing key in {self.directory}; create one with `ledger tokens keys --rotate`"
+            )
         _check_mode(path)
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(private, Ed25519PrivateKey):
@@ -186,9 +195,15 @@ class KeyRing:
         kid, private = self._signer()
         issued = int(now if now is not None else time.time())
         header = {"alg": "EdDSA", "typ": "JWT", "kid": kid}
-        claims = {"iss": ISSUER, "sub": principal.subject, "role": principal.role,
-                  "scope": principal.scope, "iat": issued, "exp": issued + ttl,
-                  "jti": uuid.uuid4().hex}
+        claims = {
+            "iss": ISSUER,
+            "sub": principal.subject,
+            "role": principal.role,
+            "scope": principal.scope,
+            "iat": issued,
+            "exp": issued + ttl,
+            "jti": uuid.uuid4().hex,
+        }
         signing_input = f"{b64url(orjson.dumps(header))}.{b64url(orjson.dumps(claims))}"
         return f"{signing_input}.{b64url(private.sign(signing_input.encode('ascii')))}"
 

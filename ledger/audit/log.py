@@ -23,7 +23,7 @@ serialise every writer on the Merkle frontier; the follower keeps the write path
 untouched, batches the hashing (amortised O(1) node writes per leaf) and, in live mode
 (``ledger audit run``), logs a new event within the poll interval (0.2 s). The window in
 which a not-yet-logged event could be altered unseen is bounded by that lag; ``verify``
-reports unlogged events as *pending*. ``ledger.audit_bench`` measures the cost.
+reports unlogged events as *pending*. ``tests.bench.audit`` measures the cost.
 
 **Checkpoints** are C2SP tlog-checkpoints in signed notes (Ed25519, keys in
 :mod:`ledger.adapters.keys`), origin ``LEDGER_ORIGIN`` (default :data:`DEFAULT_ORIGIN`), stored in
@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,7 +54,8 @@ import structlog
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.keys import KeyStore, default_key_dir
+from ledger.adapters.keys import LogKeyStore, default_key_dir
+from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
 from ledger.integrity import (
@@ -125,9 +125,8 @@ class LeafMismatch(AuditError):
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
-    """``$LEDGER_ORIGIN`` or :data:`DEFAULT_ORIGIN`."""
-    environ = os.environ if env is None else env
-    return environ.get(ORIGIN_ENV) or DEFAULT_ORIGIN
+    """``env[LEDGER_ORIGIN]`` when given, else :data:`DEFAULT_ORIGIN` (the settings pass the origin)."""
+    return (env or {}).get(ORIGIN_ENV) or DEFAULT_ORIGIN
 
 
 # ----------------------------------------------------------------------------- leaves
@@ -238,41 +237,6 @@ class StoredRow:
     def record(self) -> dict[str, Any]:
         """Its leaf object."""
         return leaf_record(self.position, self.originator_id, self.version, self.topic, self.state)
-
-
-class EventTable:
-    """Direct indexed reads of the eventsourcing table (``stored_events`` / ``ledger_events``)."""
-
-    def __init__(self, db: Db) -> None:
-        self.db = db
-        sqlite = db.kind == "sqlite"
-        self.table = "stored_events" if sqlite else "ledger_events"
-        self.pos = "rowid" if sqlite else "notification_id"
-        self.sqlite = sqlite
-
-    def _select(self, where: str, params: Sequence[Any]) -> list[StoredRow]:
-        sql = (f"SELECT {self.pos}, originator_id, originator_version, topic, state "
-               f"FROM {self.table} WHERE {where} ORDER BY {self.pos}")
-        return [StoredRow(int(r[0]) - 1, str(UUID(str(r[1]))), int(r[2]), str(r[3]), bytes(r[4]))
-                for r in self.db.execute(sql, params).fetchall()]
-
-    def _key(self, originator_id: UUID) -> Any:
-        return originator_id.hex if self.sqlite else originator_id
-
-    def at(self, position: int) -> StoredRow | None:
-        """The row at ``position``."""
-        rows = self._select(f"{self.pos} = ?", (position + 1,))
-        return rows[0] if rows else None
-
-    def event(self, originator_id: UUID, version: int) -> StoredRow | None:
-        """The row of event ``originator_id/version``."""
-        rows = self._select("originator_id = ? AND originator_version = ?",
-                            (self._key(originator_id), version))
-        return rows[0] if rows else None
-
-    def of_aggregate(self, originator_id: UUID) -> list[StoredRow]:
-        """Every row of one aggregate, in global order."""
-        return self._select("originator_id = ?", (self._key(originator_id),))
 
 
 # ------------------------------------------------------------------------------ proofs
@@ -456,15 +420,15 @@ class AuditLog:
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
 
-    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: KeyStore | None = None,
+    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeyStore | None = None,
                  origin: str | None = None, batch_size: int = 2000) -> None:
         self.target = target
         self.store = store
-        self.keys = keys or KeyStore(default_key_dir(target))
+        self.keys = keys or LogKeyStore(default_key_dir(target))
         self.origin = origin or default_origin()
         self.follower = Follower(store, target, IntegrityHandler(), batch_size=batch_size)
         self.db = self.follower.db
-        self.events = EventTable(self.db)
+        self.events = EventTable(self.db, StoredRow)
         self._extra_vkeys: list[Any] = []
 
     # ------------------------------------------------------------------ leaves and size
@@ -605,7 +569,7 @@ class AuditLog:
 
         They are its holder's events up to the issuance, and the revocation if any.
         """
-        from ledger.queries import certificate
+        from ledger.application.queries import certificate
 
         row = certificate(self.store, certificate_id)
         rows = self.events.of_aggregate(UUID(row["learner_id"]))

@@ -58,6 +58,10 @@ class CredentialsContext:
     public_url: str = DEFAULT_PUBLIC_URL
     recording: RecordingLog | None = None
     with_audit_log: bool = True
+    store: Any = None
+    """The process's event store (opened from ``target`` when ``None``)."""
+    kek: bytes | None = None
+    """The identity key-encryption key (the bootstrap reads it from the key directory)."""
 
 
 class _Service:
@@ -72,16 +76,23 @@ class _Service:
         from ledger.adapters.store import open_store
 
         self.ctx = ctx
-        self.store = open_store(ctx.target)
+        self.store = ctx.store if ctx.store is not None else open_store(ctx.target)
         keys = KeyStore(ctx.key_dir) if ctx.key_dir is not None else KeyStore.for_target(ctx.target)
         self.config = IssuerConfig(keys, ctx.issuer_did, ctx.public_url.rstrip("/"), ctx.recording)
         self.status_cache = StatusListCache(self.store)
+
+    @property
+    def key_root(self) -> Path:
+        """The key directory: the context's, else the store's default."""
+        from ledger.adapters.keys import default_key_dir
+
+        return self.ctx.key_dir if self.ctx.key_dir is not None else default_key_dir(self.ctx.target)
 
     def trust(self) -> TrustStore:
         """The verifier's trust, read afresh (keys may rotate): credential and log keys."""
         recording: Any = self.ctx.recording
         if recording is None and self.ctx.with_audit_log:
-            recording = _LogKeys(self.ctx.target)
+            recording = _LogKeys(self.ctx.target, self.ctx.key_dir)
         return TrustStore.from_document(replace(self.config, recording=recording).trust_bundle())
 
     def verify(self, document: Any) -> Verdict:
@@ -92,16 +103,17 @@ class _Service:
     @contextmanager
     def issuer(self) -> Iterator[CredentialIssuer]:
         from ledger.adapters.follower import Db
-        from ledger.adapters.identity import SqlIdentityStore
+        from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
 
         target = self.ctx.target
         db, conn = Db(target), target.connect()
         audit = None
         if self.ctx.recording is None and self.ctx.with_audit_log:
-            audit = audit_recording_log(target, self.store)  # its connection is per thread
+            audit = audit_recording_log(target, self.store, self.ctx.key_dir)  # connection per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
-            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder),
+            kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_root)
+            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder, kek),
                                    status_cache=self.status_cache)
         finally:
             db.close()
@@ -113,11 +125,10 @@ class _Service:
 class _LogKeys:
     """The integrity log's verifier keys, read from its key directory (no database)."""
 
-    def __init__(self, target: Any) -> None:
-        from ledger.adapters.keys import KeyStore as LogKeyStore
-        from ledger.adapters.keys import default_key_dir
+    def __init__(self, target: Any, key_dir: Path | None = None) -> None:
+        from ledger.adapters.keys import LogKeyStore, default_key_dir
 
-        self.keys = LogKeyStore(default_key_dir(target))  # as ledger.audit.AuditLog reads them
+        self.keys = LogKeyStore(key_dir or default_key_dir(target))  # as ledger.audit.AuditLog reads them
 
     def inclusion_proof(self, position: int) -> str:
         """Not offered: verification only reads keys."""

@@ -104,7 +104,7 @@ class KeyStore:
         beside a SQLite store or in the cwd.
         """
         if target is None:
-            return cls(Path(os.environ.get("LEDGER_KEY_DIR") or DEFAULT_KEY_DIR))
+            return cls(Path(DEFAULT_KEY_DIR))
         from ledger.adapters.keys import default_key_dir
 
         return cls(default_key_dir(target))
@@ -167,13 +167,17 @@ class RecordingLog(Protocol):
         """The log's verifier keys (C2SP vkey strings)."""
 
 
-def audit_recording_log(target: Any, store: Any) -> RecordingLog | None:
-    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened."""
+def audit_recording_log(target: Any, store: Any, key_dir: Path | None = None) -> RecordingLog | None:
+    """The integrity log (:class:`ledger.audit.AuditLog`) of the store, if it can be opened.
+
+    ``key_dir``: the settings' key directory (the log's keys); default beside the store.
+    """
     try:
+        from ledger.adapters.keys import LogKeyStore
         from ledger.audit.log import AuditLog
     except ImportError:  # the integrity log is optional for issuance
         return None
-    return AuditLog(target, store)
+    return AuditLog(target, store, keys=LogKeyStore(key_dir) if key_dir is not None else None)
 
 
 def recording_evidence(log_: RecordingLog, position: int, event_id: str) -> dict[str, Any] | None:
@@ -207,13 +211,16 @@ class IssuerConfig:
     clock: Any = None
 
     @classmethod
-    def from_env(cls, target: Any = None, recording: RecordingLog | None = None) -> IssuerConfig:
-        """Read the settings: key directory, ``LEDGER_ISSUER_DID``, ``LEDGER_PUBLIC_URL``.
+    def from_env(cls, target: Any = None, recording: RecordingLog | None = None, *,
+                 key_dir: Path | None = None, issuer_did: str | None = None,
+                 public_url: str | None = None) -> IssuerConfig:
+        """The configuration from the settings the entry point passes (defaults when ``None``).
 
-        The key directory is the one of :meth:`KeyStore.for_target`.
+        The key directory is ``key_dir``, else the one of :meth:`KeyStore.for_target`.
         """
-        return cls(KeyStore.for_target(target), os.environ.get("LEDGER_ISSUER_DID", DEFAULT_ISSUER_DID),
-                   os.environ.get("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"), recording)
+        keys = KeyStore(key_dir) if key_dir is not None else KeyStore.for_target(target)
+        return cls(keys, issuer_did or DEFAULT_ISSUER_DID,
+                   (public_url or DEFAULT_PUBLIC_URL).rstrip("/"), recording)
 
     def now(self) -> datetime:
         """The current time (from the clock when one is given)."""
@@ -429,9 +436,9 @@ def _clea_facts(root: str, cand: Any, ev: Any, position: int, status: str) -> Ce
 
 def certificate_facts(store: Any, certificate_id: str, root: str) -> CertificateFacts:
     """Gather the facts of one certificate (CPU or CléA), or :class:`UnknownEntity`."""
+    from ledger.application.queries import certificate
     from ledger.domain.clea.aggregates import Candidate
     from ledger.domain.cpu.aggregates import Learner
-    from ledger.queries import certificate
 
     row = certificate(store, certificate_id)  # UnknownEntity when unknown
     agg: Any = store.repository.get(UUID(row["learner_id"]))
@@ -624,7 +631,7 @@ class StatusListCache:
 
     def revoked_indices(self, list_id: str) -> frozenset[int]:
         """Status indexes of ``list_id`` held by revoked certificates."""
-        from ledger.queries import store_rows
+        from ledger.adapters.sql import store_rows
 
         revoked = sorted(self.watch.refresh(self.store))
         if list_id != STATUS_LIST_ID and not self._allocated(list_id):
@@ -643,7 +650,7 @@ class StatusListCache:
         return frozenset(found)
 
     def _allocated(self, list_id: str) -> bool:
-        from ledger.queries import store_rows
+        from ledger.adapters.sql import store_rows
 
         try:
             return bool(store_rows(self.store, "SELECT 1 AS one FROM credential_status "

@@ -22,8 +22,11 @@ Cmd = dict[str, Any]
 CLEA, NUM, MGT = CertificateType.CLEA, CertificateType.NUMERIQUE, CertificateType.MANAGEMENT
 SETUP_DAY = date(2019, 3, 1)
 BRANCH = "IDCC-1486"
-REASONS = ("fraude à l'évaluation constatée", "dossier incomplet découvert après délivrance",
-           "erreur d'identité du titulaire")
+REASONS = (
+    "fraude à l'évaluation constatée",
+    "dossier incomplet découvert après délivrance",
+    "erreur d'identité du titulaire",
+)
 
 
 @dataclass(frozen=True)
@@ -52,24 +55,43 @@ class _Org:
 
 # Evaluator organisations: region, habilitations (certificate, campaign, start, end, withdrawn).
 _EVALUATORS: list[tuple[Region, list[tuple[CertificateType, str, date, date, date | None]]]] = [
-    (Region.ILE_DE_FRANCE, [(CLEA, "certifpro-2019", date(2019, 7, 10), date(2028, 12, 31), None),
-                            (NUM, "certifpro-2019", date(2019, 7, 10), date(2028, 12, 31), None),
-                            (MGT, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None)]),
-    (Region.HAUTS_DE_FRANCE, [(CLEA, "certifpro-2019", date(2019, 7, 10), date(2027, 12, 31),
-                               None)]),
-    (Region.OCCITANIE, [(CLEA, "certifpro-2020", date(2020, 12, 16), date(2028, 12, 31), None),
-                        (NUM, "certifpro-2020", date(2020, 12, 16), date(2028, 12, 31), None)]),
-    (Region.AUVERGNE_RHONE_ALPES, [(CLEA, "certifpro-2023", date(2023, 12, 2),
-                                    date(2029, 12, 31), None)]),
-    (Region.NOUVELLE_AQUITAINE, [(CLEA, "certifpro-2019", date(2019, 7, 10), date(2027, 12, 31),
-                                  date(2022, 6, 1))]),
-    (Region.LA_REUNION, [(CLEA, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
-                         (NUM, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
-                         (MGT, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None)]),
+    (
+        Region.ILE_DE_FRANCE,
+        [
+            (CLEA, "certifpro-2019", date(2019, 7, 10), date(2028, 12, 31), None),
+            (NUM, "certifpro-2019", date(2019, 7, 10), date(2028, 12, 31), None),
+            (MGT, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
+        ],
+    ),
+    (Region.HAUTS_DE_FRANCE, [(CLEA, "certifpro-2019", date(2019, 7, 10), date(2027, 12, 31), None)]),
+    (
+        Region.OCCITANIE,
+        [
+            (CLEA, "certifpro-2020", date(2020, 12, 16), date(2028, 12, 31), None),
+            (NUM, "certifpro-2020", date(2020, 12, 16), date(2028, 12, 31), None),
+        ],
+    ),
+    (Region.AUVERGNE_RHONE_ALPES, [(CLEA, "certifpro-2023", date(2023, 12, 2), date(2029, 12, 31), None)]),
+    (
+        Region.NOUVELLE_AQUITAINE,
+        [(CLEA, "certifpro-2019", date(2019, 7, 10), date(2027, 12, 31), date(2022, 6, 1))],
+    ),
+    (
+        Region.LA_REUNION,
+        [
+            (CLEA, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
+            (NUM, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
+            (MGT, "certifpro-2024", date(2024, 12, 2), date(2029, 12, 31), None),
+        ],
+    ),
     (Region.BRETAGNE, [(CLEA, "certifpro-2020", date(2020, 12, 16), date(2028, 12, 31), None)]),
 ]
-_TRAINERS = [(Region.ILE_DE_FRANCE, None), (Region.OCCITANIE, date(2019, 6, 30)),
-             (Region.HAUTS_DE_FRANCE, None), (Region.LA_REUNION, None)]
+_TRAINERS = [
+    (Region.ILE_DE_FRANCE, None),
+    (Region.OCCITANIE, date(2019, 6, 30)),
+    (Region.HAUTS_DE_FRANCE, None),
+    (Region.LA_REUNION, None),
+]
 
 
 @dataclass
@@ -92,8 +114,14 @@ class _Ctx:
 
 
 def _cmd(command: str, body: str, role: str, actor: str, day: date, **kw: Any) -> Cmd:
-    return {"command": command, "actor_id": actor, "actor_role": role, "body": body,
-            "effective_date": day.isoformat(), **kw}
+    return {
+        "command": command,
+        "actor_id": actor,
+        "actor_role": role,
+        "body": body,
+        "effective_date": day.isoformat(),
+        **kw,
+    }
 
 
 def _certifpro(command: str, day: date, **kw: Any) -> Cmd:
@@ -107,30 +135,65 @@ def _siret(rng: random.Random) -> str:
 def _setup(ctx: _Ctx) -> None:
     for i, (region, habs) in enumerate(_EVALUATORS, 1):
         org = _Org(i, _siret(ctx.rng), region)
-        ctx.emit(_certifpro("RegisterEvaluatorOrganisation", SETUP_DAY, siret=org.siret,
-                            name=f"Organisme évaluateur {i}", region=region.value))
+        ctx.emit(
+            _certifpro(
+                "RegisterEvaluatorOrganisation",
+                SETUP_DAY,
+                siret=org.siret,
+                name=f"Organisme évaluateur {i}",
+                region=region.value,
+            )
+        )
         for cert, campaign, start, end, withdrawn in habs:
-            if ctx.emit(_certifpro("HabilitateOrganisation", start, siret=org.siret,
-                                   certificate=cert.value, campaign=campaign,
-                                   valid_to=end.isoformat())):
+            if ctx.emit(
+                _certifpro(
+                    "HabilitateOrganisation",
+                    start,
+                    siret=org.siret,
+                    certificate=cert.value,
+                    campaign=campaign,
+                    valid_to=end.isoformat(),
+                )
+            ):
                 org.habs.append(_Hab(cert, campaign, start, end))
-            if withdrawn and ctx.emit(_certifpro("WithdrawHabilitation", withdrawn,
-                                                 siret=org.siret, certificate=cert.value,
-                                                 reason="manquements au cahier des charges")):
+            if withdrawn and ctx.emit(
+                _certifpro(
+                    "WithdrawHabilitation",
+                    withdrawn,
+                    siret=org.siret,
+                    certificate=cert.value,
+                    reason="manquements au cahier des charges",
+                )
+            ):
                 org.habs[-1] = _Hab(cert, campaign, start, end, withdrawn)
         ctx.evaluators.append(org)
     for j, (region, legacy) in enumerate(_TRAINERS, 1):
         siret = _siret(ctx.rng)
-        ctx.emit(_certifpro("RegisterTrainingOrganisation", SETUP_DAY, siret=siret,
-                            name=f"Organisme de formation {j}", region=region.value,
-                            legacy_habilitation_until=legacy.isoformat() if legacy else None))
+        ctx.emit(
+            _certifpro(
+                "RegisterTrainingOrganisation",
+                SETUP_DAY,
+                siret=siret,
+                name=f"Organisme de formation {j}",
+                region=region.value,
+                legacy_habilitation_until=legacy.isoformat() if legacy else None,
+            )
+        )
         ctx.trainers.append((siret, region))
-    ctx.emit(_certifpro("RegisterBranchJury", SETUP_DAY, branch_code=BRANCH,
-                        name="Jury de branche CPNE 1486", awards=[CLEA.value]))
+    ctx.emit(
+        _certifpro(
+            "RegisterBranchJury",
+            SETUP_DAY,
+            branch_code=BRANCH,
+            name="Jury de branche CPNE 1486",
+            awards=[CLEA.value],
+        )
+    )
 
 
-def _passed(ctx: _Ctx, cert: CertificateType, day: date, acquired: Sequence[str],
-            failed: Sequence[str] = ()) -> list[str]:
+def _passed(
+    ctx: _Ctx, cert: CertificateType, day: date, acquired: Sequence[str], failed: Sequence[str] = ()
+) -> list[str]:
     """Criteria passed: acquired domains meet their thresholds; failed ones miss a sub-domain."""
     spec = ref.version_in_force(cert, day)
     out: list[str] = []
@@ -168,27 +231,55 @@ def _prealable(ctx: _Ctx, cand: _Cand, day: date, missing: Sequence[str]) -> boo
         return False
     codes = ref.version_in_force(cand.cert, day).domain_codes()
     acquired = [d for d in codes if d not in missing]
-    return ctx.emit(_cmd("RecordPriorEvaluation", "evaluator_org", "evaluator",
-                         f"evaluateur-{org.index}-1", day, candidate_id=str(cand.ident),
-                         evaluator_siret=org.siret, evaluator_id=f"evaluateur-{org.index}-1",
-                         passed=_passed(ctx, cand.cert, day, acquired, missing)))
+    return ctx.emit(
+        _cmd(
+            "RecordPriorEvaluation",
+            "evaluator_org",
+            "evaluator",
+            f"evaluateur-{org.index}-1",
+            day,
+            candidate_id=str(cand.ident),
+            evaluator_siret=org.siret,
+            evaluator_id=f"evaluateur-{org.index}-1",
+            passed=_passed(ctx, cand.cert, day, acquired, missing),
+        )
+    )
 
 
-def _training(ctx: _Ctx, cand: _Cand, day: date, missing: Sequence[str],
-              complete: bool = True) -> date | None:
+def _training(
+    ctx: _Ctx, cand: _Cand, day: date, missing: Sequence[str], complete: bool = True
+) -> date | None:
     siret, _ = ctx.rng.choice(ctx.trainers)
-    if not ctx.emit(_cmd("AssignTrainingPlan", "evaluator_org", "evaluator",
-                         f"evaluateur-{cand.org.index}-1", day, candidate_id=str(cand.ident),
-                         domains=list(missing), training_org_siret=siret,
-                         planned_hours=ctx.rng.choice([35, 70, 105, 140]))):
+    if not ctx.emit(
+        _cmd(
+            "AssignTrainingPlan",
+            "evaluator_org",
+            "evaluator",
+            f"evaluateur-{cand.org.index}-1",
+            day,
+            candidate_id=str(cand.ident),
+            domains=list(missing),
+            training_org_siret=siret,
+            planned_hours=ctx.rng.choice([35, 70, 105, 140]),
+        )
+    ):
         return None
     if not complete:
         return None
     done = ctx.days(day, 30, 150)
     trainer = f"formateur-{siret[-4:]}-{ctx.rng.randint(1, 3)}"
-    ok = ctx.emit(_cmd("CompleteTraining", "training_org", "trainer", trainer, done,
-                       candidate_id=str(cand.ident), training_org_siret=siret,
-                       trainer_id=trainer))
+    ok = ctx.emit(
+        _cmd(
+            "CompleteTraining",
+            "training_org",
+            "trainer",
+            trainer,
+            done,
+            candidate_id=str(cand.ident),
+            training_org_siret=siret,
+            trainer_id=trainer,
+        )
+    )
     return done if ok else None
 
 
@@ -197,27 +288,57 @@ def _final(ctx: _Ctx, cand: _Cand, day: date, missing: Sequence[str]) -> bool:
     if org is None:
         return False
     evaluator = f"evaluateur-{org.index}-2"
-    return ctx.emit(_cmd("RecordFinalEvaluation", "evaluator_org", "evaluator", evaluator, day,
-                         candidate_id=str(cand.ident), evaluator_siret=org.siret,
-                         evaluator_id=evaluator, domains=list(missing),
-                         passed=_passed(ctx, cand.cert, day, missing)))
+    return ctx.emit(
+        _cmd(
+            "RecordFinalEvaluation",
+            "evaluator_org",
+            "evaluator",
+            evaluator,
+            day,
+            candidate_id=str(cand.ident),
+            evaluator_siret=org.siret,
+            evaluator_id=evaluator,
+            domains=list(missing),
+            passed=_passed(ctx, cand.cert, day, missing),
+        )
+    )
 
 
 def _jury_and_certificate(ctx: _Ctx, cand: _Cand, day: date) -> None:
     branch = cand.cert is CLEA and ctx.rng.random() < 0.2
     size = ctx.rng.choice([1, 2])
     region = cand.org.region.value
-    members = [{"person_id": f"jury-{region}-{side}-{i}", "side": side}
-               for i in range(1, size + 1) for side in ("employer", "employee")]
+    members = [
+        {"person_id": f"jury-{region}-{side}-{i}", "side": side}
+        for i in range(1, size + 1)
+        for side in ("employer", "employee")
+    ]
     body = "branch_jury" if branch else "jury_paritaire"
     extra = {"branch_code": BRANCH} if branch else {}
-    if not ctx.emit(_cmd("DecideJury", body, "jury_president", members[0]["person_id"], day,
-                         candidate_id=str(cand.ident), members=members, **extra)):
+    if not ctx.emit(
+        _cmd(
+            "DecideJury",
+            body,
+            "jury_president",
+            members[0]["person_id"],
+            day,
+            candidate_id=str(cand.ident),
+            members=members,
+            **extra,
+        )
+    ):
         return
     issued = ctx.days(day, 1, 10)
     if branch and ctx.rng.random() < 0.5:
-        cmd = _cmd("IssueCleaCertificate", "branch_jury", "jury_president",
-                   members[0]["person_id"], issued, candidate_id=str(cand.ident), **extra)
+        cmd = _cmd(
+            "IssueCleaCertificate",
+            "branch_jury",
+            "jury_president",
+            members[0]["person_id"],
+            issued,
+            candidate_id=str(cand.ident),
+            **extra,
+        )
     else:
         cmd = _certifpro("IssueCleaCertificate", issued, candidate_id=str(cand.ident))
     if ctx.emit(cmd):
@@ -249,8 +370,11 @@ def _after_issue(ctx: _Ctx, cand: _Cand, issued: date, cert: UUID) -> None:
             last = ctx.days(last, 1, 90)
             ctx.emit(_certifpro("RecordAccrochage", last, **ids))
     if ctx.rng.random() < 0.06:
-        ctx.emit(_certifpro("RevokeCleaCertificate", ctx.days(last, 30, 300),
-                            reason=ctx.rng.choice(REASONS), **ids))
+        ctx.emit(
+            _certifpro(
+                "RevokeCleaCertificate", ctx.days(last, 30, 300), reason=ctx.rng.choice(REASONS), **ids
+            )
+        )
 
 
 def _missing(ctx: _Ctx, cert: CertificateType, day: date) -> list[str]:
@@ -269,8 +393,9 @@ def _journey(ctx: _Ctx, cand: _Cand, start: date, scenario: str) -> None:
     if scenario == "expired":
         _expired(ctx, cand, start, missing)
         return
-    trained = _training(ctx, cand, ctx.days(start, 5, 20), missing,
-                        complete=scenario == "full" or ctx.rng.random() < 0.5)
+    trained = _training(
+        ctx, cand, ctx.days(start, 5, 20), missing, complete=scenario == "full" or ctx.rng.random() < 0.5
+    )
     if scenario != "full" or trained is None:
         return
     final = ctx.days(trained, 5, 20)
@@ -283,8 +408,9 @@ def _expired(ctx: _Ctx, cand: _Cand, start: date, missing: Sequence[str]) -> Non
         _training(ctx, cand, ctx.days(start, 5, 20), missing, complete=False)
     end = rules.window_end(start)
     noticed = ctx.days(end, 1, 60)
-    ctx.emit(_certifpro("RecordCleaDeadlineMissed", noticed, candidate_id=str(cand.ident),
-                        kind="validity_window"))
+    ctx.emit(
+        _certifpro("RecordCleaDeadlineMissed", noticed, candidate_id=str(cand.ident), kind="validity_window")
+    )
     if ctx.rng.random() < 0.5:
         again = ctx.days(noticed, 1, 60)
         _prealable(ctx, cand, again, _missing(ctx, cand.cert, again))
@@ -310,9 +436,18 @@ def _candidate(ctx: _Ctx) -> None:
     person = UUID(int=rng.getrandbits(128), version=4)
     org = rng.choice(orgs)
     cand = _Cand(candidate_id(person, cert), cert, org)
-    if ctx.emit(_cmd("RegisterCandidate", "evaluator_org", "evaluator",
-                     f"evaluateur-{org.index}-1", registered, person_id=str(person),
-                     certificate=cert.value, evaluator_siret=org.siret)):
+    if ctx.emit(
+        _cmd(
+            "RegisterCandidate",
+            "evaluator_org",
+            "evaluator",
+            f"evaluateur-{org.index}-1",
+            registered,
+            person_id=str(person),
+            certificate=cert.value,
+            evaluator_siret=org.siret,
+        )
+    ):
         _journey(ctx, cand, start, scenario)
 
 

@@ -20,12 +20,50 @@ from uuid import UUID
 from ledger.reference import cpu as ref
 
 FIRST_SY = 2019
-GIVEN = ["Amine", "Léa", "Noah", "Emma", "Lucas", "Inès", "Louis", "Sarah", "Adam", "Lina",
-         "Mehdi", "Zoé", "Hugo", "Chloé", "Yanis", "Manon", "Arthur", "Nora", "Théo", "Jade"]
-FAMILY = ["Dubois", "Lambert", "Martin", "Peeters", "Janssens", "Maes", "Leroy", "Dupont",
-          "El Amrani", "Renard", "Simon", "Laurent", "Lejeune", "Dumont", "Goossens", "Claes"]
-SOVEREIGN_WHY = ("Le jury constate la maîtrise globale du métier malgré une UAA non validée; "
-                 "les stages et l'épreuve intégrée le démontrent.")
+GIVEN = [
+    "Amine",
+    "Léa",
+    "Noah",
+    "Emma",
+    "Lucas",
+    "Inès",
+    "Louis",
+    "Sarah",
+    "Adam",
+    "Lina",
+    "Mehdi",
+    "Zoé",
+    "Hugo",
+    "Chloé",
+    "Yanis",
+    "Manon",
+    "Arthur",
+    "Nora",
+    "Théo",
+    "Jade",
+]
+FAMILY = [
+    "Dubois",
+    "Lambert",
+    "Martin",
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Leroy",
+    "Dupont",
+    "El Amrani",
+    "Renard",
+    "Simon",
+    "Laurent",
+    "Lejeune",
+    "Dumont",
+    "Goossens",
+    "Claes",
+]
+SOVEREIGN_WHY = (
+    "Le jury constate la maîtrise globale du métier malgré une UAA non validée; "
+    "les stages et l'épreuve intégrée le démontrent."
+)
 
 
 @dataclass
@@ -84,30 +122,63 @@ class CohortGenerator:
         """Open every demo option at its schools from 2018-19 (Art. 1)."""
         for code, fases in self.sites.items():
             for fase in fases:
-                self.add(date(2018, 6, 15), command="OpenOption", actor_id=f"dir-{fase}",
-                         actor_role="head_of_school", body="direction", fase=fase,
-                         option_code=code, first_school_year=2018)
+                self.add(
+                    date(2018, 6, 15),
+                    command="OpenOption",
+                    actor_id=f"dir-{fase}",
+                    actor_role="head_of_school",
+                    body="direction",
+                    fase=fase,
+                    option_code=code,
+                    first_school_year=2018,
+                )
 
     # ------------------------------------------------------------------ helpers
     def who(self, plan: Plan, body: str) -> dict[str, Any]:
         """Actor fields for a decision at the learner's school."""
-        role = {"jury_qualification": "jury_president", "jury_delegate": "teacher",
-                "conseil_classe": "head_of_school", "pedagogical_team": "teacher",
-                "direction": "head_of_school", "conseil_admission": "head_of_school"}[body]
-        return {"actor_id": f"{role}-{plan.fase}", "actor_role": role, "body": body,
-                "fase": plan.fase, "learner_id": str(plan.ident)}
+        role = {
+            "jury_qualification": "jury_president",
+            "jury_delegate": "teacher",
+            "conseil_classe": "head_of_school",
+            "pedagogical_team": "teacher",
+            "direction": "head_of_school",
+            "conseil_admission": "head_of_school",
+        }[body]
+        return {
+            "actor_id": f"{role}-{plan.fase}",
+            "actor_role": role,
+            "body": body,
+            "fase": plan.fase,
+            "learner_id": str(plan.ident),
+        }
 
     def sit_unit(self, plan: Plan, uaa: str, test_day: date, p_pass: float) -> bool:
         """Authorisation, attempt and (if passed) validation of one UAA."""
-        self.add(test_day - timedelta(days=7), command="AuthoriseTest", uaa=uaa,
-                 representatives_informed=True, **self.who(plan, "jury_qualification"))
+        self.add(
+            test_day - timedelta(days=7),
+            command="AuthoriseTest",
+            uaa=uaa,
+            representatives_informed=True,
+            **self.who(plan, "jury_qualification"),
+        )
         passed = self.rng.random() < p_pass
-        self.add(test_day, command="RecordAttempt", uaa=uaa, passed=passed,
-                 score=round(self.rng.uniform(60, 95) if passed else self.rng.uniform(20, 49), 1),
-                 **self.who(plan, "jury_delegate"))
+        self.add(
+            test_day,
+            command="RecordAttempt",
+            uaa=uaa,
+            passed=passed,
+            score=round(self.rng.uniform(60, 95) if passed else self.rng.uniform(20, 49), 1),
+            **self.who(plan, "jury_delegate"),
+        )
         if passed:
-            self.add(test_day, command="ValidateUnit", uaa=uaa, via="test",
-                     delegate="enseignant-uaa", **self.who(plan, "jury_delegate"))
+            self.add(
+                test_day,
+                command="ValidateUnit",
+                uaa=uaa,
+                via="test",
+                delegate="enseignant-uaa",
+                **self.who(plan, "jury_delegate"),
+            )
             plan.validated.add(uaa)
             plan.passed_on[uaa] = test_day
         return passed
@@ -120,16 +191,24 @@ class CohortGenerator:
             day = first + step * i
             if self.sit_unit(plan, uaa, day, skill):
                 continue
-            self.add(day + timedelta(days=3), command="AssignRemediation", uaa=uaa,
-                     plan="Remédiation ciblée: 2 périodes par semaine pendant 4 semaines",
-                     **self.who(plan, "pedagogical_team"))
+            self.add(
+                day + timedelta(days=3),
+                command="AssignRemediation",
+                uaa=uaa,
+                plan="Remédiation ciblée: 2 périodes par semaine pendant 4 semaines",
+                **self.who(plan, "pedagogical_team"),
+            )
             plan.open_remediation.add(uaa)
             nxt = units[i + 1] if i + 1 < len(units) else None
             if nxt and self.rng.random() < 0.25:
                 continue  # validated spirally during the next UAA's test, see below
             if self.sit_unit(plan, uaa, day + timedelta(days=35), 0.75):
-                self.add(day + timedelta(days=35), command="CompleteRemediation", uaa=uaa,
-                         **self.who(plan, "pedagogical_team"))
+                self.add(
+                    day + timedelta(days=35),
+                    command="CompleteRemediation",
+                    uaa=uaa,
+                    **self.who(plan, "pedagogical_team"),
+                )
                 plan.open_remediation.discard(uaa)
         self._spiral(plan, units)
 
@@ -139,10 +218,15 @@ class CohortGenerator:
             if uaa in plan.validated or uaa not in plan.open_remediation or nxt not in plan.passed_on:
                 continue
             day = plan.passed_on[nxt] + timedelta(days=1)
-            self.add(day, command="ValidateUnit", uaa=uaa, via="spiral", during_test_of=nxt,
-                     **self.who(plan, "jury_qualification"))
-            self.add(day, command="CompleteRemediation", uaa=uaa,
-                     **self.who(plan, "pedagogical_team"))
+            self.add(
+                day,
+                command="ValidateUnit",
+                uaa=uaa,
+                via="spiral",
+                during_test_of=nxt,
+                **self.who(plan, "jury_qualification"),
+            )
+            self.add(day, command="CompleteRemediation", uaa=uaa, **self.who(plan, "pedagogical_team"))
             plan.validated.add(uaa)
             plan.open_remediation.discard(uaa)
 
@@ -157,17 +241,33 @@ class CohortGenerator:
         fase = self.rng.choice(self.sites[code])
         profile = ref.profile_in_force(code, date(sy, 9, 1))
         plan = Plan(self.uuid(), fase, code, profile.form, profile)
-        body = "conseil_admission" if route.startswith("A5_") and route != "A5_same_option" \
-            and "repeat" not in route else "direction"
+        body = (
+            "conseil_admission"
+            if route.startswith("A5_") and route != "A5_same_option" and "repeat" not in route
+            else "direction"
+        )
         birth = date(sy - 15 - (year - 4), 1, 1) + timedelta(days=self.rng.randrange(365))
-        identity = {"given_name": self.rng.choice(GIVEN), "family_name": self.rng.choice(FAMILY),
-                    "birth_date": birth.isoformat(),
-                    "national_number": f"{birth:%y%m%d}{self.rng.randrange(1000):03d}"
-                                       f"{self.rng.randrange(100):02d}"}
-        self.add(date(sy, 9, 1), command="AdmitLearner", option_code=code, school_year=sy,
-                 year=year, route=route, identity=identity, learner_id=str(plan.ident),
-                 actor_id=f"head_of_school-{fase}", actor_role="head_of_school", body=body,
-                 fase=fase, **extra)
+        identity = {
+            "given_name": self.rng.choice(GIVEN),
+            "family_name": self.rng.choice(FAMILY),
+            "birth_date": birth.isoformat(),
+            "national_number": f"{birth:%y%m%d}{self.rng.randrange(1000):03d}{self.rng.randrange(100):02d}",
+        }
+        self.add(
+            date(sy, 9, 1),
+            command="AdmitLearner",
+            option_code=code,
+            school_year=sy,
+            year=year,
+            route=route,
+            identity=identity,
+            learner_id=str(plan.ident),
+            actor_id=f"head_of_school-{fase}",
+            actor_role="head_of_school",
+            body=body,
+            fase=fase,
+            **extra,
+        )
         return plan
 
     def units(self, plan: Plan, year: int) -> list[str]:
@@ -182,11 +282,18 @@ class CohortGenerator:
         roll = self.rng.random()
         end4 = date(FIRST_SY + 1, 6, 25)
         if roll < 0.04:
-            self.add(date(FIRST_SY + 1, 1, 20), command="StartReorientationSupport",
-                     **self.who(plan, "conseil_classe"))
-            self.add(end4, command="IssueAttestation", kind="REORIENTATION",
-                     advice="Réorientation conseillée vers une option du secteur tertiaire",
-                     **self.who(plan, "conseil_classe"))
+            self.add(
+                date(FIRST_SY + 1, 1, 20),
+                command="StartReorientationSupport",
+                **self.who(plan, "conseil_classe"),
+            )
+            self.add(
+                end4,
+                command="IssueAttestation",
+                kind="REORIENTATION",
+                advice="Réorientation conseillée vers une option du secteur tertiaire",
+                **self.who(plan, "conseil_classe"),
+            )
             return
         if roll < 0.10:
             self.c2d_year(plan, skill)
@@ -198,22 +305,32 @@ class CohortGenerator:
     def c2d_year(self, plan: Plan, skill: float) -> None:
         """C2D attestation, PSSA (sometimes late), decision before 15 January."""
         sy = FIRST_SY + 1
-        self.add(date(FIRST_SY + 1, 6, 25), command="IssueAttestation", kind="C2D",
-                 **self.who(plan, "conseil_classe"))
+        self.add(
+            date(FIRST_SY + 1, 6, 25),
+            command="IssueAttestation",
+            kind="C2D",
+            **self.who(plan, "conseil_classe"),
+        )
         self.add(date(sy, 9, 1), command="RepeatYear", **self.who(plan, "conseil_classe"))
         pssa_day = date(sy, 10, 25) if self.rng.random() < 0.2 else date(sy, 10, 5)
         self.add(pssa_day, command="WritePssa", **self.who(plan, "conseil_classe"))
         if self.rng.random() < 0.25:
-            self.add(date(sy + 1, 1, 10), command="DecideC2D", outcome="reorient",
-                     advice="Orientation vers une formation en alternance",
-                     **self.who(plan, "conseil_classe"))
+            self.add(
+                date(sy + 1, 1, 10),
+                command="DecideC2D",
+                outcome="reorient",
+                advice="Orientation vers une formation en alternance",
+                **self.who(plan, "conseil_classe"),
+            )
             return
-        self.add(date(sy + 1, 1, 10), command="DecideC2D", outcome="continue",
-                 **self.who(plan, "conseil_classe"))
+        self.add(
+            date(sy + 1, 1, 10), command="DecideC2D", outcome="continue", **self.who(plan, "conseil_classe")
+        )
         missing = [u for u in self.units(plan, 4) if u not in plan.validated]
         self.school_year_units(plan, sy, missing, 0.9)
-        self.add(date(sy + 1, 6, 25), command="IssueAttestation", kind="AOA",
-                 **self.who(plan, "conseil_classe"))
+        self.add(
+            date(sy + 1, 6, 25), command="IssueAttestation", kind="AOA", **self.who(plan, "conseil_classe")
+        )
         self.add(date(sy + 1, 9, 1), command="PromoteLearner", **self.who(plan, "conseil_classe"))
         self.school_year_units(plan, sy + 1, self.units(plan, 5), skill)
 
@@ -237,24 +354,32 @@ class CohortGenerator:
         missing = [u for u in plan.profile.uaa_codes() if u not in plan.validated]
         if not missing or (len(missing) == 1 and self.rng.random() < 0.5):
             extra = {"sovereign": True, "justification": SOVEREIGN_WHY} if missing else {}
-            self.add(day, command="IssueCertificate", kind="CQ", **extra,
-                     **self.who(plan, "jury_qualification"))
+            self.add(
+                day, command="IssueCertificate", kind="CQ", **extra, **self.who(plan, "jury_qualification")
+            )
             if self.rng.random() < 0.01:
-                self.add(day + timedelta(days=80), command="RevokeCertificate",
-                         certificate_ref="CQ", reason="Fraude constatée à l'épreuve de l'UAA",
-                         **self.who(plan, "jury_qualification"))
+                self.add(
+                    day + timedelta(days=80),
+                    command="RevokeCertificate",
+                    certificate_ref="CQ",
+                    reason="Fraude constatée à l'épreuve de l'UAA",
+                    **self.who(plan, "jury_qualification"),
+                )
         if plan.form == "P":
-            self.add(day, command="IssueCertificate", kind="CE6P",
-                     **self.who(plan, "conseil_classe"))
+            self.add(day, command="IssueCertificate", kind="CE6P", **self.who(plan, "conseil_classe"))
 
     def maybe_revoke_validation(self, plan: Plan, day: date) -> None:
         """Rarely, a validation encoded by mistake is revoked and recorded again."""
         if not plan.validated or self.rng.random() > 0.02:
             return
         uaa = sorted(plan.validated)[0]
-        self.add(day, command="RevokeDecision", revoke_ref=("ValidateUnit", uaa),
-                 reason="Erreur d'encodage: validation enregistrée sur le mauvais dossier",
-                 **self.who(plan, "jury_delegate"))
+        self.add(
+            day,
+            command="RevokeDecision",
+            revoke_ref=("ValidateUnit", uaa),
+            reason="Erreur d'encodage: validation enregistrée sur le mauvais dossier",
+            **self.who(plan, "jury_delegate"),
+        )
         plan.validated.discard(uaa)
 
     def transfer(self, plan: Plan, day: date) -> None:
@@ -266,16 +391,27 @@ class CohortGenerator:
         plan.fase = self.rng.choice(targets)
         self.add(day, command="TransferLearner", **self.who(plan, "direction"))
         roll = self.rng.random()
-        sent = {"actor_id": f"head_of_school-{old}", "actor_role": "head_of_school",
-                "body": "conseil_classe", "fase": old, "learner_id": str(plan.ident)}
+        sent = {
+            "actor_id": f"head_of_school-{old}",
+            "actor_role": "head_of_school",
+            "body": "conseil_classe",
+            "fase": old,
+            "learner_id": str(plan.ident),
+        }
         if roll < 0.6:
             self.add(day + timedelta(days=10), command="SendCompetenceReport", **sent)
         elif roll < 0.85:
             self.add(day + timedelta(days=30), command="SendCompetenceReport", **sent)
         else:
-            self.add(day + timedelta(days=40), command="GiveFormalNotice", actor_id="agers-1",
-                     actor_role="administration", body="administration", fase=plan.fase,
-                     learner_id=str(plan.ident))
+            self.add(
+                day + timedelta(days=40),
+                command="GiveFormalNotice",
+                actor_id="agers-1",
+                actor_role="administration",
+                body="administration",
+                fase=plan.fase,
+                learner_id=str(plan.ident),
+            )
 
     def other_route_learner(self) -> None:
         """Admit by an Art. 5 route other than the 4th year.
@@ -283,8 +419,15 @@ class CohortGenerator:
         Conseil d'admission, alternance, forme 3, repeaters of the transformed option (with
         jury recognition).
         """
-        route = self.rng.choice(["A5_admission_other", "A5_alternance", "A5_forme3",
-                                 "A5_repeat_transformed", "A6_repeat_transformed"])
+        route = self.rng.choice(
+            [
+                "A5_admission_other",
+                "A5_alternance",
+                "A5_forme3",
+                "A5_repeat_transformed",
+                "A6_repeat_transformed",
+            ]
+        )
         if route == "A6_repeat_transformed":
             # Art. 6 §1, 5 §3: the 6th year of an option opened in 2018 is organised from 2020.
             sy6 = FIRST_SY + 1
@@ -312,8 +455,13 @@ class CohortGenerator:
         """The jury recognises UAA a repeater of the transformed option already masters."""
         for uaa in units:
             if self.rng.random() < 0.85:
-                self.add(day, command="ValidateUnit", uaa=uaa, via="jury_recognition",
-                         **self.who(plan, "jury_qualification"))
+                self.add(
+                    day,
+                    command="ValidateUnit",
+                    uaa=uaa,
+                    via="jury_recognition",
+                    **self.who(plan, "jury_qualification"),
+                )
                 plan.validated.add(uaa)
 
 

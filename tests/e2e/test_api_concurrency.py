@@ -44,8 +44,17 @@ def server(store_location: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     open_option(ledger)
     learners = [admit(ledger) for _ in range(LEARNERS)]
     for learner in learners:
-        run(ledger, on(learner, "AuthoriseTest", "jury_qualification", "2019-11-10", uaa="UAA1",
-                       representatives_informed=True))
+        run(
+            ledger,
+            on(
+                learner,
+                "AuthoriseTest",
+                "jury_qualification",
+                "2019-11-10",
+                uaa="UAA1",
+                representatives_informed=True,
+            ),
+        )
     ledger.store.close()
     keys = str(tmp_path / "keys")
     ring = KeyRing(key_dir(keys))
@@ -53,9 +62,23 @@ def server(store_location: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     token = ring.issue(Principal("jury", str(FASE), "jury-1"), 3600)
     port = free_port()
     env = {**os.environ, "LEDGER_KEY_DIR": keys, "LEDGER_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--db", store_location,
-                             "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            LAUNCH,
+            "serve",
+            "--db",
+            store_location,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     _wait_ready(base, proc)
     yield {"base": base, "token": token, "learners": learners, "db": store_location}
@@ -77,13 +100,22 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def attempt(learner: Any) -> dict[str, Any]:
-    return {"command": "RecordAttempt", "learner_id": str(learner), "actor_id": "jury-1",
-            "actor_role": "jury_president", "body": "jury_qualification",
-            "effective_date": "2019-11-10", "fase": FASE, "uaa": "UAA1", "passed": False}
+    return {
+        "command": "RecordAttempt",
+        "learner_id": str(learner),
+        "actor_id": "jury-1",
+        "actor_role": "jury_president",
+        "body": "jury_qualification",
+        "effective_date": "2019-11-10",
+        "fase": FASE,
+        "uaa": "UAA1",
+        "passed": False,
+    }
 
 
-def client_run(n: int, srv: dict[str, Any], results: dict[str, str], stats: Counter[str],
-               lock: threading.Lock) -> None:
+def client_run(
+    n: int, srv: dict[str, Any], results: dict[str, str], stats: Counter[str], lock: threading.Lock
+) -> None:
     headers = {"Authorization": f"Bearer {srv['token']}"}
     with httpx.Client(base_url=srv["base"], headers=headers, timeout=30) as http:
         for i in range(PER_CLIENT):
@@ -94,8 +126,9 @@ def client_run(n: int, srv: dict[str, Any], results: dict[str, str], stats: Coun
                 results[key] = event
 
 
-def send_until_done(http: httpx.Client, key: str, body: dict[str, Any], stats: Counter[str],
-                    lock: threading.Lock) -> str:
+def send_until_done(
+    http: httpx.Client, key: str, body: dict[str, Any], stats: Counter[str], lock: threading.Lock
+) -> str:
     for retry in range(50):
         r = http.post("/v1/commands", json=body, headers={"Idempotency-Key": key})
         with lock:
@@ -115,15 +148,18 @@ def test_concurrent_clients_lose_no_update(server: dict[str, Any]) -> None:
     stats: Counter[str] = Counter()
     lock = threading.Lock()
     started = time.perf_counter()
-    threads = [threading.Thread(target=client_run, args=(n, server, results, stats, lock))
-               for n in range(CLIENTS)]
+    threads = [
+        threading.Thread(target=client_run, args=(n, server, results, stats, lock)) for n in range(CLIENTS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    print(f"\n{CLIENTS}×{PER_CLIENT} decisions in {elapsed:.1f}s "
-          f"({CLIENTS * PER_CLIENT / elapsed:.0f}/s); responses {dict(stats)}")
+    print(
+        f"\n{CLIENTS}×{PER_CLIENT} decisions in {elapsed:.1f}s "
+        f"({CLIENTS * PER_CLIENT / elapsed:.0f}/s); responses {dict(stats)}"
+    )
     assert len(results) == CLIENTS * PER_CLIENT
     assert len(set(results.values())) == CLIENTS * PER_CLIENT  # no event answered twice
     logged = logged_attempts(server["db"], server["learners"])
@@ -136,7 +172,10 @@ def logged_attempts(db: str, learners: list[Any]) -> list[str]:
     store = open_store(StoreTarget.parse(db))
     try:
         wanted = {str(x) for x in learners}
-        return [f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store)
-                if n.topic.endswith("UnitAttempted") and str(n.originator_id) in wanted]
+        return [
+            f"{n.originator_id}/{n.originator_version}"
+            for n in iter_notifications(store)
+            if n.topic.endswith("UnitAttempted") and str(n.originator_id) in wanted
+        ]
     finally:
         store.close()

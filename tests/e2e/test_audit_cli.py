@@ -15,17 +15,25 @@ import pytest
 TAMPERED = 4
 
 
-def ledger_cli(*args: str, cwd: Path, db: Path | None = None,
-               stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def ledger_cli(
+    *args: str, cwd: Path, db: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ledger.cli`` in ``cwd`` (``LEDGER_DB`` only when ``db`` is given)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_ORIGIN"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_ORIGIN"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     if db is not None:
         env["LEDGER_DB"] = str(db)
-    return subprocess.run([sys.executable, "-m", "ledger.cli", *args], input=stdin, text=True,
-                          capture_output=True, env=env, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ledger.cli", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def ok(done: subprocess.CompletedProcess[str]) -> str:
@@ -71,8 +79,9 @@ def test_checkpoint_then_proof_verified_offline_without_a_database(store: Path, 
     home = store.parent
     note = ok(ledger_cli("audit", "checkpoint", cwd=home, db=store))
     assert note.startswith("ledger.example/cpu-clea-ledger\n") and "\n\n— " in note
-    events = json.loads(ok(ledger_cli("events", "--json", "--limit", "3", "--start", "40",
-                                      cwd=home, db=store)))
+    events = json.loads(
+        ok(ledger_cli("events", "--json", "--limit", "3", "--start", "40", cwd=home, db=store))
+    )
     event_id = events[1]["event_id"]
     ok(ledger_cli("audit", "prove", "--event", event_id, "--out", "proof.txt", cwd=home, db=store))
     vkey = ok(ledger_cli("keys", "show", cwd=home, db=store)).strip()
@@ -105,8 +114,9 @@ def test_verify_proof_rejects_forgeries_and_bad_input(store: Path, tmp_path: Pat
     assert done.returncode == 2 and "invalid verifier key" in done.stderr
     done = ledger_cli("audit", "verify-proof", "missing", "--key", vkey, cwd=tmp_path)
     assert done.returncode == 2 and "no such file" in done.stderr
-    done = ledger_cli("audit", "verify-proof", "good", "--key", vkey, "--origin", "other.example/log",
-                      cwd=tmp_path)
+    done = ledger_cli(
+        "audit", "verify-proof", "good", "--key", vkey, "--origin", "other.example/log", cwd=tmp_path
+    )
     assert done.returncode == TAMPERED and "origin" in done.stderr
 
 
@@ -136,17 +146,29 @@ def test_rotation_and_consistency_between_checkpoints(store: Path) -> None:
     new_vkey = ok(ledger_cli("keys", "generate", cwd=home, db=store)).strip()
     keys = ok(ledger_cli("keys", "show", "--all", cwd=home, db=store)).split()
     assert len(keys) == 2 and keys[0] == new_vkey
-    command = {"command": "OpenOption", "actor_id": "d-1", "actor_role": "head_of_school",
-               "body": "direction", "effective_date": "2018-06-01", "fase": 209,
-               "option_code": "macon", "first_school_year": 2018}
+    command = {
+        "command": "OpenOption",
+        "actor_id": "d-1",
+        "actor_role": "head_of_school",
+        "body": "direction",
+        "effective_date": "2018-06-01",
+        "fase": 209,
+        "option_code": "macon",
+        "first_school_year": 2018,
+    }
     ledger_cli("record", "-", cwd=home, db=store, stdin=json.dumps(command) + "\n")
     second = json.loads(ok(ledger_cli("audit", "checkpoint", "--json", cwd=home, db=store)))
     (home / "new.note").write_text(second["note"])
     assert second["size"] == first["size"] + 1
     out = ok(ledger_cli("audit", "consistency", "old.note", "new.note", cwd=home, db=store))
     assert out.rstrip().endswith("consistent")
-    sizes = json.loads(ok(ledger_cli("audit", "consistency", str(first["size"]),
-                                     str(second["size"]), "--json", cwd=home, db=store)))
+    sizes = json.loads(
+        ok(
+            ledger_cli(
+                "audit", "consistency", str(first["size"]), str(second["size"]), "--json", cwd=home, db=store
+            )
+        )
+    )
     assert sizes["consistent"] and sizes["new_size"] == second["size"]
     assert "ok:" in ok(ledger_cli("audit", "verify", cwd=home, db=store))
     missing = ledger_cli("audit", "consistency", "2", "3", cwd=home, db=store)
@@ -170,14 +192,35 @@ def test_certificate_chain_proofs_all_verify_offline(store: Path) -> None:
     home = store.parent
     certs = json.loads(ok(ledger_cli("certificate", "list", "--json", cwd=home, db=store)))
     cert = certs[0]
-    rows = json.loads(ok(ledger_cli("audit", "prove", "--certificate", cert["certificate_id"],
-                                    "--out", "chain", "--json", cwd=home, db=store)))
+    rows = json.loads(
+        ok(
+            ledger_cli(
+                "audit",
+                "prove",
+                "--certificate",
+                cert["certificate_id"],
+                "--out",
+                "chain",
+                "--json",
+                cwd=home,
+                db=store,
+            )
+        )
+    )
     assert cert["position"] in [r["position"] for r in rows]
     assert rows[-1]["type"].startswith("Learner.Certificate") or "Certificate" in rows[-1]["type"]
     vkey = ok(ledger_cli("keys", "show", cwd=home, db=store)).strip()
     for row in rows[:3] + rows[-1:]:
-        ok(ledger_cli("audit", "verify-proof", str(home / "chain" / f"{row['position']}.tlog-proof"),
-                      "--key", vkey, cwd=home))
+        ok(
+            ledger_cli(
+                "audit",
+                "verify-proof",
+                str(home / "chain" / f"{row['position']}.tlog-proof"),
+                "--key",
+                vkey,
+                cwd=home,
+            )
+        )
 
 
 def test_bad_input_exit_2(store: Path, tmp_path: Path) -> None:
@@ -186,8 +229,7 @@ def test_bad_input_exit_2(store: Path, tmp_path: Path) -> None:
     cases = [
         (("audit", "prove", "--position", "999999"), "unknown position"),
         (("audit", "prove", "--event", "nope"), "not an event id"),
-        (("audit", "prove", "--certificate", "6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10"),
-         "unknown certificate"),
+        (("audit", "prove", "--certificate", "6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10"), "unknown certificate"),
         (("audit", "checkpoint", "--key-dir", str(tmp_path / "empty")), "ledger keys generate"),
     ]
     for args, message in cases:

@@ -1,4 +1,4 @@
-"""``ledger bench all --scale smoke`` as users run it: every section measured, figures are numbers.
+"""``python -m tests.bench all --scale smoke`` as users run it: every section measured, figures are numbers.
 
 Real processes against the real SQLite file, PostgreSQL server and Kafka broker. Timings are
 never asserted: only that the report was written with every section, that nothing failed and
@@ -20,18 +20,35 @@ from tests.conftest import require_service
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.kafka]
 
-SECTIONS = ("## Machine", "## Targets", "## 1. Decisions", "## 2. Projection", "## 3. Kafka relay",
-            "## 4. Proofs", "## 5. Credential", "## 6. API", "## 7. National-scale run",
-            "### Growth with size", "## Profiles of missed targets")
+SECTIONS = (
+    "## Machine",
+    "## Targets",
+    "## 1. Decisions",
+    "## 2. Projection",
+    "## 3. Kafka relay",
+    "## 4. Proofs",
+    "## 5. Credential",
+    "## 6. API",
+    "## 7. National-scale run",
+    "### Growth with size",
+    "## Profiles of missed targets",
+)
 
 
 def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m ledger.cli bench ...`` in ``cwd``."""
+    """Run ``python -m tests.bench ...`` in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return subprocess.run([sys.executable, "-m", "ledger.cli", "bench", *args], text=True,
-                          capture_output=True, env=env, cwd=cwd, timeout=540, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tests.bench", *args],
+        text=True,
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=540,
+        check=False,
+    )
 
 
 def tables(markdown: str) -> list[list[list[str]]]:
@@ -66,8 +83,20 @@ def test_bench_all_smoke_writes_every_section_with_numbers(tmp_path: Path) -> No
     pg = require_service("LEDGER_TEST_PG_URL", "PostgreSQL")
     kafka = require_service("LEDGER_TEST_KAFKA", "Kafka")
     out = tmp_path / "BENCHMARKS.md"
-    done = bench("all", "--scale", "smoke", "--out", str(out), "--results", str(tmp_path / "r"),
-                 "--pg", pg, "--kafka", kafka, cwd=tmp_path)
+    done = bench(
+        "all",
+        "--scale",
+        "smoke",
+        "--out",
+        str(out),
+        "--results",
+        str(tmp_path / "r"),
+        "--pg",
+        pg,
+        "--kafka",
+        kafka,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     report = out.read_text(encoding="utf-8")
     for heading in SECTIONS:

@@ -19,19 +19,26 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from ledger.adapters.keys import KeyStore as LogKeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
-from ledger.commands import parse_command
+from ledger.application import parse_command
+from ledger.application.queries import certificates
 from ledger.credentials.http import CredentialsContext, router
 from ledger.credentials.issue import KeyStore
 from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.queries import certificates
 from tests.conftest import FixedClock, make_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "credentials"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def chromium() -> str:
@@ -65,6 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A demo store with keys and an integrity log, served on a free loopback port."""
     base = tmp_path_factory.mktemp("cred-web")
     location = str(base / "ledger.db")
+    previous = os.environ.get("LEDGER_KEY_DIR")
     os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
     ledger = make_ledger(location, FixedClock())
     raw = demo_commands(1, 40, 20, date(2026, 11, 1))  # a cohort with a revoked certificate
@@ -75,19 +83,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = FastAPI()
-    app.include_router(router(CredentialsContext(StoreTarget.parse(location), base / "keys",
-                                                 public_url=url)))
+    app.include_router(router(CredentialsContext(StoreTarget.parse(location), base / "keys", public_url=url)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield Site(url, next(r.certificate_id for r in rows if r.status == "active"),
-               next(r.certificate_id for r in rows if r.status == "revoked"))
+    yield Site(
+        url,
+        next(r.certificate_id for r in rows if r.status == "active"),
+        next(r.certificate_id for r in rows if r.status == "revoked"),
+    )
     server.should_exit = True
     thread.join(timeout=10)
-    os.environ.pop("LEDGER_KEY_DIR", None)
+    if previous is None:
+        os.environ.pop("LEDGER_KEY_DIR", None)
+    else:  # the session's isolated key directory (tests/conftest.py)
+        os.environ["LEDGER_KEY_DIR"] = previous
     ledger.store.close()
 
 
@@ -96,11 +109,16 @@ def load_page(browser: str, url: str, profile: Path, screenshot: Path | None = N
     args = [browser, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=15000"]
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        shot = subprocess.run([*args, f"--screenshot={screenshot}", "--window-size=1000,1100", url],
-                              capture_output=True, timeout=120, check=False)
+        shot = subprocess.run(
+            [*args, f"--screenshot={screenshot}", "--window-size=1000,1100", url],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         assert screenshot.exists(), shot.stderr[-2000:]
-    done = subprocess.run([*args, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [*args, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False
+    )
     return done.stdout
 
 
@@ -113,16 +131,24 @@ def verdict_of(dom: str) -> str:
 
 def test_page_opened_from_the_qr_link_shows_valid(site: Site, tmp_path: Path) -> None:
     """``/verify?id=…`` fetches the credential, verifies it and shows "valid" with the facts."""
-    dom = load_page(chromium(), f"{site.url}/verify?id={site.active}", tmp_path / "profile",
-                    ARTIFACTS / "verify-valid.png")
+    dom = load_page(
+        chromium(),
+        f"{site.url}/verify?id={site.active}",
+        tmp_path / "profile",
+        ARTIFACTS / "verify-valid.png",
+    )
     assert verdict_of(dom) == "valid"
     assert "Délivré le" in dom
 
 
 def test_page_shows_revoked_for_a_revoked_certificate(site: Site, tmp_path: Path) -> None:
     """A revoked certificate's page says revoked (status list), with the reason."""
-    dom = load_page(chromium(), f"{site.url}/verify?id={site.revoked}", tmp_path / "profile",
-                    ARTIFACTS / "verify-revoked.png")
+    dom = load_page(
+        chromium(),
+        f"{site.url}/verify?id={site.revoked}",
+        tmp_path / "profile",
+        ARTIFACTS / "verify-revoked.png",
+    )
     assert verdict_of(dom) == "revoked"
     assert "revoked" in dom
     assert "no proof of recording" not in dom
@@ -130,8 +156,9 @@ def test_page_shows_revoked_for_a_revoked_certificate(site: Site, tmp_path: Path
 
 def test_page_reports_an_unknown_certificate(site: Site, tmp_path: Path) -> None:
     """An id the ledger does not know shows an error, never a verdict of valid."""
-    dom = load_page(chromium(), f"{site.url}/verify?id=00000000-0000-0000-0000-000000000000",
-                    tmp_path / "profile")
+    dom = load_page(
+        chromium(), f"{site.url}/verify?id=00000000-0000-0000-0000-000000000000", tmp_path / "profile"
+    )
     assert verdict_of(dom) == "error"
     assert "unknown certificate" in dom
 

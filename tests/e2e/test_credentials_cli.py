@@ -13,17 +13,25 @@ import pytest
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ledger.cli`` in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "ledger.cli", *args], text=True, capture_output=True,
-                          env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING", **env}, timeout=300,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ledger.cli", *args],
+        text=True,
+        capture_output=True,
+        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING", **env},
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A demo store, keys, an active and a revoked credential, the status list, the trust bundle."""
     base = tmp_path_factory.mktemp("cred-cli")
-    env = {"LEDGER_DB": str(base / "demo.db"), "LEDGER_KEY_DIR": str(base / "keys"),
-           "LEDGER_STATUS_CACHE": str(base / "cache")}
+    env = {
+        "LEDGER_DB": str(base / "demo.db"),
+        "LEDGER_KEY_DIR": str(base / "keys"),
+        "LEDGER_STATUS_CACHE": str(base / "cache"),
+    }
     assert cli("demo", "--learners", "40", "--candidates", "20", "--seed", "3", env=env).returncode == 0
     assert cli("keys", "generate", env=env).returncode == 0
     assert cli("credential", "keys", "generate", env=env).returncode == 0
@@ -33,8 +41,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {name: base / f"{name}.json" for name in ("active", "revoked", "status", "trust")}
     paths["html"] = base / "active.html"
     paths["base"] = base
-    done = cli("credential", "export", active, "--out", str(paths["active"]), "--html", str(paths["html"]),
-               env=env)
+    done = cli(
+        "credential", "export", active, "--out", str(paths["active"]), "--html", str(paths["html"]), env=env
+    )
     assert done.returncode == 0, done.stderr
     assert cli("credential", "export", revoked, "--out", str(paths["revoked"]), env=env).returncode == 0
     assert cli("credential", "status-list", "--out", str(paths["status"]), env=env).returncode == 0
@@ -44,25 +53,50 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def offline(*args: str, base: Path) -> subprocess.CompletedProcess[str]:
     """Verify with no store and no local keys: only the files given."""
-    return cli("credential", "verify", *args, "--json",
-               env={"LEDGER_KEY_DIR": str(base / "nowhere"), "LEDGER_STATUS_CACHE": str(base / "cache2"),
-                    "LEDGER_DB": str(base / "absent.db")})
+    return cli(
+        "credential",
+        "verify",
+        *args,
+        "--json",
+        env={
+            "LEDGER_KEY_DIR": str(base / "nowhere"),
+            "LEDGER_STATUS_CACHE": str(base / "cache2"),
+            "LEDGER_DB": str(base / "absent.db"),
+        },
+    )
 
 
 def test_valid_credential_exits_0_with_every_check(exported: dict[str, Path]) -> None:
     """Both proofs, status list, inclusion proof and dates: valid, exit 0."""
-    done = offline(str(exported["active"]), "--keys", str(exported["trust"]),
-                   "--status-list", str(exported["status"]), base=exported["base"])
+    done = offline(
+        str(exported["active"]),
+        "--keys",
+        str(exported["trust"]),
+        "--status-list",
+        str(exported["status"]),
+        base=exported["base"],
+    )
     verdict = json.loads(done.stdout)
     assert done.returncode == 0, verdict
-    assert verdict["checks"] == {"issuer": "ok", "proofs": "ok", "dates": "ok", "recording": "ok",
-                                 "status": "ok"}
+    assert verdict["checks"] == {
+        "issuer": "ok",
+        "proofs": "ok",
+        "dates": "ok",
+        "recording": "ok",
+        "status": "ok",
+    }
 
 
 def test_revoked_credential_exits_3(exported: dict[str, Path]) -> None:
     """The status list marks the revoked certificate: exit 3 with the reason."""
-    done = offline(str(exported["revoked"]), "--keys", str(exported["trust"]),
-                   "--status-list", str(exported["status"]), base=exported["base"])
+    done = offline(
+        str(exported["revoked"]),
+        "--keys",
+        str(exported["trust"]),
+        "--status-list",
+        str(exported["status"]),
+        base=exported["base"],
+    )
     assert done.returncode == 3
     assert "revoked" in json.loads(done.stdout)["reasons"][0]
 
@@ -82,8 +116,12 @@ def test_unknown_issuer_exits_5(exported: dict[str, Path], tmp_path: Path) -> No
     """Verifying against another issuer's keys: unknown issuer, exit 5."""
     env = {"LEDGER_KEY_DIR": str(tmp_path / "other"), "LEDGER_DB": str(tmp_path / "x.db")}
     assert cli("credential", "keys", "generate", env=env).returncode == 0
-    assert cli("credential", "keys", "show", "--no-log", "--out", str(tmp_path / "other.json"),
-               env=env).returncode == 0
+    assert (
+        cli(
+            "credential", "keys", "show", "--no-log", "--out", str(tmp_path / "other.json"), env=env
+        ).returncode
+        == 0
+    )
     done = offline(str(exported["active"]), "--keys", str(tmp_path / "other.json"), base=exported["base"])
     assert done.returncode == 5
 
@@ -92,9 +130,11 @@ def test_bad_input_exits_2_naming_the_problem(exported: dict[str, Path], tmp_pat
     """A missing file, a non-JSON file, or a bad keys file: exit 2, a one-line message."""
     junk = tmp_path / "junk.json"
     junk.write_text("not json", encoding="utf-8")
-    for args, needle in (([str(tmp_path / "missing.json")], "cannot read credential"),
-                         ([str(junk)], "is not JSON"),
-                         ([str(exported["active"]), "--keys", str(junk)], "is not JSON")):
+    for args, needle in (
+        ([str(tmp_path / "missing.json")], "cannot read credential"),
+        ([str(junk)], "is not JSON"),
+        ([str(exported["active"]), "--keys", str(junk)], "is not JSON"),
+    ):
         done = offline(*args, base=exported["base"])
         assert done.returncode == 2, done
         assert needle in done.stderr and "Traceback" not in done.stderr

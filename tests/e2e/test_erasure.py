@@ -23,23 +23,36 @@ from tests.conftest import require_service
 
 OPTION = "mecanicien-polyvalent-automobile"
 PEOPLE = [
-    {"given_name": "Quirinus", "family_name": "Oosterwijckx", "birth_date": "2003-02-11",
-     "national_number": "03021199871",
-     "representatives": [{"name": "Philomena Oosterwijckx", "email": "philo.oost@example.org",
-                          "phone": "+32470998877"}]},
-    {"given_name": "Zéphyrine", "family_name": "Vandermaelen", "birth_date": "2003-07-19",
-     "national_number": "03071955512", "representatives": []},
+    {
+        "given_name": "Quirinus",
+        "family_name": "Oosterwijckx",
+        "birth_date": "2003-02-11",
+        "national_number": "03021199871",
+        "representatives": [
+            {"name": "Philomena Oosterwijckx", "email": "philo.oost@example.org", "phone": "+32470998877"}
+        ],
+    },
+    {
+        "given_name": "Zéphyrine",
+        "family_name": "Vandermaelen",
+        "birth_date": "2003-07-19",
+        "national_number": "03071955512",
+        "representatives": [],
+    },
 ]
-KEEP = {"given_name": "Barnabé", "family_name": "Keepinghof", "birth_date": "2003-04-04",
-        "national_number": "03040412345"}
+KEEP = {
+    "given_name": "Barnabé",
+    "family_name": "Keepinghof",
+    "birth_date": "2003-04-04",
+    "national_number": "03040412345",
+}
 
 
 def erased_values() -> list[str]:
     """Every personal value of the erased learners."""
     out: list[str] = []
     for person in PEOPLE:
-        out += [person["given_name"], person["family_name"], person["birth_date"],
-                person["national_number"]]
+        out += [person["given_name"], person["family_name"], person["birth_date"], person["national_number"]]
         for rep in person["representatives"]:
             out += [rep["name"], rep["email"], rep["phone"]]
     return out
@@ -47,15 +60,20 @@ def erased_values() -> list[str]:
 
 def forms(value: str) -> list[bytes]:
     """The byte forms a value could take when stored (UTF-8, JSON-escaped)."""
-    return list({value.encode(), json.dumps(value)[1:-1].encode(),
-                 value.encode("utf-16-le")})
+    return list({value.encode(), json.dumps(value)[1:-1].encode(), value.encode("utf-16-le")})
 
 
 def ledger(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the CLI."""
-    done = subprocess.run([sys.executable, "-m", "ledger.cli", *args], input=stdin, text=True,
-                          capture_output=True, timeout=300, check=False,
-                          env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING"})
+    done = subprocess.run(
+        [sys.executable, "-m", "ledger.cli", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING"},
+    )
     if check:
         assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
     return done
@@ -64,12 +82,31 @@ def ledger(*args: str, check: bool = True, stdin: str | None = None) -> subproce
 def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> list[dict[str, Any]]:
     """A repeater of the transformed 6th year with every UAA recognised and a CQ."""
     lid = str(ident)
-    lines = [cmd("AdmitLearner", "direction", "2020-09-01", learner_id=lid, option_code=OPTION,
-                 school_year=2020, year=6, route="A6_repeat_transformed", identity=person)]
-    lines += [cmd("ValidateUnit", "jury_qualification", "2020-09-20", learner_id=lid,
-                  uaa=f"UAA{i}", via="jury_recognition") for i in range(1, 7)]
-    lines.append(cmd("IssueCertificate", "jury_qualification", "2021-06-28", learner_id=lid,
-                     kind="CQ"))
+    lines = [
+        cmd(
+            "AdmitLearner",
+            "direction",
+            "2020-09-01",
+            learner_id=lid,
+            option_code=OPTION,
+            school_year=2020,
+            year=6,
+            route="A6_repeat_transformed",
+            identity=person,
+        )
+    ]
+    lines += [
+        cmd(
+            "ValidateUnit",
+            "jury_qualification",
+            "2020-09-20",
+            learner_id=lid,
+            uaa=f"UAA{i}",
+            via="jury_recognition",
+        )
+        for i in range(1, 7)
+    ]
+    lines.append(cmd("IssueCertificate", "jury_qualification", "2021-06-28", learner_id=lid, kind="CQ"))
     return lines
 
 
@@ -82,8 +119,7 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     """Build history, export, prove, erase mid-history, continue; return artefacts."""
     erased = [uuid.uuid4() for _ in PEOPLE]
     kept = uuid.uuid4()
-    record(db, [cmd("OpenOption", "direction", "2018-06-01", option_code=OPTION,
-                    first_school_year=2018)])
+    record(db, [cmd("OpenOption", "direction", "2018-06-01", option_code=OPTION, first_school_year=2018)])
     for ident, person in zip(erased, PEOPLE, strict=True):
         record(db, sixth_year_learner(db, ident, person))
     ledger("keys", "generate", "--db", db)
@@ -99,8 +135,17 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     proof = tmp / "proof.txt"
     proof.write_text(ledger("audit", "prove", "--position", "1", "--db", db).stdout)
     for ident in erased:
-        ledger("learner", "erase", str(ident), "--db", db, "--reason",
-               "Demande d'effacement RGPD art. 17", "--actor", "dpo-1")
+        ledger(
+            "learner",
+            "erase",
+            str(ident),
+            "--db",
+            db,
+            "--reason",
+            "Demande d'effacement RGPD art. 17",
+            "--actor",
+            "dpo-1",
+        )
     record(db, sixth_year_learner(db, kept, KEEP))
     ledger("projections", "run", "--once", "--db", db)
     ledger("audit", "checkpoint", "--db", db)
@@ -111,11 +156,17 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
         ledger("topics", "create", *base, "--profile", "test")
         ledger("relay", "run", "--once", "--db", db, *base)
         for consumer in ("registry", "notifier"):
-            ledger("consume", consumer, "--db", str(tmp / f"{consumer}.db"), *base,
-                   "--until-idle", "3")
-    return {"erased": erased, "kept": kept, "credential": credential, "trust": trust,
-            "proof": proof, "before": json.loads(before), "after": json.loads(after),
-            "kafka_prefix": prefix if kafka else None}
+            ledger("consume", consumer, "--db", str(tmp / f"{consumer}.db"), *base, "--until-idle", "3")
+    return {
+        "erased": erased,
+        "kept": kept,
+        "credential": credential,
+        "trust": trust,
+        "proof": proof,
+        "before": json.loads(before),
+        "after": json.loads(after),
+        "kafka_prefix": prefix if kafka else None,
+    }
 
 
 def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
@@ -127,11 +178,13 @@ def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
     assert "c2sp.org/tlog-proof@v1" in fresh
     old_size, new_size = art["before"]["size"], art["after"]["size"]
     assert ledger("audit", "consistency", str(old_size), str(new_size), "--db", db).returncode == 0
-    verdict = ledger("credential", "verify", str(art["credential"]), "--keys", str(art["trust"]),
-                     "--json", check=False)
+    verdict = ledger(
+        "credential", "verify", str(art["credential"]), "--keys", str(art["trust"]), "--json", check=False
+    )
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
-    shown = json.loads(ledger("learner", "show", str(art["erased"][0]), "--db", db, "--json",
-                              "--with-identity").stdout)
+    shown = json.loads(
+        ledger("learner", "show", str(art["erased"][0]), "--db", db, "--json", "--with-identity").stdout
+    )
     assert shown.get("identity") is None
 
 
@@ -146,8 +199,12 @@ def kafka_bytes(bootstrap: str, prefix: str) -> bytes:
     """Every record (key, value, headers) of the run's topics."""
     from kafka import KafkaConsumer
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=4000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=4000,
+    )
     topics = [t for t in consumer.topics() if t.startswith(prefix)]
     assert topics, "the relay published nothing"
     consumer.subscribe(topics)
@@ -165,12 +222,16 @@ def test_erasure_on_sqlite_kafka_and_read_models(tmp_path: Path) -> None:
     db = str(tmp_path / "ledger.db")
     art = scenario(db, tmp_path, kafka)
     assert_proofs_still_verify(db, art)
-    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.suffix in {".db", ".db-wal"}
-                    or p.name.endswith(("-wal", "-shm")))
+    blob = b"".join(
+        p.read_bytes()
+        for p in tmp_path.iterdir()
+        if p.suffix in {".db", ".db-wal"} or p.name.endswith(("-wal", "-shm"))
+    )
     search(blob, "SQLite files (ledger, read models, registry, notifier)")
     search(kafka_bytes(kafka, art["kafka_prefix"]), "Kafka topics")
-    kept = json.loads(ledger("learner", "show", str(art["kept"]), "--db", db, "--json",
-                             "--with-identity").stdout)
+    kept = json.loads(
+        ledger("learner", "show", str(art["kept"]), "--db", db, "--json", "--with-identity").stdout
+    )
     assert kept["identity"]["family_name"] == "Keepinghof"
 
 
@@ -182,7 +243,8 @@ def test_erasure_on_postgresql(tmp_path: Path) -> None:
     db = f"{base}?schema={schema}"
     art = scenario(db, tmp_path, None)
     assert_proofs_still_verify(db, art)
-    dump = subprocess.run(["pg_dump", "--schema", schema, "--data-only", base],
-                          capture_output=True, timeout=120, check=True).stdout
+    dump = subprocess.run(
+        ["pg_dump", "--schema", schema, "--data-only", base], capture_output=True, timeout=120, check=True
+    ).stdout
     assert b"learner_key" in dump or b"COPY" in dump
     search(dump, "pg_dump")

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from consumers.fixtures import fresh_settings, ledger_certificates, read_all
 from consumers.notifier import outbox_rows
 from consumers.registry import registry_rows
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from tests.conftest import require_service
+from tests.kafka_support import fresh_settings, ledger_certificates, read_all
 
 pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")
@@ -34,8 +34,18 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
-    cli("demo", "--db", str(db), "--learners", str(learners), "--candidates", str(candidates),
-        "--seed", "9", "--json")  # a cohort with revoked certificates
+    cli(
+        "demo",
+        "--db",
+        str(db),
+        "--learners",
+        str(learners),
+        "--candidates",
+        str(candidates),
+        "--seed",
+        "9",
+        "--json",
+    )  # a cohort with revoked certificates
 
 
 def registry(db: Path) -> list[dict[str, Any]]:
@@ -63,8 +73,11 @@ def test_demo_cohort_through_the_relay_equals_the_ledger(tmp_path: Path) -> None
     demo(store)
     relayed = json.loads(cli("relay", "run", "--once", "--db", str(store), "--json", *kafka).stdout)
     assert relayed["lag"] == 0 and relayed["published"] == relayed["head"]
-    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
-                         "--json", *kafka).stdout)
+    reg = json.loads(
+        cli(
+            "consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5", "--json", *kafka
+        ).stdout
+    )
     assert reg["applied"] == relayed["published"] and reg["parked"] == 0
     expected = certificates_of(store)
     assert {r["status"] for r in expected} == {"active", "revoked"}
@@ -81,8 +94,7 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
     """A malformed bootstrap or prefix is refused with a clear message and exit code 2."""
     done = cli("topics", "create", "--bootstrap", "nowhere", check=False)
     assert done.returncode == 2 and "invalid bootstrap address" in done.stderr
-    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!",
-               check=False)
+    done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!", check=False)
     assert done.returncode == 2 and "invalid topic prefix" in done.stderr
     assert not (tmp_path / "x.db").exists()
 
@@ -90,8 +102,9 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
 def relay_position(db: Path, prefix: str) -> int:
     conn = Db(StoreTarget.parse(str(db)))
     try:
-        row = conn.execute("SELECT position FROM follower_position WHERE name = ?",
-                           (f"kafka_relay:{prefix}",)).fetchone()
+        row = conn.execute(
+            "SELECT position FROM follower_position WHERE name = ?", (f"kafka_relay:{prefix}",)
+        ).fetchone()
     except Exception:  # the relay was killed before it created its table
         row = None
     finally:
@@ -109,8 +122,11 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     rng = random.Random(11)
     positions = []
     for _ in range(10):
-        proc = subprocess.Popen([LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.7, 1.3))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -123,8 +139,11 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
     assert {dict(r.headers)["ce_id"].decode() for r in records} == stored
-    reg = json.loads(cli("consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5",
-                         "--json", *kafka).stdout)
+    reg = json.loads(
+        cli(
+            "consume", "registry", "--db", str(tmp_path / "reg.db"), "--until-idle", "1.5", "--json", *kafka
+        ).stdout
+    )
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
     assert registry(tmp_path / "reg.db") == certificates_of(store)

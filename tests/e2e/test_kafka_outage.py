@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from consumers.fixtures import fresh_settings, read_all
 from consumers.relay import Backoff, Relay
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db
@@ -25,6 +24,7 @@ from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
 from tests.builders import admit, open_option
 from tests.conftest import make_ledger, require_service
+from tests.kafka_support import fresh_settings, read_all
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
@@ -50,17 +50,32 @@ class Broker:
         for name in ("classpath.txt", "classpath.pom.sha256"):  # skip a Maven resolution
             if (cache / name).exists():
                 shutil.copy2(cache / name, home / ".state" / name)
-        self.env = {**os.environ, "KAFKA_PORT": str(free_port()),
-                    "KAFKA_CONTROLLER_PORT": str(free_port()), "PYTHON": sys.executable}
+        self.env = {
+            **os.environ,
+            "KAFKA_PORT": str(free_port()),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+            "PYTHON": sys.executable,
+        }
         self.bootstrap = f"127.0.0.1:{self.env['KAFKA_PORT']}"
 
     def start_async(self) -> subprocess.Popen[str]:
-        return subprocess.Popen(["bash", str(self.home / "kafka.sh"), "start"], env=self.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            ["bash", str(self.home / "kafka.sh"), "start"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def script(self, verb: str) -> None:
-        done = subprocess.run(["bash", str(self.home / "kafka.sh"), verb], env=self.env,
-                              capture_output=True, text=True, timeout=240, check=False)
+        done = subprocess.run(
+            ["bash", str(self.home / "kafka.sh"), verb],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -83,8 +98,9 @@ def wait_until(predicate: object, timeout: float) -> bool:
 
 
 def run_relay(ledger: Ledger, location: str, settings: KafkaSettings, stop: threading.Event) -> None:
-    relay = Relay(ledger.store, StoreTarget.parse(location), settings, batch_size=50,
-                  backoff=Backoff(base=0.5, cap=4.0))
+    relay = Relay(
+        ledger.store, StoreTarget.parse(location), settings, batch_size=50, backoff=Backoff(base=0.5, cap=4.0)
+    )
     try:
         relay.run(stop)
     finally:
@@ -93,15 +109,17 @@ def run_relay(ledger: Ledger, location: str, settings: KafkaSettings, stop: thre
 
 def relay_position(db: Db, prefix: str) -> int:
     try:
-        row = db.execute("SELECT position FROM follower_position WHERE name = ?",
-                         (f"kafka_relay:{prefix}",)).fetchone()
+        row = db.execute(
+            "SELECT position FROM follower_position WHERE name = ?", (f"kafka_relay:{prefix}",)
+        ).fetchone()
     except Exception:  # the relay thread has not created its table yet
         return 0
     return int(row[0]) if row else 0
 
 
-def test_everything_recorded_during_a_30s_outage_arrives_after(private_broker: Broker,
-                                                              tmp_path: Path) -> None:
+def test_everything_recorded_during_a_30s_outage_arrives_after(
+    private_broker: Broker, tmp_path: Path
+) -> None:
     """Decisions recorded while the broker is down are all published once it returns."""
     location = str(tmp_path / "ledger.db")
     ledger: Ledger = make_ledger(location)
@@ -131,8 +149,10 @@ def test_everything_recorded_during_a_30s_outage_arrives_after(private_broker: B
             restart = private_broker.start_async()  # it serves again about 30 s after the stop
     outage = time.monotonic() - t0
     assert restart.returncode == 0, restart.stderr.read() if restart.stderr else ""
-    print(f"broker away for {outage:.1f}s; relay position {relay_position(position, settings.prefix)}"
-          f" of {head()}")
+    print(
+        f"broker away for {outage:.1f}s; relay position {relay_position(position, settings.prefix)}"
+        f" of {head()}"
+    )
     assert outage >= 30
     t0 = time.monotonic()
     assert wait_until(lambda: relay_position(position, settings.prefix) == head(), 90)

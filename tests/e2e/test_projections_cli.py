@@ -52,8 +52,7 @@ def test_certificate_history_and_as_of(demo_db: Path) -> None:
     shown = as_json("learner", "show", cert["learner_id"], "--as-of-effective", issued_on, db=demo_db)
     assert shown["as_of_effective"] == issued_on
     assert any(u["status"] == "validated" for u in shown["units"])
-    early = ledger_cli("learner", "show", cert["learner_id"], "--as-of-effective", "2000-01-01",
-                       db=demo_db)
+    early = ledger_cli("learner", "show", cert["learner_id"], "--as-of-effective", "2000-01-01", db=demo_db)
     assert early.returncode == 2 and "not yet admitted" in early.stderr
 
 
@@ -76,18 +75,22 @@ def test_stats_school_json_csv_html(demo_db: Path, tmp_path: Path) -> None:
     assert done.returncode == 0 and "<svg" in clea.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("projections", "run", "nope"), "unknown projection"),
-    (("projections", "rebuild", "nope"), "unknown projection"),
-    (("stats", "school", "4242"), "school (FASE)"),
-    (("stats", "school", "abc"), "not a whole number"),
-    (("certificate", "history", "not-a-uuid"), "not a valid certificate id"),
-    (("certificate", "history", "00000000-0000-4000-8000-000000000000"), "unknown"),
-    (("learner", "show", "00000000-0000-4000-8000-000000000000", "--as-recorded-at", "yesterday"),
-     "not an ISO date-time"),
-])
-def test_bad_input_exits_2_with_a_clear_message(demo_db: Path, args: tuple[str, ...],
-                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("projections", "run", "nope"), "unknown projection"),
+        (("projections", "rebuild", "nope"), "unknown projection"),
+        (("stats", "school", "4242"), "school (FASE)"),
+        (("stats", "school", "abc"), "not a whole number"),
+        (("certificate", "history", "not-a-uuid"), "not a valid certificate id"),
+        (("certificate", "history", "00000000-0000-4000-8000-000000000000"), "unknown"),
+        (
+            ("learner", "show", "00000000-0000-4000-8000-000000000000", "--as-recorded-at", "yesterday"),
+            "not an ISO date-time",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(demo_db: Path, args: tuple[str, ...], message: str) -> None:
     """Bad input: exit 2, a message naming what is wrong, no traceback."""
     done = ledger_cli(*args, db=demo_db)
     assert done.returncode == 2, done.stderr

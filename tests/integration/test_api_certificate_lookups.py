@@ -4,24 +4,34 @@ otherwise, and give the same rows either way (SQLite file and PostgreSQL schema)
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
-from ledger.commands import parse_command
-from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.domain.errors import UnknownEntity
-from ledger.queries import (
+from ledger.application import Ledger, parse_command
+from ledger.application.queries import (
     CertificateRow,
     _scan_certificates,
-    certificate,
-    certificates,
-    read_model_current,
 )
+from ledger.application.queries import certificate as lookup
+from ledger.application.queries import certificates as scan_or_index
+from ledger.demo.cpu import demo_commands, resolve_refs
+from ledger.domain.errors import UnknownEntity
+from projections.index import HistoryCertificateIndex, read_model_current
 from projections.registry import follower
 from tests.builders import cmd, run
+
+
+def certificates(store: Any) -> list[CertificateRow]:
+    """Every certificate, asking the read model's index first."""
+    return scan_or_index(store, HistoryCertificateIndex(store))
+
+
+def certificate(store: Any, certificate_id: str) -> dict[str, Any]:
+    """One certificate, asking the read model's index first."""
+    return lookup(store, certificate_id, HistoryCertificateIndex(store))
 
 
 def _record_cohort(ledger: Ledger) -> None:
@@ -30,7 +40,8 @@ def _record_cohort(ledger: Ledger) -> None:
 
 
 def test_lookups_equal_the_log_scan_before_and_after_the_read_model_catches_up(
-        ledger: Ledger, store_location: str) -> None:
+    ledger: Ledger, store_location: str
+) -> None:
     """Rows (status, revocation, position) are identical whichever source answers."""
     _record_cohort(ledger)
     history = follower(ledger.store, StoreTarget.parse(store_location), "history")
@@ -56,9 +67,18 @@ def test_lookups_equal_the_log_scan_before_and_after_the_read_model_catches_up(
 def _revoke_one(ledger: Ledger, rows: list[CertificateRow]) -> None:
     active = next(r for r in rows if r.status == "active" and r.kind == "CQ")
     fase = ledger.get(UUID(active.learner_id)).fase
-    run(ledger, cmd("RevokeCertificate", "jury_qualification", "2026-10-01", fase,
-                    learner_id=active.learner_id, certificate_id=active.certificate_id,
-                    reason="fraud established"))
+    run(
+        ledger,
+        cmd(
+            "RevokeCertificate",
+            "jury_qualification",
+            "2026-10-01",
+            fase,
+            learner_id=active.learner_id,
+            certificate_id=active.certificate_id,
+            reason="fraud established",
+        ),
+    )
     revoked = certificate(ledger.store, active.certificate_id)
     assert revoked["status"] == "revoked" and revoked["revocation_reason"] == "fraud established"
 

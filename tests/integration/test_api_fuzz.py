@@ -23,13 +23,24 @@ EXAMPLES = 52  # per operation and generation mode (small input spaces give fewe
 ROLES_PER_CASE = 4  # each generated request is sent as four callers in turn
 
 
-def run_operation(operation: Any, mode: GenerationMode, world: World, head: Callable[[], int],
-                  roles: Any, counts: Counter[int | str]) -> None:
+def run_operation(
+    operation: Any,
+    mode: GenerationMode,
+    world: World,
+    head: Callable[[], int],
+    roles: Any,
+    counts: Counter[int | str],
+) -> None:
     """Send ``EXAMPLES`` generated requests to one operation and check each."""
 
     @given(operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case: Any) -> None:
         generated = dict(case.headers or {})
         for _ in range(ROLES_PER_CASE):
@@ -44,7 +55,8 @@ def run_operation(operation: Any, mode: GenerationMode, world: World, head: Call
         counts["total"] += 1
         counts[response.status_code] += 1
         assert response.status_code < 500, (
-            f"{case.method} {case.formatted_path} as {role}: {response.status_code} {response.text[:300]}")
+            f"{case.method} {case.formatted_path} as {role}: {response.status_code} {response.text[:300]}"
+        )
         if not 200 <= response.status_code < 300:
             assert head() == before, f"refused {case.method} {case.path} as {role} wrote events"
 

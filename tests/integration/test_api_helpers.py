@@ -14,11 +14,11 @@ from fastapi import FastAPI
 
 from ledger.adapters.store import StoreTarget, open_store
 from ledger.api.app import create_app
-from ledger.api.context import Settings
 from ledger.api.demo_tokens import demo_principals
 from ledger.api.roles import Principal
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.cli import main as cli
+from ledger.settings import Settings
 
 
 @dataclass
@@ -88,7 +88,7 @@ def build_world(directory: Path, db: str | None = None, learners: int = 30) -> W
 
 def certificates_of(db: str, learner: str) -> list[str]:
     """Certificate ids of a learner."""
-    from ledger.queries import certificates
+    from ledger.application.queries import certificates
 
     store = open_store(StoreTarget.parse(db))
     try:
@@ -100,12 +100,21 @@ def certificates_of(db: str, learner: str) -> list[str]:
 def make_app(world: World, **settings: Any) -> FastAPI:
     """The API on the world's store (rate limit off unless given)."""
     with key_env(world.keys):
-        return create_app(Settings(db=world.db, key_dir=world.keys,
-                                   public_rate=settings.pop("public_rate", 0.0), **settings))
+        flags = {
+            f"api_{name}" if name.startswith("public_") else name: value for name, value in settings.items()
+        }
+        flags.setdefault("api_public_rate", 0.0)
+        return create_app(Settings.load(db=world.db, key_dir=world.keys, **flags))
 
 
 def support(world: World) -> dict[str, Any]:
     """A reorientation-support command at the learner's school by its conseil de classe."""
-    return {"command": "StartReorientationSupport", "learner_id": world.learner,
-            "actor_id": world.principals["conseil_classe"].subject, "actor_role": "head_of_school",
-            "body": "conseil_classe", "effective_date": "2025-01-10", "fase": world.fase}
+    return {
+        "command": "StartReorientationSupport",
+        "learner_id": world.learner,
+        "actor_id": world.principals["conseil_classe"].subject,
+        "actor_role": "head_of_school",
+        "body": "conseil_classe",
+        "effective_date": "2025-01-10",
+        "fase": world.fase,
+    }

@@ -22,11 +22,25 @@ ROLES = sorted(TOKEN_ROLES | {"public"})
 # Expected outcome per endpoint: "ok" 2xx; "passed" auth passed (2xx or a 4xx other than
 # 401/403: the domain may refuse); 403; 401 (no token).
 LEARNER_READERS = SCHOOL | AUDIT | {"learner", "administration"}
-PUBLIC = {"GET /openapi.json", "GET /docs", "GET /docs/oauth2-redirect", "GET /redoc",
-          "GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/public/certificates/{certificate_id}"}
-CREDENTIALS = {"POST /verify", "GET /verify", "GET /verify-assets/{name}",
-               "GET /credentials/{certificate_id}", "GET /status/{list_id}",
-               "GET /.well-known/did.json", "GET /keys"}
+PUBLIC = {
+    "GET /openapi.json",
+    "GET /docs",
+    "GET /docs/oauth2-redirect",
+    "GET /redoc",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
+    "GET /v1/public/certificates/{certificate_id}",
+}
+CREDENTIALS = {
+    "POST /verify",
+    "GET /verify",
+    "GET /verify-assets/{name}",
+    "GET /credentials/{certificate_id}",
+    "GET /status/{list_id}",
+    "GET /.well-known/did.json",
+    "GET /keys",
+}
 
 
 def expected(endpoint: str, role: str) -> str:
@@ -68,35 +82,82 @@ def own_command(world: World, role: str) -> dict[str, Any]:
         return support(world)
     common = {"actor_id": p.subject, "effective_date": "2025-01-10", "reason": "matrix"}
     by_role: dict[str, dict[str, Any]] = {
-        "jury": {"command": "AuthoriseTest", "learner_id": world.learner, "actor_role": "jury_president",
-                 "body": "jury_qualification", "fase": world.fase, "uaa": "UAA1"},
+        "jury": {
+            "command": "AuthoriseTest",
+            "learner_id": world.learner,
+            "actor_role": "jury_president",
+            "body": "jury_qualification",
+            "fase": world.fase,
+            "uaa": "UAA1",
+        },
         "conseil_classe": {**support(world), "actor_id": p.subject},
-        "conseil_admission": {"command": "TransferLearner", "learner_id": world.learner,
-                              "actor_role": "head_of_school", "body": "conseil_admission",
-                              "fase": world.fase},
-        "direction": {"command": "OpenOption", "actor_role": "head_of_school", "body": "direction",
-                      "fase": world.fase, "option_code": "installateur-electricien",
-                      "first_school_year": 2024},
-        "administration": {"command": "GiveFormalNotice", "learner_id": world.learner,
-                           "actor_role": "administration", "body": "administration",
-                           "fase": world.fase},
-        "certifpro": {"command": "RegisterTrainingOrganisation", "actor_role": "certifier",
-                      "body": "certifpro", "siret": "12345678901234", "name": "Org", "region": "BRE"},
-        "evaluator": {"command": "RegisterCandidate", "actor_role": "evaluator",
-                      "body": "evaluator_org", "person_id": "6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10",
-                      "certificate": "CLEA", "evaluator_siret": p.scope},
-        "training_org": {"command": "RegisterTrainingOrganisation", "actor_role": "trainer",
-                         "body": "training_org", "siret": p.scope, "name": "Org", "region": "BRE"},
-        "branch_jury": {"command": "RegisterBranchJury", "actor_role": "jury_president",
-                        "body": "branch_jury", "branch_code": p.scope, "name": "Jury"},
+        "conseil_admission": {
+            "command": "TransferLearner",
+            "learner_id": world.learner,
+            "actor_role": "head_of_school",
+            "body": "conseil_admission",
+            "fase": world.fase,
+        },
+        "direction": {
+            "command": "OpenOption",
+            "actor_role": "head_of_school",
+            "body": "direction",
+            "fase": world.fase,
+            "option_code": "installateur-electricien",
+            "first_school_year": 2024,
+        },
+        "administration": {
+            "command": "GiveFormalNotice",
+            "learner_id": world.learner,
+            "actor_role": "administration",
+            "body": "administration",
+            "fase": world.fase,
+        },
+        "certifpro": {
+            "command": "RegisterTrainingOrganisation",
+            "actor_role": "certifier",
+            "body": "certifpro",
+            "siret": "12345678901234",
+            "name": "Org",
+            "region": "BRE",
+        },
+        "evaluator": {
+            "command": "RegisterCandidate",
+            "actor_role": "evaluator",
+            "body": "evaluator_org",
+            "person_id": "6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10",
+            "certificate": "CLEA",
+            "evaluator_siret": p.scope,
+        },
+        "training_org": {
+            "command": "RegisterTrainingOrganisation",
+            "actor_role": "trainer",
+            "body": "training_org",
+            "siret": p.scope,
+            "name": "Org",
+            "region": "BRE",
+        },
+        "branch_jury": {
+            "command": "RegisterBranchJury",
+            "actor_role": "jury_president",
+            "body": "branch_jury",
+            "branch_code": p.scope,
+            "name": "Jury",
+        },
     }
     return {**by_role[role], **common}
 
 
 def path_for(template: str, world: World) -> str:
     """A concrete URL for a path template, addressing the world's learner and certificate."""
-    values = {"learner_id": world.learner, "certificate_id": world.certificate, "position": "0",
-              "fase": str(world.fase), "name": "verify.js", "list_id": "1"}
+    values = {
+        "learner_id": world.learner,
+        "certificate_id": world.certificate,
+        "position": "0",
+        "fase": str(world.fase),
+        "name": "verify.js",
+        "list_id": "1",
+    }
     return template.format(**values)
 
 
@@ -136,11 +197,15 @@ def test_matrix_every_route_every_role(client: TestClient, world: World) -> None
             want = expected(endpoint, role)
             before = world.head()
             if method == "POST" and template == "/v1/commands":
-                r = client.post(path_for(template, world), json=own_command(world, role),
-                                headers=world.headers(role, **{"Idempotency-Key": f"m{key}"}))
+                r = client.post(
+                    path_for(template, world),
+                    json=own_command(world, role),
+                    headers=world.headers(role, **{"Idempotency-Key": f"m{key}"}),
+                )
             elif method == "POST":
-                r = client.post(path_for(template, world), json={"credential": {}},
-                                headers=world.headers(role))
+                r = client.post(
+                    path_for(template, world), json={"credential": {}}, headers=world.headers(role)
+                )
             else:
                 r = client.get(path_for(template, world), headers=world.headers(role))
             got = classify(r.status_code)
@@ -153,28 +218,37 @@ def test_matrix_every_route_every_role(client: TestClient, world: World) -> None
 
 
 @pytest.mark.parametrize("role", sorted(TOKEN_ROLES - {"conseil_classe"}))
-def test_a_decision_of_another_body_or_actor_is_forbidden(client: TestClient, world: World,
-                                                          role: str) -> None:
+def test_a_decision_of_another_body_or_actor_is_forbidden(
+    client: TestClient, world: World, role: str
+) -> None:
     """Only the conseil de classe of the learner's school may record its decision."""
     before = world.head()
-    r = client.post("/v1/commands", json=support(world),
-                    headers=world.headers(role, **{"Idempotency-Key": f"other-{role}"}))
+    r = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers=world.headers(role, **{"Idempotency-Key": f"other-{role}"}),
+    )
     assert r.status_code == 403, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert world.head() == before
 
 
-def test_school_staff_write_for_their_own_school_only(client: TestClient, world: World,
-                                                      tmp_path: Path) -> None:
+def test_school_staff_write_for_their_own_school_only(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
     """A conseil de classe token of another school is refused for this school's learner."""
     from ledger.api.roles import Principal
     from ledger.api.tokens import KeyRing, key_dir
 
     other = 209 if world.fase != 209 else 712
     token = KeyRing(key_dir(world.keys)).issue(
-        Principal("conseil_classe", str(other), world.principals["conseil_classe"].subject), 600)
-    r = client.post("/v1/commands", json=support(world),
-                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "foreign-school"})
+        Principal("conseil_classe", str(other), world.principals["conseil_classe"].subject), 600
+    )
+    r = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "foreign-school"},
+    )
     assert r.status_code == 403 and f"FASE {other} only" in r.json()["detail"]
     r = client.get(f"/v1/learners/{world.learner}", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 403
@@ -188,8 +262,11 @@ def test_lists_hold_only_what_the_role_may_read(client: TestClient, world: World
     assert events and {e["aggregate_id"] for e in events} == {world.learner}
     everyone = client.get("/v1/certificates", headers=world.headers("inspector")).json()
     assert len(everyone) > len(mine)
-    cpu = [c for c in client.get("/v1/certificates", headers=world.headers("evaluator")).json()
-           if c["kind"] in {"CQ", "CE6P"}]
+    cpu = [
+        c
+        for c in client.get("/v1/certificates", headers=world.headers("evaluator")).json()
+        if c["kind"] in {"CQ", "CE6P"}
+    ]
     assert cpu == []
 
 

@@ -23,15 +23,22 @@ def client(world: World) -> Iterator[TestClient]:
         yield c
 
 
-def test_retry_with_same_key_returns_the_original_and_writes_nothing(client: TestClient,
-                                                                    world: World) -> None:
+def test_retry_with_same_key_returns_the_original_and_writes_nothing(
+    client: TestClient, world: World
+) -> None:
     """Same key, same body: the first response again, and no new event."""
-    first = client.post("/v1/commands", json=support(world),
-                        headers=world.headers("conseil_classe", **{"Idempotency-Key": "abc"}))
+    first = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers=world.headers("conseil_classe", **{"Idempotency-Key": "abc"}),
+    )
     assert first.status_code == 201
     head = world.head()
-    again = client.post("/v1/commands", json=support(world),
-                        headers=world.headers("conseil_classe", **{"Idempotency-Key": "abc"}))
+    again = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers=world.headers("conseil_classe", **{"Idempotency-Key": "abc"}),
+    )
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
     assert world.head() == head
@@ -52,26 +59,32 @@ def test_writes_need_a_key_and_json(client: TestClient, world: World) -> None:
     head = world.head()
     r = client.post("/v1/commands", json=support(world), headers=world.headers("conseil_classe"))
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
-    r = client.post("/v1/commands", content=b"{not json",
-                    headers=world.headers("conseil_classe", **{"Idempotency-Key": "x"}))
+    r = client.post(
+        "/v1/commands",
+        content=b"{not json",
+        headers=world.headers("conseil_classe", **{"Idempotency-Key": "x"}),
+    )
     assert r.status_code == 400 and r.json()["type"].endswith("malformed-json")
     assert world.head() == head
 
 
 def test_a_refused_decision_names_its_rule_and_article(client: TestClient, world: World) -> None:
     """A rule refusal is 422 with rule and article members; a retry may then succeed."""
-    body = {**support(world), "command": "IssueAttestation", "kind": "AOA",
-            "effective_date": "2012-01-10"}
+    body = {**support(world), "command": "IssueAttestation", "kind": "AOA", "effective_date": "2012-01-10"}
     head = world.head()
-    r = client.post("/v1/commands", json=body,
-                    headers=world.headers("conseil_classe", **{"Idempotency-Key": "refused"}))
+    r = client.post(
+        "/v1/commands", json=body, headers=world.headers("conseil_classe", **{"Idempotency-Key": "refused"})
+    )
     problem = r.json()
     assert r.status_code == 422, problem
     assert set(problem) >= {"type", "title", "status", "detail", "instance", "rule", "article"}
     assert problem["instance"] == "/v1/commands"
     assert world.head() == head
-    ok = client.post("/v1/commands", json=support(world),
-                     headers=world.headers("conseil_classe", **{"Idempotency-Key": "refused"}))
+    ok = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers=world.headers("conseil_classe", **{"Idempotency-Key": "refused"}),
+    )
     assert ok.status_code == 201, ok.text  # a refusal is not kept: the key is free again
 
 
@@ -79,8 +92,11 @@ def test_unknown_learner_is_404_on_read_and_422_in_a_command(client: TestClient,
     """An unknown id in the URL is 404; in a command it is a refused command (422)."""
     ghost = str(uuid.uuid4())
     assert client.get(f"/v1/learners/{ghost}", headers=world.headers("inspector")).status_code == 404
-    r = client.post("/v1/commands", json={**support(world), "learner_id": ghost},
-                    headers=world.headers("conseil_classe", **{"Idempotency-Key": "ghost"}))
+    r = client.post(
+        "/v1/commands",
+        json={**support(world), "learner_id": ghost},
+        headers=world.headers("conseil_classe", **{"Idempotency-Key": "ghost"}),
+    )
     assert r.status_code == 422 and "unknown" in r.json()["detail"]
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.adapters.keys import KeyStore, KeyStoreError
+from ledger.adapters.keys import KeyStoreError, LogKeyStore
 from ledger.adapters.store import StoreTarget, iter_notifications
-from ledger.application import Ledger
+from ledger.application import Ledger, parse_command
+from ledger.application.queries import EventFilter, certificates, events
 from ledger.audit.log import (
     AuditError,
     AuditLog,
@@ -23,16 +24,14 @@ from ledger.audit.log import (
     verify_consistency_between,
     verify_event_proof,
 )
-from ledger.commands import parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
-from ledger.queries import EventFilter, certificates, events
 from tests.builders import admit, open_option
 
 
 def audit_log(ledger: Ledger, location: str, keys: Path) -> AuditLog:
     """An audit log with its own key directory."""
-    return AuditLog(StoreTarget.parse(location), ledger.store, keys=KeyStore(keys))
+    return AuditLog(StoreTarget.parse(location), ledger.store, keys=LogKeyStore(keys))
 
 
 @pytest.fixture
@@ -58,8 +57,7 @@ def test_proofs_from_the_stored_log_verify_for_random_positions(ledger: Ledger, 
     assert size == head and size > 100
     stored = {row["position"]: row for row in events(ledger.store, EventFilter())}
     for position in random.Random(3).sample(range(size), 25):
-        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(),
-                                    origin=audit.origin)
+        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(), origin=audit.origin)
         assert proven.position == position
         assert proven.event_id == stored[position]["event_id"]
         assert proven.tree_size == size
@@ -74,7 +72,7 @@ def test_leaves_are_rfc8785_canonical(ledger: Ledger, audit: AuditLog) -> None:
         assert leaf_bytes(record) == canonical_reference(record)
         extra = {"leaf": record, "state": base64.b64encode(n.state).decode()}
         assert leaf_bytes(extra) == canonical_reference(extra)
-    odd = {"v": 1, "topic": "é\u2028\"\\\x01/", "position": 2**53 - 1}
+    odd = {"v": 1, "topic": 'é\u2028"\\\x01/', "position": 2**53 - 1}
     assert leaf_bytes(odd) == canonical_reference(odd)
 
 
@@ -83,7 +81,7 @@ def test_proof_fails_with_another_key_or_an_edited_extra(audit: AuditLog, ledger
     open_option(ledger)
     admit(ledger)
     proof = audit.inclusion_proof(1)
-    other = KeyStore(Path(str(audit.keys.directory) + "-other")).generate("test.example/log")
+    other = LogKeyStore(Path(str(audit.keys.directory) + "-other")).generate("test.example/log")
     with pytest.raises(IntegrityError):
         verify_event_proof(proof, [other.vkey])
     head, extra_line, rest = proof.partition("\nindex ")
@@ -93,7 +91,8 @@ def test_proof_fails_with_another_key_or_an_edited_extra(audit: AuditLog, ledger
 
 
 def test_checkpoint_is_reused_until_the_log_grows_and_extends_the_old_one(
-        ledger: Ledger, audit: AuditLog) -> None:
+    ledger: Ledger, audit: AuditLog
+) -> None:
     """Same size, same key → same checkpoint; after new events, the new one is consistent."""
     open_option(ledger)
     admit(ledger)
@@ -138,7 +137,7 @@ def test_no_key_is_a_clear_error(ledger: Ledger, store_location: str, tmp_path: 
 
 def test_private_key_is_0600_and_refused_when_readable(tmp_path: Path) -> None:
     """The private key file is 0600 in a 0700 directory; a world-readable key is refused."""
-    keys = KeyStore(tmp_path / "k")
+    keys = LogKeyStore(tmp_path / "k")
     keys.generate("n")
     skey = next((tmp_path / "k").glob("*.skey"))
     assert skey.stat().st_mode & 0o777 == 0o600
@@ -163,11 +162,12 @@ def test_certificate_chain_proofs(ledger: Ledger, audit: AuditLog) -> None:
         assert proven.event_id.startswith(cert.learner_id)
 
 
-def test_live_run_logs_new_events_and_checkpoints(ledger: Ledger, store_location: str,
-                                                  tmp_path: Path) -> None:
+def test_live_run_logs_new_events_and_checkpoints(
+    ledger: Ledger, store_location: str, tmp_path: Path
+) -> None:
     """``run`` logs events recorded while it follows and signs checkpoints as the log grows."""
     open_option(ledger)
-    KeyStore(tmp_path / "keys").generate("test.example/log")
+    LogKeyStore(tmp_path / "keys").generate("test.example/log")
     stop, grew = threading.Event(), threading.Event()
     seen: list[Checkpoint] = []
 
@@ -210,7 +210,8 @@ def test_position_beyond_the_log_and_bad_event_ids(ledger: Ledger, audit: AuditL
 
 
 def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
-        ledger: Ledger, audit: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger: Ledger, audit: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Read in pages of 7 nodes (so every level crosses page boundaries), a log with checkpoints
     at several sizes verifies; an interior node rewritten behind the log's back is named by
     level and index, and only it (the signed roots are recomputed from the leaves)."""
@@ -227,15 +228,15 @@ def test_full_verification_streams_across_pages_and_checks_every_checkpoint(
     report = audit.verify()
     assert report.ok, report.problems
     assert report.size == sizes[-1] and report.checkpoints_checked == len(sizes)
-    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 2 AND idx = 3",
-                     (b"\x05" * 32,))
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 2 AND idx = 3", (b"\x05" * 32,))
     found = audit.verify().problems
     assert [(p.kind, p.position) for p in found] == [("node", 3 << 2)]
     assert "node (2, 3)" in found[0].detail
 
 
 def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
-        ledger: Ledger, audit: AuditLog) -> None:
+    ledger: Ledger, audit: AuditLog
+) -> None:
     """A node on the proof's path rewritten behind the log's back (the root's nodes intact):
     ``prove`` refuses with a clear error instead of handing out a proof that cannot verify."""
     open_option(ledger)
@@ -244,8 +245,7 @@ def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
     audit.sync()
     assert audit.checkpoint()[1].size == 13
     verify_event_proof(audit.inclusion_proof(0), audit.verifiers(), origin=audit.origin)
-    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 1 AND idx = 1",
-                     (b"\x09" * 32,))
+    audit.db.execute("UPDATE integrity_nodes SET hash = ? WHERE level = 1 AND idx = 1", (b"\x09" * 32,))
     with pytest.raises(AuditError, match="does not prove position 0"):
         audit.inclusion_proof(0)
     verify_event_proof(audit.inclusion_proof(12), audit.verifiers(), origin=audit.origin)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.adapters.follower import Db
-from ledger.adapters.keys import KeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.audit.log import AuditLog, LeafMismatch
@@ -30,8 +30,11 @@ class Table:
         self.pos = "rowid" if sqlite else "notification_id"
 
     def state(self, position: int) -> bytes:
-        return bytes(self.db.execute(f"SELECT state FROM {self.name} WHERE {self.pos} = ?",
-                                     (position + 1,)).fetchone()[0])
+        return bytes(
+            self.db.execute(
+                f"SELECT state FROM {self.name} WHERE {self.pos} = ?", (position + 1,)
+            ).fetchone()[0]
+        )
 
     def set_state(self, position: int, state: bytes) -> None:
         self.db.execute(f"UPDATE {self.name} SET state = ? WHERE {self.pos} = ?", (state, position + 1))
@@ -48,12 +51,18 @@ class Table:
             self.renumber(p, p + 1)
         forged = uuid.uuid4()
         key: Any = forged.hex if self.db.kind == "sqlite" else forged
-        self.db.execute(f"INSERT INTO {self.name} (originator_id, originator_version, topic, state, "
-                        f"{self.pos}) VALUES (?, ?, ?, ?, ?)", (key, 1, topic, state, position + 1))
+        self.db.execute(
+            f"INSERT INTO {self.name} (originator_id, originator_version, topic, state, "
+            f"{self.pos}) VALUES (?, ?, ?, ?, ?)",
+            (key, 1, topic, state, position + 1),
+        )
 
     def topic(self, position: int) -> str:
-        return str(self.db.execute(f"SELECT topic FROM {self.name} WHERE {self.pos} = ?",
-                                   (position + 1,)).fetchone()[0])
+        return str(
+            self.db.execute(
+                f"SELECT topic FROM {self.name} WHERE {self.pos} = ?", (position + 1,)
+            ).fetchone()[0]
+        )
 
 
 @pytest.fixture
@@ -62,7 +71,7 @@ def logged(ledger: Ledger, store_location: str, tmp_path: Path) -> Iterator[tupl
     open_option(ledger)
     for _ in range(EVENTS - 1):
         admit(ledger)
-    audit = AuditLog(StoreTarget.parse(store_location), ledger.store, keys=KeyStore(tmp_path / "keys"))
+    audit = AuditLog(StoreTarget.parse(store_location), ledger.store, keys=LogKeyStore(tmp_path / "keys"))
     audit.keys.generate("test.example/log")
     assert audit.checkpoint()[1].size == EVENTS
     assert audit.verify().ok
@@ -126,7 +135,8 @@ def test_insert_is_named_and_moved_rows_say_where_they_were(logged: tuple[AuditL
 
 
 def test_rewritten_stored_leaf_breaks_the_tree_and_the_signed_checkpoint(
-        logged: tuple[AuditLog, Table]) -> None:
+    logged: tuple[AuditLog, Table],
+) -> None:
     """Rewriting the logged leaf too is caught by its parent node and the checkpoint."""
     audit, table = logged
     edit_state(table)

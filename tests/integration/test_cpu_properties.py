@@ -13,7 +13,7 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.commands import parse_command
+from ledger.application import parse_command
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import LedgerError
 from ledger.reference import cpu as ref
@@ -21,16 +21,30 @@ from tests.builders import FASE, FASE_TQ2, admit, on, open_option
 from tests.conftest import make_ledger
 
 ACCEPTED: list[str] = []
-RIGHT_BODY = {"AuthoriseTest": "jury_qualification", "RecordAttempt": "jury_delegate",
-              "ValidateUnit": "jury_qualification", "AssignRemediation": "pedagogical_team",
-              "IssueAttestation": "conseil_classe", "PromoteLearner": "conseil_classe",
-              "RepeatYear": "conseil_classe", "IssueCertificate": "jury_qualification",
-              "RevokeDecision": "jury_qualification", "DecideC2D": "conseil_classe",
-              "WritePssa": "conseil_classe", "StartReorientationSupport": "conseil_classe",
-              "TransferLearner": "direction"}
+RIGHT_BODY = {
+    "AuthoriseTest": "jury_qualification",
+    "RecordAttempt": "jury_delegate",
+    "ValidateUnit": "jury_qualification",
+    "AssignRemediation": "pedagogical_team",
+    "IssueAttestation": "conseil_classe",
+    "PromoteLearner": "conseil_classe",
+    "RepeatYear": "conseil_classe",
+    "IssueCertificate": "jury_qualification",
+    "RevokeDecision": "jury_qualification",
+    "DecideC2D": "conseil_classe",
+    "WritePssa": "conseil_classe",
+    "StartReorientationSupport": "conseil_classe",
+    "TransferLearner": "direction",
+}
 UAAS = [f"UAA{i}" for i in range(1, 8)]
-BODIES = ["jury_qualification", "jury_delegate", "conseil_classe", "pedagogical_team",
-          "direction", "administration"]
+BODIES = [
+    "jury_qualification",
+    "jury_delegate",
+    "conseil_classe",
+    "pedagogical_team",
+    "direction",
+    "administration",
+]
 DATES = st.dates(min_value=date(2019, 9, 1), max_value=date(2022, 8, 31)).map(str)
 FIRST_YEAR = st.dates(min_value=date(2019, 9, 2), max_value=date(2020, 6, 30)).map(str)
 NEXT_SEPT = st.sampled_from(["2020-09-01", "2021-09-01"])
@@ -38,10 +52,25 @@ NEXT_SEPT = st.sampled_from(["2020-09-01", "2021-09-01"])
 
 def learner_command(draw: Any, learner: UUID) -> dict[str, Any]:
     """One random learner command (legal or not)."""
-    name = draw(st.sampled_from([
-        "AuthoriseTest", "RecordAttempt", "ValidateUnit", "AssignRemediation", "IssueAttestation",
-        "PromoteLearner", "RepeatYear", "IssueCertificate", "RevokeDecision", "DecideC2D",
-        "WritePssa", "StartReorientationSupport", "TransferLearner"]))
+    name = draw(
+        st.sampled_from(
+            [
+                "AuthoriseTest",
+                "RecordAttempt",
+                "ValidateUnit",
+                "AssignRemediation",
+                "IssueAttestation",
+                "PromoteLearner",
+                "RepeatYear",
+                "IssueCertificate",
+                "RevokeDecision",
+                "DecideC2D",
+                "WritePssa",
+                "StartReorientationSupport",
+                "TransferLearner",
+            ]
+        )
+    )
     fields: dict[str, Any] = {}
     if name in {"AuthoriseTest", "RecordAttempt", "ValidateUnit", "AssignRemediation"}:
         fields["uaa"] = draw(st.sampled_from(UAAS))
@@ -75,8 +104,7 @@ def learner_command(draw: Any, learner: UUID) -> dict[str, Any]:
 def sequences(draw: Any) -> tuple[list[int], list[Any]]:
     """Learner starting points and a random command sequence."""
     starts = draw(st.lists(st.sampled_from([4, 5, 6]), min_size=1, max_size=3))
-    picks = draw(st.lists(st.tuples(st.integers(0, len(starts) - 1), st.randoms()),
-                          min_size=12, max_size=40))
+    picks = draw(st.lists(st.tuples(st.integers(0, len(starts) - 1), st.randoms()), min_size=12, max_size=40))
     return starts, picks
 
 
@@ -127,8 +155,12 @@ def test_random_sequences_keep_invariants_and_replay(data: Any, seq: tuple[list[
             check_invariants(live)
             again = replayed.store.repository.get(ident)
             assert again.log == live.log and again.voided == live.voided
-            assert (again.fase, again.year, again.school_year, again.c2d) == \
-                   (live.fase, live.year, live.school_year, live.c2d)
+            assert (again.fase, again.year, again.school_year, again.c2d) == (
+                live.fase,
+                live.year,
+                live.school_year,
+                live.c2d,
+            )
         lg.store.close()
         replayed.store.close()
 

@@ -10,9 +10,10 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.application.dossiers import learner_dossier
+from ledger.application.queries import certificates
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.cpu.values import Attestation, C2DOutcome, CertificateKind
-from ledger.queries import certificates, learner_dossier
 from tests.builders import (
     FASE,
     FASE_P,
@@ -51,7 +52,8 @@ def test_route_fourth_year_to_cq(ledger: Ledger) -> None:
     assert set(state.validated()) == {f"UAA{i}" for i in range(1, 7)}
     rows = [r for r in certificates(ledger.store) if r.learner_id == str(ident)]
     assert [(r.kind, r.basis, r.status, r.certificate_id) for r in rows] == [
-        ("CQ", "all_validated", "active", str(out.certificate_id))]
+        ("CQ", "all_validated", "active", str(out.certificate_id))
+    ]
 
 
 def test_route_c2d_admission(ledger: Ledger) -> None:
@@ -77,8 +79,10 @@ def test_route_fifth_repeat_transformed_with_recognition(ledger: Ledger) -> None
     """A5 repeater of the transformed option: the jury recognises 4th-year UAA mastered."""
     open_option(ledger)
     ident = admit(ledger, year=5, route="A5_repeat_transformed")
-    run(ledger, on(ident, "ValidateUnit", "jury_qualification", "2019-09-20", uaa="UAA1",
-                   via="jury_recognition"))
+    run(
+        ledger,
+        on(ident, "ValidateUnit", "jury_qualification", "2019-09-20", uaa="UAA1", via="jury_recognition"),
+    )
     validated = learner(ledger, ident).validated()
     assert validated["UAA1"].via.value == "jury_recognition"
     assert validated["UAA1"].decision.legal_basis.endswith("art. 5 §2")
@@ -87,8 +91,15 @@ def test_route_fifth_repeat_transformed_with_recognition(ledger: Ledger) -> None
 def test_route_conseil_admission_other_orientation(ledger: Ledger) -> None:
     """A5 by the conseil d'admission: 4th and 5th in one year, exemption from a passed 6th."""
     open_option(ledger)
-    ident = admit(ledger, year=5, route="A5_admission_other", sy=2019, body="conseil_admission",
-                  prior_passed_year=6, exempt_formation_commune=True)
+    ident = admit(
+        ledger,
+        year=5,
+        route="A5_admission_other",
+        sy=2019,
+        body="conseil_admission",
+        prior_passed_year=6,
+        exempt_formation_commune=True,
+    )
     admitted = learner(ledger, ident).log[1]
     assert isinstance(admitted, Learner.Admitted)
     assert admitted.fourth_and_fifth_in_one_year and admitted.exempt_formation_commune
@@ -99,16 +110,30 @@ def test_route_conseil_admission_other_orientation(ledger: Ledger) -> None:
 def test_route_alternance_in_p(ledger: Ledger) -> None:
     """A5 alternance (P only): both attestations of the 1991 decree."""
     open_option(ledger, fase=FASE_P, option=P_OPTION)
-    ident = admit(ledger, year=5, route="A5_alternance", fase=FASE_P, option=P_OPTION,
-                  body="conseil_admission", alternance_attestations=True)
+    ident = admit(
+        ledger,
+        year=5,
+        route="A5_alternance",
+        fase=FASE_P,
+        option=P_OPTION,
+        body="conseil_admission",
+        alternance_attestations=True,
+    )
     assert learner(ledger, ident).form == "P"
 
 
 def test_route_special_education_form3(ledger: Ledger) -> None:
     """A5 from special education form 3 (P only), holding a CQ."""
     open_option(ledger, fase=FASE_P, option=P_OPTION)
-    ident = admit(ledger, year=5, route="A5_forme3", fase=FASE_P, option=P_OPTION,
-                  body="conseil_admission", holds_forme3_cq=True)
+    ident = admit(
+        ledger,
+        year=5,
+        route="A5_forme3",
+        fase=FASE_P,
+        option=P_OPTION,
+        body="conseil_admission",
+        holds_forme3_cq=True,
+    )
     assert learner(ledger, ident).route.value == "A5_forme3"
 
 
@@ -117,11 +142,22 @@ def test_route_sixth_repeat_transformed_sovereign_cq(ledger: Ledger) -> None:
     open_option(ledger)
     ident = admit(ledger, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5"):
-        run(ledger, on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa,
-                       via="jury_recognition"))
-    out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-06-28",
-                         kind="CQ", sovereign=True,
-                         justification="Maîtrise démontrée en stage et à l'épreuve intégrée."))
+        run(
+            ledger,
+            on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
+        )
+    out = run(
+        ledger,
+        on(
+            ident,
+            "IssueCertificate",
+            "jury_qualification",
+            "2021-06-28",
+            kind="CQ",
+            sovereign=True,
+            justification="Maîtrise démontrée en stage et à l'épreuve intégrée.",
+        ),
+    )
     issued = learner(ledger, ident).active_certificate(CertificateKind.CQ)
     assert issued is not None and issued.missing_uaa == ("UAA6",)
     assert issued.basis.value == "sovereign" and out.certificate_id == issued.certificate_id
@@ -142,8 +178,17 @@ def test_attestation_reorientation_after_support(ledger: Ledger) -> None:
     open_option(ledger)
     ident = admit(ledger)
     run(ledger, on(ident, "StartReorientationSupport", "conseil_classe", "2020-02-01"))
-    run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-25",
-                   kind="REORIENTATION", advice="Vers le secteur tertiaire"))
+    run(
+        ledger,
+        on(
+            ident,
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-25",
+            kind="REORIENTATION",
+            advice="Vers le secteur tertiaire",
+        ),
+    )
     assert learner(ledger, ident).attestation(2019) is Attestation.REORIENTATION
 
 
@@ -167,8 +212,17 @@ def test_attestation_aob_repeater_late_pssa_and_reorient(ledger: Ledger) -> None
     run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-25", kind="AOB"))
     run(ledger, on(ident, "RepeatYear", "conseil_classe", "2020-09-01"))
     run(ledger, on(ident, "WritePssa", "conseil_classe", "2020-10-20"))
-    run(ledger, on(ident, "DecideC2D", "conseil_classe", "2021-01-10", outcome="reorient",
-                   advice="Vers le secteur tertiaire"))
+    run(
+        ledger,
+        on(
+            ident,
+            "DecideC2D",
+            "conseil_classe",
+            "2021-01-10",
+            outcome="reorient",
+            advice="Vers le secteur tertiaire",
+        ),
+    )
     state = learner(ledger, ident)
     pssa = state.of_type(Learner.PssaWritten)[0]
     assert pssa.late and pssa.due_by.isoformat() == "2020-10-14"
@@ -185,8 +239,12 @@ def test_transfer_report_overdue_then_notice(ledger: Ledger) -> None:
     ident = admit(ledger, year=5, route="A5_repeat_transformed")
     run(ledger, on(ident, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
     dossier = learner_dossier(ledger.store, ident, NOW_DATE)
-    assert dossier["pending_deadlines"][0] == {"kind": "competence_report", "due_by": "2019-10-18",
-                                               "from_fase": FASE, "overdue": True}
+    assert dossier["pending_deadlines"][0] == {
+        "kind": "competence_report",
+        "due_by": "2019-10-18",
+        "from_fase": FASE,
+        "overdue": True,
+    }
     run(ledger, on(ident, "GiveFormalNotice", "administration", "2019-10-23", FASE_TQ2))
     run(ledger, on(ident, "SendCompetenceReport", "conseil_classe", "2019-10-30", FASE))
     state = learner(ledger, ident)
@@ -200,13 +258,32 @@ def test_revocation_and_correction_keep_history(ledger: Ledger) -> None:
     open_option(ledger)
     ident = admit(ledger)
     pass_unit(ledger, ident, "UAA1", "2019-11-10")
-    run(ledger, on(ident, "RevokeDecision", "jury_delegate", "2019-11-20", target_version=4,
-                   reason="Encodé sur le mauvais dossier"))
+    run(
+        ledger,
+        on(
+            ident,
+            "RevokeDecision",
+            "jury_delegate",
+            "2019-11-20",
+            target_version=4,
+            reason="Encodé sur le mauvais dossier",
+        ),
+    )
     assert "UAA1" not in learner(ledger, ident).validated()
     run(ledger, on(ident, "ValidateUnit", "jury_delegate", "2019-11-21", uaa="UAA1"))
     run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-25", kind="AOB"))
-    run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-26", kind="AOA",
-                   corrects=7, reason="Restriction encodée par erreur"))
+    run(
+        ledger,
+        on(
+            ident,
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-26",
+            kind="AOA",
+            corrects=7,
+            reason="Restriction encodée par erreur",
+        ),
+    )
     state = learner(ledger, ident)
     assert state.attestation(2019) is Attestation.AOA
     assert state.version == 8 and state.voided == {4, 7}
@@ -218,14 +295,24 @@ def test_certificate_revocation(ledger: Ledger) -> None:
     open_option(ledger)
     ident = admit(ledger, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5", "UAA6"):
-        run(ledger, on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa,
-                       via="jury_recognition"))
+        run(
+            ledger,
+            on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
+        )
     out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-06-28", kind="CQ"))
-    run(ledger, on(ident, "RevokeCertificate", "jury_qualification", "2021-09-15",
-                   certificate_id=str(out.certificate_id), reason="Fraude constatée"))
+    run(
+        ledger,
+        on(
+            ident,
+            "RevokeCertificate",
+            "jury_qualification",
+            "2021-09-15",
+            certificate_id=str(out.certificate_id),
+            reason="Fraude constatée",
+        ),
+    )
     row = next(r for r in certificates(ledger.store) if r.certificate_id == str(out.certificate_id))
     assert (row.status, row.revocation_reason) == ("revoked", "Fraude constatée")
     assert learner(ledger, ident).active_certificate(CertificateKind.CQ) is None
-    again = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-09-20",
-                           kind="CQ"))
+    again = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-09-20", kind="CQ"))
     assert again.certificate_id != out.certificate_id

@@ -13,15 +13,14 @@ from uuid import UUID
 import pytest
 
 from ledger.adapters.follower import Db
-from ledger.adapters.keys import KeyStore as LogKeyStore
+from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
+from ledger.application import Ledger, parse_command
+from ledger.application.queries import certificates
 from ledger.audit.log import AuditLog
-from ledger.commands import parse_command
 from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
 from ledger.credentials.verify import TrustStore, verify_credential
 from ledger.demo.cpu import demo_commands, resolve_refs
-from ledger.queries import certificates
 from tests.builders import cmd, run
 from tests.conftest import FixedClock, make_ledger
 
@@ -85,8 +84,13 @@ def test_every_certificate_kind_exports_as_a_valid_open_badge(world: World) -> N
         credential = world.issuer.credential(world.first(kind))
         verdict = world.verify(credential)
         assert verdict.verdict == "valid", (kind, verdict.reasons)
-        assert verdict.checks == {"issuer": "ok", "proofs": "ok", "dates": "ok",
-                                  "recording": "ok", "status": "ok"}
+        assert verdict.checks == {
+            "issuer": "ok",
+            "proofs": "ok",
+            "dates": "ok",
+            "recording": "ok",
+            "status": "ok",
+        }
         assert "OpenBadgeCredential" in credential["type"]
         assert {p["cryptosuite"] for p in credential["proof"]} == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
 
@@ -141,8 +145,8 @@ def _change_one_char(document: Any, path: tuple[Any, ...]) -> Any:
         parent = parent[step]
     text = parent[path[-1]]
     middle = len(text) // 2
-    swap = "x" if text[middle:middle + 1] != "x" else "y"
-    parent[path[-1]] = text[:middle] + swap + text[middle + 1:]
+    swap = "x" if text[middle : middle + 1] != "x" else "y"
+    parent[path[-1]] = text[:middle] + swap + text[middle + 1 :]
     return changed
 
 
@@ -160,9 +164,11 @@ def test_one_character_changed_in_any_field_fails_with_a_reason(sqlite_world: Wo
 
 def test_revoked_certificate_verifies_as_revoked(world: World) -> None:
     """A revoked certificate's credential is refused by the status list, which changed."""
-    revoked = world.first("clea_numerique", "revoked") if any(
-        r.status == "revoked" and r.kind == "clea_numerique" for r in world.rows) else next(
-        r.certificate_id for r in world.rows if r.status == "revoked")
+    revoked = (
+        world.first("clea_numerique", "revoked")
+        if any(r.status == "revoked" and r.kind == "clea_numerique" for r in world.rows)
+        else next(r.certificate_id for r in world.rows if r.status == "revoked")
+    )
     credential = world.issuer.credential(revoked)
     verdict = world.verify(credential)
     assert verdict.verdict == "revoked"
@@ -177,9 +183,18 @@ def test_status_list_changes_when_a_certificate_is_revoked(sqlite_world: World, 
     before = sqlite_world.issuer.status_list()
     row = next(r for r in sqlite_world.rows if r.certificate_id == active)
     fase = sqlite_world.ledger.get(UUID(row.learner_id)).fase
-    run(sqlite_world.ledger, cmd("RevokeCertificate", "jury_qualification", "2026-10-01", fase,
-                                 learner_id=row.learner_id, certificate_id=active,
-                                 reason="fraud established"))
+    run(
+        sqlite_world.ledger,
+        cmd(
+            "RevokeCertificate",
+            "jury_qualification",
+            "2026-10-01",
+            fase,
+            learner_id=row.learner_id,
+            certificate_id=active,
+            reason="fraud established",
+        ),
+    )
     after = sqlite_world.issuer.status_list()
     assert before["credentialSubject"]["encodedList"] != after["credentialSubject"]["encodedList"]
     assert verify_credential(credential, sqlite_world.trust, before).verdict == "valid"
@@ -190,8 +205,12 @@ def test_credential_signed_by_unknown_key_is_refused(sqlite_world: World, tmp_pa
     """Same issuer name, a key the verifier does not trust: unknown issuer (exit 5)."""
     rogue_keys = KeyStore(tmp_path / "rogue")
     rogue_keys.generate()
-    rogue = CredentialIssuer(sqlite_world.ledger.store, sqlite_world.issuer.status.db,
-                             IssuerConfig(rogue_keys), sqlite_world.ledger.identities)
+    rogue = CredentialIssuer(
+        sqlite_world.ledger.store,
+        sqlite_world.issuer.status.db,
+        IssuerConfig(rogue_keys),
+        sqlite_world.ledger.identities,
+    )
     verdict = sqlite_world.verify(rogue.credential(sqlite_world.first("CQ")))
     assert verdict.verdict == "unknown_issuer"
     assert verdict.exit_code == 5
@@ -200,8 +219,7 @@ def test_credential_signed_by_unknown_key_is_refused(sqlite_world: World, tmp_pa
 
 def test_issuer_outside_the_trusted_root_is_unknown(sqlite_world: World) -> None:
     """A credential naming another DID root is refused as unknown issuer."""
-    other = TrustStore("did:web:elsewhere.example", sqlite_world.trust.keys,
-                       sqlite_world.trust.log_verifiers)
+    other = TrustStore("did:web:elsewhere.example", sqlite_world.trust.keys, sqlite_world.trust.log_verifiers)
     credential = sqlite_world.issuer.credential(sqlite_world.first("CE6P"))
     assert verify_credential(credential, other).verdict == "unknown_issuer"
 

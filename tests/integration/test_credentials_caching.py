@@ -33,8 +33,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Pat
 
 def _client(world: World, base: Path) -> TestClient:
     app = FastAPI()
-    ctx = CredentialsContext(target=StoreTarget.parse(str(base / "ledger.db")), key_dir=base / "keys",
-                             recording=world.issuer.config.recording)
+    ctx = CredentialsContext(
+        target=StoreTarget.parse(str(base / "ledger.db")),
+        key_dir=base / "keys",
+        recording=world.issuer.config.recording,
+    )
     app.include_router(router(ctx))
     return TestClient(app)
 
@@ -42,13 +45,21 @@ def _client(world: World, base: Path) -> TestClient:
 def _revoke(world: World, certificate_id: str) -> None:
     row = next(r for r in world.rows if r.certificate_id == certificate_id)
     fase = world.ledger.get(UUID(row.learner_id)).fase
-    run(world.ledger, cmd("RevokeCertificate", "jury_qualification", "2026-10-01", fase,
-                          learner_id=row.learner_id, certificate_id=certificate_id,
-                          reason="fraud established"))
+    run(
+        world.ledger,
+        cmd(
+            "RevokeCertificate",
+            "jury_qualification",
+            "2026-10-01",
+            fase,
+            learner_id=row.learner_id,
+            certificate_id=certificate_id,
+            reason="fraud established",
+        ),
+    )
 
 
-def test_status_list_is_signed_again_only_when_a_revocation_changes_it(
-        world: tuple[World, Path]) -> None:
+def test_status_list_is_signed_again_only_when_a_revocation_changes_it(world: tuple[World, Path]) -> None:
     """Same signed list while nothing changes; a revocation is served (and verified) at once."""
     built, base = world
     with _client(built, base) as client:
@@ -91,7 +102,8 @@ def _with_bit(status_list: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def test_a_changed_status_list_is_verified_afresh_never_taken_from_the_cache(
-        world: tuple[World, Path]) -> None:
+    world: tuple[World, Path],
+) -> None:
     """After a genuine list was verified (and cached), a forged copy still fails its proofs."""
     built, _ = world
     active = next(r.certificate_id for r in built.rows if r.kind == "clea" and r.status == "active")

@@ -10,18 +10,24 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from ledger.adapters.identity import Identity, Representative, SqlIdentityStore
-from ledger.adapters.store import StoreTarget
+from ledger.adapters.identity import Identity, Representative, SqlIdentityStore, key_encryption_key
+from ledger.settings import Settings
 
-PERSON = Identity(given_name="Zéphyrine", family_name="Vandersmissen", birth_date=date(2004, 2, 29),
-                  national_number="04022912345",
-                  representatives=(Representative(name="Ghislaine Vandersmissen",
-                                                  email="g.vdsm@example.org"),))
+PERSON = Identity(
+    given_name="Zéphyrine",
+    family_name="Vandersmissen",
+    birth_date=date(2004, 2, 29),
+    national_number="04022912345",
+    representatives=(Representative(name="Ghislaine Vandersmissen", email="g.vdsm@example.org"),),
+)
 
 
 def store(location: str, kek: bytes | None = None) -> SqlIdentityStore:
-    target = StoreTarget.parse(location)
-    return SqlIdentityStore(target.connect(), target.placeholder, kek)
+    """The identity store at ``location``; its key from the settings' key directory by default."""
+    settings = Settings.load(db=location)
+    target = settings.target()
+    key = kek if kek is not None else key_encryption_key(settings.key_directory())
+    return SqlIdentityStore(target.connect(), target.placeholder, key)
 
 
 def test_round_trip_and_erasure(store_location: str) -> None:
@@ -42,7 +48,7 @@ def test_nothing_in_clear_in_the_sqlite_file(tmp_path: Path) -> None:
     learner = uuid.uuid4()
     ids.put(learner, PERSON)
     ids.erase(learner)
-    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("i.db*"))  # the file and its WAL
     for value in ("Vandersmissen", "Zéphyrine", "2004-02-29", "04022912345", "g.vdsm@example.org"):
         assert value.encode() not in raw
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from consumers.contract import SCHEMA_DIR, Contract, compatibility_problems, schema_text, write_schemas
-from consumers.fixtures import record_demo
 from consumers.relay import RecordBuilder
 from consumers.topics import KafkaSettings
 from ledger.adapters.store import iter_notifications
@@ -18,12 +17,27 @@ from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
 from ledger.domain.errors import LedgerError
 from ledger.domain.kernel import LedgerAggregate
+from tests.kafka_support import record_demo
 
 CONTRACT = Contract()
 # Field names that would carry personal data or free text: never on the wire.
-FORBIDDEN = {"person_id", "actor_id", "reason", "justification", "advice", "plan", "delegate",
-             "name", "evaluator_id", "trainer_id", "members", "given_name", "family_name",
-             "birth_date", "identity"}
+FORBIDDEN = {
+    "person_id",
+    "actor_id",
+    "reason",
+    "justification",
+    "advice",
+    "plan",
+    "delegate",
+    "name",
+    "evaluator_id",
+    "trainer_id",
+    "members",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "identity",
+}
 
 
 def committed(ce_type: str) -> dict[str, Any]:
@@ -78,12 +92,21 @@ def test_write_schemas_refuses_a_breaking_change(tmp_path: Any) -> None:
 
 def concrete_events() -> set[type[Any]]:
     found = set()
-    for aggregate in (cpu.SchoolOption, cpu.Learner, clea.EvaluatorOrganisation,
-                      clea.TrainingOrganisation, clea.BranchJury, clea.Candidate):
+    for aggregate in (
+        cpu.SchoolOption,
+        cpu.Learner,
+        clea.EvaluatorOrganisation,
+        clea.TrainingOrganisation,
+        clea.BranchJury,
+        clea.Candidate,
+    ):
         for value in vars(aggregate).values():
-            if (isinstance(value, type) and issubclass(value, LedgerAggregate.Event)
-                    and value.__name__ not in {"Decided", "Event", "Created", "Revocation",
-                                               "CertificateRevocation"}):
+            if (
+                isinstance(value, type)
+                and issubclass(value, LedgerAggregate.Event)
+                and value.__name__
+                not in {"Decided", "Event", "Created", "Revocation", "CertificateRevocation"}
+            ):
                 found.add(value)
     return found
 

@@ -14,14 +14,20 @@ from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget
 
 CONTRACT = Contract()
-DECISION = {"actor_role": "head_of_school", "body": "conseil_classe", "effective_date": "2021-09-20",
-            "recorded_at": "2021-09-20T10:00:00Z", "legal_basis": "AGCF-2018-08-29 art. 9",
-            "ruleset_version": "test"}
+DECISION = {
+    "actor_role": "head_of_school",
+    "body": "conseil_classe",
+    "effective_date": "2021-09-20",
+    "recorded_at": "2021-09-20T10:00:00Z",
+    "legal_basis": "AGCF-2018-08-29 art. 9",
+    "ruleset_version": "test",
+}
 
 
 def envelope(ce_type: str, subject: uuid.UUID, version: int, **fields: Any) -> Envelope:
     message = CONTRACT.models[ce_type].model_validate(
-        {"subject_id": subject, "aggregate_version": version, "decision": DECISION, **fields})
+        {"subject_id": subject, "aggregate_version": version, "decision": DECISION, **fields}
+    )
     return Envelope(f"{subject}/{version}", ce_type, str(subject), "", version - 1, version, message)
 
 
@@ -34,14 +40,41 @@ def test_notifications_go_to_the_right_role_once(tmp_path: Path) -> None:
     with db.transaction():
         notifier.setup(db)
         for who, is_minor in ((adult, False), (minor, True)):
-            notifier.handle(db, envelope("be.cpu.learner.test_authorised.v1", who, 2, uaa="UAA1",
-                                         learner_is_minor=is_minor, representatives_informed=True))
+            notifier.handle(
+                db,
+                envelope(
+                    "be.cpu.learner.test_authorised.v1",
+                    who,
+                    2,
+                    uaa="UAA1",
+                    learner_is_minor=is_minor,
+                    representatives_informed=True,
+                ),
+            )
         for who in (moved, answered):
-            notifier.handle(db, envelope("be.cpu.learner.competence_report_requested.v1", who, 3,
-                                         from_fase=209, requested_on="2021-09-20", due_by="2021-10-11"))
-        notifier.handle(db, envelope("be.cpu.learner.competence_report_sent.v1", answered, 4,
-                                     from_fase=209, sent_on="2021-10-01", due_by="2021-10-11",
-                                     late=False))
+            notifier.handle(
+                db,
+                envelope(
+                    "be.cpu.learner.competence_report_requested.v1",
+                    who,
+                    3,
+                    from_fase=209,
+                    requested_on="2021-09-20",
+                    due_by="2021-10-11",
+                ),
+            )
+        notifier.handle(
+            db,
+            envelope(
+                "be.cpu.learner.competence_report_sent.v1",
+                answered,
+                4,
+                from_fase=209,
+                sent_on="2021-10-01",
+                due_by="2021-10-11",
+                late=False,
+            ),
+        )
         notifier.tick(db)
     assert {r["kind"] for r in outbox_rows(db)} == {"test_authorised"}
     today[0] = date(2021, 10, 12)
@@ -49,9 +82,11 @@ def test_notifications_go_to_the_right_role_once(tmp_path: Path) -> None:
         with db.transaction():
             notifier.tick(db)
     rows = {(r["kind"], r["recipient_role"], r["subject_id"]) for r in outbox_rows(db)}
-    assert rows == {("test_authorised", "learner", str(adult)),
-                    ("test_authorised", "legal_representative", str(minor)),
-                    ("competence_report_overdue", "administration", str(moved))}
+    assert rows == {
+        ("test_authorised", "learner", str(adult)),
+        ("test_authorised", "legal_representative", str(minor)),
+        ("competence_report_overdue", "administration", str(moved)),
+    }
     db.close()
 
 
@@ -63,8 +98,17 @@ def test_erasure_drops_undelivered_notifications_to_the_learner(tmp_path: Path) 
     with db.transaction():
         notifier.setup(db)
         for who in (erased, other):
-            notifier.handle(db, envelope("be.cpu.learner.test_authorised.v1", who, 2, uaa="UAA1",
-                                         learner_is_minor=True, representatives_informed=True))
+            notifier.handle(
+                db,
+                envelope(
+                    "be.cpu.learner.test_authorised.v1",
+                    who,
+                    2,
+                    uaa="UAA1",
+                    learner_is_minor=True,
+                    representatives_informed=True,
+                ),
+            )
         notifier.handle(db, envelope("be.cpu.learner.erased.v1", erased, 3))
     assert {r["subject_id"] for r in outbox_rows(db)} == {str(other)}
     db.close()

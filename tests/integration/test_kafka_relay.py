@@ -12,7 +12,6 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
-from consumers.fixtures import fresh_settings, ledger_certificates, read_all, record_demo
 from consumers.registry import CertificateRegistry, registry_rows
 from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
 from consumers.runner import ConsumerRunner
@@ -20,6 +19,7 @@ from consumers.topics import KafkaSettings
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
 from tests.conftest import require_service
+from tests.kafka_support import fresh_settings, ledger_certificates, read_all, record_demo
 
 pytestmark = pytest.mark.kafka
 
@@ -53,7 +53,8 @@ def check_cloudevent(record: Any, settings: KafkaSettings) -> Any:
 
 
 def test_relay_publishes_every_event_in_order_as_cloudevents(
-        ledger: Ledger, store_location: str, bootstrap: str) -> None:
+    ledger: Ledger, store_location: str, bootstrap: str
+) -> None:
     """Every stored event arrives once, CloudEvents-valid, keyed by aggregate, in version order."""
     events = record_demo(ledger, learners=12, candidates=5)
     settings = fresh_settings(bootstrap)
@@ -61,8 +62,7 @@ def test_relay_publishes_every_event_in_order_as_cloudevents(
     assert relay_once(ledger, store_location, settings) == 0  # the position was recorded
     records = read_all(settings, events)
     assert len(records) == events
-    stored = {f"{n.originator_id}/{n.originator_version}": n.id - 1
-              for n in iter_notifications(ledger.store)}
+    stored = {f"{n.originator_id}/{n.originator_version}": n.id - 1 for n in iter_notifications(ledger.store)}
     positions = {}
     versions: dict[tuple[int, bytes], list[int]] = defaultdict(list)
     for record in records:
@@ -93,8 +93,9 @@ def send(producer: Any, topic: str, key: bytes, value: bytes, headers: list[tupl
     producer.send(topic, key=key, value=value, headers=headers)
 
 
-def demo_records(ledger: Ledger, bootstrap: str, learners: int,
-                 candidates: int) -> tuple[KafkaSettings, list[Any], Counter[bytes]]:
+def demo_records(
+    ledger: Ledger, bootstrap: str, learners: int, candidates: int
+) -> tuple[KafkaSettings, list[Any], Counter[bytes]]:
     """A recorded demo, fresh topics, the relay's records of it and their count per key."""
     record_demo(ledger, learners=learners, candidates=candidates)
     settings = fresh_settings(bootstrap)
@@ -116,15 +117,17 @@ def publish(producer: Any, records: list[Any]) -> None:
 
 
 def test_poison_records_and_gaps_are_parked_without_blocking_others(
-        sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str) -> None:
+    sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str
+) -> None:
     """Garbage, schema-invalid and gapped records go to the dead-letter topic; the rest applies once."""
     from kafka import KafkaProducer
 
     settings, records, per_key = demo_records(sqlite_ledger, bootstrap, learners=12, candidates=5)
     cert_holders = {c["learner_id"].encode() for c in ledger_certificates(sqlite_ledger.store)}
     early = {r.key for r in records[:20]}
-    gapped = next(k for k, count in per_key.items()
-                  if count >= 3 and k not in cert_holders and k not in early)
+    gapped = next(
+        k for k, count in per_key.items() if count >= 3 and k not in cert_holders and k not in early
+    )
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     topic = settings.event_topics[0]
     for r in records:
@@ -134,8 +137,13 @@ def test_poison_records_and_gaps_are_parked_without_blocking_others(
         send(producer, r.topic, r.key, r.value, r.headers)  # duplicates
     send(producer, topic, b"junk", b"\xff not json", [("ce_specversion", b"1.0")])
     bad = list(records[0].headers)
-    send(producer, topic, records[0].key, orjson.dumps({"subject_id": "nope"}),
-         [(k, b"99" if k == "ce_aggversion" else v) for k, v in bad])
+    send(
+        producer,
+        topic,
+        records[0].key,
+        orjson.dumps({"subject_id": "nope"}),
+        [(k, b"99" if k == "ce_aggversion" else v) for k, v in bad],
+    )
     producer.flush()
     producer.close()
 
@@ -153,8 +161,9 @@ def test_poison_records_and_gaps_are_parked_without_blocking_others(
     assert all(dict(r.headers)["dlq_reason"] for r in dead)
 
 
-def test_replaying_dead_letters_applies_what_can_apply_now(sqlite_ledger: Ledger, tmp_path: Path,
-                                                           bootstrap: str) -> None:
+def test_replaying_dead_letters_applies_what_can_apply_now(
+    sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str
+) -> None:
     """A certificate holder's version 2 arrives late: its later records are parked as gaps;
     once version 2 is in, a replay applies them in order, and a second replay finds nothing."""
     from kafka import KafkaProducer
@@ -183,7 +192,8 @@ def test_replaying_dead_letters_applies_what_can_apply_now(sqlite_ledger: Ledger
 
 
 def test_a_replayed_record_that_still_fails_is_parked_again_and_the_replay_ends(
-        sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str) -> None:
+    sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str
+) -> None:
     """Records whose gap is still open go back to the dead-letter topic with their reason, and
     the replay stops at the end it saw when it started."""
     from kafka import KafkaProducer

@@ -12,7 +12,8 @@ from tests.builders import admit, finish_fourth, on, open_option, pass_unit, run
 
 
 def test_read_models_at_different_positions_each_get_every_event_once(
-        ledger: Ledger, store_location: str) -> None:
+    ledger: Ledger, store_location: str
+) -> None:
     """History caught up alone, dossier half-way, stats not at all: fed together they all end at
     the head with exactly the rows of a rebuild from zero."""
     target = StoreTarget.parse(store_location)
@@ -29,16 +30,14 @@ def test_read_models_at_different_positions_each_get_every_event_once(
     catch_up(together)
     assert [f.position() for f in together] == [head] * 3
     incremental = export_all(together)
-    positions = [int(p) for (*_, joined) in incremental["rm_history_stream"]
-                 for p in str(joined).split(",")]
+    positions = [int(p) for (*_, joined) in incremental["rm_history_stream"] for p in str(joined).split(",")]
     assert sorted(positions) == list(range(1, head))  # every learner event, once
     rebuild(together)
     assert export_all(together) == incremental
     close(together)
 
 
-def test_revocation_in_a_later_batch_rewrites_the_voided_facts(ledger: Ledger,
-                                                               store_location: str) -> None:
+def test_revocation_in_a_later_batch_rewrites_the_voided_facts(ledger: Ledger, store_location: str) -> None:
     """A validation counted in one batch stops counting when a later batch revokes it; the
     facts then equal a rebuild from zero."""
     target = StoreTarget.parse(store_location)
@@ -49,12 +48,23 @@ def test_revocation_in_a_later_batch_rewrites_the_voided_facts(ledger: Ledger,
     fols = followers(ledger.store, target, "stats", batch_size=3)
     catch_up(fols)
     db = fols[0].db
-    query = ("SELECT v.uaa FROM rm_cpu_validation v JOIN rm_cpu_learner l "
-             "ON l.learner_key = v.learner_key WHERE l.learner_id = ? ORDER BY v.uaa")
+    query = (
+        "SELECT v.uaa FROM rm_cpu_validation v JOIN rm_cpu_learner l "
+        "ON l.learner_key = v.learner_key WHERE l.learner_id = ? ORDER BY v.uaa"
+    )
     assert [r[0] for r in db.execute(query, (str(learner),)).fetchall()] == ["UAA1", "UAA2"]
     # the learner's versions: 1 admitted; UAA1 authorised 2, attempted 3, validated 4
-    run(ledger, on(learner, "RevokeDecision", "jury_delegate", "2019-11-20", target_version=4,
-                   reason="Encodé sur le mauvais dossier"))
+    run(
+        ledger,
+        on(
+            learner,
+            "RevokeDecision",
+            "jury_delegate",
+            "2019-11-20",
+            target_version=4,
+            reason="Encodé sur le mauvais dossier",
+        ),
+    )
     catch_up(fols)
     assert [r[0] for r in db.execute(query, (str(learner),)).fetchall()] == ["UAA2"]
     incremental = export_all(fols)
@@ -63,8 +73,7 @@ def test_revocation_in_a_later_batch_rewrites_the_voided_facts(ledger: Ledger,
     close(fols)
 
 
-def test_out_of_date_read_model_is_rebuilt_from_zero_when_opened(ledger: Ledger,
-                                                                 store_location: str) -> None:
+def test_out_of_date_read_model_is_rebuilt_from_zero_when_opened(ledger: Ledger, store_location: str) -> None:
     """A dossier read model stored by an older version (another schema) is dropped and its
     position reset when opened; catching up then builds it whole."""
     target = StoreTarget.parse(store_location)
@@ -80,7 +89,6 @@ def test_out_of_date_read_model_is_rebuilt_from_zero_when_opened(ledger: Ledger,
     [fol] = followers(ledger.store, target, "dossier")
     assert fol.position() == 0
     fol.catch_up()
-    row = fol.db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?",
-                         (str(learner),)).fetchone()
+    row = fol.db.execute("SELECT version FROM rm_dossier WHERE learner_id = ?", (str(learner),)).fetchone()
     assert row is not None and int(row[0]) == 1
     fol.close()

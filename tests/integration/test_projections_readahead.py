@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.adapters.store import StoreTarget
-from ledger.application import Ledger
-from ledger.commands import parse_command
+from ledger.application import Ledger, parse_command
 from ledger.demo.cpu import demo_commands, resolve_refs
 from projections import readahead
 from projections.registry import Group, catch_up, followers, rebuild
@@ -48,7 +47,8 @@ def test_rebuild_reading_ahead_stops_at_until(ledger: Ledger, store_location: st
 
 
 def test_a_prepared_batch_is_written_once_and_never_over_a_moved_read_model(
-        ledger: Ledger, store_location: str) -> None:
+    ledger: Ledger, store_location: str
+) -> None:
     """A prepared batch is written only where every read model stands just before it: written
     a second time (a stale read-ahead after another runner moved on) it changes nothing."""
     record_demo(ledger, learners=6)
@@ -65,8 +65,9 @@ def test_a_prepared_batch_is_written_once_and_never_over_a_moved_read_model(
         fol.close()
 
 
-def test_a_revocation_after_a_read_ahead_rebuild_is_applied_on_top(ledger: Ledger,
-                                                                    store_location: str) -> None:
+def test_a_revocation_after_a_read_ahead_rebuild_is_applied_on_top(
+    ledger: Ledger, store_location: str
+) -> None:
     """After a rebuild that read ahead, the ordinary follower carries on from its positions."""
     record_demo(ledger, learners=6)
     target = StoreTarget.parse(store_location)
@@ -99,8 +100,17 @@ def revoke_a_validation(ledger: Ledger) -> None:
         if n.topic.endswith("Learner.UnitValidated"):
             learner = ledger.store.repository.get(n.originator_id)
             body = learner.log[n.originator_version].decision.body.value  # the deciding body revokes
-            run(ledger, on(n.originator_id, "RevokeDecision", body, "2026-10-01",
-                           int(learner.fase), target_version=n.originator_version,
-                           reason="Encodé sur le mauvais dossier"))
+            run(
+                ledger,
+                on(
+                    n.originator_id,
+                    "RevokeDecision",
+                    body,
+                    "2026-10-01",
+                    int(learner.fase),
+                    target_version=n.originator_version,
+                    reason="Encodé sur le mauvais dossier",
+                ),
+            )
             return
     raise AssertionError("the demo validated nothing")

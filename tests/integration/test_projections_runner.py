@@ -27,22 +27,30 @@ def env() -> dict[str, str]:
     return {**os.environ, "LEDGER_LOG_LEVEL": "WARNING"}
 
 
-
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     """Several SIGKILLs during a long catch-up in small batches (one batch at a time, and
     reading ahead in a second process), then a restart to the end: every rm_ table equals a
     clean rebuild, and every follower stands at the head."""
     db = tmp_path / "demo.db"
-    made = subprocess.run(cli("demo", "--db", str(db), "--learners", "400", "--seed", "5"),
-                          env=env(), capture_output=True, text=True, timeout=300, check=False)
+    made = subprocess.run(
+        cli("demo", "--db", str(db), "--learners", "400", "--seed", "5"),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
     rng = random.Random(11)
     positions = []
     for kill in range(6):
         ahead = {"LEDGER_READ_AHEAD_MIN_LAG": "1"} if kill % 2 else {}  # half read ahead
-        proc = subprocess.Popen(cli("projections", "run", "--db", str(db), "--batch", "1"),
-                                env={**env(), **ahead}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cli("projections", "run", "--db", str(db), "--batch", "1"),
+            env={**env(), **ahead},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.8, 1.6) + (1.5 if ahead else 0))  # + starting the reader
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -52,8 +60,14 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
         positions.append([f.position() for f in fols])
         for f in fols:
             f.close()
-    done = subprocess.run(cli("projections", "run", "--db", str(db), "--once", "--batch", "7"),
-                          env=env(), capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        cli("projections", "run", "--db", str(db), "--once", "--batch", "7"),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     target = StoreTarget.parse(str(db))
     store = open_store(target)
@@ -76,15 +90,25 @@ def test_live_mode_reflects_a_new_event_promptly(tmp_path: Path) -> None:
     location = str(tmp_path / "live.db")
     ledger = make_ledger(location)
     open_option(ledger)
-    proc = subprocess.Popen(cli("projections", "run", "dossier", "--db", location),
-                            env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cli("projections", "run", "dossier", "--db", location),
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         target = StoreTarget.parse(location)
         [fol] = followers(ledger.store, target, "dossier")
         _wait(lambda: fol.position() == 1)
         learner = admit(ledger)
-        _wait(lambda: fol.db.execute("SELECT COUNT(*) FROM rm_dossier WHERE learner_id = ?",
-                                     (str(learner),)).fetchone()[0] == 1)
+        _wait(
+            lambda: (
+                fol.db.execute(
+                    "SELECT COUNT(*) FROM rm_dossier WHERE learner_id = ?", (str(learner),)
+                ).fetchone()[0]
+                == 1
+            )
+        )
         fol.close()
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -1014,6 +1014,10 @@ class Learner(Journal):
     # ----------------------------------------------------------------- deadlines
     def overdue(self, on: date) -> list[tuple[DeadlineKind, date, int]]:
         """Deadlines passed on ``on`` without their decision: (kind, due by, school year)."""
+        return [item for item in self.deadlines() if on > item[1]]
+
+    def deadlines(self) -> list[tuple[DeadlineKind, date, int]]:
+        """Legal deadlines still open (decision not taken): (kind, due by, school year)."""
         sy, out = self.school_year, []
         pssa_due = rules.pssa_due_by(sy, self.c2d_after_aob())
         if pssa_due is not None and not self.support_programme_written(sy):
@@ -1029,7 +1033,7 @@ class Learner(Journal):
                     calendar.school_year_of(pending.requested_on),
                 )
             )
-        return [item for item in out if on > item[1]]
+        return out
 
     def record_missed_deadline(self, *, kind: DeadlineKind, fase: int, decision: Decision) -> None:
         """Record that a deadline passed without its decision (once per deadline)."""
@@ -1048,3 +1052,73 @@ class Learner(Journal):
         ]
         require(shared.deadline_recorded_once(bool(seen), kind.value))
         self.record(Learner.DeadlineMissed, decision, kind=kind, due_by=due_by, school_year=school_year)
+
+
+def profile_id(version: str) -> UUID:
+    """Deterministic id of the certification profile ``<option>@<approval date>``."""
+    return uuid5(NAMESPACE_URL, f"ledger:cpu:profile:{version}")
+
+
+class CertificationProfile(LedgerAggregate):
+    """A profil de certification published by the administration (Art. 2 3°, Art. 3)."""
+
+    class Published(LedgerAggregate.Created):
+        """The administration published the profile; it met every Art. 3 §1 rule."""
+
+        version: str = Field(min_length=3, max_length=120)
+        option_code: OptionCode
+        form: str = Field(pattern=r"^(TQ|P)$")
+        approved_on: date
+        effective_from: date | None = None
+        illustrative: bool
+        uaa: tuple[UaaCode, ...]
+        weeks_by_year: dict[int, int]
+        project_weeks: dict[int, int]
+        document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+        decision: Decision
+
+        def apply(self, aggregate: Any) -> None:
+            """Record the publication."""
+            aggregate.version_name = self.version
+            aggregate.option_code = self.option_code
+            aggregate.uaa = self.uaa
+
+    def __init__(self) -> None:
+        self.version_name = ""
+        self.option_code = ""
+        self.uaa: tuple[str, ...] = ()
+
+    @classmethod
+    def publish(
+        cls,
+        *,
+        version: str,
+        option_code: str,
+        form: str,
+        approved_on: date,
+        effective_from: date | None,
+        illustrative: bool,
+        uaa: Sequence[str],
+        weeks_by_year: dict[int, int],
+        project_weeks: dict[int, int],
+        document_sha256: str,
+        art3: Sequence[Verdict],
+        decision: Decision,
+    ) -> CertificationProfile:
+        """Publish a profile, refused unless every Art. 3 §1 verdict holds (``art3``)."""
+        ensure(*_common("publish_profile", decision), *art3)
+        return cls._start_decided(
+            cls.Published,
+            profile_id(version),
+            decision,
+            version=version,
+            option_code=option_code,
+            form=form,
+            approved_on=approved_on,
+            effective_from=effective_from,
+            illustrative=illustrative,
+            uaa=tuple(uaa),
+            weeks_by_year=weeks_by_year,
+            project_weeks=project_weeks,
+            document_sha256=document_sha256,
+        )

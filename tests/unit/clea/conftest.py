@@ -12,8 +12,7 @@ import pytest
 
 from ledger.adapters.identity import MemoryIdentityStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications, open_store
-from ledger.application import Ledger, Outcome
-from ledger.commands import parse_command
+from ledger.application import FixedClock, Ledger, Outcome, parse_command
 from ledger.domain.clea.aggregates import Candidate, candidate_id
 from ledger.domain.clea.values import CertificateType
 from ledger.reference import clea as ref
@@ -26,16 +25,6 @@ TRAIN = "44444444400044"  # training organisation, no legacy habilitation
 TRAIN_LEGACY = "55555555500055"  # training organisation habilitated until 2019-12-31
 BRANCH = "IDCC-1517"
 NS = UUID("6f1d2c1e-5b0a-4d7e-9a59-6c1b2e3f4a5b")
-
-
-class FixedClock:
-    """The recording time of every command."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 def ledger_on(target: StoreTarget | None = None, now: datetime = NOW) -> Ledger:

@@ -8,8 +8,7 @@ from typing import Any
 
 from ledger.adapters.identity import MemoryIdentityStore
 from ledger.adapters.store import StoreTarget, open_store
-from ledger.application import Ledger
-from ledger.commands import parse_command
+from ledger.application import Ledger, parse_command
 from ledger.demo.clea import clea_commands
 
 RECORDED_ON = date(2026, 11, 1)

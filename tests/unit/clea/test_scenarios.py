@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ledger.clea_service import clea_dossier
+from ledger.application.dossiers import clea_dossier
 from ledger.domain.clea.aggregates import Candidate
 from ledger.domain.clea.values import CertificateType, Issuer
 from ledger.domain.errors import RuleViolation

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from ledger.credentials.bench import bench_verify, sample_open_badge
 from ledger.credentials.dataintegrity import (
     Failure,
     add_proof,
@@ -28,6 +27,7 @@ from ledger.credentials.loader import (
     OfflineDocumentLoader,
     canonicalize_rdf,
 )
+from tests.bench.credentials import bench_verify, sample_open_badge
 
 CREATED = "2025-06-01T12:00:00Z"
 KEY_JCS = KeyPair.from_seed(bytes(range(32)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.integrity.bench import bench_proofs
+from tests.bench.integrity import bench_proofs
 
 
 def test_bench_proofs_reports_every_store_and_size() -> None:

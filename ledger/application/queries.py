@@ -1,0 +1,225 @@
+"""Read queries answered from the event store: the log, certificates, attestation counts.
+
+``events`` scans the global sequence page by page; ``certificates`` and ``certificate`` ask a
+:class:`CertificateIndex` first when one is given (a read model plug-in provides it; it answers
+``None`` while it is behind) and scan the issuance and revocation events otherwise — the same
+rows either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+from uuid import UUID
+
+import orjson
+import structlog
+from eventsourcing.application import Application, project_aggregate
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from ledger.domain.clea.aggregates import Candidate
+from ledger.domain.cpu.aggregates import Learner
+from ledger.domain.cpu.values import Attestation
+from ledger.domain.errors import UnknownEntity
+
+log = structlog.get_logger("ledger.queries")
+
+CERT_TOPICS = tuple(
+    get_topic(cls)
+    for cls in (
+        Learner.CertificateIssued,
+        Learner.CertificateRevoked,
+        Candidate.CertificateIssued,
+        Candidate.CertificateRevoked,
+    )
+)
+"""Stored topics of the certificate issuance and revocation events."""
+
+
+def iter_notifications(
+    app: Application[UUID], start: int = 1, page: int = 2000, topics: tuple[str, ...] = ()
+) -> Iterator[Notification]:
+    """Every stored event from global position ``start`` (1-based), page by page."""
+    recorder: Any = app.recorder
+    while True:
+        batch = recorder.select_notifications(start, page, topics=topics)
+        if not batch:
+            return
+        yield from batch
+        start = batch[-1].id + 1
+
+
+def replay(store: Application[UUID], aggregate_id: UUID) -> Any:
+    """An aggregate rebuilt from its stored events, bypassing the store's cache.
+
+    ``None`` if unknown. Readers never see a command's in-memory changes before they are saved.
+    """
+    return project_aggregate(None, store.events.get(aggregate_id))
+
+
+def short_type(topic: str) -> str:
+    """``module:Class.Event`` → ``Class.Event``."""
+    return topic.rsplit(":", 1)[-1]
+
+
+@dataclass
+class CertificateRow:
+    """One certificate as the ledger knows it."""
+
+    certificate_id: str
+    kind: str
+    learner_id: str
+    issued_on: str
+    basis: str
+    position: int
+    status: str = "active"
+    revoked_on: str | None = None
+    revocation_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return dict(vars(self))
+
+
+class CertificateIndex(Protocol):
+    """Port: certificates from an index kept by a read model (``None`` while it is behind)."""
+
+    def certificate_rows(self, certificate_id: str | None = None) -> list[CertificateRow] | None:
+        """Every certificate (or the one named), oldest issuance first; ``None`` if not current."""
+
+
+def certificates(
+    store: Application[UUID], index: CertificateIndex | None = None, extra_topics: tuple[str, ...] = ()
+) -> list[CertificateRow]:
+    """Every certificate issued, with its status, oldest issuance first.
+
+    Answered by ``index`` when it is current; otherwise by a scan of the issuance and
+    revocation events (same rows either way).
+    """
+    if index is not None and not extra_topics:
+        rows = index.certificate_rows()
+        if rows is not None:
+            return rows
+    return _scan_certificates(store, extra_topics)
+
+
+def _scan_certificates(store: Application[UUID], extra_topics: tuple[str, ...] = ()) -> list[CertificateRow]:
+    """Every certificate, from a scan of the issuance and revocation events."""
+    rows: dict[str, CertificateRow] = {}
+    for n in iter_notifications(store, topics=CERT_TOPICS + extra_topics):
+        state = orjson.loads(n.state)
+        cert = state.get("certificate_id")
+        if cert is None:
+            continue
+        if short_type(n.topic).endswith("Revoked"):
+            if cert in rows:
+                rows[cert].status = "revoked"
+                rows[cert].revoked_on = state["decision"]["effective_date"]
+                rows[cert].revocation_reason = state["decision"].get("reason")
+            continue
+        kind = state.get("kind") or state.get("certificate") or "?"
+        rows[cert] = CertificateRow(
+            cert,
+            str(kind),
+            str(n.originator_id),
+            state["decision"]["effective_date"],
+            str(state.get("basis", "")),
+            n.id - 1,
+        )
+    return list(rows.values())
+
+
+def certificate(
+    store: Application[UUID], certificate_id: str, index: CertificateIndex | None = None
+) -> dict[str, Any]:
+    """One certificate with its status, or :class:`UnknownEntity`.
+
+    An index lookup when ``index`` is current, else a log scan.
+    """
+    rows = index.certificate_rows(certificate_id) if index is not None else None
+    if rows is None:
+        rows = [r for r in _scan_certificates(store) if r.certificate_id == certificate_id]
+    for row in rows:
+        return row.to_dict()
+    raise UnknownEntity("certificate", certificate_id)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters for ``ledger events``."""
+
+    learner: UUID | None = None
+    fase: int | None = None
+    type_contains: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def events(
+    store: Application[UUID], flt: EventFilter, limit: int | None = None, start: int = 0
+) -> Iterator[dict[str, Any]]:
+    """The log with zero-based global positions, filtered."""
+    school_of: dict[UUID, int] = {}
+    shown = 0
+    for n in iter_notifications(store, start=start + 1):
+        state = orjson.loads(n.state)
+        _track_school(school_of, UUID(str(n.originator_id)), state)
+        if not _matches(flt, n, state, school_of):
+            continue
+        yield _event_row(n, state)
+        shown += 1
+        if limit is not None and shown >= limit:
+            return
+
+
+def _track_school(school_of: dict[UUID, int], agg: UUID, state: dict[str, Any]) -> None:
+    if "to_fase" in state:
+        school_of[agg] = int(state["to_fase"])
+    elif "fase" in state and agg not in school_of:
+        school_of[agg] = int(state["fase"])
+
+
+def _matches(flt: EventFilter, n: Any, state: dict[str, Any], school_of: dict[UUID, int]) -> bool:
+    if flt.learner and n.originator_id != flt.learner:
+        return False
+    if flt.fase is not None and school_of.get(n.originator_id) != flt.fase:
+        return False
+    if flt.type_contains and flt.type_contains.lower() not in short_type(n.topic).lower():
+        return False
+    eff = state.get("decision", {}).get("effective_date")
+    if flt.since and (eff is None or date.fromisoformat(eff) < flt.since):
+        return False
+    return not (flt.until and (eff is None or date.fromisoformat(eff) > flt.until))
+
+
+def _event_row(n: Any, state: dict[str, Any]) -> dict[str, Any]:
+    decision = state.get("decision", {})
+    detail = {
+        k: v
+        for k, v in state.items()
+        if k not in {"decision", "timestamp", "originator_topic"} and v not in (None, False)
+    }
+    return {
+        "position": n.id - 1,
+        "event_id": f"{n.originator_id}/{n.originator_version}",
+        "type": short_type(n.topic),
+        "aggregate_id": str(n.originator_id),
+        "version": n.originator_version,
+        "recorded_at": state.get("timestamp"),
+        "effective_date": decision.get("effective_date"),
+        "body": decision.get("body"),
+        "actor": decision.get("actor_id"),
+        "legal_basis": decision.get("legal_basis"),
+        "detail": detail,
+    }
+
+
+def attestation_counts(store: Application[UUID]) -> dict[str, int]:
+    """How many attestations of each kind (demo summary)."""
+    counts = {a.value: 0 for a in Attestation}
+    for n in iter_notifications(store, topics=(get_topic(Learner.AttestationIssued),)):
+        counts[orjson.loads(n.state)["kind"]] += 1
+    return counts

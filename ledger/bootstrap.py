@@ -1,0 +1,118 @@
+"""The one composition root: settings in, services out (the CLI, the API and the tests use it).
+
+:func:`bootstrap` opens ONE event store for the process and builds the identity store and the
+:class:`~ledger.application.Ledger` on it; the other services (the integrity log, the key
+stores, the credential issuer's configuration, the token key ring) are built from the same
+:class:`~ledger.settings.Settings` by the functions below, so every key directory resolves the
+same way (:meth:`Settings.key_directory`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
+from ledger.adapters.keys import LogKeyStore
+from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
+from ledger.application import Clock, Ledger
+from ledger.application.registry import CommandRegistry
+from ledger.audit.log import AuditLog
+from ledger.credentials.issue import IssuerConfig
+from ledger.domain.errors import LedgerError
+from ledger.settings import Settings
+
+
+class StoreUnavailable(LedgerError):
+    """The store could not be opened (exit 1, HTTP 503; the URL's password is hidden)."""
+
+    code = "store-unavailable"
+
+
+@dataclass
+class Services:
+    """What one process works with: its settings, its one event store and the ledger on it."""
+
+    settings: Settings
+    target: StoreTarget
+    store: EventStoreApp
+    identities: SqlIdentityStore
+    ledger: Ledger
+    key_dir: Path
+    _closers: list[Any] = field(default_factory=list)
+
+    def connect(self) -> Any:
+        """A new DB-API connection to the store's database (closed with the services)."""
+        conn = self.target.connect()
+        self._closers.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        for closer in self._closers:
+            closer.close()
+        self._closers.clear()
+        self.store.close()
+
+
+def redact(location: str) -> str:
+    """Hide a password in a database URL."""
+    if "://" in location and "@" in location:
+        scheme, rest = location.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    return location
+
+
+def bootstrap(
+    settings: Settings,
+    clock: Clock | None = None,
+    registry: CommandRegistry | None = None,
+    fast_forward: bool = False,
+) -> Services:
+    """Open the store named by ``settings`` and compose the ledger on it.
+
+    ``fast_forward`` keeps cached aggregates current with writes of other processes (the API
+    server, which runs beside other writers). Raises :class:`StoreUnavailable`.
+    """
+    target = settings.target()
+    key_dir = settings.key_directory()
+    try:
+        store = open_store(target, settings.cache_size)
+        if fast_forward:
+            store.repository.fastforward = True
+        conn = target.connect(threads=True)
+        identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(key_dir))
+    except LedgerError:
+        raise
+    except Exception as exc:
+        raise StoreUnavailable(f"cannot open the store {redact(settings.db)}: {exc}") from exc
+    services = Services(
+        settings, target, store, identities, Ledger(store, identities, clock, registry), key_dir
+    )
+    services._closers.append(conn)
+    return services
+
+
+def log_keys(settings: Settings) -> LogKeyStore:
+    """The integrity log's signing keys (in the settings' key directory)."""
+    return LogKeyStore(settings.key_directory())
+
+
+def audit_log(services: Services) -> AuditLog:
+    """The integrity log over the services' store, with the settings' keys and origin."""
+    return AuditLog(
+        services.target, services.store, keys=log_keys(services.settings), origin=services.settings.origin
+    )
+
+
+def issuer_config(settings: Settings, recording: Any = None) -> IssuerConfig:
+    """The credential issuer's configuration: keys, issuer DID, public URL, the log's proofs."""
+    return IssuerConfig.from_env(
+        settings.target(),
+        recording,
+        key_dir=settings.key_directory(),
+        issuer_did=settings.issuer_did,
+        public_url=settings.public_url,
+    )

@@ -1,0 +1,327 @@
+"""Query verbs: ``learner show|erase``, ``certificate list|show``, ``events``, ``deadlines check``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import structlog
+import typer
+
+from ledger.application.asof import as_of_effective, as_recorded_at
+from ledger.application.deadlines import check_deadlines
+from ledger.application.dossiers import learner_dossier
+from ledger.application.queries import EventFilter, certificate, certificates, events
+from ledger.bootstrap import Services
+from ledger.cli.common import (
+    Db,
+    Json,
+    emit,
+    optional_date,
+    parse_date,
+    parse_datetime,
+    parse_uuid,
+    print_mapping,
+    services,
+    table,
+    today,
+)
+from ledger.domain.cpu.aggregates import Learner
+from ledger.domain.errors import InvalidCommand
+from ledger.plugins import Readers
+
+log = structlog.get_logger("ledger.cli")
+
+
+def _readers(ctx: typer.Context) -> Readers:
+    state: Any = ctx.obj
+    return state.readers if state is not None else Readers()
+
+
+# ---------------------------------------------------------------------------- learner
+def learner_view(
+    svc: Services, readers: Readers, learner_id: Any, effective: date | None = None, recorded: Any = None
+) -> dict[str, Any]:
+    """The dossier for ``learner show``: as of a date, or current (read model or replay)."""
+    if effective is not None:
+        return as_of_effective(svc.store, learner_id, effective)
+    if recorded is not None:
+        return as_recorded_at(svc.store, learner_id, recorded)
+    day = today()
+    if readers.stored_dossier is not None:
+        stored = readers.stored_dossier(svc, learner_id, day)
+        if stored is not None:
+            log.info("learner.show", source="read_model")
+            return stored
+    log.info("learner.show", source="replay")
+    return learner_dossier(svc.store, learner_id, day)
+
+
+def learner_show(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="learner id (UUID)")],
+    db: Db = None,
+    as_json: Json = False,
+    with_identity: Annotated[bool, typer.Option("--with-identity", help="include personal data")] = False,
+    as_of_effective_: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of-effective", metavar="DATE", help="the dossier from decisions effective on or before DATE"
+        ),
+    ] = None,
+    as_recorded_at_: Annotated[
+        str | None,
+        typer.Option(
+            "--as-recorded-at",
+            metavar="DATETIME",
+            help="the dossier as recorded at DATETIME (later corrections listed)",
+        ),
+    ] = None,
+) -> None:
+    """A learner's dossier d'apprentissage."""
+    if as_of_effective_ is not None and as_recorded_at_ is not None:
+        raise typer.BadParameter("--as-of-effective and --as-recorded-at exclude each other")
+    effective = optional_date(as_of_effective_)
+    recorded = parse_datetime(as_recorded_at_) if as_recorded_at_ is not None else None
+    svc = services(db)
+    learner_id = parse_uuid(ident, "learner")
+    dossier = learner_view(svc, _readers(ctx), learner_id, effective, recorded)
+    if with_identity:
+        identity = svc.identities.get(learner_id)
+        dossier["identity"] = identity.model_dump(mode="json") if identity else None
+    emit(as_json, dossier, print_dossier)
+
+
+def learner_erase(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="learner id (UUID)")],
+    reason: Annotated[str, typer.Option(help="the lawful reason (recorded)")],
+    actor: Annotated[str, typer.Option(help="id of the person authorising the erasure")],
+    db: Db = None,
+    as_json: Json = False,
+    role: Annotated[str, typer.Option(help="actor role (default administration)")] = "administration",
+    body: Annotated[str, typer.Option(help="administration or direction")] = "administration",
+    on: Annotated[str | None, typer.Option("--date", help="effective date (default today)")] = None,
+) -> None:
+    """Erase a learner's personal data (an authorised decision; the decisions stay)."""
+    if body not in {"administration", "direction"}:
+        raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
+    day = optional_date(on) or today()
+    ledger = services(db).ledger
+    learner_id = parse_uuid(ident, "learner")
+    learner = ledger.get(learner_id)
+    if not isinstance(learner, Learner):
+        raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
+    outcome = ledger.record(
+        {
+            "command": "EraseLearner",
+            "learner_id": str(learner_id),
+            "reason": reason,
+            "actor_id": actor,
+            "actor_role": role,
+            "body": body,
+            "effective_date": day.isoformat(),
+            "fase": learner.fase,
+        }
+    )
+    emit(
+        as_json,
+        outcome.to_dict(),
+        lambda o: print(
+            f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"
+        ),
+    )
+
+
+def print_dossier(d: dict[str, Any]) -> None:
+    """Human rendering of a dossier."""
+    if d.get("regime") == "clea":
+        print_clea_dossier(d)
+        return
+    print(
+        f"learner {d['learner_id']} — CPU, {d['option']} ({d['form']}), year {d['year']}"
+        f" in {d['school_year']}{' (C2D)' if d['c2d'] else ''}"
+    )
+    print(
+        f"school: FASE {d['fase']} {d['school']} ({d['locality']}); profile "
+        f"{d['profile_version']}; admitted by route {d['route']}"
+    )
+    if d.get("identity"):
+        i = d["identity"]
+        print(f"identity: {i['given_name']} {i['family_name']}, born {i['birth_date']}")
+    print()
+    table(
+        [
+            {
+                **u,
+                "validated on": (u["validated"] or {}).get("effective_date"),
+                "via": (u["validated"] or {}).get("via"),
+                "by": (u["validated"] or {}).get("body"),
+                "attempts": len(u["attempts"]),
+            }
+            for u in d["units"]
+        ],
+        ["uaa", "title", "year", "status", "validated on", "via", "by", "attempts", "remediation"],
+    )
+    if d.get("uaa_titles_note"):
+        print(f"UAA titles: {d['uaa_titles_note']}")
+    for a in d["attestations"]:
+        print(
+            f"attestation {a['kind']} for {a['school_year']}-{a['school_year'] + 1} "
+            f"({a['effective_date']}, {a['body']})"
+        )
+    for c in d["c2d_decisions"]:
+        print(f"C2D decision: {c['outcome']} ({c['effective_date']})")
+    for f in d.get("flags", []):
+        print(f"flag: {f['rule']} ({f['article']}): {f['detail']} [{f['effective_date']}]")
+    for a in d.get("appeals", []):
+        print(
+            f"appeal against {a['against']} (v{a['target_version']}) lodged {a['lodged_on']}: {a['outcome']}"
+        )
+    for x in d["pending_deadlines"]:
+        print(f"deadline: {x['kind']} due {x['due_by']}{' — OVERDUE' if x['overdue'] else ''}")
+    for x in d["late"]:
+        print(f"late: {x['type']} (due {x['due_by']})")
+    for c in d["certificates"]:
+        print(
+            f"certificate {c['kind']} {c['certificate_id']} [{c['status']}] "
+            f"{c['effective_date']} basis {c['basis']}"
+        )
+
+
+def print_clea_dossier(d: dict[str, Any]) -> None:
+    """Human rendering of a CléA candidate: domains, window, plan, jury, certificate."""
+    org = d["organisation"]
+    print(
+        f"candidate {d['candidate_id']} — {d['certificate_type']}, evaluator SIRET "
+        f"{org['evaluator_siret']} ({org['region']}); referential {d['referential_version']}"
+    )
+    window = d.get("window")
+    if window:
+        state = "EXPIRED" if window["expired"] else "open"
+        print(f"window: évaluation préalable {window['opened_on']}, ends {window['ends_on']} ({state})")
+    for label, key in (("acquired", "acquired"), ("missing", "missing")):
+        for dom in d["domains"][key]:
+            print(f"  {label:<9} {dom['code']:<5} {dom['label']}")
+    plan = d.get("plan")
+    if plan:
+        print(
+            f"plan: {', '.join(plan['domains'])} ({plan['planned_hours']} h), assigned "
+            f"{plan['assigned_on']}, completed {plan['completed_on'] or '-'}"
+        )
+    jury = d.get("jury")
+    if jury:
+        sides = ", ".join(m["side"] for m in jury["members"])
+        print(f"jury {jury['body']} on {jury['decided_on']}: awarded={jury['awarded']} ({sides})")
+    cert = d.get("certificate")
+    if cert:
+        print(f"certificate {cert['certificate_id']} by {cert['issuer']} on {cert['issued_on']}")
+    acc = d.get("accrochage")
+    if acc:
+        print(f"accrochage (SI CPF): {acc['status']}, due {acc['due_by']}")
+    for item in d.get("deadlines", []):
+        print(f"deadline: {item['kind']} {item['due_by']}")
+
+
+# ---------------------------------------------------------------------------- certificates
+def certificate_list(
+    ctx: typer.Context,
+    db: Db = None,
+    as_json: Json = False,
+    kind: Annotated[str | None, typer.Option(help="CQ, CE6P, CLEA, …")] = None,
+    status: Annotated[str | None, typer.Option(help="active or revoked")] = None,
+) -> None:
+    """Every certificate with its status."""
+    if status not in (None, "active", "revoked"):
+        raise typer.BadParameter(f"--status must be active or revoked: {status!r}")
+    store = services(db).store
+    index = _readers(ctx).certificates_of(store)
+    rows = [
+        r.to_dict()
+        for r in certificates(store, index)
+        if (not kind or r.kind == kind) and (not status or r.status == status)
+    ]
+    emit(as_json, rows, print_certificates)
+
+
+def print_certificates(rows: list[dict[str, Any]]) -> None:
+    """Human rendering of the certificate list."""
+    table(rows, ["certificate_id", "kind", "status", "issued_on", "basis", "learner_id", "position"])
+    print(f"{len(rows)} certificate(s)")
+
+
+def certificate_show(
+    ctx: typer.Context,
+    ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """One certificate."""
+    store = services(db).store
+    row = certificate(store, str(parse_uuid(ident, "certificate")), _readers(ctx).certificates_of(store))
+    emit(as_json, row, print_mapping)
+
+
+# ---------------------------------------------------------------------------- events
+def show_events(
+    db: Db = None,
+    as_json: Json = False,
+    learner: Annotated[str | None, typer.Option(help="only this learner's events")] = None,
+    school: Annotated[int | None, typer.Option(help="only events of learners at this FASE")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="event type contains this text (e.g. Validated)")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="effective on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="effective on or before (YYYY-MM-DD)")] = None,
+    start: Annotated[int, typer.Option(min=0, help="first position to read")] = 0,
+    limit: Annotated[int | None, typer.Option(min=0, help="at most this many")] = None,
+) -> None:
+    """The log with zero-based global positions, filtered."""
+    flt = EventFilter(
+        learner=parse_uuid(learner, "learner") if learner else None,
+        fase=school,
+        type_contains=type_,
+        since=optional_date(since),
+        until=optional_date(until),
+    )
+    rows = list(events(services(db).store, flt, limit=limit, start=start))
+    emit(
+        as_json,
+        rows,
+        lambda rs: table(
+            rs, ["position", "type", "aggregate_id", "version", "effective_date", "body", "legal_basis"]
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- deadlines
+def deadlines_check(
+    db: Db = None,
+    as_json: Json = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="date to check (default today)")] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="record each as a DeadlineMissed event (once per deadline)")
+    ] = False,
+) -> None:
+    """List overdue PSSA, C2D decisions and competence reports."""
+    day = parse_date(as_of) if as_of is not None else today()
+    rows = check_deadlines(services(db).ledger, day, record)
+    emit(as_json, rows, lambda rs: table(rs, ["learner_id", "fase", "kind", "due_by", "recorded"]))
+
+
+def register(app: typer.Typer) -> typer.Typer:
+    """Add ``learner``, ``certificate``, ``events`` and ``deadlines``; returns ``certificate``."""
+    learner = typer.Typer(help="learner queries", no_args_is_help=True)
+    learner.command("show", help="a learner's dossier d'apprentissage")(learner_show)
+    learner.command("erase", help="erase a learner's personal data (decisions stay)")(learner_erase)
+    app.add_typer(learner, name="learner")
+    cert = typer.Typer(help="certificate queries", no_args_is_help=True)
+    cert.command("list", help="every certificate with its status")(certificate_list)
+    cert.command("show", help="one certificate")(certificate_show)
+    app.add_typer(cert, name="certificate")
+    app.command("events", help="the log with zero-based global positions")(show_events)
+    deadlines = typer.Typer(help="legal deadlines passed without their decision", no_args_is_help=True)
+    deadlines.command("check", help="list overdue PSSA, C2D decisions and competence reports")(
+        deadlines_check
+    )
+    app.add_typer(deadlines, name="deadlines")
+    return cert

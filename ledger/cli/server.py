@@ -1,0 +1,238 @@
+"""``ledger serve``, ``ledger up``, ``ledger tokens issue|keys|demo``: the HTTP API's verbs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.api.app import create_app, endpoints
+from ledger.api.demo_tokens import demo_principals
+from ledger.api.roles import Principal, parse_scope
+from ledger.api.supervisor import Child, Supervisor
+from ledger.api.tokens import KeyRing, key_dir, parse_ttl
+from ledger.cli.common import Db, Json, emit, services, settings, table
+from ledger.domain.errors import InvalidCommand
+from ledger.plugins import CLI_GROUP, discover
+from ledger.settings import Settings
+
+TokenKeyDir = Annotated[
+    str | None,
+    typer.Option(
+        "--key-dir",
+        help="token key directory root (env LEDGER_KEY_DIR; default .ledger/keys beside the store)",
+        show_default=False,
+    ),
+]
+Host = Annotated[
+    str | None, typer.Option(help="bind address (env LEDGER_API_HOST; default 127.0.0.1)", show_default=False)
+]
+Port = Annotated[
+    int | None, typer.Option(min=0, help="port (env LEDGER_API_PORT; default 8080)", show_default=False)
+]
+
+
+def ring(conf: Settings) -> KeyRing:
+    """The API token key ring of the settings' key directory."""
+    return KeyRing(key_dir(conf.key_directory()))
+
+
+# ---------------------------------------------------------------------------- serve / up
+def serve(
+    db: Db = None,
+    host: Host = None,
+    port: Port = None,
+    key_dir_: TokenKeyDir = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes (default 1; >1 surfaces conflicts as 409)")
+    ] = 1,
+) -> None:
+    """Serve the API until interrupted (Ctrl-C or SIGTERM end it cleanly, exit 0)."""
+    import uvicorn
+
+    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
+    keys = ring(conf)
+    if not keys.public:
+        print(
+            f"warning: no token keys in {keys.directory}: protected endpoints answer 401; "
+            "create one with `ledger tokens keys --rotate`",
+            file=sys.stderr,
+        )
+    base = f"http://{conf.api_host}:{conf.api_port}"
+    if workers > 1:
+        _announce(base, None)
+        with tempfile.TemporaryDirectory() as scratch:
+            env_file = _env_file(conf, Path(scratch))
+            _run(
+                lambda: uvicorn.run(
+                    "ledger.api.app:app_from_env",
+                    factory=True,
+                    host=conf.api_host,
+                    port=conf.api_port,
+                    workers=workers,
+                    log_level="warning",
+                    env_file=str(env_file),
+                )
+            )
+        return
+    app = create_app(conf)
+    _announce(base, app)
+    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning"))
+
+
+def _env_file(conf: Settings, directory: Path) -> Path:
+    """The settings as a dotenv file: uvicorn hands it to its worker processes."""
+    values = {
+        f"LEDGER_{name.upper()}": value
+        for name, value in conf.model_dump(mode="json", exclude_none=True).items()
+    }
+    path = directory / "ledger.env"
+    path.write_text("".join(f"{k}={json.dumps(str(v))}\n" for k, v in values.items()), encoding="utf-8")
+    return path
+
+
+def _run(serve_: Callable[[], object]) -> None:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the signal after shutdown
+        serve_()
+    print("server stopped", file=sys.stderr)
+
+
+def _announce(base: str, app: Any) -> None:
+    print(f"serving the ledger API on {base}  (Ctrl-C stops it)")
+    print(f"  API documentation:  {base}/docs")
+    page = _verification_page(app) if app is not None else None
+    print(
+        f"  verification page:  {base}{page}"
+        if page
+        else f"  public verification: {base}/v1/public/certificates/<certificate id>"
+    )
+    sys.stdout.flush()
+
+
+def _verification_page(app: Any) -> str | None:
+    """The credentials router's verification page, when it is mounted."""
+    for method, path in endpoints(app):
+        if method == "GET" and "verif" in path and "{" not in path and not path.startswith("/v1"):
+            return path
+    return None
+
+
+def up(db: Db = None, host: Host = None, port: Port = None, key_dir_: TokenKeyDir = None) -> None:
+    """Run server, projections and relay as one supervised group."""
+    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
+    store = ["--db", conf.db]
+    keys = ["--key-dir", str(conf.key_dir)] if conf.key_dir else []
+    children = [
+        Child("serve", ["serve", *store, "--host", conf.api_host, "--port", str(conf.api_port), *keys])
+    ]
+    plugins = {name for name, _ in discover(CLI_GROUP)}
+    if "projections" in plugins:
+        children.append(Child("projections", ["projections", "run", *store]))
+    else:
+        print("note: projections not installed; not started", file=sys.stderr)
+    if conf.kafka:
+        if "consumers" in plugins:
+            children.append(Child("relay", ["relay", "run", *store]))
+        else:
+            print("note: LEDGER_KAFKA is set but the relay is not installed", file=sys.stderr)
+    print(f"ledger up: {', '.join(c.name for c in children)} (Ctrl-C or SIGTERM stops them)")
+    sys.stdout.flush()
+    code = Supervisor(children).run()
+    if code:
+        raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------------------- tokens
+ROLES = (
+    "jury, conseil_classe, conseil_admission, direction, administration, certifpro, "
+    "branch_jury, evaluator, training_org, inspector, certification_body, learner"
+)
+
+
+def tokens_issue(
+    role: Annotated[str, typer.Option(help=ROLES)],
+    scope: Annotated[
+        str, typer.Option(help="FASE[:option,…] | SIRET | branch code | learner id | fwb | national | all")
+    ],
+    subject: Annotated[
+        str | None, typer.Option(help="the actor id decisions are recorded under (default: role)")
+    ] = None,
+    ttl: Annotated[str, typer.Option(help="lifetime: 30m, 8h, 7d (default 8h, at most 90d)")] = "8h",
+    key_dir_: TokenKeyDir = None,
+    db: Db = None,
+) -> None:
+    """Print a signed token (the only output, so it can be captured)."""
+    parsed = parse_scope(role, scope)
+    seconds = parse_ttl(ttl)
+    who = subject or role
+    if not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", who):
+        raise InvalidCommand(f"--subject must be an actor id (letters, digits, _.:@-): {who!r}")
+    print(ring(settings(db=db, key_dir=key_dir_)).issue(Principal(role, parsed, who), seconds))
+
+
+def tokens_keys(
+    key_dir_: TokenKeyDir = None,
+    db: Db = None,
+    rotate: Annotated[bool, typer.Option("--rotate", help="create a new active signing key")] = False,
+    retire: Annotated[
+        str | None, typer.Option(metavar="KID", help="delete a private key (keep verifying)")
+    ] = None,
+    remove: Annotated[
+        str | None, typer.Option(metavar="KID", help="delete a key: its tokens stop working")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """List keys; ``--rotate`` creates a new signing key, ``--retire``/``--remove`` drop one."""
+    keys = ring(settings(db=db, key_dir=key_dir_))
+    if rotate:
+        print(f"new active signing key {keys.generate()} in {keys.directory}", file=sys.stderr)
+    if retire:
+        keys.retire(retire)
+    if remove:
+        keys.remove(remove)
+    rows = [k.to_dict() for k in keys.key_list()]
+    emit(as_json, rows, lambda rs: table(rs, ["kid", "active", "can_sign", "created"]))
+
+
+def tokens_demo(
+    db: Db = None,
+    as_json: Json = False,
+    key_dir_: TokenKeyDir = None,
+    ttl: Annotated[str, typer.Option(help="lifetime (default 8h)")] = "8h",
+) -> None:
+    """Issue one token per role, scoped to records of the store (for ``make demo``)."""
+    svc = services(db, key_dir=key_dir_)
+    keys = ring(svc.settings)
+    if keys.active_kid() is None:
+        keys.generate()
+    seconds = parse_ttl(ttl)
+    rows = [
+        {"role": p.role, "scope": p.scope, "subject": p.subject, "token": keys.issue(p, seconds)}
+        for p in demo_principals(svc.store)
+    ]
+    emit(as_json, rows, _print_tokens)
+
+
+def _print_tokens(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        print(f"{row['role']:<19} scope {row['scope']}  subject {row['subject']}")
+        print(f"  {row['token']}")
+    print("use: curl -H 'Authorization: Bearer <token>' …")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``up`` and ``tokens``."""
+    app.command("serve", help="serve the HTTP API (FastAPI on uvicorn)")(serve)
+    app.command("up", help="server + projections (+ Kafka relay when LEDGER_KAFKA is set), supervised")(up)
+    tokens = typer.Typer(help="API tokens and their signing keys", no_args_is_help=True)
+    tokens.command("issue", help="sign a token for a role and scope")(tokens_issue)
+    tokens.command("keys", help="list signing/verification keys; rotate or retire one")(tokens_keys)
+    tokens.command("demo", help="one token per role, scoped to records of a demo store")(tokens_demo)
+    app.add_typer(tokens, name="tokens")

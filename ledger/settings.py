@@ -1,0 +1,87 @@
+"""Typed settings, read once by the entry points (the only module that reads the environment).
+
+:class:`Settings` is built from ``LEDGER_*`` environment variables and the command line's flags
+(flags win) by the CLI, the API factory and the tests, then passed down: nothing below the
+entry points reads ``os.environ``.
+
+============================ ========================= ==========================================
+setting                      environment variable      default
+============================ ========================= ==========================================
+``db``                       ``LEDGER_DB``             ``ledger.db`` (a SQLite file or a
+                                                       ``postgresql://`` URL; flag ``--db``)
+``key_dir``                  ``LEDGER_KEY_DIR``        beside the store (see :meth:`key_directory`;
+                                                       flag ``--key-dir``)
+``log_level``                ``LEDGER_LOG_LEVEL``      ``WARNING`` (flag ``--log-level``)
+``cache_size``               ``LEDGER_CACHE_SIZE``     20,000 aggregates
+``origin``                   ``LEDGER_ORIGIN``         ``ledger.example/cpu-clea-ledger`` (the
+                                                       integrity log; flag ``--origin``)
+``issuer_did``               ``LEDGER_ISSUER_DID``     the credentials' default issuer
+``public_url``               ``LEDGER_PUBLIC_URL``     the credentials' default public URL
+``api_host`` / ``api_port``  ``LEDGER_API_HOST|PORT``  ``127.0.0.1`` / 8080 (``--host``, ``--port``)
+``api_public_rate|burst``    ``LEDGER_API_PUBLIC_*``   20 requests/s, burst 40
+``kafka``                    ``LEDGER_KAFKA``          unset (``ledger up`` starts no relay);
+                                                       ``--bootstrap``
+``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
+``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
+                             LAG``
+``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (the verifier's
+                                                       cache of status lists)
+============================ ========================= ==========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.adapters.keys import default_key_dir
+from ledger.adapters.store import DEFAULT_CACHE_SIZE, StoreTarget
+
+
+class Settings(BaseSettings):
+    """Every setting of the ledger's processes (``LEDGER_*``; flags override them)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore", frozen=True)
+
+    db: str = Field(default="ledger.db", description="SQLite file or postgresql:// URL")
+    key_dir: Path | None = Field(default=None, description="key directory (default: beside the store)")
+    log_level: str = "WARNING"
+    cache_size: int = Field(default=DEFAULT_CACHE_SIZE, ge=0)
+    origin: str | None = None
+    issuer_did: str | None = None
+    public_url: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    api_public_rate: float = Field(default=20.0, ge=0, description="0 turns the limit off")
+    api_public_burst: int = Field(default=40, ge=1)
+    kafka: str | None = None
+    topic_prefix: str | None = None
+    read_ahead_min_lag: int = Field(default=50_000, ge=1)
+    status_cache: Path = Path(".ledger/status-cache")
+
+    @classmethod
+    def load(cls, **flags: Any) -> Settings:
+        """The environment's settings with the flags that were given (not ``None``) on top."""
+        return cls(**{name: value for name, value in flags.items() if value is not None})
+
+    def with_flags(self, **flags: Any) -> Settings:
+        """A copy with the flags that were given (not ``None``) on top."""
+        given = {name: value for name, value in flags.items() if value is not None}
+        return self.model_copy(update=given) if given else self
+
+    def target(self) -> StoreTarget:
+        """Where the events live (parsed from ``db``)."""
+        return StoreTarget.parse(self.db)
+
+    def key_directory(self) -> Path:
+        """``key_dir`` when set, else the store's own key directory — never the working directory.
+
+        SQLite: ``.ledger/keys`` beside the file; PostgreSQL: a per-user directory named after
+        the database (:func:`ledger.adapters.keys.default_key_dir`). It holds the identity
+        key-encryption key (``identity/``), the integrity log's signing keys, the credential
+        issuer keys (``credentials/``) and the API token keys (``tokens/``).
+        """
+        return self.key_dir if self.key_dir is not None else default_key_dir(self.target())

@@ -1,0 +1,251 @@
+"""The read models' CLI plug-in (entry-point group ``ledger.cli``).
+
+``projections run|rebuild|status``, ``stats school|clea``, ``certificate history``; and the
+readers ``learner show`` and ``certificate list|show`` ask first: the stored dossier and the
+certificate index, used while their read model is current.
+"""
+
+from __future__ import annotations
+
+import csv
+import signal
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+from uuid import UUID
+
+import structlog
+import typer
+
+from ledger.adapters.follower import DEFAULT_BATCH, Db, Follower
+from ledger.bootstrap import Services
+from ledger.cli.common import Db as DbOption
+from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
+from ledger.domain.errors import UnknownEntity
+from ledger.plugins import Readers
+from ledger.reference import cpu as ref
+from projections import registry
+from projections.dossier import refresh, stored
+from projections.history import certificate_history
+from projections.html import clea_report, school_report
+from projections.index import HistoryCertificateIndex
+from projections.stats_clea import clea_stats
+from projections.stats_cpu import MAINTENANCE_NORM_DEFAULT, NormConfig, csv_rows, school_stats
+
+log = structlog.get_logger("ledger.cli.projections")
+
+Batch = Annotated[int, typer.Option(min=0, help=f"events per transaction (default {DEFAULT_BATCH})")]
+Csv = Annotated[bool, typer.Option("--csv", help="print CSV rows")]
+Html = Annotated[
+    str | None, typer.Option("--html", metavar="FILE", help="write a self-contained HTML report")
+]
+Today = Annotated[
+    str | None, typer.Option("--today", help="reading date for overdue/expired (default today)")
+]
+Stale = Annotated[bool, typer.Option("--stale", help="do not catch the read model up first")]
+
+
+# ---------------------------------------------------------------------------- projections
+def _followers(svc: Services, name: str | None, batch: int) -> list[Follower]:
+    return registry.followers(svc.store, svc.target, name, batch)
+
+
+def run(
+    db: DbOption = None,
+    name: Annotated[str | None, typer.Argument(help="dossier, stats or history (default: all)")] = None,
+    once: Annotated[bool, typer.Option("--once", help="catch up and exit")] = False,
+    batch: Batch = DEFAULT_BATCH,
+    poll: Annotated[float, typer.Option(help="seconds between polls (default 0.2)")] = 0.2,
+) -> None:
+    """Catch up every (or one) read model, then follow live unless ``--once``."""
+    svc = services(db)
+    fols = _followers(svc, name, batch)
+    applied = registry.catch_up(fols, svc.settings.read_ahead_min_lag)
+    if once:
+        print(f"caught up: {applied} event(s) applied")
+        return
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("projections.following", projections=[f.handler.name for f in fols], poll=poll)
+    registry.run(fols, stop, poll=poll, min_lag=svc.settings.read_ahead_min_lag)
+
+
+def rebuild(
+    name: Annotated[str, typer.Argument(help="dossier, stats or history")],
+    db: DbOption = None,
+    batch: Batch = DEFAULT_BATCH,
+) -> None:
+    """Forget a read model and apply the whole log again from zero."""
+    svc = services(db)
+    applied = registry.rebuild(_followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag)
+    log.info("projection.rebuilt", projection=name, applied=applied)
+    print(f"rebuilt {name}: {applied} event(s) applied")
+
+
+def status(db: DbOption = None, as_json: Json = False) -> None:
+    """Position and lag of every read model."""
+    rows = []
+    for fol in _followers(services(db), None, 500):
+        row = fol.status().to_dict()
+        row["name"] = row["name"].removeprefix("projection:")
+        rows.append(row)
+    emit(as_json, rows, lambda rs: table(rs, ["name", "position", "head", "lag"]))
+
+
+# ---------------------------------------------------------------------------- stats
+def _caught_up(db: str | None, name: str, stale: bool) -> Follower:
+    """The follower of read model ``name``, caught up unless ``stale``."""
+    svc = services(db)
+    fol = registry.follower(svc.store, svc.target, name)
+    if not stale:
+        fol.catch_up()
+    return fol
+
+
+def _output(
+    as_json: bool,
+    as_csv: bool,
+    html_file: str | None,
+    data: Any,
+    rows: list[dict[str, Any]],
+    html: str | None,
+) -> None:
+    if html is not None and html_file:
+        Path(html_file).write_text(html, encoding="utf-8")
+        log.info("stats.html_written", bytes=len(html))
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)
+    elif as_json or not html_file:
+        emit(as_json, data, lambda d: table(rows, list(rows[0]) if rows else ["empty"]))
+
+
+def _day(value: str | None) -> date:
+    return parse_date(value) if value is not None else today()
+
+
+def stats_school(
+    fase: Annotated[int, typer.Argument(parser=whole_number, help="the school's FASE number")],
+    db: DbOption = None,
+    as_json: Json = False,
+    as_csv: Csv = False,
+    html: Html = None,
+    on: Today = None,
+    stale: Stale = False,
+    thematique_commune: Annotated[
+        bool,
+        typer.Option(
+            "--thematique-commune",
+            help="the option is a thématique commune of its bassin (creation norm 10/8)",
+        ),
+    ] = False,
+    maintenance_norm: Annotated[
+        int | None,
+        typer.Option(min=0, help="the organic 5th-year maintenance norm (default: an assumed value)"),
+    ] = None,
+) -> None:
+    """Statistics of one school from the ``stats`` read model."""
+    ref.school(fase)
+    config = NormConfig(
+        thematique_commune,
+        maintenance_norm if maintenance_norm is not None else MAINTENANCE_NORM_DEFAULT,
+        maintenance_norm is None,
+    )
+    stats = school_stats(_caught_up(db, "stats", stale).db, fase, _day(on), config)
+    _output(as_json, as_csv, html, stats, csv_rows(stats), school_report(stats) if html else None)
+
+
+def stats_clea(
+    db: DbOption = None,
+    as_json: Json = False,
+    as_csv: Csv = False,
+    html: Html = None,
+    on: Today = None,
+    stale: Stale = False,
+) -> None:
+    """CléA statistics by evaluator organisation and region."""
+    stats = clea_stats(_caught_up(db, "stats", stale).db, _day(on))
+    _output(as_json, as_csv, html, stats, stats["organisations"], clea_report(stats) if html else None)
+
+
+# ---------------------------------------------------------------------------- certificates
+def history(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="certificate id (UUID)")],
+    db: DbOption = None,
+    as_json: Json = False,
+) -> None:
+    """The chain of decisions behind and after one certificate."""
+    cert = parse_uuid(ident, "certificate")
+    fol = _caught_up(db, "history", False)
+    emit(as_json, certificate_history(fol.db, fol.store, str(cert)), _print_history)
+
+
+def _print_history(h: dict[str, Any]) -> None:
+    print(
+        f"certificate {h['certificate_id']} ({h['kind']}, {h['status']}) of {h['holder_id']}, "
+        f"issued at position {h['issued_position']}"
+    )
+    rows = [{**e, "voided by": e["voided_by_version"]} for e in h["chain"]]
+    table(
+        rows,
+        [
+            "position",
+            "version",
+            "step",
+            "type",
+            "effective_date",
+            "recorded_at",
+            "actor",
+            "role",
+            "body",
+            "legal_basis",
+            "voided by",
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------- learner show
+def stored_dossier(svc: Services, learner_id: UUID, day: date) -> dict[str, Any] | None:
+    """The dossier read model's copy when it holds the learner's last version, else ``None``."""
+    head = svc.store.recorder.select_events(learner_id, desc=True, limit=1)
+    if not head:
+        raise UnknownEntity("learner", learner_id)
+    db = Db(svc.target)
+    try:
+        found = stored(db, svc.store, learner_id)
+    except Exception:  # the read model was never built here: replay instead
+        return None
+    finally:
+        db.close()
+    if found is None or found[0] != head[0].originator_version:
+        return None
+    result: dict[str, Any] = refresh(found[1], day)
+    return result
+
+
+# ---------------------------------------------------------------------------- register
+def register(app: typer.Typer, readers: Readers) -> None:
+    """Add ``projections``, ``stats`` and ``certificate history``; offer the readers."""
+    readers.certificate_index = HistoryCertificateIndex
+    readers.stored_dossier = stored_dossier
+    proj = typer.Typer(help="read models: run, rebuild, status", no_args_is_help=True)
+    proj.command("run", help="catch up, then follow live (--once: catch up and exit)")(run)
+    proj.command("rebuild", help="rebuild one read model from zero")(rebuild)
+    proj.command("status", help="position and lag of every read model")(status)
+    app.add_typer(proj, name="projections")
+    stats = typer.Typer(help="statistics from the read models", no_args_is_help=True)
+    stats.command("school", help="a school's enrolment, norms, periods, pass rates, cohorts")(stats_school)
+    stats.command("clea", help="CléA statistics by evaluator organisation and region")(stats_clea)
+    app.add_typer(stats, name="stats")
+    group(app, "certificate").command(
+        "history", help="the chain of decisions behind and after a certificate"
+    )(history)

@@ -1,0 +1,60 @@
+"""A store written by the release before the redesign replays, verifies and prints the same JSON."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LEDGER = Path(sys.executable).with_name("ledger")
+
+
+def _release_store(tmp_path: Path) -> Path:
+    db = tmp_path / "release.db"
+    db.write_bytes(gzip.decompress((FIXTURES / "release-store.db.gz").read_bytes()))
+    return db
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return subprocess.run(
+        [str(LEDGER), *args], cwd=cwd, text=True, capture_output=True, env=env, timeout=300, check=False
+    )
+
+
+def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Path) -> None:
+    """Leaves recomputed from the stored events match the release's signed log; outputs equal."""
+    db = _release_store(tmp_path)
+    expected = json.loads(gzip.decompress((FIXTURES / "release-outputs.json.gz").read_bytes()))
+    vkey = (FIXTURES / "release-vkey.txt").read_text(encoding="utf-8").strip()
+    verified = _run("audit", "verify", "--db", str(db), "--key", vkey, "--json", cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["events_checked"] == len(expected["events"])
+    assert json.loads(_run("events", "--json", "--db", str(db), cwd=tmp_path).stdout) == expected["events"]
+    assert (
+        json.loads(_run("certificate", "list", "--json", "--db", str(db), cwd=tmp_path).stdout)
+        == expected["certificate list"]
+    )
+    assert json.loads(_run("schema", "commands", cwd=tmp_path).stdout) == expected["schema commands"]
+    for holder, dossier in list(expected["learner show --as-of-effective"].items())[:6]:
+        shown = _run(
+            "learner",
+            "show",
+            holder,
+            "--as-of-effective",
+            "2100-01-01",
+            "--json",
+            "--db",
+            str(db),
+            cwd=tmp_path,
+        )
+        assert json.loads(shown.stdout) == dossier, holder
+    for cert, history in list(expected["certificate history"].items())[:3]:
+        shown = _run("certificate", "history", cert, "--json", "--db", str(db), cwd=tmp_path)
+        assert json.loads(shown.stdout) == history, cert
+    stats = _run("stats", "clea", "--today", "2100-01-01", "--json", "--db", str(db), cwd=tmp_path)
+    assert json.loads(stats.stdout) == expected["stats clea --today"]
