@@ -638,7 +638,7 @@ _ROUTES: tuple[tuple[type[BaseCommand], str, str], ...] = (
     (LodgeAppeal, "lodge_appeal", "lodge_appeal"),
     (DecideAppeal, "decide_appeal", "decide_appeal"),
     (RecordYearFlags, "year_flags", "record_flags"),
-    (CheckCreationNorm, "creation_norm", "record_flags"),
+    (CheckCreationNorm, "creation_norm", "creation_norm"),
 )
 
 REGIME = Regime(

@@ -234,9 +234,12 @@ class CohortGenerator:
     def admit(self, sy: int, year: int, route: str, **extra: Any) -> Plan:
         """Admit a new learner somewhere suitable."""
         p_only = route in {"A5_alternance", "A5_forme3"}
-        codes = [c for c in self.sites if (not p_only or ref.profiles()[c][0].form == "P")
-                 and not (route == "A6_repeat_transformed" and sy == 2020
-                          and c == "couvreur-etancheur")]  # Art. 4 §5
+        codes = [
+            c
+            for c in self.sites
+            if (not p_only or ref.profiles()[c][0].form == "P")
+            and not (route == "A6_repeat_transformed" and sy == 2020 and c == "couvreur-etancheur")
+        ]  # Art. 4 §5
         code = self.rng.choice(codes)
         fase = self.rng.choice(self.sites[code])
         profile = ref.profile_in_force(code, date(sy, 9, 1))

@@ -126,7 +126,7 @@ class SchoolOption(LedgerAggregate):
         self, *, fourth_year_pupils: int, alternance_only: bool, thematique_commune: bool, decision: Decision
     ) -> bool:
         """Record the 1 October count of the creation year against the Art. 6 §3 norm (a flag)."""
-        ensure(*_common("record_flags", decision))
+        ensure(*_common("creation_norm", decision))
         verdict = rules.creation_norm_on_1_october(
             fourth_year_pupils, alternance_only, thematique_commune, self.first_school_year
         )

@@ -107,6 +107,7 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     ),
     "record_flags": (frozenset({Body.ADMINISTRATION, Body.DIRECTION, Body.JURY_QUALIFICATION}), art("4 §6")),
     "publish_profile": (frozenset({Body.ADMINISTRATION}), art("3 §1; art. 2 3°")),
+    "creation_norm": (frozenset({Body.ADMINISTRATION}), art("6 §3")),
 }
 
 
