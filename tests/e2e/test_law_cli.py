@@ -19,8 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ledger.domain.catalogue import Case
 from ledger.domain.cpu.cases import CASES
 from ledger.domain.rules import CATALOGUE
@@ -166,7 +164,7 @@ def test_refusing_rules_cases_through_the_console_script(tmp_path: Path) -> None
     lawful: list[dict[str, Any]] = []
     for c in (c for c in cases if c.allowed):
         setup, target = BUILDERS[c.rule](c)
-        lawful += setup + [target]
+        lawful += [*setup, target]
     done = ledger("record", "-", "--json", db=db, stdin=jsonl(lawful))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["commands"] == len(lawful)
