@@ -309,3 +309,16 @@ def test_ledger_rules_lists_every_rule_with_its_tests() -> None:
     row = by_name[("cpu", "creation_norm_on_1_october")]
     assert row["article"].startswith("AGCF-2018-08-29 art. 6 §3") and row["effect"] == "flags"
     assert all(r["tests"] for r in rows)
+
+
+def test_demo_records_a_rule_abiding_cohort_across_the_15_options(tmp_path: Path) -> None:
+    """``ledger demo``: every command passes the rules (a refusal stops it), all 15 OBG of Art. 1."""
+    db = tmp_path / "demo.db"
+    done = ledger("demo", "--learners", "60", "--candidates", "0", "--seed", "3", "--json", db=db)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["commands"] > 60
+    events = json.loads(ledger("events", "--json", "--type", "Admitted", db=db).stdout)
+    admitted_in = {e["detail"]["option_code"] for e in events}
+    from ledger.reference import cpu as ref
+
+    assert admitted_in == set(ref.options()) and len(admitted_in) == 15
