@@ -36,11 +36,12 @@ demo: venv
 	@echo; echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
 	@$(VENV)/bin/ledger tokens demo --db $(DEMO_DB)
 	@cert=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["certificate_id"])'); \
-	  echo; echo "Verification page for one certificate: http://127.0.0.1:8080/verify?id=$$cert"
+	  number=$$(LEDGER_PUBLIC_URL=http://127.0.0.1:8080 $(VENV)/bin/ledger credential export $$cert --db $(DEMO_DB) | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["id"][9:])'); \
+	  echo; echo "Verification page for one certificate: http://127.0.0.1:8080/verify?id=$$number"
 	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
 	  echo; echo "== the API on http://127.0.0.1:8080 — /docs, /verify (Ctrl-C stops it) =="; \
-	  $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
+	  LEDGER_PUBLIC_URL=http://127.0.0.1:8080 $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
 	  echo "demo server stopped"; \
 	fi
 
@@ -58,6 +59,7 @@ test: venv
 	@bash deploy/chromium/ensure.sh >&2
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check ledger projections consumers tests
+	@bash deploy/node/ensure.sh
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 

@@ -19,7 +19,7 @@ from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.application import Clock, Ledger
 from ledger.application.registry import CommandRegistry
 from ledger.audit.log import AuditLog
-from ledger.credentials.issue import IssuerConfig
+from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL, IssuerConfig, IssuerKeyStore
 from ledger.domain.errors import LedgerError
 from ledger.settings import Settings
 
@@ -109,10 +109,9 @@ def audit_log(services: Services) -> AuditLog:
 
 def issuer_config(settings: Settings, recording: Any = None) -> IssuerConfig:
     """The credential issuer's configuration: keys, issuer DID, public URL, the log's proofs."""
-    return IssuerConfig.from_env(
-        settings.target(),
+    return IssuerConfig(
+        IssuerKeyStore(settings.key_directory()),
+        settings.issuer_did or DEFAULT_ISSUER_DID,
+        settings.public_url or DEFAULT_PUBLIC_URL,
         recording,
-        key_dir=settings.key_directory(),
-        issuer_did=settings.issuer_did,
-        public_url=settings.public_url,
     )

@@ -24,8 +24,11 @@ setting                      environment variable      default
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
 ``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
                              LAG``
-``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (the verifier's
-                                                       cache of status lists)
+``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (unused since
+                                                       ``credential verify`` takes ``--status-list``)
+``conformance_issuer_seed``  ``LEDGER_CONFORMANCE_     unset: the VC API issues nothing; 32 bytes
+                             ISSUER_SEED``             hex: ``POST /credentials/issue`` signs as
+                                                       that did:key (W3C conformance suites)
 ============================ ========================= ==========================================
 """
 
@@ -61,6 +64,9 @@ class Settings(BaseSettings):
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
+    conformance_issuer_seed: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{64}$", description="did:key seed of the VC API test issuer"
+    )
 
     @classmethod
     def load(cls, **flags: Any) -> Settings:

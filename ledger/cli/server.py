@@ -53,9 +53,17 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="server processes (default 1; >1 surfaces conflicts as 409)")
     ] = 1,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    ] = None,
+    tls_key: Annotated[
+        str | None, typer.Option("--tls-key", help="the private key (PEM) of --tls-cert")
+    ] = None,
 ) -> None:
     """Serve the API until interrupted (Ctrl-C or SIGTERM end it cleanly, exit 0)."""
     import uvicorn
+
+    tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
 
     conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
     keys = ring(conf)
@@ -65,7 +73,7 @@ def serve(
             "create one with `ledger tokens keys --rotate`",
             file=sys.stderr,
         )
-    base = f"http://{conf.api_host}:{conf.api_port}"
+    base = f"{'https' if tls else 'http'}://{conf.api_host}:{conf.api_port}"
     if workers > 1:
         _announce(base, None)
         with tempfile.TemporaryDirectory() as scratch:
@@ -79,12 +87,13 @@ def serve(
                     workers=workers,
                     log_level="warning",
                     env_file=str(env_file),
+                    **tls,
                 )
             )
         return
     app = create_app(conf)
     _announce(base, app)
-    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning"))
+    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **tls))
 
 
 def _env_file(conf: Settings, directory: Path) -> Path:

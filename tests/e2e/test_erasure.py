@@ -132,6 +132,8 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     ledger("credential", "export", mine["certificate_id"], "--db", db, "--out", str(credential))
     trust = tmp / "trust.json"
     ledger("credential", "keys", "show", "--db", db, "--out", str(trust))
+    status = tmp / "status.json"  # without its status list a credential is not VALID (exit 6)
+    ledger("credential", "status-list", "--credential", str(credential), "--db", db, "--out", str(status))
     proof = tmp / "proof.txt"
     proof.write_text(ledger("audit", "prove", "--position", "1", "--db", db).stdout)
     for ident in erased:
@@ -162,6 +164,7 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
         "kept": kept,
         "credential": credential,
         "trust": trust,
+        "status": status,
         "proof": proof,
         "before": json.loads(before),
         "after": json.loads(after),
@@ -179,7 +182,15 @@ def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
     old_size, new_size = art["before"]["size"], art["after"]["size"]
     assert ledger("audit", "consistency", str(old_size), str(new_size), "--db", db).returncode == 0
     verdict = ledger(
-        "credential", "verify", str(art["credential"]), "--keys", str(art["trust"]), "--json", check=False
+        "credential",
+        "verify",
+        str(art["credential"]),
+        "--keys",
+        str(art["trust"]),
+        "--status-list",
+        str(art["status"]),
+        "--json",
+        check=False,
     )
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     shown = json.loads(

@@ -36,10 +36,16 @@ CREDENTIALS = {
     "POST /verify",
     "GET /verify",
     "GET /verify-assets/{name}",
-    "GET /credentials/{certificate_id}",
-    "GET /status/{list_id}",
+    "GET /credentials/{number}",
+    "GET /credentials/{number}/revocation",
+    "GET /status/{list_id:path}",
     "GET /.well-known/did.json",
+    "GET /issuers/{path:path}/did.json",
+    "GET /contexts/{name}",
     "GET /keys",
+    "POST /credentials/verify",
+    "POST /presentations/verify",
+    "POST /credentials/issue",
 }
 
 
@@ -157,8 +163,10 @@ def path_for(template: str, world: World) -> str:
         "fase": str(world.fase),
         "name": "verify.js",
         "list_id": "1",
+        "number": world.certificate,
+        "path": f"fase-{world.fase}",
     }
-    return template.format(**values)
+    return template.replace(":path}", "}").format(**values)
 
 
 @pytest.fixture(scope="module")
