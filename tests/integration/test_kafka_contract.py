@@ -95,6 +95,7 @@ def concrete_events() -> set[type[Any]]:
     for aggregate in (
         cpu.SchoolOption,
         cpu.Learner,
+        cpu.CertificationProfile,
         clea.EvaluatorOrganisation,
         clea.TrainingOrganisation,
         clea.BranchJury,
