@@ -163,7 +163,7 @@ def transfer_into_fifth_not_organised(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     open_option(lg, fase=FASE_TQ2, first=2019)
     learner = admit(lg, year=5, route="A5_repeat_transformed")
-    return on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2)
+    return on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN)
 
 
 def transfer_after_reorientation(lg: Ledger) -> dict[str, Any]:
@@ -182,7 +182,7 @@ def transfer_after_reorientation(lg: Ledger) -> dict[str, Any]:
             advice="Conseil: option Electricité",
         ),
     )
-    return on(learner, "TransferLearner", "direction", "2020-07-01", FASE_TQ2)
+    return on(learner, "TransferLearner", "direction", "2020-07-01", FASE_TQ2, national_register_number=NRN)
 
 
 def option_before_the_arrete(lg: Ledger) -> dict[str, Any]:

@@ -63,8 +63,9 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
     assert json.loads(stats.stdout) == expected["stats clea --today"]
 
 
-# Issue 18 phase 2 adds commands, one optional admission field and three dossier keys; every
-# released command and dossier key is otherwise printed exactly as the release printed it.
+# Issue 18 phase 2 adds commands, one optional admission field and three dossier keys; issue 16
+# adds the optional national register number a transfer presents; every released command and
+# dossier key is otherwise printed exactly as the release printed it.
 LAW_COMMANDS = {"PublishProfile", "LodgeAppeal", "DecideAppeal", "RecordYearFlags", "CheckCreationNorm"}
 LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note"}
 
@@ -74,11 +75,13 @@ def _assert_release_schema_kept(now: dict[str, object], expected: dict[str, dict
     defs, old_defs = now["$defs"], released["$defs"]
     assert isinstance(defs, dict) and isinstance(old_defs, dict)
     assert set(defs) - set(old_defs) == LAW_COMMANDS and set(old_defs) <= set(defs)
-    admit = json.loads(json.dumps(defs["AdmitLearner"]))
-    del admit["properties"]["reoriented_from"]
-    assert admit == old_defs["AdmitLearner"]
-    assert {k: defs[k] for k in old_defs if k != "AdmitLearner"} == {
-        k: v for k, v in old_defs.items() if k != "AdmitLearner"
+    added = {"AdmitLearner": "reoriented_from", "TransferLearner": "national_register_number"}
+    for name, field in added.items():
+        grown = json.loads(json.dumps(defs[name]))
+        del grown["properties"][field]
+        assert grown == old_defs[name], name
+    assert {k: defs[k] for k in old_defs if k not in added} == {
+        k: v for k, v in old_defs.items() if k not in added
     }
     assert {k: v for k, v in now.items() if k not in {"$defs", "oneOf"}} == {
         k: v for k, v in released.items() if k not in {"$defs", "oneOf"}
