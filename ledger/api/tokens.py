@@ -32,8 +32,18 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger.api.errors import TokenError
 from ledger.api.roles import Principal, parse_scope
 from ledger.domain.errors import InvalidCommand
+
+__all__ = [
+    "KeyRing",
+    "TokenError",
+    "key_dir",
+    "max_ttl",
+    "parse_ttl",
+    "unverified_claims",
+]
 
 ISSUER = "certification-ledger"
 ALGORITHM = "EdDSA"
@@ -47,10 +57,6 @@ _KID = re.compile(r"^[0-9a-f]{16}$")
 JTI = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class TokenError(Exception):
-    """A token that cannot be accepted (malformed, unknown key, bad signature, expired)."""
 
 
 def key_dir(base: str | Path) -> Path:
