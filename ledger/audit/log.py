@@ -85,7 +85,7 @@ __all__ = [
     "TAMPER_EXIT",
     "AuditLog",
     "IntegrityHandler",
-    "Problem",
+    "TamperFinding",
     "ProvenEvent",
     "VerifyReport",
     "default_origin",
@@ -320,7 +320,7 @@ def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ verification
 @dataclass(frozen=True)
-class Problem:
+class TamperFinding:
     """One finding of :meth:`AuditLog.verify` (``position`` is zero-based)."""
 
     kind: str  # altered | moved | removed | node | checkpoint
@@ -339,7 +339,7 @@ class VerifyReport:
     pending: int = 0
     checkpoints_checked: int = 0
     latest_checkpoint: int | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[TamperFinding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -374,7 +374,7 @@ def _check_position(
     tree.add_leaf(logged)
 
 
-def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
+def _leaf_problems(db: Db, leaves: Any) -> list[TamperFinding]:
     """Altered, moved and removed events, from what the streaming pass found."""
     from ledger.audit.verify import MATCH_LIMIT, leaves_at
 
@@ -388,7 +388,7 @@ def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
     found += [_moved_out(n, moved[n.id - 1]) for n in leaves.unlogged if n.id - 1 in moved]
     accounted = set(moved.values())
     found += [
-        Problem("removed", "the logged event at this position is no longer in the store", p)
+        TamperFinding("removed", "the logged event at this position is no longer in the store", p)
         for p in leaves.missing
         if p not in accounted
     ]
@@ -409,12 +409,12 @@ def _moves(
     return moved
 
 
-def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> Problem:
+def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> TamperFinding:
     if logged_at is not None:
-        return Problem(
+        return TamperFinding(
             "moved", f"event logged at position {logged_at} is now at {position}", position, agg, version
         )
-    return Problem(
+    return TamperFinding(
         "altered",
         "the event at this position is not the logged one (changed, inserted or replaced)",
         position,
@@ -423,8 +423,8 @@ def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> P
     )
 
 
-def _moved_out(n: Notification, logged_at: int) -> Problem:
-    return Problem(
+def _moved_out(n: Notification, logged_at: int) -> TamperFinding:
+    return TamperFinding(
         "moved",
         f"event logged at position {logged_at} is now at {n.id - 1}, beyond the log",
         n.id - 1,
@@ -433,18 +433,18 @@ def _moved_out(n: Notification, logged_at: int) -> Problem:
     )
 
 
-def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Problem]:
+def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[TamperFinding]:
     """Interior levels with the wrong number of nodes, and nodes not the hash of their children."""
     by_level: dict[int, list[int]] = {}
     for level, index in tree.node_problems:
         by_level.setdefault(level, []).append(index)
-    out: list[Problem] = []
+    out: list[TamperFinding] = []
     for level in sorted(set(by_level) | set(counts)):
         if level in counts:
             stored, wanted = counts[level]
-            out.append(Problem("node", f"level {level} has {stored} nodes, want {wanted}"))
+            out.append(TamperFinding("node", f"level {level} has {stored} nodes, want {wanted}"))
         out += [
-            Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
+            TamperFinding("node", f"node ({level}, {i}) is not the hash of its children", i << level)
             for i in sorted(by_level.get(level, []))
         ]
     return out
@@ -774,7 +774,9 @@ class AuditLog:
             _check_position(leaves, tree, position, event, logged)
         report.events_checked, report.pending = leaves.checked, leaves.pending
         report.problems.extend(_leaf_problems(self.db, leaves))
-        report.problems.extend(Problem("node", "leaf missing from the stored log", i) for i in leaves.holes)
+        report.problems.extend(
+            TamperFinding("node", "leaf missing from the stored log", i) for i in leaves.holes
+        )
         report.problems.extend(_node_problems(tree, av.count_problems(counts, size)))
         verifiers = [*self.keys.verifiers(), *extra]
         for row in rows:
@@ -820,18 +822,18 @@ def _note_text(note: bytes) -> str:
 
 def _check_checkpoint(
     row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes], size: int
-) -> list[Problem]:
+) -> list[TamperFinding]:
     where = f"checkpoint #{row.seq} (size {row.size})"
     try:
         checkpoint, _ = open_checkpoint(row.note, verifiers)
     except IntegrityError as exc:
-        return [Problem("checkpoint", f"{where}: signature does not verify: {exc}")]
+        return [TamperFinding("checkpoint", f"{where}: signature does not verify: {exc}")]
     if (checkpoint.size, checkpoint.root_hash) != (row.size, row.root):
-        return [Problem("checkpoint", f"{where}: stored size/root differ from the signed note")]
+        return [TamperFinding("checkpoint", f"{where}: stored size/root differ from the signed note")]
     if checkpoint.size > size:
-        return [Problem("checkpoint", f"{where}: covers more leaves than the log holds ({size})")]
+        return [TamperFinding("checkpoint", f"{where}: covers more leaves than the log holds ({size})")]
     if roots.get(checkpoint.size) != checkpoint.root_hash:
-        return [Problem("checkpoint", f"{where}: the stored tree's root is not the signed root")]
+        return [TamperFinding("checkpoint", f"{where}: the stored tree's root is not the signed root")]
     return []
 
 
