@@ -4,7 +4,8 @@
 
 1. counts the request against the client address's bucket (:mod:`ledger.api.ratelimit`;
    health and metrics in their own bucket): 429 ``too-many-requests`` with ``Retry-After``;
-2. refuses a declared ``Content-Length`` over ``api_max_body`` before reading a byte (413);
+2. refuses a header block over 16 KiB (431; h11 itself only bounds an *incomplete* one) and a
+   declared ``Content-Length`` over ``api_max_body`` before reading a byte (413);
 3. wraps ``receive``: counts the bytes as they stream in (413 :class:`BodyTooLarge` as soon as
    the limit is passed, never after reading the whole body) and gives the whole body
    ``api_body_timeout`` seconds (408 :class:`BodyTimeout`: a slow-loris body is cut).
@@ -39,6 +40,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class BodyTooLarge(HttpProblem):
@@ -46,6 +48,15 @@ class BodyTooLarge(HttpProblem):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, "payload-too-large", f"a request body is at most {limit} bytes")
+
+
+class HeadersTooLarge(HttpProblem):
+    """431: the request's header block is over ``MAX_HEADER_BYTES``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            431, "request-header-fields-too-large", f"the request's headers are at most {limit} bytes"
+        )
 
 
 class BodyTimeout(HttpProblem):
@@ -200,6 +211,9 @@ class LimitsMiddleware:
                     {"Retry-After": retry_after(wait)},
                 ),
             )
+            return
+        if sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ())) > MAX_HEADER_BYTES:
+            await _problem(scope, send, HeadersTooLarge(MAX_HEADER_BYTES), close=True)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:

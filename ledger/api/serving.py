@@ -22,9 +22,9 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ledger.api.limits import MAX_HEADER_BYTES
 from ledger.settings import Settings
 
-MAX_HEADER_BYTES = 16 * 1024
 DEFAULT_HEADER_TIMEOUT = 10.0
 HEADER_TIMEOUT_STATE = "ledger_header_timeout"
 
