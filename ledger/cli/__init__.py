@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.cli import audit, credentials, queries, record, server, witness
+from ledger.cli import audit, credentials, queries, record, rules, server, witness
 from ledger.cli.common import EXIT_OK, EXIT_REFUSED, report
 from ledger.cli.lazy import root_command
 from ledger.plugins import CLI_GROUP, Readers, discover
@@ -68,6 +68,7 @@ def build_app(readers: Readers | None = None) -> typer.Typer:
     credentials.register(app)
     server.register(app)
     witness.register(app)
+    rules.register(app)
     for _name, plugin in discover(CLI_GROUP):
         plugin(app, readers if readers is not None else Readers())
     return app

@@ -166,8 +166,10 @@ def print_dossier(d: dict[str, Any]) -> None:
             }
             for u in d["units"]
         ],
-        ["uaa", "year", "status", "validated on", "via", "by", "attempts", "remediation"],
+        ["uaa", "title", "year", "status", "validated on", "via", "by", "attempts", "remediation"],
     )
+    if d.get("uaa_titles_note"):
+        print(f"UAA titles: {d['uaa_titles_note']}")
     for a in d["attestations"]:
         print(
             f"attestation {a['kind']} for {a['school_year']}-{a['school_year'] + 1} "
@@ -175,6 +177,12 @@ def print_dossier(d: dict[str, Any]) -> None:
         )
     for c in d["c2d_decisions"]:
         print(f"C2D decision: {c['outcome']} ({c['effective_date']})")
+    for f in d.get("flags", []):
+        print(f"flag: {f['rule']} ({f['article']}): {f['detail']} [{f['effective_date']}]")
+    for a in d.get("appeals", []):
+        print(
+            f"appeal against {a['against']} (v{a['target_version']}) lodged {a['lodged_on']}: {a['outcome']}"
+        )
     for x in d["pending_deadlines"]:
         print(f"deadline: {x['kind']} due {x['due_by']}{' — OVERDUE' if x['overdue'] else ''}")
     for x in d["late"]:

@@ -235,7 +235,12 @@ class CohortGenerator:
     def admit(self, sy: int, year: int, route: str, **extra: Any) -> Plan:
         """Admit a new learner somewhere suitable."""
         p_only = route in {"A5_alternance", "A5_forme3"}
-        codes = [c for c in self.sites if not p_only or ref.profiles()[c][0].form == "P"]
+        codes = [
+            c
+            for c in self.sites
+            if (not p_only or ref.profiles()[c][0].form == "P")
+            and not (route == "A6_repeat_transformed" and sy == 2020 and c == "couvreur-etancheur")
+        ]  # Art. 4 §5
         code = self.rng.choice(codes)
         fase = self.rng.choice(self.sites[code])
         profile = ref.profile_in_force(code, date(sy, 9, 1))
@@ -434,10 +439,12 @@ class CohortGenerator:
             ]
         )
         if route == "A6_repeat_transformed":
-            plan = self.admit(FIRST_SY, 6, route)
-            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(FIRST_SY, 9, 20))
-            self.school_year_units(plan, FIRST_SY, self.units(plan, 6), 0.85)
-            self.certify(plan, date(FIRST_SY + 1, 6, 28))
+            # Art. 6 §1, 5 §3: the 6th year of an option opened in 2018 is organised from 2020.
+            sy6 = FIRST_SY + 1
+            plan = self.admit(sy6, 6, route)
+            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(sy6, 9, 20))
+            self.school_year_units(plan, sy6, self.units(plan, 6), 0.85)
+            self.certify(plan, date(sy6 + 1, 6, 28))
             return
         if route == "A5_repeat_transformed":
             plan = self.admit(FIRST_SY, 5, route)

@@ -86,10 +86,10 @@ def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> lis
         cmd(
             "AdmitLearner",
             "direction",
-            "2019-09-01",
+            "2020-09-01",
             learner_id=lid,
             option_code=OPTION,
-            school_year=2019,
+            school_year=2020,
             year=6,
             route="A6_repeat_transformed",
             identity=person,
@@ -99,14 +99,14 @@ def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> lis
         cmd(
             "ValidateUnit",
             "jury_qualification",
-            "2019-09-20",
+            "2020-09-20",
             learner_id=lid,
             uaa=f"UAA{i}",
             via="jury_recognition",
         )
         for i in range(1, 7)
     ]
-    lines.append(cmd("IssueCertificate", "jury_qualification", "2020-06-28", learner_id=lid, kind="CQ"))
+    lines.append(cmd("IssueCertificate", "jury_qualification", "2021-06-28", learner_id=lid, kind="CQ"))
     return lines
 
 

@@ -53,9 +53,9 @@ def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
         "--candidates",
         str(candidates),
         "--seed",
-        "7",
+        "9",
         "--json",
-    )
+    )  # a cohort with revoked certificates
 
 
 def registry(db: Path) -> list[dict[str, Any]]:

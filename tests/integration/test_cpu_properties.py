@@ -140,7 +140,8 @@ def test_random_sequences_keep_invariants_and_replay(data: Any, seq: tuple[list[
         open_option(lg)
         open_option(lg, fase=FASE_TQ2)
         routes = {4: "A4_standard", 5: "A5_repeat_transformed", 6: "A6_repeat_transformed"}
-        learners = [admit(lg, year=y, route=routes[y]) for y in starts]
+        # Art. 6 §1: the option opened in 2018 organises its 6th year from 2020-2021.
+        learners = [admit(lg, year=y, route=routes[y], sy=2020 if y == 6 else 2019) for y in starts]
         for index, _ in picks:
             learner = learners[index]
             raw = data.draw(st.composite(lambda d, who=learner: learner_command(d, who))())

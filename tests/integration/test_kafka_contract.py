@@ -145,6 +145,7 @@ def concrete_events() -> set[type[Any]]:
     for aggregate in (
         cpu.SchoolOption,
         cpu.Learner,
+        cpu.CertificationProfile,
         clea.EvaluatorOrganisation,
         clea.TrainingOrganisation,
         clea.BranchJury,
@@ -154,7 +155,8 @@ def concrete_events() -> set[type[Any]]:
             if (
                 isinstance(value, type)
                 and issubclass(value, LedgerAggregate.Event)
-                and value.__name__ not in {"Decided", "Event", "Created"}
+                and value.__name__
+                not in {"Decided", "Event", "Created", "Revocation", "CertificateRevocation"}
             ):
                 found.add(value)
     return found
