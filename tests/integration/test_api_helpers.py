@@ -101,7 +101,8 @@ def make_app(world: World, **settings: Any) -> FastAPI:
     """The API on the world's store (rate limit off unless given)."""
     with key_env(world.keys):
         flags = {
-            f"api_{name}" if name.startswith(("public_", "principal_", "ops_")) else name: value for name, value in settings.items()
+            f"api_{name}" if name.startswith(("public_", "principal_", "ops_")) else name: value
+            for name, value in settings.items()
         }
         for bucket in ("public", "principal", "ops"):
             flags.setdefault(f"api_{bucket}_rate", 0.0)
