@@ -55,6 +55,7 @@ from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
 from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
+from ledger.adapters.migrations import create_tables
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.audit.errors import AuditError, LeafMismatch
@@ -124,6 +125,16 @@ WITNESS_SIZES_DDL = (
     "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)"
 )
 """The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
+MIGRATIONS = (
+    (
+        1,
+        "integrity checkpoints, cosignatures and witness sizes as the first release wrote them",
+        create_tables(CHECKPOINTS_DDL, COSIGNED_DDL, WITNESS_SIZES_DDL),
+    ),
+)
+"""The ``integrity`` migration chain (:mod:`ledger.adapters.migrations`), run by the entry points.
+
+The tree's nodes (``integrity_nodes``) are rebuildable from the events: not migrated."""
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
