@@ -81,7 +81,9 @@ def test_streamed_body_is_cut_as_soon_as_it_passes_the_limit(world: World) -> No
     app = make_app(world, api_max_body=4096)
     before = world.head()
     out = asgi_post(
-        app, [b"[" * 1024] * 1000, world.headers("conseil_classe", **{"Idempotency-Key": "stream"})
+        app,
+        [b"[" * 1024] * 1000,
+        world.headers("conseil_classe", **{"Idempotency-Key": "stream", "Content-Type": "application/json"}),
     )
     assert out["status"] == 413, out
     assert out["bytes"] <= 4096 + 1024, "read far past the limit"
@@ -91,7 +93,10 @@ def test_streamed_body_is_cut_as_soon_as_it_passes_the_limit(world: World) -> No
 def test_slow_body_is_408(world: World) -> None:
     app = make_app(world, api_body_timeout=0.3)
     out = asgi_post(
-        app, [b"{"] * 50, world.headers("conseil_classe", **{"Idempotency-Key": "slow"}), delay=0.05
+        app,
+        [b"{"] * 50,
+        world.headers("conseil_classe", **{"Idempotency-Key": "slow", "Content-Type": "application/json"}),
+        delay=0.05,
     )
     assert out["status"] == 408 and b"urn:ledger:problem:request-timeout" in out["body"]
     assert out["calls"] < 50
@@ -104,7 +109,9 @@ def test_deep_json_is_a_400_problem_never_a_500(client: TestClient, world: World
     r = client.post(
         "/v1/commands",
         content=body,
-        headers=world.headers("conseil_classe", **{"Idempotency-Key": f"deep-{depth}"}),
+        headers=world.headers(
+            "conseil_classe", **{"Idempotency-Key": f"deep-{depth}", "Content-Type": "application/json"}
+        ),
     )
     assert r.status_code == 400 and r.headers["content-type"] == PROBLEM, r.text
     assert r.json()["type"] == "urn:ledger:problem:json-too-deep"
