@@ -70,13 +70,25 @@ def record(
     batch: Annotated[
         int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
     ] = 1,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="record the lawful commands and report every refusal (exit 2 if any) instead of stopping",
+        ),
+    ] = False,
 ) -> None:
     """Record JSON commands, one object per line; all checked before anything is written."""
     commands = parse_lines(file)
     ledger = services(db).ledger
     started = time.perf_counter()
+    refused: list[tuple[int, Exception]] = []
     with progress("recording", len(commands)) as advance:
-        outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
+        if keep_going:
+            outcomes, errors = ledger.execute_each(commands, batch=batch, progress=advance)
+            refused = list(errors)
+        else:
+            outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
     _log().info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
@@ -88,11 +100,20 @@ def record(
                 "events": events,
                 "seconds": elapsed,
                 "outcomes": [o.to_dict() for o in outcomes],
+                **(
+                    {"refused": [{"command": i + 1, "error": str(e)} for i, e in refused]}
+                    if keep_going
+                    else {}
+                ),
             },
             print,
         )
     else:
         print(f"recorded {len(outcomes)} command(s), {events} event(s) in {elapsed:.2f}s")
+    if refused:
+        for _, error in refused:
+            print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2)
 
 
 def schema_commands() -> None:
