@@ -16,6 +16,7 @@ from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import TITLE, ApiContext, build_context
 from ledger.api.extensions import mount_all
+from ledger.api.headers import security_headers
 from ledger.api.problems import HttpProblem
 from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
@@ -54,6 +55,7 @@ def create_app(
     app.state.ctx = ctx
     problems.install(app)
     app.middleware("http")(_observe)
+    app.middleware("http")(security_headers)
     app.include_router(system_router())
     app.include_router(write_router())
     app.include_router(read_router())
@@ -72,9 +74,20 @@ def _add_command_components(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = generate()
         schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        _require_idempotency_key(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _require_idempotency_key(schema: dict[str, Any]) -> None:
+    """Mark every ``Idempotency-Key`` header parameter required (the route answers 400 without)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if param.get("in") == "header" and param.get("name") == "Idempotency-Key":
+                    param["required"] = True
+                    param.setdefault("description", "a client-chosen id of this write (retry with the same)")
 
 
 def app_from_env() -> FastAPI:

@@ -60,7 +60,7 @@ def principal(
     if creds is None or creds.scheme.lower() != "bearer":
         raise HttpProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
     try:
-        who = ctx.keys.verify(creds.credentials)
+        who = ctx.keys.verify(creds.credentials, revoked=ctx.revocations.is_revoked)
     except TokenError as exc:
         _limit(request, ctx)
         log.info("api.token_refused", reason=str(exc))

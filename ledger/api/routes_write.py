@@ -42,6 +42,13 @@ def commands_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
     return schema, components
 
 
+def require_json(request: Request) -> None:
+    """415 unless the body is declared ``application/json`` (or ``application/*+json``)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
+        raise HttpProblem(415, "unsupported-media-type", "send the command as Content-Type: application/json")
+
+
 def _union() -> Any:
     """Every registered command class as one ``X | Y | …`` type."""
     return reduce(or_, command_classes())
@@ -62,6 +69,7 @@ def build_router() -> APIRouter:
         responses={
             201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
             400: {"description": "Missing Idempotency-Key or malformed JSON"},
+            415: {"description": "Content-Type is not application/json"},
             403: {"description": "Outside the caller's role, body or scope"},
             409: {"description": "Concurrent change (retryable: true) or key in use"},
             422: {"description": "Refused by a rule (rule, article) or invalid command"},
@@ -75,6 +83,7 @@ def build_router() -> APIRouter:
     ) -> JSONResponse:
         """Record one command; refused commands write nothing (problem details say why)."""
         key = _require_key(idempotency_key)
+        require_json(request)
         raw = _json_body(await request.body())
         status, body, replayed = await run_in_threadpool(execute_once, ctx, who, key, raw)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}

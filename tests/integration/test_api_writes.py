@@ -62,7 +62,9 @@ def test_writes_need_a_key_and_json(client: TestClient, world: World) -> None:
     r = client.post(
         "/v1/commands",
         content=b"{not json",
-        headers=world.headers("conseil_classe", **{"Idempotency-Key": "x"}),
+        headers=world.headers(
+            "conseil_classe", **{"Idempotency-Key": "x", "Content-Type": "application/json"}
+        ),
     )
     assert r.status_code == 400 and r.json()["type"].endswith("malformed-json")
     assert world.head() == head
