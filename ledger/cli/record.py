@@ -116,6 +116,24 @@ def record(
         raise typer.Exit(2)
 
 
+def import_registry(
+    file: Annotated[str, typer.Argument(help="a file of JSON command lines, or - for standard input")],
+    db: Db = None,
+    as_json: Json = False,
+    batch: Annotated[int, typer.Option(min=1, help="commands per transaction")] = 1000,
+) -> None:
+    """Import a historical registry: the rules of ``ledger record``, nothing written on a refusal."""
+    from ledger.application.bulk import import_commands
+
+    ledger = services(db).ledger
+    summary = import_commands(ledger, read_lines(file), batch=batch)
+    _log().info("import.done", **summary.to_dict())
+    if as_json:
+        emit(True, summary.to_dict(), print)
+    else:
+        print(f"imported {summary.commands} command(s), {summary.events} event(s) in {summary.seconds:.2f}s")
+
+
 def schema_commands() -> None:
     """The JSON Schema of every command."""
     from ledger.application.registry import default_registry
@@ -179,9 +197,10 @@ def print_summary(s: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``demo``, ``record`` and ``schema``."""
+    """Add ``demo``, ``record``, ``import`` and ``schema``."""
     app.command("demo", help="record a synthetic cohort and show what the ledger holds")(demo)
     app.command("record", help="record JSON commands, one object per line")(record)
+    app.command("import", help="import a historical registry (JSON command lines) in bulk")(import_registry)
     schema = typer.Typer(help="print JSON Schemas", no_args_is_help=True)
     schema.command("commands", help="the JSON Schema of every command")(schema_commands)
     app.add_typer(schema, name="schema")
