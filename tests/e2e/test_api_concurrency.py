@@ -61,7 +61,15 @@ def server(store_location: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     ring.generate()
     token = ring.issue(Principal("jury", str(FASE), "jury-1"), 3600)
     port = free_port()
-    env = {**os.environ, "LEDGER_KEY_DIR": keys, "LEDGER_LOG_LEVEL": "WARNING"}
+    # This test measures correctness under load, not the rate limits (they have their own
+    # tests in tests/integration/test_api_limits.py): the address and principal limits are off.
+    env = {
+        **os.environ,
+        "LEDGER_KEY_DIR": keys,
+        "LEDGER_LOG_LEVEL": "WARNING",
+        "LEDGER_API_PUBLIC_RATE": "0",
+        "LEDGER_API_PRINCIPAL_RATE": "0",
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
