@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from ledger.cli import main
 from ledger.demo.cpu import cpu_commands
 from ledger.domain.rules import CATALOGUE
-from ledger.cli import main
 from tests.e2e.test_law_cli import BASE, BUILDERS, REFUSING, jsonl, ledger, one_run
 
 
