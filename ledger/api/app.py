@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import TITLE, ApiContext, build_context
+from ledger.api.docs import install_docs
 from ledger.api.extensions import mount_all
 from ledger.api.headers import security_headers
 from ledger.api.problems import HttpProblem
@@ -49,6 +50,8 @@ def create_app(
         title=TITLE,
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="Record certification decisions (CPU, CléA) and read what the "
         "ledger holds. Errors are RFC 9457 problem details.",
     )
@@ -60,6 +63,7 @@ def create_app(
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
+    install_docs(app, TITLE)
     # Public c2sp.org/tlog-tiles, outside the public rate limit on purpose (CDN-cacheable).
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
