@@ -18,6 +18,7 @@ from ledger.api.context import TITLE, ApiContext, build_context
 from ledger.api.docs import install_docs
 from ledger.api.extensions import mount_all
 from ledger.api.headers import security_headers
+from ledger.api.limits import LimitsMiddleware, trusted_networks
 from ledger.api.problems import HttpProblem
 from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
@@ -41,9 +42,10 @@ def create_app(
     ctx = build_context(services or bootstrap(settings or Settings.load(), clock, fast_forward=True))
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         log.info("api.started", store=ctx.target.kind)
-        yield
+        # Read by the server's protocol (ledger.api.serving), per worker process.
+        yield {"ledger_header_timeout": ctx.settings.api_header_timeout}
         ctx.close()
 
     app = FastAPI(
@@ -64,10 +66,24 @@ def create_app(
     app.include_router(read_router())
     mount_all(app, ctx)
     install_docs(app, TITLE)
-    # Public c2sp.org/tlog-tiles, outside the public rate limit on purpose (CDN-cacheable).
+    # Public c2sp.org/tlog-tiles (CDN-cacheable), under the per-address limit like every route.
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
+    _add_limits(app, ctx)
     return app
+
+
+def _add_limits(app: FastAPI, ctx: ApiContext) -> None:
+    """The outermost middleware: rate limit per address, streamed body size, body timeout."""
+    conf = ctx.settings
+    app.add_middleware(
+        LimitsMiddleware,
+        limits=ctx.limiter,
+        trusted=trusted_networks(conf.trusted_proxies),
+        max_body=conf.api_max_body,
+        body_timeout=conf.api_body_timeout,
+        on_limited=ctx.metrics.rate_limited.inc,
+    )
 
 
 def _add_command_components(app: FastAPI) -> None:

@@ -55,9 +55,11 @@ from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
 from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
+from ledger.adapters.migrations import create_tables
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.audit.errors import AuditError, LeafMismatch
+from ledger.audit.proofread import read_proof
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.integrity import (
     Checkpoint,
@@ -78,6 +80,7 @@ from ledger.integrity import (
     verify_inclusion,
     verify_tlog_proof,
 )
+from ledger.integrity.merkle import bundle_from, bundle_keys
 
 __all__ = [
     "DEFAULT_ORIGIN",
@@ -85,8 +88,8 @@ __all__ = [
     "TAMPER_EXIT",
     "AuditLog",
     "IntegrityHandler",
-    "TamperFinding",
     "ProvenEvent",
+    "TamperFinding",
     "VerifyReport",
     "default_origin",
     "leaf_bytes",
@@ -124,6 +127,16 @@ WITNESS_SIZES_DDL = (
     "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)"
 )
 """The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
+MIGRATIONS = (
+    (
+        1,
+        "integrity checkpoints, cosignatures and witness sizes as the first release wrote them",
+        create_tables(CHECKPOINTS_DDL, COSIGNED_DDL, WITNESS_SIZES_DDL),
+    ),
+)
+"""The ``integrity`` migration chain (:mod:`ledger.adapters.migrations`), run by the entry points.
+
+The tree's nodes (``integrity_nodes``) are rebuildable from the events: not migrated."""
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
@@ -526,6 +539,8 @@ class AuditLog:
         self.db = self.follower.db
         self.events = EventTable(self.db, StoredRow)
         self._extra_vkeys: list[Any] = []
+        # the latest checkpoint seen by a proof (PostgreSQL: one query per proof while it stays latest)
+        self._proof_checkpoint: tuple[_CheckpointRow, Checkpoint] | None = None
 
     # ------------------------------------------------------------------ leaves and size
     def merkle(self) -> MerkleLog:
@@ -670,6 +685,10 @@ class AuditLog:
         """
         if position < 0:
             raise InvalidCommand(f"position must be 0 or more: {position}")
+        if self.db.kind == "postgres":
+            proof = self._one_read_proof(position)
+            if proof is not None:
+                return proof
         latest = self._latest_row()
         if latest is not None and position < latest.size:
             return self._proof_under(latest, position)
@@ -686,6 +705,35 @@ class AuditLog:
             note, checkpoint = self.checkpoint()
         return build_tlog_proof(merkle, position, checkpoint, note, proof_extra(row))
 
+    def _one_read_proof(self, position: int) -> str | None:
+        """The proof in ONE query under the checkpoint a previous proof used, if still the latest.
+
+        ``None`` when there is no such checkpoint, it does not cover ``position``, or a newer
+        one was signed meanwhile (the caller's step-by-step reads then pick the latest).
+        """
+        cached = self._proof_checkpoint
+        if cached is None:
+            latest = self._latest_row()
+            if latest is None:
+                return None
+            cached = (latest, Checkpoint.parse(_note_text(latest.note)))
+        row_cp, checkpoint = cached
+        if position >= row_cp.size:
+            return None
+        keys = bundle_keys(position, row_cp.size)
+        read = read_proof(self.db, self.events, NODES_TABLE, row_cp.seq, position, keys)
+        if read.latest_seq != row_cp.seq:
+            self._proof_checkpoint = None
+            return None
+        self._proof_checkpoint = cached
+        row = None if read.event is None else StoredRow(*read.event)
+        try:
+            bundle = bundle_from(position, row_cp.size, read.nodes)
+        except IntegrityError as exc:
+            raise self._unproven(row_cp, position, exc) from None
+        note = read.cosigned_note or row_cp.note
+        return self._checked_proof(row_cp, checkpoint, position, row, bundle, note)
+
     def _proof_under(self, latest: _CheckpointRow, position: int) -> str:
         """The proof of ``position`` against a stored checkpoint that covers it.
 
@@ -695,7 +743,23 @@ class AuditLog:
         row = self.events.at(position)
         checkpoint = Checkpoint.parse(_note_text(latest.note))
         try:
-            leaf, root, path = self.merkle().proof_bundle(position, latest.size)
+            bundle = self.merkle().proof_bundle(position, latest.size)
+        except IntegrityError as exc:
+            raise self._unproven(latest, position, exc) from None
+        return self._checked_proof(latest, checkpoint, position, row, bundle, self._cosigned_note(latest))
+
+    def _checked_proof(
+        self,
+        latest: _CheckpointRow,
+        checkpoint: Checkpoint,
+        position: int,
+        row: StoredRow | None,
+        bundle: tuple[bytes, bytes, list[bytes]],
+        note: bytes,
+    ) -> str:
+        """The proof text once leaf, root and path are checked against the signed checkpoint."""
+        leaf, root, path = bundle
+        try:
             if row is None or leaf_hash(leaf_bytes(row.record())) != leaf:
                 raise LeafMismatch(
                     f"the stored event at position {position} does not match the "
@@ -705,11 +769,15 @@ class AuditLog:
                 raise IntegrityError("the stored tree's root is not the signed root")
             verify_inclusion(leaf, position, latest.size, path, checkpoint.root_hash)
         except IntegrityError as exc:
-            raise AuditError(
-                f"the stored tree does not prove position {position} under "
-                f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
-            ) from None
-        return TlogProof(position, tuple(path), self._cosigned_note(latest), proof_extra(row)).to_text()
+            raise self._unproven(latest, position, exc) from None
+        return TlogProof(position, tuple(path), note, proof_extra(row)).to_text()
+
+    @staticmethod
+    def _unproven(latest: _CheckpointRow, position: int, exc: Exception) -> AuditError:
+        return AuditError(
+            f"the stored tree does not prove position {position} under "
+            f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
+        )
 
     def prove_event(self, position: int) -> str:
         """Alias of :meth:`inclusion_proof`: the proof of one decision for read models."""

@@ -70,13 +70,25 @@ def record(
     batch: Annotated[
         int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
     ] = 1,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="record the lawful commands and report every refusal (exit 2 if any) instead of stopping",
+        ),
+    ] = False,
 ) -> None:
     """Record JSON commands, one object per line; all checked before anything is written."""
     commands = parse_lines(file)
     ledger = services(db).ledger
     started = time.perf_counter()
+    refused: list[tuple[int, Exception]] = []
     with progress("recording", len(commands)) as advance:
-        outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
+        if keep_going:
+            outcomes, errors = ledger.execute_each(commands, batch=batch, progress=advance)
+            refused = list(errors)
+        else:
+            outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
     _log().info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
@@ -88,11 +100,38 @@ def record(
                 "events": events,
                 "seconds": elapsed,
                 "outcomes": [o.to_dict() for o in outcomes],
+                **(
+                    {"refused": [{"command": i + 1, "error": str(e)} for i, e in refused]}
+                    if keep_going
+                    else {}
+                ),
             },
             print,
         )
     else:
         print(f"recorded {len(outcomes)} command(s), {events} event(s) in {elapsed:.2f}s")
+    if refused:
+        for _, error in refused:
+            print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+def import_registry(
+    file: Annotated[str, typer.Argument(help="a file of JSON command lines, or - for standard input")],
+    db: Db = None,
+    as_json: Json = False,
+    batch: Annotated[int, typer.Option(min=1, help="commands per transaction")] = 1000,
+) -> None:
+    """Import a historical registry: the rules of ``ledger record``, nothing written on a refusal."""
+    from ledger.application.bulk import import_commands
+
+    ledger = services(db).ledger
+    summary = import_commands(ledger, read_lines(file), batch=batch)
+    _log().info("import.done", **summary.to_dict())
+    if as_json:
+        emit(True, summary.to_dict(), print)
+    else:
+        print(f"imported {summary.commands} command(s), {summary.events} event(s) in {summary.seconds:.2f}s")
 
 
 def schema_commands() -> None:
@@ -158,9 +197,10 @@ def print_summary(s: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``demo``, ``record`` and ``schema``."""
+    """Add ``demo``, ``record``, ``import`` and ``schema``."""
     app.command("demo", help="record a synthetic cohort and show what the ledger holds")(demo)
     app.command("record", help="record JSON commands, one object per line")(record)
+    app.command("import", help="import a historical registry (JSON command lines) in bulk")(import_registry)
     schema = typer.Typer(help="print JSON Schemas", no_args_is_help=True)
     schema.command("commands", help="the JSON Schema of every command")(schema_commands)
     app.add_typer(schema, name="schema")

@@ -72,10 +72,14 @@ def serve(
     import uvicorn
 
     from ledger.api.app import create_app
+    from ledger.api.serving import uvicorn_options
 
     tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
 
-    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix)
+    conf = settings(
+        db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix, api_workers=workers
+    )
+    options = {**tls, **uvicorn_options(conf)}
     keys = ring(conf)
     if not keys.public:
         print(
@@ -97,13 +101,13 @@ def serve(
                     workers=workers,
                     log_level="warning",
                     env_file=str(env_file),
-                    **tls,
+                    **options,
                 )
             )
         return
     app = create_app(conf)
     _announce(base, app)
-    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **tls))
+    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **options))
 
 
 def _env_file(conf: Settings, directory: Path) -> Path:
