@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.api.context import ApiContext
+from ledger.api.errors import RateLimited
 from ledger.api.problems import HttpProblem
 from ledger.api.ratelimit import retry_after
 from ledger.api.roles import Principal
@@ -40,12 +41,7 @@ def _limit_principal(ctx: ApiContext, who: Principal) -> None:
     if wait:
         ctx.metrics.rate_limited.inc()
         log.info("api.rate_limited", bucket="principal", subject=who.subject)
-        raise HttpProblem(
-            429,
-            "too-many-requests",
-            "rate limit exceeded; retry later",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise RateLimited(retry_after(wait))
 
 
 def public_limit() -> None:
