@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import TITLE, ApiContext, build_context
+from ledger.api.denials import DenialLog
 from ledger.api.docs import install_docs
 from ledger.api.extensions import mount_all
 from ledger.api.headers import security_headers
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
     _add_limits(app, ctx)
+    app.add_middleware(DenialLog, routes=app.router.routes)  # outermost: sees the limits' answers
     return app
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.api.context import ApiContext
+from ledger.api.denials import DENIED_REASON
 from ledger.api.errors import RateLimited
 from ledger.api.problems import HttpProblem
 from ledger.api.ratelimit import retry_after
@@ -64,12 +65,14 @@ def principal(
     principal's bucket (429).
     """
     challenge = {"WWW-Authenticate": 'Bearer realm="ledger"'}
+    state = request.scope.setdefault("state", {})
     if creds is None or creds.scheme.lower() != "bearer":
+        state[DENIED_REASON] = "no bearer token"
         raise HttpProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
     try:
         who = ctx.keys.verify(creds.credentials, revoked=ctx.revocations.is_revoked)
     except TokenError as exc:
-        log.info("api.token_refused", reason=str(exc))
+        state[DENIED_REASON] = str(exc)  # logged once, as api.denied (ledger.api.denials)
         raise HttpProblem(401, "unauthorized", f"token refused: {exc}", headers=challenge) from None
     request.state.principal = who
     _limit_principal(ctx, who)
