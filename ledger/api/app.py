@@ -71,7 +71,9 @@ def create_app(
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
     _add_limits(app, ctx)
-    app.add_middleware(DenialLog, routes=app.router.routes)  # outermost: sees the limits' answers
+    app.add_middleware(
+        DenialLog, templates=lambda: app.openapi()["paths"]
+    )  # outermost: sees the limits' answers
     return app
 
 

@@ -22,11 +22,12 @@ learner), so no personal data.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 import structlog
-from starlette.routing import BaseRoute, Match
+from starlette.routing import compile_path
 
 __all__ = ["WRITES", "DenialLog", "audit_event"]
 
@@ -57,9 +58,11 @@ def audit_event(method: str, status: int) -> str | None:
 class DenialLog:
     """ASGI middleware writing :func:`audit_event` lines (see the module)."""
 
-    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute] = ()) -> None:
+    def __init__(self, app: ASGIApp, templates: Callable[[], Iterable[str]] = tuple) -> None:
+        """``templates``: the app's route templates (its OpenAPI paths), read when first needed."""
         self.app = app
-        self.routes = routes
+        self._templates = templates
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; log its answer when it is a denial or a refused write."""
@@ -103,12 +106,15 @@ class DenialLog:
         return members
 
     def _template(self, scope: Scope) -> str | None:
-        """The matched route's template; for an answer given before routing, the one that matches."""
+        """The matched route's template; answered before routing: the first template matching."""
         route = scope.get("route")
-        if route is None:
-            route = next((r for r in self.routes if r.matches(scope)[0] is not Match.NONE), None)
-        path = getattr(route, "path", None)
-        return str(path) if path is not None else None
+        if route is not None:
+            return str(getattr(route, "path", "")) or None
+        if self._compiled is None:  # fixed paths before templated ones (``/a/new`` before ``/a/{id}``)
+            ordered = sorted(self._templates(), key=lambda t: (t.count("{"), t))
+            self._compiled = [(compile_path(t)[0], t) for t in ordered]
+        path = str(scope.get("path", ""))
+        return next((t for regex, t in self._compiled if regex.match(path)), None)
 
 
 def _problem_type(body: bytes) -> str | None:
