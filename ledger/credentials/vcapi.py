@@ -386,7 +386,7 @@ MAX_BODY = 1_048_576
 
 def is_json_media(content_type: str) -> bool:
     """Whether a Content-Type header declares JSON (``application/json`` or ``application/*+json``)."""
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
