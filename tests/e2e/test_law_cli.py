@@ -144,7 +144,7 @@ def test_phase2_commands_and_the_dossier_through_the_console_script(tmp_path: Pa
     )
     assert by_school.returncode == 2 and "body_has_power" in by_school.stderr
     learner = str(uuid.uuid4())
-    on = {"learner_id": learner}
+    on: dict[str, Any] = {"learner_id": learner}
     lines = [
         cmd("PublishProfile", "administration", "2024-06-28", profile=good),
         opening(2018),
