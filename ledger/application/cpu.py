@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, ValidationError
 
+from ledger.application import profiles
 from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
 from ledger.application.identity import Identity
 from ledger.domain.cpu import rules as cpu_rules
@@ -313,8 +314,19 @@ class CpuHandlers(Handlers):
             raise UnknownEntity("option at school", f"{ln.option_code} at FASE {ln.fase}")
         return opened
 
+    def _lookup(self, ident: UUID) -> Any:
+        return self.ledger.get(ident, "profile") if self.ledger.exists(ident) else None
+
+    def _profile(self, learner: Learner) -> ref.Profile:
+        """The profile the learner was admitted under (published, else shipped)."""
+        return profiles.resolve(self._lookup, learner.profile_version).profile
+
     def _profile_uaa(self, learner: Learner) -> list[str]:
-        return ref.profile_version(learner.profile_version).uaa_codes()
+        return self._profile(learner).uaa_codes()
+
+    def _profile_in_force(self, option_code: str, on: date) -> profiles.ProfileUsed:
+        ids = self.ledger.created_ids(CertificationProfile.Published)
+        return profiles.in_force((self.ledger.get(i, "profile") for i in ids), option_code, on)
 
     def _is_minor(self, learner_id: UUID, on: date) -> bool:
         identity = self.ledger.identities.get(learner_id)
@@ -344,7 +356,9 @@ class CpuHandlers(Handlers):
         """Admit a learner by an Art. 5 route."""
         ref.school(cmd.fase)
         option = ref.option(cmd.option_code)
-        profile = ref.profile_in_force(option.code, date(cmd.school_year, 9, 1))
+        profile = self._profile_in_force(
+            option.code, admission_date(cmd.school_year, cmd.effective_date)
+        ).profile
         learner_id = cmd.learner_id or uuid4()
         return self._new(
             cmd,
@@ -424,7 +438,7 @@ class CpuHandlers(Handlers):
         """Validate a UAA (jury recognition rests on its own article)."""
 
         def act(ln: Learner) -> None:
-            profile = ref.profile_version(ln.profile_version)
+            profile = self._profile(ln)
             spec = profile.uaa_by_code(cmd.uaa)
             decision = d
             if cmd.via is ValidationVia.JURY_RECOGNITION:
@@ -559,6 +573,7 @@ class CpuHandlers(Handlers):
                 weeks_by_year=profile.weeks_by_year(),
                 project_weeks=dict(profile.project_weeks),
                 document_sha256=digest,
+                document=profile.model_dump(mode="json"),
                 art3=art3,
                 decision=d,
             ),
@@ -588,7 +603,7 @@ class CpuHandlers(Handlers):
         """Record the year's unmet timing duties; the programme is the profile's UAA of the year."""
 
         def act(ln: Learner) -> list[str]:
-            profile = ref.profile_version(ln.profile_version)
+            profile = self._profile(ln)
             programme = [u.code for u in profile.uaa_of_year(cmd.study_year)]
             return ln.record_year_flags(
                 fase=cmd.fase, school_year=cmd.school_year, programme=programme, decision=d
@@ -612,6 +627,15 @@ class CpuHandlers(Handlers):
                 decision=d,
             ),
         )
+
+
+def admission_date(school_year: int, effective: date) -> date:
+    """The date an admission's profile must be in force on.
+
+    The decision's date, or the start (1 September) of the school year admitted into when the
+    decision is taken before it.
+    """
+    return max(date(school_year, 9, 1), effective)
 
 
 def legal_basis(action: str) -> str:

@@ -67,7 +67,7 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
 # adds the optional national register number a transfer presents; every released command and
 # dossier key is otherwise printed exactly as the release printed it.
 LAW_COMMANDS = {"PublishProfile", "LodgeAppeal", "DecideAppeal", "RecordYearFlags", "CheckCreationNorm"}
-LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note"}
+LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note", "profile_source"}
 
 
 def _assert_release_schema_kept(now: dict[str, object], expected: dict[str, dict[str, object]]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field
@@ -1063,7 +1063,14 @@ class CertificationProfile(LedgerAggregate):
     """A profil de certification published by the administration (Art. 2 3°, Art. 3)."""
 
     class Published(LedgerAggregate.Created):
-        """The administration published the profile; it met every Art. 3 §1 rule."""
+        """The administration published the profile; it met every Art. 3 §1 rule.
+
+        Version 2 adds ``document``: the published profile itself (UAA with titles and years,
+        weeks, project and stage weeks), so admissions can use it. Version 1 events (published
+        before) carry no document (``None``): they stay a record, not a profile to admit under.
+        """
+
+        class_version: ClassVar[int] = 2
 
         version: str = Field(min_length=3, max_length=120)
         option_code: OptionCode
@@ -1076,17 +1083,27 @@ class CertificationProfile(LedgerAggregate):
         project_weeks: dict[int, int]
         document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
         decision: Decision
+        document: dict[str, Any] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Publications recorded before version 2 did not keep the document."""
+            state["document"] = None
 
         def apply(self, aggregate: Any) -> None:
             """Record the publication."""
             aggregate.version_name = self.version
             aggregate.option_code = self.option_code
             aggregate.uaa = self.uaa
+            aggregate.in_force_from = self.effective_from or self.approved_on
+            aggregate.document = self.document
 
     def __init__(self) -> None:
         self.version_name = ""
         self.option_code = ""
         self.uaa: tuple[str, ...] = ()
+        self.in_force_from = date.min
+        self.document: dict[str, Any] | None = None
 
     @classmethod
     def publish(
@@ -1104,6 +1121,7 @@ class CertificationProfile(LedgerAggregate):
         document_sha256: str,
         art3: Sequence[Verdict],
         decision: Decision,
+        document: dict[str, Any] | None = None,
     ) -> CertificationProfile:
         """Publish a profile, refused unless every Art. 3 §1 verdict holds (``art3``)."""
         ensure(*_common("publish_profile", decision), *art3)
@@ -1121,4 +1139,5 @@ class CertificationProfile(LedgerAggregate):
             weeks_by_year=weeks_by_year,
             project_weeks=project_weeks,
             document_sha256=document_sha256,
+            document=document,
         )
