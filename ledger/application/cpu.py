@@ -95,6 +95,11 @@ class AdmitLearner(BaseCommand):
         default=(),
         description="Options the learner was reoriented out of (Art. 4 §1 3°: no re-enrolment there)",
     )
+    aob_excluded_orientations: tuple[OptionCode, ...] = Field(
+        default=(),
+        max_length=15,
+        description="Orientations the prior AOB excludes from the upper year (Art. 4 §1 2°)",
+    )
     identity: Identity | None = None
 
 
@@ -176,6 +181,12 @@ class IssueAttestation(LearnerCommand):
     command: Literal["IssueAttestation"]
     kind: Attestation
     advice: str | None = Field(default=None, max_length=2000)
+    excluded_orientations: tuple[OptionCode, ...] = Field(
+        default=(),
+        max_length=15,
+        description="AOB only: orientations (Art. 1 options) closed to the learner in the upper year "
+        "(Art. 4 §1 2°)",
+    )
 
 
 class DecideC2D(LearnerCommand):
@@ -382,6 +393,7 @@ class CpuHandlers(Handlers):
                 exempt_formation_commune=cmd.exempt_formation_commune,
                 option_replaces_transformed=self._replaces_transformed(cmd.fase, option.code),
                 reoriented_from=cmd.reoriented_from,
+                aob_excluded=[ref.option(o).code for o in cmd.aob_excluded_orientations],
             ),
         )
 
@@ -480,8 +492,12 @@ class CpuHandlers(Handlers):
 
     def attest(self, cmd: IssueAttestation, d: Decision) -> Result:
         """Issue the end-of-4th attestation."""
+        excluded = [ref.option(o).code for o in cmd.excluded_orientations]
         return self._on_learner(
-            cmd, lambda ln: ln.issue_attestation(fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice)
+            cmd,
+            lambda ln: ln.issue_attestation(
+                fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice, excluded_orientations=excluded
+            ),
         )
 
     def c2d(self, cmd: DecideC2D, d: Decision) -> Result:
