@@ -384,8 +384,20 @@ def _status_entry(service: Any, asked: Any) -> dict[str, Any]:
 MAX_BODY = 1_048_576
 
 
+def is_json_media(content_type: str) -> bool:
+    """Whether a Content-Type header declares JSON (``application/json`` or ``application/*+json``)."""
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 async def read_json_body(request: Request) -> Any:
-    """The posted JSON (413 over 1 MiB, 400 when not JSON)."""
+    """The posted JSON (415 unless declared JSON, 413 over 1 MiB, 400 when not JSON).
+
+    ``application/ld+json`` and ``application/vc+ld+json`` count as JSON; a form, text or a
+    missing Content-Type is refused before the body is read (no CSRF-able simple request).
+    """
+    if not is_json_media(request.headers.get("content-type", "")):
+        raise HTTPException(415, "send the body as Content-Type: application/json")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise HTTPException(413, "body larger than 1 MiB")
