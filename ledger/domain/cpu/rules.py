@@ -690,7 +690,10 @@ def transfer_on_family_request(presented: bool, matched: bool) -> Outcome:
     return unless(matched, "the national register number presented does not match this learner")
 
 
-@_cpu("backdated_opening_by_administration", art("6 §1"))
+@_cpu(
+    "backdated_opening_by_administration",
+    art("6 §1") + " (where: HTTP API, school roles; the local CLI operator is trusted)",
+)
 def opening_not_backdated(
     effective: date, first_school_year: int, recorded_at: datetime, by_administration: bool
 ) -> Outcome:
