@@ -286,3 +286,37 @@ def test_demo_records_a_rule_abiding_cohort_across_the_15_options(tmp_path: Path
     from ledger.reference import cpu as ref
 
     assert admitted_in == set(ref.options()) and len(admitted_in) == 15
+
+
+def test_admission_uses_the_published_profile_through_the_console_script(tmp_path: Path) -> None:
+    """PublishProfile is effective: the admission records the published version in force."""
+    db = tmp_path / "pub.db"
+    doc = json.loads(PROFILE.read_text(encoding="utf-8"))
+    published = {**doc, "approved_on": "2024-06-28", "effective_from": "2024-09-01"}
+    published["uaa"] = [{**doc["uaa"][0], "code": "UAA9", "title": "UAA publiée"}, *doc["uaa"][1:]]
+    later = {**published, "approved_on": "2025-06-28", "effective_from": "2026-09-01"}
+    before, after = str(uuid.uuid4()), str(uuid.uuid4())
+    admit: dict[str, Any] = {"option_code": OPTION, "year": 4, "route": "A4_standard"}
+    lines = [
+        opening(2018),
+        cmd("AdmitLearner", "direction", "2023-09-01", learner_id=before, school_year=2023, **admit),
+        cmd("PublishProfile", "administration", "2024-06-28", profile=published),
+        cmd("PublishProfile", "administration", "2025-06-28", profile=later),
+        cmd("AdmitLearner", "direction", "2025-09-01", learner_id=after, school_year=2025, **admit),
+        cmd("AuthoriseTest", "jury_qualification", "2025-12-01", uaa="UAA9", learner_id=after),
+    ]
+    done = ledger("record", "-", db=db, stdin=jsonl(lines))
+    assert done.returncode == 0, done.stderr
+    old = json.loads(ledger("learner", "show", before, "--json", db=db).stdout)
+    new = json.loads(ledger("learner", "show", after, "--json", db=db).stdout)
+    assert (old["profile_version"], old["profile_source"]) == (
+        f"{OPTION}@2018-06-29",
+        "shipped reference profile",
+    )
+    assert (new["profile_version"], new["profile_source"]) == (
+        f"{OPTION}@2024-06-28",
+        "published by the administration",
+    )
+    assert new["units"][0]["title"] == "UAA publiée"
+    human = ledger("learner", "show", after, db=db).stdout
+    assert f"profile {OPTION}@2024-06-28 (published by the administration)" in human
