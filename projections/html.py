@@ -86,8 +86,8 @@ def html_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def school_report(stats: dict[str, Any]) -> str:
-    """The HTML report of one school."""
+def school_report(stats: dict[str, Any], extra: str = "") -> str:
+    """The HTML report of one school (``extra``: further sections, already escaped HTML)."""
     cohorts: dict[int, dict[str, int]] = {}
     rates: dict[int, list[float]] = {}
     for opt in stats["options"]:
@@ -141,7 +141,7 @@ def school_report(stats: dict[str, Any]) -> str:
         f"{funnel}{passes}{remediation}<h2>Competence reports owed</h2>"
         f"{html_table([stats['competence_reports']], list(stats['competence_reports']))}"
         f"<p>Maintenance norm: {escape(str(stats['norms']['maintenance_norm']))} — "
-        f"{escape(stats['norms']['maintenance_norm_source'])}</p>"
+        f"{escape(stats['norms']['maintenance_norm_source'])}</p>{extra}"
     )
     return page(f"School statistics — FASE {stats['fase']}", body)
 

@@ -16,11 +16,13 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from ledger.application.base import Handler, Outcome, command_name
 from ledger.application.clock import Clock, SystemClock
 from ledger.application.identity import Identity, IdentityStore
+from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.domain.errors import ConcurrencyConflict, LedgerError, UnknownEntity
 from ledger.domain.kernel import Decision, LedgerAggregate, event_id
@@ -54,6 +56,7 @@ class Ledger:
         self._effects: list[Callable[[], object]] = []
         self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
+        self._created: dict[str, tuple[int, list[UUID]]] = {}
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
             for route in regime.routes:
@@ -92,6 +95,22 @@ class Ledger:
         except UnknownEntity:
             return False
         return True
+
+    def created_ids(self, created: type[Any]) -> list[UUID]:
+        """Ids of every aggregate started by a ``created`` event, stored or in the working set.
+
+        The stored ones are found by the event's topic in the notification log, read once and
+        then only from where the last call stopped (publications are rare, admissions many).
+        """
+        topic = get_topic(created)
+        position, found = self._created.get(topic, (0, []))
+        for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
+            found.append(UUID(str(notification.originator_id)))
+            position = notification.id
+        self._created[topic] = (position, found)
+        owner = created.__qualname__.rsplit(".", 1)[0]
+        pending = [i for i, a in self._working.items() if type(a).__qualname__ == owner and i not in found]
+        return [*found, *pending]
 
     def after_save(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the command being decided is saved (never if it is refused)."""
@@ -139,13 +158,28 @@ class Ledger:
         if cache is not None:
             cache.clear()
 
+    def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
+        """The identities sealed for the events' transaction, or None if the store cannot.
+
+        A SQL identity store seals (encrypts) them and the store's recorder writes them with
+        the events (``writes_identities``), so an admission and its identity commit together;
+        otherwise (in-memory stores) they are put after the events are saved.
+        """
+        seal = getattr(self.identities, "seal", None)
+        if seal is None or not getattr(self.store.recorder, "writes_identities", False):
+            return None
+        return [seal(learner_id, identity) for learner_id, identity in identities]
+
     def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
-        extra = {} if receipt is None else {"receipt": receipt}
+        extra: dict[str, object] = {} if receipt is None else {"receipt": receipt}
+        sealed = self.sealed_identities(p.identity for p in pendings if p.identity)
+        if sealed:
+            extra["identities"] = sealed
         try:
             # EventStore.put directly: Application.save would re-check every event against
             # runtime Protocols (~10% of the write path) and we keep our own working set.
             # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
-            # transaction (ledger.adapters.recorders).
+            # transaction (ledger.adapters.recorders), with the sealed identities.
             recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
         except IntegrityError as exc:
             self._discard()
@@ -158,7 +192,7 @@ class Ledger:
         }
         for p in pendings:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
-            if p.identity:
+            if p.identity and sealed is None:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()

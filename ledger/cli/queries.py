@@ -149,7 +149,7 @@ def print_dossier(d: dict[str, Any]) -> None:
     )
     print(
         f"school: FASE {d['fase']} {d['school']} ({d['locality']}); profile "
-        f"{d['profile_version']}; admitted by route {d['route']}"
+        f"{d['profile_version']} ({d['profile_source']}); admitted by route {d['route']}"
     )
     if d.get("identity"):
         i = d["identity"]
