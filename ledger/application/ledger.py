@@ -53,6 +53,9 @@ class Ledger:
         self.clock = clock or SystemClock()
         self.registry = registry or default_registry()
         self._working: dict[UUID, LedgerAggregate] = {}
+        # Ids the store was asked for and does not hold, within the current working set
+        # (a profile never published is looked up by every decision of a batch).
+        self._absent: set[UUID] = set()
         self._effects: list[Callable[[], object]] = []
         self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
@@ -81,9 +84,12 @@ class Ledger:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
         if aggregate_id in self._working:
             return self._working[aggregate_id]
+        if aggregate_id in self._absent:
+            raise UnknownEntity(kind, aggregate_id)
         try:
             agg: LedgerAggregate = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
+            self._absent.add(aggregate_id)
             raise UnknownEntity(kind, aggregate_id) from None
         self._working[aggregate_id] = agg
         return agg
@@ -151,12 +157,17 @@ class Ledger:
         self._discard()
 
     def _discard(self) -> None:
-        self._working.clear()
+        self._release()
         self._effects.clear()
         self._staged.clear()
         cache: Any = self.store.repository.cache
         if cache is not None:
             cache.clear()
+
+    def _release(self) -> None:
+        """End the working set (aggregates decided on, ids known to be absent)."""
+        self._working.clear()
+        self._absent.clear()
 
     def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
         """The identities sealed for the events' transaction, or None if the store cannot.
@@ -210,7 +221,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         log.info(
             "command.recorded",
             command=pending.outcome.command,
@@ -243,7 +254,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         return [p.outcome for p in pendings]
 
     def execute_each(
@@ -272,7 +283,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         return [p.outcome for p in pendings], refused
 
     def record(self, raw: Any) -> Outcome:
