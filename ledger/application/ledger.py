@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
@@ -96,6 +96,10 @@ class Ledger:
 
     def exists(self, aggregate_id: UUID) -> bool:
         """True if the aggregate is in the working set or the store."""
+        if aggregate_id in self._working:
+            return True
+        if aggregate_id in self._absent:
+            return False
         try:
             self.get(aggregate_id)
         except UnknownEntity:
@@ -160,9 +164,14 @@ class Ledger:
         self._release()
         self._effects.clear()
         self._staged.clear()
-        cache: Any = self.store.repository.cache
-        if cache is not None:
-            cache.clear()
+        repository: Any = self.store.repository
+        cache = repository.cache
+        if isinstance(cache, LRUCache):
+            # LRUCache.clear() (eventsourcing 9.5) resets its recency list but keeps every
+            # entry: stale or unsaved aggregates would be served again. Start a new cache.
+            repository.cache = LRUCache(maxsize=cache.maxsize)
+        elif cache is not None:
+            repository.cache = Cache()
 
     def _release(self) -> None:
         """End the working set (aggregates decided on, ids known to be absent)."""
