@@ -13,7 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ledger.adapters.identity import write_sealed
-from ledger.adapters.recorders import IDEMPOTENCY_TABLE, _COLUMNS, _identities, _receipt
+from ledger.adapters.recorders import _COLUMNS, IDEMPOTENCY_TABLE, _identities, _receipt
 
 __all__ = ["PostgresReceiptRecorder"]
 
