@@ -399,7 +399,7 @@ class Learner(Journal):
     # ----------------------------------------------------------------- derived state
     def admission(self) -> Learner.Admitted:
         """The admission event (the first of the log)."""
-        first = self.log[min(self.log)]
+        first = self.log[next(iter(self.log))]  # versions enter the log in order: no scan
         assert isinstance(first, Learner.Admitted)
         return first
 
