@@ -8,7 +8,7 @@ DEMO_DB ?= .ledger/demo.db
 LEARNERS ?= 2000
 SEED ?= 1
 
-.PHONY: demo test test-unit venv services lint bench clean stop-services
+.PHONY: demo test test-unit venv services lint bench clean stop-services messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-venv: $(VENV)/.installed
+# The French catalogue: ledger.po is committed, ledger.mo compiled here (not committed).
+MO := ledger/i18n/locale/fr/LC_MESSAGES/ledger.mo
+$(MO): ledger/i18n/locale/fr/LC_MESSAGES/ledger.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -D ledger -d ledger/i18n/locale
+
+venv: $(VENV)/.installed $(MO)
+
+## make messages: extract the messages marked with _() and merge them into the French catalogue
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract --no-location --sort-output -k _ -k ngettext:1,2 \
+	  -o ledger/i18n/locale/ledger.pot ledger projections consumers
+	$(VENV)/bin/pybabel -q update -D ledger -d ledger/i18n/locale -i ledger/i18n/locale/ledger.pot -l fr --no-fuzzy-matching
 
 ## make demo: record a demo cohort into a SQLite file, show what the ledger holds, serve the API
 demo: venv

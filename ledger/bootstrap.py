@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
+from ledger.adapters.identity import SqlIdentityStore, index_key, key_encryption_key
 from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.application import Clock, Ledger
@@ -83,7 +83,9 @@ def bootstrap(
         if fast_forward:
             store.repository.fastforward = True
         conn = target.connect(threads=True)
-        identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(key_dir))
+        identities = SqlIdentityStore(
+            conn, target.placeholder, key_encryption_key(key_dir), index_key(key_dir)
+        )
     except LedgerError:
         raise
     except Exception as exc:

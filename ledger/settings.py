@@ -24,6 +24,8 @@ setting                      environment variable      default
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
 ``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
                              LAG``
+``lang``                     ``LEDGER_LANG``           ``fr`` (what a person reads: ``fr`` or
+                                                       ``en``; flag ``--lang``)
 ``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (the verifier's
                                                        cache of status lists)
 ============================ ========================= ==========================================
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
+    lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")
 
     @classmethod
     def load(cls, **flags: Any) -> Settings:

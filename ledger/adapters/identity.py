@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.application.identity import Identity, IdentityStore, Representative
+from ledger.application.identity import (
+    Identity,
+    IdentityStore,
+    Representative,
+    blind,
+    index_terms,
+    query_terms,
+)
 
 __all__ = [
     "Identity",
@@ -27,6 +35,7 @@ __all__ = [
     "MemoryIdentityStore",
     "Representative",
     "SqlIdentityStore",
+    "index_key",
     "key_encryption_key",
 ]
 
@@ -49,10 +58,27 @@ class MemoryIdentityStore:
         """Forget an identity."""
         return self._rows.pop(learner_id, None) is not None
 
+    def find(
+        self, name: str | None = None, birth_date: date | None = None, national_number: str | None = None
+    ) -> list[UUID]:
+        """The learners whose identity holds every term of the search."""
+        wanted = query_terms(name, birth_date, national_number)
+        if not wanted:
+            return []
+        return sorted(i for i, identity in self._rows.items() if wanted <= index_terms(identity))
+
 
 def key_encryption_key(key_dir: Path) -> bytes:
     """The identity KEK from ``<key_dir>/identity/kek``, created (0600) if absent."""
-    path = key_dir / "identity" / "kek"
+    return _secret(key_dir / "identity" / "kek")
+
+
+def index_key(key_dir: Path) -> bytes:
+    """The blind index's HMAC key from ``<key_dir>/identity/index-key``, created (0600) if absent."""
+    return _secret(key_dir / "identity" / "index-key")
+
+
+def _secret(path: Path) -> bytes:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -64,10 +90,11 @@ def key_encryption_key(key_dir: Path) -> bytes:
 class SqlIdentityStore:
     """Encrypted identity store in the ledger database (SQLite or PostgreSQL), own tables."""
 
-    def __init__(self, conn: Any, placeholder: str, kek: bytes) -> None:
+    def __init__(self, conn: Any, placeholder: str, kek: bytes, index: bytes | None = None) -> None:
         self._conn = conn
         self._p = placeholder
         self._kek = AESGCM(kek)
+        self._index = index
         self._sqlite = placeholder == "?"
         blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
@@ -78,6 +105,12 @@ class SqlIdentityStore:
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS learner_identity (learner_id TEXT PRIMARY KEY, "
             f"nonce {blob} NOT NULL, sealed {blob} NOT NULL)"
+        )
+        # The keyed blind index: HMAC digests of normalised name words, birth date and national
+        # number (the key lives in the key directory, never in the database).
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS learner_lookup (digest TEXT NOT NULL, learner_id TEXT NOT NULL, "
+            "PRIMARY KEY (digest, learner_id))"
         )
 
     def _key(self, learner_id: UUID, create: bool) -> bytes | None:
@@ -108,6 +141,39 @@ class SqlIdentityStore:
             f"INSERT INTO learner_identity VALUES ({self._p}, {self._p}, {self._p})",
             (str(learner_id), nonce, sealed),
         )
+        self._conn.execute(f"DELETE FROM learner_lookup WHERE learner_id = {self._p}", (str(learner_id),))
+        if self._index is not None:
+            for digest in sorted({blind(self._index, t) for t in index_terms(identity)}):
+                self._conn.execute(
+                    f"INSERT INTO learner_lookup VALUES ({self._p}, {self._p})", (digest, str(learner_id))
+                )
+
+    def with_prefix(self, prefix: str, limit: int = 5) -> list[UUID]:
+        """Learners (holding an identity) whose id starts with ``prefix`` (hex digits and dashes)."""
+        if not prefix or any(c not in "0123456789abcdef-" for c in prefix.lower()):
+            return []
+        rows = self._conn.execute(
+            f"SELECT learner_id FROM learner_key WHERE learner_id LIKE {self._p} "
+            f"ORDER BY learner_id LIMIT {int(limit)}",
+            (prefix.lower() + "%",),
+        ).fetchall()
+        return [UUID(r[0]) for r in rows]
+
+    def find(
+        self, name: str | None = None, birth_date: date | None = None, national_number: str | None = None
+    ) -> list[UUID]:
+        """The learners whose index holds every term of the search (empty without an index key)."""
+        terms = query_terms(name, birth_date, national_number)
+        if not terms or self._index is None:
+            return []
+        digests = sorted({blind(self._index, t) for t in terms})
+        marks = ", ".join([self._p] * len(digests))
+        rows = self._conn.execute(
+            f"SELECT learner_id FROM learner_lookup WHERE digest IN ({marks}) "
+            f"GROUP BY learner_id HAVING COUNT(*) = {self._p} ORDER BY learner_id",
+            (*digests, len(digests)),
+        ).fetchall()
+        return [UUID(r[0]) for r in rows]
 
     def get(self, learner_id: UUID) -> Identity | None:
         """Decrypt an identity (None if unknown or erased)."""
@@ -128,11 +194,12 @@ class SqlIdentityStore:
             ).fetchone()
             is not None
         )
-        for table in ("learner_identity", "learner_key"):
+        for table in ("learner_identity", "learner_key", "learner_lookup"):
             self._conn.execute(f"DELETE FROM {table} WHERE learner_id = {self._p}", (str(learner_id),))
         if self._sqlite:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             self._conn.execute("VACUUM learner_identity")
             self._conn.execute("VACUUM learner_key")
+            self._conn.execute("VACUUM learner_lookup")
         return found

@@ -10,16 +10,19 @@ are mapped once, in :func:`ledger.cli.common.exit_code`.
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as click  # typer vendors click: its usage errors are these
 
-from ledger import logs
+from ledger import i18n, logs
 from ledger.cli import audit, credentials, queries, record, server
 from ledger.cli.common import EXIT_OK, EXIT_REFUSED, report
+from ledger.i18n import _
 from ledger.plugins import CLI_GROUP, Readers, discover
 from ledger.settings import Settings
 
@@ -41,9 +44,18 @@ def _root(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="language of what you read: fr or en (env LEDGER_LANG; default fr)"),
+    ] = None,
 ) -> None:
-    """Event-sourced certification ledger (CPU, CléA)."""
-    logs.configure(log_level or Settings.load().log_level)
+    """Event-sourced certification ledger (CPU, CléA).
+
+    Example: ledger learner find Dupont --db ecole.db
+    """
+    conf = Settings.load()
+    logs.configure(log_level or conf.log_level)
+    i18n.use(lang or conf.lang)
     state: CliState = ctx.ensure_object(CliState)
     state.debug = debug
 
@@ -72,15 +84,22 @@ def build_app(readers: Readers | None = None) -> typer.Typer:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     state = CliState()
-    command = typer.main.get_command(build_app(state.readers))
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        i18n.use(_language(args))
+    except (i18n.UnknownLanguage, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_REFUSED
+    command = typer.main.get_command(build_app(state.readers))
     try:
         result = command.main(args, prog_name="ledger", obj=state, standalone_mode=False)
     except typer.Exit as done:
         return int(done.exit_code)
     except typer.Abort:
         return 1
-    except typer.TyperException as exc:  # a usage error: a bad flag or value (exit 2)
+    except click.UsageError as exc:  # a bad verb, flag or value (exit 2), with suggestions
+        return usage_error(exc)
+    except typer.TyperException as exc:
         show: Any = getattr(exc, "show", None)
         if show is not None:
             show()
@@ -92,3 +111,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return report(exc)
     return int(result) if isinstance(result, int) else EXIT_OK
+
+
+def _language(args: Sequence[str]) -> str:
+    """The language asked for before parsing (``--lang X`` / ``--lang=X``, else ``LEDGER_LANG``)."""
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return Settings.load().lang
+
+
+def usage_error(exc: click.UsageError) -> int:
+    """Print a usage error in the current language, with the closest verbs for a mistyped one."""
+    ctx = exc.ctx
+    if ctx is not None:
+        sys.stderr.write(ctx.get_usage() + "\n")
+    message = exc.format_message()
+    command: Any = ctx.command if ctx is not None else None
+    if isinstance(exc, click.NoSuchOption):
+        message = _("unknown option {name!r}").format(name=exc.option_name)
+        if exc.possibilities:
+            message += " — " + _("did you mean {names}?").format(names=", ".join(sorted(exc.possibilities)))
+    elif message.startswith("No such command") and hasattr(command, "list_commands"):
+        typed = message.split("'")[1] if "'" in message else ""
+        known = command.list_commands(ctx) if ctx is not None else []
+        close = difflib.get_close_matches(typed, known, n=3, cutoff=0.5)
+        message = _("unknown command {name!r}").format(name=typed)
+        if close:
+            message += " — " + _("did you mean {names}?").format(names=", ".join(close))
+        else:
+            message += " — " + _("known: {names}").format(names=", ".join(known))
+    elif message.startswith("Missing argument"):
+        message = _("missing argument: {detail}").format(detail=message.split(" ", 2)[-1])
+    elif message.startswith("Invalid value"):
+        message = _("invalid value: {detail}").format(detail=message.partition(":")[2].strip() or message)
+    sys.stderr.write(_("error: {error}").format(error=message) + "\n")
+    return int(exc.exit_code or EXIT_REFUSED)

@@ -17,9 +17,11 @@ from pydantic import BaseModel
 
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.bootstrap import redact
-from ledger.cli.common import Db, Json, emit, progress, services
+from ledger.cli.common import Create, Db, Json, emit, progress, services, short_id
 from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _, format_number, ngettext
+from ledger.i18n.vocabulary import recorded as recorded_label
 
 log = structlog.get_logger("ledger.cli")
 
@@ -31,7 +33,7 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
     else:
         path = Path(source)
         if not path.is_file():
-            raise InvalidCommand(f"no such file: {source}")
+            raise InvalidCommand(_("no such file: {path}").format(path=source))
         handle = path.open(encoding="utf-8")
     with handle:
         for number, line in enumerate(handle, start=1):
@@ -47,11 +49,13 @@ def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[Ba
         try:
             raw = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise InvalidCommand(f"line {number}: malformed JSON ({exc})") from None
+            raise InvalidCommand(
+                _("line {number}: malformed JSON ({error})").format(number=number, error=exc)
+            ) from None
         try:
             parsed.append(commands.parse(raw))
         except InvalidCommand as exc:
-            raise InvalidCommand(f"line {number}: {exc}") from None
+            raise InvalidCommand(_("line {number}: {error}").format(number=number, error=exc)) from None
     return parsed
 
 
@@ -62,12 +66,19 @@ def record(
     batch: Annotated[
         int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
     ] = 1,
+    create: Create = False,
 ) -> None:
-    """Record JSON commands, one object per line; all checked before anything is written."""
+    """Record JSON commands, one object per line; all checked before anything is written.
+
+    Prints each decision recorded with its new id (the first 8 characters are enough to name
+    it again).
+
+    Example: ledger record decisions.jsonl --db ecole.db --create
+    """
     commands = parse_lines(file)
-    ledger = services(db).ledger
+    ledger = services(db, create=create).ledger
     started = time.perf_counter()
-    with progress("recording", len(commands)) as advance:
+    with progress(_("recording"), len(commands)) as advance:
         outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
@@ -84,12 +95,43 @@ def record(
             print,
         )
     else:
-        print(f"recorded {len(outcomes)} command(s), {events} event(s) in {elapsed:.2f}s")
+        for outcome in outcomes:
+            print(describe_outcome(outcome.to_dict()))
+        print(
+            ngettext(
+                "{count} decision recorded ({events} event) in {seconds} s",
+                "{count} decisions recorded ({events} events) in {seconds} s",
+                len(outcomes),
+            ).format(count=len(outcomes), events=events, seconds=format_number(elapsed, 2))
+        )
 
 
-def schema_commands() -> None:
-    """The JSON Schema of every command."""
-    print(json.dumps(default_registry().schema(), indent=2, ensure_ascii=False))
+def describe_outcome(o: dict[str, Any]) -> str:
+    """One recorded decision as a person reads it: ``Élève admis : 6f1c1d0a (…full id…)``."""
+    ident = str(o.get("certificate_id") or o["aggregate_id"])
+    where = ", ".join(str(p) for p in o.get("positions", []))
+    return _("{what}: {short} ({ident}; log position {where})").format(
+        what=recorded_label(str(o["command"])), short=short_id(ident), ident=ident, where=where
+    )
+
+
+def schema_commands(
+    name: Annotated[
+        str | None, typer.Argument(help="one command's name (e.g. AdmitLearner); all when omitted")
+    ] = None,
+) -> None:
+    """The JSON Schema of every command, or of one.
+
+    Example: ledger schema commands AdmitLearner
+    """
+    registry = default_registry()
+    if name is None:
+        print(json.dumps(registry.schema(), indent=2, ensure_ascii=False))
+        return
+    if name not in registry.names():
+        registry.parse({"command": name})  # raises: unknown command, with the closest names
+    schema = registry.schema()["$defs"][name]
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 def demo(
@@ -106,21 +148,26 @@ def demo(
         typer.Option(min=0, help="record learners in chunks of this size (bounded memory; 0 = all at once)"),
     ] = 0,
 ) -> None:
-    """Record a synthetic, rule-abiding cohort and show what the ledger holds."""
-    svc = services(db)
+    """Record a synthetic, rule-abiding cohort and show what the ledger holds.
+
+    Example: ledger demo --db .ledger/demo.db --learners 200
+    """
+    svc = services(db, create=True)
     ledger = svc.ledger
     if ledger.store.recorder.max_notification_id():
         raise InvalidCommand(
-            f"the store {redact(svc.settings.db)} already holds events; give the demo a new --db"
+            _("the store {store} already holds events; give the demo a new --db").format(
+                store=redact(svc.settings.db)
+            )
         )
     wanted = candidates if candidates is not None else default_candidates(learners)
     started = time.perf_counter()
     on = date.today()
     if chunk:
-        with progress("demo learners", learners) as advance:
+        with progress(_("demo learners"), learners) as advance:
             recorded = record_demo_in_chunks(ledger, seed, learners, wanted, on, chunk, batch, advance)
     else:
-        with progress("demo", learners) as advance:
+        with progress(_("demo"), learners) as advance:
             recorded = record_demo(ledger, seed, learners, wanted, on, batch, None)
             advance(learners)
     summary = demo_summary(ledger, recorded, time.perf_counter() - started)
