@@ -55,7 +55,8 @@ def _root(
     """
     conf = Settings.load()
     logs.configure(log_level or conf.log_level)
-    i18n.use(lang or conf.lang)
+    if lang is not None:  # main() already took --lang out of the line and applied it
+        i18n.use(lang)
     state: CliState = ctx.ensure_object(CliState)
     state.debug = debug
 
@@ -86,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = CliState()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        i18n.use(_language(args))
+        args, lang = _take_language(args)
+        i18n.use(lang or Settings.load().lang)
     except (i18n.UnknownLanguage, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_REFUSED
@@ -113,14 +115,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result) if isinstance(result, int) else EXIT_OK
 
 
-def _language(args: Sequence[str]) -> str:
-    """The language asked for before parsing (``--lang X`` / ``--lang=X``, else ``LEDGER_LANG``)."""
-    for index, arg in enumerate(args):
+def _take_language(args: list[str]) -> tuple[list[str], str | None]:
+    """``--lang X`` / ``--lang=X`` anywhere on the line (before or after the verb), taken out."""
+    rest: list[str] = []
+    lang: str | None = None
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
         if arg == "--lang" and index + 1 < len(args):
-            return args[index + 1]
+            lang, index = args[index + 1], index + 2
+            continue
         if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return Settings.load().lang
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        index += 1
+    return rest, lang
 
 
 def usage_error(exc: click.UsageError) -> int:

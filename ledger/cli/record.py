@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import orjson
 import structlog
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.bootstrap import redact
-from ledger.cli.common import Create, Db, Json, emit, progress, services, short_id
+from ledger.cli.common import Create, Db, Json, emit, progress, resolve_learner, services, short_id
 from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _, format_number, ngettext
@@ -41,8 +42,16 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[BaseModel]:
-    """Parse and validate every command line before anything is recorded."""
+def parse_lines(
+    source: str,
+    registry: CommandRegistry | None = None,
+    resolve: Callable[[str], UUID] | None = None,
+) -> list[BaseModel]:
+    """Parse and validate every command line before anything is recorded.
+
+    With ``resolve``, a ``learner_id`` that is not a full id (a short prefix printed by
+    ``ledger learner find``, or a national number) is replaced by the learner it names.
+    """
     commands = registry or default_registry()
     parsed = []
     for number, line in read_lines(source):
@@ -53,10 +62,23 @@ def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[Ba
                 _("line {number}: malformed JSON ({error})").format(number=number, error=exc)
             ) from None
         try:
+            if resolve is not None and isinstance(raw, dict) and _short_reference(raw.get("learner_id")):
+                raw["learner_id"] = str(resolve(raw["learner_id"]))
             parsed.append(commands.parse(raw))
         except InvalidCommand as exc:
             raise InvalidCommand(_("line {number}: {error}").format(number=number, error=exc)) from None
     return parsed
+
+
+def _short_reference(value: Any) -> bool:
+    """A ``learner_id`` written by a person: a string that is not a full UUID."""
+    if not isinstance(value, str):
+        return False
+    try:
+        UUID(value)
+    except ValueError:
+        return True
+    return False
 
 
 def record(
@@ -75,8 +97,9 @@ def record(
 
     Example: ledger record decisions.jsonl --db ecole.db --create
     """
-    commands = parse_lines(file)
-    ledger = services(db, create=create).ledger
+    svc = services(db, create=create)
+    ledger = svc.ledger
+    commands = parse_lines(file, resolve=lambda ref: resolve_learner(svc, ref))
     started = time.perf_counter()
     with progress(_("recording"), len(commands)) as advance:
         outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
