@@ -157,11 +157,12 @@ def resolve_learner(svc: Services, text: str) -> UUID:
             return found[0]
         if not found:
             raise InvalidCommand(_("no learner with the national number {number}").format(number=value))
-    if len(value) < 4:
+    if len(value) < 4 or any(c not in "0123456789abcdef-" for c in value.lower()):
         raise InvalidCommand(
-            _("not a learner id: {value!r} (give at least the first 4 characters of the id)").format(
-                value=value
-            )
+            _(
+                "not a valid learner id: {value!r} (give the id printed by ledger learner find, "
+                "at least its first 4 characters, or a national number)"
+            ).format(value=value)
         )
     matches = svc.identities.with_prefix(value)
     if len(matches) == 1:

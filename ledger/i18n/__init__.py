@@ -163,9 +163,8 @@ def format_percent(ratio: float | None, digits: int = 1) -> str:
 
     if ratio is None:
         return "—"
-    pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
-    if current() == "en":
-        pattern = pattern.replace(" %", "%")
+    number = "#,##0." + "0" * digits if digits else "#,##0"
+    pattern = number + ("%" if current() == "en" else "\u00a0%")  # French: a no-break space before %
     return str(babel_percent(ratio, format=pattern, locale=_locale()))
 
 

@@ -61,7 +61,7 @@ def server(store_location: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     ring.generate()
     token = ring.issue(Principal("jury", str(FASE), "jury-1"), 3600)
     port = free_port()
-    env = {**os.environ, "LEDGER_KEY_DIR": keys, "LEDGER_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "LEDGER_KEY_DIR": keys, "LEDGER_LOG_LEVEL": "WARNING", "LEDGER_LANG": "en"}
     proc = subprocess.Popen(
         [
             sys.executable,
