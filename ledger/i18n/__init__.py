@@ -122,10 +122,11 @@ def format_date(value: date | datetime | str | None, style: str = "long") -> str
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value[:10])
+            value = date.fromisoformat(text[:10])
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         value = value.date()
     return str(babel_date(value, format=style, locale=_locale()))
@@ -138,10 +139,11 @@ def format_datetime(value: datetime | str | None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     return str(babel_datetime(value, format="medium", locale=_locale()))
 
 
