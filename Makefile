@@ -29,30 +29,15 @@ messages: $(VENV)/.installed
 	  -o ledger/i18n/locale/ledger.pot ledger projections consumers
 	$(VENV)/bin/pybabel -q update -D ledger -d ledger/i18n/locale -i ledger/i18n/locale/ledger.pot -l fr --no-fuzzy-matching
 
-## make demo: record a demo cohort into a SQLite file, show what the ledger holds, serve the API
+## make demo: record a demo cohort into a SQLite file, say in one screen what to do with it,
+## serve the API (DEMO_SERVE=0: do not serve). The API tokens go to $(DEMO_TOKENS) (0600).
+DEMO_TOKENS ?= .ledger/demo-tokens.json
+DEMO_URL ?= http://127.0.0.1:8080
 demo: venv
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED)
-	@echo; echo "== a learner's dossier (ledger learner show) =="
-	@learner=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["learner_id"])'); \
-	  $(VENV)/bin/ledger learner show $$learner --db $(DEMO_DB)
-	@echo; echo "== certificate decisions in the log (ledger events --type Certificate) =="
-	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 6
-	@echo; echo "== read models caught up (ledger projections run --once) =="
-	@$(VENV)/bin/ledger projections run --once --db $(DEMO_DB)
-	@echo; echo "== integrity log: signed checkpoint (ledger audit checkpoint) =="
-	@$(VENV)/bin/ledger keys generate --db $(DEMO_DB) > /dev/null
-	@$(VENV)/bin/ledger audit checkpoint --db $(DEMO_DB)
-	@$(VENV)/bin/ledger credential keys generate --db $(DEMO_DB) > /dev/null
-	@echo; echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
-	@$(VENV)/bin/ledger tokens demo --db $(DEMO_DB)
-	@cert=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["certificate_id"])'); \
-	  echo; echo "Verification page for one certificate: http://127.0.0.1:8080/verify?id=$$cert"
-	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED) --tokens $(DEMO_TOKENS) --url $(DEMO_URL)
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
-	  echo; echo "== the API on http://127.0.0.1:8080 — /docs, /verify (Ctrl-C stops it) =="; \
-	  $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
-	  echo "demo server stopped"; \
+	  echo; LEDGER_PUBLIC_URL=$(DEMO_URL) $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
 	fi
 
 ## make services: start PostgreSQL and Kafka for the tests (installs them when absent)
@@ -61,19 +46,32 @@ services: venv
 	@bash deploy/postgres/ensure.sh > .ledger/pg-url
 	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
 
-## make test: the whole suite on SQLite, a real PostgreSQL server and a real Kafka broker
+## make test: the whole suite on SQLite, a real PostgreSQL server, a real Kafka broker and a
+## real 3-broker Kafka cluster (started in the background while the other services start)
 test: venv
-	@mkdir -p .ledger
-	@bash deploy/postgres/ensure.sh > .ledger/pg-url
-	@PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap
-	@bash deploy/chromium/ensure.sh >&2
+	@mkdir -p .ledger/interop
+	@rm -f .ledger/kafka-cluster
+	@# the Go interop tools build in the background (minutes on a fresh machine, nothing when
+	@# cached) while the services start; the interop tests wait for it (setup.sh takes a lock)
+	@bash tests/interop/go/setup.sh > .ledger/interop/setup.log 2>&1 &
+	@PYTHON=$(PY) bash deploy/kafka/kafka.sh cluster-start > .ledger/kafka-cluster.tmp 2> .ledger/kafka-cluster.log & \
+	  cluster=$$!; \
+	  bash deploy/postgres/ensure.sh > .ledger/pg-url && \
+	  PYTHON=$(PY) bash deploy/kafka/kafka.sh start > .ledger/kafka-bootstrap && \
+	  bash deploy/chromium/ensure.sh >&2 && \
+	  if wait $$cluster; then mv .ledger/kafka-cluster.tmp .ledger/kafka-cluster; \
+	  else echo "the Kafka cluster did not start (its tests will fail):" >&2; tail -n 30 .ledger/kafka-cluster.log >&2; \
+	    touch .ledger/kafka-cluster; fi
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff format --check ledger projections consumers tests
+	@bash deploy/node/ensure.sh
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
+	  LEDGER_TEST_KAFKA_CLUSTER=$$(cat .ledger/kafka-cluster) \
 	  $(PY) -m pytest -p no:cacheprovider -q
 
 stop-services:
 	-bash deploy/kafka/kafka.sh stop
+	-bash deploy/kafka/kafka.sh cluster-stop
 
 lint: venv
 	$(VENV)/bin/ruff check ledger projections consumers tests
@@ -81,9 +79,13 @@ lint: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-## make test-unit: the pure tests (domain, application on the in-memory store, architecture)
+## make test-unit: the pure tests (domain, application, architecture) and the port contracts on
+## the in-memory and SQLite adapters (no service needed); prints its duration
 test-unit: venv
-	$(PY) -m pytest -p no:cacheprovider -q tests/unit
+	@start=$$(date +%s%N); \
+	env -u LEDGER_TEST_PG_URL -u LEDGER_TEST_KAFKA CI= $(PY) -m pytest -p no:cacheprovider -q \
+	  tests/unit tests/contracts -k "not postgres"; rc=$$?; \
+	echo "make test-unit: $$(( ($$(date +%s%N) - start) / 1000000 )) ms"; exit $$rc
 
 bench: venv
 	@mkdir -p .ledger

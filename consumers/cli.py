@@ -12,23 +12,26 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
-from kafka.errors import KafkaError
 
-from consumers.contract import SCHEMA_DIR, Contract, write_schemas
-from consumers.notifier import Notifier
-from consumers.registry import CertificateRegistry
-from consumers.relay import Relay, RelayFollower, RelayHandler
-from consumers.runner import ConsumerRunner
-from consumers.topics import KafkaSettings, create_topics
-from ledger.bootstrap import redact
 from ledger.cli.common import Db, Json, emit, services, settings
 from ledger.plugins import Readers
 
-log = structlog.get_logger("ledger.cli_kafka")
+if TYPE_CHECKING:
+    from consumers.topics import KafkaSettings
+
+# kafka-python, the contract's models, the consumers and structlog are imported inside the
+# verbs: `ledger --help` and the other verbs do not pay for them.
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("consumers.cli")
+
 
 Bootstrap = Annotated[
     str | None,
@@ -48,6 +51,8 @@ Prefix = Annotated[
 
 def kafka_settings(bootstrap: str | None, prefix: str | None) -> KafkaSettings:
     """Where and under which names to publish: flags, then the ledger's settings."""
+    from consumers.topics import KafkaSettings
+
     conf = settings(kafka=bootstrap, topic_prefix=prefix)
     return KafkaSettings.checked(conf.kafka, conf.topic_prefix, conf.origin)
 
@@ -74,13 +79,17 @@ def relay_run(
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
     once: Annotated[bool, typer.Option("--once", help="stop when caught up")] = False,
-    batch: Annotated[int, typer.Option(min=0, help="events per batch (default 1000)")] = 1000,
+    batch: Annotated[
+        int, typer.Option(min=1, help="events read from the store at a time (default 1000)")
+    ] = 1000,
     no_wait: Annotated[
         bool,
         typer.Option("--no-wait", help="exit (code 2) instead of waiting when another relay holds the lock"),
     ] = False,
 ) -> None:
     """Publish every stored event to Kafka (CloudEvents), then follow live."""
+    from consumers.relay import Relay
+
     conf = kafka_settings(bootstrap, topic_prefix)
     svc = services(db)
     relay = Relay(svc.store, svc.target, conf, batch_size=batch)
@@ -91,9 +100,10 @@ def relay_run(
         relay.close()
     emit(
         as_json,
-        {"published": published, **status},
+        {"published": published, "skipped": relay.handler.skipped, **status},
         lambda d: print(
-            f"published {d['published']} event(s); position {d['position']} of {d['head']} (lag {d['lag']})"
+            f"published {d['published']} event(s) ({d['skipped']} already on the topics);"
+            f" position {d['position']} of {d['head']} (lag {d['lag']})"
         ),
     )
 
@@ -102,6 +112,8 @@ def relay_status(
     db: Db = None, as_json: Json = False, bootstrap: Bootstrap = None, topic_prefix: Prefix = None
 ) -> None:
     """Show the relay's position, the head of the store and the lag."""
+    from consumers.relay import RelayFollower, RelayHandler
+
     conf = kafka_settings(bootstrap, topic_prefix)
     svc = services(db)
     follower = RelayFollower(svc.store, svc.target, RelayHandler(svc.store, conf))
@@ -123,6 +135,8 @@ def topics_create(
     ] = "production",
 ) -> None:
     """Create the event and dead-letter topics with the profile's settings."""
+    from consumers.topics import create_topics
+
     if profile not in {"production", "test"}:
         raise typer.BadParameter(f"--profile must be production or test: {profile!r}")
     conf = kafka_settings(bootstrap, topic_prefix)
@@ -137,16 +151,40 @@ def contract_write(
     directory: Annotated[
         str | None, typer.Option("--dir", help="target directory (default: the package's schemas/)")
     ] = None,
+    against: Annotated[
+        str,
+        typer.Option(
+            "--against",
+            help="git revision holding the released schemas (every earlier committed version counts too)",
+        ),
+    ] = "HEAD",
+    released_dir: Annotated[
+        str | None,
+        typer.Option("--released-dir", help="a directory of released schemas instead of git history"),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="write nothing; exit 1 if a schema would change (2 if a change breaks)"),
+    ] = False,
     as_json: Json = False,
 ) -> None:
-    """Write the JSON Schema of every message type (refusing breaking changes)."""
+    """Write the JSON Schema of every message type, refusing changes that break a released one."""
+    from consumers.contract import SCHEMA_DIR, check_schemas
+
     target = Path(directory) if directory else SCHEMA_DIR
-    written = write_schemas(Contract(), target)
+    report = check_schemas(
+        target, against=against, released_dir=Path(released_dir) if released_dir else None, write=not check
+    )
     emit(
         as_json,
-        {"written": written, "directory": str(target)},
-        lambda d: print(f"{len(d['written'])} schema(s) written to {d['directory']}"),
+        report,
+        lambda d: print(
+            f"{len(d['changed'])} schema(s) {'to write' if check else 'written'} in {d['directory']}"
+            f" (checked against {d['released']})"
+        ),
     )
+    if check and report["changed"]:
+        raise typer.Exit(1)
 
 
 def consume(
@@ -172,6 +210,13 @@ def consume(
     ] = False,
 ) -> None:
     """Run a downstream consumer into its own database."""
+    from kafka.errors import KafkaError
+
+    from consumers.notifier import Notifier
+    from consumers.registry import CertificateRegistry
+    from consumers.runner import ConsumerRunner
+    from ledger.bootstrap import redact
+
     if consumer not in {"registry", "notifier"}:
         raise typer.BadParameter(f"choose registry or notifier: {consumer!r}")
     conf = kafka_settings(bootstrap, topic_prefix)
@@ -215,6 +260,9 @@ def register(app: typer.Typer, readers: Readers) -> None:
     topics.command("create", help="create the event and dead-letter topics")(topics_create)
     app.add_typer(topics, name="topics")
     contract = typer.Typer(help="the wire contract of published messages", no_args_is_help=True)
-    contract.command("write-schemas", help="write consumers/schemas/*.json from the models")(contract_write)
+    contract.command(
+        "write-schemas",
+        help="write consumers/schemas/*.json from the models, refusing changes that break a released schema",
+    )(contract_write)
     app.add_typer(contract, name="contract")
     app.command("consume", help="run a downstream consumer")(consume)

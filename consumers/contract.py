@@ -13,8 +13,12 @@ organisation), ``aggregate_version`` and a :class:`WireDecision` (role, body, da
 basis, rule-set version; no actor id, no reason). Types are named
 ``<regime>.<aggregate>.<event>.v<N>`` (``be.cpu.learner.unit_validated.v1``); each has a
 committed JSON Schema ``consumers/schemas/<type>.json`` whose ``$id`` is the CloudEvents
-``dataschema``. A breaking change means a new type version (``…v2``), never an edit:
-:func:`compatibility_problems` refuses narrowed schemas.
+``dataschema``: ``https://ledger.example/schemas/<type>.json``, a URL whose path every
+``ledger serve`` answers with the committed file (:mod:`consumers.api`).
+
+A breaking change means a new type version (``…v2``), never an edit: :func:`gate` compares
+each new schema with every **released** version of its type (git history or a release
+directory, :mod:`consumers.released`), in both directions (:mod:`consumers.compat`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -29,22 +34,23 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from consumers.compat import compatibility_problems
+from consumers.errors import ContractError
+from consumers.released import Released
 from ledger.domain.clea import aggregates as clea
 from ledger.domain.cpu import aggregates as cpu
-from ledger.domain.errors import LedgerError
 from ledger.domain.kernel import ActorRole, Body, LedgerAggregate
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-SCHEMA_BASE = "urn:ledger:schema:"
-
-
-class ContractError(LedgerError):
-    """A stored event has no wire mapping, or a message does not fit its contract."""
-
-    code = "contract-error"
+SCHEMA_BASE = "https://ledger.example/schemas/"
+"""The namespace of the schemas' ``$id`` (= ``ce_dataschema``): the same for every deployment,
+since a type names one schema everywhere. Its path, ``/schemas/<type>.json``, is what
+``ledger serve`` answers; resolve it against the ledger you read from, or map the host."""
+SCHEMA_PATH = "/schemas/"
 
 
 class WireDecision(BaseModel):
@@ -98,19 +104,37 @@ class Spec:
 
     @cached_property
     def dataschema(self) -> str:
-        """The URI of the committed schema (its ``$id``)."""
-        return SCHEMA_BASE + self.type
+        """The URL of the committed schema (its ``$id``): ``<SCHEMA_BASE><type>.json``."""
+        return f"{SCHEMA_BASE}{self.type}.json"
 
 
 L, C = cpu.Learner, clea.Candidate
 CPU, CLEA = "be.cpu", "fr.clea"
 SPECS: tuple[Spec, ...] = (
-    Spec(cpu.SchoolOption.Opened, CPU, "option",
-         ("fase", "option_code", "form", "first_school_year", "replaces_transformed_option")),
-    Spec(L.Admitted, CPU, "learner",
-         ("fase", "option_code", "form", "profile_version", "school_year", "year", "route",
-          "prior_attestation", "prior_passed_year", "exempt_formation_commune",
-          "fourth_and_fifth_in_one_year")),
+    Spec(
+        cpu.SchoolOption.Opened,
+        CPU,
+        "option",
+        ("fase", "option_code", "form", "first_school_year", "replaces_transformed_option"),
+    ),
+    Spec(
+        L.Admitted,
+        CPU,
+        "learner",
+        (
+            "fase",
+            "option_code",
+            "form",
+            "profile_version",
+            "school_year",
+            "year",
+            "route",
+            "prior_attestation",
+            "prior_passed_year",
+            "exempt_formation_commune",
+            "fourth_and_fifth_in_one_year",
+        ),
+    ),
     Spec(L.Transferred, CPU, "learner", ("from_fase", "to_fase")),
     Spec(L.CompetenceReportRequested, CPU, "learner", ("from_fase", "requested_on", "due_by")),
     Spec(L.CompetenceReportSent, CPU, "learner", ("from_fase", "sent_on", "due_by", "late")),
@@ -126,32 +150,89 @@ SPECS: tuple[Spec, ...] = (
     Spec(L.PssaWritten, CPU, "learner", ("school_year", "due_by", "late")),
     Spec(L.Promoted, CPU, "learner", ("school_year", "to_year")),
     Spec(L.YearRepeated, CPU, "learner", ("school_year", "year", "c2d")),
-    Spec(L.CertificateIssued, CPU, "learner",
-         ("certificate_id", "kind", "basis", "profile_version", "validated_uaa", "missing_uaa")),
+    Spec(
+        L.CertificateIssued,
+        CPU,
+        "learner",
+        ("certificate_id", "kind", "basis", "profile_version", "validated_uaa", "missing_uaa"),
+    ),
     Spec(L.CertificateRevoked, CPU, "learner", ("certificate_id", "revokes")),
     Spec(L.DecisionRevoked, CPU, "learner", ("revokes", "revoked_type")),
     Spec(L.DeadlineMissed, CPU, "learner", ("kind", "due_by", "school_year")),
     Spec(L.Erased, CPU, "learner", ()),
+    Spec(L.C2DProgrammeWritten, CPU, "learner", ("school_year",), name="c2d_programme_written"),
+    Spec(L.AppealLodged, CPU, "learner", ("target", "target_kind", "lodged_on")),
+    Spec(L.AppealDecided, CPU, "learner", ("target", "outcome", "replacement")),
+    Spec(L.DutyFlagged, CPU, "learner", ("rule", "article", "school_year", "uaa")),
+    Spec(
+        cpu.SchoolOption.CreationNormChecked,
+        CPU,
+        "option",
+        ("school_year", "fourth_year_pupils", "alternance_only", "thematique_commune", "met"),
+    ),
+    Spec(
+        cpu.CertificationProfile.Published,
+        CPU,
+        "profile",
+        (
+            "version",
+            "option_code",
+            "form",
+            "approved_on",
+            "effective_from",
+            "illustrative",
+            "uaa",
+            "document_sha256",
+        ),
+    ),
     Spec(clea.EvaluatorOrganisation.Registered, CLEA, "evaluator", ("siret", "region")),
-    Spec(clea.EvaluatorOrganisation.HabilitationGranted, CLEA, "evaluator",
-         ("certificate", "campaign", "valid_from", "valid_to")),
-    Spec(clea.EvaluatorOrganisation.HabilitationWithdrawn, CLEA, "evaluator",
-         ("certificate", "withdrawn_on")),
-    Spec(clea.TrainingOrganisation.Registered, CLEA, "training_org",
-         ("siret", "region", "legacy_habilitation_until")),
+    Spec(
+        clea.EvaluatorOrganisation.HabilitationGranted,
+        CLEA,
+        "evaluator",
+        ("certificate", "campaign", "valid_from", "valid_to"),
+    ),
+    Spec(
+        clea.EvaluatorOrganisation.HabilitationWithdrawn, CLEA, "evaluator", ("certificate", "withdrawn_on")
+    ),
+    Spec(
+        clea.TrainingOrganisation.Registered,
+        CLEA,
+        "training_org",
+        ("siret", "region", "legacy_habilitation_until"),
+    ),
     Spec(clea.BranchJury.Registered, CLEA, "branch_jury", ("branch_code", "awards")),
     Spec(C.Registered, CLEA, "candidate", ("certificate", "evaluator_siret", "evaluator_region")),
-    Spec(C.PriorEvaluationRecorded, CLEA, "candidate",
-         ("evaluator_siret", "referential_version", "results", "acquired", "missing",
-          "window_ends_on")),
+    Spec(
+        C.PriorEvaluationRecorded,
+        CLEA,
+        "candidate",
+        ("evaluator_siret", "referential_version", "results", "acquired", "missing", "window_ends_on"),
+    ),
     Spec(C.TrainingPlanAssigned, CLEA, "candidate", ("domains", "training_org_siret", "planned_hours")),
     Spec(C.TrainingCompleted, CLEA, "candidate", ("training_org_siret", "domains", "plan_version")),
-    Spec(C.FinalEvaluationRecorded, CLEA, "candidate",
-         ("evaluator_siret", "referential_version", "results", "newly_acquired", "still_missing")),
+    Spec(
+        C.FinalEvaluationRecorded,
+        CLEA,
+        "candidate",
+        ("evaluator_siret", "referential_version", "results", "newly_acquired", "still_missing"),
+    ),
     Spec(C.JuryDecided, CLEA, "candidate", ("awarded", "branch_code", "domains")),
-    Spec(C.CertificateIssued, CLEA, "candidate",
-         ("certificate_id", "certificate", "issuer", "branch_code", "issued_on",
-          "referential_versions", "domains", "accrochage_due_by")),
+    Spec(
+        C.CertificateIssued,
+        CLEA,
+        "candidate",
+        (
+            "certificate_id",
+            "certificate",
+            "issuer",
+            "branch_code",
+            "issued_on",
+            "referential_versions",
+            "domains",
+            "accrochage_due_by",
+        ),
+    ),
     Spec(C.AccrochageRecorded, CLEA, "candidate", ("certificate_id", "reported_on", "due_by", "late")),
     Spec(C.CertificateRevoked, CLEA, "candidate", ("certificate_id", "revokes")),
     Spec(C.DecisionRevoked, CLEA, "candidate", ("revokes", "revoked_type")),
@@ -187,20 +268,34 @@ class Contract:
             raise ContractError(f"no wire mapping for stored event {stored_topic}; add a Spec")
         return spec
 
-    def to_document(self, stored_topic: str, aggregate_id: str, version: int,
-                    state: dict[str, Any]) -> tuple[Spec, bytes]:
+    def to_document(
+        self, stored_topic: str, aggregate_id: str, version: int, state: dict[str, Any]
+    ) -> tuple[Spec, bytes]:
         """Map a stored event's (upcast) JSON state to its wire document, validated by its model.
 
         The fast path of the relay: no domain object is rebuilt; the document is built from the
-        allowlisted fields, checked against the message model, and re-serialised from it.
+        allowlisted fields and serialised, and those very bytes are validated by the message
+        model in **strict** JSON mode (no coercion: what passes is already in its wire form),
+        so they are sent as they are. A document that only passes lax validation (a value
+        that needs coercing) is re-serialised from the validated model instead.
         """
         spec = self.spec_for(stored_topic)
         decision = state["decision"]
-        doc = {"subject_id": aggregate_id, "aggregate_version": version,
-               "decision": {k: decision.get(k) for k in WIRE_DECISION_FIELDS},
-               **{name: state.get(name) for name in spec.fields}}
+        doc = {
+            "subject_id": aggregate_id,
+            "aggregate_version": version,
+            "decision": {k: decision.get(k) for k in WIRE_DECISION_FIELDS},
+            **{name: state.get(name) for name in spec.fields},
+        }
+        model = self.models[spec.type]
+        value = orjson.dumps(doc)
         try:
-            message = self.models[spec.type].model_validate(doc)
+            model.model_validate_json(value, strict=True)
+            return spec, value
+        except ValidationError:
+            pass
+        try:
+            message = model.model_validate(doc)
         except ValidationError as exc:
             raise ContractError(f"{spec.type}: stored event does not fit its message: {exc}") from None
         return spec, message.model_dump_json().encode()
@@ -213,15 +308,16 @@ class Contract:
         try:
             return model.model_validate_json(data)
         except ValidationError as exc:
-            raise ContractError(f"{ce_type} does not match its schema: "
-                                f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}") from None
+            raise ContractError(
+                f"{ce_type} does not match its schema: "
+                f"{exc.error_count()} error(s), first: {exc.errors()[0]['msg']}"
+            ) from None
 
     def schema(self, ce_type: str) -> dict[str, Any]:
         """The JSON Schema of one message type, with ``$id`` = the ``dataschema`` URI."""
         spec = self.by_type[ce_type]
         body = self.models[ce_type].model_json_schema(mode="validation")
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": spec.dataschema,
-                **body}
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": spec.dataschema, **body}
 
     def schemas(self) -> dict[str, dict[str, Any]]:
         """Every message type's JSON Schema, by type."""
@@ -233,112 +329,111 @@ def schema_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_schemas(contract: Contract, directory: Path = SCHEMA_DIR) -> list[str]:
-    """Write every schema that changed; refuse (ContractError, nothing written) a breaking one."""
+def publish_schemas(
+    schemas: Mapping[str, dict[str, Any]], released: Released, directory: Path = SCHEMA_DIR
+) -> list[str]:
+    """Write every schema that changed, after the gate; refuse (nothing written) a breaking one."""
+    problems = gate(schemas, released)
+    if problems:
+        lines = [f"{t}: {p}" for t, found in sorted(problems.items()) for p in found]
+        raise ContractError(
+            "breaking change(s) to released schemas; publish a new type version "
+            "(…v2) instead:\n  " + "\n  ".join(lines)
+        )
     directory.mkdir(parents=True, exist_ok=True)
-    planned: list[tuple[Path, str]] = []
-    for ce_type, schema in contract.schemas().items():
-        path = directory / f"{ce_type}.json"
-        text = schema_text(schema)
-        if path.exists():
-            old = path.read_text(encoding="utf-8")
-            if old == text:
-                continue
-            problems = compatibility_problems(json.loads(old), schema)
-            if problems:
-                raise ContractError(f"{ce_type}: breaking change ({'; '.join(problems)}); "
-                                    "publish a new type version instead")
-        planned.append((path, text))
+    planned = [(directory / f"{t}.json", schema_text(s)) for t, s in sorted(schemas.items())]
+    planned = [
+        (path, text)
+        for path, text in planned
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     for path, text in planned:
         path.write_text(text, encoding="utf-8")
     return [p.name for p, _ in planned]
 
 
-# ---------------------------------------------------------------------------- compatibility
-_NARROWING = ("maxLength", "maximum", "exclusiveMaximum", "maxItems")
-_WIDENING = ("minLength", "minimum", "exclusiveMinimum", "minItems")
+def check_schemas(
+    directory: Path = SCHEMA_DIR,
+    against: str = "HEAD",
+    released_dir: Path | None = None,
+    write: bool = True,
+    contract: Contract | None = None,
+    history: Path = SCHEMA_DIR,
+) -> dict[str, Any]:
+    """Gate the contract's schemas against the released ones, then write those that changed.
 
-
-def compatibility_problems(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Why ``new`` might reject a document ``old`` accepted (empty list: backward compatible).
-
-    A structural check: no new required property, no removed property, no narrowed type,
-    enum, format, pattern or bound, applied recursively through ``$ref``, ``anyOf`` and items.
+    Released versions come from ``released_dir`` if given, else from the git history of
+    ``history`` (the committed schema directory) up to ``against``. Returns what changed in
+    ``directory`` (written unless ``write`` is False), every non-breaking change noted, and
+    where the released versions were read.
     """
-    return _compare(old, old, new, new, "$")
+    from consumers.compat import classify
+    from consumers.released import from_directory, from_git
+
+    released = from_directory(released_dir) if released_dir else from_git(history, against)
+    schemas = (contract or Contract()).schemas()
+    notes = sorted(
+        {
+            f"{t}: {c.describe()}"
+            for t, s in schemas.items()
+            for old in released.get(t, [])
+            for c in classify(old.schema, s)
+            if not c.breaking
+        }
+    )
+    if write:
+        changed = publish_schemas(schemas, released, directory)
+    else:
+        problems = gate(schemas, released)
+        if problems:
+            raise ContractError(
+                "breaking change(s): "
+                + "; ".join(f"{t}: {p}" for t, found in sorted(problems.items()) for p in found)
+            )
+        changed = [
+            f"{t}.json"
+            for t, s in sorted(schemas.items())
+            if not (directory / f"{t}.json").exists()
+            or (directory / f"{t}.json").read_text(encoding="utf-8") != schema_text(s)
+        ]
+    return {
+        "changed": changed,
+        "notes": notes,
+        "directory": str(directory),
+        "released": str(released_dir) if released_dir else f"git {against}",
+    }
 
 
-def _resolve(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
-        return node
-    resolved: dict[str, Any] = root["$defs"][ref.removeprefix("#/$defs/")]
-    return _resolve(root, resolved)
+def write_schemas(contract: Contract, released: Released, directory: Path = SCHEMA_DIR) -> list[str]:
+    """Write the contract's schemas into ``directory`` if the gate lets them through."""
+    return publish_schemas(contract.schemas(), released, directory)
 
 
-def _types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("type")
-    if kind is None:
-        return set()
-    return {kind} if isinstance(kind, str) else set(kind)
+def gate(schemas: Mapping[str, dict[str, Any]], released: Released) -> dict[str, list[str]]:
+    """Why each new schema cannot be published under its type (empty: every one can).
 
-
-def _compare(old_root: dict[str, Any], old: dict[str, Any], new_root: dict[str, Any],
-             new: dict[str, Any], where: str) -> list[str]:
-    old, new = _resolve(old_root, old), _resolve(new_root, new)
-    problems = _compare_scalars(old, new, where)
-    if "anyOf" in old or "anyOf" in new:
-        problems += _compare_any_of(old_root, old, new_root, new, where)
-    problems += _compare_objects(old_root, old, new_root, new, where)
-    if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
-        problems += _compare(old_root, old["items"], new_root, new["items"], f"{where}[]")
+    Each new schema is compared, in both directions (:mod:`consumers.compat`), with every
+    released version of its type; a released type missing from ``schemas`` must have a
+    successor (the same name, a higher version).
+    """
+    problems: dict[str, list[str]] = {}
+    for ce_type, schema in schemas.items():
+        for old in released.get(ce_type, []):
+            found = [f"{p} [released {old.source}]" for p in compatibility_problems(old.schema, schema)]
+            if found:
+                problems.setdefault(ce_type, []).extend(found)
+    for ce_type in sorted(set(released) - set(schemas)):
+        if not _has_successor(ce_type, schemas):
+            problems[ce_type] = ["released type no longer published and no later version replaces it"]
     return problems
 
 
-def _compare_scalars(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
-    problems = []
-    old_types, new_types = _types(old), _types(new)
-    lost = old_types - new_types - ({"integer"} if "number" in new_types else set())
-    if new_types and (lost or (not old_types and "anyOf" not in old)):
-        problems.append(f"{where}: type narrowed from {sorted(old_types)} to {sorted(new_types)}")
-    if "enum" in new and not set(old.get("enum", [object()])) <= set(new["enum"]):
-        problems.append(f"{where}: enum narrowed")
-    for key in ("format", "pattern", "const"):
-        if key in new and new.get(key) != old.get(key):
-            problems.append(f"{where}: {key} changed")
-    for key in _NARROWING:
-        if key in new and (key not in old or new[key] < old[key]):
-            problems.append(f"{where}: {key} narrowed")
-    for key in _WIDENING:
-        if key in new and (key not in old or new[key] > old[key]):
-            problems.append(f"{where}: {key} narrowed")
-    return problems
-
-
-def _compare_any_of(old_root: dict[str, Any], old: dict[str, Any], new_root: dict[str, Any],
-                    new: dict[str, Any], where: str) -> list[str]:
-    old_options = old.get("anyOf", [old])
-    new_options = new.get("anyOf", [new])
-    problems = []
-    for i, option in enumerate(old_options):
-        if not any(not _compare(old_root, option, new_root, candidate, where)
-                   for candidate in new_options):
-            problems.append(f"{where}: alternative {i} of the old schema is no longer accepted")
-    return problems
-
-
-def _compare_objects(old_root: dict[str, Any], old: dict[str, Any], new_root: dict[str, Any],
-                     new: dict[str, Any], where: str) -> list[str]:
-    problems = []
-    old_props: dict[str, Any] = old.get("properties", {})
-    new_props: dict[str, Any] = new.get("properties", {})
-    for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
-        problems.append(f"{where}.{name}: newly required")
-    for name, sub in old_props.items():
-        if name not in new_props:
-            problems.append(f"{where}.{name}: removed")
-        else:
-            problems += _compare(old_root, sub, new_root, new_props[name], f"{where}.{name}")
-    if new.get("additionalProperties") is False and old.get("additionalProperties") is not False:
-        problems.append(f"{where}: additional properties now forbidden")
-    return problems
+def _has_successor(ce_type: str, schemas: Mapping[str, Any]) -> bool:
+    name, _, version = ce_type.rpartition(".v")
+    return any(
+        t.rpartition(".v")[0] == name
+        and t.rpartition(".v")[2].isdigit()
+        and version.isdigit()
+        and int(t.rpartition(".v")[2]) > int(version)
+        for t in schemas
+    )

@@ -55,63 +55,116 @@ class Notifier:
             who = "legal_representative" if msg.learner_is_minor else "learner"
             self._notify(db, event, "test_authorised", who, None, {"uaa": msg.uaa})
         elif event.type == "be.cpu.learner.competence_report_requested.v1":
-            db.execute("DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
-                       (event.subject, "competence_report"))
-            db.execute("INSERT INTO notifier_pending (subject_id, kind, due_by, source_event)"
-                       " VALUES (?, 'competence_report', ?, ?)",
-                       (event.subject, msg.due_by.isoformat(), event.id))
+            db.execute(
+                "DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
+                (event.subject, "competence_report"),
+            )
+            db.execute(
+                "INSERT INTO notifier_pending (subject_id, kind, due_by, source_event)"
+                " VALUES (?, 'competence_report', ?, ?)",
+                (event.subject, msg.due_by.isoformat(), event.id),
+            )
         elif event.type == "be.cpu.learner.erased.v1":
             self.forget(db, event.subject)
         elif event.type == "be.cpu.learner.competence_report_sent.v1":
-            db.execute("DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
-                       (event.subject, "competence_report"))
+            db.execute(
+                "DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
+                (event.subject, "competence_report"),
+            )
         elif kind == "deadline_missed" and msg.kind.value == "competence_report":
-            self._notify(db, event, "competence_report_overdue", "administration",
-                         msg.due_by.isoformat(), {})
+            self._notify(db, event, "competence_report_overdue", "administration", msg.due_by.isoformat(), {})
         elif event.type == "fr.clea.candidate.certificate_issued.v1" and msg.accrochage_due_by:
-            self._notify(db, event, "accrochage_due", "certifier", msg.accrochage_due_by.isoformat(),
-                         {"certificate_id": str(msg.certificate_id)})
+            self._notify(
+                db,
+                event,
+                "accrochage_due",
+                "certifier",
+                msg.accrochage_due_by.isoformat(),
+                {"certificate_id": str(msg.certificate_id)},
+            )
         elif kind == "deadline_missed" and msg.kind.value == "accrochage":
-            self._notify(db, event, "accrochage_overdue", "certifier", msg.due_by.isoformat(),
-                         {"certificate_id": str(msg.certificate_id)})
+            self._notify(
+                db,
+                event,
+                "accrochage_overdue",
+                "certifier",
+                msg.due_by.isoformat(),
+                {"certificate_id": str(msg.certificate_id)},
+            )
 
     @staticmethod
     def forget(db: Db, subject: str) -> None:
         """Drop undelivered notifications to an erased learner (or representatives)."""
-        db.execute("DELETE FROM notifier_outbox WHERE subject_id = ? AND sent_at IS NULL"
-                   " AND recipient_role IN ('learner', 'legal_representative')", (subject,))
+        db.execute(
+            "DELETE FROM notifier_outbox WHERE subject_id = ? AND sent_at IS NULL"
+            " AND recipient_role IN ('learner', 'legal_representative')",
+            (subject,),
+        )
         db.execute("DELETE FROM notifier_pending WHERE subject_id = ?", (subject,))
 
     def tick(self, db: Db) -> None:
         """Notify the administration of every competence report now overdue (once each)."""
         today = self.today().isoformat()
-        rows = db.execute("SELECT subject_id, due_by, source_event FROM notifier_pending"
-                          " WHERE kind = 'competence_report' AND due_by < ?", (today,)).fetchall()
+        rows = db.execute(
+            "SELECT subject_id, due_by, source_event FROM notifier_pending"
+            " WHERE kind = 'competence_report' AND due_by < ?",
+            (today,),
+        ).fetchall()
         for subject, due_by, source in rows:
-            self._insert(db, f"{source}:competence_report_overdue", "competence_report_overdue",
-                         "administration", str(subject), str(due_by), {}, str(source))
-            db.execute("DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
-                       (subject, "competence_report"))
+            self._insert(
+                db,
+                f"{source}:competence_report_overdue",
+                "competence_report_overdue",
+                "administration",
+                str(subject),
+                str(due_by),
+                {},
+                str(source),
+            )
+            db.execute(
+                "DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
+                (subject, "competence_report"),
+            )
 
-    def _notify(self, db: Db, event: Envelope, kind: str, recipient: str, due_by: str | None,
-                payload: dict[str, Any]) -> None:
-        self._insert(db, f"{event.id}:{kind}", kind, recipient, event.subject, due_by,
-                     {**payload, "effective_date": event.message.decision.effective_date.isoformat()},
-                     event.id)
+    def _notify(
+        self, db: Db, event: Envelope, kind: str, recipient: str, due_by: str | None, payload: dict[str, Any]
+    ) -> None:
+        self._insert(
+            db,
+            f"{event.id}:{kind}",
+            kind,
+            recipient,
+            event.subject,
+            due_by,
+            {**payload, "effective_date": event.message.decision.effective_date.isoformat()},
+            event.id,
+        )
 
     @staticmethod
-    def _insert(db: Db, ident: str, kind: str, recipient: str, subject: str, due_by: str | None,
-                payload: dict[str, Any], source: str) -> None:
+    def _insert(
+        db: Db,
+        ident: str,
+        kind: str,
+        recipient: str,
+        subject: str,
+        due_by: str | None,
+        payload: dict[str, Any],
+        source: str,
+    ) -> None:
         if db.execute("SELECT 1 FROM notifier_outbox WHERE notification_id = ?", (ident,)).fetchone():
             return
-        db.execute("INSERT INTO notifier_outbox (notification_id, kind, recipient_role, subject_id,"
-                   " due_by, payload, source_event, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                   (ident, kind, recipient, subject, due_by, dumps(payload), source))
+        db.execute(
+            "INSERT INTO notifier_outbox (notification_id, kind, recipient_role, subject_id,"
+            " due_by, payload, source_event, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+            (ident, kind, recipient, subject, due_by, dumps(payload), source),
+        )
 
 
 def outbox_rows(db: Db) -> list[dict[str, Any]]:
     """Every notification in the outbox."""
-    cur = db.execute("SELECT notification_id, kind, recipient_role, subject_id, due_by, payload"
-                     " FROM notifier_outbox ORDER BY notification_id")
+    cur = db.execute(
+        "SELECT notification_id, kind, recipient_role, subject_id, due_by, payload"
+        " FROM notifier_outbox ORDER BY notification_id"
+    )
     names = ("notification_id", "kind", "recipient_role", "subject_id", "due_by", "payload")
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -16,10 +16,10 @@ CERTIFICATES_DDL = (
     "CREATE TABLE IF NOT EXISTS registry_certificates (certificate_id TEXT PRIMARY KEY,"
     " regime TEXT NOT NULL, kind TEXT NOT NULL, holder_id TEXT NOT NULL, issued_on TEXT NOT NULL,"
     " basis TEXT NOT NULL, issued_position BIGINT NOT NULL, status TEXT NOT NULL,"
-    " revoked_on TEXT, event_id TEXT NOT NULL)")
+    " revoked_on TEXT, event_id TEXT NOT NULL)"
+)
 
-ISSUED = {"be.cpu.learner.certificate_issued.v1": "cpu",
-          "fr.clea.candidate.certificate_issued.v1": "clea"}
+ISSUED = {"be.cpu.learner.certificate_issued.v1": "cpu", "fr.clea.candidate.certificate_issued.v1": "clea"}
 REVOKED = {"be.cpu.learner.certificate_revoked.v1", "fr.clea.candidate.certificate_revoked.v1"}
 
 
@@ -42,23 +42,37 @@ class CertificateRegistry:
             regime = ISSUED[event.type]
             kind = msg.kind.value if regime == "cpu" else msg.certificate.value
             basis = msg.basis.value if regime == "cpu" else ""
-            db.execute("DELETE FROM registry_certificates WHERE certificate_id = ?",
-                       (str(msg.certificate_id),))
-            db.execute("INSERT INTO registry_certificates (certificate_id, regime, kind, holder_id,"
-                       " issued_on, basis, issued_position, status, revoked_on, event_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?)",
-                       (str(msg.certificate_id), regime, kind, event.subject,
-                        msg.decision.effective_date.isoformat(), basis, event.position, event.id))
+            db.execute(
+                "DELETE FROM registry_certificates WHERE certificate_id = ?", (str(msg.certificate_id),)
+            )
+            db.execute(
+                "INSERT INTO registry_certificates (certificate_id, regime, kind, holder_id,"
+                " issued_on, basis, issued_position, status, revoked_on, event_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?)",
+                (
+                    str(msg.certificate_id),
+                    regime,
+                    kind,
+                    event.subject,
+                    msg.decision.effective_date.isoformat(),
+                    basis,
+                    event.position,
+                    event.id,
+                ),
+            )
         elif event.type in REVOKED:
-            db.execute("UPDATE registry_certificates SET status = 'revoked', revoked_on = ?"
-                       " WHERE certificate_id = ?",
-                       (msg.decision.effective_date.isoformat(), str(msg.certificate_id)))
+            db.execute(
+                "UPDATE registry_certificates SET status = 'revoked', revoked_on = ?"
+                " WHERE certificate_id = ?",
+                (msg.decision.effective_date.isoformat(), str(msg.certificate_id)),
+            )
 
 
 def registry_rows(db: Db) -> list[dict[str, Any]]:
     """Every certificate in the registry, ordered by issuance position."""
-    cur = db.execute("SELECT certificate_id, kind, holder_id, issued_on, basis, issued_position,"
-                     " status, revoked_on FROM registry_certificates ORDER BY issued_position")
-    names = ("certificate_id", "kind", "learner_id", "issued_on", "basis", "position", "status",
-             "revoked_on")
+    cur = db.execute(
+        "SELECT certificate_id, kind, holder_id, issued_on, basis, issued_position,"
+        " status, revoked_on FROM registry_certificates ORDER BY issued_position"
+    )
+    names = ("certificate_id", "kind", "learner_id", "issued_on", "basis", "position", "status", "revoked_on")
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,12 +1,23 @@
 """The crash-safe Kafka relay: every stored event, in global order, as a CloudEvent.
 
-Built on :mod:`ledger.adapters.follower`. Each batch is **published first** (every record sent,
-the producer flushed, every future checked: ``acks=all`` with idempotence), and only then is
-the follower position recorded, in its own short transaction. A crash between the two
-re-sends the batch on restart: at-least-once, and consumers drop the duplicates by
-``ce_id`` = ``<aggregate id>/<version>`` (stable across re-sends). Publishing happens outside
-the position transaction so a slow or absent broker never holds a SQLite write lock: the
-ledger keeps accepting decisions while the relay backs off (exponential, capped) and resumes.
+Built on :mod:`ledger.adapters.follower`. The relay **streams**: it reads the log from its
+position, maps each event to a record, and sends it (kafka-python buffers, compresses and
+batches per partition: ``acks=all``, idempotence, zstd, :func:`consumers.topics.producer_config`).
+As acknowledgements come back in order, the position of the last event whose record and every
+earlier one were acknowledged is recorded, in its own short transaction, at most every
+:data:`POSITION_INTERVAL` seconds and at the end of each catch-up. Publishing happens outside
+any transaction, so a slow or absent broker never holds a SQLite write lock: the ledger keeps
+accepting decisions while the relay backs off (exponential, capped) and resumes. A catch-up
+far behind the head reads and maps the log in a second process (:mod:`consumers.readahead`),
+so reading and sending use two cores.
+
+At-least-once, with almost no duplicates: a crash after the broker acknowledged but before the
+position was recorded would re-send those records; so every producer session first reads the
+**tail** of each partition (its last record's ``ce_ledgerposition``) and skips the events past
+the recorded position that already sit there. The idempotent producer keeps each partition in
+send order without gaps, so an event at or before a partition's tail position is on it.
+Consumers still drop duplicates by ``ce_id`` = ``<aggregate id>/<version>`` (stable across
+re-sends): a record acknowledged by the broker after the tails were read is sent twice.
 
 At most one relay runs per store and prefix: a PostgreSQL session advisory lock, or on
 SQLite an exclusive ``flock`` on ``<db file>.relay.lock`` beside the database. Both are
@@ -15,175 +26,368 @@ released by the operating system or the server when the process dies (even on SI
 Records (CloudEvents 1.0, Kafka binary content mode): value = the wire message (JSON);
 headers ``content-type: application/json``, ``ce_specversion``, ``ce_id``, ``ce_source``
 (``urn:ledger:<origin>``), ``ce_type``, ``ce_subject`` (the aggregate id), ``ce_time`` (the
-recorded time, RFC 3339), ``ce_dataschema``, and the extensions ``ce_ledgerposition``
-(zero-based global position) and ``ce_aggversion``; key = the aggregate id.
+recorded time, RFC 3339), ``ce_dataschema`` (the schema's URL, its ``$id``), and the
+extensions ``ce_ledgerposition`` (zero-based global position) and ``ce_aggversion``;
+key = the aggregate id, partition = murmur2(key) as kafka-python's default partitioner.
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import structlog
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import resolve_topic
 
-from consumers.contract import Contract
-from consumers.topics import KafkaSettings, producer_config
+from consumers import readahead
+from consumers.errors import PublishFailed, RelayBusy
+from consumers.records import Record, RecordBuilder, rfc3339
+from consumers.topics import KafkaSettings, close_producer, producer_config
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.store import EventStoreApp, StoreTarget, upcast
-from ledger.domain.errors import LedgerError
+from ledger.adapters.store import EventStoreApp, StoreTarget
 
 log = structlog.get_logger("consumers.relay")
 
-
-class RelayBusy(LedgerError):
-    """Another relay holds the lock for this store and prefix."""
-
-    code = "relay-busy"
+__all__ = ["Record", "RecordBuilder", "Relay", "RelayBusy", "RelayFollower", "RelayHandler", "rfc3339"]
 
 
-class PublishFailed(Exception):
-    """The broker did not acknowledge every record of a batch (the position did not move)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One Kafka record ready to send."""
-
-    topic: str
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-
-
-def rfc3339(stamp: str) -> str:
-    """A stored ISO timestamp in RFC 3339, UTC, ``Z`` (the stored form is usually UTC already)."""
-    if stamp.endswith("+00:00"):
-        return stamp[:-6] + "Z"
-    moment = datetime.fromisoformat(stamp)
-    if moment.tzinfo is None:
-        raise ValueError(f"naive timestamp in the store: {stamp}")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-class RecordBuilder:
-    """Stored notification → CloudEvents Kafka record (via the wire contract)."""
-
-    def __init__(self, store: EventStoreApp, settings: KafkaSettings,
-                 contract: Contract | None = None) -> None:
-        self.settings = settings
-        self.contract = contract or Contract()
-        self.source = settings.source.encode()
-
-    def build(self, n: Notification) -> Record:
-        """The record of one stored event (ContractError if it has no wire mapping)."""
-        state = orjson.loads(n.state)
-        upcast(resolve_topic(n.topic), state)
-        subject = str(n.originator_id)
-        spec, value = self.contract.to_document(n.topic, subject, n.originator_version, state)
-        key = subject.encode()
-        headers = [
-            ("content-type", b"application/json"),
-            ("ce_specversion", b"1.0"),
-            ("ce_id", b"%s/%d" % (key, n.originator_version)),
-            ("ce_source", self.source),
-            ("ce_type", spec.type.encode()),
-            ("ce_subject", key),
-            ("ce_time", rfc3339(state["timestamp"]).encode()),
-            ("ce_dataschema", spec.dataschema.encode()),
-            ("ce_ledgerposition", b"%d" % (n.id - 1)),
-            ("ce_aggversion", b"%d" % n.originator_version),
-        ]
-        return Record(self.settings.topic_for(spec.regime), key, value, headers)
+POSITION_INTERVAL = 0.2
+"""Seconds between two position records while a catch-up streams (and always at its end)."""
+COLLECT_EVERY = 100_000
+"""Records sent between two garbage collections during a catch-up (the collector is paused)."""
+MAX_PENDING = 50_000
+"""Records sent but not yet acknowledged before the relay waits for the oldest one."""
 
 
 class RelayHandler:
-    """A :class:`ledger.adapters.follower.BatchHandler` that publishes each batch to Kafka."""
+    """A :class:`ledger.adapters.follower.BatchHandler` whose batches go to Kafka."""
 
-    def __init__(self, store: EventStoreApp, settings: KafkaSettings,
-                 linger_ms: int = 5, batch_size: int = 131072) -> None:
+    def __init__(
+        self,
+        store: EventStoreApp | None,
+        settings: KafkaSettings,
+        linger_ms: int | None = None,
+        batch_size: int | None = None,
+        **producer: Any,
+    ) -> None:
         self.name = f"kafka_relay:{settings.prefix}"
+        self.store = store
         self.settings = settings
         self.builder = RecordBuilder(store, settings)
-        self.config = producer_config(settings, linger_ms, batch_size)
-        self.producer: Any = None
+        self.config = producer_config(settings, linger_ms, batch_size, **producer)
+        self.session: Session | None = None
         self.published = 0
+        self.skipped = 0
+
+    def event_id_at(self, position: int) -> bytes | None:
+        """The ``ce_id`` of the stored event at zero-based ``position`` (None if absent)."""
+        if self.store is None:
+            return None
+        found = self.store.recorder.select_notifications(position + 1, 1)
+        if not found or found[0].id != position + 1:
+            return None
+        return f"{found[0].originator_id}/{found[0].originator_version}".encode()
+
+    @property
+    def producer(self) -> Any:
+        """The current session's kafka-python producer (None between sessions)."""
+        return self.session.producer if self.session is not None else None
 
     def setup(self, db: Db) -> None:
         """Nothing to create: the relay's only state is its follower position."""
 
     def reset(self, db: Db) -> None:
-        """Nothing to forget (a rebuild re-publishes everything; consumers drop duplicates)."""
+        """Nothing to forget (events already on a partition's tail are not sent again)."""
 
     def apply(self, db: Db, batch: Sequence[Notification]) -> None:
-        """Publish the batch (when driven by a plain :class:`Follower`)."""
+        """Publish the batch and wait for every acknowledgement (a plain :class:`Follower`)."""
         self.publish(batch)
 
     def publish(self, batch: Sequence[Notification]) -> None:
-        """Send every record, flush, check every future; PublishFailed if any was not acked."""
-        records = [self.builder.build(n) for n in batch]
-        try:
-            producer = self._producer()
-            futures = [producer.send(r.topic, value=r.value, key=r.key, headers=r.headers)
-                       for r in records]
-            producer.flush(timeout=self.config["delivery_timeout_ms"] / 1000)
-            for future in futures:
-                future.get(timeout=0)
-        except Exception as exc:
-            self.drop_producer()
-            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
-        self.published += len(records)
+        """Send every record of ``batch``, flush, check every future (PublishFailed otherwise)."""
+        session = self.open_session(0)
+        for n in batch:
+            session.send(n.id, self.builder.build(n))
+        session.drain(wait=True)
 
-    def _producer(self) -> Any:
-        if self.producer is None:
-            from kafka import KafkaProducer
-
-            self.producer = KafkaProducer(**self.config)
-        return self.producer
+    def open_session(self, position: int) -> Session:
+        """The producer session (made on demand: producer, partitions, the partitions' tails)."""
+        if self.session is None:
+            self.session = Session(self, position)
+        return self.session
 
     def drop_producer(self) -> None:
-        """Close the producer at once (a new one, with a new producer id, is made on demand)."""
-        if self.producer is not None:
+        """End the session at once (the next one has a new producer id and reads the tails again)."""
+        session, self.session = self.session, None
+        if session is not None:
+            close_producer(session.producer)
+
+
+class Session:
+    """One producer and what it knows: partition counts, the tails it must not re-send, pending sends."""
+
+    def __init__(self, handler: RelayHandler, position: int) -> None:
+        from kafka import KafkaProducer
+
+        self.handler = handler
+        self.position = position
+        try:
+            self.producer: Any = KafkaProducer(**handler.config)
+            topics = handler.settings.event_topics
+            self.partitions = {t: sorted(self.producer.partitions_for(t)) for t in topics}
+            self.tails = self._trusted(published_tails(handler.settings, self.partitions))
+        except Exception as exc:
+            if getattr(self, "producer", None) is not None:
+                close_producer(self.producer)
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        self.by_key: dict[tuple[str, bytes], int] = {}
+        self.pending: deque[tuple[int, Any]] = deque()
+        self.acked = position
+
+    def _trusted(self, tails: dict[tuple[str, int], tuple[int, bytes]]) -> dict[tuple[str, int], int]:
+        """The tails whose record is the stored event at that position (same ``ce_id``).
+
+        A mismatch (a store restored without its last events, then new ones recorded at the
+        same positions; another store on the same topics) makes the tail untrusted: nothing
+        of that partition is skipped, so nothing can be lost.
+        """
+        trusted: dict[tuple[str, int], int] = {}
+        for where, (position, ident) in tails.items():
+            stored = self.handler.event_id_at(position)
+            if stored == ident:
+                trusted[where] = position
+            else:
+                log.warning("relay.tail_not_trusted", topic=where[0], partition=where[1], position=position)
+        log.info("relay.tails_read", partitions=len(tails), trusted=len(trusted))
+        return trusted
+
+    def partition(self, topic: str, key: bytes) -> int:
+        """The partition of ``key`` (murmur2, as kafka-python's default partitioner), cached."""
+        found = self.by_key.get((topic, key))
+        if found is None:
+            from kafka.partitioner.default import murmur2
+
+            parts = self.partitions[topic]
+            found = parts[(murmur2(key) & 0x7FFFFFFF) % len(parts)]
+            if len(self.by_key) > 200_000:
+                self.by_key.clear()
+            self.by_key[(topic, key)] = found
+        return found
+
+    def send(self, notification_id: int, record: Record) -> None:
+        """Send one record (skipped if its partition's tail already holds it)."""
+        partition = self.partition(record.topic, record.key)
+        tail = self.tails.get((record.topic, partition))
+        if tail is not None and notification_id - 1 <= tail and notification_id > self.position:
+            self.handler.skipped += 1
+            self.pending.append((notification_id, None))
+            return
+        try:
+            future = self.producer.send(
+                record.topic, value=record.value, key=record.key, headers=record.headers, partition=partition
+            )
+        except Exception as exc:
+            raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        self.pending.append((notification_id, future))
+        if len(self.pending) > MAX_PENDING:
+            self._wait_oldest()
+
+    def _wait_oldest(self) -> None:
+        _, future = self.pending[0]
+        if future is not None:
             try:
-                self.producer.close(timeout=0)
-            except Exception as exc:  # closing a failed producer must not hide the first error
-                log.debug("relay.producer_close_failed", error=type(exc).__name__)
-            self.producer = None
+                future.get(timeout=self.handler.config["delivery_timeout_ms"] / 1000)
+            except Exception as exc:
+                raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        self.drain(wait=False)
+
+    def drain(self, wait: bool) -> int:
+        """Harvest acknowledged sends in order; the last acknowledged id (PublishFailed on a failure).
+
+        With ``wait``, flush first: every pending send is acknowledged or failed on return.
+        """
+        if wait and self.pending:
+            try:
+                self.producer.flush(timeout=self.handler.config["delivery_timeout_ms"] / 1000)
+            except Exception as exc:
+                raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+        pending = self.pending
+        while pending:
+            notification_id, future = pending[0]
+            if future is not None:
+                if not future.is_done:
+                    break
+                if future.failed():
+                    error = future.exception
+                    raise PublishFailed(f"{type(error).__name__}: {error}")
+                self.handler.published += 1
+            pending.popleft()
+            self.acked = notification_id
+        return self.acked
+
+
+def published_tails(
+    settings: KafkaSettings, partitions: dict[str, list[int]], timeout_s: float = 10.0
+) -> dict[tuple[str, int], tuple[int, bytes]]:
+    """The ``ce_ledgerposition`` and ``ce_id`` of the last record of each non-empty partition.
+
+    Read up to the high watermark (replicated records only). A partition whose tail cannot be
+    read in time, or whose last record carries no valid position, is left out: its events
+    are re-sent (a duplicate, never a loss).
+    """
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="ledger-relay-tails",
+        request_timeout_ms=int(timeout_s * 1000) + 1000,
+        allow_auto_create_topics=False,
+    )
+    tails: dict[tuple[str, int], tuple[int, bytes]] = {}
+    seen: set[Any] = set()
+    try:
+        parts = [TopicPartition(t, p) for t, ps in partitions.items() for p in ps]
+        ends = consumer.end_offsets(parts)
+        filled = [tp for tp in parts if ends.get(tp)]
+        consumer.assign(filled)
+        for tp in filled:
+            consumer.seek(tp, ends[tp] - 1)
+        deadline = time.monotonic() + timeout_s
+        while len(seen) < len(filled) and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                for r in records:
+                    if r.offset != ends[tp] - 1:
+                        continue
+                    seen.add(tp)
+                    headers = dict(r.headers or [])
+                    position, ident = headers.get("ce_ledgerposition", b""), headers.get("ce_id")
+                    if position.isdigit() and ident:
+                        tails[(tp.topic, tp.partition)] = (int(position), ident)
+    finally:
+        consumer.close(autocommit=False)
+    return tails
 
 
 class RelayFollower(Follower):
-    """A follower that publishes a batch first, then records its position in a short transaction."""
+    """A follower that streams records to Kafka and records the acknowledged position as it goes."""
 
     handler: RelayHandler
 
     def step(self) -> int:
-        """Publish at most one batch, then move the position; returns how many were published."""
+        """Publish at most one batch (every record acknowledged), then record the position."""
+        return self.catch_up(until=self.position() + self.batch_size)
+
+    def catch_up(self, until: int | None = None, stop: threading.Event | None = None) -> int:
+        """Stream every event up to the head (or ``until``); returns how many were published.
+
+        Positions are recorded as acknowledgements arrive; a failure records what was
+        acknowledged before raising :class:`PublishFailed`. ``stop`` ends the catch-up early
+        (what was sent is flushed and recorded).
+        """
         start = self.position() + 1
-        batch = self.store.recorder.select_notifications(start, self.batch_size)
-        if not batch:
+        head = self.store.recorder.max_notification_id() or 0
+        last = head if until is None else min(until, head)
+        if last < start:
             return 0
-        self.handler.publish(batch)
+        reader, session = self._open(start, last)
+        before = session.acked = start - 1
+        batches = self._read_ahead(reader) if reader is not None else self._batches(start, last)
+        collecting = gc.isenabled()
+        gc.disable()  # kafka-python allocates several objects per record: collected in bulk
+        try:
+            recorded = self._stream(session, batches, before, stop)
+        except PublishFailed:
+            self._record_acked(session.acked, self.position())
+            self.handler.drop_producer()
+            raise
+        finally:
+            batches.close()
+            if reader is not None:
+                reader.close()  # also when the batches were never started
+            if collecting:
+                gc.enable()
+        log.debug("relay.published", upto=recorded - 1, count=recorded - before)
+        return recorded - before
+
+    def _open(self, start: int, last: int) -> tuple[readahead.RelayReadAhead | None, Session]:
+        """The read-ahead process if far behind (started first, it warms up), then the session."""
+        reader = None
+        if last - start + 1 >= readahead.MIN_LAG:
+            reader = readahead.RelayReadAhead(
+                self.db.target, self.handler.settings, start, last, self.batch_size
+            )
+        try:
+            return reader, self.handler.open_session(start - 1)
+        except BaseException:
+            if reader is not None:
+                reader.close()
+            raise
+
+    def _stream(
+        self,
+        session: Session,
+        batches: Iterator[list[tuple[int, Record]]],
+        recorded: int,
+        stop: threading.Event | None,
+    ) -> int:
+        """Send every batch, record the acknowledged position as it moves; the last recorded."""
+        stamp, since_collect = time.monotonic(), 0
+        for batch in batches:
+            for notification_id, record in batch:
+                session.send(notification_id, record)
+            since_collect += len(batch)
+            if since_collect >= COLLECT_EVERY:
+                gc.collect()
+                since_collect = 0
+            if time.monotonic() - stamp >= POSITION_INTERVAL:
+                recorded, stamp = self._record_acked(session.drain(wait=False), recorded), time.monotonic()
+            if stop is not None and stop.is_set():
+                break
+        return self._record_acked(session.drain(wait=True), recorded)
+
+    @staticmethod
+    def _read_ahead(reader: readahead.RelayReadAhead) -> Generator[list[tuple[int, Record]]]:
+        """The child's batches as records (the child is stopped when this ends)."""
+        try:
+            for built in reader:
+                yield [(i, Record(t, k, v, h)) for i, t, k, v, h in built]
+        finally:
+            reader.close()
+
+    def _batches(self, start: int, last: int) -> Generator[list[tuple[int, Record]]]:
+        """Records to send, batch by batch, read and built in this process."""
+        build = self.handler.builder.build
+        while start <= last:
+            batch = self.store.recorder.select_notifications(start, min(self.batch_size, last - start + 1))
+            if not batch:
+                return
+            yield [(n.id, build(n)) for n in batch]
+            start = batch[-1].id + 1
+
+    def _record_acked(self, acked: int, recorded: int) -> int:
+        """Record ``acked`` if it moved past ``recorded``; returns the recorded position."""
+        if acked <= recorded:
+            return recorded
         with self.db.transaction() as db:
-            if self._moved(db, start):
-                return 0
-            self._record(db, batch[-1].id)
-        log.debug("relay.published", upto=batch[-1].id - 1, count=len(batch))
-        return len(batch)
+            self._record(db, acked)
+        return acked
 
 
 @contextmanager
-def relay_lock(target: StoreTarget, name: str, wait: bool = True, poll: float = 1.0,
-               stop: threading.Event | None = None) -> Iterator[None]:
+def relay_lock(
+    target: StoreTarget, name: str, wait: bool = True, poll: float = 1.0, stop: threading.Event | None = None
+) -> Iterator[None]:
     """Hold the single-relay lock (advisory lock on PostgreSQL, flock beside a SQLite file)."""
     if target.kind == "sqlite":
         assert target.sqlite_path is not None
@@ -196,11 +400,15 @@ def relay_lock(target: StoreTarget, name: str, wait: bool = True, poll: float = 
             os.close(fd)
         return
     conn = target.connect()
-    key = int.from_bytes(hashlib.sha256(f"{target.schema}:{name}".encode()).digest()[:8], "big",
-                         signed=True)
+    key = int.from_bytes(hashlib.sha256(f"{target.schema}:{name}".encode()).digest()[:8], "big", signed=True)
     try:
-        _acquire(lambda: bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]),
-                 name, wait, poll, stop)
+        _acquire(
+            lambda: bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]),
+            name,
+            wait,
+            poll,
+            stop,
+        )
         yield
     finally:
         conn.close()
@@ -249,15 +457,23 @@ class Backoff:
 class Relay:
     """The relay process: lock, catch up, follow live, back off while the broker is away."""
 
-    def __init__(self, store: EventStoreApp, target: StoreTarget, settings: KafkaSettings,
-                 batch_size: int = 1000, linger_ms: int = 5, backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStoreApp,
+        target: StoreTarget,
+        settings: KafkaSettings,
+        batch_size: int = 2000,
+        linger_ms: int | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
         self.target = target
         self.handler = RelayHandler(store, settings, linger_ms=linger_ms)
         self.follower = RelayFollower(store, target, self.handler, batch_size=batch_size)
         self.backoff = backoff or Backoff()
 
-    def run(self, stop: threading.Event, once: bool = False, wait_lock: bool = True,
-            poll: float = 0.2) -> int:
+    def run(
+        self, stop: threading.Event, once: bool = False, wait_lock: bool = True, poll: float = 0.2
+    ) -> int:
         """Publish until stopped (or, with ``once``, until caught up); returns events published."""
         with relay_lock(self.target, self.handler.name, wait=wait_lock, stop=stop):
             log.info("relay.started", relay=self.handler.name, position=self.follower.position())
@@ -266,17 +482,26 @@ class Relay:
                     break
                 if not once:
                     stop.wait(poll)
-        log.info("relay.stopped", relay=self.handler.name, published=self.handler.published)
+        log.info(
+            "relay.stopped",
+            relay=self.handler.name,
+            published=self.handler.published,
+            skipped=self.handler.skipped,
+        )
         return self.handler.published
 
     def _attempt(self, stop: threading.Event) -> bool:
         """Catch up; True if there may be more to do (an error happened), False when idle."""
         try:
-            self.follower.catch_up()
+            self.follower.catch_up(stop=stop)
         except PublishFailed as exc:
             delay = self.backoff.next_delay()
-            log.warning("relay.broker_unavailable", error=str(exc)[:200], retry_in=delay,
-                        failures=self.backoff.failures)
+            log.warning(
+                "relay.broker_unavailable",
+                error=str(exc)[:200],
+                retry_in=delay,
+                failures=self.backoff.failures,
+            )
             stop.wait(delay)
             return True
         self.backoff.reset()

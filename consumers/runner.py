@@ -28,8 +28,9 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
-from consumers.contract import Contract, ContractError, Message
-from consumers.topics import KafkaSettings
+from consumers.contract import Contract, Message
+from consumers.errors import ContractError, Poison
+from consumers.topics import KafkaSettings, close_producer
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget
 
@@ -72,10 +73,6 @@ class EventHandler(Protocol):
         """Time-driven work after each poll (deadlines), inside a transaction."""
 
 
-class Poison(Exception):
-    """A record that cannot be applied; the message is the dead-letter reason."""
-
-
 @dataclass
 class Counts:
     """What a run did."""
@@ -106,16 +103,29 @@ def decode(record: Any, contract: Contract) -> Envelope:
         raise Poison(str(exc)) from None
     if str(message.subject_id) != attrs["ce_subject"] or message.aggregate_version != version:
         raise Poison("data does not match ce_subject/ce_aggversion")
-    return Envelope(attrs["ce_id"], attrs["ce_type"], attrs["ce_subject"], attrs.get("ce_time", ""),
-                    position, version, message)
+    return Envelope(
+        attrs["ce_id"],
+        attrs["ce_type"],
+        attrs["ce_subject"],
+        attrs.get("ce_time", ""),
+        position,
+        version,
+        message,
+    )
 
 
 class ConsumerRunner:
     """Feeds one :class:`EventHandler` from the event topics, exactly once in effect."""
 
-    def __init__(self, handler: EventHandler, db_location: str, settings: KafkaSettings,
-                 group: str | None = None, contract: Contract | None = None,
-                 max_records: int = 500) -> None:
+    def __init__(
+        self,
+        handler: EventHandler,
+        db_location: str,
+        settings: KafkaSettings,
+        group: str | None = None,
+        contract: Contract | None = None,
+        max_records: int = 500,
+    ) -> None:
         self.handler = handler
         self.settings = settings
         self.contract = contract or Contract()
@@ -136,21 +146,31 @@ class ConsumerRunner:
             from kafka import KafkaConsumer, KafkaProducer
 
             self.consumer = KafkaConsumer(
-                *self.settings.event_topics, bootstrap_servers=self.settings.bootstrap,
-                group_id=self.group, client_id=f"ledger-{self.handler.name}",
-                enable_auto_commit=False, auto_offset_reset="earliest",
-                max_poll_records=self.max_records, allow_auto_create_topics=False)
-            self.producer = KafkaProducer(bootstrap_servers=self.settings.bootstrap, acks="all",
-                                          enable_idempotence=True, allow_auto_create_topics=False,
-                                          max_block_ms=10_000)
+                *self.settings.event_topics,
+                bootstrap_servers=self.settings.bootstrap,
+                group_id=self.group,
+                client_id=f"ledger-{self.handler.name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self.max_records,
+                allow_auto_create_topics=False,
+            )
+            self.producer = KafkaProducer(
+                bootstrap_servers=self.settings.bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                allow_auto_create_topics=False,
+                max_block_ms=10_000,
+            )
         return self.consumer, self.producer
 
     def poll_once(self, timeout_ms: int = 1000) -> int:
         """Poll one batch, apply it in one transaction, then commit offsets; returns records seen."""
         consumer, _ = self._clients()
         polled = consumer.poll(timeout_ms=timeout_ms)
-        records = [r for part in sorted(polled, key=lambda tp: (tp.topic, tp.partition))
-                   for r in polled[part]]
+        records = [
+            r for part in sorted(polled, key=lambda tp: (tp.topic, tp.partition)) for r in polled[part]
+        ]
         with self.db.transaction() as db:
             if records:
                 self._apply(db, records)
@@ -167,8 +187,13 @@ class ConsumerRunner:
             idle = 0.0 if seen else idle + 0.5
             if until_idle is not None and idle >= until_idle:
                 break
-        log.info("consumer.stopped", consumer=self.handler.name, applied=self.counts.applied,
-                 duplicates=self.counts.duplicates, parked=self.counts.parked)
+        log.info(
+            "consumer.stopped",
+            consumer=self.handler.name,
+            applied=self.counts.applied,
+            duplicates=self.counts.duplicates,
+            parked=self.counts.parked,
+        )
         return self.counts
 
     def _apply(self, db: Db, records: Sequence[Any]) -> None:
@@ -191,8 +216,10 @@ class ConsumerRunner:
         self.counts.reasons.extend(delta.reasons)
 
     def _apply_one(self, db: Db, record: Any, event: Envelope, delta: Counts) -> None:
-        row = db.execute("SELECT version FROM consumer_versions WHERE consumer = ? AND aggregate_id = ?",
-                         (self.handler.name, event.subject)).fetchone()
+        row = db.execute(
+            "SELECT version FROM consumer_versions WHERE consumer = ? AND aggregate_id = ?",
+            (self.handler.name, event.subject),
+        ).fetchone()
         last = int(row[0]) if row else 0
         if event.version <= last:
             delta.duplicates += 1
@@ -201,11 +228,15 @@ class ConsumerRunner:
             raise Poison(f"gap in {event.subject}: expected version {last + 1}, got {event.version}")
         self.handler.handle(db, event)
         if row:
-            db.execute("UPDATE consumer_versions SET version = ? WHERE consumer = ? AND aggregate_id = ?",
-                       (event.version, self.handler.name, event.subject))
+            db.execute(
+                "UPDATE consumer_versions SET version = ? WHERE consumer = ? AND aggregate_id = ?",
+                (event.version, self.handler.name, event.subject),
+            )
         else:
-            db.execute("INSERT INTO consumer_versions (consumer, aggregate_id, version) VALUES (?, ?, ?)",
-                       (self.handler.name, event.subject, event.version))
+            db.execute(
+                "INSERT INTO consumer_versions (consumer, aggregate_id, version) VALUES (?, ?, ?)",
+                (self.handler.name, event.subject, event.version),
+            )
         delta.applied += 1
 
     def _park(self, parked: Sequence[tuple[Any, str]]) -> None:
@@ -213,14 +244,22 @@ class ConsumerRunner:
         _, producer = self._clients()
         futures = []
         for record, reason in parked:
-            headers = [*(record.headers or []), ("dlq_reason", reason.encode()),
-                       ("dlq_topic", record.topic.encode()),
-                       ("dlq_partition", str(record.partition).encode()),
-                       ("dlq_offset", str(record.offset).encode())]
-            futures.append(producer.send(self.dlq_topic, value=record.value, key=record.key,
-                                         headers=headers))
-            log.warning("consumer.parked", consumer=self.handler.name, topic=record.topic,
-                        partition=record.partition, offset=record.offset, reason=reason[:200])
+            headers = [
+                *(record.headers or []),
+                ("dlq_reason", reason.encode()),
+                ("dlq_topic", record.topic.encode()),
+                ("dlq_partition", str(record.partition).encode()),
+                ("dlq_offset", str(record.offset).encode()),
+            ]
+            futures.append(producer.send(self.dlq_topic, value=record.value, key=record.key, headers=headers))
+            log.warning(
+                "consumer.parked",
+                consumer=self.handler.name,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=reason[:200],
+            )
         producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=0)
@@ -230,17 +269,21 @@ class ConsumerRunner:
             value = getattr(delta, counter)
             if not value:
                 continue
-            updated = db.execute("UPDATE consumer_counters SET value = value + ? "
-                                 "WHERE consumer = ? AND counter = ?",
-                                 (value, self.handler.name, counter))
+            updated = db.execute(
+                "UPDATE consumer_counters SET value = value + ? WHERE consumer = ? AND counter = ?",
+                (value, self.handler.name, counter),
+            )
             if not updated.rowcount:
-                db.execute("INSERT INTO consumer_counters (consumer, counter, value) VALUES (?, ?, ?)",
-                           (self.handler.name, counter, value))
+                db.execute(
+                    "INSERT INTO consumer_counters (consumer, counter, value) VALUES (?, ?, ?)",
+                    (self.handler.name, counter, value),
+                )
 
     def counters(self) -> dict[str, int]:
         """The durable counters (applied, duplicates, parked) across every run."""
-        rows = self.db.execute("SELECT counter, value FROM consumer_counters WHERE consumer = ?",
-                               (self.handler.name,)).fetchall()
+        rows = self.db.execute(
+            "SELECT counter, value FROM consumer_counters WHERE consumer = ?", (self.handler.name,)
+        ).fetchall()
         return {str(name): int(value) for name, value in rows}
 
     def replay_dead_letters(self, idle_polls: int = 10) -> Counts:
@@ -255,22 +298,33 @@ class ConsumerRunner:
         """
         from kafka import KafkaConsumer, TopicPartition
 
-        replay = KafkaConsumer(bootstrap_servers=self.settings.bootstrap,
-                               group_id=f"{self.group}.replay", enable_auto_commit=False,
-                               auto_offset_reset="earliest", allow_auto_create_topics=False,
-                               max_poll_records=self.max_records)
-        before = Counts(self.counts.applied, self.counts.duplicates, self.counts.parked,
-                        list(self.counts.reasons))
+        replay = KafkaConsumer(
+            bootstrap_servers=self.settings.bootstrap,
+            group_id=f"{self.group}.replay",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            allow_auto_create_topics=False,
+            max_poll_records=self.max_records,
+        )
+        before = Counts(
+            self.counts.applied, self.counts.duplicates, self.counts.parked, list(self.counts.reasons)
+        )
         try:
-            parts = [TopicPartition(self.dlq_topic, p)
-                     for p in sorted(replay.partitions_for_topic(self.dlq_topic) or ())]
+            parts = [
+                TopicPartition(self.dlq_topic, p)
+                for p in sorted(replay.partitions_for_topic(self.dlq_topic) or ())
+            ]
             replay.assign(parts)
             end = replay.end_offsets(parts)
             empty = 0
             while empty < idle_polls and any(replay.position(tp) < end[tp] for tp in parts):
                 polled = replay.poll(timeout_ms=500)
-                records = [_Parked.of(r) for tp in sorted(polled, key=lambda t: t.partition)
-                           for r in polled[tp] if r.offset < end[tp]]
+                records = [
+                    _Parked.of(r)
+                    for tp in sorted(polled, key=lambda t: t.partition)
+                    for r in polled[tp]
+                    if r.offset < end[tp]
+                ]
                 empty = 0 if polled else empty + 1
                 if records:
                     with self.db.transaction() as db:
@@ -278,19 +332,30 @@ class ConsumerRunner:
                 replay.commit()
         finally:
             replay.close(autocommit=False)
-        done = Counts(self.counts.applied - before.applied,
-                      self.counts.duplicates - before.duplicates,
-                      self.counts.parked - before.parked,
-                      self.counts.reasons[len(before.reasons):])
-        log.info("consumer.replayed", consumer=self.handler.name, applied=done.applied,
-                 duplicates=done.duplicates, parked_again=done.parked)
+        done = Counts(
+            self.counts.applied - before.applied,
+            self.counts.duplicates - before.duplicates,
+            self.counts.parked - before.parked,
+            self.counts.reasons[len(before.reasons) :],
+        )
+        log.info(
+            "consumer.replayed",
+            consumer=self.handler.name,
+            applied=done.applied,
+            duplicates=done.duplicates,
+            parked_again=done.parked,
+        )
         return done
 
     def close(self) -> None:
         """Close the Kafka clients and the database connection."""
         if self.consumer is not None:
-            self.consumer.close(autocommit=False)
-            self.producer.close(timeout=5)
+            try:
+                self.consumer.close(autocommit=False)
+            except Exception as exc:  # a broker outage must not turn closing into a traceback
+                log.warning("consumer.close_failed", consumer=self.handler.name, error=type(exc).__name__)
+            close_producer(self.producer)
+            self.consumer = self.producer = None
         self.db.close()
 
 
@@ -310,9 +375,14 @@ class _Parked:
         """The original record of a dead-letter record."""
         headers = list(record.headers or [])
         dlq = {k: v.decode() for k, v in headers if k.startswith("dlq_")}
-        return cls(dlq.get("dlq_topic", record.topic), int(dlq.get("dlq_partition", -1)),
-                   int(dlq.get("dlq_offset", -1)), record.key, record.value,
-                   [(k, v) for k, v in headers if not k.startswith("dlq_")])
+        return cls(
+            dlq.get("dlq_topic", record.topic),
+            int(dlq.get("dlq_partition", -1)),
+            int(dlq.get("dlq_offset", -1)),
+            record.key,
+            record.value,
+            [(k, v) for k, v in headers if not k.startswith("dlq_")],
+        )
 
 
 def dumps(data: Any) -> str:

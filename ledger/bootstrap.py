@@ -5,6 +5,9 @@
 stores, the credential issuer's configuration, the token key ring) are built from the same
 :class:`~ledger.settings.Settings` by the functions below, so every key directory resolves the
 same way (:meth:`Settings.key_directory`).
+
+:func:`bootstrap_memory` composes the same ledger in memory (eventsourcing's POPO recorder,
+the identity store's fake, the log key store's fake) for domain and application unit tests.
 """
 
 from __future__ import annotations
@@ -13,21 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.adapters.identity import SqlIdentityStore, index_key, key_encryption_key
-from ledger.adapters.keys import LogKeyStore
+from ledger.adapters.errors import StoreUnavailable
+from ledger.adapters.identity import MemoryIdentityStore, SqlIdentityStore, index_key, key_encryption_key
+from ledger.adapters.keys import LogKeyStore, MemoryLogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
+from ledger.adapters.target import DEFAULT_CACHE_SIZE
 from ledger.application import Clock, Ledger
 from ledger.application.registry import CommandRegistry
 from ledger.audit.log import AuditLog
-from ledger.credentials.issue import IssuerConfig
+from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL, IssuerConfig, IssuerKeyStore
 from ledger.domain.errors import LedgerError
 from ledger.settings import Settings
-
-
-class StoreUnavailable(LedgerError):
-    """The store could not be opened (exit 1, HTTP 503; the URL's password is hidden)."""
-
-    code = "store-unavailable"
 
 
 @dataclass
@@ -97,6 +96,39 @@ def bootstrap(
     return services
 
 
+@dataclass
+class MemoryServices:
+    """The in-memory composition: a POPO event store, fake identity and log key stores."""
+
+    store: EventStoreApp
+    identities: MemoryIdentityStore
+    log_keys: MemoryLogKeyStore
+    ledger: Ledger
+
+    def close(self) -> None:
+        """Release the store (nothing outlives the process)."""
+        self.store.close()
+
+
+def bootstrap_memory(
+    clock: Clock | None = None, registry: CommandRegistry | None = None, cache_size: int = DEFAULT_CACHE_SIZE
+) -> MemoryServices:
+    """Compose the ledger in memory: same application, rules and mapper, no file and no key.
+
+    Events still go through the ledger's mapper (serialised and read back), so a replay from
+    the in-memory recorder exercises the stored form as the SQL adapters do.
+    """
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.popo",
+        "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+    store = EventStoreApp(env=env)
+    identities = MemoryIdentityStore()
+    return MemoryServices(store, identities, MemoryLogKeyStore(), Ledger(store, identities, clock, registry))
+
+
 def log_keys(settings: Settings) -> LogKeyStore:
     """The integrity log's signing keys (in the settings' key directory)."""
     return LogKeyStore(settings.key_directory())
@@ -111,10 +143,9 @@ def audit_log(services: Services) -> AuditLog:
 
 def issuer_config(settings: Settings, recording: Any = None) -> IssuerConfig:
     """The credential issuer's configuration: keys, issuer DID, public URL, the log's proofs."""
-    return IssuerConfig.from_env(
-        settings.target(),
+    return IssuerConfig(
+        IssuerKeyStore(settings.key_directory()),
+        settings.issuer_did or DEFAULT_ISSUER_DID,
+        settings.public_url or DEFAULT_PUBLIC_URL,
         recording,
-        key_dir=settings.key_directory(),
-        issuer_did=settings.issuer_did,
-        public_url=settings.public_url,
     )

@@ -18,15 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import structlog
-from eventsourcing.application import Application
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
 
-from ledger.application.queries import CertificateIndex
-
-log = structlog.get_logger("ledger.plugins")
+    from ledger.application.queries import CertificateIndex
 
 CLI_GROUP = "ledger.cli"
 """Entry-point group of CLI plug-ins."""
@@ -56,7 +54,9 @@ def discover(group: str) -> list[tuple[str, Callable[..., None]]]:
         try:
             found.append((point.name, point.load()))
         except Exception as exc:  # a broken plug-in must not take the write side down
-            log.warning(
+            import structlog
+
+            structlog.get_logger("ledger.plugins").warning(
                 "plugin.unavailable", group=group, plugin=point.name, error=f"{type(exc).__name__}: {exc}"
             )
     return found

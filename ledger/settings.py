@@ -26,21 +26,28 @@ setting                      environment variable      default
                              LAG``
 ``lang``                     ``LEDGER_LANG``           ``fr`` (what a person reads: ``fr`` or
                                                        ``en``; flag ``--lang``)
-``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (the verifier's
-                                                       cache of status lists)
+``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (unused since
+                                                       ``credential verify`` takes ``--status-list``)
+``conformance_issuer_seed``  ``LEDGER_CONFORMANCE_     unset: the VC API issues nothing; 32 bytes
+                             ISSUER_SEED``             hex: ``POST /credentials/issue`` signs as
+                                                       that did:key (W3C conformance suites)
+``witness_policy``           ``LEDGER_WITNESS_POLICY`` unset (no witnessing); a Sigsum/torchwood
+                                                       policy file (``--witness-policy``)
+``log_prefix``               ``LEDGER_LOG_PREFIX``     ``/log`` (where ``ledger serve`` serves the
+                                                       c2sp.org/tlog-tiles log; ``--log-prefix``)
 ============================ ========================= ==========================================
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledger.adapters.keys import default_key_dir
-from ledger.adapters.store import DEFAULT_CACHE_SIZE, StoreTarget
+from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
 
 
 class Settings(BaseSettings):
@@ -64,6 +71,20 @@ class Settings(BaseSettings):
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
     lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")
+    conformance_issuer_seed: str | None = Field(
+        default=None, pattern=r"^[0-9a-fA-F]{64}$", description="did:key seed of the VC API test issuer"
+    )
+    witness_policy: Path | None = Field(default=None, description="witness policy file")
+    log_prefix: str = Field(default="/log", description="URL path of the public tiled log")
+
+    @field_validator("log_prefix")
+    @classmethod
+    def _url_path(cls, value: str) -> str:
+        """``/a/b`` (a trailing slash dropped); segments of URL-safe characters only."""
+        path = value.rstrip("/")
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", path):
+            raise ValueError(f"not a URL path like /log: {value!r}")
+        return path
 
     @classmethod
     def load(cls, **flags: Any) -> Settings:
@@ -87,4 +108,6 @@ class Settings(BaseSettings):
         key-encryption key (``identity/``), the integrity log's signing keys, the credential
         issuer keys (``credentials/``) and the API token keys (``tokens/``).
         """
+        from ledger.adapters.keys import default_key_dir  # keys load the signing library: lazily
+
         return self.key_dir if self.key_dir is not None else default_key_dir(self.target())

@@ -14,28 +14,31 @@ import threading
 from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-import structlog
 import typer
 
-from ledger.adapters.follower import DEFAULT_BATCH, Db, Follower
-from ledger.bootstrap import Services
+from ledger.adapters.target import DEFAULT_BATCH
 from ledger.cli.common import Db as DbOption
 from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
 from ledger.domain.errors import UnknownEntity
 from ledger.plugins import Readers
-from ledger.reference import cpu as ref
-from projections import registry
-from projections.dossier import refresh, stored
-from projections.history import certificate_history
-from projections.html import clea_report, school_report
-from projections.index import HistoryCertificateIndex
-from projections.stats_clea import clea_stats
-from projections.stats_cpu import MAINTENANCE_NORM_DEFAULT, NormConfig, csv_rows, school_stats
 
-log = structlog.get_logger("ledger.cli.projections")
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    from ledger.adapters.follower import Follower
+    from ledger.application.queries import CertificateIndex
+    from ledger.bootstrap import Services
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli.projections")
+
 
 Batch = Annotated[int, typer.Option(min=0, help=f"events per transaction (default {DEFAULT_BATCH})")]
 Csv = Annotated[bool, typer.Option("--csv", help="print CSV rows")]
@@ -50,6 +53,8 @@ Stale = Annotated[bool, typer.Option("--stale", help="do not catch the read mode
 
 # ---------------------------------------------------------------------------- projections
 def _followers(svc: Services, name: str | None, batch: int) -> list[Follower]:
+    from projections import registry
+
     return registry.followers(svc.store, svc.target, name, batch)
 
 
@@ -61,6 +66,8 @@ def run(
     poll: Annotated[float, typer.Option(help="seconds between polls (default 0.2)")] = 0.2,
 ) -> None:
     """Catch up every (or one) read model, then follow live unless ``--once``."""
+    from projections import registry
+
     svc = services(db)
     fols = _followers(svc, name, batch)
     applied = registry.catch_up(fols, svc.settings.read_ahead_min_lag)
@@ -74,7 +81,7 @@ def run(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("projections.following", projections=[f.handler.name for f in fols], poll=poll)
+    _log().info("projections.following", projections=[f.handler.name for f in fols], poll=poll)
     registry.run(fols, stop, poll=poll, min_lag=svc.settings.read_ahead_min_lag)
 
 
@@ -84,9 +91,11 @@ def rebuild(
     batch: Batch = DEFAULT_BATCH,
 ) -> None:
     """Forget a read model and apply the whole log again from zero."""
+    from projections import registry
+
     svc = services(db)
     applied = registry.rebuild(_followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag)
-    log.info("projection.rebuilt", projection=name, applied=applied)
+    _log().info("projection.rebuilt", projection=name, applied=applied)
     print(f"rebuilt {name}: {applied} event(s) applied")
 
 
@@ -103,6 +112,8 @@ def status(db: DbOption = None, as_json: Json = False) -> None:
 # ---------------------------------------------------------------------------- stats
 def _caught_up(db: str | None, name: str, stale: bool) -> Follower:
     """The follower of read model ``name``, caught up unless ``stale``."""
+    from projections import registry
+
     svc = services(db)
     fol = registry.follower(svc.store, svc.target, name)
     if not stale:
@@ -120,7 +131,7 @@ def _output(
 ) -> None:
     if html is not None and html_file:
         Path(html_file).write_text(html, encoding="utf-8")
-        log.info("stats.html_written", bytes=len(html))
+        _log().info("stats.html_written", bytes=len(html))
     if as_csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["empty"])
         writer.writeheader()
@@ -154,6 +165,10 @@ def stats_school(
     ] = None,
 ) -> None:
     """Statistics of one school from the ``stats`` read model."""
+    from ledger.reference import cpu as ref
+    from projections.html import school_report
+    from projections.stats_cpu import MAINTENANCE_NORM_DEFAULT, NormConfig, csv_rows, school_stats
+
     ref.school(fase)
     config = NormConfig(
         thematique_commune,
@@ -173,6 +188,9 @@ def stats_clea(
     stale: Stale = False,
 ) -> None:
     """CléA statistics by evaluator organisation and region."""
+    from projections.html import clea_report
+    from projections.stats_clea import clea_stats
+
     stats = clea_stats(_caught_up(db, "stats", stale).db, _day(on))
     _output(as_json, as_csv, html, stats, stats["organisations"], clea_report(stats) if html else None)
 
@@ -184,6 +202,8 @@ def history(
     as_json: Json = False,
 ) -> None:
     """The chain of decisions behind and after one certificate."""
+    from projections.history import certificate_history
+
     cert = parse_uuid(ident, "certificate")
     fol = _caught_up(db, "history", False)
     emit(as_json, certificate_history(fol.db, fol.store, str(cert)), _print_history)
@@ -216,6 +236,9 @@ def _print_history(h: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- learner show
 def stored_dossier(svc: Services, learner_id: UUID, day: date) -> dict[str, Any] | None:
     """The dossier read model's copy when it holds the learner's last version, else ``None``."""
+    from ledger.adapters.follower import Db
+    from projections.dossier import refresh, stored
+
     head = svc.store.recorder.select_events(learner_id, desc=True, limit=1)
     if not head:
         raise UnknownEntity("learner", learner_id)
@@ -232,10 +255,20 @@ def stored_dossier(svc: Services, learner_id: UUID, day: date) -> dict[str, Any]
     return result
 
 
+def certificate_index(store: Application[UUID]) -> CertificateIndex:
+    """The certificate index read model over ``store`` (loaded when first asked for)."""
+    from projections.index import HistoryCertificateIndex
+
+    return HistoryCertificateIndex(store)
+
+
 # ---------------------------------------------------------------------------- register
 def register(app: typer.Typer, readers: Readers) -> None:
-    """Add ``projections``, ``stats`` and ``certificate history``; offer the readers."""
-    readers.certificate_index = HistoryCertificateIndex
+    """Add ``projections``, ``stats`` and ``certificate history``; offer the readers.
+
+    Only light modules are imported here: each verb loads the read models it runs.
+    """
+    readers.certificate_index = certificate_index
     readers.stored_dossier = stored_dossier
     proj = typer.Typer(help="read models: run, rebuild, status", no_args_is_help=True)
     proj.command("run", help="catch up, then follow live (--once: catch up and exit)")(run)

@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 
 from ledger.adapters.store import StoreTarget
+from projections.errors import ReadAheadFailed
 
 log = structlog.get_logger("projections.readahead")
 
@@ -117,10 +118,10 @@ class ReadAhead:
         header = self.stdout.read(8)
         if len(header) < 8:
             code = self.process.wait(timeout=30)
-            raise RuntimeError(f"the read-ahead process ended early (exit code {code})")
+            raise ReadAheadFailed(f"the read-ahead process ended early (exit code {code})")
         kind, payload = pickle.loads(self.stdout.read(int.from_bytes(header, "big")))
         if kind == "error":
-            raise RuntimeError(f"the read-ahead process failed: {payload}")
+            raise ReadAheadFailed(f"the read-ahead process failed: {payload}")
         result: Prepared | None = None if kind == "end" else payload
         return result
 

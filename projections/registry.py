@@ -19,8 +19,9 @@ from typing import Any
 
 import structlog
 
-from ledger.adapters.follower import DEFAULT_BATCH, Follower, record_position
+from ledger.adapters.follower import Follower, record_position
 from ledger.adapters.store import EventStoreApp, StoreTarget
+from ledger.adapters.target import DEFAULT_BATCH
 from ledger.domain.errors import InvalidCommand
 from projections import readahead
 from projections.base import SharedBatch, ensure_schema, export_tables

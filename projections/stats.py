@@ -38,6 +38,7 @@ from projections.base import (
     select_in,
     stored_states,
 )
+from projections.errors import ReadModelStale
 
 OF_LEARNER = "learner_key BIGINT NOT NULL, "
 """Fact rows are keyed by the learner's admission position (``rm_cpu_learner.learner_key``),
@@ -258,7 +259,7 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
     for lid, (events, last) in learners.items():
         state = orjson.loads(saved[lid]) if lid in saved else None
         if state is None and events[0][0] != 1:
-            raise RuntimeError(f"stats read model has no walk for learner {lid}: rebuild it")
+            raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
         key = state["k"] if state is not None else events[0][3]
         if _voided(events):
             _recompute(store, lid, key, last, writes)

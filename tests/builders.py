@@ -13,6 +13,7 @@ P_OPTION = "installateur-electricien"  # P
 FASE = 209  # TQ school of Annex II
 FASE_P = 712  # P school
 FASE_TQ2 = 1204  # another school with TQ and P
+NRN = "04050112345"  # the national register number of every builder-admitted learner
 
 ROLE = {
     "jury_qualification": "jury_president",
@@ -77,7 +78,12 @@ def admit(
             school_year=sy,
             year=year,
             route=route,
-            identity={"given_name": "Test", "family_name": "Learner", "birth_date": birth},
+            identity={
+                "given_name": "Test",
+                "family_name": "Learner",
+                "birth_date": birth,
+                "national_number": NRN,
+            },
             **extra,
         ),
     )

@@ -17,7 +17,7 @@ import pytest
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from ledger.application.clock import FixedClock as ShippedFixedClock
-from ledger.bootstrap import Services, bootstrap
+from ledger.bootstrap import Services, bootstrap, bootstrap_memory
 from ledger.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
@@ -89,6 +89,14 @@ def ledger(store_location: str) -> Iterator[Ledger]:
     app = make_ledger(store_location)
     yield app
     app.store.close()
+
+
+@pytest.fixture
+def memory_ledger() -> Iterator[Ledger]:
+    """A ledger composed in memory (:func:`ledger.bootstrap.bootstrap_memory`): unit tests."""
+    services = bootstrap_memory(FixedClock())
+    yield services.ledger
+    services.close()
 
 
 @pytest.fixture

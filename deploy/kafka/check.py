@@ -1,9 +1,10 @@
 """Round-trip health check for the development/CI Kafka broker (deploy/kafka/kafka.sh).
 
-Usage: python3 check.py [BOOTSTRAP] [--timeout SECONDS] [--quiet]
+Usage: python3 check.py [BOOTSTRAP] [--timeout SECONDS] [--quiet] [--expect-brokers N]
 
-Connects with kafka-python's admin client, runs describe_cluster, then creates and
-deletes a throwaway topic. Exit codes: 0 = broker answers, 1 = broker not (yet)
+Connects with kafka-python's admin client, runs describe_cluster (with --expect-brokers:
+requires N brokers), then creates and deletes a throwaway topic (replicated on every
+expected broker). Exit codes: 0 = broker answers, 1 = broker not (yet)
 usable, 2 = this Python cannot run the check (kafka-python missing).
 """
 
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bootstrap", nargs="?", default="127.0.0.1:19092")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per client call")
     parser.add_argument("--quiet", action="store_true", help="no success message")
+    parser.add_argument("--expect-brokers", type=int, default=1, help="brokers the cluster must have")
     args = parser.parse_args(argv)
 
     try:
@@ -50,13 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         stage = "describe_cluster"
         cluster = admin.describe_cluster()
         brokers = cluster.get("brokers") or []
-        if not brokers:
-            raise RuntimeError(f"describe_cluster returned no brokers: {cluster!r}")
+        if len(brokers) < args.expect_brokers:
+            raise RuntimeError(f"describe_cluster returned {len(brokers)} broker(s), expected {args.expect_brokers}")
 
         topic = f"ledger-healthcheck-{uuid.uuid4().hex[:12]}"
         stage = f"create_topics({topic})"
         admin.create_topics(
-            {topic: {"num_partitions": 1, "replication_factor": 1}},
+            {topic: {"num_partitions": 1, "replication_factor": args.expect_brokers}},
             timeout_ms=timeout_ms,
             wait_for_metadata=True,
         )

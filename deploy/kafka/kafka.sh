@@ -9,12 +9,20 @@
 #   kafka.sh restart   stop + start
 #   kafka.sh reset     stop and delete data, logs and config (keeps the classpath cache);
 #                      `reset --all` deletes the whole state directory
+#   kafka.sh cluster-start   a 3-node KRaft cluster (each node broker+controller, static
+#                      quorum), started in parallel; starts only the nodes not running;
+#                      waits until all 3 brokers serve a replicated topic; prints the
+#                      bootstrap list (127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096)
+#   kafka.sh cluster-stop | cluster-status | cluster-reset   the same for the cluster
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), PYTHON (python3; must
 # have kafka-python for the round-trip check), KAFKA_START_TIMEOUT (180 s),
-# KAFKA_STOP_TIMEOUT (60 s), KAFKA_HEAP_OPTS (-Xms512m -Xmx1g), KAFKA_JVM_OPTS (extra).
-# State (data, logs, pid, classpath cache) lives in deploy/kafka/.state/ (git-ignored);
-# jars live in the default Maven repository (~/.m2).
+# KAFKA_STOP_TIMEOUT (60 s), KAFKA_HEAP_OPTS (-Xms512m -Xmx1g), KAFKA_JVM_OPTS (extra);
+# for the cluster KAFKA_CLUSTER_PORT (29092: node N listens on 29092+2(N-1), its
+# controller on the next port), KAFKA_CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m) and
+# KAFKA_CLUSTER_JVM_OPTS (-XX:+UseSerialGC -XX:TieredStopAtLevel=1: three JVMs on 2 cores).
+# State (data, logs, pid, classpath cache) lives in deploy/kafka/.state/ (git-ignored), the
+# cluster's in .state/cluster/node{1,2,3}/; jars live in the default Maven repository (~/.m2).
 # Progress and errors go to stderr; stdout carries only the bootstrap address.
 set -Eeuo pipefail
 
@@ -36,13 +44,46 @@ datadir="$state/data"
 logdir="$state/logs"
 clusterid_file="$state/cluster.id"
 formatted_file="$state/formatted-controller-port"
+template="$here/server.properties"
+gc_opts="-XX:+UseG1GC -XX:MaxGCPauseMillis=20"
+jvm_extra="${KAFKA_JVM_OPTS:-}"
+node_id=1
+voters=""
+format_mode="--standalone"
+
+# The cluster: node N (1..3) gets its own ports, state directory and pid file.
+cluster_dir="$here/.state/cluster"
+cluster_base="${KAFKA_CLUSTER_PORT:-29092}"
+[[ $cluster_base =~ ^[0-9]+$ ]] || { printf 'kafka.sh: ERROR: KAFKA_CLUSTER_PORT must be a number\n' >&2; exit 1; }
+cluster_voters="1@127.0.0.1:$((cluster_base + 1)),2@127.0.0.1:$((cluster_base + 3)),3@127.0.0.1:$((cluster_base + 5))"
+cluster_bootstrap="127.0.0.1:$cluster_base,127.0.0.1:$((cluster_base + 2)),127.0.0.1:$((cluster_base + 4))"
+
+use_node() {
+  node_id="$1"
+  state="$cluster_dir/node$1"
+  port=$((cluster_base + 2 * ($1 - 1)))
+  cport=$((port + 1))
+  bootstrap="127.0.0.1:$port"
+  pidfile="$state/kafka.pid"
+  props="$state/server.properties"
+  datadir="$state/data"
+  logdir="$state/logs"
+  clusterid_file="$cluster_dir/cluster.id"
+  formatted_file="$state/formatted-controller-port"
+  template="$here/cluster.properties"
+  heap_opts="${KAFKA_CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
+  gc_opts=""
+  jvm_extra="${KAFKA_CLUSTER_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+  voters="$cluster_voters"
+  format_mode=""
+}
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 trap 'rc=$?; log "ERROR: unexpected failure (exit $rc) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -115,6 +156,12 @@ ensure_python() {
 
 resolve_classpath() {
   local sum need=0 jar
+  # one resolution at a time (the single broker and the cluster may start together)
+  mkdir -p "$here/.state"
+  exec 7>"$here/.state/.classpath.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 7 || die "another kafka.sh is resolving the classpath"
+  fi
   sum="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
   if [[ ! -s $cpfile || "$(cat "$cpstamp" 2>/dev/null || true)" != "$sum" ]]; then
     need=1
@@ -139,6 +186,7 @@ resolve_classpath() {
     mv "$cpfile.tmp" "$cpfile"
     echo "$sum" >"$cpstamp"
   fi
+  exec 7>&-
 }
 
 java_common() {
@@ -159,7 +207,7 @@ render_props() {
   local esc_dir
   esc_dir="$(printf '%s' "$datadir" | sed 's/[\\|&]/\\&/g')"
   sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" -e "s|@LOG_DIRS@|$esc_dir|g" \
-    "$here/server.properties" >"$props.tmp"
+    -e "s|@NODE_ID@|$node_id|g" -e "s|@VOTERS@|$voters|g" "$template" >"$props.tmp"
   mv "$props.tmp" "$props"
 }
 
@@ -179,13 +227,20 @@ format_storage() {
   mkdir -p "$datadir"
   local cid
   cid="$(cat "$clusterid_file" 2>/dev/null || true)"
+  if [[ -z $cid && -z $format_mode ]]; then
+    # cluster: one id for the three nodes (base64url of 16 random bytes, as random-uuid)
+    cid="$("$python" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')"
+    echo "$cid" >"$clusterid_file"
+  fi
   if [[ -z $cid ]]; then
     cid="$(run_tool random-uuid | tail -n 1)"
     [[ $cid =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid returned '$cid'"
     echo "$cid" >"$clusterid_file"
   fi
   log "formatting storage (cluster id $cid)"
-  if ! run_tool format --standalone -t "$cid" -c "$props" >&2; then
+  local -a mode=()
+  [[ -z $format_mode ]] || mode=("$format_mode")
+  if ! run_tool format "${mode[@]}" -t "$cid" -c "$props" >&2; then
     show_logs
     die "kafka.tools.StorageTool format failed"
   fi
@@ -195,7 +250,7 @@ format_storage() {
 launch() {
   local -a common jvm
   mapfile -t common < <(java_common)
-  read -r -a jvm <<<"$heap_opts -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError ${KAFKA_JVM_OPTS:-}"
+  read -r -a jvm <<<"$heap_opts $gc_opts -XX:+ExitOnOutOfMemoryError $jvm_extra"
   printf '\n==== %s kafka.sh start ====\n' "$(date -u +%FT%TZ)" >>"$logdir/console.out"
   rm -f "$pidfile"
   # setsid: the broker gets its own session, so it outlives the calling shell/job.
@@ -335,8 +390,128 @@ cmd_reset() {
   fi
 }
 
+cluster_lock() {
+  mkdir -p "$cluster_dir"
+  exec 8>"$cluster_dir/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 8 || die "another kafka.sh holds $cluster_dir/.lock"
+  fi
+}
+
+# Prepare and launch every node that is not running (formatting in parallel), then wait
+# until the three brokers serve a topic replicated on all of them.
+cmd_cluster_start() {
+  cluster_lock
+  local n pid t0=$SECONDS
+  local -a todo=()
+  ensure_tools
+  ensure_python
+  resolve_classpath
+  for n in 1 2 3; do
+    use_node "$n"
+    if pid="$(running_pid)"; then
+      log "node $n already running (pid $pid)"
+      continue
+    fi
+    rm -f "$pidfile"
+    mkdir -p "$logdir"
+    local p
+    for p in "$port" "$cport"; do
+      if port_open "$p"; then
+        die "127.0.0.1:$p (cluster node $n) is already in use by another process;
+       choose other ports with KAFKA_CLUSTER_PORT"
+      fi
+    done
+    render_props
+    todo+=("$n")
+  done
+  if ((${#todo[@]})); then
+    [[ -s $cluster_dir/cluster.id ]] || { use_node 1; format_storage; }
+    local -a jobs=()
+    for n in "${todo[@]}"; do
+      (use_node "$n" && format_storage) &
+      jobs+=("$!")
+    done
+    for pid in "${jobs[@]}"; do wait "$pid" || die "formatting a cluster node failed"; done
+    for n in "${todo[@]}"; do
+      use_node "$n"
+      log "starting cluster node $n (127.0.0.1:$port, controller $cport)"
+      launch
+    done
+  fi
+  wait_cluster_ready
+  log "cluster ready at $cluster_bootstrap ($((SECONDS - t0))s)"
+  echo "$cluster_bootstrap"
+}
+
+wait_cluster_ready() {
+  local deadline=$((SECONDS + start_timeout)) out="" rc n pid
+  while :; do
+    for n in 1 2 3; do
+      use_node "$n"
+      if ! pid="$(running_pid)"; then
+        show_logs
+        die "cluster node $n is not running (it exited during startup?)"
+      fi
+    done
+    if out="$("$python" "$here/check.py" "$cluster_bootstrap" --timeout 10 --quiet --expect-brokers 3 2>&1)"; then
+      return 0
+    else
+      rc=$?
+      ((rc != 2)) || die "$out"
+    fi
+    if ((SECONDS >= deadline)); then
+      log "last check result: $out"
+      for n in 1 2 3; do use_node "$n"; show_logs; done
+      die "the cluster did not pass the round-trip check within ${start_timeout}s (KAFKA_START_TIMEOUT)"
+    fi
+    sleep 1
+  done
+}
+
+cmd_cluster_stop() {
+  cluster_lock
+  local n pid
+  local -a pids=()
+  for n in 1 2 3; do
+    use_node "$n"
+    if pid="$(running_pid)"; then
+      log "stopping cluster node $n (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$pidfile"
+  done
+  for pid in "${pids[@]}"; do kill_and_wait "$pid" "$stop_timeout"; done
+  log "cluster stopped"
+}
+
+cmd_cluster_status() {
+  local n pid up=0
+  for n in 1 2 3; do
+    use_node "$n"
+    if pid="$(running_pid)"; then
+      echo "node $n running pid=$pid bootstrap=$bootstrap"
+      up=$((up + 1))
+    else
+      echo "node $n stopped bootstrap=$bootstrap"
+    fi
+  done
+  ((up == 3)) || exit 3
+}
+
+cmd_cluster_reset() {
+  cmd_cluster_stop
+  log "removing $cluster_dir"
+  rm -rf "$cluster_dir"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  cluster-start) cmd_cluster_start ;;
+  cluster-stop) cmd_cluster_stop ;;
+  cluster-status) cmd_cluster_status ;;
+  cluster-reset) cmd_cluster_reset ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   restart)

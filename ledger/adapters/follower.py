@@ -26,10 +26,6 @@ from ledger.adapters.store import EventStoreApp, StoreTarget
 
 log = structlog.get_logger("ledger.follower")
 
-DEFAULT_BATCH = 50_000
-"""Events per batch (and transaction) of the read models by default: a rebuild from zero
-then touches each aggregate about once per batch instead of once per few events, and a
-commit writes the pages it dirties once; memory stays bounded by the batch."""
 
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS follower_position ("

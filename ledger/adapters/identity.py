@@ -11,6 +11,8 @@ the WAL is checkpointed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from datetime import date
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ledger.application.identity import (
     Identity,
@@ -67,9 +71,33 @@ class MemoryIdentityStore:
             return []
         return sorted(i for i, identity in self._rows.items() if wanted <= index_terms(identity))
 
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number."""
+        known = self._rows.get(learner_id)
+        number = known.national_number if known else None
+        return number is not None and hmac.compare_digest(number, presented)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) as 0700 whatever the umask; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def nrn_mac_key(kek: bytes) -> bytes:
+    """The key of the national-number keyed hash, derived from the identity KEK (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ledger nrn hmac v1").derive(kek)
+
+
+def nrn_mac(mac_key: bytes, number: str) -> str:
+    """HMAC-SHA256 of a national register number (digits only): matchable, not reversible."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return hmac.new(mac_key, digits.encode(), hashlib.sha256).hexdigest()
+
 
 def key_encryption_key(key_dir: Path) -> bytes:
-    """The identity KEK from ``<key_dir>/identity/kek``, created (0600) if absent."""
+    """The identity KEK from ``<key_dir>/identity/kek``, created (0600, folder 0700) if absent."""
     return _secret(key_dir / "identity" / "kek")
 
 
@@ -79,8 +107,8 @@ def index_key(key_dir: Path) -> bytes:
 
 
 def _secret(path: Path) -> bytes:
+    private_dir(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))
@@ -93,25 +121,15 @@ class SqlIdentityStore:
     def __init__(self, conn: Any, placeholder: str, kek: bytes, index: bytes | None = None) -> None:
         self._conn = conn
         self._p = placeholder
+        from ledger.adapters.migrations import migrate
+
         self._kek = AESGCM(kek)
         self._index = index
+        self._mac_key = nrn_mac_key(kek)
         self._sqlite = placeholder == "?"
-        blob = "BLOB" if self._sqlite else "BYTEA"
         if self._sqlite:
             conn.execute("PRAGMA secure_delete = ON")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS learner_key (learner_id TEXT PRIMARY KEY, wrapped {blob} NOT NULL)"
-        )
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS learner_identity (learner_id TEXT PRIMARY KEY, "
-            f"nonce {blob} NOT NULL, sealed {blob} NOT NULL)"
-        )
-        # The keyed blind index: HMAC digests of normalised name words, birth date and national
-        # number (the key lives in the key directory, never in the database).
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS learner_lookup (digest TEXT NOT NULL, learner_id TEXT NOT NULL, "
-            "PRIMARY KEY (digest, learner_id))"
-        )
+        migrate(conn, placeholder)
 
     def _key(self, learner_id: UUID, create: bool) -> bytes | None:
         row = self._conn.execute(
@@ -137,9 +155,11 @@ class SqlIdentityStore:
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(), str(learner_id).encode())
         self._conn.execute(f"DELETE FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),))
+        mac = nrn_mac(self._mac_key, identity.national_number) if identity.national_number else None
         self._conn.execute(
-            f"INSERT INTO learner_identity VALUES ({self._p}, {self._p}, {self._p})",
-            (str(learner_id), nonce, sealed),
+            f"INSERT INTO learner_identity (learner_id, nonce, sealed, nrn_mac) "
+            f"VALUES ({self._p}, {self._p}, {self._p}, {self._p})",
+            (str(learner_id), nonce, sealed, mac),
         )
         self._conn.execute(f"DELETE FROM learner_lookup WHERE learner_id = {self._p}", (str(learner_id),))
         if self._index is not None:
@@ -147,6 +167,24 @@ class SqlIdentityStore:
                 self._conn.execute(
                     f"INSERT INTO learner_lookup VALUES ({self._p}, {self._p})", (digest, str(learner_id))
                 )
+
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash).
+
+        Records written before the keyed hash existed are matched on the decrypted identity.
+        """
+        row = self._conn.execute(
+            f"SELECT nrn_mac FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),)
+        ).fetchone()
+        if row is None:
+            return False
+        if row[0] is not None:
+            return hmac.compare_digest(str(row[0]), nrn_mac(self._mac_key, presented))
+        known = self.get(learner_id)
+        number = known.national_number if known else None
+        return number is not None and hmac.compare_digest(
+            nrn_mac(self._mac_key, number), nrn_mac(self._mac_key, presented)
+        )
 
     def with_prefix(self, prefix: str, limit: int = 5) -> list[UUID]:
         """Learners (holding an identity) whose id starts with ``prefix`` (hex digits and dashes)."""

@@ -82,6 +82,10 @@ class EventTable(Generic[R]):
         )
         return rows[0] if rows else None
 
+    def between(self, start: int, end: int) -> list[R]:
+        """The rows at positions ``start..end-1`` (one range scan; unused positions are absent)."""
+        return self._select(f"{self.pos} > ? AND {self.pos} <= ?", (start, end))
+
     def of_aggregate(self, originator_id: UUID) -> list[R]:
         """Every row of one aggregate, in global order."""
         return self._select("originator_id = ?", (self._key(originator_id),))

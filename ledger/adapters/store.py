@@ -6,10 +6,7 @@ URL. Stored event topics are module paths: moving an event class needs ``registe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 import orjson
@@ -17,14 +14,17 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
 from ledger.application.queries import iter_notifications
-from ledger.domain.errors import InvalidCommand
 
-__all__ = ["EventStoreApp", "PydanticMapper", "StoreTarget", "iter_notifications", "open_store"]
-
-
-DEFAULT_CACHE_SIZE = 20_000
-"""Aggregates kept in the event store's cache by default (``LEDGER_CACHE_SIZE``)."""
+__all__ = [
+    "DEFAULT_CACHE_SIZE",
+    "EventStoreApp",
+    "PydanticMapper",
+    "StoreTarget",
+    "iter_notifications",
+    "open_store",
+]
 
 
 class OrjsonTranscoder(Transcoder):
@@ -84,95 +84,6 @@ class EventStoreApp(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         """Use the pydantic mapper with orjson."""
         return PydanticMapper(transcoder=OrjsonTranscoder())
-
-
-@dataclass(frozen=True, slots=True)
-class StoreTarget:
-    """Where the events live: a SQLite file or a PostgreSQL database."""
-
-    kind: str
-    sqlite_path: Path | None = None
-    pg: dict[str, str] | None = None
-    schema: str = ""
-
-    @classmethod
-    def parse(cls, location: str) -> StoreTarget:
-        """Parse ``--db``: a file path, or a ``postgresql://user:pw@host:port/db`` URL."""
-        if location.startswith(("postgresql://", "postgres://")):
-            url = urlparse(location)
-            if not url.path.strip("/"):
-                raise InvalidCommand(f"PostgreSQL URL has no database name: {location!r}")
-            pg = {
-                "dbname": url.path.strip("/"),
-                "host": url.hostname or "127.0.0.1",
-                "port": str(url.port or 5432),
-                "user": unquote(url.username or ""),
-                "password": unquote(url.password or ""),
-            }
-            schema = parse_qs(url.query).get("schema", [""])[0]
-            if schema and not schema.replace("_", "").isalnum():
-                raise InvalidCommand(f"invalid schema name in URL: {schema!r}")
-            return cls("postgres", pg=pg, schema=schema)
-        if "://" in location:
-            raise InvalidCommand(f"unsupported store URL {location!r}: use a file or postgresql://")
-        return cls("sqlite", sqlite_path=Path(location))
-
-    def env(self, cache_size: int = DEFAULT_CACHE_SIZE) -> dict[str, str]:
-        """The eventsourcing environment for this target (``cache_size`` aggregates cached)."""
-        common = {
-            "AGGREGATE_CACHE_MAXSIZE": str(cache_size),
-            "AGGREGATE_CACHE_FASTFORWARD": "n",
-            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-        }
-        if self.kind == "sqlite":
-            assert self.sqlite_path is not None
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {
-                **common,
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.sqlite_path),
-                "SQLITE_LOCK_TIMEOUT": "30",
-            }
-        assert self.pg is not None
-        return {
-            **common,
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": self.pg["dbname"],
-            "POSTGRES_HOST": self.pg["host"],
-            "POSTGRES_PORT": self.pg["port"],
-            "POSTGRES_USER": self.pg["user"],
-            "POSTGRES_PASSWORD": self.pg["password"],
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_SCHEMA": self.schema,
-        }
-
-    def connect(self, threads: bool = False) -> Any:
-        """A new DB-API connection for the ledger's own tables (identities, read models).
-
-        ``threads``: the connection may be used from other threads than the one opening it
-        (a server's worker threads; psycopg connections always may).
-        """
-        if self.kind == "sqlite":
-            import sqlite3
-
-            lite = sqlite3.connect(
-                str(self.sqlite_path), timeout=30, isolation_level=None, check_same_thread=not threads
-            )
-            lite.execute("PRAGMA journal_mode=WAL")
-            return lite
-        import psycopg
-
-        assert self.pg is not None
-        conn = psycopg.connect(**self.pg, autocommit=True)  # type: ignore[arg-type]
-        if self.schema:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            conn.execute(f'SET search_path TO "{self.schema}"')
-        return conn
-
-    @property
-    def placeholder(self) -> str:
-        """The DB-API parameter marker of the target."""
-        return "?" if self.kind == "sqlite" else "%s"
 
 
 def open_store(target: StoreTarget, cache_size: int = DEFAULT_CACHE_SIZE) -> EventStoreApp:

@@ -21,6 +21,7 @@ from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
 from ledger.api.routes_write import commands_openapi
 from ledger.application import Clock
+from ledger.audit.http import router as tlog_router
 from ledger.bootstrap import Services, bootstrap
 from ledger.settings import Settings
 
@@ -57,6 +58,8 @@ def create_app(
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
+    # Public c2sp.org/tlog-tiles, outside the public rate limit on purpose (CDN-cacheable).
+    app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
     return app
 

@@ -23,7 +23,7 @@ from ledger.api.roles import AUDITORS, Forbidden, Principal
 from ledger.audit.log import AuditLog
 from ledger.bootstrap import log_keys
 from ledger.credentials.http import CredentialsContext, router
-from ledger.credentials.issue import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL
+from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL
 from ledger.plugins import API_GROUP, discover
 
 log = structlog.get_logger("ledger.api")
@@ -50,6 +50,9 @@ def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
         kek=key_encryption_key(conf.key_directory()),
         issuer_did=conf.issuer_did or DEFAULT_ISSUER_DID,
         public_url=conf.public_url or DEFAULT_PUBLIC_URL,
+        conformance_issuer_seed=(
+            bytes.fromhex(conf.conformance_issuer_seed) if conf.conformance_issuer_seed else None
+        ),
     )
     app.include_router(router(credentials), dependencies=[Public])
     return True

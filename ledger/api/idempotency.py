@@ -1,11 +1,12 @@
 """Idempotent writes: a client request id (``Idempotency-Key``) per write, kept in the ledger DB.
 
-A key is *reserved* (state ``pending``) before the command is executed, so two concurrent
-requests with the same key — even in two server processes — never both execute; it is
-*completed* with the response (and its hash) after a successful execute, and *released* when
-the command is refused (a refusal writes nothing and may be retried). A reservation older than
-:data:`STALE_AFTER` seconds (a crashed server) can be taken over. Keys are namespaced by
-principal: two clients cannot read each other's responses.
+The receipt of a write (request hash, status, response) is committed by the event recorder in
+the SAME transaction as the command's events (:mod:`ledger.adapters.recorders`): after a crash
+at any moment either both exist or neither does. A retry with the same key and body returns
+the original response (its log positions read back from the events table); the same key with
+another body is refused; two concurrent requests with one key never both commit (the second
+transaction fails on the table's primary key and is answered from the first one's receipt).
+Keys are namespaced by principal: two clients cannot read each other's responses.
 """
 
 from __future__ import annotations
@@ -13,21 +14,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from ledger.adapters.recorders import IDEMPOTENCY_TABLE, Receipt
 from ledger.adapters.store import StoreTarget
 
-STALE_AFTER = 120.0
-DDL = (
-    "CREATE TABLE IF NOT EXISTS api_idempotency ("
-    "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
-    "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
-    "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))"
-)
+__all__ = ["IdempotencyStore", "Receipt", "StoredReply", "request_hash"]
 
 
 def request_hash(body: Any) -> str:
@@ -50,78 +45,55 @@ class StoredReply:
 
 
 class IdempotencyStore:
-    """The ``api_idempotency`` table on the ledger's database (SQLite or PostgreSQL)."""
+    """Reads the ``api_idempotency`` table (written by the recorder with the events)."""
 
     def __init__(self, target: StoreTarget) -> None:
+        from ledger.adapters.migrations import migrate
+
         self._p = target.placeholder
+        self._sqlite = target.kind == "sqlite"
         self._lock = threading.Lock()
-        self._conn = _connect(target)
-        self._conn.execute(DDL)
+        self._conn = target.connect(threads=True)
+        migrate(self._conn, self._p)
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self._p)
 
     def get(self, namespace: str, key: str) -> StoredReply | None:
-        """The record of a key, if any."""
+        """The record of a key (its response with the events' log positions), if any."""
         with self._lock:
             row = self._conn.execute(
                 self._sql(
-                    "SELECT request_hash, state, status, response FROM api_idempotency "
+                    f"SELECT request_hash, state, status, response, events FROM {IDEMPOTENCY_TABLE} "
                     "WHERE namespace = ? AND key = ?"
                 ),
                 (namespace, key),
             ).fetchone()
-        if row is None:
-            return None
-        return StoredReply(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] else None)
+            if row is None:
+                return None
+            response = orjson.loads(row[3]) if row[3] else None
+            if isinstance(response, dict) and row[4] is not None:
+                response["positions"] = self._positions(orjson.loads(row[4]))
+        return StoredReply(row[0], row[1], row[2], response)
 
-    def reserve(self, namespace: str, key: str, digest: str) -> bool:
-        """Reserve a key for one execution; False if it is already taken."""
-        now = time.time()
-        with self._lock:
-            self._conn.execute(
-                self._sql(
-                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending' "
-                    "AND created_at < ?"
-                ),
-                (namespace, key, now - STALE_AFTER),
+    def _positions(self, events: list[str]) -> list[int]:
+        """Zero-based log positions of events named ``<aggregate id>/<version>``."""
+        if self._sqlite:
+            sql = "SELECT rowid FROM stored_events WHERE originator_id = ? AND originator_version = ?"
+        else:
+            sql = (
+                "SELECT notification_id FROM ledger_events "
+                "WHERE originator_id = %s AND originator_version = %s"
             )
-            cur = self._conn.execute(
-                self._sql(
-                    "INSERT INTO api_idempotency (namespace, key, request_hash, state, created_at) "
-                    "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING"
-                ),
-                (namespace, key, digest, now),
-            )
-            return bool(cur.rowcount == 1)
-
-    def complete(self, namespace: str, key: str, status: int, response: Any) -> None:
-        """Store the response of a successful execution."""
-        encoded = orjson.dumps(response).decode()
-        with self._lock:
-            self._conn.execute(
-                self._sql(
-                    "UPDATE api_idempotency SET state = 'done', status = ?, response = ?, "
-                    "response_hash = ? WHERE namespace = ? AND key = ?"
-                ),
-                (status, encoded, hashlib.sha256(encoded.encode()).hexdigest(), namespace, key),
-            )
-
-    def release(self, namespace: str, key: str) -> None:
-        """Forget a reservation whose command was refused (nothing was written)."""
-        with self._lock:
-            self._conn.execute(
-                self._sql(
-                    "DELETE FROM api_idempotency WHERE namespace = ? AND key = ? AND state = 'pending'"
-                ),
-                (namespace, key),
-            )
+        out = []
+        for name in events:
+            aggregate, version = name.rsplit("/", 1)
+            ident = aggregate.replace("-", "") if self._sqlite else aggregate
+            row = self._conn.execute(sql, (ident, int(version))).fetchone()
+            if row is not None:
+                out.append(int(row[0]) - 1)
+        return out
 
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
-
-
-def _connect(target: StoreTarget) -> Any:
-    """A connection usable from the server's worker threads (calls are serialised by a lock)."""
-    return target.connect(threads=True)

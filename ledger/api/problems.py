@@ -13,6 +13,8 @@ UnknownEntity (in command)  422    ``urn:ledger:problem:unknown-entity``
 UnknownEntity (in URL)      404    ``urn:ledger:problem:not-found``
 ConcurrencyConflict         409    ``urn:ledger:problem:conflict`` (retryable)
 Forbidden                   403    ``urn:ledger:problem:forbidden``
+OutOfReach (unknown or      404    ``urn:ledger:problem:not-found`` (same body either way)
+another tenant's id)
 =========================== ====== ==============================================
 """
 
@@ -27,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.api.roles import Forbidden
+from ledger.api.roles import Forbidden, OutOfReach
 from ledger.domain.errors import (
     ConcurrencyConflict,
     InvalidCommand,
@@ -92,6 +94,8 @@ def ledger_error_response(request: Request, exc: LedgerError, in_url: bool = Fal
         return problem_response(request, 422, "rule-violation", str(exc), rule=exc.rule, article=exc.article)
     if isinstance(exc, ConcurrencyConflict):
         return problem_response(request, 409, "conflict", str(exc), retryable=True)
+    if isinstance(exc, OutOfReach):
+        return problem_response(request, 404, "not-found", str(exc))
     if isinstance(exc, Forbidden):
         return problem_response(request, 403, "forbidden", str(exc))
     if isinstance(exc, UnknownEntity):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
+from ledger.domain.errors import InvalidCommand, LedgerError, RuleViolation, UnknownEntity
 from ledger.domain.kernel import Body
 
 SCHOOL_BODIES: dict[str, frozenset[Body]] = {
@@ -134,8 +134,26 @@ def _school_scope(scope: str) -> str:
 
 
 # ---------------------------------------------------------------------------- writes
+class OutOfReach(Forbidden):
+    """An aggregate that does not exist or is outside the principal's scope (HTTP 404).
+
+    Both cases answer alike (same status, same body), so a probe learns nothing of other
+    tenants' ids; the message names only what the caller sent.
+    """
+
+    code = "not-found"
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"no {kind} {ident} within your scope")
+
+
 def authorize_command(who: Principal, cmd: Any, lookup: Lookup) -> None:
-    """Refuse (:class:`Forbidden`) a command outside the principal's role, body or scope."""
+    """Refuse a command outside the principal's role, body or scope.
+
+    The tenant is resolved from the aggregate AS STORED (the learner's school, the candidate's
+    organisations), never from the body: a body naming the caller's own FASE or SIRET on
+    another tenant's learner or candidate is refused like an unknown id (:class:`OutOfReach`).
+    """
     bodies = WRITER_BODIES.get(who.role)
     if bodies is None:
         raise Forbidden(f"role {who.role} records no decisions")
@@ -158,45 +176,97 @@ def _need(condition: bool, message: str) -> None:
         raise Forbidden(message)
 
 
+def _stored(lookup: Lookup, ident: UUID, kind: str) -> Any:
+    """The stored aggregate, or :class:`OutOfReach` if there is none."""
+    try:
+        found = lookup(ident)
+    except UnknownEntity:
+        found = None
+    if found is None or type(found).__name__ != kind:
+        raise OutOfReach(kind.lower(), ident)
+    return found
+
+
 def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
+    from ledger.domain.cpu import rules as cpu_rules
+
     _need(hasattr(cmd, "fase"), f"role {who.role} records CPU decisions only")
     _need(cmd.fase == who.fase, f"role {who.role} writes for FASE {who.fase} only, not {cmd.fase}")
-    allowed = who.options
-    if allowed is None:
-        return
+    name = type(cmd).__name__
+    if name == "OpenOption":
+        # Acts that shape who may act belong to the administration when back-dated.
+        verdict = cpu_rules.opening_not_backdated(
+            cmd.effective_date, cmd.first_school_year, _now(), by_administration=False
+        )
+        if not verdict.allowed:
+            raise RuleViolation(verdict.rule, verdict.article, verdict.reason)
+    learner_id = getattr(cmd, "learner_id", None)
     option = getattr(cmd, "option_code", None)
-    if option is None and getattr(cmd, "learner_id", None) is not None:
-        option = getattr(lookup(cmd.learner_id), "option_code", None)
-    _need(
-        option is None or option in allowed,
-        f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}",
-    )
+    if learner_id is not None and name != "AdmitLearner":
+        learner = _stored(lookup, learner_id, "Learner")
+        option = learner.option_code
+        if name == "SendCompetenceReport":
+            pending = learner.pending_report()
+            if pending is None or pending.from_fase != who.fase:
+                raise OutOfReach("learner", learner_id)
+        elif name != "TransferLearner" and learner.fase != who.fase:
+            # TransferLearner reaches another school's learner: the domain requires the
+            # family's request (national register number matched by keyed hash, Art. 9).
+            raise OutOfReach("learner", learner_id)
+    allowed = who.options
+    if allowed is not None and option is not None and option not in allowed:
+        raise (
+            OutOfReach("learner", learner_id)
+            if learner_id is not None
+            else Forbidden(
+                f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}"
+            )
+        )
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
-    candidate = lookup(cmd.candidate_id) if hasattr(cmd, "candidate_id") else None
-    if who.role == "evaluator":
-        siret = getattr(cmd, "evaluator_siret", None) or getattr(candidate, "evaluator_siret", None)
+    body_sirets = {
+        v
+        for f in ("evaluator_siret", "training_org_siret", "siret")
+        if (v := getattr(cmd, f, None)) is not None
+    }
+    branch = getattr(cmd, "branch_code", None)
+    if who.role in {"evaluator", "training_org"}:
         _need(
-            siret is None or siret == who.scope,
-            f"role evaluator writes for SIRET {who.scope} only, not {siret}",
+            body_sirets <= {who.scope},
+            f"role {who.role} writes for SIRET {who.scope} only",
         )
+    if who.role == "branch_jury":
+        _need(branch is None or branch == who.scope, f"role branch_jury writes for branch {who.scope} only")
+    if not hasattr(cmd, "candidate_id"):
+        return
+    candidate = _stored(lookup, cmd.candidate_id, "Candidate")
+    if who.role == "evaluator":
+        mine = candidate.evaluator_siret == who.scope
     elif who.role == "training_org":
-        siret = getattr(cmd, "training_org_siret", None) or getattr(cmd, "siret", None)
-        mine = (
-            siret == who.scope
-            if siret
-            else candidate is None or who.scope in _logged(candidate, "training_org_siret")
-        )
-        _need(mine, f"role training_org writes for SIRET {who.scope} only")
+        mine = who.scope in _planned_training_orgs(candidate)
     elif who.role == "branch_jury":
-        branch = getattr(cmd, "branch_code", None)
-        mine = (
-            branch == who.scope
-            if branch
-            else candidate is None or who.scope in _logged(candidate, "branch_code")
-        )
-        _need(mine, f"role branch_jury writes for branch {who.scope} only")
+        mine = True  # a branch jury deliberates on any dossier submitted to it (reads every candidate)
+    else:
+        mine = True
+    if not mine:
+        raise OutOfReach("candidate", cmd.candidate_id)
+
+
+def _planned_training_orgs(candidate: Any) -> set[str]:
+    """The SIRETs the candidate's evaluator named in a training plan (stored decisions only)."""
+    log = getattr(candidate, "log", {})
+    return {
+        str(ev.training_org_siret)
+        for ev in log.values()
+        if type(ev).__name__ == "TrainingPlanAssigned" and getattr(ev, "training_org_siret", None)
+    }
 
 
 def _logged(aggregate: Any, attribute: str) -> set[str]:
@@ -216,7 +286,7 @@ def may_read(who: Principal, aggregate: Any) -> bool:
     if who.role in SCHOOL_BODIES:
         return (
             kind in {"Learner", "SchoolOption"}
-            and aggregate.fase == who.fase
+            and (aggregate.fase == who.fase or who.fase in _previous_schools(aggregate))
             and (who.options is None or aggregate.option_code in who.options)
         )
     if who.role == "administration":
@@ -232,7 +302,7 @@ def _clea_may_read(who: Principal, aggregate: Any, kind: str) -> bool:
             kind == "EvaluatorOrganisation" and aggregate.siret == who.scope
         )
     if who.role == "training_org":
-        return (kind == "Candidate" and who.scope in _logged(aggregate, "training_org_siret")) or (
+        return (kind == "Candidate" and who.scope in _planned_training_orgs(aggregate)) or (
             kind == "TrainingOrganisation" and aggregate.siret == who.scope
         )
     if who.role == "branch_jury":
@@ -241,16 +311,25 @@ def _clea_may_read(who: Principal, aggregate: Any, kind: str) -> bool:
     return False
 
 
+def _previous_schools(aggregate: Any) -> set[int]:
+    """Schools a learner left by a transfer: the sending school sees the transfer (Art. 9)."""
+    log = getattr(aggregate, "log", {})
+    return {int(ev.from_fase) for ev in log.values() if type(ev).__name__ == "Transferred"}
+
+
 def may_see_identity(who: Principal, aggregate: Any) -> bool:
-    """Personal data: the learner, and school staff of the learner's school only."""
+    """Personal data: the learner, and staff of the school the learner is enrolled at now."""
     if who.role == "learner":
         return str(aggregate.id) == who.scope
-    return who.role in SCHOOL_BODIES and may_read(who, aggregate)
+    return (
+        who.role in SCHOOL_BODIES
+        and type(aggregate).__name__ == "Learner"
+        and aggregate.fase == who.fase
+        and may_read(who, aggregate)
+    )
 
 
 def require_read(who: Principal, aggregate: Any, kind: str, ident: object) -> None:
     """Refuse (:class:`Forbidden`) reading an aggregate outside the principal's scope."""
-    if aggregate is None:
-        raise UnknownEntity(kind, ident)
-    if not may_read(who, aggregate):
-        raise Forbidden(f"role {who.role} (scope {who.scope}) may not read this {kind}")
+    if aggregate is None or not may_read(who, aggregate):
+        raise OutOfReach(kind, ident)

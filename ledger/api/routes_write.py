@@ -22,11 +22,12 @@ from pydantic import Field, TypeAdapter
 
 from ledger.api.auth import Caller, Ctx
 from ledger.api.context import ApiContext
-from ledger.api.idempotency import StoredReply, request_hash
+from ledger.api.idempotency import Receipt, StoredReply, request_hash
 from ledger.api.problems import HttpProblem
 from ledger.api.roles import Principal, authorize_command
+from ledger.application.base import Outcome
 from ledger.application.registry import command_classes, parse_command
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import ConcurrencyConflict, LedgerError
 
 log = structlog.get_logger("ledger.api")
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -54,7 +55,7 @@ def build_router() -> APIRouter:
     @router.post(
         "/v1/commands",
         status_code=201,
-        summary="StoredReply one decision (a command object)",
+        summary="Record one decision (a command object)",
         openapi_extra={
             "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}
         },
@@ -72,7 +73,7 @@ def build_router() -> APIRouter:
         ctx: Ctx,
         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
     ) -> JSONResponse:
-        """StoredReply one command; refused commands write nothing (problem details say why)."""
+        """Record one command; refused commands write nothing (problem details say why)."""
         key = _require_key(idempotency_key)
         raw = _json_body(await request.body())
         status, body, replayed = await run_in_threadpool(execute_once, ctx, who, key, raw)
@@ -106,28 +107,36 @@ def _json_body(data: bytes) -> Any:
 
 
 def execute_once(ctx: ApiContext, who: Principal, key: str, raw: Any) -> tuple[int, Any, bool]:
-    """Execute a command once per (principal, key); returns status, body, replayed."""
+    """Execute a command once per (principal, key); returns status, body, replayed.
+
+    The receipt is committed with the events (:mod:`ledger.adapters.recorders`): a crash
+    leaves both or neither, and a concurrent request with the same key fails on the receipt's
+    primary key (nothing written) and is answered from the first one's receipt.
+    """
     digest = request_hash(raw)
     known = ctx.idempotency.get(who.namespace, key)
     if known is not None:
         return _replay(ctx, known, digest)
     cmd = parse_command(raw)
     authorize_command(who, cmd, ctx.lookup)
-    if not ctx.idempotency.reserve(who.namespace, key, digest):
-        again = ctx.idempotency.get(who.namespace, key)
-        if again is None:
-            raise HttpProblem(409, "idempotency-key-in-use", "retry the request", retryable=True)
-        return _replay(ctx, again, digest)
     name = str(raw.get("command"))
+
+    def receipt(outcome: Outcome) -> Receipt:
+        return Receipt(who.namespace, key, digest, 201, outcome.to_dict(), tuple(outcome.events))
+
     try:
         with ctx.write_lock:
-            outcome = ctx.ledger.execute(cmd)
+            outcome = ctx.ledger.execute(cmd, receipt=receipt)
+    except ConcurrencyConflict:
+        again = ctx.idempotency.get(who.namespace, key)
+        if again is not None:
+            return _replay(ctx, again, digest)
+        ctx.metrics.commands.labels(name, "concurrency").inc()
+        raise
     except BaseException as exc:
-        ctx.idempotency.release(who.namespace, key)
         ctx.metrics.commands.labels(name, _outcome_label(exc)).inc()
         raise
     body = outcome.to_dict()
-    ctx.idempotency.complete(who.namespace, key, 201, body)
     ctx.metrics.commands.labels(name, "recorded").inc()
     log.info("api.command_recorded", command=name, aggregate=body["aggregate_id"], role=who.role)
     return 201, body, False

@@ -77,6 +77,9 @@ class Workspace(Protocol):
     def after_save(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the command's events are saved (never if it is refused)."""
 
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash)."""
+
 
 class Handlers:
     """Base of a regime's handlers: load aggregates and reference data, call the domain.
@@ -123,7 +126,7 @@ Handler = Callable[[Any, Decision], Result]
 
 
 @dataclass(frozen=True)
-class Route:
+class CommandRoute:
     """One command of a regime: its class, the handler method's name, its legal basis."""
 
     command: type[BaseModel]
@@ -138,7 +141,7 @@ class Regime:
     name: str
     handlers: type[Handlers]
     ruleset: str
-    routes: tuple[Route, ...]
+    routes: tuple[CommandRoute, ...]
 
 
 def command_name(cls: type[BaseModel]) -> str:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from ledger.application.base import DecisionCommand, Handlers, Regime, Result, Route
+from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
 from ledger.domain.clea import rules
 from ledger.domain.clea.aggregates import (
     BranchJury,
@@ -451,6 +451,6 @@ REGIME = Regime(
     name="clea",
     handlers=CleaHandlers,
     ruleset=RULESET_VERSION,
-    routes=tuple(Route(cls, method, BASIS[action]) for cls, method, action in _ROUTES),
+    routes=tuple(CommandRoute(cls, method, BASIS[action]) for cls, method, action in _ROUTES),
 )
 """The CléA regime, as the command registry reads it."""

@@ -9,19 +9,28 @@ rules. :data:`REGIME` declares them for the command registry.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
-from ledger.application.base import DecisionCommand, Handlers, Regime, Result, Route
+from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
 from ledger.application.identity import Identity
 from ledger.domain.cpu import rules as cpu_rules
-from ledger.domain.cpu.aggregates import Learner, SchoolOption, option_id
+from ledger.domain.cpu.aggregates import (
+    CertificationProfile,
+    Learner,
+    SchoolOption,
+    option_id,
+    profile_id,
+)
 from ledger.domain.cpu.values import (
     RULESET_VERSION,
+    AppealOutcome,
     Attestation,
     C2DOutcome,
     CertificateKind,
@@ -36,8 +45,9 @@ from ledger.domain.cpu.values import (
 from ledger.domain.cpu.values import (
     Route as AdmissionRoute,
 )
-from ledger.domain.errors import UnknownEntity
+from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.domain.kernel import Decision
+from ledger.domain.rules import Verdict, require
 from ledger.reference import cpu as ref
 
 
@@ -80,6 +90,10 @@ class AdmitLearner(BaseCommand):
     alternance_attestations: bool = False
     holds_forme3_cq: bool = False
     exempt_formation_commune: bool = False
+    reoriented_from: tuple[OptionCode, ...] = Field(
+        default=(),
+        description="Options the learner was reoriented out of (Art. 4 §1 3°: no re-enrolment there)",
+    )
     identity: Identity | None = None
 
 
@@ -87,6 +101,12 @@ class TransferLearner(LearnerCommand):
     """Move a learner to this school (same option); the report is requested from the previous."""
 
     command: Literal["TransferLearner"]
+    national_register_number: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{11}$",
+        description="the learner's national register number, presented by the receiving school "
+        "as proof of the family's request (Art. 9); matched by keyed hash, never stored",
+    )
 
 
 class SendCompetenceReport(LearnerCommand):
@@ -219,6 +239,50 @@ class EraseLearner(LearnerCommand):
     command: Literal["EraseLearner"]
 
 
+class PublishProfile(BaseCommand):
+    """The administration publishes a profil de certification (refused unless Art. 3 §1 holds).
+
+    ``profile`` is the profile document, in the shape of the shipped reference profiles.
+    """
+
+    command: Literal["PublishProfile"]
+    profile: dict[str, Any]
+
+
+class LodgeAppeal(LearnerCommand):
+    """Record a recours externe lodged against a réorientation or C2D attestation (Art. 4 §1)."""
+
+    command: Literal["LodgeAppeal"]
+    target_version: int = Field(ge=1, description="Version of the appealed attestation")
+
+
+class DecideAppeal(LearnerCommand):
+    """Record the conseil de recours' decision; ``reformed`` replaces the attestation."""
+
+    command: Literal["DecideAppeal"]
+    target_version: int = Field(ge=1, description="Version of the appealed attestation")
+    outcome: AppealOutcome
+    replacement: Attestation | None = None
+
+
+class RecordYearFlags(LearnerCommand):
+    """After the school year, record the Art. 4 §6 timing duties it did not meet (flags)."""
+
+    command: Literal["RecordYearFlags"]
+    school_year: SchoolYear
+    study_year: StudyYear = Field(description="The learner's year (4-6) in that school year")
+
+
+class CheckCreationNorm(BaseCommand):
+    """Record the 1 October count of a newly created option against the Art. 6 §3 norm (a flag)."""
+
+    command: Literal["CheckCreationNorm"]
+    option_code: OptionCode
+    fourth_year_pupils: int = Field(ge=0, le=10000)
+    alternance_only: bool = False
+    thematique_commune: bool = False
+
+
 # ---------------------------------------------------------------------------- handlers
 class CpuHandlers(Handlers):
     """One handler per CPU command."""
@@ -229,11 +293,19 @@ class CpuHandlers(Handlers):
     def _on_learner(self, cmd: LearnerCommand, act: Callable[[Learner], object]) -> Result:
         return self._step(cmd, self._learner(cmd), act)
 
-    def _option_opened(self, fase: int, option_code: str) -> int | None:
+    def _school_option(self, fase: int, option_code: str) -> SchoolOption | None:
         ident = option_id(fase, option_code)
         if not self.ledger.exists(ident):
             return None
-        return int(self._typed(ident, "option", SchoolOption).first_school_year)
+        return self._typed(ident, "option", SchoolOption)
+
+    def _option_opened(self, fase: int, option_code: str) -> int | None:
+        opt = self._school_option(fase, option_code)
+        return None if opt is None else int(opt.first_school_year)
+
+    def _replaces_transformed(self, fase: int, option_code: str) -> bool:
+        opt = self._school_option(fase, option_code)
+        return opt is None or opt.replaces_transformed_option
 
     def _opened_for(self, ln: Learner) -> int:
         opened = self._option_opened(ln.fase, ln.option_code)
@@ -263,6 +335,7 @@ class CpuHandlers(Handlers):
                 first_school_year=cmd.first_school_year,
                 replaces_transformed_option=cmd.replaces_transformed_option,
                 decision=d,
+                listed_options=ref.options().keys(),
             ),
             taken=f"option {option.code} is already open at FASE {school.fase}",
         )
@@ -293,12 +366,17 @@ class CpuHandlers(Handlers):
                 alternance_attestations=cmd.alternance_attestations,
                 holds_forme3_cq=cmd.holds_forme3_cq,
                 exempt_formation_commune=cmd.exempt_formation_commune,
+                option_replaces_transformed=self._replaces_transformed(cmd.fase, option.code),
+                reoriented_from=cmd.reoriented_from,
             ),
         )
 
     def transfer(self, cmd: TransferLearner, d: Decision) -> Result:
-        """Move a learner to this school."""
+        """Move a learner to this school, on the family's request (national number presented)."""
         ref.school(cmd.fase)
+        presented = cmd.national_register_number
+        matched = presented is not None and self.ledger.national_number_matches(cmd.learner_id, presented)
+        require(cpu_rules.transfer_on_family_request(presented is not None, matched))
         return self._on_learner(
             cmd,
             lambda ln: ln.transfer(
@@ -453,6 +531,88 @@ class CpuHandlers(Handlers):
         self.ledger.after_save(lambda: self.ledger.identities.erase(cmd.learner_id))
         return self._on_learner(cmd, lambda ln: ln.erase(fase=cmd.fase, decision=d))
 
+    def publish_profile(self, cmd: PublishProfile, d: Decision) -> Result:
+        """Publish a certification profile (Art. 2 3°), refused unless Art. 3 §1 holds."""
+        try:
+            profile = ref.Profile.model_validate(cmd.profile)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            raise InvalidCommand(f"PublishProfile: profile.{where}: {err['msg']}") from None
+        option = ref.option(profile.option_code)
+        digest = hashlib.sha256(
+            json.dumps(cmd.profile, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
+        art3: tuple[Verdict, ...] = ref.profile_verdicts(profile)
+        return self._new(
+            cmd,
+            profile_id(profile.version),
+            "profile",
+            lambda: CertificationProfile.publish(
+                version=profile.version,
+                option_code=option.code,
+                form=profile.form,
+                approved_on=profile.approved_on,
+                effective_from=profile.effective_from,
+                illustrative=profile.illustrative,
+                uaa=profile.uaa_codes(),
+                weeks_by_year=profile.weeks_by_year(),
+                project_weeks=dict(profile.project_weeks),
+                document_sha256=digest,
+                art3=art3,
+                decision=d,
+            ),
+            taken=f"profile {profile.version} is already published",
+        )
+
+    def lodge_appeal(self, cmd: LodgeAppeal, d: Decision) -> Result:
+        """Record a recours externe."""
+        return self._on_learner(
+            cmd, lambda ln: ln.lodge_appeal(fase=cmd.fase, target=cmd.target_version, decision=d)
+        )
+
+    def decide_appeal(self, cmd: DecideAppeal, d: Decision) -> Result:
+        """Record the conseil de recours' decision."""
+        return self._on_learner(
+            cmd,
+            lambda ln: ln.decide_appeal(
+                fase=cmd.fase,
+                target=cmd.target_version,
+                outcome=cmd.outcome,
+                replacement=cmd.replacement,
+                decision=d,
+            ),
+        )
+
+    def year_flags(self, cmd: RecordYearFlags, d: Decision) -> Result:
+        """Record the year's unmet timing duties; the programme is the profile's UAA of the year."""
+
+        def act(ln: Learner) -> list[str]:
+            profile = ref.profile_version(ln.profile_version)
+            programme = [u.code for u in profile.uaa_of_year(cmd.study_year)]
+            return ln.record_year_flags(
+                fase=cmd.fase, school_year=cmd.school_year, programme=programme, decision=d
+            )
+
+        return self._on_learner(cmd, act)
+
+    def creation_norm(self, cmd: CheckCreationNorm, d: Decision) -> Result:
+        """Record the 1 October count of a newly created option (Art. 6 §3)."""
+        option = ref.option(cmd.option_code)
+        opt = self._school_option(cmd.fase, option.code)
+        if opt is None:
+            raise UnknownEntity("option at school", f"{option.code} at FASE {cmd.fase}")
+        return self._step(
+            cmd,
+            opt,
+            lambda o: o.check_creation_norm(
+                fourth_year_pupils=cmd.fourth_year_pupils,
+                alternance_only=cmd.alternance_only,
+                thematique_commune=cmd.thematique_commune,
+                decision=d,
+            ),
+        )
+
 
 def legal_basis(action: str) -> str:
     """The article a decision of this kind rests on."""
@@ -483,12 +643,17 @@ _ROUTES: tuple[tuple[type[BaseCommand], str, str], ...] = (
     (RevokeDecision, "revoke", "revoke"),
     (RecordMissedDeadline, "missed", "record_missed_deadline"),
     (EraseLearner, "erase", "erase"),
+    (PublishProfile, "publish_profile", "publish_profile"),
+    (LodgeAppeal, "lodge_appeal", "lodge_appeal"),
+    (DecideAppeal, "decide_appeal", "decide_appeal"),
+    (RecordYearFlags, "year_flags", "record_flags"),
+    (CheckCreationNorm, "creation_norm", "creation_norm"),
 )
 
 REGIME = Regime(
     name="cpu",
     handlers=CpuHandlers,
     ruleset=RULESET_VERSION,
-    routes=tuple(Route(cls, method, legal_basis(action)) for cls, method, action in _ROUTES),
+    routes=tuple(CommandRoute(cls, method, legal_basis(action)) for cls, method, action in _ROUTES),
 )
 """The CPU regime, as the command registry reads it."""

@@ -19,6 +19,7 @@ from ledger.application.queries import replay
 from ledger.domain.clea.aggregates import Candidate
 from ledger.domain.clea.values import CertificateType, DeadlineKind
 from ledger.domain.cpu.aggregates import Learner
+from ledger.domain.cpu.values import DeadlineKind as DeadlineKindCpu
 from ledger.domain.errors import UnknownEntity
 from ledger.reference import clea as clea_ref
 from ledger.reference import cpu as ref
@@ -69,24 +70,17 @@ def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
 
 
 def _deadlines(learner: Learner, today: date) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    sy = learner.school_year
-    if learner.c2d and not [p for p in learner.of_type(Learner.PssaWritten) if p.school_year == sy]:
-        out.append({"kind": "pssa", "due_by": date(sy, 10, 14).isoformat()})
-    if learner.c2d and learner.c2d_outcome(sy) is None:
-        out.append({"kind": "c2d_decision", "due_by": date(sy + 1, 1, 14).isoformat()})
+    """The open legal deadlines (:meth:`Learner.deadlines`), overdue per :meth:`Learner.overdue`."""
+    overdue = set(learner.overdue(today))
     pending = learner.pending_report()
-    if pending:
-        out.append(
-            {
-                "kind": "competence_report",
-                "due_by": pending.due_by.isoformat(),
-                "from_fase": pending.from_fase,
-                "overdue": today > pending.due_by,
-            }
-        )
-    for item in out:
-        item.setdefault("overdue", today > date.fromisoformat(item["due_by"]))
+    out: list[dict[str, Any]] = []
+    for item in learner.deadlines():
+        kind, due_by, _ = item
+        row: dict[str, Any] = {"kind": kind.value, "due_by": due_by.isoformat()}
+        if kind is DeadlineKindCpu.COMPETENCE_REPORT and pending is not None:
+            row["from_fase"] = pending.from_fase
+        row["overdue"] = item in overdue
+        out.append(row)
     return out
 
 
@@ -117,6 +111,7 @@ def dossier_of(learner: Any, today: date) -> dict[str, Any]:
         "route": learner.route.value,
         "c2d": learner.c2d,
         "units": _unit_rows(learner),
+        "uaa_titles_note": ref.profile_version(learner.profile_version).titles_note(),
         "attestations": [
             {"school_year": a.school_year, "kind": a.kind.value, **_decision_view(a)}
             for a in learner.of_type(Learner.AttestationIssued)
@@ -135,9 +130,58 @@ def dossier_of(learner: Any, today: date) -> dict[str, Any]:
             if getattr(e, "late", False)
         ],
         "certificates": _certificates_of(learner),
+        "flags": flags_of(learner),
+        "appeals": appeals_of(learner),
         "revoked_decisions": sorted(learner.voided),
         "version": learner.version,
     }
+
+
+def flags_of(learner: Learner) -> list[dict[str, Any]]:
+    """Duties recorded as unmet (Art. 4 §6): year flags, and minors' representatives not informed."""
+    out: list[dict[str, Any]] = [
+        {
+            "rule": f.rule,
+            "article": f.article,
+            "school_year": f.school_year,
+            "uaa": list(f.uaa),
+            "detail": f.detail,
+            **_decision_view(f),
+        }
+        for f in learner.of_type(Learner.DutyFlagged)
+    ]
+    out += [
+        {
+            "rule": "inform_legal_representatives_of_minor",
+            "article": "AGCF-2018-08-29 art. 4 §6",
+            "school_year": None,
+            "uaa": [a.uaa],
+            "detail": f"representatives of a minor not informed of the {a.uaa} test",
+            **_decision_view(a),
+        }
+        for a in learner.of_type(Learner.TestAuthorised)
+        if a.learner_is_minor and not a.representatives_informed
+    ]
+    return out
+
+
+def appeals_of(learner: Learner) -> list[dict[str, Any]]:
+    """Recours externes (Art. 4 §1, last paragraph): lodged, and their outcome when decided."""
+    decided = {d.target: d for d in learner.of_type(Learner.AppealDecided)}
+    out = []
+    for lodged in learner.of_type(Learner.AppealLodged):
+        done = decided.get(lodged.target)
+        out.append(
+            {
+                "target_version": lodged.target,
+                "against": lodged.target_kind.value,
+                "lodged_on": lodged.lodged_on.isoformat(),
+                "outcome": done.outcome.value if done else "pending",
+                "replacement": done.replacement.value if done and done.replacement else None,
+                "decided_on": done.decision.effective_date.isoformat() if done else None,
+            }
+        )
+    return out
 
 
 def describe_other(aggregate: Any, today: date) -> dict[str, Any]:

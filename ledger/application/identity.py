@@ -66,6 +66,9 @@ class IdentityStore(Protocol):
     ) -> list[UUID]:
         """The learners whose identity matches every criterion given (a keyed blind index)."""
 
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number (keyed hash)."""
+
 
 # ------------------------------------------------------------------ keyed blind index
 def normalise_text(value: str) -> str:

@@ -52,6 +52,7 @@ class Ledger:
         self.registry = registry or default_registry()
         self._working: dict[UUID, LedgerAggregate] = {}
         self._effects: list[Callable[[], object]] = []
+        self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
@@ -63,6 +64,16 @@ class Ledger:
                 )
 
     # ------------------------------------------------------------------ what handlers see
+    def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
+        """True if ``presented`` is the learner's national register number.
+
+        Identities decided in the current batch (not yet saved) count, then the store's keyed hash.
+        """
+        staged = self._staged.get(learner_id)
+        if staged is not None:
+            return staged.national_number is not None and staged.national_number == presented
+        return self.identities.national_number_matches(learner_id, presented)
+
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
         if aggregate_id in self._working:
@@ -110,6 +121,8 @@ class Ledger:
         agg, outcome = handler(cmd, decision)
         self._working[agg.id] = agg
         identity = getattr(cmd, "identity", None)
+        if identity is not None:
+            self._staged[agg.id] = identity
         events = list(agg.collect_events())
         effects, self._effects = self._effects, []
         return _Pending(outcome, events, (agg.id, identity) if identity else None, effects)
@@ -121,15 +134,19 @@ class Ledger:
     def _discard(self) -> None:
         self._working.clear()
         self._effects.clear()
+        self._staged.clear()
         cache: Any = self.store.repository.cache
         if cache is not None:
             cache.clear()
 
-    def _save(self, pendings: Sequence[_Pending]) -> None:
+    def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
+        extra = {} if receipt is None else {"receipt": receipt}
         try:
             # EventStore.put directly: Application.save would re-check every event against
             # runtime Protocols (~10% of the write path) and we keep our own working set.
-            recordings = self.store.events.put([e for p in pendings for e in p.events])
+            # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
+            # transaction (ledger.adapters.recorders).
+            recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(
@@ -145,12 +162,17 @@ class Ledger:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()
+        self._staged.clear()
 
-    def execute(self, cmd: BaseModel) -> Outcome:
-        """Decide and save one command in one transaction."""
+    def execute(self, cmd: BaseModel, receipt: Callable[[Outcome], object] | None = None) -> Outcome:
+        """Decide and save one command in one transaction.
+
+        ``receipt`` builds, from the outcome (before its positions are known), a record the
+        store commits in the same transaction as the events (an idempotency receipt).
+        """
         try:
             pending = self.decide(cmd)
-            self._save([pending])
+            self._save([pending], None if receipt is None else receipt(pending.outcome))
         except LedgerError:
             self._discard()
             raise

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ledger.application import clea, cpu
-from ledger.application.base import Regime, Route, command_name
+from ledger.application.base import CommandRoute, Regime, command_name
 from ledger.domain.errors import InvalidCommand
 
 REGIMES: tuple[Regime, ...] = (cpu.REGIME, clea.REGIME)
@@ -27,7 +27,7 @@ class CommandRegistry:
 
     def __init__(self, regimes: Iterable[Regime]) -> None:
         self.regimes = tuple(regimes)
-        self._routes: dict[str, tuple[Regime, Route]] = {}
+        self._routes: dict[str, tuple[Regime, CommandRoute]] = {}
         for regime in self.regimes:
             for route in regime.routes:
                 name = command_name(route.command)
@@ -43,7 +43,7 @@ class CommandRegistry:
         """Every command class, ordered by command name."""
         return [self._routes[name][1].command for name in self.names()]
 
-    def route(self, name: str) -> tuple[Regime, Route]:
+    def route(self, name: str) -> tuple[Regime, CommandRoute]:
         """The regime and route of a command name (``KeyError`` if unknown)."""
         return self._routes[name]
 

@@ -54,10 +54,11 @@ import structlog
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
-from ledger.adapters.keys import LogKeyStore, default_key_dir
+from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
-from ledger.domain.errors import InvalidCommand, LedgerError, UnknownEntity
+from ledger.audit.errors import AuditError, LeafMismatch
+from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.integrity import (
     Checkpoint,
     IntegrityError,
@@ -65,12 +66,14 @@ from ledger.integrity import (
     PostgresNodeStore,
     SqliteNodeStore,
     TlogProof,
+    WitnessPolicy,
     build_tlog_proof,
     leaf_hash,
     open_checkpoint,
     parse_tlog_proof,
     parse_vkey,
     sign_checkpoint,
+    verify_checkpoint_policy,
     verify_consistency,
     verify_inclusion,
     verify_tlog_proof,
@@ -80,10 +83,8 @@ __all__ = [
     "DEFAULT_ORIGIN",
     "ORIGIN_ENV",
     "TAMPER_EXIT",
-    "AuditError",
     "AuditLog",
     "IntegrityHandler",
-    "LeafMismatch",
     "Problem",
     "ProvenEvent",
     "VerifyReport",
@@ -107,21 +108,22 @@ TAMPER_EXIT = 4
 
 LEAF_VERSION = 1
 NODES_TABLE = "integrity_nodes"
-CHECKPOINTS_DDL = ("CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
-                   "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
-                   "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)")
-
-
-class AuditError(LedgerError):
-    """A request the integrity log cannot answer (position beyond the log, rebuild…)."""
-
-    code = "audit"
-
-
-class LeafMismatch(AuditError):
-    """The stored event no longer matches its logged leaf: the store was tampered with."""
-
-    code = "tampered"
+CHECKPOINTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_checkpoints ("
+    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, root {blob} NOT NULL, "
+    "note TEXT NOT NULL, key_id TEXT NOT NULL, created_at TEXT NOT NULL)"
+)
+COSIGNED_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_cosigned ("
+    "seq BIGINT PRIMARY KEY, size BIGINT NOT NULL, note TEXT NOT NULL, "
+    "witnesses TEXT NOT NULL, updated_at TEXT NOT NULL)"
+)
+"""The checkpoint ``seq`` with every cosignature its witnesses returned (the note served)."""
+WITNESS_SIZES_DDL = (
+    "CREATE TABLE IF NOT EXISTS integrity_witness_sizes ("
+    "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+)
+"""The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
@@ -130,12 +132,16 @@ def default_origin(env: Mapping[str, str] | None = None) -> str:
 
 
 # ----------------------------------------------------------------------------- leaves
-def leaf_record(position: int, originator_id: Any, version: int, topic: str,
-                state: bytes) -> dict[str, Any]:
+def leaf_record(position: int, originator_id: Any, version: int, topic: str, state: bytes) -> dict[str, Any]:
     """The leaf object of a stored event (see the module docstring)."""
-    return {"v": LEAF_VERSION, "position": position, "originator_id": str(UUID(str(originator_id))),
-            "originator_version": int(version), "topic": topic,
-            "state_sha256": hashlib.sha256(bytes(state)).hexdigest()}
+    return {
+        "v": LEAF_VERSION,
+        "position": position,
+        "originator_id": str(UUID(str(originator_id))),
+        "originator_version": int(version),
+        "topic": topic,
+        "state_sha256": hashlib.sha256(bytes(state)).hexdigest(),
+    }
 
 
 def gap_record(position: int) -> dict[str, Any]:
@@ -160,8 +166,9 @@ def canonical_reference(record: Mapping[str, Any]) -> bytes:
 
 
 def _notification_leaf(n: Notification) -> bytes:
-    return leaf_hash(leaf_bytes(leaf_record(n.id - 1, n.originator_id, n.originator_version,
-                                            n.topic, n.state)))
+    return leaf_hash(
+        leaf_bytes(leaf_record(n.id - 1, n.originator_id, n.originator_version, n.topic, n.state))
+    )
 
 
 def _gap_leaf(position: int) -> bytes:
@@ -179,11 +186,12 @@ class _BulkPostgresNodeStore(PostgresNodeStore):
         """Insert nodes in one statement; an existing ``(level, idx)`` raises."""
         if not nodes:
             return
-        sql = (f"INSERT INTO {NODES_TABLE} (level, idx, hash) "
-               "SELECT * FROM unnest(%b::integer[], %b::bigint[], %b::bytea[])")
+        sql = (
+            f"INSERT INTO {NODES_TABLE} (level, idx, hash) "
+            "SELECT * FROM unnest(%b::integer[], %b::bigint[], %b::bytea[])"
+        )
         with self._conn.cursor() as cur:
-            cur.execute(sql, ([n[0] for n in nodes], [n[1] for n in nodes],
-                              [bytes(n[2]) for n in nodes]))
+            cur.execute(sql, ([n[0] for n in nodes], [n[1] for n in nodes], [bytes(n[2]) for n in nodes]))
 
 
 def node_store(db: Db) -> SqliteNodeStore | PostgresNodeStore:
@@ -203,6 +211,8 @@ class IntegrityHandler:
         cls = SqliteNodeStore if db.kind == "sqlite" else PostgresNodeStore
         cls.create_table(db.conn, NODES_TABLE)
         db.execute(CHECKPOINTS_DDL.format(blob="BLOB" if db.kind == "sqlite" else "BYTEA"))
+        db.execute(COSIGNED_DDL)
+        db.execute(WITNESS_SIZES_DDL)
 
     def reset(self, db: Db) -> None:
         """Refuse: the integrity log is append-only and is never rebuilt."""
@@ -250,6 +260,7 @@ class ProvenEvent:
     tree_size: int
     origin: str
     signers: tuple[str, ...]
+    witnesses: tuple[str, ...] = ()
 
 
 def proof_extra(row: StoredRow) -> bytes:
@@ -257,20 +268,37 @@ def proof_extra(row: StoredRow) -> bytes:
     return leaf_bytes({"leaf": row.record(), "state": base64.b64encode(row.state).decode("ascii")})
 
 
-def verify_event_proof(text: str | bytes, vkeys: Iterable[str], origin: str | None = None) -> ProvenEvent:
+def verify_event_proof(
+    text: str | bytes, vkeys: Iterable[str], origin: str | None = None, policy: WitnessPolicy | None = None
+) -> ProvenEvent:
     """Verify a proof from :meth:`AuditLog.inclusion_proof` offline (no database).
 
     Checks the checkpoint's signature by one of ``vkeys``, the state's SHA-256 against the
-    leaf, the leaf's position against the proof's index, and the inclusion proof. Raises
-    :class:`ledger.integrity.IntegrityError` (or :class:`AuditError` for a bad ``extra``).
+    leaf, the leaf's position against the proof's index, and the inclusion proof. With a
+    witness ``policy`` the checkpoint must also meet it (:func:`verify_checkpoint_policy`:
+    the policy's ``log`` keys, or ``vkeys`` when it has none, and the witness quorum).
+    Raises :class:`ledger.integrity.IntegrityError` — :class:`QuorumError` when the quorum
+    is not met — or :class:`AuditError` for a bad ``extra``.
     """
     verifiers = [parse_vkey(k) for k in vkeys]
+    if policy is not None and not verifiers:
+        verifiers = [entry.verifier for entry in policy.logs]
     proof = parse_tlog_proof(text)
     leaf = _leaf_from_extra(proof)
     verified = verify_tlog_proof(text, verifiers, leaf_bytes(leaf), origin=origin)
-    return ProvenEvent(proof.index, f"{leaf['originator_id']}/{leaf['originator_version']}",
-                       str(leaf["topic"]), verified.checkpoint.size, verified.checkpoint.origin,
-                       verified.signers)
+    witnesses: tuple[str, ...] = ()
+    if policy is not None:
+        verdict = verify_checkpoint_policy(proof.checkpoint, policy, log_verifiers=verifiers, origin=origin)
+        witnesses = verdict.witnesses
+    return ProvenEvent(
+        proof.index,
+        f"{leaf['originator_id']}/{leaf['originator_version']}",
+        str(leaf["topic"]),
+        verified.checkpoint.size,
+        verified.checkpoint.origin,
+        verified.signers,
+        witnesses,
+    )
 
 
 def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
@@ -286,8 +314,7 @@ def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
     if leaf.get("state_sha256") != hashlib.sha256(state).hexdigest():
         raise AuditError("the state in the proof does not match the leaf's state_sha256")
     if leaf.get("position") != proof.index:
-        raise AuditError(f"the leaf's position {leaf.get('position')} is not the proof's index "
-                         f"{proof.index}")
+        raise AuditError(f"the leaf's position {leaf.get('position')} is not the proof's index {proof.index}")
     return leaf
 
 
@@ -321,12 +348,16 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
-        return {**{k: v for k, v in asdict(self).items() if k != "problems"}, "ok": self.ok,
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "problems"},
+            "ok": self.ok,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
-def _check_position(leaves: Any, tree: Any, position: int, event: Notification | None,
-                    logged: bytes | None) -> None:
+def _check_position(
+    leaves: Any, tree: Any, position: int, event: Notification | None, logged: bytes | None
+) -> None:
     """One position of the streaming verification (:meth:`AuditLog.verify`)."""
     from ledger.audit.verify import HOLE
 
@@ -356,13 +387,17 @@ def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
     found = [_mismatch(p, agg, version, moved.get(p)) for p, agg, version in leaves.mismatched]
     found += [_moved_out(n, moved[n.id - 1]) for n in leaves.unlogged if n.id - 1 in moved]
     accounted = set(moved.values())
-    found += [Problem("removed", "the logged event at this position is no longer in the store",
-                      p) for p in leaves.missing if p not in accounted]
+    found += [
+        Problem("removed", "the logged event at this position is no longer in the store", p)
+        for p in leaves.missing
+        if p not in accounted
+    ]
     return sorted(found, key=lambda p: (p.position or 0, p.kind))
 
 
-def _moves(candidates: Sequence[Notification], open_leaves: Sequence[int],
-           logged: Mapping[int, bytes]) -> dict[int, int]:
+def _moves(
+    candidates: Sequence[Notification], open_leaves: Sequence[int], logged: Mapping[int, bytes]
+) -> dict[int, int]:
     """``{current position: logged position}`` for events found under another position."""
     moved: dict[int, int] = {}
     for n in candidates:
@@ -376,15 +411,26 @@ def _moves(candidates: Sequence[Notification], open_leaves: Sequence[int],
 
 def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> Problem:
     if logged_at is not None:
-        return Problem("moved", f"event logged at position {logged_at} is now at {position}",
-                       position, agg, version)
-    return Problem("altered", "the event at this position is not the logged one "
-                   "(changed, inserted or replaced)", position, agg, version)
+        return Problem(
+            "moved", f"event logged at position {logged_at} is now at {position}", position, agg, version
+        )
+    return Problem(
+        "altered",
+        "the event at this position is not the logged one (changed, inserted or replaced)",
+        position,
+        agg,
+        version,
+    )
 
 
 def _moved_out(n: Notification, logged_at: int) -> Problem:
-    return Problem("moved", f"event logged at position {logged_at} is now at {n.id - 1}, "
-                   "beyond the log", n.id - 1, str(n.originator_id), n.originator_version)
+    return Problem(
+        "moved",
+        f"event logged at position {logged_at} is now at {n.id - 1}, beyond the log",
+        n.id - 1,
+        str(n.originator_id),
+        n.originator_version,
+    )
 
 
 def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Problem]:
@@ -397,8 +443,10 @@ def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Pro
         if level in counts:
             stored, wanted = counts[level]
             out.append(Problem("node", f"level {level} has {stored} nodes, want {wanted}"))
-        out += [Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
-                for i in sorted(by_level.get(level, []))]
+        out += [
+            Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
+            for i in sorted(by_level.get(level, []))
+        ]
     return out
 
 
@@ -412,6 +460,48 @@ class _CheckpointRow:
     key_id: str
 
 
+def _latest_checkpoint_row(db: Db) -> _CheckpointRow | None:
+    row = db.execute(
+        "SELECT seq, size, root, note, key_id FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return _CheckpointRow(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]).encode("utf-8"), str(row[4]))
+
+
+def _cosigned_note(db: Db, row: _CheckpointRow) -> bytes:
+    found = db.execute("SELECT note FROM integrity_cosigned WHERE seq = ?", (row.seq,)).fetchone()
+    return row.note if found is None else str(found[0]).encode("utf-8")
+
+
+def has_table(db: Db, name: str) -> bool:
+    """Whether table ``name`` exists in the store (the PostgreSQL search path included)."""
+    if db.kind == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return db.execute(sql, (name,)).fetchone() is not None
+    return db.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is not None
+
+
+def served_checkpoint(db: Db) -> tuple[int, bytes, Checkpoint] | None:
+    """``(seq, note with cosignatures, Checkpoint)`` of the latest checkpoint on ``db``.
+
+    ``None`` when none was signed (or the integrity log never ran on this store). Read-only:
+    the public tile routes and ``ledger audit publish`` use it on their own connection.
+    """
+    if not has_table(db, "integrity_cosigned"):
+        return None
+    latest = _latest_checkpoint_row(db)
+    if latest is None:
+        return None
+    return latest.seq, _cosigned_note(db, latest), Checkpoint.parse(_note_text(latest.note))
+
+
+def checkpoint_sizes(db: Db) -> list[int]:
+    """Every size a checkpoint was signed for, ascending, without repeats."""
+    rows = db.execute("SELECT DISTINCT size FROM integrity_checkpoints ORDER BY size").fetchall()
+    return [int(r[0]) for r in rows]
+
+
 class AuditLog:
     """The application-level integrity log over one store.
 
@@ -420,8 +510,14 @@ class AuditLog:
     ``LEDGER_ORIGIN`` settings, so every caller signs and verifies with the same keys).
     """
 
-    def __init__(self, target: StoreTarget, store: EventStoreApp, keys: LogKeyStore | None = None,
-                 origin: str | None = None, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        target: StoreTarget,
+        store: EventStoreApp,
+        keys: LogKeys | None = None,
+        origin: str | None = None,
+        batch_size: int = 2000,
+    ) -> None:
         self.target = target
         self.store = store
         self.keys = keys or LogKeyStore(default_key_dir(target))
@@ -463,19 +559,83 @@ class AuditLog:
         note = sign_checkpoint(checkpoint, [signer])
         with self.db.transaction() as db:
             row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM integrity_checkpoints").fetchone()
-            db.execute("INSERT INTO integrity_checkpoints (seq, size, root, note, key_id, created_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?)",
-                       (int(row[0]) + 1, size, checkpoint.root_hash, note.decode("utf-8"),
-                        f"{signer.key_id:08x}", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            db.execute(
+                "INSERT INTO integrity_checkpoints (seq, size, root, note, key_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    int(row[0]) + 1,
+                    size,
+                    checkpoint.root_hash,
+                    note.decode("utf-8"),
+                    f"{signer.key_id:08x}",
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                ),
+            )
         log.info("audit.checkpoint.signed", size=size, key_id=f"{signer.key_id:08x}")
         return note, checkpoint
 
     def latest_checkpoint(self) -> tuple[bytes, Checkpoint]:
-        """The latest signed checkpoint ``(note bytes, Checkpoint)``; signs a first one if none."""
+        """The latest signed checkpoint ``(note bytes, Checkpoint)``; signs a first one if none.
+
+        The note carries the witnesses' cosignatures when they were obtained
+        (:mod:`ledger.audit.witnessing`).
+        """
         latest = self._latest_row()
         if latest is None:
             return self.checkpoint()
-        return latest.note, Checkpoint.parse(_note_text(latest.note))
+        return self._cosigned_note(latest), Checkpoint.parse(_note_text(latest.note))
+
+    def served_checkpoint(self) -> tuple[int, bytes, Checkpoint] | None:
+        """``(seq, note with its cosignatures, Checkpoint)`` of the latest checkpoint, or ``None``.
+
+        Never signs: this is what ``/log/checkpoint`` and ``ledger audit publish`` show.
+        """
+        return served_checkpoint(self.db)
+
+    def checkpoint_sizes(self) -> list[int]:
+        """Every size a checkpoint was signed for, ascending, without repeats."""
+        return checkpoint_sizes(self.db)
+
+    def signed_note(self, seq: int) -> bytes:
+        """The note of checkpoint ``seq`` as the log signed it (without cosignatures)."""
+        row = self.db.execute("SELECT note FROM integrity_checkpoints WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise UnknownEntity("checkpoint", seq)
+        return str(row[0]).encode("utf-8")
+
+    def record_cosignatures(self, seq: int, note: bytes, witnesses: Sequence[str]) -> None:
+        """Keep ``note`` (checkpoint ``seq`` with the cosignatures obtained) as the served note."""
+        size = Checkpoint.parse(_note_text(note)).size
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO integrity_cosigned (seq, size, note, witnesses, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET note = excluded.note, "
+                "witnesses = excluded.witnesses, updated_at = excluded.updated_at",
+                (seq, size, note.decode("utf-8"), " ".join(witnesses), stamp),
+            )
+        log.info("audit.checkpoint.cosigned", size=size, witnesses=len(witnesses))
+
+    def witness_size(self, witness: str) -> int:
+        """The size witness ``witness`` (its vkey) last cosigned for this log (0: never)."""
+        row = self.db.execute(
+            "SELECT size FROM integrity_witness_sizes WHERE witness = ?", (witness,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def set_witness_size(self, witness: str, size: int) -> None:
+        """Remember that witness ``witness`` cosigned size ``size``."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO integrity_witness_sizes (witness, size, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (witness) DO UPDATE SET size = excluded.size, "
+                "updated_at = excluded.updated_at",
+                (witness, size, stamp),
+            )
+
+    def _cosigned_note(self, row: _CheckpointRow) -> bytes:
+        return _cosigned_note(self.db, row)
 
     def checkpoint_of_size(self, size: int) -> tuple[bytes, Checkpoint]:
         """The latest stored checkpoint of exactly ``size`` leaves, or :class:`UnknownEntity`."""
@@ -485,18 +645,16 @@ class AuditLog:
         return rows[-1].note, Checkpoint.parse(_note_text(rows[-1].note))
 
     def _checkpoint_rows(self) -> list[_CheckpointRow]:
-        rows = self.db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
-                               "ORDER BY seq").fetchall()
-        return [_CheckpointRow(int(r[0]), int(r[1]), bytes(r[2]), str(r[3]).encode("utf-8"), str(r[4]))
-                for r in rows]
+        rows = self.db.execute(
+            "SELECT seq, size, root, note, key_id FROM integrity_checkpoints ORDER BY seq"
+        ).fetchall()
+        return [
+            _CheckpointRow(int(r[0]), int(r[1]), bytes(r[2]), str(r[3]).encode("utf-8"), str(r[4]))
+            for r in rows
+        ]
 
     def _latest_row(self) -> _CheckpointRow | None:
-        row = self.db.execute("SELECT seq, size, root, note, key_id FROM integrity_checkpoints "
-                              "ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
-            return None
-        return _CheckpointRow(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]).encode("utf-8"),
-                              str(row[4]))
+        return _latest_checkpoint_row(self.db)
 
     def verifiers(self) -> list[str]:
         """Every public key of the log as a C2SP vkey string, active key first."""
@@ -520,8 +678,9 @@ class AuditLog:
         row = self.events.at(position)
         merkle = self.merkle()
         if row is None or leaf_hash(leaf_bytes(row.record())) != merkle.leaf(position):
-            raise LeafMismatch(f"the stored event at position {position} does not match the log "
-                               "(run `ledger audit verify`)")
+            raise LeafMismatch(
+                f"the stored event at position {position} does not match the log (run `ledger audit verify`)"
+            )
         note, checkpoint = self.latest_checkpoint()
         if checkpoint.size <= position:
             note, checkpoint = self.checkpoint()
@@ -538,15 +697,19 @@ class AuditLog:
         try:
             leaf, root, path = self.merkle().proof_bundle(position, latest.size)
             if row is None or leaf_hash(leaf_bytes(row.record())) != leaf:
-                raise LeafMismatch(f"the stored event at position {position} does not match the "
-                                   "log (run `ledger audit verify`)")
+                raise LeafMismatch(
+                    f"the stored event at position {position} does not match the "
+                    "log (run `ledger audit verify`)"
+                )
             if root != checkpoint.root_hash:
                 raise IntegrityError("the stored tree's root is not the signed root")
             verify_inclusion(leaf, position, latest.size, path, checkpoint.root_hash)
         except IntegrityError as exc:
-            raise AuditError(f"the stored tree does not prove position {position} under "
-                             f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`") from None
-        return TlogProof(position, tuple(path), latest.note, proof_extra(row)).to_text()
+            raise AuditError(
+                f"the stored tree does not prove position {position} under "
+                f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
+            ) from None
+        return TlogProof(position, tuple(path), self._cosigned_note(latest), proof_extra(row)).to_text()
 
     def prove_event(self, position: int) -> str:
         """Alias of :meth:`inclusion_proof`: the proof of one decision for read models."""
@@ -574,8 +737,9 @@ class AuditLog:
         row = certificate(self.store, certificate_id)
         rows = self.events.of_aggregate(UUID(row["learner_id"]))
         cert_marker = f'"{certificate_id}"'.encode()
-        revocation = [r.position for r in rows if r.topic.endswith("CertificateRevoked")
-                      and cert_marker in r.state]
+        revocation = [
+            r.position for r in rows if r.topic.endswith("CertificateRevoked") and cert_marker in r.state
+        ]
         return [r.position for r in rows if r.position <= row["position"]] + revocation
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
@@ -600,28 +764,34 @@ class AuditLog:
         size = counts.get(0, 0)
         report = VerifyReport(size=size)
         rows = self._checkpoint_rows()
-        leaves, tree = av.LeafCheck(), av.TreeCheck(self.db, NODES_TABLE, counts,
-                                                    [r.size for r in rows if r.size <= size])
-        for position, event, logged in av.merged(iter_notifications(self.store),
-                                                 av.stored_leaves(self.db, NODES_TABLE), size):
+        leaves, tree = (
+            av.LeafCheck(),
+            av.TreeCheck(self.db, NODES_TABLE, counts, [r.size for r in rows if r.size <= size]),
+        )
+        for position, event, logged in av.merged(
+            iter_notifications(self.store), av.stored_leaves(self.db, NODES_TABLE), size
+        ):
             _check_position(leaves, tree, position, event, logged)
         report.events_checked, report.pending = leaves.checked, leaves.pending
         report.problems.extend(_leaf_problems(self.db, leaves))
-        report.problems.extend(Problem("node", "leaf missing from the stored log", i)
-                               for i in leaves.holes)
+        report.problems.extend(Problem("node", "leaf missing from the stored log", i) for i in leaves.holes)
         report.problems.extend(_node_problems(tree, av.count_problems(counts, size)))
         verifiers = [*self.keys.verifiers(), *extra]
         for row in rows:
             report.checkpoints_checked += 1
             report.latest_checkpoint = row.size
             report.problems.extend(_check_checkpoint(row, verifiers, tree.roots, size))
-        log.info("audit.verified", size=report.size, problems=len(report.problems),
-                 pending=report.pending)
+        log.info("audit.verified", size=report.size, problems=len(report.problems), pending=report.pending)
         return report
 
     # --------------------------------------------------------------------------- live
-    def run(self, stop: threading.Event, every: float = 60.0, poll: float = 0.2,
-            on_checkpoint: Callable[[bytes, Checkpoint], None] | None = None) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        every: float = 60.0,
+        poll: float = 0.2,
+        on_checkpoint: Callable[[bytes, Checkpoint], None] | None = None,
+    ) -> None:
         """Follow the store live until ``stop`` is set.
 
         New events are logged within ``poll`` seconds; a checkpoint is signed every
@@ -648,8 +818,9 @@ def _note_text(note: bytes) -> str:
     return text[: text.rfind("\n\n") + 1]
 
 
-def _check_checkpoint(row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes],
-                      size: int) -> list[Problem]:
+def _check_checkpoint(
+    row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes], size: int
+) -> list[Problem]:
     where = f"checkpoint #{row.seq} (size {row.size})"
     try:
         checkpoint, _ = open_checkpoint(row.note, verifiers)

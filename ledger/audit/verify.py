@@ -30,8 +30,10 @@ def stored_nodes(db: Db, table: str, level: int) -> Iterator[tuple[int, bytes]]:
     """(index, hash) of one level of the stored tree in index order, page by page."""
     after = -1
     while True:
-        rows = db.execute(f"SELECT idx, hash FROM {table} WHERE level = ? AND idx > ? "
-                          f"ORDER BY idx LIMIT {PAGE}", (level, after)).fetchall()
+        rows = db.execute(
+            f"SELECT idx, hash FROM {table} WHERE level = ? AND idx > ? ORDER BY idx LIMIT {PAGE}",
+            (level, after),
+        ).fetchall()
         for idx, value in rows:
             yield int(idx), bytes(value)
         if len(rows) < PAGE:
@@ -135,8 +137,9 @@ class LeafCheck:
             self.missing.append(position)
 
 
-def merged(events: Iterator[Notification], leaves: Iterator[tuple[int, bytes]],
-           size: int) -> Iterator[tuple[int, Notification | None, bytes | None]]:
+def merged(
+    events: Iterator[Notification], leaves: Iterator[tuple[int, bytes]], size: int
+) -> Iterator[tuple[int, Notification | None, bytes | None]]:
     """(position, event or None, logged leaf or None) for every position, in order.
 
     A logged leaf is None past ``size``; a position below ``size`` absent from the stored
@@ -176,10 +179,11 @@ def leaves_at(db: Db, table: str, positions: Sequence[int]) -> dict[int, bytes]:
     """The logged leaves at some positions (at most ``MATCH_LIMIT`` of them)."""
     out: dict[int, bytes] = {}
     for start in range(0, len(positions), 500):
-        part = positions[start:start + 500]
+        part = positions[start : start + 500]
         marks = ", ".join("?" for _ in part)
-        rows = db.execute(f"SELECT idx, hash FROM {table} WHERE level = 0 AND idx IN ({marks})",
-                          tuple(part)).fetchall()
+        rows = db.execute(
+            f"SELECT idx, hash FROM {table} WHERE level = 0 AND idx IN ({marks})", tuple(part)
+        ).fetchall()
         out.update({int(idx): bytes(value) for idx, value in rows})
     return out
 

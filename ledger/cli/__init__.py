@@ -2,7 +2,8 @@
 
 Verb groups: :mod:`~ledger.cli.record` (demo, record, schema), :mod:`~ledger.cli.queries`
 (learner, certificate, events, deadlines), :mod:`~ledger.cli.audit` (keys, audit),
-:mod:`~ledger.cli.credentials` (credential), :mod:`~ledger.cli.server` (serve, up, tokens).
+:mod:`~ledger.cli.credentials` (credential), :mod:`~ledger.cli.server` (serve, up, tokens),
+:mod:`~ledger.cli.witness` (witness).
 Reader packages add theirs through the ``ledger.cli`` entry-point group
 (:mod:`ledger.plugins`). Every verb has ``--help``; every query has ``--json``. Exit codes
 are mapped once, in :func:`ledger.cli.common.exit_code`.
@@ -19,12 +20,12 @@ from typing import Annotated, Any
 import typer
 from typer._click import exceptions as click  # typer vendors click: its usage errors are these
 
-from ledger import i18n, logs
-from ledger.cli import audit, credentials, queries, record, server
+from ledger import i18n
+from ledger.cli import audit, credentials, queries, record, rules, server, witness
 from ledger.cli.common import EXIT_OK, EXIT_REFUSED, report
+from ledger.cli.lazy import root_command
 from ledger.i18n import _
 from ledger.plugins import CLI_GROUP, Readers, discover
-from ledger.settings import Settings
 
 
 @dataclass
@@ -53,8 +54,10 @@ def _root(
 
     Example: ledger learner find Dupont --db ecole.db
     """
-    conf = Settings.load()
-    logs.configure(log_level or conf.log_level)
+    from ledger import logs
+    from ledger.settings import Settings
+
+    logs.configure(log_level or Settings.load().log_level)
     if lang is not None:  # main() already took --lang out of the line and applied it
         i18n.use(lang)
     state: CliState = ctx.ensure_object(CliState)
@@ -77,6 +80,8 @@ def build_app(readers: Readers | None = None) -> typer.Typer:
     audit.register(app)
     credentials.register(app)
     server.register(app)
+    witness.register(app)
+    rules.register(app)
     for _name, plugin in discover(CLI_GROUP):
         plugin(app, readers if readers is not None else Readers())
     return app
@@ -87,12 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = CliState()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        from ledger.settings import Settings
+
         args, lang = _take_language(args)
         i18n.use(lang or Settings.load().lang)
     except (i18n.UnknownLanguage, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_REFUSED
-    command = typer.main.get_command(build_app(state.readers))
+    command = root_command(build_app(state.readers), _root)
     try:
         result = command.main(args, prog_name="ledger", obj=state, standalone_mode=False)
     except typer.Exit as done:

@@ -1,9 +1,12 @@
 """``ledger keys …`` and ``ledger audit …``: the integrity log's keys, checkpoints, proofs.
 
 Exit codes (besides the CLI's 0/1/2): **4** — the integrity log or a proof does not verify
-(``audit verify`` found tampering, ``audit verify-proof`` or ``audit consistency`` failed).
-``audit verify-proof`` needs no database. Settings: ``LEDGER_KEY_DIR`` (``--key-dir``) and
-``LEDGER_ORIGIN`` (``--origin``).
+(``audit verify`` found tampering, ``audit verify-proof`` or ``audit consistency`` failed, a
+witness quorum was not met, ``audit monitor`` caught a split view or a misbehaving log).
+``audit verify-proof`` and ``audit monitor`` need no database. Settings: ``LEDGER_KEY_DIR``
+(``--key-dir``), ``LEDGER_ORIGIN`` (``--origin``), ``LEDGER_WITNESS_POLICY``
+(``--witness-policy``). Heavy modules (the log, httpx, the witness protocol) are imported
+inside the verbs that use them: the console script starts fast.
 """
 
 from __future__ import annotations
@@ -12,33 +15,20 @@ import base64
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
-from ledger.adapters.keys import LogKeyStore
-from ledger.audit.log import (
-    TAMPER_EXIT,
-    AuditError,
-    AuditLog,
-    default_origin,
-    verify_consistency_between,
-    verify_event_proof,
-)
-from ledger.bootstrap import audit_log, bootstrap, log_keys
 from ledger.cli.common import Db, Json, KeyDir, emit, settings, table
 from ledger.domain.errors import InvalidCommand
-from ledger.integrity import (
-    IntegrityError,
-    KeyFormatError,
-    ProofError,
-    open_checkpoint,
-    parse_tlog_proof,
-    parse_vkey,
-)
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.adapters.keys import LogKeyStore
+    from ledger.audit.log import AuditLog
+    from ledger.integrity import WitnessPolicy
+    from ledger.settings import Settings
 
 Origin = Annotated[
     str | None,
@@ -49,13 +39,34 @@ Origin = Annotated[
     ),
 ]
 
+WitnessPolicyFile = Annotated[
+    str | None,
+    typer.Option(
+        "--witness-policy",
+        help="witness policy file: log, witness, group, quorum lines (env LEDGER_WITNESS_POLICY)",
+        show_default=False,
+    ),
+]
+
 
 # ------------------------------------------------------------------------------ wiring
 def _settings(db: str | None, key_dir: str | None, origin: str | None) -> Settings:
     return settings(db=db, key_dir=key_dir, origin=origin)
 
 
+def witness_policy(flag: str | None) -> WitnessPolicy | None:
+    """The policy of ``--witness-policy`` (else ``LEDGER_WITNESS_POLICY``), or ``None``."""
+    path = settings(witness_policy=flag).witness_policy
+    if path is None:
+        return None
+    from ledger.audit.witnessing import read_policy
+
+    return read_policy(path)
+
+
 def _audit(db: str | None, key_dir: str | None, origin: str | None) -> AuditLog:
+    from ledger.bootstrap import audit_log, bootstrap
+
     conf = _settings(db, key_dir, origin)
     target = conf.target()
     if target.kind == "sqlite" and not (target.sqlite_path and target.sqlite_path.exists()):
@@ -72,6 +83,9 @@ def keys_generate(
     name: Annotated[str | None, typer.Option(help="key name (default: the origin)")] = None,
 ) -> None:
     """Generate a new signing key and make it the active one (rotation)."""
+    from ledger.audit.log import default_origin
+    from ledger.bootstrap import log_keys
+
     conf = _settings(db, key_dir, origin)
     keys: LogKeyStore = log_keys(conf)
     verifier = keys.generate(name or conf.origin or default_origin())
@@ -90,6 +104,8 @@ def keys_show(
     every: Annotated[bool, typer.Option("--all", help="every key, newest first")] = False,
 ) -> None:
     """Print the active verifier key (``--all``: every key, newest first)."""
+    from ledger.bootstrap import log_keys
+
     keys = log_keys(_settings(db, key_dir, origin)).verifiers()
     if not keys:
         raise InvalidCommand("no key yet: run `ledger keys generate`")
@@ -107,8 +123,13 @@ def checkpoint(
     as_json: Json = False,
     key_dir: KeyDir = None,
     origin: Origin = None,
+    policy_file: WitnessPolicyFile = None,
 ) -> None:
-    """Sync the log and print a signed checkpoint covering it."""
+    """Sync the log and print a signed checkpoint covering it (cosigned with a witness policy)."""
+    policy = witness_policy(policy_file)
+    if policy is not None:
+        _checkpoint_witnessed(_audit(db, key_dir, origin), policy, as_json)
+        return
     audit = _audit(db, key_dir, origin)
     try:
         note, point = audit.checkpoint()
@@ -121,6 +142,31 @@ def checkpoint(
     )
 
 
+def _checkpoint_witnessed(audit: AuditLog, policy: WitnessPolicy, as_json: bool) -> None:
+    """Checkpoint, get it cosigned, print it with its cosignatures: exit 4 unless the quorum is met."""
+    from ledger.audit.log import TAMPER_EXIT
+    from ledger.audit.witnessing import cosign_checkpoint
+
+    try:
+        result = cosign_checkpoint(audit, policy)
+    finally:
+        audit.close()
+    for outcome in result.outcomes:
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        sys.stderr.write(f"witness {outcome.name}: {outcome.status}{detail}\n")
+    sys.stderr.write(f"{'' if result.quorum_met else 'QUORUM NOT MET: '}{result.detail}\n")
+    data = {
+        "size": result.checkpoint.size,
+        "origin": result.checkpoint.origin,
+        "note": result.note.decode(),
+        "quorum_met": result.quorum_met,
+        "witnesses": [o.to_dict() for o in result.outcomes],
+    }
+    emit(as_json, data, lambda d: print(d["note"], end=""))
+    if not result.quorum_met:
+        raise typer.Exit(TAMPER_EXIT)
+
+
 def run(
     db: Db = None,
     as_json: Json = False,
@@ -128,8 +174,10 @@ def run(
     origin: Origin = None,
     every: Annotated[int, typer.Option(min=0, help="seconds between checkpoints")] = 60,
     duration: Annotated[int, typer.Option(min=0, help="stop after N seconds (0: never)")] = 0,
+    policy_file: WitnessPolicyFile = None,
 ) -> None:
-    """Follow the store live and sign a checkpoint every ``--every`` seconds."""
+    """Follow the store live and sign a checkpoint every ``--every`` seconds (witnessed with a policy)."""
+    policy = witness_policy(policy_file)
     audit = _audit(db, key_dir, origin)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -137,7 +185,12 @@ def run(
         threading.Timer(duration, stop.set).start()
 
     def report(_: bytes, point: Any) -> None:
-        print(f"checkpoint size {point.size}", flush=True)
+        witnessed = ""
+        if policy is not None:
+            from ledger.audit.witnessing import cosign_checkpoint
+
+            witnessed = f", {cosign_checkpoint(audit, policy).detail}"
+        print(f"checkpoint size {point.size}{witnessed}", flush=True)
 
     try:
         audit.run(stop, every=float(every), on_checkpoint=report)
@@ -160,10 +213,18 @@ def prove(
         str | None, typer.Option("--certificate", help="every decision of a certificate's chain")
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="write the proof to this file (a directory for --certificate)")
+        str | None,
+        typer.Option(
+            help="write the proof to this file (--certificate: a directory, one <position>.tlog-proof "
+            "per decision; without --out, --certificate prints a JSON proof bundle)"
+        ),
     ] = None,
 ) -> None:
-    """Print the tlog-proof(s) of an event, a position or a certificate's decisions."""
+    """Print the tlog-proof(s) of an event, a position or a certificate's decisions.
+
+    ``--certificate`` without ``--out`` prints one JSON document, a ``ledger-proof-bundle/v1``
+    (:mod:`ledger.audit.bundle`) that ``audit verify-proof`` reads back.
+    """
     given = [x for x in (event, position, cert) if x is not None]
     if len(given) != 1:
         raise typer.BadParameter("give exactly one of --event, --position, --certificate")
@@ -187,10 +248,19 @@ def prove(
             lambda rows: print(f"wrote {len(rows)} proof(s) to {out}"),
         )
         return
-    emit(as_json, proofs, lambda rows: _print_proofs(rows, single))
+    if not single and not as_json:
+        from ledger.audit.bundle import make_bundle
+
+        sys.stdout.write(make_bundle(str(cert), proofs))
+        return
+    emit(as_json, proofs, lambda rows: print(rows[0]["proof"], end=""))
 
 
 def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
+    import orjson
+
+    from ledger.integrity import parse_tlog_proof
+
     text = audit.inclusion_proof(position)
     leaf = orjson.loads(parse_tlog_proof(text).extra or b"{}")["leaf"]
     return {
@@ -199,13 +269,6 @@ def _proof_row(audit: AuditLog, position: int) -> dict[str, Any]:
         "type": leaf["topic"].rsplit(":", 1)[-1],
         "proof": text,
     }
-
-
-def _print_proofs(rows: list[dict[str, Any]], single: bool) -> None:
-    for row in rows:
-        if not single:
-            print(f"# position {row['position']}: {row['type']} {row['event_id']}")
-        sys.stdout.write(row["proof"])
 
 
 def _write_proofs(out: Path, rows: list[dict[str, Any]], single: bool) -> None:
@@ -219,6 +282,8 @@ def _write_proofs(out: Path, rows: list[dict[str, Any]], single: bool) -> None:
 
 def read_vkeys(values: list[str]) -> list[str]:
     """Verifier keys given on the command line or in files, each one checked."""
+    from ledger.integrity import KeyFormatError, parse_vkey
+
     vkeys: list[str] = []
     for value in values:
         path = Path(value)
@@ -237,36 +302,61 @@ def read_vkeys(values: list[str]) -> list[str]:
 
 
 def verify_proof(
-    file: Annotated[str, typer.Argument(help="proof file, or - for standard input")],
-    key: Annotated[list[str], typer.Option(help="verifier key (vkey) or a file of vkeys; repeatable")],
+    file: Annotated[str, typer.Argument(help="proof or proof bundle file, or - for standard input")],
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="verifier key (vkey) or a file of vkeys; repeatable (optional when the witness "
+            "policy has a 'log' line)"
+        ),
+    ] = None,
     origin: Annotated[
         str | None,
         typer.Option(help="required checkpoint origin (env LEDGER_ORIGIN; default: any)", show_default=False),
     ] = None,
     as_json: Json = False,
+    policy_file: WitnessPolicyFile = None,
 ) -> None:
-    """Verify a proof offline, with no database: exit 0 valid, 4 invalid."""
-    vkeys = read_vkeys(key)
+    """Verify a proof or proof bundle offline, with no database: exit 0 valid, 4 invalid.
+
+    With a witness policy the checkpoint must also carry the policy's quorum of cosignatures.
+    """
+    from ledger.audit.bundle import read_proofs
+    from ledger.audit.errors import AuditError
+    from ledger.audit.log import TAMPER_EXIT, verify_event_proof
+    from ledger.integrity import IntegrityError
+
+    policy = witness_policy(policy_file)
+    if not key and (policy is None or not policy.logs):
+        raise InvalidCommand("give --key (the log's verifier key) or a --witness-policy with a 'log' line")
+    vkeys = read_vkeys(key or [])
     path = Path(file)
     if file != "-" and not path.is_file():
         raise InvalidCommand(f"no such file: {file}")
     text = sys.stdin.read() if file == "-" else path.read_bytes().decode("utf-8", "replace")
-    try:
-        proven = verify_event_proof(text, vkeys, origin=origin or settings().origin)
-    except (IntegrityError, AuditError) as exc:
-        sys.stderr.write(f"invalid proof: {exc}\n")
-        raise typer.Exit(TAMPER_EXIT) from None
-    emit(
-        as_json,
-        vars(proven),
-        lambda p: print(
+    required = origin or settings().origin
+    proven = []
+    for number, proof in enumerate(read_proofs(text), start=1):
+        try:
+            proven.append(vars(verify_event_proof(proof, vkeys, origin=required, policy=policy)))
+        except (IntegrityError, AuditError) as exc:
+            sys.stderr.write(f"invalid proof{f' #{number}' if number > 1 else ''}: {exc}\n")
+            raise typer.Exit(TAMPER_EXIT) from None
+    emit(as_json, proven[0] if len(proven) == 1 else proven, _print_proven)
+
+
+def _print_proven(proven: Any) -> None:
+    for p in proven if isinstance(proven, list) else [proven]:
+        witnessed = f", cosigned by {', '.join(p['witnesses'])}" if p["witnesses"] else ""
+        print(
             f"valid: event {p['event_id']} ({p['topic'].rsplit(':', 1)[-1]}) is leaf {p['position']} of "
-            f"{p['origin']} at tree size {p['tree_size']}, signed by {', '.join(p['signers'])}"
-        ),
-    )
+            f"{p['origin']} at tree size {p['tree_size']}, signed by {', '.join(p['signers'])}{witnessed}"
+        )
 
 
 def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
+    from ledger.integrity import IntegrityError, open_checkpoint, parse_vkey
+
     if value.isdigit():
         note, point = audit.checkpoint_of_size(int(value))
         return note, point
@@ -290,6 +380,9 @@ def consistency(
     origin: Origin = None,
 ) -> None:
     """Print and verify the consistency proof between two checkpoints."""
+    from ledger.audit.log import TAMPER_EXIT, verify_consistency_between
+    from ledger.integrity import ProofError
+
     audit = _audit(db, key_dir, origin)
     try:
         _, first = _checkpoint_arg(audit, old)
@@ -336,6 +429,8 @@ def verify(
     ] = None,
 ) -> None:
     """Recompute every leaf and check the tree and checkpoints; exit 4 on tampering."""
+    from ledger.audit.log import TAMPER_EXIT
+
     vkeys = read_vkeys(key or [])
     audit = _audit(db, key_dir, origin)
     try:
@@ -359,6 +454,110 @@ def _print_report(d: dict[str, Any]) -> None:
         print("ok: every event matches the log and the signed checkpoints")
 
 
+# ----------------------------------------------------------------- tiles and monitoring
+def publish(
+    directory: Annotated[
+        str, typer.Argument(metavar="DIR", help="directory to write (again: brought up to date)")
+    ],
+    db: Db = None,
+    as_json: Json = False,
+    key_dir: KeyDir = None,
+    origin: Origin = None,
+) -> None:
+    """Write (or bring up to date) the log as static c2sp.org/tlog-tiles files in DIR."""
+    from ledger.audit.publish import publish as publish_tiles
+
+    audit = _audit(db, key_dir, origin)
+    try:
+        done = publish_tiles(audit.db, Path(directory), audit.keys.verifiers())
+    finally:
+        audit.close()
+    emit(
+        as_json,
+        done.to_dict(),
+        lambda d: print(
+            f"published size {d['size']} (was {d['previous']}) to {d['directory']}: "
+            f"{d['written']} file(s) written, {d['unchanged']} unchanged"
+        ),
+    )
+
+
+def monitor(
+    url: Annotated[
+        str, typer.Argument(help="the log's tiles prefix (https://…/log) or a published directory")
+    ],
+    key: Annotated[list[str], typer.Option(help="the log's verifier key (vkey) or a file of vkeys")],
+    state: Annotated[
+        str | None, typer.Option(help="state file (default .ledger/monitor/<origin hash>.json)")
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="required checkpoint origin (default: any)")] = None,
+    every: Annotated[int, typer.Option(min=0, help="check again every N seconds (0: once)")] = 0,
+    duration: Annotated[int, typer.Option(min=0, help="with --every: stop after N seconds")] = 0,
+    as_json: Json = False,
+    policy_file: WitnessPolicyFile = None,
+) -> None:
+    """Follow a remote log through its tiles; exit 4 with both checkpoints on a split view."""
+    from ledger.audit.monitor import default_state_path, open_source
+    from ledger.integrity import parse_vkey
+
+    verifiers = [parse_vkey(k) for k in read_vkeys(key)]
+    policy = witness_policy(policy_file)
+    where = Path(state) if state else default_state_path(verifiers[0].name)
+    source = open_source(url)
+    try:
+        code = _follow(source, verifiers, where, policy, origin, every, duration, as_json)
+    finally:
+        source.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def _follow(
+    source: Any,
+    verifiers: list[Any],
+    where: Path,
+    policy: WitnessPolicy | None,
+    origin: str | None,
+    every: int,
+    duration: int,
+    as_json: bool,
+) -> int:
+    """Check the log once, or every ``every`` seconds for ``duration``; the exit code."""
+    from ledger.audit.log import TAMPER_EXIT
+    from ledger.audit.monitor import LogMisbehaviour, MonitorUnavailable, SplitView, monitor_once
+
+    deadline = time.monotonic() + duration if duration else None
+    try:
+        while True:
+            found = monitor_once(source, verifiers, where, policy=policy, origin=origin)
+            emit(as_json, found.to_dict(), _print_monitor)
+            if not every or (deadline and time.monotonic() + every > deadline):
+                return 0
+            time.sleep(every)
+    except SplitView as exc:
+        sys.stderr.write(f"SPLIT VIEW: {exc}\n")
+        print(
+            f"== checkpoint seen before ==\n{exc.seen.decode()}\n== checkpoint now ==\n{exc.new.decode()}",
+            end="",
+        )
+        return TAMPER_EXIT
+    except LogMisbehaviour as exc:
+        sys.stderr.write(f"LOG MISBEHAVES: {exc}\n")
+        return TAMPER_EXIT
+    except MonitorUnavailable as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+
+
+def _print_monitor(d: dict[str, Any]) -> None:
+    witnessed = f", cosigned by {', '.join(d['witnesses'])}" if d["witnesses"] else ""
+    entries = f"{d['new_entries']} new entr{'y' if d['new_entries'] == 1 else 'ies'}"
+    print(
+        f"{d['origin']}: size {d['previous_size']} -> {d['size']}, consistent, {entries} checked{witnessed}",
+        flush=True,
+    )
+
+
 # ---------------------------------------------------------------------------- register
 def register(app: typer.Typer) -> None:
     """Add the ``keys`` and ``audit`` verb groups."""
@@ -373,4 +572,6 @@ def register(app: typer.Typer) -> None:
     audit.command("verify-proof", help="verify a proof offline (no database)")(verify_proof)
     audit.command("consistency", help="consistency proof between two checkpoints")(consistency)
     audit.command("verify", help="recompute every leaf; exit 4 on tampering")(verify)
+    audit.command("publish", help="write the log as static c2sp.org/tlog-tiles files")(publish)
+    audit.command("monitor", help="follow a remote tiled log, exit 4 on a split view")(monitor)
     app.add_typer(audit, name="audit")

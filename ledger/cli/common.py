@@ -19,27 +19,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-import orjson
 import typer
-from rich import box
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from ledger.bootstrap import Services, StoreUnavailable, bootstrap
-from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError
+from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
 from ledger.i18n import _
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger.bootstrap import Services
+    from ledger.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_REFUSED, EXIT_CONFLICT, EXIT_TAMPERED = 0, 1, 2, 3, 4
 
@@ -187,8 +179,19 @@ def short_id(value: UUID | str) -> str:
 
 # ------------------------------------------------------------------------------ services
 def settings(**flags: Any) -> Settings:
-    """The settings: environment, then the flags given (``None`` means not given)."""
-    return Settings.load(**flags)
+    """The settings: environment, then the flags given (``None`` means not given).
+
+    An invalid value (a flag or a ``LEDGER_*`` variable) is bad input: exit 2 naming it.
+    """
+    from pydantic import ValidationError
+
+    from ledger.settings import Settings
+
+    try:
+        return Settings.load(**flags)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidCommand(f"invalid setting: {problems}") from None
 
 
 Create = Annotated[
@@ -211,11 +214,15 @@ def services(db: str | None = None, create: bool = False, **flags: Any) -> Servi
                 path=target.sqlite_path
             )
         )
+    from ledger.bootstrap import bootstrap
+
     return bootstrap(conf)
 
 
 # ------------------------------------------------------------------------------ output
 def _console(stream: Any) -> Console:
+    from rich.console import Console
+
     tty = stream.isatty()
     return Console(
         file=stream, width=None if tty else 400, soft_wrap=not tty, highlight=False, emoji=False, markup=False
@@ -229,6 +236,8 @@ def out() -> Console:
 
 def emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
     """Print ``data`` as JSON with ``--json``, else with the human formatter."""
+    import orjson
+
     if as_json:
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -237,6 +246,9 @@ def emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Print rows as a rich table (plain text when not on a terminal)."""
+    from rich import box
+    from rich.table import Table
+
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
@@ -312,6 +324,16 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
         if quiet.done or total:
             quiet.line()
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn(label),
         BarColumn(),
@@ -342,15 +364,35 @@ def read_text(path: str, what: str) -> str:
 
 
 # ------------------------------------------------------------------------------ errors
+EXIT_CODES: tuple[tuple[str, int], ...] = (
+    ("ledger.domain.errors.ConcurrencyConflict", EXIT_CONFLICT),
+    ("ledger.adapters.errors.ServiceFailure", EXIT_FAILURE),
+    ("ledger.domain.errors.LedgerError", EXIT_REFUSED),
+    ("ledger.integrity.errors.IntegrityError", EXIT_REFUSED),
+    ("ledger.credentials.errors.CredentialError", EXIT_REFUSED),
+    ("ledger.api.tokens.TokenError", EXIT_REFUSED),
+)
+"""The one mapping of the error trees to exit codes, by the classes' qualified names (so that
+start-up imports none of their packages): the first row naming a class of the error's MRO wins
+(most specific first); any other exception is an internal error (exit 1). Every package's root
+error is here, or derives from ``LedgerError`` (``ledger.audit``, ``projections``, ``consumers``;
+their failures outside the process from ``ServiceFailure``): ``tests/unit/test_errors.py``."""
+
+
+def _qualified_names(exc: BaseException) -> set[str]:
+    return {f"{kind.__module__}.{kind.__qualname__}" for kind in type(exc).__mro__}
+
+
 def exit_code(exc: BaseException) -> int:
-    """The exit code of an error (the one mapping of the ledger's error tree to exit codes)."""
-    if isinstance(exc, ConcurrencyConflict):
-        return EXIT_CONFLICT
-    if isinstance(exc, StoreUnavailable):
-        return EXIT_FAILURE
-    if isinstance(exc, LedgerError):
-        return EXIT_REFUSED
-    return EXIT_FAILURE
+    """The exit code of an error, from :data:`EXIT_CODES`."""
+    names = _qualified_names(exc)
+    return next((code for name, code in EXIT_CODES if name in names), EXIT_FAILURE)
+
+
+def is_mapped(exc: BaseException) -> bool:
+    """True if :data:`EXIT_CODES` names one of the error's classes (a deliberate error)."""
+    names = _qualified_names(exc)
+    return any(name in names for name, _ in EXIT_CODES)
 
 
 def report(exc: BaseException) -> int:
@@ -358,7 +400,7 @@ def report(exc: BaseException) -> int:
     code = exit_code(exc)
     if isinstance(exc, ConcurrencyConflict):
         sys.stderr.write(_("conflict: {error} (try again)").format(error=exc) + "\n")
-    elif isinstance(exc, LedgerError):
+    elif is_mapped(exc):
         sys.stderr.write(_("error: {error}").format(error=exc) + "\n")
     elif isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""

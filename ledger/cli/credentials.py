@@ -1,31 +1,35 @@
 """``ledger credential …``: issuer keys, credential export, status list, offline verification.
 
-``ledger credential verify`` exit codes: 0 valid, 3 revoked, 4 invalid or tampered, 5 unknown
-issuer (and 2 for unreadable input: not a file, not JSON, a bad keys file).
+``ledger credential verify`` exit codes: 0 valid (proofs, dates, issuer and status all
+checked), 3 revoked, 4 invalid or tampered, 5 unknown issuer, 6 status not checked (no status
+list given, or one that does not verify; ``--skip-status`` opts out: 0 with a warning), and 2
+for unreadable input (not a file, not JSON, a bad keys file).
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.adapters.follower import Db as Conn
-from ledger.bootstrap import audit_log, bootstrap, issuer_config
 from ledger.cli.common import Db, Json, emit, read_text, settings, table
-from ledger.credentials.issue import CredentialIssuer
-from ledger.credentials.verify import TrustError, TrustStore, summary, verify_credential
 from ledger.domain.errors import InvalidCommand
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.credentials.issuing import CredentialIssuer
+    from ledger.credentials.verify import TrustStore
+    from ledger.settings import Settings
 
 
 # ---------------------------------------------------------------------------- wiring
 def _issuer(db: str | None) -> CredentialIssuer:
+    from ledger.adapters.follower import Db as Conn
+    from ledger.bootstrap import audit_log, bootstrap, issuer_config
+    from ledger.credentials.issuing import CredentialIssuer
+
     svc = bootstrap(settings(db=db))
     config = issuer_config(svc.settings, audit_log(svc))
     return CredentialIssuer(svc.store, Conn(svc.target), config, svc.identities)
@@ -55,11 +59,13 @@ def _read_json(path: str, what: str) -> Any:
 # ---------------------------------------------------------------------------- keys
 def keys_generate(db: Db = None, as_json: Json = False) -> None:
     """Create a new credential signing key (older keys stay for verification)."""
+    from ledger.bootstrap import issuer_config
+
     config = issuer_config(settings(db=db))
     stored = config.keys.generate()
     data = {
         "created": stored.created,
-        "verificationMethod": stored.pair.public.verification_method(config.issuer_did),
+        "verificationMethod": stored.pair.public.verification_method(config.root_did),
         "keys": len(config.keys.keys()),
     }
     emit(as_json, data, lambda d: print(f"new key {d['verificationMethod']} ({d['keys']} in total)"))
@@ -75,14 +81,26 @@ def keys_show(
             "--log/--no-log", help="--no-log leaves out the integrity log's verifier keys (no store access)"
         ),
     ] = True,
+    did_dir: Annotated[
+        str | None,
+        typer.Option("--did-dir", help="also write the did:web documents of the root and every issuer here"),
+    ] = None,
 ) -> None:
     """Print (or write) the trust bundle: DID document, JWKS, log verifier keys."""
+    from ledger.bootstrap import audit_log, bootstrap, issuer_config
+    from ledger.credentials.building import issuers_of
+    from ledger.credentials.issuers import write_did_documents
+
     conf = settings(db=db)
     has_store = "://" in conf.db or Path(conf.db).is_file()
     recording = None
-    if with_log and has_store:
+    if (with_log or did_dir) and has_store:
         svc = bootstrap(conf)
-        recording = audit_log(svc)
+        recording = audit_log(svc) if with_log else None
+        if did_dir:
+            config = issuer_config(conf)
+            for path in write_did_documents(config, issuers_of(svc.store, config.root_did), Path(did_dir)):
+                print(f"wrote {path}", file=sys.stderr)
     bundle = issuer_config(conf, recording).trust_bundle()
     if out:
         _write(out, _dump(bundle))
@@ -109,44 +127,45 @@ def export(
         str | None, typer.Option("--html", help="also write a printable HTML page with a QR code")
     ] = None,
     no_name_hash: Annotated[
-        bool, typer.Option("--no-name-hash", help="leave out the salted hash of the holder's name")
+        bool, typer.Option("--no-name-hash", help="leave out the holder's identity hash")
     ] = False,
 ) -> None:
     """Export one certificate as a signed OpenBadgeCredential (and a printable HTML page)."""
+    from ledger.credentials.html import certificate_html
+
     issuer = _issuer(db)
-    credential = issuer.credential(ident, include_name_hash=not no_name_hash)
+    credential = issuer.credential(ident, include_holder=not no_name_hash)
     _write(out, _dump(credential))
     if page:
-        certificate_id = str(credential["id"]).removeprefix("urn:uuid:")
-        _write(page, certificate_html(credential, issuer.config.verify_url(certificate_id)))
+        number = str(credential["id"]).removeprefix("urn:uuid:")
+        _write(
+            page, certificate_html(credential, issuer.config.verify_url(number), issuer.revocation(number))
+        )
 
 
 def status_list(
     db: Db = None,
-    list_id: Annotated[str, typer.Option("--list-id", help="status list id (default 1)")] = "1",
+    list_id: Annotated[
+        str, typer.Option("--list-id", help="status list id (default 1, the first release's)")
+    ] = "1",
+    credential: Annotated[
+        str | None, typer.Option("--credential", help="the status list this credential (JSON file) names")
+    ] = None,
     out: Annotated[str | None, typer.Option(help="write it here (default: standard output)")] = None,
 ) -> None:
     """Write the signed status list credential (revoked certificates have their bit set)."""
-    _write(out, _dump(_issuer(db).status_list(list_id)))
+    issuer = _issuer(db)
+    if credential:
+        _write(out, _dump(issuer.status_list_of(_read_json(credential, "credential"))))
+    else:
+        _write(out, _dump(issuer.status_list(list_id)))
 
 
 # ---------------------------------------------------------------------------- verify
-def _cache_path(conf: Settings, url: str) -> Path:
-    return conf.status_cache / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
-
-
-def _cached_status_list(conf: Settings, credential: Any) -> Any:
-    status = credential.get("credentialStatus") if isinstance(credential, dict) else None
-    url = status.get("statusListCredential") if isinstance(status, dict) else None
-    if not isinstance(url, str) or not _cache_path(conf, url).is_file():
-        return None
-    try:
-        return json.loads(_cache_path(conf, url).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def _trust(conf: Settings, keys: str | None) -> TrustStore:
+    from ledger.bootstrap import issuer_config
+    from ledger.credentials.verify import TrustError, TrustStore
+
     try:
         if keys:
             return TrustStore.from_file(Path(keys))
@@ -158,26 +177,33 @@ def _trust(conf: Settings, keys: str | None) -> TrustStore:
 def verify(
     file: Annotated[str, typer.Argument(help="the credential (JSON file, or - for standard input)")],
     status_list_file: Annotated[
-        str | None, typer.Option("--status-list", help="a status list credential file (else the cached one)")
+        str | None,
+        typer.Option(
+            "--status-list",
+            help="the status list credential (file) the credential names; without it the status "
+            "is not checked (exit 6)",
+        ),
     ] = None,
     keys: Annotated[
         str | None, typer.Option(help="trust bundle or DID document (else the local issuer keys)")
     ] = None,
+    skip_status: Annotated[
+        bool,
+        typer.Option(
+            "--skip-status",
+            help="accept a credential whose revocation status cannot be checked (exit 0, warning)",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
-    """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer."""
+    """Verify a credential offline; exit 0 valid, 3 revoked, 4 invalid, 5 unknown issuer, 6 status unknown."""
+    from ledger.credentials.verify import verify_credential
+
     conf = settings()
     credential = _read_json(file, "credential")
     trust = _trust(conf, keys)
-    listed = (
-        _read_json(status_list_file, "status list")
-        if status_list_file
-        else _cached_status_list(conf, credential)
-    )
-    verdict = verify_credential(credential, trust, listed)
-    if status_list_file and verdict.checks.get("status") in {"ok", "revoked"}:
-        _cache_path(conf, str(listed["id"])).parent.mkdir(parents=True, exist_ok=True)
-        _cache_path(conf, str(listed["id"])).write_text(_dump(listed), encoding="utf-8")
+    listed = _read_json(status_list_file, "status list") if status_list_file else None
+    verdict = verify_credential(credential, trust, listed, require_status=not skip_status)
     emit(as_json, verdict.to_dict(), _print_verdict)
     if verdict.exit_code:
         raise typer.Exit(verdict.exit_code)
@@ -189,6 +215,7 @@ def _print_verdict(data: dict[str, Any]) -> None:
         "revoked": "REVOKED",
         "invalid": "INVALID (tampered or malformed)",
         "unknown_issuer": "UNKNOWN ISSUER",
+        "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)",
     }
     print(f"verdict: {labels[data['verdict']]}")
     cred = data["credential"]
@@ -203,45 +230,6 @@ def _print_verdict(data: dict[str, Any]) -> None:
         print(f"  warning: {warning}")
 
 
-# ---------------------------------------------------------------------------- printable page
-def qr_svg(data: str) -> str:
-    """An SVG QR code of ``data`` (python ``qrcode``, no PIL)."""
-    import qrcode  # type: ignore[import-untyped,unused-ignore]
-    import qrcode.image.svg  # type: ignore[import-untyped,unused-ignore]
-
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    text = image.to_string(encoding="unicode")
-    return text if isinstance(text, str) else text.decode("utf-8")
-
-
-def certificate_html(credential: dict[str, Any], verify_url: str) -> str:
-    """A printable page: the certificate, its issuer, results and a QR code to the verifier."""
-    facts = summary(credential)
-    esc = html.escape
-    results = "".join(f"<li>{esc(str(r))}</li>" for r in facts["results"])
-    levels = ", ".join(esc(str(level)) for level in facts["levels"])
-    svg = qr_svg(verify_url)
-    return f"""<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{esc(str(facts["name"]))}</title>
-<style>body{{font-family:sans-serif;max-width:46rem;margin:2rem auto;color:#111}}
-.qr svg{{width:12rem;height:12rem}} .id{{font-family:monospace;font-size:.8rem;word-break:break-all}}
-@media print{{a{{color:#111;text-decoration:none}}}}</style></head>
-<body>
-<h1>{esc(str(facts["name"]))}</h1>
-<p>Délivré par <strong>{esc(str(facts["issuer"]))}</strong>
-le {esc(str(facts["valid_from"] or "")[:10])}.</p>
-{f"<p>Niveau : {levels}</p>" if levels else ""}
-<h2>Acquis</h2><ul>{results}</ul>
-<p>Le titulaire est identifié par un identifiant aléatoire
-{"et une empreinte salée de son nom" if facts["holder_name_hash"] else ""} ;
-aucune autre donnée personnelle.</p>
-<div class="qr">{svg}</div>
-<p>Vérifier : <a href="{esc(verify_url)}">{esc(verify_url)}</a></p>
-<p class="id">{esc(str(facts["id"]))}</p>
-</body></html>
-"""
-
-
 # ---------------------------------------------------------------------------- register
 def register(app: typer.Typer) -> None:
     """Add ``credential keys generate|show``, ``export``, ``status-list`` and ``verify``."""
@@ -254,5 +242,5 @@ def register(app: typer.Typer) -> None:
     cred.add_typer(keys, name="keys")
     cred.command("export", help="a certificate as a signed OpenBadgeCredential")(export)
     cred.command("status-list", help="the signed BitstringStatusListCredential")(status_list)
-    cred.command("verify", help="verify a credential offline (exit 0/3/4/5)")(verify)
+    cred.command("verify", help="verify a credential offline (exit 0/3/4/5/6)")(verify)
     app.add_typer(cred, name="credential")

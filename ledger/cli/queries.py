@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import structlog
 import typer
 
-from ledger.application.asof import as_of_effective, as_recorded_at
-from ledger.application.deadlines import check_deadlines
-from ledger.application.dossiers import learner_dossier
-from ledger.application.queries import EventFilter, certificate, certificates, events
-from ledger.bootstrap import Services
 from ledger.cli.common import (
     Db,
     Json,
@@ -29,13 +23,20 @@ from ledger.cli.common import (
     table,
     today,
 )
-from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _, format_date, ngettext
 from ledger.i18n.vocabulary import label
 from ledger.plugins import Readers
 
-log = structlog.get_logger("ledger.cli")
+if TYPE_CHECKING:
+    from ledger.bootstrap import Services
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli")
 
 
 def _readers(ctx: typer.Context) -> Readers:
@@ -48,6 +49,9 @@ def learner_view(
     svc: Services, readers: Readers, learner_id: Any, effective: date | None = None, recorded: Any = None
 ) -> dict[str, Any]:
     """The dossier for ``learner show``: as of a date, or current (read model or replay)."""
+    from ledger.application.asof import as_of_effective, as_recorded_at
+    from ledger.application.dossiers import learner_dossier
+
     if effective is not None:
         return as_of_effective(svc.store, learner_id, effective)
     if recorded is not None:
@@ -56,9 +60,9 @@ def learner_view(
     if readers.stored_dossier is not None:
         stored = readers.stored_dossier(svc, learner_id, day)
         if stored is not None:
-            log.info("learner.show", source="read_model")
+            _log().info("learner.show", source="read_model")
             return stored
-    log.info("learner.show", source="replay")
+    _log().info("learner.show", source="replay")
     return learner_dossier(svc.store, learner_id, day)
 
 
@@ -172,6 +176,8 @@ def learner_erase(
     on: Annotated[str | None, typer.Option("--date", help="effective date (default today)")] = None,
 ) -> None:
     """Erase a learner's personal data (an authorised decision; the decisions stay)."""
+    from ledger.domain.cpu.aggregates import Learner
+
     if body not in {"administration", "direction"}:
         raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
     day = optional_date(on) or today()
@@ -246,6 +252,7 @@ def print_dossier(d: dict[str, Any]) -> None:
     print()
     heads = [
         _("UAA"),
+        _("title"),
         _("year"),
         _("status"),
         _("validated on"),
@@ -261,6 +268,7 @@ def print_dossier(d: dict[str, Any]) -> None:
                     heads,
                     [
                         u["uaa"],
+                        u.get("title"),
                         u["year"],
                         label(u["status"]),
                         format_date((u["validated"] or {}).get("effective_date")),
@@ -276,6 +284,8 @@ def print_dossier(d: dict[str, Any]) -> None:
         ],
         heads,
     )
+    if d.get("uaa_titles_note"):
+        print(_("UAA titles: {note}").format(note=label(d["uaa_titles_note"])))
     for a in d["attestations"]:
         print(
             _("{kind} for {year} ({date}, {body})").format(
@@ -289,6 +299,24 @@ def print_dossier(d: dict[str, Any]) -> None:
         print(
             _("C2D decision: {outcome} ({date})").format(
                 outcome=label(c["outcome"]), date=format_date(c["effective_date"])
+            )
+        )
+    for f in d.get("flags", []):
+        print(
+            _("Flag: {rule} ({article}): {detail} [{date}]").format(
+                rule=f["rule"],
+                article=f["article"],
+                detail=f["detail"],
+                date=format_date(f["effective_date"]),
+            )
+        )
+    for a in d.get("appeals", []):
+        print(
+            _("External appeal against {against} (v{version}), {date}: {outcome}").format(
+                against=label(a["against"]),
+                version=a["target_version"],
+                date=format_date(a["lodged_on"]),
+                outcome=label(a["outcome"]),
             )
         )
     for x in d["pending_deadlines"]:
@@ -355,6 +383,8 @@ def certificate_list(
     status: Annotated[str | None, typer.Option(help="active or revoked")] = None,
 ) -> None:
     """Every certificate with its status."""
+    from ledger.application.queries import certificates
+
     if status not in (None, "active", "revoked"):
         raise typer.BadParameter(f"--status must be active or revoked: {status!r}")
     store = services(db).store
@@ -380,6 +410,8 @@ def certificate_show(
     as_json: Json = False,
 ) -> None:
     """One certificate."""
+    from ledger.application.queries import certificate
+
     store = services(db).store
     row = certificate(store, str(parse_uuid(ident, "certificate")), _readers(ctx).certificates_of(store))
     emit(as_json, row, print_mapping)
@@ -400,6 +432,8 @@ def show_events(
     limit: Annotated[int | None, typer.Option(min=0, help="at most this many")] = None,
 ) -> None:
     """The log with zero-based global positions, filtered."""
+    from ledger.application.queries import EventFilter, events
+
     flt = EventFilter(
         learner=parse_uuid(learner, "learner") if learner else None,
         fase=school,
@@ -427,6 +461,8 @@ def deadlines_check(
     ] = False,
 ) -> None:
     """List overdue PSSA, C2D decisions and competence reports."""
+    from ledger.application.deadlines import check_deadlines
+
     day = parse_date(as_of) if as_of is not None else today()
     rows = check_deadlines(services(db).ledger, day, record)
     emit(as_json, rows, lambda rs: table(rs, ["learner_id", "fase", "kind", "due_by", "recorded"]))

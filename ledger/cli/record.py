@@ -8,23 +8,27 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-import orjson
-import structlog
 import typer
-from pydantic import BaseModel
 
-from ledger.application.registry import CommandRegistry, default_registry
-from ledger.bootstrap import redact
 from ledger.cli.common import Create, Db, Json, emit, progress, resolve_learner, services, short_id
-from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _, format_number, ngettext
 from ledger.i18n.vocabulary import recorded as recorded_label
 
-log = structlog.get_logger("ledger.cli")
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ledger.application.registry import CommandRegistry
+
+
+def _log() -> Any:
+    """The module's structured logger (structlog is imported on first use: start-up time)."""
+    import structlog
+
+    return structlog.get_logger("ledger.cli")
 
 
 def read_lines(source: str) -> Iterator[tuple[int, str]]:
@@ -52,6 +56,10 @@ def parse_lines(
     With ``resolve``, a ``learner_id`` that is not a full id (a short prefix printed by
     ``ledger learner find``, or a national number) is replaced by the learner it names.
     """
+    import orjson
+
+    from ledger.application.registry import default_registry
+
     commands = registry or default_registry()
     parsed = []
     for number, line in read_lines(source):
@@ -105,7 +113,7 @@ def record(
         outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
-    log.info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
+    _log().info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
     if as_json:
         emit(
             True,
@@ -147,6 +155,8 @@ def schema_commands(
 
     Example: ledger schema commands AdmitLearner
     """
+    from ledger.application.registry import default_registry
+
     registry = default_registry()
     if name is None:
         print(json.dumps(registry.schema(), indent=2, ensure_ascii=False))
@@ -170,11 +180,19 @@ def demo(
         int,
         typer.Option(min=0, help="record learners in chunks of this size (bounded memory; 0 = all at once)"),
     ] = 0,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(help="write one API token per role to this file (mode 0600) instead of printing them"),
+    ] = None,
+    url: Annotated[str, typer.Option(help="where ledger serve will answer")] = "http://127.0.0.1:8080",
 ) -> None:
     """Record a synthetic, rule-abiding cohort and show what the ledger holds.
 
-    Example: ledger demo --db .ledger/demo.db --learners 200
+    Example: ledger demo --db .ledger/demo.db --learners 200 --tokens .ledger/demo-tokens.json
     """
+    from ledger.bootstrap import redact
+    from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
+
     svc = services(db, create=True)
     ledger = svc.ledger
     if ledger.store.recorder.max_notification_id():
@@ -195,23 +213,32 @@ def demo(
             advance(learners)
     summary = demo_summary(ledger, recorded, time.perf_counter() - started)
     summary["store"] = redact(svc.settings.db)
-    emit(as_json, summary, print_summary)
+    if tokens is not None:
+        from ledger.cli.server import demo_tokens
+        from ledger.demo.guide import write_private
+
+        write_private(tokens, demo_tokens(svc))
+        summary["tokens_file"] = str(tokens)
+    emit(as_json, summary, lambda s: print(_guide(svc, s, url)))
 
 
-def print_summary(s: dict[str, Any]) -> None:
-    """Human rendering of the demo summary."""
-    print(
-        f"recorded {s['commands']} commands → {s['events']} events on {s['aggregates']} "
-        f"aggregates in {s['seconds']}s"
+def _guide(svc: Any, summary: dict[str, Any], url: str) -> str:
+    """The demo's closing screen (:func:`ledger.demo.guide.demo_guide`) for this store."""
+    from ledger.demo.guide import demo_guide
+
+    sample = summary.get("sample_learner")
+    name = None
+    if sample:
+        identity = svc.identities.get(UUID(sample))
+        name = identity.family_name.split()[0] if identity and identity.family_name.split() else None
+    return demo_guide(
+        summary,
+        str(summary["store"]),
+        url,
+        summary.get("tokens_file"),
+        short_id(sample) if sample else None,
+        name,
     )
-    print("\nevents by type:")
-    for name, count in s["events_by_type"].items():
-        print(f"  {name:<45} {count:>7}")
-    print("\nend-of-4th attestations:", ", ".join(f"{k} {v}" for k, v in s["attestations"].items()))
-    print("certificates:", ", ".join(f"{k}: {v}" for k, v in sorted(s["certificates"].items())))
-    if s["sample_learner"]:
-        print(f"\ntry: ledger learner show {s['sample_learner']}")
-    print("     ledger certificate list | ledger events --limit 20")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,19 +9,19 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ledger.api.app import create_app, endpoints
-from ledger.api.demo_tokens import demo_principals
-from ledger.api.roles import Principal, parse_scope
-from ledger.api.supervisor import Child, Supervisor
-from ledger.api.tokens import KeyRing, key_dir, parse_ttl
 from ledger.cli.common import Db, Json, emit, services, settings, table
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _
 from ledger.plugins import CLI_GROUP, discover
-from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.api.tokens import KeyRing
+    from ledger.bootstrap import Services
+    from ledger.settings import Settings
 
 TokenKeyDir = Annotated[
     str | None,
@@ -41,6 +41,8 @@ Port = Annotated[
 
 def ring(conf: Settings) -> KeyRing:
     """The API token key ring of the settings' key directory."""
+    from ledger.api.tokens import KeyRing, key_dir
+
     return KeyRing(key_dir(conf.key_directory()))
 
 
@@ -53,11 +55,29 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="server processes (default 1; >1 surfaces conflicts as 409)")
     ] = 1,
+    log_prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--log-prefix",
+            help="URL path of the public c2sp.org/tlog-tiles log (env LEDGER_LOG_PREFIX; default /log)",
+            show_default=False,
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    ] = None,
+    tls_key: Annotated[
+        str | None, typer.Option("--tls-key", help="the private key (PEM) of --tls-cert")
+    ] = None,
 ) -> None:
     """Serve the API until interrupted (Ctrl-C or SIGTERM end it cleanly, exit 0)."""
     import uvicorn
 
-    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
+    from ledger.api.app import create_app
+
+    tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
+
+    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix)
     keys = ring(conf)
     if not keys.public:
         print(
@@ -65,7 +85,7 @@ def serve(
             "create one with `ledger tokens keys --rotate`",
             file=sys.stderr,
         )
-    base = f"http://{conf.api_host}:{conf.api_port}"
+    base = f"{'https' if tls else 'http'}://{conf.api_host}:{conf.api_port}"
     if workers > 1:
         _announce(base, None)
         with tempfile.TemporaryDirectory() as scratch:
@@ -79,12 +99,13 @@ def serve(
                     workers=workers,
                     log_level="warning",
                     env_file=str(env_file),
+                    **tls,
                 )
             )
         return
     app = create_app(conf)
     _announce(base, app)
-    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning"))
+    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **tls))
 
 
 def _env_file(conf: Settings, directory: Path) -> Path:
@@ -118,6 +139,8 @@ def _announce(base: str, app: Any) -> None:
 
 def _verification_page(app: Any) -> str | None:
     """The credentials router's verification page, when it is mounted."""
+    from ledger.api.app import endpoints
+
     for method, path in endpoints(app):
         if method == "GET" and "verif" in path and "{" not in path and not path.startswith("/v1"):
             return path
@@ -126,6 +149,8 @@ def _verification_page(app: Any) -> str | None:
 
 def up(db: Db = None, host: Host = None, port: Port = None, key_dir_: TokenKeyDir = None) -> None:
     """Run server, projections and relay as one supervised group."""
+    from ledger.api.supervisor import Child, Supervisor
+
     conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port)
     store = ["--db", conf.db]
     keys = ["--key-dir", str(conf.key_dir)] if conf.key_dir else []
@@ -169,6 +194,9 @@ def tokens_issue(
     db: Db = None,
 ) -> None:
     """Print a signed token (the only output, so it can be captured)."""
+    from ledger.api.roles import Principal, parse_scope
+    from ledger.api.tokens import parse_ttl
+
     parsed = parse_scope(role, scope)
     seconds = parse_ttl(ttl)
     who = subject or role
@@ -206,18 +234,39 @@ def tokens_demo(
     as_json: Json = False,
     key_dir_: TokenKeyDir = None,
     ttl: Annotated[str, typer.Option(help="lifetime (default 8h)")] = "8h",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="write the tokens to this file (mode 0600) instead of printing them"),
+    ] = None,
 ) -> None:
-    """Issue one token per role, scoped to records of the store (for ``make demo``)."""
+    """Issue one token per role, scoped to records of the store (for ``make demo``).
+
+    Example: ledger tokens demo --db .ledger/demo.db --out .ledger/demo-tokens.json
+    """
     svc = services(db, key_dir=key_dir_)
+    rows = demo_tokens(svc, ttl)
+    if out is not None:
+        from ledger.demo.guide import write_private
+
+        write_private(out, rows)
+        print(_("{count} tokens written to {file} (readable by you only)").format(count=len(rows), file=out))
+        return
+    emit(as_json, rows, _print_tokens)
+
+
+def demo_tokens(svc: Services, ttl: str = "8h") -> list[dict[str, Any]]:
+    """One token per role, scoped to records of the store (the signing key made if absent)."""
+    from ledger.api.demo_tokens import demo_principals
+    from ledger.api.tokens import parse_ttl
+
     keys = ring(svc.settings)
     if keys.active_kid() is None:
         keys.generate()
     seconds = parse_ttl(ttl)
-    rows = [
+    return [
         {"role": p.role, "scope": p.scope, "subject": p.subject, "token": keys.issue(p, seconds)}
         for p in demo_principals(svc.store)
     ]
-    emit(as_json, rows, _print_tokens)
 
 
 def _print_tokens(rows: list[dict[str, Any]]) -> None:

@@ -1,7 +1,13 @@
 """Verifiable credentials for the ledger: Data Integrity EdDSA proofs, keys, status lists.
 
-Pure library (no I/O beyond reading the bundled JSON-LD contexts). See
-:mod:`ledger.credentials.errors` for the exception tree.
+The primitives exported here are a pure library (no I/O beyond reading the bundled JSON-LD
+contexts). Issuing is split by concern: :mod:`~ledger.credentials.issuers` (keys, issuer
+DIDs), :mod:`~ledger.credentials.statusstore` (numbers, status lists),
+:mod:`~ledger.credentials.building` (what a credential states), :mod:`~ledger.credentials.holder`
+(the holder's identity hash), :mod:`~ledger.credentials.recording` (proof of recording),
+:mod:`~ledger.credentials.issuing` (signing), :mod:`~ledger.credentials.html` (printable page);
+:mod:`~ledger.credentials.verify` is the offline verifier. See :mod:`ledger.credentials.errors`
+for the exception tree.
 """
 
 from ledger.credentials.dataintegrity import (

@@ -1,16 +1,20 @@
-"""Public HTTP endpoints of credential verification (no login), as a FastAPI router.
+"""Public HTTP endpoints of the ledger's credentials (no login), as a FastAPI router.
 
 ``router(ctx)`` serves, relative to where it is mounted:
 
 * ``POST /verify`` – a posted credential (or ``{"credential": …}``) → verdict JSON, checked
-  against this ledger's keys, its current status list and its integrity log keys (in a
-  worker thread, so the event loop keeps serving; the status list is signed once per change);
-* ``GET /verify`` – the verification page (paste, upload, or ``/verify?id=<certificate>``
-  which fetches ``/credentials/<id>``); its assets under ``/verify-assets/``;
-* ``GET /credentials/{id}`` – the signed credential of a certificate;
-* ``GET /status/{list_id}`` – the signed status list credential;
-* ``GET /.well-known/did.json`` – the issuer's DID document; ``GET /keys`` – the trust
-  bundle (DID document, JWKS, log verifier keys) for offline verifiers.
+  against this ledger's keys, the status list the credential names and the integrity log keys;
+* ``GET /verify`` – the employer's page (look up a certificate number, paste or upload a
+  credential; proofs and status list verified in the browser); assets under ``/verify-assets/``;
+* ``GET /credentials/{number}`` – the signed credential published under a certificate number;
+  ``GET /credentials/{number}/revocation`` – its status, revocation date and reason;
+* ``GET /status/{list_id}`` – a signed status list credential;
+* ``GET /.well-known/did.json`` and ``GET /issuers/{path}/did.json`` – the did:web documents of
+  the root and of every issuer; ``GET /keys`` – the trust bundle for offline verifiers;
+  ``GET /contexts/ledger-v1.json`` – the ledger's JSON-LD context;
+* the W3C CCG VC API (:mod:`ledger.credentials.vcapi`): ``POST /credentials/verify``,
+  ``POST /presentations/verify`` and, for a configured conformance issuer,
+  ``POST /credentials/issue``.
 """
 
 from __future__ import annotations
@@ -28,29 +32,34 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from ledger.credentials.issue import (
+from ledger.credentials.issuers import (
     DEFAULT_ISSUER_DID,
     DEFAULT_PUBLIC_URL,
-    STATUS_LIST_ID,
-    CredentialIssuer,
     IssuerConfig,
-    KeyStore,
+    IssuerKeyStore,
     RecordingLog,
-    StatusListCache,
-    audit_recording_log,
+    issuer_from_web_path,
 )
-from ledger.credentials.verify import TrustStore, Verdict, verify_credential
+from ledger.credentials.issuing import CredentialIssuer
+from ledger.credentials.keys import KeyPair
+from ledger.credentials.recording import audit_recording_log
+from ledger.credentials.statusstore import StatusListCache
+from ledger.credentials.vcapi import add_vc_api, read_json_body
+from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_credential
 from ledger.domain.errors import LedgerError, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
 
-MAX_BODY = 1_048_576
-ASSETS = {"verify.js": "text/javascript; charset=utf-8", "verify.css": "text/css; charset=utf-8"}
+ASSETS = {
+    "verify.js": "text/javascript; charset=utf-8",
+    "verify.css": "text/css; charset=utf-8",
+    "verifier.bundle.js": "text/javascript; charset=utf-8",
+}
 
 
 @dataclass
 class CredentialsContext:
-    """What the router needs: the store target, the key directory, public names."""
+    """What the router needs: the store target, the key directory, public names, options."""
 
     target: Any
     key_dir: Path | None = None
@@ -58,50 +67,67 @@ class CredentialsContext:
     public_url: str = DEFAULT_PUBLIC_URL
     recording: RecordingLog | None = None
     with_audit_log: bool = True
+    conformance_issuer_seed: bytes | None = None
     store: Any = None
     """The process's event store (opened from ``target`` when ``None``)."""
     kek: bytes | None = None
     """The identity key-encryption key (the bootstrap reads it from the key directory)."""
 
 
-class _Service:
+class CredentialService:
     """Opens the store once; a DB connection per issuing request (threads of the server).
 
-    Status list credentials are kept signed in one :class:`StatusListCache` and signed again
-    only when a revocation (or a key rotation) changes them; verification needs no
-    connection of its own (the store's pooled ones serve the few lookups).
+    Status lists are kept signed in one :class:`StatusListCache`; the trust (credential
+    keys and log keys) is read again only when a key folder changes.
     """
 
     def __init__(self, ctx: CredentialsContext) -> None:
+        """Open the store and the key folders named by ``ctx``."""
+        from ledger.adapters.keys import default_key_dir
         from ledger.adapters.store import open_store
 
         self.ctx = ctx
         self.store = ctx.store if ctx.store is not None else open_store(ctx.target)
-        keys = KeyStore(ctx.key_dir) if ctx.key_dir is not None else KeyStore.for_target(ctx.target)
-        self.config = IssuerConfig(keys, ctx.issuer_did, ctx.public_url.rstrip("/"), ctx.recording)
+        key_dir = ctx.key_dir if ctx.key_dir is not None else default_key_dir(ctx.target)
+        self.key_dir = key_dir
+        self.config = IssuerConfig(IssuerKeyStore(key_dir), ctx.issuer_did, ctx.public_url, ctx.recording)
+        if ctx.conformance_issuer_seed is not None:
+            pair = KeyPair.from_seed(ctx.conformance_issuer_seed)
+            self.config.extra_issuers[pair.public.did] = pair
         self.status_cache = StatusListCache(self.store)
-
-    @property
-    def key_root(self) -> Path:
-        """The key directory: the context's, else the store's default."""
-        from ledger.adapters.keys import default_key_dir
-
-        return self.ctx.key_dir if self.ctx.key_dir is not None else default_key_dir(self.ctx.target)
+        self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
+        self._trust: tuple[Any, TrustStore] | None = None
 
     def trust(self) -> TrustStore:
-        """The verifier's trust, read afresh (keys may rotate): credential and log keys."""
-        recording: Any = self.ctx.recording
-        if recording is None and self.ctx.with_audit_log:
-            recording = _LogKeys(self.ctx.target, self.ctx.key_dir)
-        return TrustStore.from_document(replace(self.config, recording=recording).trust_bundle())
+        """The verifier's trust: credential keys and log keys, re-read when their folders change."""
+        stamp = (self.config.keys._listing(), self.log_keys.listing() if self.log_keys else None)
+        cached = self._trust
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        recording: Any = self.ctx.recording or self.log_keys
+        trust = TrustStore.from_document(replace(self.config, recording=recording).trust_bundle())
+        self._trust = (stamp, trust)
+        return trust
 
-    def verify(self, document: Any) -> Verdict:
-        """Verify a posted credential against the current status list (runs in a worker thread)."""
-        status = self.status_cache.signed(STATUS_LIST_ID, self.config)
-        return verify_credential(document, self.trust(), status)
+    def status_list_for(self, document: Any) -> dict[str, Any] | None:
+        """The signed status list a posted credential names, when it is one of ours."""
+        status = document.get("credentialStatus") if isinstance(document, dict) else None
+        url = status.get("statusListCredential") if isinstance(status, dict) else None
+        list_id = self.config.list_id_of(url) if isinstance(url, str) else None
+        if list_id is None:
+            return None
+        try:
+            return self.status_cache.signed(list_id, self.config)
+        except UnknownEntity:
+            return None
+
+    def verify(self, document: Any) -> CredentialVerdict:
+        """Verify a posted credential against its current status list (runs in a worker thread)."""
+        return verify_credential(document, self.trust(), self.status_list_for(document))
 
     @contextmanager
     def issuer(self) -> Iterator[CredentialIssuer]:
+        """A credential issuer with its own database connections (closed on exit)."""
         from ledger.adapters.follower import Db
         from ledger.adapters.identity import SqlIdentityStore, key_encryption_key
 
@@ -109,12 +135,12 @@ class _Service:
         db, conn = Db(target), target.connect()
         audit = None
         if self.ctx.recording is None and self.ctx.with_audit_log:
-            audit = audit_recording_log(target, self.store, self.ctx.key_dir)  # connection per thread
+            audit = audit_recording_log(target, self.store, self.key_dir)  # its connection is per thread
         config = replace(self.config, recording=audit or self.ctx.recording)
         try:
-            kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_root)
-            yield CredentialIssuer(self.store, db, config, SqlIdentityStore(conn, target.placeholder, kek),
-                                   status_cache=self.status_cache)
+            kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_dir)
+            identities = SqlIdentityStore(conn, target.placeholder, kek)
+            yield CredentialIssuer(self.store, db, config, identities, status_cache=self.status_cache)
         finally:
             db.close()
             conn.close()
@@ -125,10 +151,17 @@ class _Service:
 class _LogKeys:
     """The integrity log's verifier keys, read from its key directory (no database)."""
 
-    def __init__(self, target: Any, key_dir: Path | None = None) -> None:
-        from ledger.adapters.keys import LogKeyStore, default_key_dir
+    def __init__(self, key_dir: Path) -> None:
+        from ledger.adapters.keys import LogKeyStore
 
-        self.keys = LogKeyStore(key_dir or default_key_dir(target))  # as ledger.audit.AuditLog reads them
+        self.keys = LogKeyStore(key_dir)  # as ledger.audit.AuditLog reads them
+
+    def listing(self) -> tuple[tuple[str, int], ...]:
+        """Names and modification times of the key files (changes on rotation)."""
+        folder = self.keys.directory
+        if not folder.is_dir():
+            return ()
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()))
 
     def inclusion_proof(self, position: int) -> str:
         """Not offered: verification only reads keys."""
@@ -139,66 +172,26 @@ class _LogKeys:
         return [v.vkey for v in self.keys.verifiers()]
 
 
-def _web(name: str) -> str:
-    return resources.files("ledger.credentials").joinpath("web").joinpath(name).read_text("utf-8")
+def web_asset(name: str) -> str | None:
+    """A file of the page (``None`` when absent, e.g. a bundle not built yet)."""
+    path = resources.files("ledger.credentials").joinpath("web").joinpath(name)
+    return path.read_text("utf-8") if path.is_file() else None
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse(
+        {"type": "about:blank", "title": message, "status": status, "detail": message},
+        status_code=status,
+        media_type="application/problem+json",
+    )
 
 
-async def _posted_credential(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, "credential larger than 1 MiB")
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise HTTPException(400, f"the body is not JSON: {exc}") from None
-    if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
-        return doc["credential"]
-    return doc
+def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsContext) -> None:
+    """Status lists, DID documents, the ledger's context and the trust bundle."""
 
-
-def router(ctx: CredentialsContext) -> APIRouter:
-    """The public verification router over one ledger store."""
-    service = _Service(ctx)
-    api = APIRouter(tags=["credentials"])
-
-    @api.post("/verify")
-    async def verify(request: Request) -> JSONResponse:
-        """Verify a posted credential against this ledger's keys and current status list."""
-        document = await _posted_credential(request)
-        verdict = await run_in_threadpool(service.verify, document)  # CPU-bound: off the loop
-        log.info("credential.verified", verdict=verdict.verdict)
-        return JSONResponse(verdict.to_dict())
-
-    @api.get("/verify", response_class=HTMLResponse)
-    def page() -> HTMLResponse:
-        """The verification page."""
-        return HTMLResponse(_web("verify.html"))
-
-    @api.get("/verify-assets/{name}")
-    def asset(name: str) -> Response:
-        """The page's script and style sheet."""
-        if name not in ASSETS:
-            raise HTTPException(404, "no such asset")
-        return Response(_web(name), media_type=ASSETS[name])
-
-    @api.get("/credentials/{certificate_id}")
-    def credential(certificate_id: str) -> JSONResponse:
-        """The signed credential of a certificate."""
-        try:
-            with service.issuer() as issuer:
-                return JSONResponse(issuer.credential(certificate_id))
-        except UnknownEntity as exc:
-            return _error(404, str(exc))
-        except LedgerError as exc:
-            return _error(400, str(exc))
-
-    @api.get("/status/{list_id}")
+    @api.get("/status/{list_id:path}")
     def status_list(list_id: str) -> JSONResponse:
-        """The signed BitstringStatusListCredential."""
+        """A signed BitstringStatusListCredential."""
         try:
             return JSONResponse(service.status_cache.signed(list_id, service.config))
         except UnknownEntity as exc:
@@ -206,14 +199,84 @@ def router(ctx: CredentialsContext) -> APIRouter:
 
     @api.get("/.well-known/did.json")
     def did() -> JSONResponse:
-        """The issuer's DID document (every credential key, old ones too)."""
-        with service.issuer() as issuer:
-            return JSONResponse(issuer.config.trust_bundle()["didDocument"])
+        """The root DID document (every credential key, old ones too)."""
+        document = service.config.did_document(service.config.root_did)
+        return JSONResponse(document) if document else _error(404, "no credential key yet")
+
+    @api.get("/issuers/{path:path}/did.json")
+    def issuer_did_document(path: str) -> JSONResponse:
+        """The did:web document of an issuer (``did:web:host:issuers:fase-209:jury_qualification``)."""
+        did = issuer_from_web_path(service.config.root_did, path)
+        document = service.config.did_document(did) if did else None
+        return JSONResponse(document) if document else _error(404, f"no issuer at {path}")
+
+    @api.get("/contexts/{name}")
+    def context(name: str) -> JSONResponse:
+        """The ledger's own JSON-LD context (``ledger-v1.json``), as bundled."""
+        from ledger.credentials.loader import BUNDLED_CONTEXTS, LEDGER_V1
+
+        if name != BUNDLED_CONTEXTS[LEDGER_V1]:
+            return _error(404, f"no context {name}")
+        text = resources.files("ledger.credentials").joinpath("contexts").joinpath(name).read_text("utf-8")
+        return JSONResponse(json.loads(text), media_type="application/ld+json")
 
     @api.get("/keys")
     def keys() -> JSONResponse:
         """The trust bundle for offline verification."""
-        with service.issuer() as issuer:
-            return JSONResponse(issuer.config.trust_bundle())
+        recording: Any = ctx.recording or service.log_keys
+        return JSONResponse(replace(service.config, recording=recording).trust_bundle())
 
+
+def router(ctx: CredentialsContext) -> APIRouter:
+    """The public credentials router over one ledger store."""
+    service = CredentialService(ctx)
+    api = APIRouter(tags=["credentials"])
+
+    @api.post("/verify")
+    async def verify(request: Request) -> JSONResponse:
+        """Verify a posted credential against this ledger's keys and its status list."""
+        doc = await read_json_body(request)
+        if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
+            doc = doc["credential"]
+        verdict = await run_in_threadpool(service.verify, doc)  # CPU-bound: off the loop
+        log.info("credential.verified", verdict=verdict.verdict)
+        return JSONResponse(verdict.to_dict())
+
+    @api.get("/verify", response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        """The employer's verification page."""
+        return HTMLResponse(web_asset("verify.html") or "")
+
+    @api.get("/verify-assets/{name}")
+    def asset(name: str) -> Response:
+        """The page's scripts and style sheet."""
+        text = web_asset(name) if name in ASSETS else None
+        if text is None:
+            raise HTTPException(404, "no such asset")
+        return Response(text, media_type=ASSETS[name])
+
+    @api.get("/credentials/{number}")
+    def credential(number: str) -> JSONResponse:
+        """The signed credential published under a certificate number."""
+        try:
+            with service.issuer() as issuer:
+                return JSONResponse(issuer.credential_by_number(number))
+        except UnknownEntity as exc:
+            return _error(404, str(exc))
+        except LedgerError as exc:
+            return _error(400, str(exc))
+
+    @api.get("/credentials/{number}/revocation")
+    def revocation(number: str) -> JSONResponse:
+        """Status of a certificate number: ``active`` or ``revoked`` with its date and reason."""
+        try:
+            with service.issuer() as issuer:
+                return JSONResponse(issuer.revocation(number))
+        except UnknownEntity as exc:
+            return _error(404, str(exc))
+        except LedgerError as exc:
+            return _error(400, str(exc))
+
+    _add_documents(api, service, ctx)
+    add_vc_api(api, service)
     return api

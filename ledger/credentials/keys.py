@@ -150,9 +150,7 @@ class KeyPair:
 
     @classmethod
     def _from_private(cls, private: ed25519.Ed25519PrivateKey) -> KeyPair:
-        raw = private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return cls(PublicKey(raw), private)
 
     @property

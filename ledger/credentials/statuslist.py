@@ -140,9 +140,7 @@ class RandomIndexAllocator:
         return candidate
 
 
-def status_list_entry(
-    status_list_credential: str, index: int, purpose: str = REVOCATION
-) -> dict[str, Any]:
+def status_list_entry(status_list_credential: str, index: int, purpose: str = REVOCATION) -> dict[str, Any]:
     """Return a ``BitstringStatusListEntry`` for a credential's ``credentialStatus``."""
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise StatusListError(f"invalid status index: {index!r}")

@@ -5,15 +5,17 @@ its credential keys, and the integrity log's C2SP verifier keys; ``GET /keys`` s
 ``ledger credential keys show --out`` writes it) checks, with no network:
 
 1. **both proofs**: one ``eddsa-jcs-2022`` and one ``eddsa-rdfc-2022`` proof, each valid
-   under a trusted key of the root DID (RDFC alone ignores properties the JSON-LD contexts do
-   not define; JCS covers every byte, so both are required);
+   under a trusted key of the ledger, by a verification method controlled by the credential's
+   issuer (``<issuer DID>#<multikey>``; credentials of the first release, signed by
+   ``<root>#<multikey>``, are accepted too);
 2. **issuer**: ``issuer.id`` is the root DID or lies under it (``<root>:…``);
 3. **dates**: ``validFrom`` ≤ now (≤ ``validUntil`` when present);
-4. **status**: with a status list credential (signed by the same keys, matching the entry's
-   URL and purpose), the certificate's bit (set ⇒ revoked);
-5. **recording**: the ``evidence`` entry's tlog-proof opens with a log verifier key, proves
-   the embedded log entry is in the log at the stated position, and the entry names the
-   certificate.
+4. **status**: with a status list credential (signed by the same keys and issued by the
+   credential's issuer, matching the entry's URL and purpose), the certificate's bit (set ⇒
+   revoked);
+5. **recording**: the ``evidence`` entry's tlog-proof opens with a log verifier key and proves
+   that the stated leaf hash is in the log at the stated position (first-release credentials:
+   the embedded log entry, which must name the certificate).
 
 Cheap checks run first (structure, issuer, dates, the ``eddsa-jcs-2022`` proof, recording,
 status) and the ``eddsa-rdfc-2022`` proof, whose RDF canonicalisation costs most, last: it is
@@ -23,8 +25,11 @@ valid. The verdict of a status list credential is cached by its digest
 
 Verdicts and CLI exit codes: ``valid`` 0, ``revoked`` 3, ``invalid`` (tampered, malformed,
 not yet valid or expired, bad recording proof) 4, ``unknown_issuer`` (no trusted key, or an
-issuer outside the trusted root) 5. Status and recording checks that cannot be made (no list
-at hand, no log keys) leave the verdict as it is and add a warning.
+issuer outside the trusted root) 5, ``status_unknown`` 6: everything else verified but the
+revocation status could not be checked (no status list at hand, or one that does not
+verify) — never ``valid`` without a status check, unless the caller opts out explicitly
+(``require_status=False``: the verdict is then ``valid`` with a warning). A recording check
+that cannot be made (no log keys) adds a warning.
 """
 
 from __future__ import annotations
@@ -48,15 +53,25 @@ from ledger.credentials.dataintegrity import (
     verify_proofs,
 )
 from ledger.credentials.errors import CredentialError, StatusListError
-from ledger.credentials.keys import PublicKey, key_resolver
+from ledger.credentials.keys import KeyResolver, PublicKey
+from ledger.credentials.loader import CanonicalizationLimits
 from ledger.credentials.statuslist import BitstringStatusList
 
 VALID, REVOKED, INVALID, UNKNOWN_ISSUER = "valid", "revoked", "invalid", "unknown_issuer"
-EXIT_CODES = {VALID: 0, REVOKED: 3, INVALID: 4, UNKNOWN_ISSUER: 5}
+STATUS_UNKNOWN = "status_unknown"
+EXIT_CODES = {VALID: 0, REVOKED: 3, INVALID: 4, UNKNOWN_ISSUER: 5, STATUS_UNKNOWN: 6}
 """Exit code of ``ledger credential verify`` per verdict."""
 
 REQUIRED_SUITES = (EDDSA_JCS_2022, EDDSA_RDFC_2022)
+COMPILED_LIMITS = CanonicalizationLimits(compiled=True)
+"""The ledger's verifier parses its known context lists against the compiled context: a signature
+that does not match that way is checked again against the full contexts before it is called bad."""
 RECORDING_GENRE = "c2sp.org/tlog-proof@v1"
+
+
+def is_under(root: str, did: str) -> bool:
+    """Whether ``did`` is ``root`` or a DID under it (``<root>:…``)."""
+    return did == root or did.startswith(root + ":")
 
 
 class TrustError(CredentialError):
@@ -76,15 +91,36 @@ class TrustStore:
         """Read a trust bundle (``GET /keys``) or a bare DID document."""
         try:
             did_doc = doc.get("didDocument", doc) if "didDocument" in doc else doc
+            if did_doc is None and isinstance(doc.get("issuer"), str):  # no credential key yet
+                return cls(str(doc["issuer"]), (), tuple(str(v) for v in doc.get("logVerifiers", [])))
             if did_doc is None:
                 raise TrustError("the trust bundle has no DID document (no credential keys)")
             root = str(did_doc["id"])
-            keys = tuple(PublicKey.from_multibase(m["publicKeyMultibase"])
-                         for m in did_doc.get("verificationMethod", []))
+            keys = tuple(
+                PublicKey.from_multibase(m["publicKeyMultibase"])
+                for m in did_doc.get("verificationMethod", [])
+            )
             vkeys = tuple(str(v) for v in doc.get("logVerifiers", []))
         except (KeyError, TypeError, AttributeError, CredentialError) as exc:
             raise TrustError(f"not a trust bundle or DID document: {exc}") from exc
         return cls(root, keys, vkeys)
+
+    def resolver(self, issuer: str | None) -> KeyResolver:
+        """Trusted keys by verification method, for a document issued by ``issuer``.
+
+        A method resolves when its key is trusted and its controller is the issuer (a DID
+        under the root), or the root itself (credentials of the first release).
+        """
+        by_multibase = {k.multibase: k for k in self.keys}
+        allowed = {self.issuer_did}
+        if issuer is not None and is_under(self.issuer_did, issuer):
+            allowed.add(issuer)
+
+        def resolve(method: str) -> PublicKey | None:
+            controller, _, fragment = method.partition("#")
+            return by_multibase.get(fragment) if controller in allowed else None
+
+        return resolve
 
     @classmethod
     def from_file(cls, path: Path) -> TrustStore:
@@ -103,7 +139,7 @@ class TrustStore:
 
 
 @dataclass
-class Verdict:
+class CredentialVerdict:
     """The outcome of verifying one credential, with its reasons and what was checked."""
 
     verdict: str = VALID
@@ -112,7 +148,7 @@ class Verdict:
     checks: dict[str, str] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    _RANK: ClassVar[dict[str, int]] = {VALID: 0, REVOKED: 1, INVALID: 2, UNKNOWN_ISSUER: 3}
+    _RANK: ClassVar[dict[str, int]] = {VALID: 0, STATUS_UNKNOWN: 1, REVOKED: 2, INVALID: 3, UNKNOWN_ISSUER: 4}
 
     def fail(self, verdict: str, check: str, reason: str) -> None:
         """Record a failed check; the worst verdict wins."""
@@ -129,8 +165,13 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (served by ``POST /verify``)."""
-        return {"verdict": self.verdict, "reasons": self.reasons, "warnings": self.warnings,
-                "checks": self.checks, "credential": self.summary}
+        return {
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "warnings": self.warnings,
+            "checks": self.checks,
+            "credential": self.summary,
+        }
 
 
 # ---------------------------------------------------------------------------- proofs
@@ -140,29 +181,44 @@ def _proof_reason(result: ProofResult) -> str:
     return f"{suite} proof {result.reason}{detail}"
 
 
-def check_proofs(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict,
-                 check: str = "proofs") -> None:
+def check_proofs(
+    document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict, check: str = "proofs"
+) -> None:
     """Require a verified eddsa-jcs-2022 AND eddsa-rdfc-2022 proof by trusted keys."""
-    results = verify_proofs(document, key_resolver(trust.keys, trust.issuer_did),
-                            expected_proof_purpose="assertionMethod")
+    results = verify_proofs(
+        document,
+        trust.resolver(_issuer_id(document)),
+        expected_proof_purpose="assertionMethod",
+        limits=COMPILED_LIMITS,
+    )
     _judge(results, verdict, check)
     _require_suites(results, verdict, check, REQUIRED_SUITES)
     verdict.checks.setdefault(check, "ok")
 
 
-def _judge(results: list[ProofResult], verdict: Verdict, check: str) -> None:
+def _judge(results: list[ProofResult], verdict: CredentialVerdict, check: str) -> None:
     """Record every failed proof (an unknown key makes the issuer unknown)."""
     for result in results:
         if result.verified:
             continue
         unknown = result.reason is Failure.UNKNOWN_KEY
-        verdict.fail(UNKNOWN_ISSUER if unknown else INVALID, check,
-                     f"{check}: " + (f"signed by an unknown key {result.verification_method}"
-                                     if unknown else _proof_reason(result)))
+        verdict.fail(
+            UNKNOWN_ISSUER if unknown else INVALID,
+            check,
+            f"{check}: "
+            + (
+                f"signed by an unknown key {result.verification_method}" if unknown else _proof_reason(result)
+            ),
+        )
 
 
-def _require_suites(results: list[ProofResult], verdict: Verdict, check: str,
-                    suites: tuple[str, ...], present: frozenset[str] = frozenset()) -> None:
+def _require_suites(
+    results: list[ProofResult],
+    verdict: CredentialVerdict,
+    check: str,
+    suites: tuple[str, ...],
+    present: frozenset[str] = frozenset(),
+) -> None:
     """Each suite must have a verified proof (or a failed or unchecked one, already reported)."""
     seen = {r.cryptosuite for r in results} | present
     for suite in suites:
@@ -185,26 +241,28 @@ class ProofPlan:
         raw = document.get("proof")
         self.proofs: list[Any] = [] if raw is None else list(raw) if isinstance(raw, list) else [raw]
         self.document = document
-        self.resolve = key_resolver(trust.keys, trust.issuer_did)
-        chained = any(isinstance(p, Mapping) and p.get("previousProof") is not None
-                      for p in self.proofs)
-        costly = [i for i, p in enumerate(self.proofs) if not chained and isinstance(p, Mapping)
-                  and p.get("cryptosuite") == EDDSA_RDFC_2022]
+        self.resolve = trust.resolver(_issuer_id(document))
+        chained = any(isinstance(p, Mapping) and p.get("previousProof") is not None for p in self.proofs)
+        costly = [
+            i
+            for i, p in enumerate(self.proofs)
+            if not chained and isinstance(p, Mapping) and p.get("cryptosuite") == EDDSA_RDFC_2022
+        ]
         self.cheap = [i for i in range(len(self.proofs)) if i not in costly]
         self.costly = costly
         self.results: list[ProofResult] = []
         self.unchecked: set[str] = set()
 
-    def check_cheap(self, verdict: Verdict) -> None:
+    def check_cheap(self, verdict: CredentialVerdict) -> None:
         """Verify every proof but the eddsa-rdfc-2022 ones; require an eddsa-jcs-2022 proof."""
         results = self._verify(self.cheap, self.resolve)
         self.results.extend(results)
         _judge(results, verdict, "proofs")
         _require_suites(results, verdict, "proofs", (EDDSA_JCS_2022,))
 
-    def check_costly(self, verdict: Verdict) -> None:
+    def check_costly(self, verdict: CredentialVerdict) -> None:
         """Verify the eddsa-rdfc-2022 proofs, fully only if the verdict can still be valid."""
-        if verdict.verdict in (VALID, REVOKED):
+        if verdict.verdict in (VALID, REVOKED, STATUS_UNKNOWN):
             results = self._verify(self.costly, self.resolve)
         else:
             results = self._structure_only(verdict)
@@ -217,18 +275,21 @@ class ProofPlan:
         if not indices:
             return []
         subset = {**self.document, "proof": [self.proofs[i] for i in indices]}
-        found = verify_proofs(subset, resolve, expected_proof_purpose="assertionMethod")
+        found = verify_proofs(
+            subset, resolve, expected_proof_purpose="assertionMethod", limits=COMPILED_LIMITS
+        )
         return [replace(r, index=indices[r.index]) for r in found]
 
-    def _structure_only(self, verdict: Verdict) -> list[ProofResult]:
+    def _structure_only(self, verdict: CredentialVerdict) -> list[ProofResult]:
         """Every check of the rdfc proofs short of canonicalisation (it could only add INVALID)."""
         kept = []
         for result in self._verify(self.costly, lambda _method: None):
             trusted = result.verification_method and self.resolve(result.verification_method)
             if result.reason is Failure.UNKNOWN_KEY and trusted:
                 self.unchecked.add(EDDSA_RDFC_2022)
-                verdict.warnings.append(f"{EDDSA_RDFC_2022} proof not checked: the credential "
-                                        "already failed a cheaper check")
+                verdict.warnings.append(
+                    f"{EDDSA_RDFC_2022} proof not checked: the credential already failed a cheaper check"
+                )
             else:
                 kept.append(result)
         return kept
@@ -241,7 +302,7 @@ def _issuer_id(document: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check_issuer(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict) -> None:
+def check_issuer(document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict) -> None:
     """The issuer must be the trusted root DID or a profile under it."""
     issuer = _issuer_id(document)
     if issuer is None:
@@ -262,8 +323,9 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def check_dates(document: Mapping[str, Any], now: datetime, verdict: Verdict,
-                check: str = "dates") -> None:
+def check_dates(
+    document: Mapping[str, Any], now: datetime, verdict: CredentialVerdict, check: str = "dates"
+) -> None:
     """``validFrom`` must be reached and ``validUntil`` (if any) not passed."""
     start = _parse_time(document.get("validFrom"))
     if start is None:
@@ -284,31 +346,55 @@ def check_dates(document: Mapping[str, Any], now: datetime, verdict: Verdict,
 def _status_entry(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     status = document.get("credentialStatus")
     if isinstance(status, list):
-        status = next((s for s in status if isinstance(s, Mapping)
-                       and s.get("statusPurpose") == "revocation"), None)
+        status = next(
+            (s for s in status if isinstance(s, Mapping) and s.get("statusPurpose") == "revocation"), None
+        )
     return status if isinstance(status, Mapping) else None
 
 
-def check_status(document: Mapping[str, Any], status_list: Mapping[str, Any] | None,
-                 trust: TrustStore, now: datetime, verdict: Verdict) -> None:
-    """Look the credential's bit up in a verified status list credential."""
+def _unchecked(verdict: CredentialVerdict, why: str, require: bool) -> None:
+    """The status could not be checked: ``status_unknown`` unless the caller opted out."""
+    verdict.checks["status"] = "not checked"
+    message = f"revocation status not checked: {why}"
+    if require:
+        verdict.fail(STATUS_UNKNOWN, "status", message)
+        verdict.checks["status"] = "not checked"
+    else:
+        verdict.warnings.append(message)
+
+
+def check_status(
+    document: Mapping[str, Any],
+    status_list: Mapping[str, Any] | None,
+    trust: TrustStore,
+    now: datetime,
+    verdict: CredentialVerdict,
+    require: bool = True,
+) -> None:
+    """Look the credential's bit up in a verified status list credential of the same issuer."""
     entry = _status_entry(document)
     if entry is None:
         verdict.checks["status"] = "none"
         return
     if status_list is None:
-        verdict.checks["status"] = "not checked"
-        verdict.warnings.append("revocation status not checked: no status list at hand")
+        _unchecked(verdict, "no status list at hand", require)
         return
     if status_list.get("id") != entry.get("statusListCredential"):
         verdict.fail(INVALID, "status", "status: the status list is not the one the credential names")
+        return
+    issuer, list_issuer = _issuer_id(document), _issuer_id(status_list)
+    if list_issuer not in {issuer, trust.issuer_did}:  # the root: first-release lists
+        verdict.fail(
+            INVALID,
+            "status",
+            f"status: the status list is issued by {list_issuer}, not by the credential's issuer {issuer}",
+        )
         return
     inner = STATUS_LIST_VERDICTS.verdict(status_list, trust)
     check_dates(status_list, now, inner, "status list dates")
     if inner.verdict != VALID:
         verdict.warnings.extend(inner.reasons)
-        verdict.checks["status"] = "not checked"
-        verdict.warnings.append("revocation status not checked: the status list did not verify")
+        _unchecked(verdict, "the status list did not verify", require)
         return
     _lookup_bit(entry, status_list, verdict)
 
@@ -319,26 +405,32 @@ class StatusListVerdicts:
     A status list is fetched again and again while it does not change; verifying its two
     proofs each time would dominate a verification. The key is the SHA-256 of the list's
     canonical JSON with the trusted keys, so any change to the list (or to the trust) is
-    verified afresh. The time-dependent date check is never cached.
+    verified afresh; the very same list object with the very same trust (a server's signed
+    list, never mutated) skips even the digest. The time-dependent date check is never cached.
     """
 
     def __init__(self, size: int = 64) -> None:
         """Keep the ``size`` most recently used verdicts."""
         self.size = size
         self._items: OrderedDict[tuple[str, str, tuple[bytes, ...]], tuple[str, tuple[str, ...]]] = (
-            OrderedDict())
+            OrderedDict()
+        )
         self._lock = threading.Lock()
+        self._last: tuple[Any, TrustStore, str, tuple[str, ...]] | None = None
 
-    def verdict(self, status_list: Mapping[str, Any], trust: TrustStore) -> Verdict:
-        """A fresh :class:`Verdict` with the proofs and issuer of ``status_list`` checked."""
+    def verdict(self, status_list: Mapping[str, Any], trust: TrustStore) -> CredentialVerdict:
+        """A fresh :class:`CredentialVerdict` with the proofs and issuer of ``status_list`` checked."""
+        last = self._last
+        if last is not None and last[0] is status_list and last[1] is trust:  # the same objects again
+            return CredentialVerdict(last[2], list(last[3]))
         key = self._key(status_list, trust)
         if key is not None:
             with self._lock:
                 found = self._items.get(key)
                 if found is not None:
                     self._items.move_to_end(key)
-                    return Verdict(found[0], list(found[1]))
-        inner = Verdict()
+                    return CredentialVerdict(found[0], list(found[1]))
+        inner = CredentialVerdict()
         check_proofs(status_list, trust, inner, "status list")
         check_issuer(status_list, trust, inner)
         if key is not None:
@@ -346,6 +438,8 @@ class StatusListVerdicts:
                 self._items[key] = (inner.verdict, tuple(inner.reasons))
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
+        if isinstance(status_list, dict):  # a server hands the same signed list out again and again
+            self._last = (status_list, trust, inner.verdict, tuple(inner.reasons))
         return inner
 
     @staticmethod
@@ -362,7 +456,7 @@ STATUS_LIST_VERDICTS = StatusListVerdicts()
 """The process-wide cache of status list verdicts used by :func:`check_status`."""
 
 
-def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdict: Verdict) -> None:
+def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdict: CredentialVerdict) -> None:
     subject = status_list.get("credentialSubject")
     try:
         if not isinstance(subject, Mapping) or subject.get("statusPurpose") != entry.get("statusPurpose"):
@@ -383,13 +477,12 @@ def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdic
 def _recording(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     evidence = document.get("evidence")
     items = evidence if isinstance(evidence, list) else [evidence]
-    return next((e for e in items if isinstance(e, Mapping)
-                 and e.get("genre") == RECORDING_GENRE), None)
+    return next((e for e in items if isinstance(e, Mapping) and e.get("genre") == RECORDING_GENRE), None)
 
 
-def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: Verdict) -> None:
-    """Verify the embedded proof that the certificate's issuance event is in the integrity log."""
-    from ledger.audit.log import AuditError, verify_event_proof
+def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: CredentialVerdict) -> None:
+    """Verify the embedded proof that the certificate's issuance is in the integrity log."""
+    from ledger.audit.errors import AuditError
     from ledger.integrity import IntegrityError
 
     evidence = _recording(document)
@@ -403,18 +496,40 @@ def check_recording(document: Mapping[str, Any], trust: TrustStore, verdict: Ver
         return
     text = str(evidence.get("tlogProof"))
     try:
-        proven = verify_event_proof(text, trust.log_verifiers)
-        state = _logged_state(text)
-    except (IntegrityError, AuditError, ValueError) as exc:
+        if "leafHash" in evidence:
+            position, size = _check_leaf(evidence, text, trust)
+        else:
+            position, size = _check_legacy_recording(document, evidence, text, trust)
+    except (IntegrityError, AuditError, ValueError, TypeError) as exc:
         verdict.fail(INVALID, "recording", f"recording: {exc}")
         return
-    problem = _recording_mismatch(document, evidence, proven, state)
-    if problem:
-        verdict.fail(INVALID, "recording", f"recording: {problem}")
-        return
     verdict.checks["recording"] = "ok"
-    verdict.summary["recorded_at_position"] = proven.position
-    verdict.summary["log_tree_size"] = proven.tree_size
+    verdict.summary["recorded_at_position"] = position
+    verdict.summary["log_tree_size"] = size
+
+
+def _check_leaf(evidence: Mapping[str, Any], text: str, trust: TrustStore) -> tuple[int, int]:
+    """The leaf hash is in the signed log at ``logPosition`` (raises when it is not)."""
+    from ledger.integrity import parse_vkey, verify_tlog_proof
+
+    leaf = bytes.fromhex(str(evidence["leafHash"]))
+    verified = verify_tlog_proof(text, [parse_vkey(k) for k in trust.log_verifiers], leaf, leaf_is_hash=True)
+    if verified.proof.index != evidence.get("logPosition"):
+        raise ValueError("the proof's position differs from logPosition")
+    return verified.proof.index, verified.checkpoint.size
+
+
+def _check_legacy_recording(
+    document: Mapping[str, Any], evidence: Mapping[str, Any], text: str, trust: TrustStore
+) -> tuple[int, int]:
+    """First-release evidence: the logged event itself travels in the proof's ``extra``."""
+    from ledger.audit.log import verify_event_proof
+
+    proven = verify_event_proof(text, trust.log_verifiers)
+    problem = _recording_mismatch(document, evidence, proven, _logged_state(text))
+    if problem:
+        raise ValueError(problem)
+    return proven.position, proven.tree_size
 
 
 def _logged_state(text: str) -> bytes:
@@ -425,8 +540,9 @@ def _logged_state(text: str) -> bytes:
     return base64.b64decode(json.loads(extra or b"{}")["state"], validate=True)
 
 
-def _recording_mismatch(document: Mapping[str, Any], evidence: Mapping[str, Any], proven: Any,
-                        state: bytes) -> str | None:
+def _recording_mismatch(
+    document: Mapping[str, Any], evidence: Mapping[str, Any], proven: Any, state: bytes
+) -> str | None:
     """Why the proven event is not this credential's issuance (``None`` when it is)."""
     certificate = str(document.get("id", "")).removeprefix("urn:uuid:")
     if proven.position != evidence.get("logPosition"):
@@ -452,25 +568,51 @@ def summary(document: Mapping[str, Any]) -> dict[str, Any]:
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, Mapping) else {}
     issuer = document.get("issuer")
-    names = {d.get("id"): d.get("name") for d in achievement.get("resultDescription", [])
-             if isinstance(d, Mapping)}
-    results = [names.get(r.get("resultDescription"), r.get("resultDescription"))
-               for r in subject.get("result", []) if isinstance(r, Mapping)]
+    names = {
+        d.get("id"): d.get("name") for d in achievement.get("resultDescription", []) if isinstance(d, Mapping)
+    }
+    results = [
+        names.get(r.get("resultDescription"), r.get("resultDescription"))
+        for r in subject.get("result", [])
+        if isinstance(r, Mapping)
+    ]
     alignment = [a.get("targetName") for a in achievement.get("alignment", []) if isinstance(a, Mapping)]
     return {
-        "id": document.get("id"), "name": document.get("name"),
+        "id": document.get("id"),
+        "name": document.get("name"),
         "achievement": achievement.get("name"),
         "issuer": issuer.get("name") if isinstance(issuer, Mapping) else issuer,
-        "valid_from": document.get("validFrom"), "results": results, "levels": alignment,
-        "holder_name_hash": any(isinstance(i, Mapping) and i.get("identityType") == "name"
-                                for i in subject.get("identifier", [])),
+        "valid_from": document.get("validFrom"),
+        "results": results,
+        "levels": alignment,
+        "holder_name_hash": any(
+            isinstance(i, Mapping) and i.get("identityType") == "name" for i in subject.get("identifier", [])
+        ),
+        "holder_check": next(
+            (
+                dict(i)
+                for i in subject.get("identifier", [])
+                if isinstance(i, Mapping) and str(i.get("identityType", "")).startswith("ext:ledgerHolder.")
+            ),
+            None,
+        ),
     }
 
 
-def verify_credential(document: Any, trust: TrustStore, status_list: Mapping[str, Any] | None = None,
-                      now: datetime | None = None) -> Verdict:
-    """Verify a credential offline and return the :class:`Verdict` (never raises on bad input)."""
-    verdict = Verdict()
+def verify_credential(
+    document: Any,
+    trust: TrustStore,
+    status_list: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    *,
+    require_status: bool = True,
+) -> CredentialVerdict:
+    """Verify a credential offline and return the :class:`CredentialVerdict` (never raises on bad input).
+
+    Without a usable status list the verdict is ``status_unknown`` (never ``valid``) unless
+    ``require_status`` is ``False``.
+    """
+    verdict = CredentialVerdict()
     if not isinstance(document, Mapping):
         verdict.fail(INVALID, "structure", "structure: the credential is not a JSON object")
         return verdict
@@ -485,6 +627,6 @@ def verify_credential(document: Any, trust: TrustStore, status_list: Mapping[str
     check_dates(document, moment, verdict)
     proofs.check_cheap(verdict)
     check_recording(document, trust, verdict)
-    check_status(document, status_list, trust, moment, verdict)
+    check_status(document, status_list, trust, moment, verdict, require_status)
     proofs.check_costly(verdict)  # eddsa-rdfc-2022 last: the costliest check
     return verdict

@@ -87,6 +87,7 @@ class Plan:
     validated: set[str] = field(default_factory=set)
     passed_on: dict[str, date] = field(default_factory=dict)
     open_remediation: set[str] = field(default_factory=set)
+    national_number: str | None = None
 
 
 class CohortGenerator:
@@ -234,7 +235,12 @@ class CohortGenerator:
     def admit(self, sy: int, year: int, route: str, **extra: Any) -> Plan:
         """Admit a new learner somewhere suitable."""
         p_only = route in {"A5_alternance", "A5_forme3"}
-        codes = [c for c in self.sites if not p_only or ref.profiles()[c][0].form == "P"]
+        codes = [
+            c
+            for c in self.sites
+            if (not p_only or ref.profiles()[c][0].form == "P")
+            and not (route == "A6_repeat_transformed" and sy == 2020 and c == "couvreur-etancheur")
+        ]  # Art. 4 §5
         code = self.rng.choice(codes)
         fase = self.rng.choice(self.sites[code])
         profile = ref.profile_in_force(code, date(sy, 9, 1))
@@ -251,6 +257,7 @@ class CohortGenerator:
             "birth_date": birth.isoformat(),
             "national_number": f"{birth:%y%m%d}{self.rng.randrange(1000):03d}{self.rng.randrange(100):02d}",
         }
+        plan.national_number = identity["national_number"]
         self.add(
             date(sy, 9, 1),
             command="AdmitLearner",
@@ -387,7 +394,12 @@ class CohortGenerator:
             return
         old = plan.fase
         plan.fase = self.rng.choice(targets)
-        self.add(day, command="TransferLearner", **self.who(plan, "direction"))
+        self.add(
+            day,
+            command="TransferLearner",
+            national_register_number=plan.national_number,
+            **self.who(plan, "direction"),
+        )
         roll = self.rng.random()
         sent = {
             "actor_id": f"head_of_school-{old}",
@@ -427,10 +439,12 @@ class CohortGenerator:
             ]
         )
         if route == "A6_repeat_transformed":
-            plan = self.admit(FIRST_SY, 6, route)
-            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(FIRST_SY, 9, 20))
-            self.school_year_units(plan, FIRST_SY, self.units(plan, 6), 0.85)
-            self.certify(plan, date(FIRST_SY + 1, 6, 28))
+            # Art. 6 §1, 5 §3: the 6th year of an option opened in 2018 is organised from 2020.
+            sy6 = FIRST_SY + 1
+            plan = self.admit(sy6, 6, route)
+            self.recognise(plan, self.units(plan, 4) + self.units(plan, 5), date(sy6, 9, 20))
+            self.school_year_units(plan, sy6, self.units(plan, 6), 0.85)
+            self.certify(plan, date(sy6 + 1, 6, 28))
             return
         if route == "A5_repeat_transformed":
             plan = self.admit(FIRST_SY, 5, route)

@@ -108,6 +108,13 @@ class LedgerAggregate(BaseAggregate[UUID]):
     def _start(cls, event_class: type[LedgerAggregate.Created], ident: UUID, **kw: Any) -> Self:
         return cls._create(event_class, id=ident, **kw)
 
+    @classmethod
+    def _start_decided(
+        cls, event_class: type[LedgerAggregate.Created], ident: UUID, decision: Decision, **kw: Any
+    ) -> Self:
+        """Create the aggregate with its first decision, stamped at the decision's recording."""
+        return cls._start(event_class, ident, timestamp=decision.recorded_at, decision=decision, **kw)
+
     def _record(self, event_class: type[LedgerAggregate.Event], at: datetime, **kw: Any) -> None:
         self.trigger_event(event_class, timestamp=at, **kw)
 
@@ -159,13 +166,3 @@ class DecisionLog(LedgerAggregate):
 def event_id(aggregate_id: UUID, version: int) -> str:
     """The stable identity of a stored event: ``<aggregate id>/<version>``."""
     return f"{aggregate_id}/{version}"
-
-
-def as_of(moment: date, school_year_start: int) -> bool:
-    """True if ``moment`` lies in the school year starting 1 September ``school_year_start``."""
-    return date(school_year_start, 9, 1) <= moment <= date(school_year_start + 1, 8, 31)
-
-
-def school_year_of(moment: date) -> int:
-    """The start year of the school year containing ``moment`` (1 Sept – 31 Aug)."""
-    return moment.year if moment.month >= 9 else moment.year - 1

@@ -33,7 +33,14 @@ def _labels() -> dict[str, Callable[[], str]]:
         "REORIENTATION": lambda: _("reorientation certificate"),
         "C2D": lambda: _("second-degree complement (C2D)"),
         "CQ": lambda: _("qualification certificate (CQ)"),
+        "clea": lambda: _("CléA certificate"),
+        "clea_numerique": lambda: _("CléA Numérique certificate"),
         "CE6P": lambda: _("6th-year vocational certificate (CE6P)"),
+        # what the profile's UAA titles are worth (ledger.reference.cpu.Profile.titles_note)
+        "ILLUSTRATIVE (not the official PC)": lambda: _(
+            "illustrative only, not the official certification profile"
+        ),
+        "official PC": lambda: _("official certification profile"),
         # unit status and how a unit was validated
         "validated": lambda: _("validated"),
         "failed": lambda: _("failed"),

@@ -135,9 +135,7 @@ def _root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[byt
     return r
 
 
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Verify that ``leaf_hash`` is the leaf at ``index`` of the tree ``(size, root)``.
 
     Implements RFC 9162 §2.1.3.2. Raises :class:`ProofError` if the proof is malformed
@@ -195,9 +193,7 @@ def _check_consistency_sizes(size1: int, size2: int, proof: Sequence[bytes]) -> 
         raise ProofError("size1 == size2 but the proof is not empty")
 
 
-def verify_consistency(
-    size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes
-) -> None:
+def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """Verify that tree ``(size2, root2)`` is an append-only extension of ``(size1, root1)``.
 
     Implements RFC 9162 §2.1.4.2 with the reference verifier's extra rules: ``size1``
@@ -259,6 +255,14 @@ class MemoryNodeStore:
         """Return the stored hashes of ``keys``."""
         nodes = self._nodes
         return {key: nodes[key] for key in keys if key in nodes}
+
+    def get_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of nodes ``start..end-1`` of ``level`` (:class:`LogError` if one is missing)."""
+        keys = [(level, index) for index in range(start, end)]
+        found = self.get_many(keys)
+        if len(found) != len(keys):
+            raise LogError(f"node store lacks some of nodes {start}..{end - 1} of level {level}")
+        return [found[key] for key in keys]
 
     def put_many(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         """Store nodes, refusing to overwrite an existing one."""
@@ -393,8 +397,11 @@ class MerkleLog:
         root_keys = _subtree_keys((size - 1).bit_length(), 0, size)
         parts = [_subtree_keys(level, i, size) for level, i in _path_nodes(0, index, size)]
         found = self._fetch([(0, index), *root_keys, *(key for keys in parts for key in keys)])
-        return (found[(0, index)], _fold([found[key] for key in root_keys]),
-                [_fold([found[key] for key in keys]) for keys in parts])
+        return (
+            found[(0, index)],
+            _fold([found[key] for key in root_keys]),
+            [_fold([found[key] for key in keys]) for keys in parts],
+        )
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """Return the RFC 9162 consistency proof from ``size1`` to ``size2``.

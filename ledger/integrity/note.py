@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -35,17 +36,20 @@ __all__ = [
     "MAX_SIGNATURES",
     "SIG_TYPE_ED25519",
     "Checkpoint",
+    "NoteVerifier",
     "Signer",
     "Verifier",
     "generate_key",
     "is_valid_key_name",
     "key_id",
+    "note_signature_lines",
     "open_checkpoint",
     "open_note",
     "parse_skey",
     "parse_vkey",
     "sign_checkpoint",
     "sign_note",
+    "verify_note",
 ]
 
 SIG_TYPE_ED25519 = 0x01
@@ -86,6 +90,34 @@ def key_id(name: str, public_key: bytes, sig_type: int = SIG_TYPE_ED25519) -> in
 
 
 # ---------------------------------------------------------------------------- keys
+
+
+@runtime_checkable
+class NoteVerifier(Protocol):
+    """What :func:`open_note` needs of a key.
+
+    A log key (:class:`Verifier`) or a witness's cosignature key
+    (:class:`ledger.integrity.cosignature.CosignatureVerifier`).
+    """
+
+    @property
+    def name(self) -> str:
+        """The key name of its signature lines."""
+        ...
+
+    @property
+    def key_id(self) -> int:
+        """The uint32 key id of its signature lines."""
+        ...
+
+    @property
+    def public_key(self) -> bytes:
+        """The raw public key (two verifiers with one name and id must share it)."""
+        ...
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` (the bytes after the key id) signs the note text ``message``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -259,8 +291,8 @@ def _parse_sig_line(line: str) -> tuple[str, int, bytes]:
     return name, int.from_bytes(raw[:4], "big"), raw[4:]
 
 
-def _verifier_map(verifiers: Iterable[Verifier]) -> dict[tuple[str, int], Verifier]:
-    known: dict[tuple[str, int], Verifier] = {}
+def _verifier_map(verifiers: Iterable[NoteVerifier]) -> dict[tuple[str, int], NoteVerifier]:
+    known: dict[tuple[str, int], NoteVerifier] = {}
     for verifier in verifiers:
         key = (verifier.name, verifier.key_id)
         if key in known and known[key].public_key != verifier.public_key:
@@ -269,17 +301,18 @@ def _verifier_map(verifiers: Iterable[Verifier]) -> dict[tuple[str, int], Verifi
     return known
 
 
-def open_note(note: bytes, verifiers: Iterable[Verifier]) -> tuple[str, tuple[str, ...]]:
-    """Verify a signed note; return its text and the names of the keys that verified.
+def verify_note(note: bytes, verifiers: Iterable[NoteVerifier]) -> tuple[str, tuple[NoteVerifier, ...]]:
+    """Verify every signature of a known key; return the text and the keys that signed.
 
-    Signatures by keys not in ``verifiers`` are ignored. Raises :class:`NoteError` for a
-    malformed note and :class:`SignatureError` if a known key's signature is invalid or
-    if no known key signed the note.
+    Signatures by keys not in ``verifiers`` are ignored (a note may carry cosignatures of
+    witnesses the reader does not know). Raises :class:`NoteError` for a malformed note and
+    :class:`SignatureError` if a known key's signature is invalid; unlike :func:`open_note`,
+    a note no known key signed is not an error (the tuple is empty).
     """
     known = _verifier_map(verifiers)
     text, lines = _decode_note(note)
     message = text.encode("utf-8")
-    verified: list[str] = []
+    verified: list[NoteVerifier] = []
     seen: set[tuple[str, int]] = set()
     for line in lines:
         name, kid, sig = _parse_sig_line(line)
@@ -289,10 +322,26 @@ def open_note(note: bytes, verifiers: Iterable[Verifier]) -> tuple[str, tuple[st
         seen.add((name, kid))
         if not verifier.verify(message, sig):
             raise SignatureError(f"invalid signature by {name}+{kid:08x}")
-        verified.append(name)
+        verified.append(verifier)
+    return text, tuple(verified)
+
+
+def open_note(note: bytes, verifiers: Iterable[NoteVerifier]) -> tuple[str, tuple[str, ...]]:
+    """Verify a signed note; return its text and the names of the keys that verified.
+
+    Signatures by keys not in ``verifiers`` are ignored. Raises :class:`NoteError` for a
+    malformed note and :class:`SignatureError` if a known key's signature is invalid or
+    if no known key signed the note.
+    """
+    text, verified = verify_note(note, verifiers)
     if not verified:
         raise SignatureError("note has no valid signature by a known key")
-    return text, tuple(verified)
+    return text, tuple(v.name for v in verified)
+
+
+def note_signature_lines(note: bytes) -> tuple[str, list[str]]:
+    """Split a (well-formed) note into its text and its signature lines (without newlines)."""
+    return _decode_note(note)
 
 
 # ---------------------------------------------------------------------- checkpoints
@@ -350,7 +399,7 @@ def sign_checkpoint(checkpoint: Checkpoint, signers: Sequence[Signer]) -> bytes:
 
 
 def open_checkpoint(
-    note: bytes, verifiers: Iterable[Verifier], origin: str | None = None
+    note: bytes, verifiers: Iterable[NoteVerifier], origin: str | None = None
 ) -> tuple[Checkpoint, tuple[str, ...]]:
     """Verify a signed checkpoint; return it and the names of the keys that verified.
 

@@ -60,6 +60,24 @@ class _SqlNodeStore:
         row = self._query(sql, ())[0]
         return 0 if row[0] is None else int(row[0]) + 1
 
+    def get_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of nodes ``start..end-1`` of ``level`` in one primary-key range scan.
+
+        Raises :class:`LogError` when one of them is not stored (a tile served from the
+        stored tree is never shorter than asked).
+        """
+        if end <= start:
+            return []
+        ph = self._PH
+        sql = (
+            f"SELECT idx, hash FROM {self._table} WHERE level = {ph} AND idx >= {ph} "
+            f"AND idx < {ph} ORDER BY idx"
+        )
+        rows = self._query(sql, (level, start, end))
+        if len(rows) != end - start:
+            raise LogError(f"node store has {len(rows)} of nodes {start}..{end - 1} of level {level}")
+        return [bytes(row[1]) for row in rows]
+
     def put_many(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
         """Insert nodes; an existing ``(level, idx)`` raises the driver's error."""
         if not nodes:

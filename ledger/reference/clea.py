@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -25,10 +25,16 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.errors import UnknownEntity
-from ledger.reference.cpu import ReferenceError
+from ledger.reference.errors import ReferenceDataError
 
-FILES = {CertificateType.CLEA: "clea.json", CertificateType.NUMERIQUE: "clea_numerique.json",
-         CertificateType.MANAGEMENT: "clea_management.json"}
+FILES = {
+    CertificateType.CLEA: "clea.json",
+    CertificateType.NUMERIQUE: "clea_numerique.json",
+    CertificateType.MANAGEMENT: "clea_management.json",
+}
+
+
+LabelStatus = Literal["found", "PARTIAL", "EN_ONLY", "not-found"]
 
 
 class _Strict(BaseModel):
@@ -42,6 +48,9 @@ class CriterionDoc(_Strict):
     label: str = Field(min_length=1)
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
 
 
 class SubDomainDoc(_Strict):
@@ -51,6 +60,9 @@ class SubDomainDoc(_Strict):
     label: str = Field(min_length=1)
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
     criteria: tuple[CriterionDoc, ...] = Field(min_length=1)
 
 
@@ -62,6 +74,9 @@ class DomainDoc(_Strict):
     label_en: str | None = None
     sources: tuple[str, ...] = ()
     confirmed: bool
+    label_status: LabelStatus = "found"
+    confidence: str = ""
+    note: str = ""
     sub_domains: tuple[SubDomainDoc, ...] = Field(min_length=1)
 
 
@@ -124,13 +139,25 @@ class ReferentialDoc(_Strict):
     def spec(self, version: VersionDoc) -> ReferentialSpec:
         """Build the domain's view of one version: criteria codes and thresholds."""
         return ReferentialSpec(
-            certificate=self.certificate, version=version.version,
+            certificate=self.certificate,
+            version=version.version,
             effective_from=version.effective_from,
-            domains=tuple(DomainSpec(code=d.code, sub_domains=tuple(SubDomainSpec(
-                code=s.code, criteria=tuple(c.code for c in s.criteria),
-                threshold=version.thresholds.get(s.code, version.default_threshold),
-                mandatory=tuple(version.mandatory.get(s.code, ()))) for s in d.sub_domains))
-                for d in self.domains))
+            domains=tuple(
+                DomainSpec(
+                    code=d.code,
+                    sub_domains=tuple(
+                        SubDomainSpec(
+                            code=s.code,
+                            criteria=tuple(c.code for c in s.criteria),
+                            threshold=version.thresholds.get(s.code, version.default_threshold),
+                            mandatory=tuple(version.mandatory.get(s.code, ())),
+                        )
+                        for s in d.sub_domains
+                    ),
+                )
+                for d in self.domains
+            ),
+        )
 
 
 def check_referential(doc: ReferentialDoc) -> None:
@@ -139,13 +166,12 @@ def check_referential(doc: ReferentialDoc) -> None:
     counts = (len(doc.domains), len(doc.sub_domains()), len(doc.criteria()))
     want = (doc.expected.domains, doc.expected.sub_domains, doc.expected.criteria)
     if counts != want:
-        raise ReferenceError(f"{name}: (domains, sub-domains, criteria) = {counts},"
-                             f" expected {want}")
+        raise ReferenceDataError(f"{name}: (domains, sub-domains, criteria) = {counts}, expected {want}")
     codes = [d.code for d in doc.domains] + [s.code for s in doc.sub_domains()]
     codes += [c.code for c in doc.criteria()]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
-        raise ReferenceError(f"{name}: duplicate codes {', '.join(dupes)}")
+        raise ReferenceDataError(f"{name}: duplicate codes {', '.join(dupes)}")
     for d in doc.domains:
         for s in d.sub_domains:
             _check_nesting(name, d.code, s)
@@ -154,27 +180,26 @@ def check_referential(doc: ReferentialDoc) -> None:
 
 def _check_nesting(name: str, domain: str, sub: SubDomainDoc) -> None:
     if not sub.code.startswith(f"{domain}."):
-        raise ReferenceError(f"{name}: sub-domain {sub.code} is not under {domain}")
+        raise ReferenceDataError(f"{name}: sub-domain {sub.code} is not under {domain}")
     stray = [c.code for c in sub.criteria if not c.code.startswith(f"{sub.code}.")]
     if stray:
-        raise ReferenceError(f"{name}: criteria {', '.join(stray)} are not under {sub.code}")
+        raise ReferenceDataError(f"{name}: criteria {', '.join(stray)} are not under {sub.code}")
 
 
 def _check_versions(doc: ReferentialDoc) -> None:
     name = doc.certificate.value
     dates = [v.effective_from for v in doc.versions]
     if dates != sorted(set(dates)):
-        raise ReferenceError(f"{name}: versions must have distinct, increasing effective dates")
+        raise ReferenceDataError(f"{name}: versions must have distinct, increasing effective dates")
     subs = {s.code: s for s in doc.sub_domains()}
     for v in doc.versions:
         unknown = sorted((set(v.thresholds) | set(v.mandatory)) - set(subs))
         if unknown:
-            raise ReferenceError(f"{name} {v.version}: unknown sub-domains {', '.join(unknown)}")
+            raise ReferenceDataError(f"{name} {v.version}: unknown sub-domains {', '.join(unknown)}")
         for code, crits in v.mandatory.items():
             bad = sorted(set(crits) - {c.code for c in subs[code].criteria})
             if bad:
-                raise ReferenceError(
-                    f"{name} {v.version}: mandatory {', '.join(bad)} not in {code}")
+                raise ReferenceDataError(f"{name} {v.version}: mandatory {', '.join(bad)} not in {code}")
 
 
 def parse_referential(raw: dict[str, Any], source: str = "<referential>") -> ReferentialDoc:
@@ -183,7 +208,7 @@ def parse_referential(raw: dict[str, Any], source: str = "<referential>") -> Ref
         doc = ReferentialDoc.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ReferenceError(f"{source}: {err['msg']} at {err['loc']}") from exc
+        raise ReferenceDataError(f"{source}: {err['msg']} at {err['loc']}") from exc
     check_referential(doc)
     return doc
 
@@ -224,10 +249,13 @@ def campaigns() -> dict[str, Campaign]:
     raw = json.loads((_data_dir() / "campaigns.json").read_text(encoding="utf-8"))
     out: dict[str, Campaign] = {}
     for row in raw["campaigns"]:
-        camp = Campaign(id=row["id"], decided_on=date.fromisoformat(row["decided_on"]),
-                        certificates=tuple(CertificateType(c) for c in row["certificates"]))
+        camp = Campaign(
+            id=row["id"],
+            decided_on=date.fromisoformat(row["decided_on"]),
+            certificates=tuple(CertificateType(c) for c in row["certificates"]),
+        )
         if camp.id in out:
-            raise ReferenceError(f"campaigns.json: duplicate campaign {camp.id}")
+            raise ReferenceDataError(f"campaigns.json: duplicate campaign {camp.id}")
         out[camp.id] = camp
     return out
 
@@ -241,3 +269,15 @@ def domain_label(certificate: CertificateType, code: str) -> str:
     """Return the label of a domain, for presentation."""
     found = next((d for d in referential(certificate).domains if d.code == code), None)
     return found.label if found else code
+
+
+def marked_label(certificate: CertificateType, code: str) -> str:
+    """A domain, sub-domain or criterion label as shown to users: unconfirmed ones say so."""
+    doc = referential(certificate)
+    items: list[Any] = [*doc.domains, *doc.sub_domains(), *doc.criteria()]
+    found = next((i for i in items if i.code == code), None)
+    if found is None:
+        raise UnknownEntity("CléA referential item", f"{certificate.value} {code}")
+    if found.confirmed:
+        return str(found.label)
+    return f"{found.label} [unconfirmed: {found.confidence or 'no source'}, {found.label_status}]"

@@ -1,7 +1,11 @@
 """Loaders for the CPU reference data: options (OBG), schools (FASE) and profiles (PC).
 
-The profile loader enforces AGCF 29 Aug 2018 Art. 3 §1: per school year the UAA weeks add up
-to 25–27, and at most 5 project weeks are organised on top.
+The profile loader applies the Art. 3 §1 rules of the catalogue
+(:func:`ledger.domain.cpu.rules.profile_verdicts`): every UAA has weeks, UAA are presented
+per school year (one may exceptionally straddle two), the UAA weeks of each school year add
+up to 25–27, and at most 5 project weeks are organised on top. Shipped profiles are
+ILLUSTRATIVE where the official PC could not be read: ``illustrative`` and ``source`` say so,
+and every output showing a UAA title must say so too.
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ledger.domain.errors import InvalidCommand, UnknownEntity
+from ledger.domain.cpu import rules
+from ledger.domain.errors import UnknownEntity
+from ledger.domain.rules import Verdict
+from ledger.reference.errors import ReferenceDataError
 
 ART_3 = "AGCF-2018-08-29 art. 3 §1"
-UAA_WEEKS_MIN, UAA_WEEKS_MAX, PROJECT_WEEKS_MAX = 25, 27, 5
-
-
-class ReferenceError(InvalidCommand):
-    """Reference data that breaks a rule of the Arrêté (e.g. a profile's weeks)."""
-
-    code = "invalid-reference-data"
+UAA_WEEKS_MIN, UAA_WEEKS_MAX, PROJECT_WEEKS_MAX = (
+    rules.UAA_WEEKS_MIN,
+    rules.UAA_WEEKS_MAX,
+    rules.PROJECT_WEEKS_MAX,
+)
 
 
 def slugify(text: str) -> str:
@@ -81,9 +86,17 @@ class UaaSpec(BaseModel):
 
     code: str = Field(pattern=r"^UAA[0-9]{1,2}$")
     title: str = Field(min_length=1)
-    year: int = Field(ge=4, le=6)
-    weeks: int = Field(ge=1, le=27)
+    year: int = Field(ge=4, le=6, description="The school year the UAA is presented in")
+    weeks: int = Field(ge=0, le=27, description="Weeks in that school year")
+    weeks_next_year: int = Field(
+        default=0, ge=0, le=27, description="Weeks in the next school year (Art. 3 §1 al. 3)"
+    )
     credit_points: float | None = None
+
+    @property
+    def last_year(self) -> int:
+        """The last school year the UAA runs in (its year, or the next when it straddles)."""
+        return self.year + (1 if self.weeks_next_year else 0)
 
 
 class Profile(BaseModel):
@@ -94,7 +107,9 @@ class Profile(BaseModel):
     obg: str
     form: str = Field(pattern=r"^(TQ|P)$")
     approved_on: date
+    effective_from: date | None = None
     illustrative: bool
+    source: str = ""
     note: str = ""
     order_mandatory: bool
     eqf_level: int | None = Field(default=None, ge=1, le=8)
@@ -132,21 +147,42 @@ class Profile(BaseModel):
         """The UAA presented in school year ``year`` (4, 5 or 6)."""
         return [u for u in self.uaa if u.year == year]
 
+    @property
+    def in_force_from(self) -> date:
+        """The date the profile applies from (its effective date, else its approval date)."""
+        return self.effective_from or self.approved_on
+
+    def weeks_by_year(self) -> dict[int, int]:
+        """UAA weeks per school year, a straddling UAA counted in both of its years."""
+        out = {4: 0, 5: 0, 6: 0}
+        for u in self.uaa:
+            out[u.year] = out.get(u.year, 0) + u.weeks
+            if u.weeks_next_year:
+                out[u.year + 1] = out.get(u.year + 1, 0) + u.weeks_next_year
+        return out
+
+    def titles_note(self) -> str:
+        """What every output showing this profile's UAA titles must say about them."""
+        return "ILLUSTRATIVE (not the official PC)" if self.illustrative else "official PC"
+
+
+def profile_verdicts(profile: Profile) -> tuple[Verdict, ...]:
+    """The Art. 3 §1 rules of the catalogue applied to one profile."""
+    return rules.profile_verdicts(
+        profile.weeks_by_year(),
+        profile.project_weeks,
+        [(u.code, u.year, u.last_year) for u in profile.uaa],
+        {u.code: u.weeks + u.weeks_next_year for u in profile.uaa},
+    )
+
 
 def check_profile_weeks(profile: Profile) -> None:
-    """Refuse a profile whose UAA or project weeks break Art. 3 §1, naming year and sum."""
-    for year in (4, 5, 6):
-        total = sum(u.weeks for u in profile.uaa_of_year(year))
-        if not UAA_WEEKS_MIN <= total <= UAA_WEEKS_MAX:
-            raise ReferenceError(
-                f"profile {profile.version}: school year {year} has {total} UAA weeks; "
-                f"{ART_3} requires {UAA_WEEKS_MIN}–{UAA_WEEKS_MAX}"
-            )
-        project = profile.project_weeks.get(year, 0)
-        if project > PROJECT_WEEKS_MAX:
-            raise ReferenceError(
-                f"profile {profile.version}: school year {year} has {project} project weeks; "
-                f"{ART_3} allows at most {PROJECT_WEEKS_MAX}"
+    """Refuse a profile that breaks Art. 3 §1, naming the rule, its article and the years."""
+    for verdict in profile_verdicts(profile):
+        if not verdict.allowed:
+            raise ReferenceDataError(
+                f"profile {profile.version}: refused by rule {verdict.rule}"
+                f" ({verdict.article}): {verdict.reason}"
             )
 
 
@@ -155,7 +191,8 @@ def parse_profile(raw: dict[str, Any], source: str = "<profile>") -> Profile:
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:
-        raise ReferenceError(f"{source}: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}") from exc
+        err = exc.errors()[0]
+        raise ReferenceDataError(f"{source}: {err['msg']} at {err['loc']}") from exc
     check_profile_weeks(profile)
     return profile
 
@@ -175,7 +212,10 @@ def options() -> dict[str, Option]:
     rows = _read_csv("cpu_options_art1.csv")
     return {
         slugify(r["name_masculine"]): Option(
-            slugify(r["name_masculine"]), r["form"], r["name_masculine"], r["name_feminine"],
+            slugify(r["name_masculine"]),
+            r["form"],
+            r["name_masculine"],
+            r["name_feminine"],
             r["sector"],
         )
         for r in rows
@@ -194,8 +234,7 @@ def schools() -> dict[int, School]:
 def _school(fase: int, rows: list[dict[str, str]]) -> School:
     first = rows[0]
     forms = tuple(SchoolForm(r["form"], int(r["ntpp_allocated"])) for r in rows)
-    return School(fase, first["name"], first["postal_code"], first["locality"],
-                  first["network"], forms)
+    return School(fase, first["name"], first["postal_code"], first["locality"], first["network"], forms)
 
 
 def load_profiles(paths: Iterable[Path]) -> dict[str, list[Profile]]:
@@ -204,10 +243,10 @@ def load_profiles(paths: Iterable[Path]) -> dict[str, list[Profile]]:
     for path in paths:
         profile = parse_profile(json.loads(path.read_text(encoding="utf-8")), path.name)
         if profile.option_code not in options():
-            raise ReferenceError(f"{path.name}: option {profile.obg!r} is not an Art. 1 option")
+            raise ReferenceDataError(f"{path.name}: option {profile.obg!r} is not an Art. 1 option")
         out.setdefault(profile.option_code, []).append(profile)
     for versions in out.values():
-        versions.sort(key=lambda p: p.approved_on)
+        versions.sort(key=lambda p: (p.in_force_from, p.approved_on))
     return out
 
 
@@ -234,8 +273,8 @@ def school(fase: int) -> School:
 
 
 def profile_in_force(option_code: str, on: date) -> Profile:
-    """The latest profile of the option approved on or before ``on``."""
-    versions = [p for p in profiles().get(option_code, []) if p.approved_on <= on]
+    """The latest profile of the option in force on ``on`` (effective on or before it)."""
+    versions = [p for p in profiles().get(option_code, []) if p.in_force_from <= on]
     if not versions:
         raise UnknownEntity("certification profile in force", f"{option_code} on {on}")
     return versions[-1]

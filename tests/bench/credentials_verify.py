@@ -32,7 +32,9 @@ def _world(base: Path) -> tuple[Any, Any, list[str]]:
     from ledger.application import parse_command
     from ledger.application.queries import certificates
     from ledger.audit.log import AuditLog
-    from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
+    from ledger.credentials.issuers import IssuerConfig
+    from ledger.credentials.issuers import IssuerKeyStore as KeyStore
+    from ledger.credentials.issuing import CredentialIssuer
     from ledger.demo.cpu import demo_commands, resolve_refs
     from tests.bench import ledger_on
 
@@ -53,15 +55,15 @@ def _world(base: Path) -> tuple[Any, Any, list[str]]:
 def bench_verify(credentials: int = 20, rounds: int = 5) -> dict[str, Any]:
     """Time verification of ``credentials`` real credentials, ``rounds`` times each."""
     from ledger.credentials.dataintegrity import verify_proofs
-    from ledger.credentials.keys import key_resolver
     from ledger.credentials.verify import TrustStore, verify_credential
 
     with tempfile.TemporaryDirectory() as tmp:
         issuer, config, ids = _world(Path(tmp))
         docs = [issuer.credential(i) for i in ids[:credentials]]
-        status = issuer.status_list()
+        status = issuer.status_list_of(docs[0])
+        docs = [d for d in docs if d["credentialStatus"]["statusListCredential"] == status["id"]]
         trust = TrustStore.from_document(config.trust_bundle())
-    resolver = key_resolver(trust.keys, trust.issuer_did)
+    resolver = trust.resolver(docs[0]["issuer"]["id"])
     for doc in docs:  # warm the context and canonicalisation caches
         verify_credential(doc, trust, status)
     n = len(docs) * rounds

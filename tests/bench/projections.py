@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger.adapters.follower import DEFAULT_BATCH
+from ledger.adapters.target import DEFAULT_BATCH
 
 EVENTS_PER_LEARNER = 28  # what the demo records per CPU learner, roughly
 REBUILD_BATCH = DEFAULT_BATCH  # what ``ledger projections run`` and ``rebuild`` use

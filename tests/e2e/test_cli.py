@@ -119,7 +119,7 @@ def test_refused_decision_names_rule_and_article_and_writes_nothing(tmp_path: Pa
     )
     done = ledger_cli("record", "-", "--create", stdin=lines(OPEN, ADMIT, late), db=db)
     assert done.returncode == 2
-    assert "command 3" in done.stderr and "admission_by_art5_route" in done.stderr
+    assert "command 3" in done.stderr and "admission_route_for_year" in done.stderr
     assert "art. 5 §2" in done.stderr
     assert count_events(db) == 0
 
@@ -211,10 +211,10 @@ def test_no_personal_data_in_events(tmp_path: Path) -> None:
 
 
 def test_deadlines_check_records_missed_deadlines_once(tmp_path: Path) -> None:
-    """A C2D pupil without PSSA or decision: both deadlines listed, then recorded once."""
+    """An AOB pupil back in 4th (C2D) without PSSA or decision: both deadlines, recorded once."""
     db = tmp_path / "l.db"
     c2d = [
-        cmd("IssueAttestation", "conseil_classe", "2020-06-25", learner_id=LEARNER, kind="C2D"),
+        cmd("IssueAttestation", "conseil_classe", "2020-06-25", learner_id=LEARNER, kind="AOB"),
         cmd("RepeatYear", "conseil_classe", "2020-09-01", learner_id=LEARNER),
     ]
     assert ledger_cli("record", "-", "--create", stdin=lines(OPEN, ADMIT, *c2d), db=db).returncode == 0

@@ -1,44 +1,38 @@
-"""The verification page in a real headless Chromium, served by uvicorn with the public router."""
+"""The employer's page ``/verify`` in a real Chromium (1280 and 390 px), served by ``ledger serve``.
+
+Chromium is Debian's (``deploy/chromium/ensure.sh``), driven by playwright-core from the pinned
+npm lockfile (``deploy/node``) through ``tests/e2e/credentials_page.mjs``. The page verifies
+both proofs and the status list with its own JavaScript (the server's verdict shown beside),
+looks certificates up by number, takes pasted and uploaded credentials, checks the holder
+without sending what is typed, and keeps working once the server is unreachable.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import os
-import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from ledger.adapters.keys import LogKeyStore
+from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget
-from ledger.application import parse_command
-from ledger.application.queries import certificates
-from ledger.credentials.http import CredentialsContext, router
-from ledger.credentials.issue import KeyStore
-from ledger.demo.cpu import demo_commands, resolve_refs
-from tests.conftest import FixedClock, make_ledger
+from ledger.credentials.issuers import IssuerConfig, IssuerKeyStore
+from ledger.credentials.issuing import CredentialIssuer
+from tests.integration.test_credentials import build_world
+from tests.interop.conftest import free_port, node_stack, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "credentials"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+DRIVER = Path(__file__).with_name("credentials_page.mjs")
+__all__ = ["node_stack"]  # the session fixture installing deploy/node
 
 
 def chromium() -> str:
@@ -51,135 +45,126 @@ def chromium() -> str:
     pytest.skip("chromium not installed (deploy/chromium/ensure.sh installs it)")
 
 
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Site:
-    """A running server and the certificates it knows."""
-
-    url: str
-    active: str
-    revoked: str
+def _number(credential: dict[str, Any]) -> str:
+    return str(credential["id"]).removeprefix("urn:uuid:")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A demo store with keys and an integrity log, served on a free loopback port."""
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A demo store served by ``ledger serve``; a valid, a revoked, a tampered credential, a holder."""
     base = tmp_path_factory.mktemp("cred-web")
     location = str(base / "ledger.db")
-    previous = os.environ.get("LEDGER_KEY_DIR")
-    os.environ["LEDGER_KEY_DIR"] = str(base / "keys")
-    ledger = make_ledger(location, FixedClock())
-    raw = demo_commands(3, 40, 20, date(2026, 11, 1))
-    ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=500)
-    LogKeyStore(base / "keys").generate("certificates.ledger.example/test-log")
-    KeyStore(base / "keys").generate()
-    rows = certificates(ledger.store)
+    world = build_world(location, base / "keys")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = FastAPI()
-    app.include_router(router(CredentialsContext(StoreTarget.parse(location), base / "keys", public_url=url)))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(
-        url,
-        next(r.certificate_id for r in rows if r.status == "active"),
-        next(r.certificate_id for r in rows if r.status == "revoked"),
+    config = IssuerConfig(
+        IssuerKeyStore(base / "keys"), public_url=url, recording=world.issuer.config.recording
     )
-    server.should_exit = True
-    thread.join(timeout=10)
-    if previous is None:
-        os.environ.pop("LEDGER_KEY_DIR", None)
-    else:  # the session's isolated key directory (tests/conftest.py)
-        os.environ["LEDGER_KEY_DIR"] = previous
-    ledger.store.close()
+    issuer = CredentialIssuer(
+        world.ledger.store, Db(StoreTarget.parse(location)), config, world.ledger.identities
+    )
+    row = next(r for r in world.rows if r.kind == "CQ" and r.status == "active")
+    valid = issuer.credential(row.certificate_id)
+    person = world.ledger.identities.get(UUID(row.learner_id))
+    revoked = issuer.credential(next(r.certificate_id for r in world.rows if r.status == "revoked"))
+    upload = issuer.credential(
+        next(r.certificate_id for r in world.rows if r.kind == "clea" and r.status == "active")
+    )
+    (base / "upload.json").write_text(json.dumps(upload), encoding="utf-8")
+    tampered = copy.deepcopy(valid)
+    tampered["credentialSubject"]["achievement"]["name"] += "."
+    world.ledger.store.close()
+    share_identity_key(base / "keys")
+    proc = start_server(location, base / "keys", port)
+    yield {
+        "url": url,
+        "valid": {"number": _number(valid), "credential": valid},
+        "revoked": {"number": _number(revoked)},
+        "tampered": tampered,
+        "uploadPath": str(base / "upload.json"),
+        "unknown": "00000000-0000-4000-8000-000000000000",
+        "holder": {
+            "family": person.family_name,
+            "given": person.given_name,
+            "birth": person.birth_date.isoformat(),
+            "nrn": person.national_number or "",
+        },
+    }
+    stop_server(proc)
 
 
-def load_page(browser: str, url: str, profile: Path, screenshot: Path | None = None) -> str:
-    """The DOM of ``url`` after its scripts ran (and a screenshot when asked)."""
-    args = [browser, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=15000"]
-    if screenshot is not None:
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        shot = subprocess.run(
-            [*args, f"--screenshot={screenshot}", "--window-size=1000,1100", url],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        assert screenshot.exists(), shot.stderr[-2000:]
+def share_identity_key(key_dir: Path) -> None:
+    """Give the server the identity key the in-process ledger used (it reads the holder's identity)."""
+    used = Path(os.environ.get("LEDGER_KEY_DIR", ".ledger/keys")) / "identity" / "kek"
+    target = key_dir / "identity" / "kek"
+    if used.resolve() != target.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(used, target)
+
+
+def run_page(node_stack: Path, scenario: dict[str, Any], width: int) -> dict[str, Any]:
+    """What the page showed at ``width`` (screenshots in ``artifacts/credentials``)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    request = {
+        **scenario,
+        "nodeDir": str(node_stack),
+        "chromium": chromium(),
+        "width": width,
+        "shots": str(ARTIFACTS),
+    }
     done = subprocess.run(
-        [*args, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False
+        ["node", str(DRIVER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    return done.stdout
+    assert done.returncode == 0, done.stderr[-3000:]
+    return dict(json.loads(done.stdout))
 
 
-def verdict_of(dom: str) -> str:
-    """The ``data-verdict`` the page displays."""
-    found = re.search(r'id="verdict" data-verdict="([a-z_]+)"', dom)
-    assert found, dom[-3000:]
-    return found.group(1)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_employer_page_verifies_in_the_browser(
+    scenario: dict[str, Any], node_stack: Path, width: int
+) -> None:
+    """Valid, revoked, tampered, uploaded and unknown credentials; the holder check; offline."""
+    seen = run_page(node_stack, scenario, width)
+    assert seen["qr"]["local"] == "valid" and seen["qr"]["server"] == "valid", seen["qr"]
+    assert seen["qr"]["holderShown"], seen["qr"]["facts"]
+    assert not seen["qr"]["overflow"], width
+    assert not seen["errors"]
+    assert seen["wrongHolder"] == "no" and seen["rightHolder"] == "yes"
+    assert seen["revoked"]["local"] == "revoked" and seen["revoked"]["server"] == "revoked"
+    assert "révoqué le" in seen["revoked"]["revocation"] and "Motif" in seen["revoked"]["revocation"]
+    assert seen["tampered"]["local"] == "invalid" and seen["tampered"]["server"] == "invalid"
+    assert seen["upload"]["local"] == "valid" and seen["upload"]["server"] == "valid"
+    assert seen["unknown"]["local"] == "error" and "introuvable" in " ".join(seen["unknown"]["reasons"])
+    assert seen["offline"]["local"] == "valid" and seen["offline"]["server"] == "unreachable"
+    assert seen["offlineTampered"]["local"] == "invalid"
+    family = scenario["holder"]["family"]
+    assert not [r for r in seen["sent"] if family.lower() in r.lower()]  # nothing typed was sent
 
 
-def test_page_opened_from_the_qr_link_shows_valid(site: Site, tmp_path: Path) -> None:
-    """``/verify?id=…`` fetches the credential, verifies it and shows "valid" with the facts."""
-    dom = load_page(
-        chromium(),
-        f"{site.url}/verify?id={site.active}",
-        tmp_path / "profile",
-        ARTIFACTS / "verify-valid.png",
-    )
-    assert verdict_of(dom) == "valid"
-    assert "Délivré le" in dom
-
-
-def test_page_shows_revoked_for_a_revoked_certificate(site: Site, tmp_path: Path) -> None:
-    """A revoked certificate's page says revoked (status list), with the reason."""
-    dom = load_page(
-        chromium(),
-        f"{site.url}/verify?id={site.revoked}",
-        tmp_path / "profile",
-        ARTIFACTS / "verify-revoked.png",
-    )
-    assert verdict_of(dom) == "revoked"
-    assert "revoked" in dom
-    assert "no proof of recording" not in dom
-
-
-def test_page_reports_an_unknown_certificate(site: Site, tmp_path: Path) -> None:
-    """An id the ledger does not know shows an error, never a verdict of valid."""
-    dom = load_page(
-        chromium(), f"{site.url}/verify?id=00000000-0000-0000-0000-000000000000", tmp_path / "profile"
-    )
-    assert verdict_of(dom) == "error"
-    assert "unknown certificate" in dom
-
-
-def test_posted_tampered_credential_is_refused(site: Site) -> None:
-    """``POST /verify`` returns invalid for a changed credential, valid for the original."""
-    with httpx.Client(base_url=site.url, timeout=30) as client:
-        credential = client.get(f"/credentials/{site.active}").json()
-        assert client.post("/verify", json=credential).json()["verdict"] == "valid"
-        credential["validFrom"] = "2001-01-01T00:00:00Z"
-        verdict = client.post("/verify", json=credential).json()
-        assert verdict["verdict"] == "invalid" and verdict["reasons"]
-        assert client.post("/verify", content=b"{not json").status_code == 400
-
-
-def test_keys_did_document_and_status_list_are_public(site: Site) -> None:
-    """The trust bundle, DID document and status list are served without login."""
-    with httpx.Client(base_url=site.url, timeout=30) as client:
+def test_keys_did_documents_and_status_lists_are_public(scenario: dict[str, Any]) -> None:
+    """The trust bundle, DID documents, the ledger's context and status lists need no login."""
+    with httpx.Client(base_url=scenario["url"], timeout=30) as client:
         bundle = client.get("/keys").json()
         assert bundle["logVerifiers"] and bundle["jwks"]["keys"]
         assert client.get("/.well-known/did.json").json()["id"] == bundle["issuer"]
-        status = client.get("/status/1").json()
+        status_url = scenario["valid"]["credential"]["credentialStatus"]["statusListCredential"]
+        status = client.get(status_url).json()
         assert "BitstringStatusListCredential" in status["type"]
+        assert status["issuer"] == scenario["valid"]["credential"]["issuer"]["id"]
         assert client.get("/status/9").status_code == 404
+        assert client.get("/contexts/ledger-v1.json").json()["@context"]["logPosition"]
+        assert client.get("/issuers/nowhere/did.json").status_code == 404
+
+
+def test_public_routes_never_accept_an_event_certificate_id(scenario: dict[str, Any]) -> None:
+    """Only the random number opens a credential: an id of the events answers 404."""
+    with httpx.Client(base_url=scenario["url"], timeout=30) as client:
+        valid = client.get(f"/credentials/{scenario['valid']['number']}")
+        assert valid.status_code == 200
+        assert client.get(f"/credentials/{scenario['unknown']}").status_code == 404
+        assert client.get("/credentials/not-a-number").status_code == 400

@@ -46,7 +46,45 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     assert done.returncode == 0, done.stderr
     assert cli("credential", "export", revoked, "--out", str(paths["revoked"]), env=env).returncode == 0
-    assert cli("credential", "status-list", "--out", str(paths["status"]), env=env).returncode == 0
+    assert (
+        cli(
+            "credential",
+            "status-list",
+            "--credential",
+            str(paths["active"]),
+            "--out",
+            str(paths["status"]),
+            env=env,
+        ).returncode
+        == 0
+    )
+    paths["revoked_status"] = base / "revoked_status.json"
+    assert (
+        cli(
+            "credential",
+            "status-list",
+            "--credential",
+            str(paths["revoked"]),
+            "--out",
+            str(paths["revoked_status"]),
+            env=env,
+        ).returncode
+        == 0
+    )
+    paths["revoked_html"] = base / "revoked.html"
+    assert (
+        cli(
+            "credential",
+            "export",
+            revoked,
+            "--out",
+            str(base / "revoked2.json"),
+            "--html",
+            str(paths["revoked_html"]),
+            env=env,
+        ).returncode
+        == 0
+    )
     assert cli("credential", "keys", "show", "--out", str(paths["trust"]), env=env).returncode == 0
     return paths
 
@@ -94,11 +132,41 @@ def test_revoked_credential_exits_3(exported: dict[str, Path]) -> None:
         "--keys",
         str(exported["trust"]),
         "--status-list",
-        str(exported["status"]),
+        str(exported["revoked_status"]),
         base=exported["base"],
     )
     assert done.returncode == 3
     assert "revoked" in json.loads(done.stdout)["reasons"][0]
+
+
+def test_status_not_checked_is_never_valid(exported: dict[str, Path]) -> None:
+    """No status list at hand: not VALID and exit 6, for a revoked certificate too; --skip-status opts out."""
+    for name in ("active", "revoked"):
+        done = offline(str(exported[name]), "--keys", str(exported["trust"]), base=exported["base"])
+        verdict = json.loads(done.stdout)
+        assert done.returncode == 6, verdict
+        assert verdict["verdict"] == "status_unknown" and verdict["checks"]["status"] == "not checked"
+    human = cli(
+        "credential",
+        "verify",
+        str(exported["revoked"]),
+        "--keys",
+        str(exported["trust"]),
+        env={"LEDGER_STATUS_CACHE": str(exported["base"] / "cache3")},
+    )
+    assert human.returncode == 6 and "VALID" not in human.stdout.replace("NOT VERIFIED", "")
+    skipped = offline(
+        str(exported["active"]), "--keys", str(exported["trust"]), "--skip-status", base=exported["base"]
+    )
+    assert skipped.returncode == 0
+    assert any("revocation status not checked" in w for w in json.loads(skipped.stdout)["warnings"])
+
+
+def test_revoked_certificate_page_says_revoked_with_date_and_reason(exported: dict[str, Path]) -> None:
+    """The printable page of a revoked certificate says so in French, with the date and the reason."""
+    page = exported["revoked_html"].read_text(encoding="utf-8")
+    assert "Certificat révoqué" in page and "Motif" in page
+    assert "Certificat révoqué" not in exported["html"].read_text(encoding="utf-8")
 
 
 def test_tampered_credential_exits_4(exported: dict[str, Path], tmp_path: Path) -> None:
@@ -107,7 +175,14 @@ def test_tampered_credential_exits_4(exported: dict[str, Path], tmp_path: Path) 
     doc["credentialSubject"]["achievement"]["name"] += "."
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(doc), encoding="utf-8")
-    done = offline(str(tampered), "--keys", str(exported["trust"]), base=exported["base"])
+    done = offline(
+        str(tampered),
+        "--keys",
+        str(exported["trust"]),
+        "--status-list",
+        str(exported["status"]),
+        base=exported["base"],
+    )
     assert done.returncode == 4
     assert any("bad signature" in r for r in json.loads(done.stdout)["reasons"])
 
@@ -122,7 +197,14 @@ def test_unknown_issuer_exits_5(exported: dict[str, Path], tmp_path: Path) -> No
         ).returncode
         == 0
     )
-    done = offline(str(exported["active"]), "--keys", str(tmp_path / "other.json"), base=exported["base"])
+    done = offline(
+        str(exported["active"]),
+        "--keys",
+        str(tmp_path / "other.json"),
+        "--status-list",
+        str(exported["status"]),
+        base=exported["base"],
+    )
     assert done.returncode == 5
 
 
@@ -157,3 +239,17 @@ def test_printable_page_has_a_qr_code_to_the_verification_page(exported: dict[st
     certificate_id = doc["id"].removeprefix("urn:uuid:")
     assert "<svg" in page and f"/verify?id={certificate_id}" in page
     assert "Test" not in page
+
+
+def test_keys_show_writes_every_issuer_did_document(exported: dict[str, Path], tmp_path: Path) -> None:
+    """``keys show --did-dir`` writes the root's and each issuer's did:web document at its path."""
+    env = {"LEDGER_DB": str(exported["base"] / "demo.db"), "LEDGER_KEY_DIR": str(exported["base"] / "keys")}
+    done = cli("credential", "keys", "show", "--did-dir", str(tmp_path / "web"), "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    credential = json.loads(exported["active"].read_text(encoding="utf-8"))
+    issuer = credential["issuer"]["id"]
+    path = tmp_path / "web" / "/".join(issuer.removeprefix("did:web:").split(":")[1:]) / "did.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["id"] == issuer
+    assert credential["proof"][0]["verificationMethod"] in document["assertionMethod"]
+    assert (tmp_path / "web" / ".well-known" / "did.json").is_file()

@@ -86,10 +86,10 @@ def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> lis
         cmd(
             "AdmitLearner",
             "direction",
-            "2019-09-01",
+            "2020-09-01",
             learner_id=lid,
             option_code=OPTION,
-            school_year=2019,
+            school_year=2020,
             year=6,
             route="A6_repeat_transformed",
             identity=person,
@@ -99,14 +99,14 @@ def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> lis
         cmd(
             "ValidateUnit",
             "jury_qualification",
-            "2019-09-20",
+            "2020-09-20",
             learner_id=lid,
             uaa=f"UAA{i}",
             via="jury_recognition",
         )
         for i in range(1, 7)
     ]
-    lines.append(cmd("IssueCertificate", "jury_qualification", "2020-06-28", learner_id=lid, kind="CQ"))
+    lines.append(cmd("IssueCertificate", "jury_qualification", "2021-06-28", learner_id=lid, kind="CQ"))
     return lines
 
 
@@ -132,6 +132,8 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     ledger("credential", "export", mine["certificate_id"], "--db", db, "--out", str(credential))
     trust = tmp / "trust.json"
     ledger("credential", "keys", "show", "--db", db, "--out", str(trust))
+    status = tmp / "status.json"  # without its status list a credential is not VALID (exit 6)
+    ledger("credential", "status-list", "--credential", str(credential), "--db", db, "--out", str(status))
     proof = tmp / "proof.txt"
     proof.write_text(ledger("audit", "prove", "--position", "1", "--db", db).stdout)
     for ident in erased:
@@ -162,6 +164,7 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
         "kept": kept,
         "credential": credential,
         "trust": trust,
+        "status": status,
         "proof": proof,
         "before": json.loads(before),
         "after": json.loads(after),
@@ -179,7 +182,15 @@ def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
     old_size, new_size = art["before"]["size"], art["after"]["size"]
     assert ledger("audit", "consistency", str(old_size), str(new_size), "--db", db).returncode == 0
     verdict = ledger(
-        "credential", "verify", str(art["credential"]), "--keys", str(art["trust"]), "--json", check=False
+        "credential",
+        "verify",
+        str(art["credential"]),
+        "--keys",
+        str(art["trust"]),
+        "--status-list",
+        str(art["status"]),
+        "--json",
+        check=False,
     )
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     shown = json.loads(

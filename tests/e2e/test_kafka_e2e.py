@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -26,8 +27,17 @@ pytestmark = pytest.mark.kafka
 LEDGER = str(Path(sys.executable).parent / "ledger")
 
 
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([LEDGER, *args], capture_output=True, text=True, timeout=180, check=False)
+def cli(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [LEDGER, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -43,9 +53,9 @@ def demo(db: Path, learners: int = 60, candidates: int = 12) -> None:
         "--candidates",
         str(candidates),
         "--seed",
-        "7",
+        "9",
         "--json",
-    )
+    )  # a cohort with revoked certificates
 
 
 def registry(db: Path) -> list[dict[str, Any]]:
@@ -96,7 +106,42 @@ def test_bad_kafka_arguments_exit_2_and_write_nothing(tmp_path: Path) -> None:
     assert done.returncode == 2 and "invalid bootstrap address" in done.stderr
     done = cli("relay", "run", "--db", str(tmp_path / "x.db"), "--topic-prefix", "bad prefix!", check=False)
     assert done.returncode == 2 and "invalid topic prefix" in done.stderr
+    done = cli(
+        "relay",
+        "run",
+        "--db",
+        str(tmp_path / "x.db"),
+        check=False,
+        env={"LEDGER_ORIGIN": "ledger.example.org/cpu+clea"},
+    )
+    assert done.returncode == 2 and "invalid LEDGER_ORIGIN" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_the_production_example_origin_works_with_the_relay(tmp_path: Path) -> None:
+    """`ledger relay run` with LEDGER_ORIGIN from deploy/production: records carry it as source."""
+    bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
+    example = (
+        Path(__file__).resolve().parents[2] / "deploy" / "production" / "systemd" / "ledger.env.example"
+    ).read_text(encoding="utf-8")
+    origin = next(line.split("=", 1)[1] for line in example.splitlines() if line.startswith("LEDGER_ORIGIN="))
+    assert origin == "ledger.example.org/cpu-clea-ledger"
+    settings = fresh_settings(bootstrap, "p")
+    store = tmp_path / "ledger.db"
+    demo(store, learners=3, candidates=1)
+    done = cli(
+        "relay",
+        "run",
+        "--once",
+        "--db",
+        str(store),
+        "--json",
+        env={"LEDGER_ORIGIN": origin, "LEDGER_KAFKA": bootstrap, "LEDGER_TOPIC_PREFIX": settings.prefix},
+    )
+    relayed = json.loads(done.stdout)
+    records = read_all(settings, relayed["published"])
+    assert {dict(r.headers)["ce_source"] for r in records} == {f"urn:ledger:{origin}".encode()}
+    assert len(records) == relayed["published"] > 0
 
 
 def relay_position(db: Path, prefix: str) -> int:
@@ -120,21 +165,25 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     store = tmp_path / "ledger.db"
     demo(store, learners=400, candidates=12)
     rng = random.Random(11)
-    positions = []
+    positions = [0]
     for _ in range(10):
         proc = subprocess.Popen(
             [LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.7, 1.3))
+        deadline = time.monotonic() + 60  # kill once it has made progress (startup varies with load)
+        while relay_position(store, prefix) == positions[-1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, 0.3))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         positions.append(relay_position(store, prefix))
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(p < len(stored) for p in positions) >= 8, positions  # the kills hit mid-stream
+    assert sum(0 < p < len(stored) for p in positions) >= 3, positions  # the kills hit mid-stream
+    assert all(a < b or a == len(stored) for a, b in itertools.pairwise(positions))
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
@@ -146,4 +195,8 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     )
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
+    print(f"{len(records) - len(stored)} duplicate(s) after 10 kills; positions {positions}")
+    # each restart reads the partitions' tails: only records acknowledged after that read
+    # (in flight when the relay died) can arrive twice, not the unrecorded batches
+    assert len(records) - len(stored) <= 10 * 7
     assert registry(tmp_path / "reg.db") == certificates_of(store)

@@ -1,23 +1,25 @@
 """A broker away for 30 seconds: the ledger keeps recording, the relay backs off and catches up.
 
+The relay is the console script (``ledger relay run``, log level INFO): every line it writes
+to stderr during the outage, kafka-python's included, is one JSON object, and no traceback.
 Uses its OWN broker (a copy of deploy/kafka on free ports), never the shared one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from consumers.relay import Backoff, Relay
 from consumers.topics import KafkaSettings
 from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget, iter_notifications
@@ -97,14 +99,32 @@ def wait_until(predicate: object, timeout: float) -> bool:
     return False
 
 
-def run_relay(ledger: Ledger, location: str, settings: KafkaSettings, stop: threading.Event) -> None:
-    relay = Relay(
-        ledger.store, StoreTarget.parse(location), settings, batch_size=50, backoff=Backoff(base=0.5, cap=4.0)
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+def start_relay(location: str, settings: KafkaSettings) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "LEDGER_KAFKA": settings.bootstrap,
+        "LEDGER_TOPIC_PREFIX": settings.prefix,
+        "LEDGER_ORIGIN": "test",
+    }
+    return subprocess.Popen(
+        [LEDGER, "--log-level", "INFO", "relay", "run", "--db", location, "--batch", "50", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    try:
-        relay.run(stop)
-    finally:
-        relay.close()
+
+
+def json_lines(stderr: str) -> list[dict[str, object]]:
+    """Every stderr line as JSON (fails on the first line that is not one JSON object)."""
+    lines = []
+    for line in stderr.splitlines():
+        assert line.startswith("{"), f"not a JSON log line: {line!r}"
+        lines.append(json.loads(line))
+    return lines
 
 
 def relay_position(db: Db, prefix: str) -> int:
@@ -127,9 +147,7 @@ def test_everything_recorded_during_a_30s_outage_arrives_after(
     for _ in range(10):
         admit(ledger)
     settings = fresh_settings(private_broker.bootstrap, "o")
-    stop = threading.Event()
-    thread = threading.Thread(target=run_relay, args=(ledger, location, settings, stop), daemon=True)
-    thread.start()
+    relay = start_relay(location, settings)
     head = ledger.store.recorder.max_notification_id
     position = Db(StoreTarget.parse(location))
     assert wait_until(lambda: relay_position(position, settings.prefix) == head(), 30)
@@ -157,9 +175,16 @@ def test_everything_recorded_during_a_30s_outage_arrives_after(
     t0 = time.monotonic()
     assert wait_until(lambda: relay_position(position, settings.prefix) == head(), 90)
     print(f"relay caught up {time.monotonic() - t0:.1f}s after the broker returned")
-    stop.set()
-    thread.join(timeout=30)
+    relay.send_signal(signal.SIGTERM)
+    out, err = relay.communicate(timeout=60)
+    assert relay.returncode == 0, err[-2000:]
     position.close()
+    logs = json_lines(err)
+    assert "Traceback" not in err
+    events = {str(line["event"]) for line in logs}
+    assert {"relay.started", "relay.broker_unavailable", "relay.stopped"} <= events
+    assert any(str(line.get("logger", "")).startswith("kafka") for line in logs)  # kafka-python's own
+    assert json.loads(out)["lag"] == 0
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(ledger.store)}
     assert recorded_during_outage >= 25 and len(stored) == 11 + recorded_during_outage
     records = read_all(settings, len(stored))

@@ -35,7 +35,7 @@ def certificate(store: Any, certificate_id: str) -> dict[str, Any]:
 
 
 def _record_cohort(ledger: Ledger) -> None:
-    raw = demo_commands(3, 30, 20, date(2026, 11, 1))
+    raw = demo_commands(16, 30, 20, date(2026, 11, 1))  # a cohort with revoked certificates
     ledger.execute_all((parse_command(resolve_refs(ledger, r)) for r in raw), batch=500)
 
 

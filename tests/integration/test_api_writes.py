@@ -88,8 +88,8 @@ def test_a_refused_decision_names_its_rule_and_article(client: TestClient, world
     assert ok.status_code == 201, ok.text  # a refusal is not kept: the key is free again
 
 
-def test_unknown_learner_is_404_on_read_and_422_in_a_command(client: TestClient, world: World) -> None:
-    """An unknown id in the URL is 404; in a command it is a refused command (422)."""
+def test_unknown_learner_is_404_on_read_and_in_a_command(client: TestClient, world: World) -> None:
+    """An unknown id is 404 in the URL and in a school's command (as another school's id would be)."""
     ghost = str(uuid.uuid4())
     assert client.get(f"/v1/learners/{ghost}", headers=world.headers("inspector")).status_code == 404
     r = client.post(
@@ -97,7 +97,8 @@ def test_unknown_learner_is_404_on_read_and_422_in_a_command(client: TestClient,
         json={**support(world), "learner_id": ghost},
         headers=world.headers("conseil_classe", **{"Idempotency-Key": "ghost"}),
     )
-    assert r.status_code == 422 and "unknown" in r.json()["detail"]
+    assert r.status_code == 404 and r.json()["type"] == "urn:ledger:problem:not-found"
+    assert ghost in r.json()["detail"]
 
 
 def test_public_endpoints_are_rate_limited(world: World) -> None:

@@ -15,8 +15,8 @@ from ledger.adapters.keys import KeyStoreError, LogKeyStore
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger, parse_command
 from ledger.application.queries import EventFilter, certificates, events
+from ledger.audit.errors import AuditError
 from ledger.audit.log import (
-    AuditError,
     AuditLog,
     canonical_reference,
     leaf_bytes,

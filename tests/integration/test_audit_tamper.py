@@ -14,7 +14,8 @@ from ledger.adapters.follower import Db
 from ledger.adapters.keys import LogKeyStore
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
-from ledger.audit.log import AuditLog, LeafMismatch
+from ledger.audit.errors import LeafMismatch
+from ledger.audit.log import AuditLog
 from tests.builders import admit, open_option
 
 EVENTS = 9  # one option + eight admissions

@@ -17,7 +17,7 @@ from ledger.application import parse_command
 from ledger.domain.cpu.aggregates import Learner
 from ledger.domain.errors import LedgerError
 from ledger.reference import cpu as ref
-from tests.builders import FASE, FASE_TQ2, admit, on, open_option
+from tests.builders import FASE, FASE_TQ2, NRN, admit, on, open_option
 from tests.conftest import make_ledger
 
 ACCEPTED: list[str] = []
@@ -92,6 +92,8 @@ def learner_command(draw: Any, learner: UUID) -> dict[str, Any]:
     if name == "RevokeDecision":
         fields["target_version"] = draw(st.integers(1, 12))
         fields["reason"] = "erreur"
+    if name == "TransferLearner":
+        fields["national_register_number"] = draw(st.sampled_from([NRN, NRN, NRN, "99999999999"]))
     if name == "DecideC2D":
         fields["outcome"] = draw(st.sampled_from(["continue", "reorient"]))
     fase = draw(st.sampled_from([FASE] * 6 + [FASE_TQ2]))
@@ -138,7 +140,8 @@ def test_random_sequences_keep_invariants_and_replay(data: Any, seq: tuple[list[
         open_option(lg)
         open_option(lg, fase=FASE_TQ2)
         routes = {4: "A4_standard", 5: "A5_repeat_transformed", 6: "A6_repeat_transformed"}
-        learners = [admit(lg, year=y, route=routes[y]) for y in starts]
+        # Art. 6 §1: the option opened in 2018 organises its 6th year from 2020-2021.
+        learners = [admit(lg, year=y, route=routes[y], sy=2020 if y == 6 else 2019) for y in starts]
         for index, _ in picks:
             learner = learners[index]
             raw = data.draw(st.composite(lambda d, who=learner: learner_command(d, who))())

@@ -17,6 +17,7 @@ from ledger.domain.errors import RuleViolation
 from tests.builders import (
     FASE,
     FASE_TQ2,
+    NRN,
     OPTION,
     admit,
     cmd,
@@ -128,8 +129,84 @@ def repeat_fifth(lg: Ledger) -> dict[str, Any]:
 
 def repeat_sixth(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
-    learner = admit(lg, year=6, route="A6_repeat_transformed")
-    return on(learner, "RepeatYear", "conseil_classe", "2020-09-01")
+    learner = admit(lg, year=6, route="A6_repeat_transformed", sy=2020)
+    return on(learner, "RepeatYear", "conseil_classe", "2021-09-01")
+
+
+def sixth_in_opening_year(lg: Ledger) -> dict[str, Any]:
+    open_option(lg, first=2019)
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=6,
+        route="A6_repeat_transformed",
+    )
+
+
+def fifth_repeater_in_opening_year(lg: Ledger) -> dict[str, Any]:
+    open_option(lg, first=2019)
+    return cmd(
+        "AdmitLearner",
+        "direction",
+        "2019-09-01",
+        option_code=OPTION,
+        school_year=2019,
+        year=5,
+        route="A5_repeat_transformed",
+    )
+
+
+def transfer_into_fifth_not_organised(lg: Ledger) -> dict[str, Any]:
+    open_option(lg)
+    open_option(lg, fase=FASE_TQ2, first=2019)
+    learner = admit(lg, year=5, route="A5_repeat_transformed")
+    return on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN)
+
+
+def transfer_after_reorientation(lg: Ledger) -> dict[str, Any]:
+    open_option(lg)
+    open_option(lg, fase=FASE_TQ2)
+    learner = admit(lg)
+    run(lg, on(learner, "StartReorientationSupport", "conseil_classe", "2020-02-20"))
+    run(
+        lg,
+        on(
+            learner,
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-25",
+            kind="REORIENTATION",
+            advice="Conseil: option Electricité",
+        ),
+    )
+    return on(learner, "TransferLearner", "direction", "2020-07-01", FASE_TQ2, national_register_number=NRN)
+
+
+def option_before_the_arrete(lg: Ledger) -> dict[str, Any]:
+    return cmd("OpenOption", "direction", "2017-06-01", option_code=OPTION, first_school_year=2017)
+
+
+def decision_before_admission(lg: Ledger) -> dict[str, Any]:
+    open_option(lg)
+    learner = admit(lg)
+    return on(
+        learner,
+        "AuthoriseTest",
+        "jury_qualification",
+        "2019-08-20",
+        uaa="UAA1",
+        representatives_informed=True,
+    )
+
+
+def reorientation_without_advice(lg: Ledger) -> dict[str, Any]:
+    open_option(lg)
+    learner = admit(lg)
+    run(lg, on(learner, "StartReorientationSupport", "conseil_classe", "2020-02-20"))
+    return on(learner, "IssueAttestation", "conseil_classe", "2020-06-25", kind="REORIENTATION")
 
 
 def repeat_fourth_after_aoa(lg: Ledger) -> dict[str, Any]:
@@ -143,21 +220,45 @@ def promote_after_reorientation(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
     run(lg, on(learner, "StartReorientationSupport", "conseil_classe", "2020-01-10"))
-    run(lg, on(learner, "IssueAttestation", "conseil_classe", "2020-06-25", kind="REORIENTATION"))
+    run(
+        lg,
+        on(
+            learner,
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-25",
+            kind="REORIENTATION",
+            advice="Conseil: option Electricité",
+        ),
+    )
     return on(learner, "PromoteLearner", "conseil_classe", "2020-09-01")
 
 
 def reorientation_short_support(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    run(lg, on(learner, "StartReorientationSupport", "conseil_classe", "2020-03-01"))
-    return on(learner, "IssueAttestation", "conseil_classe", "2020-06-25", kind="REORIENTATION")
+    run(lg, on(learner, "StartReorientationSupport", "conseil_classe", "2020-03-02"))
+    return on(
+        learner,
+        "IssueAttestation",
+        "conseil_classe",
+        "2020-06-25",
+        kind="REORIENTATION",
+        advice="Conseil: option Electricité",
+    )
 
 
 def reorientation_no_support(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
-    return on(learner, "IssueAttestation", "conseil_classe", "2020-06-25", kind="REORIENTATION")
+    return on(
+        learner,
+        "IssueAttestation",
+        "conseil_classe",
+        "2020-06-25",
+        kind="REORIENTATION",
+        advice="Conseil: option Electricité",
+    )
 
 
 def c2d_learner(lg: Ledger) -> Any:
@@ -223,19 +324,6 @@ def attempt_without_authorisation(lg: Ledger) -> dict[str, Any]:
     return on(learner, "RecordAttempt", "jury_delegate", "2019-11-10", uaa="UAA1", passed=True)
 
 
-def minor_not_informed(lg: Ledger) -> dict[str, Any]:
-    open_option(lg)
-    learner = admit(lg, birth="2004-05-01")
-    return on(
-        learner,
-        "AuthoriseTest",
-        "jury_qualification",
-        "2019-10-01",
-        uaa="UAA1",
-        representatives_informed=False,
-    )
-
-
 def validate_without_pass(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     learner = admit(lg)
@@ -262,18 +350,18 @@ def recognition_for_standard_learner(lg: Ledger) -> dict[str, Any]:
 
 def sixth_year_learner(lg: Ledger, validate: tuple[str, ...]) -> Any:
     open_option(lg)
-    learner = admit(lg, year=6, route="A6_repeat_transformed")
+    learner = admit(lg, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in validate:
         run(
             lg,
-            on(learner, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa, via="jury_recognition"),
+            on(learner, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
         )
     return learner
 
 
 def cq_with_missing_uaa(lg: Ledger) -> dict[str, Any]:
     learner = sixth_year_learner(lg, ("UAA1", "UAA2", "UAA3", "UAA4"))
-    return on(learner, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ")
+    return on(learner, "IssueCertificate", "jury_qualification", "2021-06-28", kind="CQ")
 
 
 def cq_sovereign_without_justification(lg: Ledger) -> dict[str, Any]:
@@ -282,7 +370,7 @@ def cq_sovereign_without_justification(lg: Ledger) -> dict[str, Any]:
         learner,
         "IssueCertificate",
         "jury_qualification",
-        "2020-06-28",
+        "2021-06-28",
         kind="CQ",
         sovereign=True,
         justification="ok",
@@ -305,13 +393,13 @@ def cq_in_fourth(lg: Ledger) -> dict[str, Any]:
 
 def ce6p_in_tq(lg: Ledger) -> dict[str, Any]:
     learner = sixth_year_learner(lg, ())
-    return on(learner, "IssueCertificate", "conseil_classe", "2020-06-28", kind="CE6P")
+    return on(learner, "IssueCertificate", "conseil_classe", "2021-06-28", kind="CE6P")
 
 
 def second_cq(lg: Ledger) -> dict[str, Any]:
     learner = sixth_year_learner(lg, ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5", "UAA6"))
-    run(lg, on(learner, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ"))
-    return on(learner, "IssueCertificate", "jury_qualification", "2020-06-29", kind="CQ")
+    run(lg, on(learner, "IssueCertificate", "jury_qualification", "2021-06-28", kind="CQ"))
+    return on(learner, "IssueCertificate", "jury_qualification", "2021-06-29", kind="CQ")
 
 
 def future_decision(lg: Ledger) -> dict[str, Any]:
@@ -337,7 +425,7 @@ def body_without_power(lg: Ledger) -> dict[str, Any]:
 
 def cq_by_conseil(lg: Ledger) -> dict[str, Any]:
     learner = sixth_year_learner(lg, ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5", "UAA6"))
-    return on(learner, "IssueCertificate", "conseil_classe", "2020-06-28", kind="CQ")
+    return on(learner, "IssueCertificate", "conseil_classe", "2021-06-28", kind="CQ")
 
 
 def other_school(lg: Ledger) -> dict[str, Any]:
@@ -364,7 +452,7 @@ def notice_before_due(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     open_option(lg, fase=FASE_TQ2)
     learner = admit(lg, year=5, route="A5_repeat_transformed")
-    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN))
     return on(learner, "GiveFormalNotice", "administration", "2019-10-10", FASE_TQ2)
 
 
@@ -372,7 +460,7 @@ def report_from_wrong_school(lg: Ledger) -> dict[str, Any]:
     open_option(lg)
     open_option(lg, fase=FASE_TQ2)
     learner = admit(lg, year=5, route="A5_repeat_transformed")
-    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(lg, on(learner, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN))
     return on(learner, "SendCompetenceReport", "conseil_classe", "2019-10-05", FASE_TQ2)
 
 
@@ -387,21 +475,47 @@ def deadline_not_yet_passed(lg: Ledger) -> dict[str, Any]:
     return on(learner, "RecordMissedDeadline", "administration", "2020-10-10", kind="pssa")
 
 
+def aob_c2d_learner(lg: Ledger) -> Any:
+    open_option(lg)
+    learner = admit(lg)
+    run(lg, on(learner, "IssueAttestation", "conseil_classe", "2020-06-25", kind="AOB"))
+    run(lg, on(learner, "RepeatYear", "conseil_classe", "2020-09-01"))
+    return learner
+
+
 def deadline_recorded_twice(lg: Ledger) -> dict[str, Any]:
-    learner = c2d_learner(lg)
+    learner = aob_c2d_learner(lg)
     run(lg, on(learner, "RecordMissedDeadline", "administration", "2020-10-20", kind="pssa"))
     return on(learner, "RecordMissedDeadline", "administration", "2020-11-20", kind="pssa")
 
 
 CASES = {
-    "5th year by a 4th-year route": Case("admission_by_art5_route", "art. 5 §2", fifth_by_fourth_route),
+    "5th year by a 4th-year route": Case("admission_route_for_year", "art. 5", fifth_by_fourth_route),
     "5th same option needs AOA/AOB": Case(
-        "admission_route_evidence", "art. 5 §2", fifth_same_option_without_attestation
+        "fifth_same_option_needs_passed_fourth", "art. 5 §2", fifth_same_option_without_attestation
     ),
-    "alternance route only in P": Case("admission_by_art5_route", "art. 5 §2", alternance_route_in_tq),
-    "conseil d'admission routes": Case("admission_by_art5_route", "art. 5 §2", conseil_route_by_direction),
+    "alternance route only in P": Case("route_only_in_p", "art. 5 §2", alternance_route_in_tq),
+    "conseil d'admission routes": Case(
+        "route_decided_by_conseil_admission", "art. 5 §2", conseil_route_by_direction
+    ),
     "5th only from the year after 4th opened": Case(
-        "admission_by_art5_route", "art. 5 §2", fifth_before_option_has_fifth
+        "year_organised_at_school", "art. 6 §1", fifth_before_option_has_fifth
+    ),
+    "no 5th-year repeater in the opening year": Case(
+        "year_organised_at_school", "art. 6 §1", fifth_repeater_in_opening_year
+    ),
+    "no 6th year in the opening year": Case("year_organised_at_school", "art. 6 §1", sixth_in_opening_year),
+    "no transfer into a 5th not organised yet": Case(
+        "year_organised_at_school", "art. 6 §1", transfer_into_fifth_not_organised
+    ),
+    "no transfer after a réorientation": Case(
+        "no_reenrolment_after_reorientation", "art. 4 §1 3°", transfer_after_reorientation
+    ),
+    "no option before the Arrêté applied": Case(
+        "option_opened_from_2018", "art. 1", option_before_the_arrete
+    ),
+    "no decision before the admission": Case(
+        "decision_not_before_admission", "art. 5", decision_before_admission
     ),
     "option must be open": Case("option_open_at_school", "art. 6 §1", option_not_open),
     "no repeating 5th": Case("no_repeat_fifth_year", "art. 4 §2", repeat_fifth),
@@ -410,11 +524,14 @@ CASES = {
     "no promotion after réorientation": Case(
         "promotion_needs_passed_fourth", "art. 4 §1", promote_after_reorientation
     ),
-    "réorientation needs 4 months support": Case(
-        "reorientation_needs_four_months_support", "art. 4 §1 3°", reorientation_short_support
+    "réorientation support covers the last 4 months": Case(
+        "reorientation_support_covers_last_four_months", "art. 4 §1 3°", reorientation_short_support
     ),
     "réorientation needs traced support": Case(
-        "reorientation_needs_four_months_support", "art. 4 §1 3°", reorientation_no_support
+        "reorientation_support_covers_last_four_months", "art. 4 §1 3°", reorientation_no_support
+    ),
+    "réorientation includes a conseil": Case(
+        "reorientation_includes_advice", "art. 4 §1 3°", reorientation_without_advice
     ),
     "C2D decision before 15 January": Case(
         "c2d_decision_before_15_january", "art. 4 §1 4°", c2d_decision_late
@@ -430,12 +547,9 @@ CASES = {
     "attempt needs authorisation": Case(
         "attempt_needs_jury_authorisation", "art. 4 §6", attempt_without_authorisation
     ),
-    "minor's representatives informed": Case(
-        "inform_legal_representatives_of_minor", "art. 4 §6", minor_not_informed
-    ),
-    "validation needs a passed test": Case("validation_needs_evidence", "art. 4 §6", validate_without_pass),
+    "validation needs a passed test": Case("validation_by_passed_test", "art. 2 7°", validate_without_pass),
     "recognition only for transformed repeaters": Case(
-        "validation_needs_evidence", "art. 5 §2", recognition_for_standard_learner
+        "recognition_for_transformed_repeaters", "art. 4 §3", recognition_for_standard_learner
     ),
     "no CQ with a missing UAA": Case(
         "cq_needs_all_uaa_or_sovereign_decision", "art. 21ter", cq_with_missing_uaa
@@ -449,7 +563,7 @@ CASES = {
     "no decision in the future": Case("decision_not_in_future", "ledger rule", future_decision),
     "body without power (test authorisation)": Case("body_has_power", "art. 4 §6", body_without_power),
     "body without power (CQ)": Case("body_has_power", "art. 2 7°", cq_by_conseil),
-    "decision at the enrolled school": Case("decision_at_enrolled_school", "art. 5 §1", other_school),
+    "decision at the enrolled school": Case("decision_at_enrolled_school", "art. 2 5°", other_school),
     "revocation targets a decision": Case("revoke_existing_decision", "ledger rule", revoke_unknown),
     "formal notice only when overdue": Case(
         "formal_notice_after_overdue_report", "art. 9", notice_before_due
@@ -477,35 +591,47 @@ def test_rule_refuses_names_article_and_writes_nothing(ledger: Ledger, case: Cas
     assert events_count(ledger) == before
 
 
-def test_repeat_sixth_allowed_in_option_second_year(sqlite_ledger: Ledger) -> None:
-    """Art. 4 §4 bans repeating 6th only from the option's 3rd year: the 2nd still may."""
+def test_sixth_year_repeater_admitted_once_the_sixth_is_organised(sqlite_ledger: Ledger) -> None:
+    """Art. 5 §3 with Art. 6 §1: a repeater of the transformed 6th enters the option's 3rd year."""
     open_option(sqlite_ledger, first=2019)
-    learner = admit(sqlite_ledger, year=6, route="A6_repeat_transformed")
-    run(sqlite_ledger, on(learner, "RepeatYear", "conseil_classe", "2020-09-01"))
-    assert sqlite_ledger.get(learner).school_year == 2020
+    learner = admit(sqlite_ledger, year=6, route="A6_repeat_transformed", sy=2021)
+    assert sqlite_ledger.get(learner).year == 6
 
 
-def test_pure_rule_table() -> None:
-    """A few pure rules, table-driven, with their articles."""
-    from datetime import date
+def test_minor_not_informed_is_recorded_as_a_flag(sqlite_ledger: Ledger) -> None:
+    """Art. 4 §6: informing a minor's representatives is a duty recorded with the decision."""
+    open_option(sqlite_ledger)
+    learner = admit(sqlite_ledger, birth="2004-05-01")
+    run(
+        sqlite_ledger,
+        on(
+            learner,
+            "AuthoriseTest",
+            "jury_qualification",
+            "2019-10-01",
+            uaa="UAA1",
+            representatives_informed=False,
+        ),
+    )
+    event = sqlite_ledger.get(learner).log[2]
+    assert (event.learner_is_minor, event.representatives_informed) == (True, False)
 
-    from ledger.domain.cpu import rules
 
-    table = [
-        (rules.may_repeat_fifth_year(2018, 2018), True, "art. 4 §2"),
-        (rules.may_repeat_fifth_year(2018, 2019), False, "art. 4 §2"),
-        (rules.may_repeat_sixth_year(2018, 2019, "macon"), True, "art. 4 §4"),
-        (rules.may_repeat_sixth_year(2018, 2020, "macon"), False, "art. 4 §4"),
-        (rules.may_repeat_sixth_year(2019, 2020, "couvreur-etancheur"), False, "art. 4 §5"),
-        (rules.reorientation_support_traced(date(2020, 2, 25), date(2020, 6, 25)), True, "3°"),
-        (rules.reorientation_support_traced(date(2020, 2, 26), date(2020, 6, 25)), False, "3°"),
-        (rules.c2d_decision_window(date(2021, 1, 14), 2020), True, "4°"),
-        (rules.c2d_decision_window(date(2021, 1, 15), 2020), False, "4°"),
-        (rules.formal_notice_allowed(date(2019, 10, 22), False, date(2019, 10, 23)), True, "art. 9"),
-        (rules.formal_notice_allowed(date(2019, 10, 22), False, date(2019, 10, 22)), False, "art. 9"),
-    ]
-    for verdict, allowed, article in table:
-        assert verdict.allowed is allowed, verdict
-        assert article in verdict.article
-    assert rules.add_working_days(date(2019, 10, 1), 15) == date(2019, 10, 22)
+def test_reorientation_with_support_from_1_march_is_lawful(sqlite_ledger: Ledger) -> None:
+    """Art. 4 §1 3°: support from 1 March covers the last four months of 2019-2020."""
+    open_option(sqlite_ledger)
+    learner = admit(sqlite_ledger)
+    run(sqlite_ledger, on(learner, "StartReorientationSupport", "conseil_classe", "2020-03-01"))
+    run(
+        sqlite_ledger,
+        on(
+            learner,
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-25",
+            kind="REORIENTATION",
+            advice="Conseil: option Electricité",
+        ),
+    )
+    assert sqlite_ledger.get(learner).last_attestation().value == "REORIENTATION"
     assert FASE and OPTION

@@ -6,6 +6,7 @@ on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
@@ -18,6 +19,7 @@ from tests.builders import (
     FASE_P,
     FASE_TQ2,
     NOW_DATE,
+    NRN,
     P_OPTION,
     admit,
     finish_fourth,
@@ -139,11 +141,11 @@ def test_route_special_education_form3(ledger: Ledger) -> None:
 def test_route_sixth_repeat_transformed_sovereign_cq(ledger: Ledger) -> None:
     """A6 repeater: recognition of 4th-5th UAA; the jury grants the CQ sovereignly."""
     open_option(ledger)
-    ident = admit(ledger, year=6, route="A6_repeat_transformed")
+    ident = admit(ledger, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5"):
         run(
             ledger,
-            on(ident, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa, via="jury_recognition"),
+            on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
         )
     out = run(
         ledger,
@@ -151,7 +153,7 @@ def test_route_sixth_repeat_transformed_sovereign_cq(ledger: Ledger) -> None:
             ident,
             "IssueCertificate",
             "jury_qualification",
-            "2020-06-28",
+            "2021-06-28",
             kind="CQ",
             sovereign=True,
             justification="Maîtrise démontrée en stage et à l'épreuve intégrée.",
@@ -191,14 +193,37 @@ def test_attestation_reorientation_after_support(ledger: Ledger) -> None:
     assert learner(ledger, ident).attestation(2019) is Attestation.REORIENTATION
 
 
-def test_attestation_c2d_year_late_pssa_and_reorient(ledger: Ledger) -> None:
-    """C2D: re-enrolled in 4th, PSSA written late (recorded as late), reoriented before 15 Jan."""
+def test_attestation_c2d_programme_has_no_october_deadline(ledger: Ledger) -> None:
+    """C2D (art. 4 §1 4°): the conseil de classe's programme has no 15 October deadline."""
     open_option(ledger)
     ident = admit(ledger)
     run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-25", kind="C2D"))
     run(ledger, on(ident, "RepeatYear", "conseil_classe", "2020-09-01"))
     run(ledger, on(ident, "WritePssa", "conseil_classe", "2020-10-20"))
-    run(ledger, on(ident, "DecideC2D", "conseil_classe", "2021-01-10", outcome="reorient"))
+    state = learner(ledger, ident)
+    assert not state.of_type(Learner.PssaWritten)
+    assert [p.school_year for p in state.of_type(Learner.C2DProgrammeWritten)] == [2020]
+    assert state.overdue(date(2020, 11, 1)) == []
+
+
+def test_attestation_aob_repeater_late_pssa_and_reorient(ledger: Ledger) -> None:
+    """AOB re-enrolled in 4th (assimilated C2D): PSSA late after 14 Oct, reoriented before 15 Jan."""
+    open_option(ledger)
+    ident = admit(ledger)
+    run(ledger, on(ident, "IssueAttestation", "conseil_classe", "2020-06-25", kind="AOB"))
+    run(ledger, on(ident, "RepeatYear", "conseil_classe", "2020-09-01"))
+    run(ledger, on(ident, "WritePssa", "conseil_classe", "2020-10-20"))
+    run(
+        ledger,
+        on(
+            ident,
+            "DecideC2D",
+            "conseil_classe",
+            "2021-01-10",
+            outcome="reorient",
+            advice="Vers le secteur tertiaire",
+        ),
+    )
     state = learner(ledger, ident)
     pssa = state.of_type(Learner.PssaWritten)[0]
     assert pssa.late and pssa.due_by.isoformat() == "2020-10-14"
@@ -213,11 +238,14 @@ def test_transfer_report_overdue_then_notice(ledger: Ledger) -> None:
     open_option(ledger)
     open_option(ledger, fase=FASE_TQ2)
     ident = admit(ledger, year=5, route="A5_repeat_transformed")
-    run(ledger, on(ident, "TransferLearner", "direction", "2019-10-01", FASE_TQ2))
+    run(
+        ledger,
+        on(ident, "TransferLearner", "direction", "2019-10-01", FASE_TQ2, national_register_number=NRN),
+    )
     dossier = learner_dossier(ledger.store, ident, NOW_DATE)
     assert dossier["pending_deadlines"][0] == {
         "kind": "competence_report",
-        "due_by": "2019-10-22",
+        "due_by": "2019-10-18",
         "from_fase": FASE,
         "overdue": True,
     }
@@ -269,20 +297,20 @@ def test_revocation_and_correction_keep_history(ledger: Ledger) -> None:
 def test_certificate_revocation(ledger: Ledger) -> None:
     """A revoked CQ is listed as revoked with its reason; a new CQ can then be issued."""
     open_option(ledger)
-    ident = admit(ledger, year=6, route="A6_repeat_transformed")
+    ident = admit(ledger, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5", "UAA6"):
         run(
             ledger,
-            on(ident, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa, via="jury_recognition"),
+            on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
         )
-    out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ"))
+    out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-06-28", kind="CQ"))
     run(
         ledger,
         on(
             ident,
             "RevokeCertificate",
             "jury_qualification",
-            "2020-09-15",
+            "2021-09-15",
             certificate_id=str(out.certificate_id),
             reason="Fraude constatée",
         ),
@@ -290,5 +318,5 @@ def test_certificate_revocation(ledger: Ledger) -> None:
     row = next(r for r in certificates(ledger.store) if r.certificate_id == str(out.certificate_id))
     assert (row.status, row.revocation_reason) == ("revoked", "Fraude constatée")
     assert learner(ledger, ident).active_certificate(CertificateKind.CQ) is None
-    again = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2020-09-20", kind="CQ"))
+    again = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-09-20", kind="CQ"))
     assert again.certificate_id != out.certificate_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,7 +19,9 @@ from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger, parse_command
 from ledger.application.queries import certificates
 from ledger.audit.log import AuditLog
-from ledger.credentials.issue import CredentialIssuer, IssuerConfig, KeyStore
+from ledger.credentials.issuers import IssuerConfig
+from ledger.credentials.issuers import IssuerKeyStore as KeyStore
+from ledger.credentials.issuing import CredentialIssuer
 from ledger.credentials.verify import TrustStore, verify_credential
 from ledger.demo.cpu import demo_commands, resolve_refs
 from tests.builders import cmd, run
@@ -40,7 +43,7 @@ class World:
         return str(next(r.certificate_id for r in self.rows if r.kind == kind and r.status == status))
 
     def verify(self, credential: Any, with_status: bool = True) -> Any:
-        status = self.issuer.status_list() if with_status else None
+        status = self.issuer.status_list_of(credential) if with_status else None
         return verify_credential(credential, self.trust, status)
 
 
@@ -104,7 +107,7 @@ def test_cpu_credential_states_school_jury_units_and_eqf_level(sqlite_world: Wor
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["alignment"][0]["targetFramework"] == "European Qualifications Framework"
     assert all(r["status"] == "Completed" for r in credential["credentialSubject"]["result"])
-    assert credential["credentialSubject"]["id"].startswith("urn:uuid:")
+    assert "id" not in credential["credentialSubject"]  # the holder: an identity hash only
 
 
 def test_clea_credential_has_certifpro_or_branch_issuer_and_no_eqf(sqlite_world: World) -> None:
@@ -117,14 +120,18 @@ def test_clea_credential_has_certifpro_or_branch_issuer_and_no_eqf(sqlite_world:
     assert len(credential["credentialSubject"]["result"]) == 7
 
 
-def test_holder_is_identified_by_random_id_and_salted_name_hash_only(sqlite_world: World) -> None:
-    """The credential carries no name in clear: a salted hash when the identity is known."""
-    credential = sqlite_world.issuer.credential(sqlite_world.first("CQ"))
+def test_holder_is_identified_by_an_identity_hash_only(sqlite_world: World) -> None:
+    """No name, no learner id in the credential: an identity hash when the identity is known."""
+    certificate = sqlite_world.first("CQ")
+    credential = sqlite_world.issuer.credential(certificate)
     ident = credential["credentialSubject"]["identifier"][0]
     assert ident["hashed"] is True and ident["identityHash"].startswith("sha256$")
-    assert "Learner" not in str(credential) and "given_name" not in str(credential)
-    bare = sqlite_world.issuer.credential(sqlite_world.first("CQ"), include_name_hash=False)
+    learner = next(r.learner_id for r in sqlite_world.rows if r.certificate_id == certificate)
+    assert learner not in json.dumps(credential) and certificate not in json.dumps(credential)
+    assert "given_name" not in str(credential)
+    bare = sqlite_world.issuer.credential(certificate, include_holder=False)
     assert "identifier" not in bare["credentialSubject"]
+    assert learner not in bare["credentialSubject"]["id"]
 
 
 def _string_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -153,7 +160,7 @@ def _change_one_char(document: Any, path: tuple[Any, ...]) -> Any:
 def test_one_character_changed_in_any_field_fails_with_a_reason(sqlite_world: World) -> None:
     """Every string of the credential (data, proofs, recording proof) is protected."""
     credential = sqlite_world.issuer.credential(sqlite_world.first("CQ"))
-    status = sqlite_world.issuer.status_list()
+    status = sqlite_world.issuer.status_list_of(credential)
     paths = list(_string_paths(credential))
     assert len(paths) > 40
     for path in paths:
@@ -180,7 +187,7 @@ def test_status_list_changes_when_a_certificate_is_revoked(sqlite_world: World, 
     """Revoking an exported certificate sets its bit in the next status list."""
     active = sqlite_world.first("CQ")
     credential = sqlite_world.issuer.credential(active)
-    before = sqlite_world.issuer.status_list()
+    before = sqlite_world.issuer.status_list_of(credential)
     row = next(r for r in sqlite_world.rows if r.certificate_id == active)
     fase = sqlite_world.ledger.get(UUID(row.learner_id)).fase
     run(
@@ -195,7 +202,7 @@ def test_status_list_changes_when_a_certificate_is_revoked(sqlite_world: World, 
             reason="fraud established",
         ),
     )
-    after = sqlite_world.issuer.status_list()
+    after = sqlite_world.issuer.status_list_of(credential)
     assert before["credentialSubject"]["encodedList"] != after["credentialSubject"]["encodedList"]
     assert verify_credential(credential, sqlite_world.trust, before).verdict == "valid"
     assert verify_credential(credential, sqlite_world.trust, after).verdict == "revoked"
@@ -221,7 +228,7 @@ def test_issuer_outside_the_trusted_root_is_unknown(sqlite_world: World) -> None
     """A credential naming another DID root is refused as unknown issuer."""
     other = TrustStore("did:web:elsewhere.example", sqlite_world.trust.keys, sqlite_world.trust.log_verifiers)
     credential = sqlite_world.issuer.credential(sqlite_world.first("CE6P"))
-    assert verify_credential(credential, other).verdict == "unknown_issuer"
+    assert verify_credential(credential, other, require_status=False).verdict == "unknown_issuer"
 
 
 def test_one_proof_alone_is_not_enough(sqlite_world: World) -> None:
@@ -230,7 +237,7 @@ def test_one_proof_alone_is_not_enough(sqlite_world: World) -> None:
     for keep in range(2):
         single = copy.deepcopy(credential)
         single["proof"] = single["proof"][keep]
-        verdict = verify_credential(single, sqlite_world.trust)
+        verdict = verify_credential(single, sqlite_world.trust, require_status=False)
         assert verdict.verdict == "invalid"
         assert any("both suites are required" in r for r in verdict.reasons)
 
@@ -243,22 +250,65 @@ def test_rotated_keys_still_verify_old_credentials(sqlite_world: World) -> None:
     sqlite_world.trust = trust
     new = sqlite_world.issuer.credential(sqlite_world.first("clea"))
     assert old["proof"][0]["verificationMethod"] != new["proof"][0]["verificationMethod"]
-    assert verify_credential(old, trust).verdict == "valid"
-    assert verify_credential(new, trust).verdict == "valid"
+    status = sqlite_world.issuer.status_list_of(new)
+    assert verify_credential(old, trust, status).verdict == "valid"
+    assert verify_credential(new, trust, status).verdict == "valid"
 
 
 def test_status_index_is_random_persisted_and_stable(sqlite_world: World) -> None:
     """Each certificate keeps one status index; different certificates get different ones."""
-    first = sqlite_world.issuer.credential(sqlite_world.first("CQ"))["credentialStatus"]
-    again = sqlite_world.issuer.credential(sqlite_world.first("CQ"))["credentialStatus"]
-    other = sqlite_world.issuer.credential(sqlite_world.first("CE6P"))["credentialStatus"]
-    assert first == again
-    assert first["statusListIndex"] != other["statusListIndex"]
+    first = sqlite_world.issuer.credential(sqlite_world.first("CQ"))
+    again = sqlite_world.issuer.credential(sqlite_world.first("CQ"))
+    other = sqlite_world.issuer.credential(sqlite_world.first("CE6P"))
+    assert first["credentialStatus"] == again["credentialStatus"] and first["id"] == again["id"]
+    assert first["credentialStatus"]["id"] != other["credentialStatus"]["id"]
+    assert first["id"] != other["id"]
 
 
 def test_not_yet_valid_credential_is_invalid(sqlite_world: World) -> None:
     """Validity dates are checked (a credential dated in the future does not verify)."""
     credential = sqlite_world.issuer.credential(sqlite_world.first("CQ"))
-    verdict = verify_credential(credential, sqlite_world.trust, now=datetime(2000, 1, 1, tzinfo=UTC))
+    verdict = verify_credential(
+        credential,
+        sqlite_world.trust,
+        sqlite_world.issuer.status_list_of(credential),
+        now=datetime(2000, 1, 1, tzinfo=UTC),
+    )
     assert verdict.verdict == "invalid"
     assert verdict.checks["dates"] == "failed"
+
+
+def test_compiled_contexts_give_the_same_dataset_for_every_kind(sqlite_world: World) -> None:
+    """The verifier's fast path (one compiled context) equals pyld with the full contexts."""
+    from ledger.credentials.loader import canonicalize_rdf, canonicalize_rdf_pyld
+
+    kinds = {r.kind for r in sqlite_world.rows}
+    for kind in sorted(kinds):
+        credential = sqlite_world.issuer.credential(sqlite_world.first(kind))
+        document = {k: v for k, v in credential.items() if k != "proof"}
+        assert canonicalize_rdf(document, compiled=True) == canonicalize_rdf_pyld(document), kind
+        status = sqlite_world.issuer.status_list_of(credential)
+        unsigned = {k: v for k, v in status.items() if k != "proof"}
+        assert canonicalize_rdf(unsigned, compiled=True) == canonicalize_rdf_pyld(unsigned)
+
+
+def test_a_document_the_compiled_context_reads_otherwise_still_verifies() -> None:
+    """Where the compiled context differs (a term outside the scope defining it) the verifier
+    falls back to the full contexts: a good signature is never called bad."""
+    from ledger.credentials.dataintegrity import add_proof, verify_proofs
+    from ledger.credentials.keys import KeyPair, did_key_resolver
+    from ledger.credentials.loader import LEDGER_V1, OPEN_BADGES_V3, canonicalize_rdf
+    from ledger.credentials.verify import COMPILED_LIMITS
+
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", OPEN_BADGES_V3, LEDGER_V1],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": "did:example:issuer",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"], "salt": "outside IdentityObject"},
+    }
+    assert canonicalize_rdf(document, compiled=True) != canonicalize_rdf(document)
+    key = KeyPair.generate()
+    signed = add_proof(document, key, "eddsa-rdfc-2022", "2026-01-01T00:00:00Z")
+    results = verify_proofs(signed, did_key_resolver, limits=COMPILED_LIMITS)
+    assert [r.verified for r in results] == [True]

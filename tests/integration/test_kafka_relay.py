@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -12,13 +13,16 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
+from consumers.contract import SCHEMA_BASE, SCHEMA_DIR
+from consumers.errors import RelayBusy
 from consumers.registry import CertificateRegistry, registry_rows
-from consumers.relay import RecordBuilder, Relay, RelayBusy, relay_lock
+from consumers.relay import RecordBuilder, Relay, RelayFollower, RelayHandler, relay_lock
 from consumers.runner import ConsumerRunner
 from consumers.topics import KafkaSettings
+from ledger.adapters.follower import Db, record_position
 from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import Ledger
-from tests.conftest import require_service
+from tests.conftest import make_ledger, require_service
 from tests.kafka_support import fresh_settings, ledger_certificates, read_all, record_demo
 
 pytestmark = pytest.mark.kafka
@@ -46,7 +50,8 @@ def check_cloudevent(record: Any, settings: KafkaSettings) -> Any:
     assert attrs["source"] == settings.source
     assert attrs["id"] == f"{record.key.decode()}/{attrs['aggversion']}"
     assert attrs["subject"] == record.key.decode()
-    assert attrs["dataschema"] == f"urn:ledger:schema:{attrs['type']}"
+    committed = json.loads((SCHEMA_DIR / f"{attrs['type']}.json").read_text(encoding="utf-8"))
+    assert attrs["dataschema"] == committed["$id"] == f"{SCHEMA_BASE}{attrs['type']}.json"
     assert attrs["time"].tzinfo is not None
     assert event.get_data()["aggregate_version"] == int(attrs["aggversion"])
     return event
@@ -74,6 +79,55 @@ def test_relay_publishes_every_event_in_order_as_cloudevents(
         assert seq == list(range(1, len(seq) + 1))
     by_topic = Counter(r.topic for r in records)
     assert set(by_topic) == set(settings.event_topics)
+
+
+def forget_position(location: str, settings: KafkaSettings, position: int) -> None:
+    """What a crash between the broker's acknowledgement and the position record leaves."""
+    db = Db(StoreTarget.parse(location))
+    with db.transaction() as tx:
+        record_position(tx, f"kafka_relay:{settings.prefix}", position)
+    db.close()
+
+
+def test_a_restart_skips_what_the_partitions_already_hold(
+    ledger: Ledger, store_location: str, bootstrap: str
+) -> None:
+    """Acknowledged but unrecorded events are found on the partitions' tails and not sent again."""
+    events = record_demo(ledger, learners=12, candidates=5)
+    settings = fresh_settings(bootstrap)
+    target = StoreTarget.parse(store_location)
+    follower = RelayFollower(ledger.store, target, RelayHandler(ledger.store, settings), batch_size=50)
+    assert follower.catch_up(until=events - 40) == events - 40  # a first run stops here...
+    follower.handler.drop_producer()
+    follower.close()
+    forget_position(store_location, settings, events - 240)  # ...but recorded only this far
+    relay = Relay(ledger.store, target, settings, batch_size=50)
+    try:
+        relay.run(threading.Event(), once=True, wait_lock=False)
+        assert (relay.handler.skipped, relay.handler.published) == (200, 40)
+    finally:
+        relay.close()
+    records = read_all(settings, events)
+    ids = [dict(r.headers)["ce_id"] for r in records]
+    assert len(ids) == len(set(ids)) == events  # nothing twice, nothing missing
+
+
+def test_tails_from_other_events_are_not_trusted(
+    sqlite_ledger: Ledger, tmp_path: Path, bootstrap: str
+) -> None:
+    """Topics already holding ANOTHER store's events at the same positions skip nothing."""
+    settings = fresh_settings(bootstrap)
+    other = make_ledger(str(tmp_path / "other.db"))
+    record_demo(other, learners=4, candidates=2, seed=1)
+    assert relay_once(other, str(tmp_path / "other.db"), settings) > 0
+    other.store.close()
+    events = record_demo(sqlite_ledger, learners=6, candidates=2, seed=2)
+    relay = Relay(sqlite_ledger.store, StoreTarget.parse(str(tmp_path / "ledger.db")), settings)
+    try:
+        assert relay.run(threading.Event(), once=True, wait_lock=False) == events
+        assert relay.handler.skipped == 0
+    finally:
+        relay.close()
 
 
 def test_a_second_relay_is_refused_while_one_holds_the_lock(ledger: Ledger, store_location: str) -> None:

@@ -168,20 +168,20 @@ def test_certificate_history_chain(ledger: Ledger, store_location: str) -> None:
     """The chain of a revoked CQ: admission, validations, issuance, then its revocation, each
     with actor, body, basis and increasing global position."""
     open_option(ledger)
-    ident = admit(ledger, year=6, route="A6_repeat_transformed")
+    ident = admit(ledger, year=6, route="A6_repeat_transformed", sy=2020)
     for uaa in ("UAA1", "UAA2", "UAA3", "UAA4", "UAA5", "UAA6"):
         run(
             ledger,
-            on(ident, "ValidateUnit", "jury_qualification", "2019-09-20", uaa=uaa, via="jury_recognition"),
+            on(ident, "ValidateUnit", "jury_qualification", "2020-09-20", uaa=uaa, via="jury_recognition"),
         )
-    out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2020-06-28", kind="CQ"))
+    out = run(ledger, on(ident, "IssueCertificate", "jury_qualification", "2021-06-28", kind="CQ"))
     run(
         ledger,
         on(
             ident,
             "RevokeCertificate",
             "jury_qualification",
-            "2020-09-15",
+            "2021-09-15",
             certificate_id=str(out.certificate_id),
             reason="Fraude constatée",
         ),

@@ -98,15 +98,16 @@ def revoke_a_validation(ledger: Ledger) -> None:
     head = int(ledger.store.recorder.max_notification_id() or 0)
     for n in ledger.store.recorder.select_notifications(1, head):
         if n.topic.endswith("Learner.UnitValidated"):
-            fase = int(ledger.store.repository.get(n.originator_id).fase)
+            learner = ledger.store.repository.get(n.originator_id)
+            body = learner.log[n.originator_version].decision.body.value  # the deciding body revokes
             run(
                 ledger,
                 on(
                     n.originator_id,
                     "RevokeDecision",
-                    "jury_qualification",
+                    body,
                     "2026-10-01",
-                    fase,
+                    int(learner.fase),
                     target_version=n.originator_version,
                     reason="Encodé sur le mauvais dossier",
                 ),

@@ -39,7 +39,7 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
         json.loads(_run("certificate", "list", "--json", "--db", str(db), cwd=tmp_path).stdout)
         == expected["certificate list"]
     )
-    assert json.loads(_run("schema", "commands", cwd=tmp_path).stdout) == expected["schema commands"]
+    _assert_release_schema_kept(json.loads(_run("schema", "commands", cwd=tmp_path).stdout), expected)
     for holder, dossier in list(expected["learner show --as-of-effective"].items())[:6]:
         shown = _run(
             "learner",
@@ -52,9 +52,37 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
             str(db),
             cwd=tmp_path,
         )
-        assert json.loads(shown.stdout) == dossier, holder
+        now = json.loads(shown.stdout)
+        added = LAW_DOSSIER_KEYS if dossier.get("regime") == "CPU" else set()
+        assert set(now) - set(dossier) == added, holder  # additive, issue 18 phase 2
+        assert {k: now[k] for k in dossier} == dossier, holder
     for cert, history in list(expected["certificate history"].items())[:3]:
         shown = _run("certificate", "history", cert, "--json", "--db", str(db), cwd=tmp_path)
         assert json.loads(shown.stdout) == history, cert
     stats = _run("stats", "clea", "--today", "2100-01-01", "--json", "--db", str(db), cwd=tmp_path)
     assert json.loads(stats.stdout) == expected["stats clea --today"]
+
+
+# Issue 18 phase 2 adds commands, one optional admission field and three dossier keys; issue 16
+# adds the optional national register number a transfer presents; every released command and
+# dossier key is otherwise printed exactly as the release printed it.
+LAW_COMMANDS = {"PublishProfile", "LodgeAppeal", "DecideAppeal", "RecordYearFlags", "CheckCreationNorm"}
+LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note"}
+
+
+def _assert_release_schema_kept(now: dict[str, object], expected: dict[str, dict[str, object]]) -> None:
+    released = expected["schema commands"]
+    defs, old_defs = now["$defs"], released["$defs"]
+    assert isinstance(defs, dict) and isinstance(old_defs, dict)
+    assert set(defs) - set(old_defs) == LAW_COMMANDS and set(old_defs) <= set(defs)
+    added = {"AdmitLearner": "reoriented_from", "TransferLearner": "national_register_number"}
+    for name, field in added.items():
+        grown = json.loads(json.dumps(defs[name]))
+        del grown["properties"][field]
+        assert grown == old_defs[name], name
+    assert {k: defs[k] for k in old_defs if k not in added} == {
+        k: v for k, v in old_defs.items() if k not in added
+    }
+    assert {k: v for k, v in now.items() if k not in {"$defs", "oneOf"}} == {
+        k: v for k, v in released.items() if k not in {"$defs", "oneOf"}
+    }

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field
 
+from ledger.domain import rules as shared
 from ledger.domain.clea import rules
 from ledger.domain.clea.values import (
     BranchCode,
@@ -32,8 +33,9 @@ from ledger.domain.clea.values import (
     Region,
     Siret,
 )
-from ledger.domain.kernel import NO_VOID, Body, Decision, DecisionLog, LedgerAggregate, Void
-from ledger.domain.rules import Verdict, check, require
+from ledger.domain.journal import Journal
+from ledger.domain.kernel import NO_VOID, Body, Decision, LedgerAggregate, Void
+from ledger.domain.rules import ensure, require
 
 
 def evaluator_org_id(siret: str) -> UUID:
@@ -61,14 +63,12 @@ def certificate_id(candidate: UUID, version: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"ledger:clea:certificate:{candidate}:{version}")
 
 
-def _ensure(*verdicts: Verdict) -> None:
-    for verdict in verdicts:
-        require(verdict)
-
-
 def _common(action: str, decision: Decision) -> None:
-    _ensure(rules.body_has_power(action, decision.body),
-            rules.not_in_future(decision.effective_date, decision.recorded_at))
+    ensure(
+        *shared.common_verdicts(
+            action, decision.body, decision.effective_date, decision.recorded_at, rules.POWERS
+        )
+    )
 
 
 class EvaluatorOrganisation(LedgerAggregate):
@@ -97,9 +97,15 @@ class EvaluatorOrganisation(LedgerAggregate):
 
         def apply(self, aggregate: Any) -> None:
             """Add the habilitation window."""
-            aggregate.windows = (*aggregate.windows, HabilitationWindow(
-                certificate=self.certificate, campaign=self.campaign,
-                valid_from=self.valid_from, valid_to=self.valid_to))
+            aggregate.windows = (
+                *aggregate.windows,
+                HabilitationWindow(
+                    certificate=self.certificate,
+                    campaign=self.campaign,
+                    valid_from=self.valid_from,
+                    valid_to=self.valid_to,
+                ),
+            )
 
     class HabilitationWithdrawn(LedgerAggregate.Event):
         """Certif'Pro withdrew the organisation's habilitation for a certificate from a date."""
@@ -112,8 +118,10 @@ class EvaluatorOrganisation(LedgerAggregate):
             """Close the windows in force on the withdrawal date."""
             aggregate.windows = tuple(
                 w.model_copy(update={"withdrawn_on": self.withdrawn_on})
-                if w.certificate is self.certificate and w.covers(self.withdrawn_on) else w
-                for w in aggregate.windows)
+                if w.certificate is self.certificate and w.covers(self.withdrawn_on)
+                else w
+                for w in aggregate.windows
+            )
 
     def __init__(self) -> None:
         self.siret = ""
@@ -122,28 +130,51 @@ class EvaluatorOrganisation(LedgerAggregate):
         self.windows: tuple[HabilitationWindow, ...] = ()
 
     @classmethod
-    def register(cls, *, siret: str, name: str, region: Region,
-                 decision: Decision) -> EvaluatorOrganisation:
+    def register(cls, *, siret: str, name: str, region: Region, decision: Decision) -> EvaluatorOrganisation:
         """Register an evaluator organisation (Certif'Pro)."""
         _common("register_evaluator", decision)
-        return cls._start(cls.Registered, evaluator_org_id(siret), timestamp=decision.recorded_at,
-                          siret=siret, name=name, region=region, decision=decision)
+        return cls._start_decided(
+            cls.Registered,
+            evaluator_org_id(siret),
+            decision,
+            siret=siret,
+            name=name,
+            region=region,
+        )
 
-    def habilitate(self, *, certificate: CertificateType, campaign: Campaign | None,
-                   campaign_id: str, valid_to: date, decision: Decision) -> None:
+    def habilitate(
+        self,
+        *,
+        certificate: CertificateType,
+        campaign: Campaign | None,
+        campaign_id: str,
+        valid_to: date,
+        decision: Decision,
+    ) -> None:
         """Habilitate for a certificate, by a Certif'Pro campaign, from the effective date."""
         _common("habilitate", decision)
         require(rules.campaign_covers(campaign, certificate, decision.effective_date, valid_to))
-        self._record(self.HabilitationGranted, decision.recorded_at, certificate=certificate,
-                     campaign=campaign_id, valid_from=decision.effective_date, valid_to=valid_to,
-                     decision=decision)
+        self._record(
+            self.HabilitationGranted,
+            decision.recorded_at,
+            certificate=certificate,
+            campaign=campaign_id,
+            valid_from=decision.effective_date,
+            valid_to=valid_to,
+            decision=decision,
+        )
 
     def withdraw(self, *, certificate: CertificateType, decision: Decision) -> None:
         """Withdraw a habilitation in force, from the effective date."""
         _common("withdraw", decision)
         require(rules.withdrawable(self.windows, certificate, decision.effective_date))
-        self._record(self.HabilitationWithdrawn, decision.recorded_at, certificate=certificate,
-                     withdrawn_on=decision.effective_date, decision=decision)
+        self._record(
+            self.HabilitationWithdrawn,
+            decision.recorded_at,
+            certificate=certificate,
+            withdrawn_on=decision.effective_date,
+            decision=decision,
+        )
 
 
 class TrainingOrganisation(LedgerAggregate):
@@ -170,14 +201,26 @@ class TrainingOrganisation(LedgerAggregate):
         self.legacy_habilitation_until: date | None = None
 
     @classmethod
-    def register(cls, *, siret: str, name: str, region: Region,
-                 legacy_habilitation_until: date | None,
-                 decision: Decision) -> TrainingOrganisation:
+    def register(
+        cls,
+        *,
+        siret: str,
+        name: str,
+        region: Region,
+        legacy_habilitation_until: date | None,
+        decision: Decision,
+    ) -> TrainingOrganisation:
         """Register a training organisation (with its pre-July-2019 habilitation, if any)."""
         _common("register_training_org", decision)
-        return cls._start(cls.Registered, training_org_id(siret), timestamp=decision.recorded_at,
-                          siret=siret, name=name, region=region,
-                          legacy_habilitation_until=legacy_habilitation_until, decision=decision)
+        return cls._start_decided(
+            cls.Registered,
+            training_org_id(siret),
+            decision,
+            siret=siret,
+            name=name,
+            region=region,
+            legacy_habilitation_until=legacy_habilitation_until,
+        )
 
 
 class BranchJury(LedgerAggregate):
@@ -202,24 +245,25 @@ class BranchJury(LedgerAggregate):
         self.awards: tuple[CertificateType, ...] = ()
 
     @classmethod
-    def register(cls, *, branch_code: str, name: str, awards: Sequence[CertificateType],
-                 decision: Decision) -> BranchJury:
+    def register(
+        cls, *, branch_code: str, name: str, awards: Sequence[CertificateType], decision: Decision
+    ) -> BranchJury:
         """Register a branch jury (Certif'Pro); branch juries award CléA only."""
         _common("register_branch_jury", decision)
         for cert in awards:
             require(rules.branch_jury_may_award((CertificateType.CLEA,), cert))
-        return cls._start(cls.Registered, branch_jury_id(branch_code),
-                          timestamp=decision.recorded_at, branch_code=branch_code, name=name,
-                          awards=tuple(awards), decision=decision)
+        return cls._start_decided(
+            cls.Registered,
+            branch_jury_id(branch_code),
+            decision,
+            branch_code=branch_code,
+            name=name,
+            awards=tuple(awards),
+        )
 
 
-class Candidate(DecisionLog):
+class Candidate(Journal):
     """One candidate's journey towards one certificate: evaluations, training, jury, certificate."""
-
-    REVOCABLE = frozenset({
-        "PriorEvaluationRecorded", "TrainingPlanAssigned", "TrainingCompleted",
-        "FinalEvaluationRecorded", "JuryDecided", "AccrochageRecorded",
-    })
 
     class Registered(LedgerAggregate.Created):
         """An habilitated evaluator organisation registered the candidate for a certificate."""
@@ -238,7 +282,7 @@ class Candidate(DecisionLog):
             cand.evaluator_region = self.evaluator_region
             cand.log[self.originator_version] = self
 
-    class Decided(DecisionLog.Decided):
+    class Decided(Journal.Decided):
         """Base of decision events after registration."""
 
     class PriorEvaluationRecorded(Decided):
@@ -305,25 +349,13 @@ class Candidate(DecisionLog):
         due_by: date | None
         late: bool
 
-    class CertificateRevoked(Decided):
+    class CertificateRevoked(Journal.CertificateRevocation):
         """The certificate was revoked; the issuance stays in the log."""
 
-        certificate_id: UUID
-        revokes: int
-
-        def place(self, candidate: Candidate) -> None:
-            """Void the issuance."""
-            candidate.voided.add(self.revokes)
-
-    class DecisionRevoked(Decided):
+    class DecisionRevoked(Journal.Revocation):
         """A decision was revoked; it stays in the log but no longer counts."""
 
-        revokes: int
         revoked_type: str
-
-        def place(self, candidate: Candidate) -> None:
-            """Void the revoked decision."""
-            candidate.voided.add(self.revokes)
 
     class DeadlineMissed(Decided):
         """A deadline passed without its decision (accrochage, 5-year window): never hidden."""
@@ -331,6 +363,16 @@ class Candidate(DecisionLog):
         kind: DeadlineKind
         due_by: date
         certificate_id: UUID | None = None
+
+    # Decisions a correction or revocation may target (by their event classes).
+    REVOCABLE = frozenset(c.__name__ for c in (
+        PriorEvaluationRecorded,
+        TrainingPlanAssigned,
+        TrainingCompleted,
+        FinalEvaluationRecorded,
+        JuryDecided,
+        AccrochageRecorded,
+    ))  # fmt: skip
 
     def __init__(self) -> None:
         self.person_id: UUID | None = None
@@ -377,8 +419,11 @@ class Candidate(DecisionLog):
         plans = self.in_window(Candidate.TrainingPlanAssigned, void)
         if not plans:
             return None
-        done = [t for t in self.in_window(Candidate.TrainingCompleted, void)
-                if t.plan_version == plans[-1].originator_version]
+        done = [
+            t
+            for t in self.in_window(Candidate.TrainingCompleted, void)
+            if t.plan_version == plans[-1].originator_version
+        ]
         return None if done else plans[-1]
 
     def evaluator_ids(self, void: Void = NO_VOID) -> set[str]:
@@ -403,21 +448,8 @@ class Candidate(DecisionLog):
 
     def accrochage(self, cert: UUID, void: Void = NO_VOID) -> Candidate.AccrochageRecorded | None:
         """Return the accrochage recorded for a certificate, if any."""
-        found = [a for a in self.of_type(Candidate.AccrochageRecorded, void)
-                 if a.certificate_id == cert]
+        found = [a for a in self.of_type(Candidate.AccrochageRecorded, void) if a.certificate_id == cert]
         return found[-1] if found else None
-
-    def _correction(self, decision: Decision, expected: str) -> Void:
-        if decision.corrects is None:
-            return NO_VOID
-        target = self.log.get(decision.corrects)
-        target_type = type(target).__name__ if target else None
-        require(rules.revocable(target_type, decision.corrects in self.voided,
-                                self.REVOCABLE & {expected}))
-        return frozenset({decision.corrects})
-
-    def _decide(self, cls: type[Candidate.Decided], decision: Decision, **kw: Any) -> None:
-        self._record(cls, decision.recorded_at, decision=decision, **kw)
 
     def _prealable_on(self, void: Void = NO_VOID) -> date | None:
         pre = self.prealable(void)
@@ -425,151 +457,243 @@ class Candidate(DecisionLog):
 
     # ----------------------------------------------------------------- registration
     @classmethod
-    def register(cls, *, person_id: UUID, certificate: CertificateType, evaluator_siret: str,
-                 evaluator_region: Region, evaluator_windows: Sequence[HabilitationWindow],
-                 decision: Decision) -> Candidate:
+    def register(
+        cls,
+        *,
+        person_id: UUID,
+        certificate: CertificateType,
+        evaluator_siret: str,
+        evaluator_region: Region,
+        evaluator_windows: Sequence[HabilitationWindow],
+        decision: Decision,
+    ) -> Candidate:
         """Register a candidate for a certificate, by an evaluator habilitated on that date."""
         _common("register_candidate", decision)
         require(rules.habilitated_on(evaluator_windows, certificate, decision.effective_date))
-        return cls._start(cls.Registered, candidate_id(person_id, certificate),
-                          timestamp=decision.recorded_at, person_id=person_id,
-                          certificate=certificate, evaluator_siret=evaluator_siret,
-                          evaluator_region=evaluator_region, decision=decision)
+        return cls._start_decided(
+            cls.Registered,
+            candidate_id(person_id, certificate),
+            decision,
+            person_id=person_id,
+            certificate=certificate,
+            evaluator_siret=evaluator_siret,
+            evaluator_region=evaluator_region,
+        )
 
     # ----------------------------------------------------------------- evaluations
-    def record_prior_evaluation(self, *, evaluator_siret: str, evaluator_id: str,
-                                evaluator_windows: Sequence[HabilitationWindow],
-                                referential: ReferentialSpec, passed: Sequence[str],
-                                decision: Decision) -> None:
+    def record_prior_evaluation(
+        self,
+        *,
+        evaluator_siret: str,
+        evaluator_id: str,
+        evaluator_windows: Sequence[HabilitationWindow],
+        referential: ReferentialSpec,
+        passed: Sequence[str],
+        decision: Decision,
+    ) -> None:
         """Record the évaluation préalable: results per criterion, computed up to domains.
 
         A new préalable is allowed once the previous 5-year window has expired; it opens a new
         window and a new portfolio.
         """
-        void = self._correction(decision, "PriorEvaluationRecorded")
+        void = self.correction(decision, Candidate.PriorEvaluationRecorded)
         _common("prior_evaluation", decision)
         day = decision.effective_date
-        _ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
-                rules.referential_complete(referential),
-                rules.certified_independently(referential, passed, ()),
-                rules.new_prealable_opens_window(self.window_end(void), day))
+        ensure(
+            rules.habilitated_on(evaluator_windows, self.certificate, day),
+            rules.referential_complete(referential),
+            rules.certified_independently(referential, passed, ()),
+            rules.new_prealable_opens_window(self.window_end(void), day),
+        )
         results = rules.score(referential, referential.domain_codes(), set(passed))
-        self._decide(Candidate.PriorEvaluationRecorded, decision,
-                     evaluator_siret=evaluator_siret, evaluator_id=evaluator_id,
-                     referential_version=referential.version, results=results,
-                     acquired=tuple(r.code for r in results if r.acquired),
-                     missing=tuple(r.code for r in results if not r.acquired),
-                     window_ends_on=rules.window_end(day))
+        self.record(
+            Candidate.PriorEvaluationRecorded,
+            decision,
+            evaluator_siret=evaluator_siret,
+            evaluator_id=evaluator_id,
+            referential_version=referential.version,
+            results=results,
+            acquired=tuple(r.code for r in results if r.acquired),
+            missing=tuple(r.code for r in results if not r.acquired),
+            window_ends_on=rules.window_end(day),
+        )
 
-    def assign_training_plan(self, *, domains: Sequence[str], training_org_siret: str,
-                             planned_hours: int | None, decision: Decision) -> None:
+    def assign_training_plan(
+        self,
+        *,
+        domains: Sequence[str],
+        training_org_siret: str,
+        planned_hours: int | None,
+        decision: Decision,
+    ) -> None:
         """Assign an individual training plan for missing domains, within the window."""
-        void = self._correction(decision, "TrainingPlanAssigned")
+        void = self.correction(decision, Candidate.TrainingPlanAssigned)
         _common("training_plan", decision)
-        _ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
-                rules.plan_covers_missing(domains, self.missing(void)))
-        self._decide(Candidate.TrainingPlanAssigned, decision, domains=tuple(domains),
-                     training_org_siret=training_org_siret, planned_hours=planned_hours)
+        ensure(
+            rules.within_window(self._prealable_on(void), decision.effective_date),
+            rules.plan_covers_missing(domains, self.missing(void)),
+        )
+        self.record(
+            Candidate.TrainingPlanAssigned,
+            decision,
+            domains=tuple(domains),
+            training_org_siret=training_org_siret,
+            planned_hours=planned_hours,
+        )
 
-    def complete_training(self, *, training_org_siret: str, trainer_id: str,
-                          legacy_habilitation_until: date | None, decision: Decision) -> None:
+    def complete_training(
+        self,
+        *,
+        training_org_siret: str,
+        trainer_id: str,
+        legacy_habilitation_until: date | None,
+        decision: Decision,
+    ) -> None:
         """Record the completed training of the open plan; the trainer is not an evaluator."""
-        void = self._correction(decision, "TrainingCompleted")
+        void = self.correction(decision, Candidate.TrainingCompleted)
         _common("training_completed", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
-        _ensure(rules.plan_open(plan is not None),
-                rules.within_window(self._prealable_on(void), day),
-                rules.training_org_may_train(legacy_habilitation_until, day),
-                rules.evaluator_is_not_trainer(self.evaluator_ids(void), {trainer_id}))
+        ensure(
+            rules.plan_open(plan is not None),
+            rules.within_window(self._prealable_on(void), day),
+            rules.training_org_may_train(legacy_habilitation_until, day),
+            rules.evaluator_is_not_trainer(self.evaluator_ids(void), {trainer_id}),
+        )
         assert plan is not None
-        self._decide(Candidate.TrainingCompleted, decision, training_org_siret=training_org_siret,
-                     trainer_id=trainer_id, domains=plan.domains,
-                     plan_version=plan.originator_version)
+        self.record(
+            Candidate.TrainingCompleted,
+            decision,
+            training_org_siret=training_org_siret,
+            trainer_id=trainer_id,
+            domains=plan.domains,
+            plan_version=plan.originator_version,
+        )
 
-    def record_final_evaluation(self, *, evaluator_siret: str, evaluator_id: str,
-                                evaluator_windows: Sequence[HabilitationWindow],
-                                referential: ReferentialSpec, domains: Sequence[str],
-                                passed: Sequence[str], decision: Decision) -> None:
+    def record_final_evaluation(
+        self,
+        *,
+        evaluator_siret: str,
+        evaluator_id: str,
+        evaluator_windows: Sequence[HabilitationWindow],
+        referential: ReferentialSpec,
+        domains: Sequence[str],
+        passed: Sequence[str],
+        decision: Decision,
+    ) -> None:
         """Record the évaluation finale of missing domains against the version in force."""
-        void = self._correction(decision, "FinalEvaluationRecorded")
+        void = self.correction(decision, Candidate.FinalEvaluationRecorded)
         _common("final_evaluation", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
-        _ensure(rules.habilitated_on(evaluator_windows, self.certificate, day),
-                rules.within_window(self._prealable_on(void), day),
-                rules.certified_independently(referential, passed, domains),
-                rules.final_covers_missing(domains, passed, self.missing(void)),
-                rules.training_done(plan is not None, False),
-                rules.evaluator_is_not_trainer({evaluator_id}, self.trainer_ids(void)))
+        ensure(
+            rules.habilitated_on(evaluator_windows, self.certificate, day),
+            rules.within_window(self._prealable_on(void), day),
+            rules.certified_independently(referential, passed, domains),
+            rules.final_covers_missing(domains, passed, self.missing(void)),
+            rules.training_done(plan is not None, False),
+            rules.evaluator_is_not_trainer({evaluator_id}, self.trainer_ids(void)),
+        )
         results = rules.score(referential, list(domains), set(passed))
         newly = {r.code for r in results if r.acquired}
-        self._decide(Candidate.FinalEvaluationRecorded, decision,
-                     evaluator_siret=evaluator_siret, evaluator_id=evaluator_id,
-                     referential_version=referential.version, results=results,
-                     newly_acquired=tuple(r.code for r in results if r.acquired),
-                     still_missing=tuple(d for d in self.missing(void) if d not in newly))
+        self.record(
+            Candidate.FinalEvaluationRecorded,
+            decision,
+            evaluator_siret=evaluator_siret,
+            evaluator_id=evaluator_id,
+            referential_version=referential.version,
+            results=results,
+            newly_acquired=tuple(r.code for r in results if r.acquired),
+            still_missing=tuple(d for d in self.missing(void) if d not in newly),
+        )
 
     # ----------------------------------------------------------------- jury, certificate
-    def decide_jury(self, *, members: Sequence[JuryMember], awarded: bool,
-                    branch_code: str | None,
-                    branch_awards: Sequence[CertificateType] | None,
-                    decision: Decision) -> None:
+    def decide_jury(
+        self,
+        *,
+        members: Sequence[JuryMember],
+        awarded: bool,
+        branch_code: str | None,
+        branch_awards: Sequence[CertificateType] | None,
+        decision: Decision,
+    ) -> None:
         """Record the jury's decision, once every domain is acquired, within the window."""
-        void = self._correction(decision, "JuryDecided")
+        void = self.correction(decision, Candidate.JuryDecided)
         _common("jury", decision)
-        _ensure(rules.within_window(self._prealable_on(void), decision.effective_date),
-                rules.all_domains_acquired(self.missing(void), self.certificate),
-                rules.jury_is_paritaire(members))
+        ensure(
+            rules.within_window(self._prealable_on(void), decision.effective_date),
+            rules.all_domains_acquired(self.missing(void), self.certificate),
+            rules.jury_is_paritaire(members),
+        )
         if decision.body is Body.BRANCH_JURY:
             require(rules.branch_jury_may_award(branch_awards, self.certificate))
-        self._decide(Candidate.JuryDecided, decision, awarded=awarded, members=tuple(members),
-                     branch_code=branch_code if decision.body is Body.BRANCH_JURY else None,
-                     domains=tuple(self.acquired(void)))
+        self.record(
+            Candidate.JuryDecided,
+            decision,
+            awarded=awarded,
+            members=tuple(members),
+            branch_code=branch_code if decision.body is Body.BRANCH_JURY else None,
+            domains=tuple(self.acquired(void)),
+        )
 
-    def issue_certificate(self, *, branch_code: str | None,
-                          branch_awards: Sequence[CertificateType] | None,
-                          decision: Decision) -> UUID:
+    def issue_certificate(
+        self, *, branch_code: str | None, branch_awards: Sequence[CertificateType] | None, decision: Decision
+    ) -> UUID:
         """Issue the certificate after a favourable jury, within the window (Certif'Pro/branch)."""
         _common("issue", decision)
         day = decision.effective_date
         jury = self.jury()
-        _ensure(rules.within_window(self._prealable_on(), day),
-                rules.jury_awarded(jury is not None and jury.awarded
-                                   and jury.decision.effective_date <= day),
-                rules.all_domains_acquired(self.missing(), self.certificate),
-                rules.no_active_certificate(self.active_certificate() is not None))
+        ensure(
+            rules.within_window(self._prealable_on(), day),
+            rules.jury_awarded(jury is not None and jury.awarded and jury.decision.effective_date <= day),
+            rules.all_domains_acquired(self.missing(), self.certificate),
+            rules.no_active_certificate(self.active_certificate() is not None),
+        )
         branch = decision.body is Body.BRANCH_JURY
         if branch:
             require(rules.branch_jury_may_award(branch_awards, self.certificate))
         pre = self.prealable()
         assert pre is not None
         versions = [pre.referential_version] + [
-            f.referential_version for f in self.in_window(Candidate.FinalEvaluationRecorded)]
+            f.referential_version for f in self.in_window(Candidate.FinalEvaluationRecorded)
+        ]
         cert = certificate_id(self.id, self.version + 1)
-        self._decide(Candidate.CertificateIssued, decision, certificate_id=cert,
-                     certificate=self.certificate,
-                     issuer=Issuer.BRANCH_JURY if branch else Issuer.CERTIFPRO,
-                     branch_code=branch_code if branch else None, issued_on=day,
-                     referential_versions=tuple(dict.fromkeys(versions)),
-                     domains=tuple(self.acquired()), accrochage_due_by=rules.accrochage_due(day))
+        self.record(
+            Candidate.CertificateIssued,
+            decision,
+            certificate_id=cert,
+            certificate=self.certificate,
+            issuer=Issuer.BRANCH_JURY if branch else Issuer.CERTIFPRO,
+            branch_code=branch_code if branch else None,
+            issued_on=day,
+            referential_versions=tuple(dict.fromkeys(versions)),
+            domains=tuple(self.acquired()),
+            accrochage_due_by=rules.accrochage_due(day),
+        )
         return cert
 
     def record_accrochage(self, *, certificate: UUID, decision: Decision) -> None:
         """Record the report of holder data to the SI CPF (late after 3 months, L6113-8)."""
-        void = self._correction(decision, "AccrochageRecorded")
+        void = self.correction(decision, Candidate.AccrochageRecorded)
         _common("accrochage", decision)
         day = decision.effective_date
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
         require(rules.certificate_exists(found))
         assert cert is not None
-        _ensure(rules.accrochage_once(self.accrochage(certificate, void) is not None),
-                check("accrochage_after_issue", rules.SRC["L6113-8"], day >= cert.issued_on,
-                            f"reported on {day}, before the issue on {cert.issued_on}"))
+        ensure(
+            rules.accrochage_once(self.accrochage(certificate, void) is not None),
+            rules.accrochage_after_issue(day, cert.issued_on),
+        )
         due = cert.accrochage_due_by
-        self._decide(Candidate.AccrochageRecorded, decision, certificate_id=certificate,
-                     reported_on=day, due_by=due, late=due is not None and day > due)
+        self.record(
+            Candidate.AccrochageRecorded,
+            decision,
+            certificate_id=certificate,
+            reported_on=day,
+            due_by=due,
+            late=due is not None and day > due,
+        )
 
     # ----------------------------------------------------------------- revocations, deadlines
     def revoke_certificate(self, *, certificate: UUID, decision: Decision) -> None:
@@ -577,25 +701,22 @@ class Candidate(DecisionLog):
         _common("revoke_certificate", decision)
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
-        _ensure(rules.certificate_exists(found), rules.has_reason(decision.reason))
+        ensure(rules.certificate_exists(found), shared.revocation_has_reason(decision.reason))
         assert cert is not None
-        self._decide(Candidate.CertificateRevoked, decision, certificate_id=certificate,
-                     revokes=cert.originator_version)
+        self.record(
+            Candidate.CertificateRevoked,
+            decision,
+            certificate_id=certificate,
+            revokes=cert.originator_version,
+        )
 
     def revoke_decision(self, *, target: int, decision: Decision) -> None:
         """Revoke an earlier decision; it stays in the log and stops counting."""
-        event = self.log.get(target)
-        target_type = type(event).__name__ if event else None
-        require(rules.revocable(target_type, target in self.voided, self.REVOCABLE))
-        assert isinstance(event, Candidate.Decided)
-        _ensure(rules.same_body(decision.body, event.decision.body),
-                rules.not_in_future(decision.effective_date, decision.recorded_at),
-                rules.has_reason(decision.reason))
-        self._decide(Candidate.DecisionRevoked, decision, revokes=target,
-                     revoked_type=target_type)
+        self.revoke(Candidate.DecisionRevoked, target, decision)
 
-    def record_missed_deadline(self, *, kind: DeadlineKind, certificate: UUID | None,
-                               decision: Decision) -> None:
+    def record_missed_deadline(
+        self, *, kind: DeadlineKind, certificate: UUID | None, decision: Decision
+    ) -> None:
         """Record that a deadline passed without its decision (once per deadline)."""
         _common("deadline", decision)
         day = decision.effective_date
@@ -612,5 +733,4 @@ class Candidate(DecisionLog):
             dup = any(d.kind is kind and d.due_by == due for d in seen)
         require(rules.deadline_overdue(kind, due, done, day, dup))
         assert due is not None
-        self._decide(Candidate.DeadlineMissed, decision, kind=kind, due_by=due,
-                     certificate_id=certificate)
+        self.record(Candidate.DeadlineMissed, decision, kind=kind, due_by=due, certificate_id=certificate)

@@ -1,7 +1,9 @@
 """Named, pure rules of the CléA regime, each citing its source.
 
-Every rule returns a :class:`~ledger.domain.rules.Verdict`; the aggregates call
-:func:`~ledger.domain.rules.require` on it before recording anything. Sources are the Code du
+Every rule is declared with :func:`~ledger.domain.rules.rule` (so it is in the catalogue)
+and returns a :class:`~ledger.domain.rules.Verdict`; the aggregates require it before
+recording anything. Rules both regimes share (a body's power, no anticipated decision,
+revocations) are in :mod:`ledger.domain.rules`. Sources are the Code du
 travail (D6113-30, D6113-31, L6113-8), the arrêté of 19 February 2019 and Certif'Pro / COPANEF
 rules as cited in DOMAIN.md §7 ([S22], [S52], [S54], [S58], [S60]).
 """
@@ -9,12 +11,13 @@ rules as cited in DOMAIN.md §7 ([S22], [S52], [S54], [S58], [S60]).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date
 
 from ledger.domain.clea.values import (
     ACCROCHAGE_FROM,
     ACCROCHAGE_MONTHS,
+    RULESET_VERSION,
     TRAINING_HABILITATION_ENDS,
     VALIDITY_YEARS,
     Campaign,
@@ -29,7 +32,7 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Verdict, check
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, rule, unless
 
 SRC = {
     "D6113-30": "Code du travail D6113-30 I (the seven domains)",
@@ -44,8 +47,14 @@ SRC = {
     "LEDGER": "ledger rule (corrections point at a decision)",
 }
 
-DOMAIN_COUNTS = {CertificateType.CLEA: 7, CertificateType.NUMERIQUE: 4,
-                 CertificateType.MANAGEMENT: 3}
+REGIME = "clea"
+
+
+def _clea(name: str, source: str, effect: Effect = "refuses") -> Callable[[Callable[P, Outcome]], Rule[P]]:
+    return rule(name, source, regime=REGIME, ruleset=RULESET_VERSION, effect=effect)
+
+
+DOMAIN_COUNTS = {CertificateType.CLEA: 7, CertificateType.NUMERIQUE: 4, CertificateType.MANAGEMENT: 3}
 
 # Which bodies may take which decision.
 POWERS: dict[str, tuple[frozenset[Body], str]] = {
@@ -85,83 +94,74 @@ def accrochage_due(issued_on: date) -> date | None:
     return add_months(issued_on, ACCROCHAGE_MONTHS) if issued_on >= ACCROCHAGE_FROM else None
 
 
-# ----------------------------------------------------------------------------- generic
-def body_has_power(action: str, body: Body) -> Verdict:
-    """Let only a body holding the power take a decision."""
-    bodies, source = POWERS[action]
-    names = ", ".join(sorted(b.value for b in bodies))
-    return check("body_has_power", source, body in bodies,
-                 f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}")
-
-
-def not_in_future(effective: date, recorded_at: datetime) -> Verdict:
-    """Refuse a decision taking effect after the moment it is recorded."""
-    return check("decision_not_in_future", "ledger rule (no anticipated decisions)",
-                 effective <= recorded_at.date(),
-                 f"effective date {effective} is after the recording date {recorded_at.date()}")
-
-
 # ----------------------------------------------------------------------------- organisations
-def campaign_covers(campaign: Campaign | None, certificate: CertificateType,
-                    valid_from: date, valid_to: date) -> Verdict:
+@_clea("habilitation_by_certifpro_campaign", SRC["S58"])
+def campaign_covers(
+    campaign: Campaign | None, certificate: CertificateType, valid_from: date, valid_to: date
+) -> Outcome:
     """Grant a habilitation only by a known campaign covering the certificate."""
-    rule, src = "habilitation_by_certifpro_campaign", SRC["S58"]
     if campaign is None:
-        return Verdict.refuse(rule, src, "unknown Certif'Pro habilitation campaign")
+        return "unknown Certif'Pro habilitation campaign"
     if certificate not in campaign.certificates:
-        return Verdict.refuse(rule, src,
-                              f"campaign {campaign.id} does not cover {certificate.value}")
+        return f"campaign {campaign.id} does not cover {certificate.value}"
     if valid_from < campaign.decided_on:
-        return Verdict.refuse(rule, src, f"valid from {valid_from}, before the board decision of"
-                              f" campaign {campaign.id} ({campaign.decided_on})")
-    return check(rule, src, valid_to > valid_from, "validity ends before it starts")
+        return (
+            f"valid from {valid_from}, before the board decision of campaign {campaign.id}"
+            f" ({campaign.decided_on})"
+        )
+    return unless(valid_to > valid_from, "validity ends before it starts")
 
 
-def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType,
-                   day: date) -> Verdict:
+@_clea("evaluator_habilitated_on_date", f"{SRC['S54']}; {SRC['D6113-31']}")
+def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Let only an organisation habilitated for the certificate on the date evaluate."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return check("evaluator_habilitated_on_date", f"{SRC['S54']}; {SRC['D6113-31']}", ok,
-                 f"the organisation is not habilitated for {certificate.value} on {day}")
+    return unless(ok, f"the organisation is not habilitated for {certificate.value} on {day}")
 
 
-def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType,
-                 day: date) -> Verdict:
+@_clea("withdraw_habilitation_in_force", SRC["S58"])
+def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Withdraw a habilitation only while it is in force."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return check("withdraw_habilitation_in_force", SRC["S58"], ok,
-                 f"no habilitation for {certificate.value} in force on {day}")
+    return unless(ok, f"no habilitation for {certificate.value} in force on {day}")
 
 
-def training_org_may_train(legacy_until: date | None, day: date) -> Verdict:
+@_clea("training_habilitation_before_2019_07_01", SRC["S60"])
+def training_org_may_train(legacy_until: date | None, day: date) -> Outcome:
     """Require a training habilitation before 1 July 2019 only."""
     ok = day >= TRAINING_HABILITATION_ENDS or (legacy_until is not None and day <= legacy_until)
-    return check("training_habilitation_before_2019_07_01", SRC["S60"], ok,
-                 f"training on {day} needed a CléA habilitation (required until 2019-06-30)")
+    return unless(ok, f"training on {day} needed a CléA habilitation (required until 2019-06-30)")
 
 
-def branch_jury_may_award(awards: Collection[CertificateType] | None,
-                          certificate: CertificateType) -> Verdict:
+@_clea("branch_jury_may_award", SRC["S52"])
+def branch_jury_may_award(
+    awards: Collection[CertificateType] | None, certificate: CertificateType
+) -> Outcome:
     """Let a registered branch jury award only the certificates it may award (CléA)."""
     if awards is None:
-        return Verdict.refuse("branch_jury_may_award", SRC["S52"], "unknown branch jury")
-    return check("branch_jury_may_award", SRC["S52"], certificate in awards,
-                 f"this branch jury cannot award {certificate.value}")
+        return "unknown branch jury"
+    return unless(certificate in awards, f"this branch jury cannot award {certificate.value}")
 
 
 # ----------------------------------------------------------------------------- evaluation
-def certified_independently(referential: ReferentialSpec, criteria: Iterable[str],
-                            domains: Iterable[str]) -> Verdict:
+@_clea("certified_independently", SRC["D6113-31"])
+def certified_independently(
+    referential: ReferentialSpec, criteria: Iterable[str], domains: Iterable[str]
+) -> Outcome:
     """Assess each certificate on its own referential only: no result crosses over."""
     known_domains = set(referential.domain_codes())
-    foreign = sorted({c for c in criteria if c not in referential.criteria()}
-                     | {d for d in domains if d not in known_domains})
-    return check("certified_independently", SRC["D6113-31"], not foreign,
-                 f"not in the {referential.certificate.value} referential"
-                 f" {referential.version}: {', '.join(foreign)}")
+    foreign = sorted(
+        {c for c in criteria if c not in referential.criteria()}
+        | {d for d in domains if d not in known_domains}
+    )
+    return unless(
+        not foreign,
+        f"not in the {referential.certificate.value} referential {referential.version}: {', '.join(foreign)}",
+    )
 
 
-def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> Verdict:
+@_clea("sub_domain_meets_threshold", SRC["S54"])
+def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> Outcome:
     """Acquire a sub-domain when its passed share meets the threshold in force.
 
     Every mandatory criterion of the version in force must be passed too.
@@ -169,170 +169,176 @@ def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> 
     got = sum(1 for c in spec.criteria if c in passed)
     missing = [c for c in spec.mandatory if c not in passed]
     ok = got >= spec.threshold * len(spec.criteria) - 1e-9 and not missing
-    return check("sub_domain_meets_threshold", SRC["S54"], ok,
-                 f"{spec.code}: {got}/{len(spec.criteria)} passed, threshold {spec.threshold:.0%}"
-                 + (f", mandatory not passed: {', '.join(missing)}" if missing else ""))
+    return unless(
+        ok,
+        f"{spec.code}: {got}/{len(spec.criteria)} passed, threshold {spec.threshold:.0%}"
+        + (f", mandatory not passed: {', '.join(missing)}" if missing else ""),
+    )
 
 
-def score(referential: ReferentialSpec, domains: Sequence[str],
-          passed: Collection[str]) -> tuple[DomainResult, ...]:
+def score(
+    referential: ReferentialSpec, domains: Sequence[str], passed: Collection[str]
+) -> tuple[DomainResult, ...]:
     """Per-criterion results → sub-domain → domain, against the referential version given."""
     out = []
     for code in domains:
         spec = referential.domain(code)
         if spec is None:
             continue
-        subs = tuple(SubDomainResult(
-            code=sd.code, passed=tuple(c for c in sd.criteria if c in passed),
-            failed=tuple(c for c in sd.criteria if c not in passed), threshold=sd.threshold,
-            mandatory=sd.mandatory, acquired=sub_domain_meets_threshold(sd, passed).allowed)
-            for sd in spec.sub_domains)
-        out.append(DomainResult(code=code, acquired=all(s.acquired for s in subs),
-                                sub_domains=subs))
+        subs = tuple(
+            SubDomainResult(
+                code=sd.code,
+                passed=tuple(c for c in sd.criteria if c in passed),
+                failed=tuple(c for c in sd.criteria if c not in passed),
+                threshold=sd.threshold,
+                mandatory=sd.mandatory,
+                acquired=sub_domain_meets_threshold(sd, passed).allowed,
+            )
+            for sd in spec.sub_domains
+        )
+        out.append(DomainResult(code=code, acquired=all(s.acquired for s in subs), sub_domains=subs))
     return tuple(out)
 
 
-def referential_complete(referential: ReferentialSpec) -> Verdict:
+@_clea("referential_has_all_domains", SRC["D6113-30"])
+def referential_complete(referential: ReferentialSpec) -> Outcome:
     """Require all domains of the referential (7 CléA, 4 Numérique, 3 Management)."""
     expected = DOMAIN_COUNTS[referential.certificate]
-    return check("referential_has_all_domains", SRC["D6113-30"],
-                 len(referential.domains) == expected,
-                 f"{referential.version} has {len(referential.domains)} domains,"
-                 f" {expected} expected")
+    return unless(
+        len(referential.domains) == expected,
+        f"{referential.version} has {len(referential.domains)} domains, {expected} expected",
+    )
 
 
-def new_prealable_opens_window(current_end: date | None, day: date) -> Verdict:
+@_clea("new_prealable_only_after_window", SRC["S22"])
+def new_prealable_opens_window(current_end: date | None, day: date) -> Outcome:
     """Allow a new évaluation préalable only once the 5-year window has expired."""
-    return check("new_prealable_only_after_window", SRC["S22"],
-                 current_end is None or day > current_end,
-                 f"the current window runs until {current_end}; no new évaluation préalable yet")
+    return unless(
+        current_end is None or day > current_end,
+        f"the current window runs until {current_end}; no new évaluation préalable yet",
+    )
 
 
-def within_window(prealable_on: date | None, day: date) -> Verdict:
+@_clea("within_five_years_of_prealable", SRC["S22"])
+def within_window(prealable_on: date | None, day: date) -> Outcome:
     """Keep training, final evaluation, jury and certificate within 5 years of the préalable."""
     if prealable_on is None:
-        return Verdict.refuse("within_five_years_of_prealable", SRC["S22"],
-                              "no évaluation préalable recorded")
+        return "no évaluation préalable recorded"
     end = window_end(prealable_on)
-    return check("within_five_years_of_prealable", SRC["S22"], day <= end,
-                 f"the window opened on {prealable_on} closed on {end}; a new évaluation"
-                 " préalable is required")
+    return unless(
+        day <= end,
+        f"the window opened on {prealable_on} closed on {end}; a new évaluation préalable is required",
+    )
 
 
-def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[str]) -> Verdict:
+@_clea("evaluator_is_not_trainer", SRC["S22"])
+def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[str]) -> Outcome:
     """Refuse the same person as evaluator and trainer (organisations may be shared)."""
     both = sorted(set(evaluators) & set(trainers))
-    return check("evaluator_is_not_trainer", SRC["S22"], not both,
-                 f"the same person evaluated and trained the candidate: {', '.join(both)}")
+    return unless(not both, f"the same person evaluated and trained the candidate: {', '.join(both)}")
 
 
-def plan_covers_missing(plan: Collection[str], missing: Collection[str]) -> Verdict:
+@_clea("plan_targets_missing_domains", SRC["S22"])
+def plan_covers_missing(plan: Collection[str], missing: Collection[str]) -> Outcome:
     """Target missing domains only (at least one) in the individual training plan."""
     extra = sorted(set(plan) - set(missing))
-    return check("plan_targets_missing_domains", SRC["S22"], bool(plan) and not extra,
-                 f"plan domains not missing: {', '.join(extra)}" if extra
-                 else "the plan names no missing domain")
+    return unless(
+        bool(plan) and not extra,
+        f"plan domains not missing: {', '.join(extra)}" if extra else "the plan names no missing domain",
+    )
 
 
-def final_covers_missing(domains: Collection[str], criteria: Iterable[str],
-                         missing: Collection[str]) -> Verdict:
+@_clea("final_evaluation_of_missing_domains", SRC["S22"])
+def final_covers_missing(
+    domains: Collection[str], criteria: Iterable[str], missing: Collection[str]
+) -> Outcome:
     """Assess only domains still missing, and only their criteria, at the évaluation finale."""
     outside = sorted({c.split(".")[0] for c in criteria} - set(domains))
     extra = sorted(set(domains) - set(missing))
-    reason = (f"already acquired or unknown: {', '.join(extra)}" if extra
-              else f"criteria of domains not evaluated: {', '.join(outside)}" if outside
-              else "no domain to evaluate")
-    return check("final_evaluation_of_missing_domains", SRC["S22"],
-                 bool(domains) and not extra and not outside, reason)
+    reason = (
+        f"already acquired or unknown: {', '.join(extra)}"
+        if extra
+        else f"criteria of domains not evaluated: {', '.join(outside)}"
+        if outside
+        else "no domain to evaluate"
+    )
+    return unless(bool(domains) and not extra and not outside, reason)
 
 
-def training_done(open_plan: bool, trained_since_plan: bool) -> Verdict:
+@_clea("final_evaluation_after_training", SRC["S22"])
+def training_done(open_plan: bool, trained_since_plan: bool) -> Outcome:
     """Hold the évaluation finale after the training of the individual plan."""
-    return check("final_evaluation_after_training", SRC["S22"], not open_plan or trained_since_plan,
-                 "the training plan has not been completed")
+    return unless(not open_plan or trained_since_plan, "the training plan has not been completed")
 
 
-def plan_open(has_plan: bool) -> Verdict:
+@_clea("training_follows_plan", SRC["S22"])
+def plan_open(has_plan: bool) -> Outcome:
     """Complete training only for an open individual training plan."""
-    return check("training_follows_plan", SRC["S22"], has_plan, "no open training plan")
+    return unless(has_plan, "no open training plan")
 
 
 # ----------------------------------------------------------------------------- jury, certificate
-def all_domains_acquired(missing: Collection[str], certificate: CertificateType) -> Verdict:
+@_clea("all_domains_acquired_before_jury", f"{SRC['D6113-30']}; {SRC['S22']}")
+def all_domains_acquired(missing: Collection[str], certificate: CertificateType) -> Outcome:
     """Let the jury decide only when every domain of the certificate is acquired."""
     n = DOMAIN_COUNTS[certificate]
-    return check("all_domains_acquired_before_jury", f"{SRC['D6113-30']}; {SRC['S22']}",
-                 not missing, f"{len(missing)} of {n} domains not acquired: {', '.join(missing)}")
+    return unless(not missing, f"{len(missing)} of {n} domains not acquired: {', '.join(missing)}")
 
 
-def jury_is_paritaire(members: Sequence[JuryMember]) -> Verdict:
+@_clea("jury_is_paritaire", SRC["S22"])
+def jury_is_paritaire(members: Sequence[JuryMember]) -> Outcome:
     """Require employer and employee representatives in equal numbers (jury paritaire)."""
     employers = sum(1 for m in members if m.side is Side.EMPLOYER)
     employees = sum(1 for m in members if m.side is Side.EMPLOYEE)
     ids = [m.person_id for m in members]
     ok = employers >= 1 and employers == employees and len(set(ids)) == len(ids)
-    return check("jury_is_paritaire", SRC["S22"], ok,
-                 f"{employers} employer and {employees} employee representative(s), distinct"
-                 " members in equal numbers required")
+    return unless(
+        ok,
+        f"{employers} employer and {employees} employee representative(s), distinct"
+        " members in equal numbers required",
+    )
 
 
-def jury_awarded(awarded: bool | None) -> Verdict:
+@_clea("certificate_after_favourable_jury", SRC["D6113-31"])
+def jury_awarded(awarded: bool | None) -> Outcome:
     """Issue a certificate only after the jury's favourable decision."""
-    return check("certificate_after_favourable_jury", SRC["D6113-31"], bool(awarded),
-                 "no favourable jury decision in the current window")
+    return unless(bool(awarded), "no favourable jury decision in the current window")
 
 
-def no_active_certificate(active: bool) -> Verdict:
+@_clea("one_active_certificate", SRC["ARR-2019"])
+def no_active_certificate(active: bool) -> Outcome:
     """Allow one active certificate per candidate and certificate type."""
-    return check("one_active_certificate", SRC["ARR-2019"], not active,
-                 "an active certificate already exists; revoke it first")
+    return unless(not active, "an active certificate already exists; revoke it first")
 
 
-def certificate_exists(found: bool) -> Verdict:
+@_clea("certificate_is_active", SRC["ARR-2019"])
+def certificate_exists(found: bool) -> Outcome:
     """Require an issued, unrevoked certificate of the candidate."""
-    return check("certificate_is_active", SRC["ARR-2019"], found,
-                 "no active certificate with that id for this candidate")
+    return unless(found, "no active certificate with that id for this candidate")
 
 
-def accrochage_once(already: bool) -> Verdict:
+@_clea("accrochage_once", SRC["L6113-8"])
+def accrochage_once(already: bool) -> Outcome:
     """Report holder data to the SI CPF once per certificate."""
-    return check("accrochage_once", SRC["L6113-8"], not already,
-                 "the accrochage of this certificate is already recorded")
+    return unless(not already, "the accrochage of this certificate is already recorded")
 
 
-def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: date,
-                     seen: bool) -> Verdict:
+@_clea("accrochage_after_issue", SRC["L6113-8"])
+def accrochage_after_issue(reported_on: date, issued_on: date) -> Outcome:
+    """Holder data is reported to the SI CPF after the certificate is issued."""
+    return unless(reported_on >= issued_on, f"reported on {reported_on}, before the issue on {issued_on}")
+
+
+@_clea("deadline_missed_after_due_date", f"{SRC['L6113-8']} (accrochage); {SRC['S22']} (window)")
+def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: date, seen: bool) -> Outcome:
     """Record a missed deadline (accrochage, window) once, after it passed undone."""
     source = SRC["L6113-8"] if kind is DeadlineKind.ACCROCHAGE else SRC["S22"]
     ok = due_by is not None and not done and day > due_by and not seen
-    return check("deadline_missed_after_due_date", source, ok,
-                 f"no overdue {kind.value} on {day} (due {due_by}, done {done},"
-                 f" already recorded {seen})")
-
-
-def revocable(target_type: str | None, already_void: bool,
-              revocable_types: Collection[str]) -> Verdict:
-    """Revoke or correct only an existing, effective decision of a revocable kind."""
-    rule = "revoke_existing_decision"
-    if target_type is None:
-        return Verdict.refuse(rule, SRC["LEDGER"],
-                              "no decision with that version on this candidate")
-    if already_void:
-        return Verdict.refuse(rule, SRC["LEDGER"], "that decision was already revoked or corrected")
-    return check(rule, SRC["LEDGER"], target_type in revocable_types,
-                 f"{target_type} cannot be revoked")
-
-
-def has_reason(reason: str | None) -> Verdict:
-    """Require a reason for a revocation."""
-    return check("revocation_has_reason", "ledger rule (corrections give reasons)",
-                 bool(reason and reason.strip()), "a revocation needs a reason")
-
-
-def same_body(body: Body, original: Body) -> Verdict:
-    """Let only the body that took a decision revoke it."""
-    return check("revoked_by_same_body", "ledger rule (the deciding body revokes)",
-                 body is original, f"only {original.value} can revoke this decision")
+    if ok:
+        return None
+    return Refusal(
+        f"no overdue {kind.value} on {day} (due {due_by}, done {done}, already recorded {seen})", source
+    )
 
 
 def acquired_map(results: Iterable[DomainResult]) -> Mapping[str, bool]:

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger.domain.kernel import ActorId
 
 Siret = Annotated[str, Field(pattern=r"^[0-9]{14}$", description="Establishment SIRET (14 digits)")]
-BranchCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{2,40}$",
-                                  description="Branch (e.g. IDCC number) of a branch jury")]
+BranchCode = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9-]{2,40}$", description="Branch (e.g. IDCC number) of a branch jury")
+]
 CampaignId = Annotated[str, Field(pattern=r"^[a-z0-9-]{3,60}$")]
 DomainCode = Annotated[str, Field(pattern=r"^[A-Z]{1,3}[0-9]{1,2}$")]
 SubDomainCode = Annotated[str, Field(pattern=r"^[A-Z]{1,3}[0-9]{1,2}\.[0-9]{1,2}$")]

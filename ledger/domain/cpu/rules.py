@@ -1,331 +1,773 @@
-"""Named, pure rules of the CPU regime, each citing its article.
+"""The CPU rule catalogue: every rule of the regime, named, pure, citing its article.
 
-Every function returns a :class:`~ledger.domain.rules.Verdict`; the aggregate calls
-:func:`~ledger.domain.rules.require` on it before recording anything.
+Written from the text of the Arrêté of 29 August 2018 (consolidated 26 September 2022,
+``../shared/seeds/003_*.txt``): each rule cites the article, paragraph and item it enforces.
+Rules with ``effect="flags"`` record a duty the text sets without a refusal to hang on it;
+the aggregate records the decision and the breach beside it. Which paragraphs are enforced,
+recorded or outside the system is the rule table in :mod:`ledger.domain.cpu.table`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
+from ledger.domain.cpu import calendar
 from ledger.domain.cpu.values import (
     ARRETE,
+    RULESET_VERSION,
     Attestation,
     C2DOutcome,
     Route,
-    ValidationVia,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Verdict, check
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, Verdict, rule, unless
 
-__all__ = ["ART", "POWERS", "Verdict", "check"]
+REGIME = "cpu"
 
-ART = {
-    "1": f"{ARRETE} art. 1",
-    "2.7": f"{ARRETE} art. 2 7°",
-    "4.1": f"{ARRETE} art. 4 §1",
-    "4.1.2": f"{ARRETE} art. 4 §1 2°",
-    "4.1.3": f"{ARRETE} art. 4 §1 3°",
-    "4.1.4": f"{ARRETE} art. 4 §1 4°",
-    "4.2": f"{ARRETE} art. 4 §2",
-    "4.4": f"{ARRETE} art. 4 §4",
-    "4.5": f"{ARRETE} art. 4 §5",
-    "4.6": f"{ARRETE} art. 4 §6",
-    "5.1": f"{ARRETE} art. 5 §1",
-    "5.2": f"{ARRETE} art. 5 §2",
-    "5.3": f"{ARRETE} art. 5 §3",
-    "6.1": f"{ARRETE} art. 6 §1",
-    "9": f"{ARRETE} art. 9",
-    "AR84.21ter": "AR-1984-06-29 art. 21ter",
-    "D2012.3": "Décret-2012-07-12 art. 3 §3",
-    "CE6P": "AR-1984-06-29 art. 21bis (CE6P by the conseil de classe; unverified)",
+
+def art(ref: str) -> str:
+    """The citation of an article of the Arrêté (``art("4 §1 3°")``)."""
+    return f"{ARRETE} art. {ref}"
+
+
+AR84_21TER = "AR-1984-06-29 art. 21ter (the jury de qualification issues the CQ)"
+CE6P_BASIS = "AR-1984-06-29 art. 21bis (CE6P by the conseil de classe; unverified)"
+DECRET_2012_REMEDIATION = "Décret-2012-07-12 art. 3 §3 (remediation)"
+DECRET_MISSIONS_X = "Décret-1997-07-24 ch. X (recours externe)"
+FAQ_SPIRAL = "FAQ CPU [S12] (a UAA validated during the test of a later UAA)"
+RGPD_17 = "RGPD art. 17 (erased learner)"
+LEDGER = "ledger rule"
+FIRST_SCHOOL_YEAR = 2018  # Art. 1: organised in 4th from 1 September 2018 (Art. 14)
+COUVREUR = "couvreur-etancheur"
+YEAR_END_DAYS = 30  # Art. 4 §6 "en fin d'année": the last 30 days of the school year
+
+
+def _cpu(name: str, article: str, effect: Effect = "refuses") -> Callable[[Callable[P, Outcome]], Rule[P]]:
+    return rule(name, article, regime=REGIME, ruleset=RULESET_VERSION, effect=effect)
+
+
+ADMISSION_BY_CONSEIL = frozenset({Route.A5_ADMISSION_OTHER, Route.A5_ALTERNANCE, Route.A5_FORME3})
+ROUTES_BY_YEAR: Mapping[int, frozenset[Route]] = {
+    4: frozenset({Route.A4_STANDARD, Route.A4_C2D}),
+    5: frozenset(
+        {
+            Route.A5_SAME_OPTION,
+            Route.A5_REPEAT_TRANSFORMED,
+            Route.A5_ADMISSION_OTHER,
+            Route.A5_ALTERNANCE,
+            Route.A5_FORME3,
+        }
+    ),
+    6: frozenset({Route.A6_REPEAT_TRANSFORMED}),
+}
+P_ONLY_ROUTES = frozenset({Route.A5_ALTERNANCE, Route.A5_FORME3})
+REPEAT_ROUTES = frozenset({Route.A5_REPEAT_TRANSFORMED, Route.A6_REPEAT_TRANSFORMED})
+PASSED_FOURTH = frozenset({Attestation.AOA, Attestation.AOB})
+APPEALABLE = frozenset({Attestation.REORIENTATION, Attestation.C2D})
+APPEAL_REPLACEMENTS: Mapping[Attestation, frozenset[Attestation]] = {
+    Attestation.REORIENTATION: frozenset({Attestation.AOA, Attestation.AOB, Attestation.C2D}),
+    Attestation.C2D: frozenset({Attestation.AOA, Attestation.AOB}),
 }
 
-ADMISSION_BY_CONSEIL = {Route.A5_ADMISSION_OTHER, Route.A5_ALTERNANCE, Route.A5_FORME3}
-ROUTES_BY_YEAR = {
-    4: {Route.A4_STANDARD, Route.A4_C2D},
-    5: {Route.A5_SAME_OPTION, Route.A5_REPEAT_TRANSFORMED, Route.A5_ADMISSION_OTHER,
-        Route.A5_ALTERNANCE, Route.A5_FORME3},
-    6: {Route.A6_REPEAT_TRANSFORMED},
-}
-P_ONLY_ROUTES = {Route.A5_ALTERNANCE, Route.A5_FORME3}
-
-# Which bodies may take which decision (the powers of Art. 2, 4, 5, 9 and AR 1984).
+# Which bodies may take which decision (Art. 2 5°-7°, Art. 4, 5, 6, 9; AR 1984; décret Missions).
 POWERS: dict[str, tuple[frozenset[Body], str]] = {
-    "admit": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), ART["5.2"]),
-    "authorise_test": (frozenset({Body.JURY_QUALIFICATION}), ART["4.6"]),
-    "record_attempt": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), ART["2.7"]),
-    "validate_unit": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), ART["2.7"]),
-    "recognise_unit": (frozenset({Body.JURY_QUALIFICATION}), ART["5.2"]),
-    "remediation": (frozenset({Body.PEDAGOGICAL_TEAM, Body.CONSEIL_CLASSE}), ART["D2012.3"]),
-    "reorientation_support": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}),
-                              ART["4.1.3"]),
-    "attestation": (frozenset({Body.CONSEIL_CLASSE}), ART["4.1"]),
-    "c2d_decision": (frozenset({Body.CONSEIL_CLASSE}), ART["4.1.4"]),
-    "pssa": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}), ART["4.1.2"]),
-    "promotion": (frozenset({Body.CONSEIL_CLASSE}), ART["4.1"]),
-    "transfer": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), ART["9"]),
-    "competence_report": (frozenset({Body.CONSEIL_CLASSE}), ART["9"]),
-    "formal_notice": (frozenset({Body.ADMINISTRATION}), ART["9"]),
-    "issue_cq": (frozenset({Body.JURY_QUALIFICATION}), ART["2.7"]),
-    "issue_ce6p": (frozenset({Body.CONSEIL_CLASSE}), ART["CE6P"]),
-    "open_option": (frozenset({Body.DIRECTION}), ART["6.1"]),
-    "erase": (frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
-              "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)"),
-    "record_missed_deadline": (frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
-                               "ledger rule (missed deadlines recorded, never hidden)"),
+    "admit": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), art("5 §2")),
+    "authorise_test": (frozenset({Body.JURY_QUALIFICATION}), art("4 §6")),
+    "record_attempt": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),
+    "validate_unit": (frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}), art("2 7°")),
+    "recognise_unit": (frozenset({Body.JURY_QUALIFICATION}), art("5 §2")),
+    "remediation": (frozenset({Body.PEDAGOGICAL_TEAM, Body.CONSEIL_CLASSE}), DECRET_2012_REMEDIATION),
+    "reorientation_support": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}), art("4 §1 3°")),
+    "attestation": (frozenset({Body.CONSEIL_CLASSE}), art("4 §1")),
+    "c2d_decision": (frozenset({Body.CONSEIL_CLASSE}), art("4 §1 4°")),
+    "pssa": (frozenset({Body.CONSEIL_CLASSE, Body.PEDAGOGICAL_TEAM}), art("4 §1 2°, 4°")),
+    "promotion": (frozenset({Body.CONSEIL_CLASSE}), art("4 §1")),
+    "transfer": (frozenset({Body.DIRECTION, Body.CONSEIL_ADMISSION}), art("9")),
+    "competence_report": (frozenset({Body.CONSEIL_CLASSE}), art("9")),
+    "formal_notice": (frozenset({Body.ADMINISTRATION}), art("9")),
+    "issue_cq": (frozenset({Body.JURY_QUALIFICATION}), art("2 7°")),
+    "issue_ce6p": (frozenset({Body.CONSEIL_CLASSE}), CE6P_BASIS),
+    "open_option": (frozenset({Body.DIRECTION}), art("6 §1")),
+    "erase": (
+        frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
+        "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)",
+    ),
+    "record_missed_deadline": (
+        frozenset({Body.ADMINISTRATION, Body.DIRECTION}),
+        f"{LEDGER} (missed deadlines recorded, never hidden)",
+    ),
+    "lodge_appeal": (
+        frozenset({Body.DIRECTION, Body.ADMINISTRATION}),
+        f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}",
+    ),
+    "decide_appeal": (
+        frozenset({Body.ADMINISTRATION}),
+        f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X} (conseil de recours)",
+    ),
+    "record_flags": (frozenset({Body.ADMINISTRATION, Body.DIRECTION, Body.JURY_QUALIFICATION}), art("4 §6")),
+    "publish_profile": (frozenset({Body.ADMINISTRATION}), art("3 §1; art. 2 3°")),
+    "creation_norm": (frozenset({Body.ADMINISTRATION}), art("6 §3")),
 }
 
 
-def body_has_power(action: str, body: Body) -> Verdict:
-    """Only a body holding the power may take a decision."""
-    bodies, article = POWERS[action]
-    names = ", ".join(sorted(b.value for b in bodies))
-    return check("body_has_power", article, body in bodies,
-                 f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}")
+# ============================================================================ who, when, where
+@_cpu("decision_at_enrolled_school", art("2 5°, 6°, 7°"))
+def decision_at_enrolled_school(learner_fase: int | None, deciding_fase: int) -> Outcome:
+    """A school's bodies decide only for learners enrolled with it."""
+    return unless(
+        learner_fase == deciding_fase,
+        # never names the school the learner is enrolled at: another tenant's data
+        f"the learner is not enrolled at FASE {deciding_fase}",
+    )
 
 
-def not_in_future(effective: date, recorded_at: datetime) -> Verdict:
-    """A decision cannot take effect after the moment it is recorded."""
-    return check("decision_not_in_future", "ledger rule (no anticipated decisions)",
-                 effective <= recorded_at.date(),
-                 f"effective date {effective} is after the recording date {recorded_at.date()}")
+@_cpu("decision_not_before_admission", art("5 §1, §2 (a decision concerns an admitted pupil)"))
+def decision_not_before_admission(admitted_on: date, effective: date) -> Outcome:
+    """No decision about a learner takes effect before the learner's admission."""
+    return unless(
+        effective >= admitted_on, f"effective date {effective} is before the admission of {admitted_on}"
+    )
 
 
-def enrolled_at_school(learner_fase: int | None, deciding_fase: int) -> Verdict:
-    """A school decides only for learners enrolled with it."""
-    return check("decision_at_enrolled_school", ART["5.1"], learner_fase == deciding_fase,
-                 f"the learner is not enrolled at FASE {deciding_fase}"
-                 f" (enrolled at {learner_fase})")
-
-
-def option_is_open(opened_year: int | None, school_year: int, year: int) -> Verdict:
-    """The option must be open at the school; it is organised year by year from 4th."""
-    if opened_year is None:
-        return Verdict.refuse("option_open_at_school", ART["6.1"],
-                              "the option is not opened in CPU 4-5-6 at this school")
-    return check("option_open_at_school", ART["6.1"], school_year >= opened_year,
-                 f"the option opens in {opened_year}, not yet organised in {school_year}")
-
-
-def fifth_year_admission(route: Route, year: int, form: str, opened_year: int,
-                         school_year: int, body: Body) -> Verdict:
-    """Admission in 5th (and 6th) year only by an Art. 5 route, under its conditions."""
-    rule = "admission_by_art5_route"
-    allowed_routes = ROUTES_BY_YEAR.get(year, set())
-    if route not in allowed_routes:
-        names = ", ".join(sorted(r.value for r in allowed_routes))
-        return Verdict.refuse(rule, ART["5.2"],
-                              f"route {route.value} does not admit to year {year}; routes: {names}")
-    repeaters = {Route.A5_REPEAT_TRANSFORMED, Route.A6_REPEAT_TRANSFORMED}
-    if year >= 5 and route not in repeaters and school_year <= opened_year:
-        return Verdict.refuse(rule, ART["5.2"],
-                              f"5th year opens from the school year after the 4th ({opened_year})")
-    if route in P_ONLY_ROUTES and form != "P":
-        return Verdict.refuse(rule, ART["5.2"], f"route {route.value} exists only in P")
-    if route in ADMISSION_BY_CONSEIL and body is not Body.CONSEIL_ADMISSION:
-        return Verdict.refuse(rule, ART["5.2"],
-                              f"route {route.value} is decided by the conseil d'admission")
-    return Verdict.ok(rule, ART["5.2"] if year >= 5 else ART["5.1"])
-
-
-def route_evidence(route: Route, prior_attestation: Attestation | None,
-                   prior_passed_year: int | None, alternance_attestations: bool,
-                   holds_forme3_cq: bool, exempt_formation_commune: bool) -> Verdict:
-    """Each Art. 5 route needs its evidence (prior attestation, passed year, titles held)."""
-    rule, art = "admission_route_evidence", ART["5.2"]
-    if route is Route.A4_C2D and prior_attestation not in {Attestation.C2D, Attestation.AOB}:
-        return Verdict.refuse(rule, ART["5.1"], "C2D admission needs a C2D (or AOB) attestation")
-    if route is Route.A5_SAME_OPTION and prior_attestation not in {Attestation.AOA,
-                                                                  Attestation.AOB}:
-        return Verdict.refuse(rule, art, "5th year of the same option needs a passed 4th (AOA/AOB)")
-    if route is Route.A5_ADMISSION_OTHER:
-        if prior_passed_year not in {4, 5, 6, 7}:
-            return Verdict.refuse(rule, art, "needs a passed 4th, 5th, 6th or 7th year elsewhere")
-        if exempt_formation_commune and prior_passed_year == 4:
-            return Verdict.refuse(rule, art,
-                                  "exemption from the formation commune needs a passed 5th-7th")
-    if route is Route.A5_ALTERNANCE and not alternance_attestations:
-        return Verdict.refuse(rule, art, "needs the attestation de réinsertion and the attestation"
-                              " de compétences professionnelles du 2e degré")
-    if route is Route.A5_FORME3 and not holds_forme3_cq:
-        return Verdict.refuse(rule, art, "needs a CQ from special education form 3")
-    return Verdict.ok(rule, art)
-
-
-def may_repeat_fifth_year(opened_year: int, school_year: int) -> Verdict:
-    """No repeating 5th from the option's 2nd year of organisation in 4-5-6."""
-    nth = school_year - opened_year + 1
-    return check("no_repeat_fifth_year", ART["4.2"], nth < 2,
-                 f"the option is in its year {nth} of organisation in 4-5-6 (repeat banned from 2)")
-
-
-def may_repeat_sixth_year(opened_year: int, school_year: int, option_code: str) -> Verdict:
-    """No repeating 6th from the option's 3rd year (Couvreur-Etancheur: end of 2019-20)."""
-    if option_code == "couvreur-etancheur" and school_year >= 2020:
-        return Verdict.refuse("no_repeat_sixth_year", ART["4.5"],
-                              "6th year of Couvreur-Etancheur cannot be repeated after 2019-20")
-    nth = school_year - opened_year + 1
-    return check("no_repeat_sixth_year", ART["4.4"], nth < 3,
-                 f"the option is in its year {nth} of organisation in 4-5-6 (repeat banned from 3)")
-
-
-def may_repeat_fourth_year(last_attestation: Attestation | None) -> Verdict:
-    """4th is re-done only as C2D (after a C2D attestation, or an AOB assimilated to C2D)."""
-    ok = last_attestation in {Attestation.C2D, Attestation.AOB}
-    return check("fourth_year_repeat_only_as_c2d", ART["4.1"], ok,
-                 f"re-enrolment in 4th needs a C2D or AOB attestation (has {last_attestation})")
-
-
-def promotion_from_fourth(last_attestation: Attestation | None) -> Verdict:
-    """Moving to 5th needs the year passed (AOA, or AOB without restriction on this option)."""
-    return check("promotion_needs_passed_fourth", ART["4.1"],
-                 last_attestation in {Attestation.AOA, Attestation.AOB},
-                 f"4th year not passed (attestation: {last_attestation})")
-
-
-def reorientation_support_traced(support_since: date | None, decided_on: date) -> Verdict:
-    """A réorientation attestation needs ≥ 4 months of traced choice support."""
-    rule, art = "reorientation_needs_four_months_support", ART["4.1.3"]
-    if support_since is None:
-        return Verdict.refuse(rule, art, "no réorientation support is traced in the dossier")
-    months = (decided_on.year - support_since.year) * 12 + decided_on.month - support_since.month
-    if decided_on.day < support_since.day:
-        months -= 1
-    return check(rule, art, months >= 4,
-                 f"support traced since {support_since}: {months} month(s), at least 4 needed")
-
-
-def c2d_decision_window(decided_on: date, c2d_school_year: int) -> Verdict:
-    """The conseil de classe decides on a C2D pupil before 15 January."""
-    deadline = date(c2d_school_year + 1, 1, 15)
-    start = date(c2d_school_year, 9, 1)
-    return check("c2d_decision_before_15_january", ART["4.1.4"], start <= decided_on < deadline,
-                 f"decision dated {decided_on}; the window is {start} to {deadline} (excluded)")
-
-
-def in_c2d_year(is_c2d: bool) -> Verdict:
-    """A C2D decision concerns only a pupil enrolled in C2D."""
-    return check("c2d_decision_only_for_c2d_pupil", ART["4.1.4"], is_c2d,
-                 "the learner is not enrolled in C2D this year")
-
-
-def attestation_after_c2d(c2d_outcome: C2DOutcome | None, kind: Attestation) -> Verdict:
-    """A C2D pupil allowed to continue receives an AOA at year end."""
-    ok = c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA
-    return check("c2d_continue_leads_to_aoa", ART["4.1.4"], ok,
-                 "a C2D pupil allowed to continue receives an AOA at year end")
-
-
-def one_attestation_per_year(existing: Attestation | None, school_year: int) -> Verdict:
-    """One end-of-year attestation per learner and school year."""
-    return check("one_attestation_per_year", ART["4.1"], existing is None,
-                 f"an attestation ({existing}) was already issued for {school_year}-{school_year + 1}")
-
-
-def attestation_in_fourth_year(year: int) -> Verdict:
-    """The Art. 4 §1 attestations close the 4th year."""
-    return check("attestation_only_in_fourth_year", ART["4.1"], year == 4,
-                 f"the learner is in year {year}, attestations close the 4th year")
-
-
-def uaa_in_profile(uaa: str, profile_uaa: Collection[str]) -> Verdict:
-    """Only a UAA of the learner's certification profile can be tested or validated."""
-    return check("uaa_in_learner_profile", ART["2.7"], uaa in profile_uaa,
-                 f"{uaa} is not in the learner's certification profile ({', '.join(profile_uaa)})")
-
-
-def uaa_not_validated(uaa: str, validated: Collection[str]) -> Verdict:
-    """A validated UAA stays validated: it cannot be validated again."""
-    return check("uaa_not_already_validated", ART["2.7"], uaa not in validated,
-                 f"{uaa} is already validated")
-
-
-def test_authorised(authorised_on: date | None, sat_on: date) -> Verdict:
-    """The jury decides when a pupil may sit a UAA test: an attempt needs an authorisation."""
-    return check("attempt_needs_jury_authorisation", ART["4.6"],
-                 authorised_on is not None and authorised_on <= sat_on,
-                 "no authorisation of the jury to sit this UAA test on or before that date")
-
-
-def minors_representatives_informed(is_minor: bool, informed: bool) -> Verdict:
-    """For a minor, the jury informs the legal representatives of the authorisation."""
-    return check("inform_legal_representatives_of_minor", ART["4.6"], informed or not is_minor,
-                 "the learner is a minor: the legal representatives must be informed")
-
-
-def validation_evidence(via: ValidationVia, own_pass: bool, later_pass: bool,
-                        recognition_allowed: bool) -> Verdict:
-    """A validation rests on a passed test, a passed later test (spiral) or jury recognition."""
-    rule, art = "validation_needs_evidence", ART["4.6"]
-    if via is ValidationVia.TEST:
-        return check(rule, art, own_pass, "no passed attempt of this UAA's test")
-    if via is ValidationVia.SPIRAL:
-        return check(rule, art, later_pass, "no passed test of a later UAA to validate it in")
-    return check(rule, ART["5.2"], recognition_allowed,
-                 "jury recognition of mastered UAA is for repeaters of a transformed option")
-
-
-def cq_requirements(missing: Collection[str], sovereign: bool, justification: str | None) -> Verdict:
-    """A CQ needs every UAA validated, unless the jury decides sovereignly with a justification."""
-    rule, art = "cq_needs_all_uaa_or_sovereign_decision", ART["AR84.21ter"]
-    if not missing:
-        return Verdict.ok(rule, art)
-    if not sovereign:
-        return Verdict.refuse(rule, art, f"UAA not validated: {', '.join(missing)}")
-    return check(rule, art, bool(justification and len(justification.strip()) >= 20),
-                 "a sovereign decision needs a written justification (20 characters or more)")
-
-
-def certificate_year(year: int) -> Verdict:
-    """Certificates close the 3rd degree: the learner must be in 6th year."""
-    return check("certificate_in_sixth_year", ART["2.7"], year == 6,
-                 f"the learner is in year {year}; CQ and CE6P are issued in 6th")
-
-
-def ce6p_form(form: str) -> Verdict:
-    """The CE6P closes the 6th year of professional (P) education."""
-    return check("ce6p_only_in_p", ART["CE6P"], form == "P", f"the option is {form}, not P")
-
-
-def no_active_certificate(active: bool, kind: str) -> Verdict:
-    """One active certificate of a kind per learner."""
-    return check("one_active_certificate", ART["2.7"], not active,
-                 f"an active {kind} already exists; revoke it first")
-
-
-def revocable(target_type: str | None, already_void: bool, revocable_types: Collection[str]) -> Verdict:
-    """Only an existing, still effective decision of a revocable kind can be revoked/corrected."""
-    rule = "revoke_existing_decision"
-    if target_type is None:
-        return Verdict.refuse(rule, "ledger rule (corrections point at a decision)",
-                              "no decision with that version on this learner")
-    if already_void:
-        return Verdict.refuse(rule, "ledger rule (corrections point at a decision)",
-                              "that decision was already revoked or corrected")
-    return check(rule, "ledger rule (corrections point at a decision)",
-                 target_type in revocable_types, f"{target_type} cannot be revoked")
-
-
-def not_erased(erased: bool) -> Verdict:
+@_cpu("learner_not_erased", RGPD_17)
+def learner_not_erased(erased: bool) -> Outcome:
     """No decision is recorded about a learner whose identity was erased."""
-    return check("learner_not_erased", "RGPD art. 17 (erased learner)", not erased,
-                 "the learner's personal data was erased; no further decision is recorded")
+    return unless(not erased, "the learner's personal data was erased; no further decision")
 
 
-def add_working_days(start: date, days: int) -> date:
-    """``start`` plus ``days`` working days (Mon–Fri; public holidays are not modelled)."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+# ============================================================================ Art. 1, 6: options
+@_cpu("option_listed_in_art1", art("1"))
+def option_listed_in_art1(option_code: str, listed: Collection[str]) -> Outcome:
+    """Only the 15 options de base groupées of Art. 1 are organised in CPU 4-5-6."""
+    return unless(option_code in listed, f"{option_code} is not one of the options of art. 1")
 
 
-def formal_notice_allowed(due_by: date | None, sent: bool, on: date) -> Verdict:
-    """The administration gives notice only once the 15 working days have passed unsent."""
-    ok = due_by is not None and not sent and on > due_by
-    return check("formal_notice_after_overdue_report", ART["9"], ok,
-                 "no overdue competence report (not requested, already sent, or not yet due)")
+@_cpu("option_opened_from_2018", art("1; art. 14"))
+def option_opened_from_2018(first_school_year: int) -> Outcome:
+    """An option is organised in CPU 4-5-6 from its 4th year on 1 September 2018 at the earliest."""
+    return unless(
+        first_school_year >= FIRST_SCHOOL_YEAR,
+        f"first 4th year {first_school_year}-{first_school_year + 1} is before the"
+        " Arrêté applied (4th year from 1 September 2018)",
+    )
+
+
+@_cpu("option_open_at_school", art("6 §1"))
+def option_open_at_school(opened_year: int | None, school_year: int) -> Outcome:
+    """The option must be open at the school in that school year (organised from its 4th)."""
+    if opened_year is None:
+        return "the option is not opened in CPU 4-5-6 at this school"
+    return unless(
+        school_year >= opened_year,
+        f"the option opens in {opened_year}-{opened_year + 1}, not yet organised in"
+        f" {school_year}-{school_year + 1}",
+    )
+
+
+@_cpu("year_organised_at_school", art("6 §1; art. 5 §2, §3"))
+def year_organised_at_school(year: int, opened_year: int, school_year: int) -> Outcome:
+    """The option is organised year by year from 4th: 5th from its 2nd year, 6th from its 3rd."""
+    first = opened_year + (year - 4)
+    return unless(
+        school_year >= first,
+        f"year {year} of this option is organised at the school from {first}-{first + 1},"
+        f" not in {school_year}-{school_year + 1}",
+    )
+
+
+# ============================================================================ Art. 5: admission
+@_cpu("admission_route_for_year", art("5 §1, §2, §3"))
+def admission_route_for_year(route: Route, year: int) -> Outcome:
+    """Each year is entered only by its own Art. 5 routes."""
+    allowed = ROUTES_BY_YEAR.get(year, frozenset())
+    names = ", ".join(sorted(r.value for r in allowed))
+    if route in allowed:
+        return None
+    return Refusal(
+        f"route {route.value} does not admit to year {year}; routes: {names}",
+        art(f"5 §{year - 3}") if year in ROUTES_BY_YEAR else art("5"),
+    )
+
+
+@_cpu("route_only_in_p", art("5 §2 al. 3, 4"))
+def route_only_in_p(route: Route, form: str) -> Outcome:
+    """Admission from alternance or from special education form 3 exists only in P."""
+    return unless(route not in P_ONLY_ROUTES or form == "P", f"route {route.value} exists only in P")
+
+
+@_cpu("route_decided_by_conseil_admission", art("5 §2 al. 2, 3, 4"))
+def route_decided_by_conseil_admission(route: Route, body: Body) -> Outcome:
+    """Admissions from another orientation, alternance or form 3 are the conseil d'admission's."""
+    return unless(
+        route not in ADMISSION_BY_CONSEIL or body is Body.CONSEIL_ADMISSION,
+        f"route {route.value} is decided by the conseil d'admission",
+    )
+
+
+@_cpu("c2d_admission_needs_c2d_or_aob", art("5 §1; art. 4 §1 2°, 4°"))
+def c2d_admission_needs_c2d_or_aob(route: Route, prior: Attestation | None) -> Outcome:
+    """Admission in 4th as C2D follows a C2D attestation, or an AOB re-enrolling in 4th."""
+    return unless(
+        route is not Route.A4_C2D or prior in {Attestation.C2D, Attestation.AOB},
+        "C2D admission needs a C2D (or AOB) attestation",
+    )
+
+
+@_cpu("fifth_same_option_needs_passed_fourth", art("5 §2 al. 1"))
+def fifth_same_option_needs_passed_fourth(route: Route, prior: Attestation | None) -> Outcome:
+    """5th year of the same option is for pupils who passed its 4th (AOA, AOB; C2D completed)."""
+    return unless(
+        route is not Route.A5_SAME_OPTION or prior in PASSED_FOURTH,
+        "5th year of the same option needs a passed 4th (AOA/AOB)",
+    )
+
+
+@_cpu("fifth_other_orientation_needs_passed_year", art("5 §2 al. 2"))
+def fifth_other_orientation_needs_passed_year(
+    route: Route, passed_year: int | None, exempt_formation_commune: bool
+) -> Outcome:
+    """From another orientation: a passed 4th-7th; exemption only after a passed 5th-7th."""
+    if route is not Route.A5_ADMISSION_OTHER:
+        return None
+    if passed_year not in {4, 5, 6, 7}:
+        return "needs a passed 4th, 5th, 6th or 7th year in another orientation"
+    return unless(
+        not (exempt_formation_commune and passed_year == 4),
+        "exemption from the formation commune needs a passed 5th, 6th or 7th year",
+    )
+
+
+@_cpu("fifth_from_alternance_needs_attestations", art("5 §2 al. 3"))
+def fifth_from_alternance_needs_attestations(route: Route, holds_both: bool) -> Outcome:
+    """From alternance: the attestation de réinsertion and the 2nd-degree competence attestation."""
+    return unless(
+        route is not Route.A5_ALTERNANCE or holds_both,
+        "needs the attestation de réinsertion and the attestation de compétences"
+        " professionnelles du 2e degré",
+    )
+
+
+@_cpu("fifth_from_forme3_needs_cq", art("5 §2 al. 4"))
+def fifth_from_forme3_needs_cq(route: Route, holds_cq: bool) -> Outcome:
+    """From special education form 3: a certificat de qualification."""
+    return unless(route is not Route.A5_FORME3 or holds_cq, "needs a CQ from special education form 3")
+
+
+@_cpu("repeat_route_needs_transformed_option", art("5 §2 al. 1, §3; art. 4 §3"))
+def repeat_route_needs_transformed_option(route: Route, replaces_transformed: bool) -> Outcome:
+    """Repeaters of the old 5th/6th enter only an option that replaced (transformed) it."""
+    return unless(
+        route not in REPEAT_ROUTES or replaces_transformed,
+        "this option did not replace a transformed option: it has no repeaters to admit",
+    )
+
+
+@_cpu("no_reenrolment_after_reorientation", art("4 §1 3°"))
+def no_reenrolment_after_reorientation(reoriented_from: Collection[str], option_code: str) -> Outcome:
+    """A learner given a réorientation attestation may not re-enrol in the same orientation."""
+    return unless(
+        option_code not in reoriented_from,
+        f"the learner received a réorientation attestation in {option_code}: no"
+        " re-enrolment in the same orientation (a transfer included)",
+    )
+
+
+# ============================================================================ Art. 4 §1: attestations
+@_cpu("attestation_only_in_fourth_year", art("4 §1 al. 1"))
+def attestation_only_in_fourth_year(year: int) -> Outcome:
+    """The Art. 4 §1 attestations close the 4th year."""
+    return unless(year == 4, f"the learner is in year {year}, attestations close the 4th year")
+
+
+@_cpu("attestation_in_current_school_year", art("4 §1 al. 1"))
+def attestation_in_current_school_year(effective: date, school_year: int) -> Outcome:
+    """The attestation closes the learner's current school year."""
+    return unless(
+        calendar.school_year_of(effective) == school_year,
+        f"effective date {effective} is outside {school_year}-{school_year + 1}",
+    )
+
+
+@_cpu("one_attestation_per_year", art("4 §1"))
+def one_attestation_per_year(existing: Attestation | None, school_year: int) -> Outcome:
+    """One end-of-4th attestation per learner and school year."""
+    return unless(
+        existing is None,
+        f"an attestation ({existing}) was already issued for {school_year}-{school_year + 1}",
+    )
+
+
+@_cpu("reorientation_includes_advice", art("4 §1 3°"))
+def reorientation_includes_advice(kind: Attestation, advice: str | None) -> Outcome:
+    """The attestation de réorientation includes a conseil de réorientation."""
+    return unless(
+        kind is not Attestation.REORIENTATION or bool(advice and advice.strip()),
+        "the attestation de réorientation must include a conseil de réorientation",
+    )
+
+
+@_cpu("reorientation_support_covers_last_four_months", art("4 §1 3°"))
+def reorientation_support_covers_last_four_months(
+    support_since: date | None, issued_on: date, school_year: int
+) -> Outcome:
+    """Réorientation only after support covering the last four months of the current school year."""
+    start, end = calendar.last_months_start(school_year), calendar.school_year_end(school_year)
+    if support_since is None:
+        return "no réorientation support is traced in the dossier d'apprentissage"
+    if support_since > start:
+        return (
+            f"support traced since {support_since}; it must cover the last four months of"
+            f" the school year, from {start} to {end}"
+        )
+    return unless(
+        start <= issued_on <= end,
+        f"issued on {issued_on}; the attestation follows the support, from {start} to {end}",
+    )
+
+
+@_cpu("promotion_needs_passed_fourth", art("4 §1 1°, 2°; art. 5 §2 al. 1"))
+def promotion_needs_passed_fourth(attestation: Attestation | None) -> Outcome:
+    """Moving up to 5th needs the 4th year passed (AOA or AOB)."""
+    return unless(attestation in PASSED_FOURTH, f"4th year not passed (attestation: {attestation})")
+
+
+@_cpu("fourth_year_repeat_only_as_c2d", art("4 §1 2°, 4°"))
+def fourth_year_repeat_only_as_c2d(attestation: Attestation | None) -> Outcome:
+    """4th is re-done only as C2D: after a C2D attestation, or an AOB assimilated to C2D."""
+    return unless(
+        attestation in {Attestation.C2D, Attestation.AOB},
+        f"re-enrolment in 4th needs a C2D or AOB attestation (has {attestation})",
+    )
+
+
+@_cpu("c2d_decision_only_for_c2d_pupil", art("4 §1 4°"))
+def c2d_decision_only_for_c2d_pupil(is_c2d: bool) -> Outcome:
+    """The conseil de classe's January decision concerns a pupil enrolled in C2D."""
+    return unless(is_c2d, "the learner is not enrolled in C2D this year")
+
+
+@_cpu("c2d_decision_before_15_january", art("4 §1 4° al. 2"))
+def c2d_decision_before_15_january(decided_on: date, school_year: int) -> Outcome:
+    """The conseil de classe decides on a C2D pupil before 15 January."""
+    start, deadline = calendar.school_year_start(school_year), date(school_year + 1, 1, 15)
+    return unless(
+        start <= decided_on < deadline,
+        f"decision dated {decided_on}; the window is {start} to {deadline} (excluded)",
+    )
+
+
+@_cpu("one_c2d_decision_per_year", art("4 §1 4° al. 2"))
+def one_c2d_decision_per_year(existing: C2DOutcome | None) -> Outcome:
+    """The January C2D decision is taken once a year."""
+    return unless(existing is None, f"the C2D decision was already taken ({existing})")
+
+
+@_cpu("c2d_continue_leads_to_aoa", art("4 §1 4° al. 2"))
+def c2d_continue_leads_to_aoa(c2d_outcome: C2DOutcome | None, kind: Attestation) -> Outcome:
+    """A C2D pupil allowed to continue receives an AOA at year end."""
+    return unless(
+        c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA,
+        "a C2D pupil allowed to continue receives an AOA at year end",
+    )
+
+
+@_cpu("pssa_for_c2d_pupil", art("4 §1 2°, 4°"))
+def pssa_for_c2d_pupil(is_c2d: bool) -> Outcome:
+    """A PSSA is written for a pupil enrolled in C2D (or an AOB assimilated to C2D)."""
+    return unless(is_c2d, "a PSSA is written for a pupil enrolled in C2D")
+
+
+@_cpu("one_pssa_per_year", art("4 §1 2°, 4°"))
+def one_pssa_per_year(already_written: bool) -> Outcome:
+    """One PSSA per C2D year."""
+    return unless(not already_written, "the PSSA was already written")
+
+
+@_cpu("pssa_before_15_october", art("4 §1 2°"), effect="flags")
+def pssa_before_15_october(written_on: date, due_by: date | None) -> Outcome:
+    """After an AOB, the PSSA is written before 15 October (the text sets no date for C2D)."""
+    return unless(due_by is None or written_on <= due_by, f"PSSA written on {written_on}, due by {due_by}")
+
+
+def pssa_due_by(school_year: int, after_aob: bool) -> date | None:
+    """The PSSA deadline: 14 October after an AOB (Art. 4 §1 2°); none for C2D (4°)."""
+    return date(school_year, 10, 14) if after_aob else None
+
+
+# ============================================================================ Art. 4 §1 last al.: appeals
+@_cpu("appeal_against_reorientation_or_c2d", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
+def appeal_against_reorientation_or_c2d(target_kind: Attestation | None) -> Outcome:
+    """The recours externe lies against the réorientation (3°) and C2D (4°) decisions."""
+    if target_kind is None:
+        return "the appeal must target an effective attestation of this learner"
+    return unless(
+        target_kind in APPEALABLE,
+        f"an {target_kind.value} attestation is not open to the recours externe of art. 4 §1",
+    )
+
+
+@_cpu("one_open_appeal_per_decision", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
+def one_open_appeal_per_decision(already_lodged: bool) -> Outcome:
+    """A decision is appealed once; its appeal is decided before another is lodged."""
+    return unless(not already_lodged, "an appeal against this decision was already lodged")
+
+
+@_cpu("appeal_outcome_needs_lodged_appeal", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
+def appeal_outcome_needs_lodged_appeal(lodged: bool, decided: bool) -> Outcome:
+    """The conseil de recours decides an appeal that was lodged and not yet decided."""
+    if not lodged:
+        return "no appeal was lodged against that decision"
+    return unless(not decided, "that appeal was already decided")
+
+
+@_cpu("appeal_reform_grants_better_outcome", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
+def appeal_reform_grants_better_outcome(
+    target_kind: Attestation, reformed: bool, replacement: Attestation | None
+) -> Outcome:
+    """A reformed decision is replaced by a more favourable attestation; a confirmed one by none."""
+    allowed = APPEAL_REPLACEMENTS.get(target_kind, frozenset())
+    if not reformed:
+        return unless(replacement is None, "a confirmed decision has no replacement")
+    names = ", ".join(sorted(a.value for a in allowed))
+    return unless(replacement in allowed, f"a reformed {target_kind.value} is replaced by one of: {names}")
+
+
+# ============================================================================ Art. 4 §2-§5: no repeating
+def _repeat_banned_from(year: int, nth_banned: int, opened_year: int, school_year: int) -> Outcome:
+    nth = school_year - opened_year + 1
+    return unless(
+        nth < nth_banned,
+        f"the option is in its year {nth} of organisation in 4-5-6"
+        f" (repeating year {year} is banned from its year {nth_banned})",
+    )
+
+
+@_cpu("no_repeat_fifth_year", art("4 §2"))
+def no_repeat_fifth_year(opened_year: int, school_year: int) -> Outcome:
+    """No repeating 5th from the option's 2nd year of organisation in 4-5-6."""
+    return _repeat_banned_from(5, 2, opened_year, school_year)
+
+
+@_cpu("no_repeat_sixth_year", art("4 §4"))
+def no_repeat_sixth_year(opened_year: int, school_year: int) -> Outcome:
+    """No repeating 6th from the option's 3rd year of organisation in 4-5-6."""
+    return _repeat_banned_from(6, 3, opened_year, school_year)
+
+
+@_cpu("couvreur_sixth_not_repeated_after_2019_20", art("4 §5"))
+def couvreur_sixth_not_repeated_after_2019_20(option_code: str, new_school_year: int) -> Outcome:
+    """6th-year Couvreur-Etancheur pupils of 2019-2020 do not repeat it (in 2020-2021)."""
+    return unless(
+        not (option_code == COUVREUR and new_school_year == 2020),
+        "the 6th year of Couvreur-Etancheur of 2019-2020 cannot be repeated",
+    )
+
+
+# ============================================================================ Art. 4 §6: UAA tests
+@_cpu("attempt_needs_jury_authorisation", art("4 §6 al. 1"))
+def attempt_needs_jury_authorisation(authorised_on: date | None, sat_on: date) -> Outcome:
+    """The jury decides when a pupil may sit a UAA test: an attempt needs its authorisation."""
+    return unless(
+        authorised_on is not None and authorised_on <= sat_on,
+        "no authorisation of the jury to sit this UAA test on or before that date",
+    )
+
+
+@_cpu("inform_legal_representatives_of_minor", art("4 §6 al. 1"), effect="flags")
+def inform_legal_representatives_of_minor(is_minor: bool, informed: bool) -> Outcome:
+    """The jury informs the pupil and, for a minor, the legal representatives of the timing."""
+    return unless(
+        informed or not is_minor, "the learner is a minor and the legal representatives were not informed"
+    )
+
+
+@_cpu("every_uaa_of_the_year_offered", art("4 §6 al. 2"), effect="flags")
+def every_uaa_of_the_year_offered(
+    programme: Sequence[str], offered: Collection[str], validated: Collection[str]
+) -> Outcome:
+    """Every pupil may sit each UAA of the year's programme at least once in the year."""
+    never = [u for u in programme if u not in offered and u not in validated]
+    return unless(not never, f"never offered this school year: {', '.join(never)}")
+
+
+@_cpu("tests_not_all_at_year_end", art("4 §6 al. 3"), effect="flags")
+def tests_not_all_at_year_end(authorised_on: Sequence[date], uaa_count: int, school_year: int) -> Outcome:
+    """With several UAA to validate in a year, the tests are not all pushed to its end."""
+    end = calendar.school_year_end(school_year)
+    window = end - timedelta(days=YEAR_END_DAYS - 1)
+    if uaa_count < 2 or not authorised_on:
+        return None
+    return unless(
+        any(day < window for day in authorised_on),
+        f"all {len(authorised_on)} test authorisations fall in the last {YEAR_END_DAYS}"
+        f" days of the school year ({window} to {end})",
+    )
+
+
+@_cpu("year_over_before_flags", art("4 §6 al. 2, 3 (duties measured over the school year)"))
+def year_over_before_flags(school_year: int, on: date) -> Outcome:
+    """The year's test-timing duties are checked once the school year is over."""
+    end = calendar.school_year_end(school_year)
+    return unless(on > end, f"the school year {school_year}-{school_year + 1} ends on {end}")
+
+
+# ============================================================================ validation (Art. 2 7°)
+@_cpu("uaa_in_learner_profile", art("2 7°; art. 3 §1"))
+def uaa_in_learner_profile(uaa: str, profile_uaa: Collection[str]) -> Outcome:
+    """Only a UAA of the learner's certification profile can be tested or validated."""
+    return unless(
+        uaa in profile_uaa, f"{uaa} is not in the learner's certification profile ({', '.join(profile_uaa)})"
+    )
+
+
+@_cpu("uaa_not_already_validated", art("2 7°"))
+def uaa_not_already_validated(uaa: str, validated: Collection[str]) -> Outcome:
+    """A validated UAA stays validated: it is not validated again."""
+    return unless(uaa not in validated, f"{uaa} is already validated")
+
+
+@_cpu("validation_by_passed_test", art("2 7°; art. 4 §6"))
+def validation_by_passed_test(passed: bool) -> Outcome:
+    """A validation by test rests on a passed attempt of that UAA's test."""
+    return unless(passed, "no passed attempt of this UAA's test")
+
+
+@_cpu("spiral_validation_in_later_test", FAQ_SPIRAL)
+def spiral_validation_in_later_test(
+    uaa: str, later: str | None, passed: Collection[str], order: Sequence[str]
+) -> Outcome:
+    """A UAA can be validated during the passed test of a later UAA of the profile."""
+    ok = (
+        later is not None
+        and later in passed
+        and later in order
+        and uaa in order
+        and order.index(later) > order.index(uaa)
+    )
+    return unless(ok, "no passed test of a later UAA to validate it in")
+
+
+@_cpu("recognition_for_transformed_repeaters", art("4 §3; art. 5 §2 al. 1, §3"))
+def recognition_for_transformed_repeaters(route: Route, uaa_year: int, learner_year: int) -> Outcome:
+    """The jury recognises mastered UAA only for repeaters of a transformed option, up to their year."""
+    if route not in REPEAT_ROUTES:
+        return "jury recognition of mastered UAA is for repeaters of a transformed option"
+    return unless(
+        uaa_year <= learner_year, f"a year-{uaa_year} UAA is beyond the learner's year {learner_year}"
+    )
+
+
+@_cpu("remediation_was_assigned", DECRET_2012_REMEDIATION)
+def remediation_was_assigned(uaa: str, open_remediations: Collection[str]) -> Outcome:
+    """Completing remediation needs remediation assigned and not yet completed for that UAA."""
+    return unless(uaa in open_remediations, f"no open remediation for {uaa}")
+
+
+# ============================================================================ promotion, repeating
+@_cpu("move_in_next_school_year", art("4 §1"))
+def move_in_next_school_year(effective: date, new_school_year: int) -> Outcome:
+    """A promotion or re-enrolment takes effect in the next school year."""
+    return unless(
+        calendar.school_year_of(effective) == new_school_year,
+        f"it takes effect in {new_school_year}-{new_school_year + 1}, not on {effective}",
+    )
+
+
+@_cpu("promotion_below_sixth", art("1 (CPU 4-5-6)"))
+def promotion_below_sixth(year: int) -> Outcome:
+    """There is no year after 6th in CPU 4-5-6."""
+    return unless(year < 6, "there is no year after 6th in CPU 4-5-6")
+
+
+# ============================================================================ certificates
+@_cpu("cq_needs_all_uaa_or_sovereign_decision", AR84_21TER)
+def cq_needs_all_uaa_or_sovereign_decision(
+    missing: Collection[str], sovereign: bool, justification: str | None
+) -> Outcome:
+    """A CQ needs every UAA validated, unless the jury decides sovereignly with a justification."""
+    if not missing:
+        return None
+    if not sovereign:
+        return f"UAA not validated: {', '.join(missing)}"
+    return unless(
+        bool(justification and len(justification.strip()) >= 20),
+        "a sovereign decision needs a written justification (20 characters or more)",
+    )
+
+
+@_cpu("certificate_in_sixth_year", art("2 7°"))
+def certificate_in_sixth_year(year: int) -> Outcome:
+    """Certificates close the 3rd degree: the learner must be in 6th year."""
+    return unless(year == 6, f"the learner is in year {year}; CQ and CE6P are issued in 6th")
+
+
+@_cpu("ce6p_only_in_p", CE6P_BASIS)
+def ce6p_only_in_p(form: str) -> Outcome:
+    """The CE6P closes the 6th year of professional (P) education."""
+    return unless(form == "P", f"the option is {form}, not P")
+
+
+@_cpu("one_active_certificate", art("2 7°"))
+def one_active_certificate(active: bool, kind: str) -> Outcome:
+    """One active certificate of a kind per learner."""
+    return unless(not active, f"an active {kind} already exists; revoke it first")
+
+
+@_cpu("revoke_active_certificate", art("2 7°"))
+def revoke_active_certificate(found: bool, certificate: object) -> Outcome:
+    """Only an issued, unrevoked certificate of the learner is revoked."""
+    return unless(found, f"no active certificate {certificate} for this learner")
+
+
+@_cpu("erasure_has_reason", RGPD_17)
+def erasure_has_reason(reason: str | None) -> Outcome:
+    """An erasure states its lawful reason."""
+    return unless(bool(reason and reason.strip()), "an erasure needs its lawful reason")
+
+
+# ============================================================================ Art. 9: change of school
+@_cpu("transfer_to_another_school", art("9"))
+def transfer_to_another_school(from_fase: int, to_fase: int) -> Outcome:
+    """A change of school goes to another school (same option)."""
+    return unless(to_fase != from_fase, "the learner is already enrolled at that school")
+
+
+@_cpu("competence_report_requested", art("9"))
+def competence_report_requested(pending_from: int | None, fase: int) -> Outcome:
+    """Only the previous school, once asked, sends the rapport de compétences."""
+    return unless(pending_from == fase, f"no pending competence report request addressed to FASE {fase}")
+
+
+@_cpu("competence_report_within_15_working_days", art("9"), effect="flags")
+def competence_report_within_15_working_days(sent_on: date, due_by: date) -> Outcome:
+    """The rapport de compétences is sent within 15 jours ouvrables of the request."""
+    return unless(sent_on <= due_by, f"sent on {sent_on}, due by {due_by}")
+
+
+@_cpu("formal_notice_after_overdue_report", art("9"))
+def formal_notice_after_overdue_report(due_by: date | None, on: date) -> Outcome:
+    """The administration gives notice only once the 15 working days passed without the report."""
+    return unless(
+        due_by is not None and on > due_by,
+        "no overdue competence report (not requested, already sent, or not yet due)",
+    )
+
+
+@_cpu("transfer_on_family_request", art("9"))
+def transfer_on_family_request(presented: bool, matched: bool) -> Outcome:
+    """A school reaches another school's learner only on the family's request (Art. 9).
+
+    The receiving school proves the request by presenting the learner's national register
+    number, matched against the identity store by a keyed hash; the reason never says whether
+    the learner, or a number, exists elsewhere.
+    """
+    if not presented:
+        return (
+            "the change of school needs the family's request: present the learner's national "
+            "register number (national_register_number), as known to the ledger"
+        )
+    return unless(matched, "the national register number presented does not match this learner")
+
+
+@_cpu("backdated_opening_by_administration", art("6 §1"))
+def opening_not_backdated(
+    effective: date, first_school_year: int, recorded_at: datetime, by_administration: bool
+) -> Outcome:
+    """A school opens an option for the current school year or later; earlier is administrative.
+
+    Opening an option decides which admissions and certificates are lawful (Art. 6 §1): a
+    back-dated opening reshapes who could act, so only the administration records it.
+    """
+    current = calendar.school_year_of(recorded_at.date())
+    timely = effective >= calendar.school_year_start(current) - timedelta(days=92)
+    return unless(
+        by_administration or (timely and first_school_year >= current),
+        f"an option opened before the school year {current}-{current + 1} is recorded by the "
+        "administration only",
+    )
+
+
+def competence_report_due(requested_on: date, extra_holidays: Collection[date] = ()) -> date:
+    """The last day to send the rapport de compétences (15 jours ouvrables, Art. 9)."""
+    return calendar.add_working_days(requested_on, 15, extra_holidays)
+
+
+@_cpu("deadline_actually_missed", f"{art('4 §1 2°, 4°; art. 9')}")
+def deadline_actually_missed(overdue: bool, kind: str, on: date) -> Outcome:
+    """A deadline is recorded as missed only once it passed without its decision."""
+    return unless(overdue, f"no overdue {kind} deadline on {on}")
+
+
+# ============================================================================ Art. 3: profiles
+UAA_WEEKS_MIN, UAA_WEEKS_MAX, PROJECT_WEEKS_MAX = 25, 27, 5
+
+
+@_cpu("profile_uaa_weeks_per_year", art("3 §1 al. 4"))
+def profile_uaa_weeks_per_year(weeks_by_year: Mapping[int, int]) -> Outcome:
+    """Per school year (4th, 5th, 6th) the UAA weeks add up to 25-27."""
+    bad = {
+        y: weeks_by_year.get(y, 0)
+        for y in (4, 5, 6)
+        if not UAA_WEEKS_MIN <= weeks_by_year.get(y, 0) <= UAA_WEEKS_MAX
+    }
+    detail = ", ".join(f"year {y}: {w}" for y, w in bad.items())
+    return unless(not bad, f"UAA weeks per school year must be {UAA_WEEKS_MIN}-{UAA_WEEKS_MAX} ({detail})")
+
+
+@_cpu("profile_project_weeks_at_most_five", art("3 §1 al. 4"))
+def profile_project_weeks_at_most_five(project_weeks: Mapping[int, int]) -> Outcome:
+    """At most 5 project weeks per school year on top of the UAA weeks."""
+    bad = {y: w for y, w in project_weeks.items() if not 0 <= w <= PROJECT_WEEKS_MAX}
+    detail = ", ".join(f"year {y}: {w}" for y, w in bad.items())
+    return unless(not bad, f"at most {PROJECT_WEEKS_MAX} project weeks per school year ({detail})")
+
+
+@_cpu("profile_uaa_by_school_year", art("3 §1 al. 3"))
+def profile_uaa_by_school_year(spans: Sequence[tuple[str, int, int]]) -> Outcome:
+    """UAA are presented per school year (4th-6th); one may exceptionally straddle two."""
+    bad = [
+        code for code, first, last in spans if not (4 <= first <= 6 and first <= last <= min(first + 1, 6))
+    ]
+    return unless(not bad, f"UAA outside the 4th-6th years or over more than two years: {', '.join(bad)}")
+
+
+@_cpu("profile_uaa_have_weeks", art("3 §1 al. 1"))
+def profile_uaa_have_weeks(weeks: Mapping[str, int]) -> Outcome:
+    """Every UAA of a profile comes with a duration in weeks."""
+    bad = [code for code, w in weeks.items() if w < 1]
+    return unless(
+        bool(weeks) and not bad, f"UAA without a duration in weeks: {', '.join(bad) or 'none listed'}"
+    )
+
+
+def profile_verdicts(
+    weeks_by_year: Mapping[int, int],
+    project_weeks: Mapping[int, int],
+    spans: Sequence[tuple[str, int, int]],
+    weeks: Mapping[str, int],
+) -> tuple[Verdict, ...]:
+    """Every Art. 3 §1 rule over one profile."""
+    return (
+        profile_uaa_have_weeks(weeks),
+        profile_uaa_by_school_year(spans),
+        profile_uaa_weeks_per_year(weeks_by_year),
+        profile_project_weeks_at_most_five(project_weeks),
+    )
+
+
+# ============================================================================ Art. 6 §3: creation norm
+THEMATIQUE_COMMUNE_FROM = 2020  # ACF 2021-09-09, in force 1 September 2020
+
+
+@_cpu("creation_norm_on_1_october", art("6 §3 2°, 3°, al. final"), effect="flags")
+def creation_norm_on_1_october(
+    fourth_year_pupils: int, alternance_only: bool, thematique_commune: bool, school_year: int
+) -> Outcome:
+    """A newly created option counts at least 12 pupils in 4th on 1 October (10 in alternance)."""
+    reduced = thematique_commune and school_year >= THEMATIQUE_COMMUNE_FROM
+    norm = (10 if alternance_only else 12) - (2 if reduced else 0)
+    return unless(
+        fourth_year_pupils >= norm,
+        f"{fourth_year_pupils} pupil(s) in 4th on 1 October; the creation norm is {norm}",
+    )

@@ -13,7 +13,7 @@ SchoolYear = Annotated[int, Field(ge=2012, le=2100, description="Start year: 201
 StudyYear = Annotated[int, Field(ge=4, le=6)]
 OptionCode = Annotated[str, Field(pattern=r"^[a-z0-9-]{2,80}$")]
 
-RULESET_VERSION = "AGCF-2018-08-29@consolidated-2022-09-26"
+RULESET_VERSION = "AGCF-2018-08-29@consolidated-2022-09-26;rules-2"
 ARRETE = "AGCF-2018-08-29"
 
 
@@ -74,3 +74,10 @@ class DeadlineKind(StrEnum):
     PSSA = "pssa"
     C2D_DECISION = "c2d_decision"
     COMPETENCE_REPORT = "competence_report"
+
+
+class AppealOutcome(StrEnum):
+    """The outcome of a recours externe (Art. 4 §1, last paragraph; décret Missions ch. X)."""
+
+    CONFIRMED = "confirmed"
+    REFORMED = "reformed"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid5
 
 import pytest
 
 from ledger.adapters.identity import MemoryIdentityStore
-from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications, open_store
+from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from ledger.application import FixedClock, Ledger, Outcome, parse_command
+from ledger.bootstrap import bootstrap_memory
 from ledger.domain.clea.aggregates import Candidate, candidate_id
 from ledger.domain.clea.values import CertificateType
 from ledger.reference import clea as ref
@@ -28,19 +28,19 @@ NS = UUID("6f1d2c1e-5b0a-4d7e-9a59-6c1b2e3f4a5b")
 
 
 def ledger_on(target: StoreTarget | None = None, now: datetime = NOW) -> Ledger:
-    """A Ledger on SQLite (``target``) or in memory, recording at ``now``."""
-    store = (open_store(target) if target is not None
-             else EventStoreApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
-    return Ledger(store, MemoryIdentityStore(), clock=FixedClock(now))
+    """A Ledger on SQLite (``target``, benchmarks) or composed in memory, recording at ``now``."""
+    if target is None:
+        return bootstrap_memory(FixedClock(now)).ledger
+    return Ledger(open_store(target), MemoryIdentityStore(), clock=FixedClock(now))
 
 
-def passed_for(cert: CertificateType, domains: Iterable[str], on: date = date(2021, 1, 1),
-               except_: Iterable[str] = ()) -> list[str]:
+def passed_for(
+    cert: CertificateType, domains: Iterable[str], on: date = date(2021, 1, 1), except_: Iterable[str] = ()
+) -> list[str]:
     """Every criterion of ``domains`` (in the version in force on ``on``) but ``except_``."""
     spec = ref.version_in_force(cert, on)
     skip = set(except_)
-    return [c for d in spec.domains if d.code in set(domains) for c in d.criteria()
-            if c not in skip]
+    return [c for d in spec.domains if d.code in set(domains) for c in d.criteria() if c not in skip]
 
 
 class World:
@@ -62,10 +62,15 @@ class World:
         return agg
 
     @staticmethod
-    def cmd(command: str, body: str, role: str, actor: str, day: date,
-            **kw: Any) -> dict[str, Any]:
-        return {"command": command, "actor_id": actor, "actor_role": role, "body": body,
-                "effective_date": day.isoformat(), **kw}
+    def cmd(command: str, body: str, role: str, actor: str, day: date, **kw: Any) -> dict[str, Any]:
+        return {
+            "command": command,
+            "actor_id": actor,
+            "actor_role": role,
+            "body": body,
+            "effective_date": day.isoformat(),
+            **kw,
+        }
 
     def certifpro(self, command: str, day: date, **kw: Any) -> dict[str, Any]:
         return self.cmd(command, "certifpro", "certifier", "certifpro-agent-1", day, **kw)
@@ -75,69 +80,177 @@ class World:
 
     # ------------------------------------------------------------------ organisations
     def setup(self) -> World:
-        for siret, region in ((EVAL_A, "ile-de-france"), (EVAL_B, "occitanie"),
-                              (EVAL_M, "bretagne")):
-            self.run(self.certifpro("RegisterEvaluatorOrganisation", date(2015, 6, 1),
-                                    siret=siret, name=f"Evaluateur {siret[:3]}", region=region))
+        for siret, region in ((EVAL_A, "ile-de-france"), (EVAL_B, "occitanie"), (EVAL_M, "bretagne")):
+            self.run(
+                self.certifpro(
+                    "RegisterEvaluatorOrganisation",
+                    date(2015, 6, 1),
+                    siret=siret,
+                    name=f"Evaluateur {siret[:3]}",
+                    region=region,
+                )
+            )
         for cert in ("clea", "clea_numerique"):
-            self.run(self.certifpro("HabilitateOrganisation", date(2019, 7, 10), siret=EVAL_A,
-                                    certificate=cert, campaign="certifpro-2019",
-                                    valid_to="2027-12-31"))
-        self.run(self.certifpro("HabilitateOrganisation", date(2016, 1, 1), siret=EVAL_B,
-                                certificate="clea", campaign="copanef-2015", valid_to="2019-12-31"))
-        self.run(self.certifpro("HabilitateOrganisation", date(2024, 12, 2), siret=EVAL_M,
-                                certificate="clea_management", campaign="certifpro-2024",
-                                valid_to="2028-12-31"))
-        self.run(self.certifpro("RegisterTrainingOrganisation", date(2015, 6, 1), siret=TRAIN,
-                                name="Formation 444", region="ile-de-france"))
-        self.run(self.certifpro("RegisterTrainingOrganisation", date(2015, 6, 1),
-                                siret=TRAIN_LEGACY, name="Formation 555", region="occitanie",
-                                legacy_habilitation_until="2019-12-31"))
-        self.run(self.certifpro("RegisterBranchJury", date(2019, 1, 10), branch_code=BRANCH,
-                                name="CPNE 1517"))
+            self.run(
+                self.certifpro(
+                    "HabilitateOrganisation",
+                    date(2019, 7, 10),
+                    siret=EVAL_A,
+                    certificate=cert,
+                    campaign="certifpro-2019",
+                    valid_to="2027-12-31",
+                )
+            )
+        self.run(
+            self.certifpro(
+                "HabilitateOrganisation",
+                date(2016, 1, 1),
+                siret=EVAL_B,
+                certificate="clea",
+                campaign="copanef-2015",
+                valid_to="2019-12-31",
+            )
+        )
+        self.run(
+            self.certifpro(
+                "HabilitateOrganisation",
+                date(2024, 12, 2),
+                siret=EVAL_M,
+                certificate="clea_management",
+                campaign="certifpro-2024",
+                valid_to="2028-12-31",
+            )
+        )
+        self.run(
+            self.certifpro(
+                "RegisterTrainingOrganisation",
+                date(2015, 6, 1),
+                siret=TRAIN,
+                name="Formation 444",
+                region="ile-de-france",
+            )
+        )
+        self.run(
+            self.certifpro(
+                "RegisterTrainingOrganisation",
+                date(2015, 6, 1),
+                siret=TRAIN_LEGACY,
+                name="Formation 555",
+                region="occitanie",
+                legacy_habilitation_until="2019-12-31",
+            )
+        )
+        self.run(
+            self.certifpro("RegisterBranchJury", date(2019, 1, 10), branch_code=BRANCH, name="CPNE 1517")
+        )
         return self
 
     # ------------------------------------------------------------------ candidates
-    def register(self, cert: str = "clea", day: date = date(2021, 3, 1),
-                 siret: str = EVAL_A) -> UUID:
+    def register(self, cert: str = "clea", day: date = date(2021, 3, 1), siret: str = EVAL_A) -> UUID:
         self.count += 1
         person = uuid5(NS, f"person-{self.count}")
-        self.run(self.evaluator("RegisterCandidate", day, person_id=str(person),
-                                certificate=cert, evaluator_siret=siret))
+        self.run(
+            self.evaluator(
+                "RegisterCandidate", day, person_id=str(person), certificate=cert, evaluator_siret=siret
+            )
+        )
         return candidate_id(person, CertificateType(cert))
 
-    def prealable(self, cand: UUID, passed: list[str], day: date = date(2021, 3, 10),
-                  siret: str = EVAL_A, evaluator_id: str = "eval-1") -> Outcome:
-        return self.run(self.evaluator("RecordPriorEvaluation", day, candidate_id=str(cand),
-                                       evaluator_siret=siret, evaluator_id=evaluator_id,
-                                       passed=passed))
+    def prealable(
+        self,
+        cand: UUID,
+        passed: list[str],
+        day: date = date(2021, 3, 10),
+        siret: str = EVAL_A,
+        evaluator_id: str = "eval-1",
+    ) -> Outcome:
+        return self.run(
+            self.evaluator(
+                "RecordPriorEvaluation",
+                day,
+                candidate_id=str(cand),
+                evaluator_siret=siret,
+                evaluator_id=evaluator_id,
+                passed=passed,
+            )
+        )
 
-    def plan(self, cand: UUID, domains: list[str], day: date = date(2021, 3, 20),
-             siret: str = TRAIN) -> Outcome:
-        return self.run(self.evaluator("AssignTrainingPlan", day, candidate_id=str(cand),
-                                       domains=domains, training_org_siret=siret,
-                                       planned_hours=70))
+    def plan(
+        self, cand: UUID, domains: list[str], day: date = date(2021, 3, 20), siret: str = TRAIN
+    ) -> Outcome:
+        return self.run(
+            self.evaluator(
+                "AssignTrainingPlan",
+                day,
+                candidate_id=str(cand),
+                domains=domains,
+                training_org_siret=siret,
+                planned_hours=70,
+            )
+        )
 
-    def train(self, cand: UUID, trainer: str = "trainer-1", day: date = date(2021, 6, 30),
-              siret: str = TRAIN) -> Outcome:
-        return self.run(self.cmd("CompleteTraining", "training_org", "trainer", trainer, day,
-                                 candidate_id=str(cand), training_org_siret=siret,
-                                 trainer_id=trainer))
+    def train(
+        self, cand: UUID, trainer: str = "trainer-1", day: date = date(2021, 6, 30), siret: str = TRAIN
+    ) -> Outcome:
+        return self.run(
+            self.cmd(
+                "CompleteTraining",
+                "training_org",
+                "trainer",
+                trainer,
+                day,
+                candidate_id=str(cand),
+                training_org_siret=siret,
+                trainer_id=trainer,
+            )
+        )
 
-    def final(self, cand: UUID, domains: list[str], passed: list[str], *,
-              day: date = date(2021, 7, 15), evaluator_id: str = "eval-2",
-              siret: str = EVAL_A) -> Outcome:
-        return self.run(self.cmd("RecordFinalEvaluation", "evaluator_org", "evaluator",
-                                 evaluator_id, day, candidate_id=str(cand),
-                                 evaluator_siret=siret, evaluator_id=evaluator_id,
-                                 domains=domains, passed=passed))
+    def final(
+        self,
+        cand: UUID,
+        domains: list[str],
+        passed: list[str],
+        *,
+        day: date = date(2021, 7, 15),
+        evaluator_id: str = "eval-2",
+        siret: str = EVAL_A,
+    ) -> Outcome:
+        return self.run(
+            self.cmd(
+                "RecordFinalEvaluation",
+                "evaluator_org",
+                "evaluator",
+                evaluator_id,
+                day,
+                candidate_id=str(cand),
+                evaluator_siret=siret,
+                evaluator_id=evaluator_id,
+                domains=domains,
+                passed=passed,
+            )
+        )
 
-    def jury_cmd(self, cand: UUID, day: date = date(2021, 7, 30),
-                 members: list[dict[str, str]] | None = None, **kw: Any) -> dict[str, Any]:
-        members = members or [{"person_id": "jury-emp-1", "side": "employer"},
-                              {"person_id": "jury-sal-1", "side": "employee"}]
-        return self.cmd("DecideJury", kw.pop("body", "jury_paritaire"), "jury_president",
-                        "jury-emp-1", day, candidate_id=str(cand), members=members, **kw)
+    def jury_cmd(
+        self,
+        cand: UUID,
+        day: date = date(2021, 7, 30),
+        members: list[dict[str, str]] | None = None,
+        **kw: Any,
+    ) -> dict[str, Any]:
+        members = members or [
+            {"person_id": "jury-emp-1", "side": "employer"},
+            {"person_id": "jury-sal-1", "side": "employee"},
+        ]
+        return self.cmd(
+            "DecideJury",
+            kw.pop("body", "jury_paritaire"),
+            "jury_president",
+            "jury-emp-1",
+            day,
+            candidate_id=str(cand),
+            members=members,
+            **kw,
+        )
 
     def jury(self, cand: UUID, day: date = date(2021, 7, 30), **kw: Any) -> Outcome:
         return self.run(self.jury_cmd(cand, day, **kw))
@@ -147,8 +260,9 @@ class World:
         assert out.certificate_id is not None
         return out.certificate_id
 
-    def partial(self, cert: str = "clea", day: date = date(2021, 3, 10),
-                missing: tuple[str, ...] = ("D6", "D7")) -> UUID:
+    def partial(
+        self, cert: str = "clea", day: date = date(2021, 3, 10), missing: tuple[str, ...] = ("D6", "D7")
+    ) -> UUID:
         """A registered candidate whose préalable misses ``missing``."""
         cand = self.register(cert, day=day)
         spec = ref.version_in_force(CertificateType(cert), day)
@@ -169,8 +283,3 @@ class World:
 @pytest.fixture
 def world() -> World:
     return World(ledger_on()).setup()
-
-
-@pytest.fixture
-def sqlite_target(tmp_path: Path) -> StoreTarget:
-    return StoreTarget.parse(str(tmp_path / "ledger.db"))

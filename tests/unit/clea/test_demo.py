@@ -6,9 +6,10 @@ import random
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ledger.adapters.identity import MemoryIdentityStore
-from ledger.adapters.store import StoreTarget, open_store
-from ledger.application import Ledger, parse_command
+from eventsourcing.application import Repository
+
+from ledger.application import parse_command
+from ledger.bootstrap import bootstrap_memory
 from ledger.demo.clea import clea_commands
 
 RECORDED_ON = date(2026, 11, 1)
@@ -28,8 +29,13 @@ def test_demo_is_deterministic_and_covers_the_journeys() -> None:
     cmds = _commands()
     assert cmds == _commands()
     names = {c["command"] for c in cmds}
-    assert {"WithdrawHabilitation", "RecordCleaDeadlineMissed", "RevokeCleaCertificate",
-            "RecordFinalEvaluation", "RecordAccrochage"} <= names
+    assert {
+        "WithdrawHabilitation",
+        "RecordCleaDeadlineMissed",
+        "RevokeCleaCertificate",
+        "RecordFinalEvaluation",
+        "RecordAccrochage",
+    } <= names
     certs = {c["certificate"] for c in cmds if c["command"] == "RegisterCandidate"}
     assert certs == {"clea", "clea_numerique", "clea_management"}
     regions = {c["region"] for c in cmds if c["command"] == "RegisterEvaluatorOrganisation"}
@@ -39,8 +45,7 @@ def test_demo_is_deterministic_and_covers_the_journeys() -> None:
 def test_withdrawn_organisation_never_evaluates_afterwards() -> None:
     """No évaluation by an organisation on or after its withdrawal date."""
     cmds = _commands()
-    withdrawn = {c["siret"]: c["effective_date"] for c in cmds
-                 if c["command"] == "WithdrawHabilitation"}
+    withdrawn = {c["siret"]: c["effective_date"] for c in cmds if c["command"] == "WithdrawHabilitation"}
     assert withdrawn
     for c in cmds:
         if c["command"] in {"RecordPriorEvaluation", "RecordFinalEvaluation"}:
@@ -48,23 +53,23 @@ def test_withdrawn_organisation_never_evaluates_afterwards() -> None:
             assert siret not in withdrawn or c["effective_date"] < withdrawn[siret]
 
 
-def test_every_demo_command_is_accepted(sqlite_target: StoreTarget) -> None:
-    """A Ledger on a SQLite file accepts all 60 candidates' commands."""
-    ledger = Ledger(open_store(sqlite_target), MemoryIdentityStore(), clock=_Clock())
+def test_every_demo_command_is_accepted() -> None:
+    """The ledger (composed in memory) accepts all 60 candidates' commands."""
+    ledger = bootstrap_memory(_Clock()).ledger
     cmds = _commands()
     outcomes = ledger.execute_all([parse_command(c) for c in cmds], batch=50)
     assert len(outcomes) == len(cmds)
 
 
-def test_replay_rebuilds_equal_aggregates(sqlite_target: StoreTarget) -> None:
-    """Aggregates decided in memory equal those rebuilt from the stored events."""
-    store = open_store(sqlite_target)
-    ledger = Ledger(store, MemoryIdentityStore(), clock=_Clock())
+def test_replay_rebuilds_equal_aggregates() -> None:
+    """Aggregates decided in memory equal those rebuilt from the stored events (no cache)."""
+    ledger = bootstrap_memory(_Clock()).ledger
+    store = ledger.store
     pendings = [ledger.decide(parse_command(c)) for c in _commands()]
     live = {p.outcome.aggregate_id: ledger.get(p.outcome.aggregate_id) for p in pendings}
     store.save(*[e for p in pendings for e in p.events])
-    fresh = open_store(sqlite_target)
+    fresh = Repository(store.events)  # reads the stored (serialised) events back
     for ident, aggregate in live.items():
-        rebuilt = fresh.repository.get(ident)
+        rebuilt = fresh.get(ident)
         assert type(rebuilt) is type(aggregate)
         assert vars(rebuilt) == vars(aggregate), ident

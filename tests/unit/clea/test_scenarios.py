@@ -20,8 +20,11 @@ ALL = ["D1", "D2", "D3", "D4", "D5", "D6", "D7"]
 def test_registration_to_certificate(world: World) -> None:
     """Préalable, plan, training, final evaluation, jury, certificate, accrochage on time."""
     cand, cert = world.certified()
-    world.run(world.certifpro("RecordAccrochage", date(2021, 9, 1), candidate_id=str(cand),
-                              certificate_id=str(cert)))
+    world.run(
+        world.certifpro(
+            "RecordAccrochage", date(2021, 9, 1), candidate_id=str(cand), certificate_id=str(cert)
+        )
+    )
     c = world.candidate(cand)
     issued = c.active_certificate()
     assert issued is not None and issued.certificate_id == cert
@@ -32,8 +35,7 @@ def test_registration_to_certificate(world: World) -> None:
     assert pre is not None and pre.decision.ruleset_version == "CLEA-REF-clea-v2018"
     assert pre.missing == ("D6", "D7") and pre.window_ends_on == date(2026, 3, 10)
     dossier = clea_dossier(c, on=date(2021, 9, 2))
-    assert dossier["accrochage"] == {"status": "done", "due_by": "2021-11-02",
-                                     "reported_on": "2021-09-01"}
+    assert dossier["accrochage"] == {"status": "done", "due_by": "2021-11-02", "reported_on": "2021-09-01"}
     assert dossier["plan"]["trainer_id"] == "trainer-1"
     assert [m["side"] for m in dossier["jury"]["members"]] == ["employer", "employee"]
 
@@ -41,13 +43,29 @@ def test_registration_to_certificate(world: World) -> None:
 def test_late_accrochage_then_revocation(world: World) -> None:
     """A report after 3 months is recorded late; a revoked certificate stops counting."""
     cand, cert = world.certified()
-    world.run(world.certifpro("RecordCleaDeadlineMissed", date(2021, 11, 3),
-                              candidate_id=str(cand), kind="accrochage",
-                              certificate_id=str(cert)))
-    world.run(world.certifpro("RecordAccrochage", date(2021, 12, 1), candidate_id=str(cand),
-                              certificate_id=str(cert)))
-    world.run(world.certifpro("RevokeCleaCertificate", date(2022, 2, 1), candidate_id=str(cand),
-                              certificate_id=str(cert), reason="fraude à l'évaluation"))
+    world.run(
+        world.certifpro(
+            "RecordCleaDeadlineMissed",
+            date(2021, 11, 3),
+            candidate_id=str(cand),
+            kind="accrochage",
+            certificate_id=str(cert),
+        )
+    )
+    world.run(
+        world.certifpro(
+            "RecordAccrochage", date(2021, 12, 1), candidate_id=str(cand), certificate_id=str(cert)
+        )
+    )
+    world.run(
+        world.certifpro(
+            "RevokeCleaCertificate",
+            date(2022, 2, 1),
+            candidate_id=str(cand),
+            certificate_id=str(cert),
+            reason="fraude à l'évaluation",
+        )
+    )
     c = world.candidate(cand)
     done = c.of_type(Candidate.AccrochageRecorded)[-1]
     assert done.late is True
@@ -62,13 +80,20 @@ def test_partial_portfolio_expires_and_a_new_prealable_reopens(world: World) -> 
     c = world.candidate(cand)
     assert c.acquired() == ["D1", "D2", "D3", "D4", "D5"]
     assert c.window_end() == date(2025, 1, 15)
-    world.run(world.certifpro("RecordCleaDeadlineMissed", date(2025, 2, 1),
-                              candidate_id=str(cand), kind="validity_window"))
+    world.run(
+        world.certifpro(
+            "RecordCleaDeadlineMissed", date(2025, 2, 1), candidate_id=str(cand), kind="validity_window"
+        )
+    )
     with pytest.raises(RuleViolation) as refused:
         world.train(cand, day=date(2025, 3, 1))
     assert refused.value.rule == "within_five_years_of_prealable"
-    world.prealable(cand, passed_for(CLEA, ["D1", "D2", "D3", "D4", "D5", "D6"]),
-                    day=date(2025, 3, 10), evaluator_id="eval-3")
+    world.prealable(
+        cand,
+        passed_for(CLEA, ["D1", "D2", "D3", "D4", "D5", "D6"]),
+        day=date(2025, 3, 10),
+        evaluator_id="eval-3",
+    )
     c = world.candidate(cand)
     assert c.window_end() == date(2030, 3, 10)
     assert c.missing() == ["D7"] and c.open_plan() is None
@@ -96,9 +121,16 @@ def test_numerique_is_certified_independently(world: World) -> None:
 def test_correction_replaces_an_evaluation(world: World) -> None:
     """A corrected évaluation préalable stays in the log but the correction counts."""
     cand = world.partial()
-    again = world.evaluator("RecordPriorEvaluation", date(2021, 3, 11), candidate_id=str(cand),
-                            evaluator_siret=EVAL_A, evaluator_id="eval-1", corrects=2,
-                            reason="grille mal saisie", passed=passed_for(CLEA, ALL))
+    again = world.evaluator(
+        "RecordPriorEvaluation",
+        date(2021, 3, 11),
+        candidate_id=str(cand),
+        evaluator_siret=EVAL_A,
+        evaluator_id="eval-1",
+        corrects=2,
+        reason="grille mal saisie",
+        passed=passed_for(CLEA, ALL),
+    )
     world.run(again)
     c = world.candidate(cand)
     assert c.missing() == [] and 2 in c.voided and len(c.log) == 3

@@ -14,9 +14,15 @@ from ledger.domain.cpu.values import ValidationVia
 from ledger.domain.kernel import ActorRole, Body, Decision, LedgerAggregate
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-DECISION = Decision(actor_id="t", actor_role=ActorRole.TEACHER, body=Body.JURY_DELEGATE,
-                    effective_date=date(2020, 1, 1), recorded_at=NOW, legal_basis="x",
-                    ruleset_version="v")
+DECISION = Decision(
+    actor_id="t",
+    actor_role=ActorRole.TEACHER,
+    body=Body.JURY_DELEGATE,
+    effective_date=date(2020, 1, 1),
+    recorded_at=NOW,
+    legal_basis="x",
+    ruleset_version="v",
+)
 
 
 class Sample(LedgerAggregate):
@@ -38,9 +44,15 @@ class Sample(LedgerAggregate):
 def test_round_trip_keeps_every_field() -> None:
     """A decision event comes back equal, decision metadata included."""
     mapper = PydanticMapper(transcoder=OrjsonTranscoder())
-    event = Learner.UnitValidated(originator_id=uuid4(), originator_version=4, timestamp=NOW,
-                                  decision=DECISION, uaa="UAA1", via=ValidationVia.SPIRAL,
-                                  during_test_of="UAA2")
+    event = Learner.UnitValidated(
+        originator_id=uuid4(),
+        originator_version=4,
+        timestamp=NOW,
+        decision=DECISION,
+        uaa="UAA1",
+        via=ValidationVia.SPIRAL,
+        during_test_of="UAA2",
+    )
     assert mapper.to_domain_event(mapper.to_stored_event(event)) == event
 
 
@@ -48,9 +60,12 @@ def test_old_stored_form_is_upcast() -> None:
     """A version-1 record (no class_version, no weight) replays as version 2."""
     mapper = PydanticMapper(transcoder=OrjsonTranscoder())
     ident = uuid4()
-    old = StoredEvent(originator_id=ident, originator_version=2,
-                      topic=f"{__name__}:Sample.Noted",
-                      state=b'{"timestamp": "2026-11-01T00:00:00Z", "label": "old"}')
+    old = StoredEvent(
+        originator_id=ident,
+        originator_version=2,
+        topic=f"{__name__}:Sample.Noted",
+        state=b'{"timestamp": "2026-11-01T00:00:00Z", "label": "old"}',
+    )
     event = mapper.to_domain_event(old)
     assert (event.label, event.weight) == ("old", 1)
     stored = mapper.to_stored_event(event)

@@ -11,11 +11,15 @@ import pytest
 
 from ledger.domain.errors import UnknownEntity
 from ledger.reference import cpu as ref
+from ledger.reference.errors import ReferenceDataError
 
 
 def profile_doc(**changes: Any) -> dict[str, Any]:
-    base = json.loads(next((Path(ref.__file__).parent / "data" / "profiles").glob("macon@*.json"))
-                      .read_text(encoding="utf-8"))
+    base = json.loads(
+        next((Path(ref.__file__).parent / "data" / "profiles").glob("macon@*.json")).read_text(
+            encoding="utf-8"
+        )
+    )
     base.update(changes)
     return base
 
@@ -31,14 +35,26 @@ def test_art1_options_and_annex2_schools() -> None:
     assert ref.school(5438).is_cefa and ref.school(5438).forms[0].ntpp_allocated == 84
 
 
-def test_shipped_profiles_are_valid_illustrative_and_cover_four_options() -> None:
-    """At least 4 options have a profile; each is labelled illustrative and passes Art. 3 §1."""
+def test_shipped_profiles_cover_all_15_options_illustrative_and_valid() -> None:
+    """Every Art. 1 option has a profile in force from 2018-09-01, flagged illustrative, passing Art. 3."""
     profiles = ref.profiles()
-    assert len(profiles) >= 4
-    for versions in profiles.values():
+    assert set(profiles) == set(ref.options())
+    for code, versions in profiles.items():
+        profile = ref.profile_in_force(code, date(2018, 9, 1))
+        assert profile.form == ref.option(code).form
         for profile in versions:
             assert profile.illustrative and "ILLUSTRATIVE" in profile.note
-            ref.check_profile_weeks(profile)
+            assert "ILLUSTRATIVE" in profile.source and profile.titles_note().startswith("ILLUSTRATIVE")
+            assert all(u.title.startswith("ILLUSTRATIVE - ") for u in profile.uaa)
+            assert all(v.allowed for v in ref.profile_verdicts(profile)), profile.version
+
+
+def test_straddling_uaa_counts_in_both_school_years() -> None:
+    """Art. 3 §1 al. 3: a UAA over two school years counts its weeks in each (Couvreur's UAA4)."""
+    profile = ref.profile_in_force("couvreur-etancheur", date(2018, 9, 1))
+    straddling = [u for u in profile.uaa if u.weeks_next_year]
+    assert [(u.code, u.year, u.last_year) for u in straddling] == [("UAA4", 5, 6)]
+    assert profile.weeks_by_year() == {4: 26, 5: 26, 6: 26}
 
 
 @pytest.mark.parametrize(("year", "weeks"), [(4, 24), (5, 28)])
@@ -47,15 +63,15 @@ def test_profile_refused_when_year_weeks_out_of_range(year: int, weeks: int) -> 
     doc = profile_doc()
     units = [u for u in doc["uaa"] if u["year"] == year]
     units[0]["weeks"] += weeks - sum(u["weeks"] for u in units)
-    with pytest.raises(ref.ReferenceError) as info:
+    with pytest.raises(ReferenceDataError) as info:
         ref.parse_profile(doc)
-    assert f"school year {year} has {weeks} UAA weeks" in str(info.value)
-    assert "art. 3 §1" in str(info.value)
+    assert f"year {year}: {weeks}" in str(info.value)
+    assert "profile_uaa_weeks_per_year" in str(info.value) and "art. 3 §1" in str(info.value)
 
 
 def test_profile_refused_when_project_weeks_exceed_five() -> None:
     """More than 5 project weeks in a year is refused (Art. 3 §1, décret Missions art. 54)."""
-    with pytest.raises(ref.ReferenceError, match="school year 6 has 6 project weeks"):
+    with pytest.raises(ReferenceDataError, match="year 6: 6"):
         ref.parse_profile(profile_doc(project_weeks={"4": 1, "5": 1, "6": 6}))
 
 

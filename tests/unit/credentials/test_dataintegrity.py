@@ -219,3 +219,33 @@ def test_bench_smoke() -> None:
     report = bench_verify(n=2)
     assert set(report) == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
     assert all(entry["verify_ms"] > 0 for entry in report.values())
+
+
+def test_proof_configuration_shortcut_gives_the_same_dataset() -> None:
+    """With a known context list, the proof configuration canonicalised with VC 2.0 alone is the
+    same N-Quads as with the full list (pyld, the reference, on the full form)."""
+    from ledger.credentials.dataintegrity import _proof_config_for_rdf
+    from ledger.credentials.loader import CREDENTIALS_V2, LEDGER_V1, OPEN_BADGES_V3, canonicalize_rdf_pyld
+
+    for context in (
+        [CREDENTIALS_V2],
+        [CREDENTIALS_V2, OPEN_BADGES_V3],
+        [CREDENTIALS_V2, OPEN_BADGES_V3, LEDGER_V1],
+    ):
+        config = {
+            "@context": context,
+            "type": "DataIntegrityProof",
+            "id": "urn:uuid:1",
+            "cryptosuite": "eddsa-rdfc-2022",
+            "created": "2026-01-01T00:00:00Z",
+            "verificationMethod": "did:web:x.example:issuers:a#z6Mk",
+            "proofPurpose": "assertionMethod",
+        }
+        short = _proof_config_for_rdf(config)
+        assert short["@context"] == [CREDENTIALS_V2]
+        assert canonicalize_rdf(short) == canonicalize_rdf_pyld(config)
+    odd = {
+        "@context": [CREDENTIALS_V2, {"proofPurpose": "http://example.org/p"}],
+        "type": "DataIntegrityProof",
+    }
+    assert _proof_config_for_rdf(odd) is odd

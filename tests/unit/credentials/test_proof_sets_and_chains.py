@@ -50,14 +50,10 @@ def _add(document: Any, key: KeyPair, config_name: str) -> dict[str, Any]:
 def _build_all() -> dict[str, dict[str, Any]]:
     keys = _keys()
     docs: dict[str, dict[str, Any]] = {}
-    docs["signedProofSet1"] = _add(
-        load_json(FOLDER / "unsigned.json"), keys["keyPair1"], "proofSetConfig1"
-    )
+    docs["signedProofSet1"] = _add(load_json(FOLDER / "unsigned.json"), keys["keyPair1"], "proofSetConfig1")
     docs["signedProofSet2"] = _add(docs["signedProofSet1"], keys["keyPair2"], "proofSetConfig2")
     docs["signedProofChain1"] = _add(docs["signedProofSet2"], keys["keyPair3"], "proofChainConfig1")
-    docs["signedProofChain2"] = _add(
-        docs["signedProofChain1"], keys["keyPair4"], "proofChainConfig2"
-    )
+    docs["signedProofChain2"] = _add(docs["signedProofChain1"], keys["keyPair4"], "proofChainConfig2")
     return docs
 
 
@@ -146,17 +142,13 @@ def test_missing_previous_proof_is_malformed() -> None:
 def test_add_proof_rejects_unknown_previous_proof() -> None:
     document = load_json(FOLDER / "signedProofSet1.json")
     with pytest.raises(ProofGenerationError, match="previousProof not found"):
-        add_proof(
-            document, _keys()["keyPair3"], SUITE, "2023-02-26T22:06:38Z", previous_proof="urn:x"
-        )
+        add_proof(document, _keys()["keyPair3"], SUITE, "2023-02-26T22:06:38Z", previous_proof="urn:x")
 
 
 def test_jcs_chain_round_trip() -> None:
     keys = _keys()
     document = load_json(FOLDER / "unsigned.json")
-    first = add_proof(
-        document, keys["keyPair1"], "eddsa-jcs-2022", "2024-01-01T00:00:00Z", proof_id="urn:p1"
-    )
+    first = add_proof(document, keys["keyPair1"], "eddsa-jcs-2022", "2024-01-01T00:00:00Z", proof_id="urn:p1")
     second = add_proof(
         first, keys["keyPair2"], "eddsa-jcs-2022", "2024-01-02T00:00:00Z", previous_proof="urn:p1"
     )

@@ -80,9 +80,7 @@ def test_exhaustive_small_trees_match_rfc_reference() -> None:
             assert log.inclusion_proof(m, n) == ref_path(m, hashes[:n])
         for m in range(1, n + 1):
             assert log.consistency_proof(m, n) == ref_subproof(m, hashes[:n], True)
-            assert len(log.consistency_proof(m, n)) == (
-                consistency_proof_length(m, n) if m < n else 0
-            )
+            assert len(log.consistency_proof(m, n)) == (consistency_proof_length(m, n) if m < n else 0)
 
 
 def test_append_writes_only_complete_nodes() -> None:

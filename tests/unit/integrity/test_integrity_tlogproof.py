@@ -68,9 +68,7 @@ def test_encoding_matches_spec_layout() -> None:
     assert with_extra.to_text() == (
         f"c2sp.org/tlog-proof@v1\nextra {_b64(extra)}\nindex 10\n{_b64(H1)}\n\ncheckpoint data\n"
     )
-    assert TlogProof(0, (), b"checkpoint\n").to_text() == (
-        "c2sp.org/tlog-proof@v1\nindex 0\n\ncheckpoint\n"
-    )
+    assert TlogProof(0, (), b"checkpoint\n").to_text() == ("c2sp.org/tlog-proof@v1\nindex 0\n\ncheckpoint\n")
 
 
 @settings(max_examples=50, deadline=None)
@@ -130,9 +128,7 @@ def test_verify_with_leaf_data_and_hash(
     verify_tlog_proof(text, [signer.verifier], leaf_hash(entries[123]), leaf_is_hash=True)
 
 
-def test_verify_rejections(
-    signer: Signer, setup: tuple[MerkleLog, Checkpoint, bytes, list[bytes]]
-) -> None:
+def test_verify_rejections(signer: Signer, setup: tuple[MerkleLog, Checkpoint, bytes, list[bytes]]) -> None:
     log, checkpoint, note, entries = setup
     text = build_tlog_proof(log, 123, checkpoint, note)
     with pytest.raises(ProofError):

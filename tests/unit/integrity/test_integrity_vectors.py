@@ -96,9 +96,7 @@ def test_generated_inclusion_matches_vector(rfc6962_log: MerkleLog, vector: dict
 
 
 @pytest.mark.parametrize("vector", _happy(CONSISTENCY))
-def test_generated_consistency_matches_vector(
-    rfc6962_log: MerkleLog, vector: dict[str, Any]
-) -> None:
+def test_generated_consistency_matches_vector(rfc6962_log: MerkleLog, vector: dict[str, Any]) -> None:
     size1, size2 = vector["size1"], vector["size2"]
     assert rfc6962_log.root(size1) == _b64(vector["root1"])
     assert rfc6962_log.root(size2) == _b64(vector["root2"])

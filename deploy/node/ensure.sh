@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the pinned npm packages of deploy/node (package-lock.json, `npm ci`) and builds the
+# browser verifier bundle (ledger/credentials/web/verifier.bundle.js) from them. Idempotent:
+# does nothing when the lockfile and the bundle's sources have not changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+command -v npm >/dev/null || { echo "deploy/node: npm (node 20) is required" >&2; exit 1; }
+stamp=node_modules/.lock-sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+fi
+web=../../ledger/credentials/web
+bundle=$web/verifier.bundle.js
+if [[ ! -f $bundle || $web/verifier.mjs -nt $bundle || $stamp -nt $bundle ||
+      ../../ledger/credentials/contexts/ledger-v1.json -nt $bundle ]]; then
+  NODE_PATH="$PWD/node_modules" ./node_modules/.bin/esbuild "$web/verifier.mjs" --bundle \
+    --format=iife --global-name=LedgerVerifier --platform=browser --target=chrome120 \
+    --outfile="$bundle" --log-level=warning
+fi
+echo "deploy/node: packages and browser bundle ready" >&2

@@ -1,0 +1,90 @@
+"""Event recorders that commit an idempotency receipt in the same transaction as the events.
+
+A write through the HTTP API carries a client request id (``Idempotency-Key``). Its receipt
+(the request hash and the response) is inserted by the recorder inside the transaction that
+inserts the command's events, exactly as eventsourcing's process recorders insert their
+tracking records: both commit, or neither does. After a crash (``kill -9``) at any moment,
+either nothing was written and a retry executes the command once, or both were written and
+a retry returns the original response. A second insert of the same key fails on the table's
+primary key and rolls the whole transaction back, so a decision is never recorded twice.
+
+The recorders are selected with eventsourcing's ``APPLICATION_RECORDER_TOPIC`` setting (see
+:meth:`ledger.adapters.store.StoreTarget.env`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+IDEMPOTENCY_TABLE = "api_idempotency"
+_COLUMNS = "namespace, key, request_hash, state, status, response, response_hash, created_at, events"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The idempotency record of one write, inserted with its events."""
+
+    namespace: str
+    key: str
+    request_hash: str
+    status: int
+    response: dict[str, Any]
+    events: tuple[str, ...]
+
+    def params(self) -> tuple[Any, ...]:
+        """The row's values, in :data:`_COLUMNS` order."""
+        encoded = orjson.dumps(self.response).decode()
+        return (
+            self.namespace,
+            self.key,
+            self.request_hash,
+            "done",
+            self.status,
+            encoded,
+            hashlib.sha256(encoded.encode()).hexdigest(),
+            time.time(),
+            orjson.dumps(list(self.events)).decode(),
+        )
+
+
+def _receipt(kwargs: dict[str, Any]) -> Receipt | None:
+    value = kwargs.get("receipt")
+    return value if isinstance(value, Receipt) else None
+
+
+class SqliteReceiptRecorder(SQLiteApplicationRecorder):
+    """SQLite application recorder inserting a :class:`Receipt` in the events' transaction."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        receipt = _receipt(kwargs)
+        if receipt is not None:
+            c.execute(
+                f"INSERT INTO {IDEMPOTENCY_TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                receipt.params(),
+            )
+        return super()._insert_events(c, stored_events, **kwargs)
+
+
+class PostgresReceiptRecorder(PostgresApplicationRecorder):
+    """PostgreSQL application recorder inserting a :class:`Receipt` in the events' transaction."""
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        receipt = _receipt(kwargs)
+        if receipt is not None:
+            table = f'"{self.datastore.schema}".{IDEMPOTENCY_TABLE}'
+            curs.execute(
+                f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                receipt.params(),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)

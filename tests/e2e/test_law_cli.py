@@ -1,0 +1,324 @@
+"""The law through the installed ``ledger`` console script (issue 18, phase 2).
+
+Table cases of :mod:`ledger.domain.cpu.cases` are turned into command scenarios (one builder
+per rule, from the case's own arguments) and run by ``ledger record`` on a fresh SQLite store:
+the lawful cases of a rule in one run, each unlawful case in its own run (a refusal stops the
+run and writes nothing), which must exit 2 naming the rule and its article. The phase-2
+commands (profiles, appeals, year flags, creation norm) and their presentation in the dossier
+are exercised the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ledger.domain.catalogue import Case
+from ledger.domain.cpu.cases import CASES
+from ledger.domain.rules import CATALOGUE
+from tests.builders import FASE, OPTION, cmd
+
+LEDGER = Path(sys.executable).with_name("ledger")
+OPTION_BY_OPENING = {2018: OPTION, 2019: "estheticien"}
+ROUTE_FOR_YEAR = {
+    4: ("A4_standard", {}),
+    5: ("A5_same_option", {"prior_attestation": "AOA"}),
+    6: ("A6_repeat_transformed", {}),
+}
+
+
+def ledger(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script on the store ``db``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_DB"] = str(db)
+    return subprocess.run(
+        [str(LEDGER), *args], input=stdin, text=True, capture_output=True, env=env, timeout=120, check=False
+    )
+
+
+def jsonl(objs: list[dict[str, Any]]) -> str:
+    """Commands as JSON lines."""
+    return "".join(json.dumps(o) + "\n" for o in objs)
+
+
+def lid(case: Case) -> str:
+    """A learner id per case (stable, distinct)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"law-cli:{case.id}"))
+
+
+def opening(year: int, fase: int = FASE) -> dict[str, Any]:
+    """Open the option used for options first opened in ``year``."""
+    return cmd(
+        "OpenOption",
+        "direction",
+        f"{year}-06-01",
+        fase,
+        option_code=OPTION_BY_OPENING[year],
+        first_school_year=year,
+    )
+
+
+def admission(
+    case: Case,
+    *,
+    year: int,
+    school_year: int,
+    option: str = OPTION,
+    route: str | None = None,
+    body: str = "direction",
+    when: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An admission of the case's learner."""
+    default_route, fields = ROUTE_FOR_YEAR[year]
+    return cmd(
+        "AdmitLearner",
+        body,
+        when or f"{school_year}-09-01",
+        learner_id=lid(case),
+        option_code=option,
+        school_year=school_year,
+        year=year,
+        route=route or default_route,
+        **{**fields, **extra},
+    )
+
+
+# One builder per rule: (setup commands, the decision under test), from the case arguments.
+Scenario = tuple[list[dict[str, Any]], dict[str, Any]]
+
+
+def option_opened_from_2018(c: Case) -> Scenario:
+    a = c.args
+    return [], cmd(
+        "OpenOption",
+        "direction",
+        f"{a['first_school_year']}-06-01",
+        1204 if c.allowed else 1415,
+        option_code=OPTION,
+        first_school_year=a["first_school_year"],
+    )
+
+
+def year_organised_at_school(c: Case) -> Scenario:
+    a = c.args
+    return [], admission(
+        c, year=a["year"], school_year=a["school_year"], option=OPTION_BY_OPENING[a["opened_year"]]
+    )
+
+
+def admission_route_for_year(c: Case) -> Scenario:
+    a = c.args
+    return [], admission(c, year=a["year"], school_year=2020, route=a["route"].value)
+
+
+def route_decided_by_conseil_admission(c: Case) -> Scenario:
+    a = c.args
+    extra = {"prior_passed_year": 4} if a["route"].value == "A5_admission_other" else {}
+    year = 5 if a["route"].value.startswith("A5") else 4
+    return [], admission(
+        c, year=year, school_year=2020, route=a["route"].value, body=a["body"].value, **extra
+    )
+
+
+def decision_not_before_admission(c: Case) -> Scenario:
+    a = c.args
+    admitted = a["admitted_on"]
+    setup = [admission(c, year=4, school_year=admitted.year, when=admitted.isoformat())]
+    return setup, cmd(
+        "AuthoriseTest",
+        "jury_qualification",
+        a["effective"].isoformat(),
+        learner_id=lid(c),
+        uaa="UAA1",
+        representatives_informed=True,
+    )
+
+
+BUILDERS: dict[str, Callable[[Case], Scenario]] = {
+    f"cpu.{f.__name__}": f
+    for f in (
+        option_opened_from_2018,
+        year_organised_at_school,
+        admission_route_for_year,
+        route_decided_by_conseil_admission,
+        decision_not_before_admission,
+    )
+}
+BASE = [opening(2018), opening(2019)]
+
+
+def test_refusing_rules_cases_through_the_console_script(tmp_path: Path) -> None:
+    """Every case of these rules, lawful ones recorded, unlawful ones refused naming the rule."""
+    db = tmp_path / "law.db"
+    done = ledger("record", "-", db=db, stdin=jsonl(BASE))
+    assert done.returncode == 0, done.stderr
+    cases = [c for c in CASES if c.rule in BUILDERS]
+    assert {c.rule for c in cases} == set(BUILDERS)
+    lawful: list[dict[str, Any]] = []
+    for c in (c for c in cases if c.allowed):
+        setup, target = BUILDERS[c.rule](c)
+        lawful += [*setup, target]
+    done = ledger("record", "-", "--json", db=db, stdin=jsonl(lawful))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["commands"] == len(lawful)
+    for c in (c for c in cases if not c.allowed):
+        setup, target = BUILDERS[c.rule](c)
+        if setup:
+            assert ledger("record", "-", db=db, stdin=jsonl(setup)).returncode == 0
+        refused = ledger("record", "-", db=db, stdin=jsonl([target]))
+        rule = CATALOGUE[c.rule]
+        assert refused.returncode == 2, (c.id, refused.stdout, refused.stderr)
+        assert rule.name in refused.stderr, (c.id, refused.stderr)
+        assert "Traceback" not in refused.stderr
+
+
+def test_creation_norm_cases_are_recorded_as_flags(tmp_path: Path) -> None:
+    """Art. 6 §3: each count is recorded, ``met`` as the table says; nothing is refused."""
+    db = tmp_path / "norm.db"
+    cases = [c for c in CASES if c.rule == "cpu.creation_norm_on_1_october"]
+    schools = [209, 1204, 1415, 2020, 2022]
+    lines = []
+    for c, fase in zip(cases, schools, strict=False):
+        a = c.args
+        sy = a["school_year"]
+        lines.append(
+            cmd("OpenOption", "direction", f"{sy}-06-01", fase, option_code=OPTION, first_school_year=sy)
+        )
+        lines.append(
+            cmd(
+                "CheckCreationNorm",
+                "administration",
+                f"{sy}-10-01",
+                fase,
+                option_code=OPTION,
+                fourth_year_pupils=a["fourth_year_pupils"],
+                alternance_only=a["alternance_only"],
+                thematique_commune=a["thematique_commune"],
+            )
+        )
+    assert len(cases) == 5
+    done = ledger("record", "-", db=db, stdin=jsonl(lines))
+    assert done.returncode == 0, done.stderr
+    events = json.loads(ledger("events", "--json", "--limit", "100", db=db).stdout)
+    met = [e for e in events if e["type"].endswith("CreationNormChecked")]
+    assert all(e["legal_basis"].startswith("AGCF-2018-08-29 art. 6 §3") for e in met)
+    assert [e["detail"].get("met", False) for e in met] == [c.allowed for c in cases]
+
+
+PROFILE = Path(__file__).resolve().parents[2] / "ledger/reference/data/profiles" / f"{OPTION}@2018-06-29.json"
+
+
+def test_phase2_commands_and_the_dossier_through_the_console_script(tmp_path: Path) -> None:
+    """PublishProfile (Art. 3), recours externe, year flags: recorded, refused, and shown."""
+    db = tmp_path / "p2.db"
+    doc = json.loads(PROFILE.read_text(encoding="utf-8"))
+    good = {**doc, "approved_on": "2024-06-28"}
+    bad = {**good, "approved_on": "2024-06-29", "project_weeks": {"4": 6}}
+    refused = ledger(
+        "record",
+        "-",
+        db=db,
+        stdin=jsonl([cmd("PublishProfile", "administration", "2024-06-28", profile=bad)]),
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "profile_project_weeks_at_most_five" in refused.stderr and "art. 3" in refused.stderr
+    by_school = ledger(
+        "record", "-", db=db, stdin=jsonl([cmd("PublishProfile", "direction", "2024-06-28", profile=good)])
+    )
+    assert by_school.returncode == 2 and "body_has_power" in by_school.stderr
+    learner = str(uuid.uuid4())
+    on = {"learner_id": learner}
+    lines = [
+        cmd("PublishProfile", "administration", "2024-06-28", profile=good),
+        opening(2018),
+        cmd(
+            "AdmitLearner",
+            "direction",
+            "2019-09-01",
+            learner_id=learner,
+            option_code=OPTION,
+            school_year=2019,
+            year=4,
+            route="A4_standard",
+        ),
+        cmd("AuthoriseTest", "jury_qualification", "2020-06-20", uaa="UAA1", **on),
+        cmd("StartReorientationSupport", "conseil_classe", "2020-02-01", **on),
+        cmd(
+            "IssueAttestation",
+            "conseil_classe",
+            "2020-06-25",
+            kind="REORIENTATION",
+            advice="Vers le tertiaire",
+            **on,
+        ),
+        cmd("LodgeAppeal", "direction", "2020-07-01", target_version=4, **on),
+        cmd(
+            "DecideAppeal",
+            "administration",
+            "2020-08-20",
+            target_version=4,
+            outcome="reformed",
+            replacement="AOB",
+            **on,
+        ),
+        cmd("RecordYearFlags", "administration", "2020-08-31", school_year=2019, study_year=4, **on),
+    ]
+    done = ledger("record", "-", db=db, stdin=jsonl(lines))
+    assert done.returncode == 0, done.stderr
+    again = ledger("record", "-", db=db, stdin=jsonl(lines[:1]))
+    assert again.returncode == 2 and "already published" in again.stderr
+    dossier = json.loads(ledger("learner", "show", learner, "--json", db=db).stdout)
+    assert dossier["appeals"] == [
+        {
+            "target_version": 4,
+            "against": "REORIENTATION",
+            "lodged_on": "2020-07-01",
+            "outcome": "reformed",
+            "replacement": "AOB",
+            "decided_on": "2020-08-20",
+        }
+    ]
+    assert [a["kind"] for a in dossier["attestations"]][-1] == "AOB"
+    rules = {f["rule"] for f in dossier["flags"]}
+    assert {
+        "every_uaa_of_the_year_offered",
+        "tests_not_all_at_year_end",
+        "inform_legal_representatives_of_minor",
+    } <= rules
+    assert dossier["uaa_titles_note"].startswith("ILLUSTRATIVE")
+    human = ledger("learner", "show", learner, db=db).stdout
+    assert "UAA titles: ILLUSTRATIVE" in human and "appeal against REORIENTATION" in human
+
+
+def test_ledger_rules_lists_every_rule_with_its_tests() -> None:
+    """``ledger rules --json``: every catalogued rule, its article, and the tests running it."""
+    out = subprocess.run(
+        [str(LEDGER), "rules", "--json"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == len(CATALOGUE)
+    by_name = {(r["regime"], r["rule"]): r for r in rows}
+    row = by_name[("cpu", "creation_norm_on_1_october")]
+    assert row["article"].startswith("AGCF-2018-08-29 art. 6 §3") and row["effect"] == "flags"
+    assert all(r["tests"] for r in rows)
+
+
+def test_demo_records_a_rule_abiding_cohort_across_the_15_options(tmp_path: Path) -> None:
+    """``ledger demo``: every command passes the rules (a refusal stops it), all 15 OBG of Art. 1."""
+    db = tmp_path / "demo.db"
+    done = ledger("demo", "--learners", "60", "--candidates", "0", "--seed", "3", "--json", db=db)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["commands"] > 60
+    events = json.loads(ledger("events", "--json", "--type", "Admitted", db=db).stdout)
+    admitted_in = {e["detail"]["option_code"] for e in events}
+    from ledger.reference import cpu as ref
+
+    assert admitted_in == set(ref.options()) and len(admitted_in) == 15

@@ -1,0 +1,69 @@
+"""Migrations of the non-rebuildable tables (issue 16, item 9), on SQLite and PostgreSQL.
+
+Oracles: the previous release's store (``tests/fixtures/release-store.db.gz``, written before
+the redesign) and the previous release's exact DDL of ``api_idempotency``: after
+:func:`migrate` every row is kept, the new columns exist, a second run applies nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+from ledger.adapters.migrations import MIGRATIONS, applied, migrate
+from ledger.adapters.store import StoreTarget
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release-store.db.gz"
+OLD_IDEMPOTENCY_DDL = (  # the release before issue 16
+    "CREATE TABLE IF NOT EXISTS api_idempotency ("
+    "namespace TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, "
+    "state TEXT NOT NULL, status INTEGER, response TEXT, response_hash TEXT, "
+    "created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (namespace, key))"
+)
+
+
+def test_release_store_upgrades_keeping_every_identity(tmp_path: Path) -> None:
+    db = tmp_path / "release.db"
+    with gzip.open(FIXTURE, "rb") as src, db.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    conn = StoreTarget.parse(str(db)).connect()
+    before = conn.execute("SELECT learner_id, nonce, sealed FROM learner_identity ORDER BY 1").fetchall()
+    keys = conn.execute("SELECT * FROM learner_key ORDER BY 1").fetchall()
+    assert before and applied(conn, "?") == []
+    assert migrate(conn, "?") == [v for v, _, _ in MIGRATIONS]
+    after = conn.execute("SELECT learner_id, nonce, sealed FROM learner_identity ORDER BY 1").fetchall()
+    assert after == before and conn.execute("SELECT * FROM learner_key ORDER BY 1").fetchall() == keys
+    assert migrate(conn, "?") == []  # idempotent
+    conn.close()
+
+
+def test_previous_idempotency_table_upgrades(store_location: str) -> None:
+    target = StoreTarget.parse(store_location)
+    conn = target.connect()
+    p = target.placeholder
+    conn.execute(OLD_IDEMPOTENCY_DDL)
+    insert = f"INSERT INTO api_idempotency VALUES ({', '.join([p] * 8)})"
+    conn.execute(insert, ("ns", "done-key", "h1", "done", 201, '{"command": "X"}', "rh", 1.0))
+    conn.execute(insert, ("ns", "stuck-key", "h2", "pending", None, None, None, 2.0))
+    migrate(conn, p)
+    rows = conn.execute("SELECT key, state, status, response, events FROM api_idempotency").fetchall()
+    # the completed receipt is kept; the stranded reservation (answered 409 forever) is gone
+    assert [tuple(r) for r in rows] == [("done-key", "done", 201, '{"command": "X"}', None)]
+    assert set(applied(conn, p)) == {v for v, _, _ in MIGRATIONS}
+    conn.close()
+
+
+def test_identity_key_folder_is_0700_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from ledger.adapters.identity import key_encryption_key
+
+    old = os.umask(0)
+    try:
+        key_encryption_key(tmp_path / "keys")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "keys" / "identity").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "keys" / "identity" / "kek").stat().st_mode) == 0o600
