@@ -150,7 +150,7 @@ def _output(
                 )
             )
         sys.stdout.flush()
-        write_csv(rows, sys.stdout.buffer, csv_format)  # type: ignore[arg-type]
+        write_csv(rows, sys.stdout.buffer, csv_format)
     elif as_json or not html_file:
         emit(as_json, data, lambda d: table(rows, list(rows[0]) if rows else ["empty"]))
 
