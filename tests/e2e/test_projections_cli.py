@@ -73,10 +73,14 @@ def test_stats_school_json_csv_html(demo_db: Path, tmp_path: Path) -> None:
     rfc = list(csv.DictReader(io.StringIO(csv_out.stdout, newline="")))
     assert rfc and all(r["fase"] == str(fase) for r in rfc)
     report = tmp_path / "school.html"
-    done = ledger_cli("stats", "school", str(fase), "--html", str(report), db=demo_db)
+    done = ledger_cli("stats", "school", str(fase), "--html", str(report), "--lang", "fr", db=demo_db)
     assert done.returncode == 0, done.stderr
     html = report.read_text(encoding="utf-8")
     assert html.count("<svg") == 3 and "<script" not in html and "src=" not in html
+    # readable on a phone and on paper, accessible, in French with the law's articles
+    assert 'name="viewport"' in html and "@media print" in html and '<html lang="fr"' in html
+    assert html.count("<figure") == 3 and html.count("<desc") == 3 and html.count("<table") >= 4
+    assert "art. 10 §3" in html and "jury de qualification" in html and 'id="note-2"' in html
     clea = tmp_path / "clea.html"
     done = ledger_cli("stats", "clea", "--html", str(clea), db=demo_db)
     assert done.returncode == 0 and "<svg" in clea.read_text(encoding="utf-8")
