@@ -32,6 +32,7 @@ from consumers.contract import Contract, Message
 from consumers.errors import ContractError, Poison
 from consumers.topics import KafkaSettings, close_producer
 from ledger.adapters.follower import Db
+from ledger.adapters.migrations import create_tables, migrate
 from ledger.adapters.store import StoreTarget
 
 log = structlog.get_logger("consumers.runner")
@@ -42,6 +43,10 @@ RUNNER_DDL = (
     "CREATE TABLE IF NOT EXISTS consumer_counters (consumer TEXT NOT NULL, counter TEXT NOT NULL,"
     " value BIGINT NOT NULL, PRIMARY KEY (consumer, counter))",
 )
+MIGRATIONS = (
+    (1, "consumer versions and counters as the first release wrote them", create_tables(*RUNNER_DDL)),
+)
+"""The ``consumers`` migration chain (:mod:`ledger.adapters.migrations`), run when a runner starts."""
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_aggversion")
 
 
@@ -134,6 +139,7 @@ class ConsumerRunner:
         self.max_records = max_records
         self.dlq_topic = settings.dlq(handler.name)
         self.counts = Counts()
+        migrate(self.db.conn, self.db.p, "consumers", MIGRATIONS)
         with self.db.transaction() as db:
             for ddl in RUNNER_DDL:
                 db.execute(ddl)

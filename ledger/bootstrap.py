@@ -64,6 +64,21 @@ def redact(location: str) -> str:
     return location
 
 
+def migrate_all(conn: Any, placeholder: str) -> dict[str, list[int]]:
+    """Run every migration chain of the ledger's non-rebuildable tables (autocommit ``conn``).
+
+    ``ledger`` (idempotency, identity, token revocations), ``credentials`` (status bits),
+    ``integrity`` (checkpoints); the consumers' chain runs when a consumer starts. Returns the
+    versions applied now, per chain.
+    """
+    from ledger.adapters.migrations import MIGRATIONS, migrate
+    from ledger.audit.log import MIGRATIONS as INTEGRITY
+    from ledger.credentials.statusstore import MIGRATIONS as CREDENTIALS
+
+    chains = {"ledger": MIGRATIONS, "credentials": CREDENTIALS, "integrity": INTEGRITY}
+    return {name: migrate(conn, placeholder, name, steps) for name, steps in chains.items()}
+
+
 def bootstrap(
     settings: Settings,
     clock: Clock | None = None,
@@ -82,6 +97,7 @@ def bootstrap(
         if fast_forward:
             store.repository.fastforward = True
         conn = target.connect(threads=True)
+        migrate_all(conn, target.placeholder)
         identities = SqlIdentityStore(
             conn, target.placeholder, key_encryption_key(key_dir), index_key(key_dir)
         )

@@ -18,7 +18,25 @@ setting                      environment variable      default
 ``issuer_did``               ``LEDGER_ISSUER_DID``     the credentials' default issuer
 ``public_url``               ``LEDGER_PUBLIC_URL``     the credentials' default public URL
 ``api_host`` / ``api_port``  ``LEDGER_API_HOST|PORT``  ``127.0.0.1`` / 8080 (``--host``, ``--port``)
-``api_public_rate|burst``    ``LEDGER_API_PUBLIC_*``   20 requests/s, burst 40
+``api_public_rate|burst``    ``LEDGER_API_PUBLIC_*``   20 requests/s, burst 40, per client address
+                                                       on every route but health/metrics (0: off)
+``api_principal_rate|burst`` ``LEDGER_API_PRINCIPAL_*`` 50 requests/s, burst 100, per token subject
+``api_ops_rate|burst``       ``LEDGER_API_OPS_*``      50 requests/s, burst 100, per client address
+                                                       on /healthz, /readyz, /metrics (own bucket)
+``api_workers``              ``LEDGER_API_WORKERS``    1 (``serve --workers``: each worker takes
+                                                       1/N of every burst, see ledger.api.ratelimit)
+``trusted_proxies``          ``LEDGER_TRUSTED_PROXIES`` empty: X-Forwarded-For is ignored; comma-
+                                                       separated addresses/CIDRs whose
+                                                       X-Forwarded-For is honoured
+``api_max_body``             ``LEDGER_API_MAX_BODY``   1 MiB (413 while streaming)
+``api_max_json_depth``       ``LEDGER_API_MAX_JSON_    32 levels (400); ``api_max_json_values``:
+                             DEPTH``                   100,000 values (400)
+``api_body_timeout``         ``LEDGER_API_BODY_        30 s to send a whole body (408)
+                             TIMEOUT``
+``api_header_timeout``       ``LEDGER_API_HEADER_      10 s to send a request's headers (closed)
+                             TIMEOUT``
+``api_keep_alive``           ``LEDGER_API_KEEP_ALIVE`` 5 s idle keep-alive (uvicorn
+                                                       ``timeout_keep_alive``)
 ``kafka``                    ``LEDGER_KAFKA``          unset (``ledger up`` starts no relay);
                                                        ``--bootstrap``
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
@@ -66,6 +84,18 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_public_rate: float = Field(default=20.0, ge=0, description="0 turns the limit off")
     api_public_burst: int = Field(default=40, ge=1)
+    api_principal_rate: float = Field(default=50.0, ge=0, description="0 turns the limit off")
+    api_principal_burst: int = Field(default=100, ge=1)
+    api_ops_rate: float = Field(default=50.0, ge=0, description="0 turns the limit off")
+    api_ops_burst: int = Field(default=100, ge=1)
+    api_workers: int = Field(default=1, ge=1, description="server processes sharing the budgets")
+    trusted_proxies: str = Field(default="", description="addresses/CIDRs whose X-Forwarded-For counts")
+    api_max_body: int = Field(default=1_048_576, ge=1024)
+    api_max_json_depth: int = Field(default=32, ge=2)
+    api_max_json_values: int = Field(default=100_000, ge=10)
+    api_body_timeout: float = Field(default=30.0, gt=0)
+    api_header_timeout: float = Field(default=10.0, gt=0)
+    api_keep_alive: float = Field(default=5.0, gt=0)
     kafka: str | None = None
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
@@ -85,6 +115,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", path):
             raise ValueError(f"not a URL path like /log: {value!r}")
         return path
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Comma-separated IP addresses or CIDR blocks (checked here, parsed by the API)."""
+        import ipaddress
+
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)
+        return value
 
     @classmethod
     def load(cls, **flags: Any) -> Settings:

@@ -1,9 +1,14 @@
 """Versioned migrations of the tables that cannot be rebuilt from the events.
 
-Identities, idempotency receipts, token revocations (and, as their owners adopt the runner,
-credential status bits, checkpoints and consumer state) live only in these tables: a change of
-their shape is a numbered migration here, applied once per database, in order, each in its own
-transaction, recorded in ``ledger_migrations``. Every entry point that opens these tables
+Identities, idempotency receipts, token revocations, credential status bits, integrity
+checkpoints and consumer state live only in these tables: a change of their shape is a
+numbered migration of its *chain*, applied once per database, in order, each in its own
+transaction, recorded in the chain's versions table (``ledger_migrations`` for this module's
+own chain, ``ledger_migrations_<chain>`` for the others). Each owner declares its chain beside
+its tables — ``credentials`` (:data:`ledger.credentials.statusstore.MIGRATIONS`), ``integrity``
+(:data:`ledger.audit.log.MIGRATIONS`), ``consumers`` (``consumers.runner.MIGRATIONS``) — and
+migration 1 of each is the shape the previous release created (create-if-missing, no data
+change). Every entry point that opens these tables
 calls :func:`migrate` (idempotent, cheap when up to date); a database written by an earlier
 release is upgraded in place, keeping every row.
 """
@@ -97,7 +102,21 @@ def _m4_learner_lookup(db: MigrationDb) -> None:
     )
 
 
-MIGRATIONS: tuple[tuple[int, str, Callable[[MigrationDb], None]], ...] = (
+Step = Callable[[MigrationDb], None]
+Migration = tuple[int, str, Step]
+
+
+def create_tables(*ddl: str) -> Step:
+    """A migration step running ``CREATE TABLE IF NOT EXISTS`` statements (``{blob}`` filled in)."""
+
+    def step(db: MigrationDb) -> None:
+        for statement in ddl:
+            db.conn.execute(statement.format(blob=db.blob))
+
+    return step
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     (1, "idempotency receipts in the events' transaction", _m1_idempotency),
     (2, "identity store and national-number keyed hash", _m2_identity),
     (3, "token revocations", _m3_token_revocations),
@@ -121,30 +140,46 @@ def _transaction(db: MigrationDb) -> Iterator[None]:
             yield
 
 
-def applied(conn: Any, placeholder: str) -> list[int]:
-    """The migration versions recorded in a database."""
+def versions_table(chain: str) -> str:
+    """Where a chain's applied versions are recorded."""
+    if chain == "ledger":
+        return TABLE
+    if not chain.isidentifier() or not chain.islower():
+        raise ValueError(f"not a chain name: {chain!r}")
+    return f"{TABLE}_{chain}"
+
+
+def applied(conn: Any, placeholder: str, chain: str = "ledger") -> list[int]:
+    """The migration versions of ``chain`` recorded in a database."""
     db = MigrationDb(conn, placeholder)
-    if not db.columns(TABLE):
+    table = versions_table(chain)
+    if not db.columns(table):
         return []
-    return [int(r[0]) for r in conn.execute(f"SELECT version FROM {TABLE} ORDER BY version").fetchall()]
+    return [int(r[0]) for r in conn.execute(f"SELECT version FROM {table} ORDER BY version").fetchall()]
 
 
-def migrate(conn: Any, placeholder: str) -> list[int]:
-    """Apply every pending migration in order; returns the versions applied now."""
+def migrate(
+    conn: Any, placeholder: str, chain: str = "ledger", steps: tuple[Migration, ...] = MIGRATIONS
+) -> list[int]:
+    """Apply every pending migration of ``chain`` in order; returns the versions applied now.
+
+    ``conn`` is in autocommit mode (each migration opens its own transaction).
+    """
     db = MigrationDb(conn, placeholder)
+    table = versions_table(chain)
     conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {TABLE} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at DOUBLE PRECISION NOT NULL)"
     )
     done: list[int] = []
-    for version, name, step in MIGRATIONS:
+    for version, name, step in steps:
         with _transaction(db):
-            row = conn.execute(f"SELECT 1 FROM {TABLE} WHERE version = {placeholder}", (version,)).fetchone()
+            row = conn.execute(f"SELECT 1 FROM {table} WHERE version = {placeholder}", (version,)).fetchone()
             if row is not None:
                 continue
             step(db)
             conn.execute(
-                f"INSERT INTO {TABLE} (version, name, applied_at) VALUES "
+                f"INSERT INTO {table} (version, name, applied_at) VALUES "
                 f"({placeholder}, {placeholder}, {placeholder})",
                 (version, name, time.time()),
             )

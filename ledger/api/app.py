@@ -16,6 +16,8 @@ from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import TITLE, ApiContext, build_context
 from ledger.api.extensions import mount_all
+from ledger.api.headers import security_headers
+from ledger.api.limits import LimitsMiddleware, trusted_networks
 from ledger.api.problems import HttpProblem
 from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
@@ -39,9 +41,10 @@ def create_app(
     ctx = build_context(services or bootstrap(settings or Settings.load(), clock, fast_forward=True))
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         log.info("api.started", store=ctx.target.kind)
-        yield
+        # Read by the server's protocol (ledger.api.serving), per worker process.
+        yield {"ledger_header_timeout": ctx.settings.api_header_timeout}
         ctx.close()
 
     app = FastAPI(
@@ -54,14 +57,29 @@ def create_app(
     app.state.ctx = ctx
     problems.install(app)
     app.middleware("http")(_observe)
+    app.middleware("http")(security_headers)
     app.include_router(system_router())
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
-    # Public c2sp.org/tlog-tiles, outside the public rate limit on purpose (CDN-cacheable).
+    # Public c2sp.org/tlog-tiles (CDN-cacheable), under the per-address limit like every route.
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
+    _add_limits(app, ctx)
     return app
+
+
+def _add_limits(app: FastAPI, ctx: ApiContext) -> None:
+    """The outermost middleware: rate limit per address, streamed body size, body timeout."""
+    conf = ctx.settings
+    app.add_middleware(
+        LimitsMiddleware,
+        limits=ctx.limiter,
+        trusted=trusted_networks(conf.trusted_proxies),
+        max_body=conf.api_max_body,
+        body_timeout=conf.api_body_timeout,
+        on_limited=ctx.metrics.rate_limited.inc,
+    )
 
 
 def _add_command_components(app: FastAPI) -> None:
@@ -72,9 +90,20 @@ def _add_command_components(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = generate()
         schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        _require_idempotency_key(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _require_idempotency_key(schema: dict[str, Any]) -> None:
+    """Mark every ``Idempotency-Key`` header parameter required (the route answers 400 without)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if param.get("in") == "header" and param.get("name") == "Idempotency-Key":
+                    param["required"] = True
+                    param.setdefault("description", "a client-chosen id of this write (retry with the same)")
 
 
 def app_from_env() -> FastAPI:

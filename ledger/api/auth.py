@@ -25,14 +25,21 @@ def context(request: Request) -> ApiContext:
 
 
 def client_ip(request: Request) -> str:
-    """The client address (behind a proxy: uvicorn's ``--forwarded-allow-ips`` sets it)."""
+    """The client address the limits middleware resolved, else the peer.
+
+    X-Forwarded-For counts only from ``trusted_proxies`` (:mod:`ledger.api.limits`).
+    """
+    address = request.scope.get("state", {}).get("client_address")
+    if address:
+        return str(address)
     return request.client.host if request.client else "unknown"
 
 
-def _limit(request: Request, ctx: ApiContext) -> None:
-    wait = ctx.limiter.take(client_ip(request))
+def _limit_principal(ctx: ApiContext, who: Principal) -> None:
+    wait = ctx.limiter.take("principal", who.namespace)
     if wait:
         ctx.metrics.rate_limited.inc()
+        log.info("api.rate_limited", bucket="principal", subject=who.subject)
         raise HttpProblem(
             429,
             "too-many-requests",
@@ -41,9 +48,12 @@ def _limit(request: Request, ctx: ApiContext) -> None:
         )
 
 
-def public_limit(request: Request, ctx: Annotated[ApiContext, Depends(context)]) -> None:
-    """Rate-limit a public endpoint per client IP (429 with ``Retry-After``)."""
-    _limit(request, ctx)
+def public_limit() -> None:
+    """Marks a public endpoint (no token).
+
+    Every request, public or not, is already counted against its client address by
+    :class:`~ledger.api.limits.LimitsMiddleware` (refused tokens included).
+    """
 
 
 def principal(
@@ -53,19 +63,20 @@ def principal(
 ) -> Principal:
     """The caller of a protected endpoint; 401 without a valid token.
 
-    A refused token also takes from the client's public rate-limit bucket, so guessing
-    tokens is as slow as any other anonymous request.
+    Every request already took from its client address's bucket (the middleware), so guessing
+    tokens is as slow as any other anonymous request; an accepted token also takes from its
+    principal's bucket (429).
     """
     challenge = {"WWW-Authenticate": 'Bearer realm="ledger"'}
     if creds is None or creds.scheme.lower() != "bearer":
         raise HttpProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
     try:
-        who = ctx.keys.verify(creds.credentials)
+        who = ctx.keys.verify(creds.credentials, revoked=ctx.revocations.is_revoked)
     except TokenError as exc:
-        _limit(request, ctx)
         log.info("api.token_refused", reason=str(exc))
         raise HttpProblem(401, "unauthorized", f"token refused: {exc}", headers=challenge) from None
     request.state.principal = who
+    _limit_principal(ctx, who)
     return who
 
 

@@ -19,7 +19,8 @@ from ledger.adapters.identity import SqlIdentityStore
 from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.api.idempotency import IdempotencyStore
 from ledger.api.metrics import ApiMetrics
-from ledger.api.ratelimit import RateLimiter
+from ledger.api.ratelimit import Budgets, RateLimits, window
+from ledger.api.revocations import RevocationList
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.application import Ledger
 from ledger.application.queries import CertificateIndex, replay
@@ -37,7 +38,8 @@ class ApiContext:
     services: Services
     keys: KeyRing
     idempotency: IdempotencyStore
-    limiter: RateLimiter
+    limiter: RateLimits
+    revocations: RevocationList
     readers: Readers = field(default_factory=Readers)
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,16 +88,24 @@ class ApiContext:
     def close(self) -> None:
         """Release connections."""
         self.idempotency.close()
+        self.revocations.close()
         self.services.close()
 
 
 def build_context(services: Services, readers: Readers | None = None) -> ApiContext:
-    """The request context over the process's services: key ring, idempotency table, limiter."""
+    """The request context over the process's services: key ring, revocations, idempotency, limiter."""
     conf = services.settings
     return ApiContext(
         services=services,
         keys=KeyRing(key_dir(conf.key_directory())),
         idempotency=IdempotencyStore(services.target),
-        limiter=RateLimiter(conf.api_public_rate, conf.api_public_burst),
+        limiter=RateLimits(
+            Budgets(
+                address=window(conf.api_public_rate, conf.api_public_burst, conf.api_workers),
+                ops=window(conf.api_ops_rate, conf.api_ops_burst, conf.api_workers),
+                principal=window(conf.api_principal_rate, conf.api_principal_burst, conf.api_workers),
+            )
+        ),
+        revocations=RevocationList(services.target),
         readers=readers or Readers(),
     )

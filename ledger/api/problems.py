@@ -2,24 +2,34 @@
 
 Members: ``type`` (a URN naming the kind of problem), ``title``, ``status``, ``detail``,
 ``instance`` (the request path); refusals add ``rule`` and ``article``; conflicts add
-``retryable``. The mapping from the ledger's error tree:
+``retryable``. The ONE mapping from the error trees (:mod:`ledger.domain.errors`,
+:mod:`ledger.adapters.errors`, :mod:`ledger.api.errors`) to HTTP is :data:`PROBLEMS`, first
+match wins (most specific first):
 
 =========================== ====== ==============================================
 error                       status type
 =========================== ====== ==============================================
 RuleViolation               422    ``urn:ledger:problem:rule-violation``
-InvalidCommand              422    ``urn:ledger:problem:invalid-command``
-UnknownEntity (in command)  422    ``urn:ledger:problem:unknown-entity``
-UnknownEntity (in URL)      404    ``urn:ledger:problem:not-found``
 ConcurrencyConflict         409    ``urn:ledger:problem:conflict`` (retryable)
-Forbidden                   403    ``urn:ledger:problem:forbidden``
 OutOfReach (unknown or      404    ``urn:ledger:problem:not-found`` (same body either way)
 another tenant's id)
+Forbidden                   403    ``urn:ledger:problem:forbidden``
+UnknownEntity (in command)  422    ``urn:ledger:problem:unknown-entity``
+UnknownEntity (in URL)      404    ``urn:ledger:problem:not-found``
+InvalidCommand              422    ``urn:ledger:problem:invalid-command``
+ServiceFailure              503    ``urn:ledger:problem:service-unavailable`` (retryable)
+TokenError                  401    ``urn:ledger:problem:unauthorized``
+any other LedgerError       422    ``urn:ledger:problem:<its code>``
 =========================== ====== ==============================================
+
+The framework's own errors are problems too: 404 (no route), 405, 400 (request validation),
+415 (a JSON route called with another Content-Type), 500 (logged, no detail).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -29,7 +39,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.api.roles import Forbidden, OutOfReach
+from ledger.adapters.errors import ServiceFailure
+from ledger.api.errors import Forbidden, HttpProblem, OutOfReach, TokenError
 from ledger.domain.errors import (
     ConcurrencyConflict,
     InvalidCommand,
@@ -38,22 +49,63 @@ from ledger.domain.errors import (
     UnknownEntity,
 )
 
+__all__ = ["MEDIA_TYPE", "PROBLEMS", "HttpProblem", "Problem", "install", "problem_for", "problem_response"]
+
 MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("ledger.api")
 
 
-class HttpProblem(Exception):
-    """An HTTP problem raised by a route: status, a short code and a human detail."""
+@dataclass(frozen=True)
+class Problem:
+    """One row of the mapping: an error class, its status and problem code.
 
-    def __init__(
-        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.headers = headers or {}
-        self.extra = extra
+    ``in_url``: the status and code when the error is about an id in the URL of a read.
+    ``extra``: members added to the body from the exception.
+    """
+
+    error: type[Exception]
+    status: int
+    code: str | None  # None: the exception's own ``code``
+    title: str
+    in_url: tuple[int, str] | None = None
+    extra: Callable[[Any], dict[str, Any]] | None = None
+
+
+PROBLEMS: tuple[Problem, ...] = (
+    Problem(
+        RuleViolation,
+        422,
+        "rule-violation",
+        "Refused by a rule",
+        extra=lambda e: {"rule": e.rule, "article": e.article},
+    ),
+    Problem(ConcurrencyConflict, 409, "conflict", "Concurrent change", extra=lambda e: {"retryable": True}),
+    Problem(OutOfReach, 404, "not-found", "Not Found"),
+    Problem(Forbidden, 403, "forbidden", "Forbidden"),
+    Problem(UnknownEntity, 422, "unknown-entity", "Unknown entity", in_url=(404, "not-found")),
+    Problem(InvalidCommand, 422, "invalid-command", "Invalid command"),
+    Problem(
+        ServiceFailure,
+        503,
+        "service-unavailable",
+        "Service unavailable",
+        extra=lambda e: {"retryable": True},
+    ),
+    Problem(TokenError, 401, "unauthorized", "Authentication required"),
+    Problem(LedgerError, 422, None, "Refused"),
+)
+_TITLES = {p.code: p.title for p in PROBLEMS if p.code}
+
+
+def problem_for(exc: Exception, in_url: bool = False) -> tuple[int, str, dict[str, Any]]:
+    """The status, problem code and extra members of an exception (first row that matches)."""
+    for row in PROBLEMS:
+        if isinstance(exc, row.error):
+            status, code = row.status, row.code or str(getattr(exc, "code", "error"))
+            if in_url and row.in_url:
+                status, code = row.in_url
+            return status, code, row.extra(exc) if row.extra else {}
+    return 500, "internal-error", {}
 
 
 def problem_body(status: int, code: str, detail: str, instance: str, **extra: Any) -> dict[str, Any]:
@@ -69,15 +121,7 @@ def problem_body(status: int, code: str, detail: str, instance: str, **extra: An
 
 
 def _title(status: int, code: str) -> str:
-    titles = {
-        "rule-violation": "Refused by a rule",
-        "invalid-command": "Invalid command",
-        "unknown-entity": "Unknown entity",
-        "conflict": "Concurrent change",
-        "forbidden": "Forbidden",
-        "unauthorized": "Authentication required",
-    }
-    return titles.get(code) or HTTPStatus(status).phrase
+    return _TITLES.get(code) or HTTPStatus(status).phrase
 
 
 def problem_response(
@@ -88,23 +132,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
-def ledger_error_response(request: Request, exc: LedgerError, in_url: bool = False) -> JSONResponse:
-    """Map the ledger's error tree to a problem (see the module table)."""
-    if isinstance(exc, RuleViolation):
-        return problem_response(request, 422, "rule-violation", str(exc), rule=exc.rule, article=exc.article)
-    if isinstance(exc, ConcurrencyConflict):
-        return problem_response(request, 409, "conflict", str(exc), retryable=True)
-    if isinstance(exc, OutOfReach):
-        return problem_response(request, 404, "not-found", str(exc))
-    if isinstance(exc, Forbidden):
-        return problem_response(request, 403, "forbidden", str(exc))
-    if isinstance(exc, UnknownEntity):
-        if in_url:
-            return problem_response(request, 404, "not-found", str(exc))
-        return problem_response(request, 422, "unknown-entity", str(exc))
-    if isinstance(exc, InvalidCommand):
-        return problem_response(request, 422, "invalid-command", str(exc))
-    return problem_response(request, 422, exc.code, str(exc))
+def ledger_error_response(request: Request, exc: Exception, in_url: bool = False) -> JSONResponse:
+    """The problem of an exception of the error trees (see :data:`PROBLEMS`)."""
+    status, code, extra = problem_for(exc, in_url)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 503:
+        log.warning("api.service_failure", error=type(exc).__name__, path=request.url.path)
+    return problem_response(request, status, code, str(exc), headers, **extra)
 
 
 def install(app: FastAPI) -> None:
@@ -115,7 +149,6 @@ def install(app: FastAPI) -> None:
         return problem_response(request, exc.status, exc.code, exc.detail, exc.headers or None, **exc.extra)
 
     async def on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, LedgerError)
         return ledger_error_response(request, exc, in_url=request.method == "GET")
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -136,6 +169,7 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(HttpProblem, on_problem)
     app.add_exception_handler(LedgerError, on_ledger_error)
+    app.add_exception_handler(TokenError, on_ledger_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)

@@ -1,36 +1,73 @@
-"""A token bucket per client IP for the public endpoints (429 with ``Retry-After``)."""
+"""Rate limits on every route, per client address and per principal (the ``limits`` library).
+
+Three buckets, each a moving window of ``burst`` requests over ``burst / rate`` seconds
+(so ``rate`` per second on average, bursts of ``burst``):
+
+* ``address``: every request but the operations endpoints, keyed by the client address
+  (:func:`ledger.api.limits.client_address`: X-Forwarded-For only from ``trusted_proxies``);
+* ``ops``: ``/healthz``, ``/readyz``, ``/metrics``, their own bucket: a burst on ``/verify``
+  never makes the health checks answer 429;
+* ``principal``: every authenticated request, keyed by the token's role, scope and subject
+  (one user behind many addresses is still one budget).
+
+Several workers (``ledger serve --workers N``): ``limits``' in-memory storage lives in each
+process, so each worker takes ``ceil(burst / N)`` of every burst. The kernel hands each new
+connection to one worker, so a client's requests over all workers never exceed the configured
+budget (the limit holds as an upper bound); a client on a single keep-alive connection gets
+1/N of it — conservative, and no store round trip on the hot path of public verification. A
+shared storage (Redis, Memcached: ``limits`` supports them) would give exact budgets at the
+cost of a network hop per request; the ledger deploys none, on purpose.
+"""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-class RateLimiter:
-    """``rate`` requests per second per client, bursts of ``burst``; least-recent clients evicted."""
+def window(rate: float, burst: int, workers: int = 1) -> RateLimitItem | None:
+    """``burst`` requests (this worker's share) per ``burst / rate`` seconds; ``None``: no limit."""
+    if rate <= 0:
+        return None
+    share = max(1, math.ceil(burst / workers))
+    return RateLimitItemPerSecond(share, max(1, math.ceil(burst / rate)))
 
-    def __init__(self, rate: float, burst: int, max_clients: int = 10_000) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.max_clients = max_clients
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def take(self, client: str, now: float | None = None) -> float:
-        """Take one token: 0 when allowed, else the seconds to wait before retrying."""
-        if self.rate <= 0:
+@dataclass(frozen=True)
+class Budgets:
+    """The three windows (``None``: that bucket is off)."""
+
+    address: RateLimitItem | None
+    ops: RateLimitItem | None
+    principal: RateLimitItem | None
+
+
+class RateLimits:
+    """The process's limiter: :meth:`take` a request from a bucket, 0 or seconds to wait."""
+
+    def __init__(self, budgets: Budgets) -> None:
+        self.budgets = budgets
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def take(self, bucket: str, key: str) -> float:
+        """Count one request of ``key`` in ``bucket``: 0 when allowed, else seconds until retry."""
+        item: RateLimitItem | None = getattr(self.budgets, bucket)
+        if item is None or self._limiter.hit(item, bucket, key):
             return 0.0
-        moment = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, last = self._buckets.pop(client, (self.burst, moment))
-            tokens = min(self.burst, tokens + (moment - last) * self.rate)
-            wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-            self._buckets[client] = (tokens - 1 if tokens >= 1 else tokens, moment)
-            while len(self._buckets) > self.max_clients:
-                self._buckets.popitem(last=False)
-        return wait
+        reset, _ = self._limiter.get_window_stats(item, bucket, key)
+        return max(0.0, reset - time.time())
+
+    @staticmethod
+    def bucket_of(path: str) -> str:
+        """``ops`` for the health and metrics endpoints, ``address`` for every other path."""
+        return "ops" if path in OPS_PATHS else "address"
 
 
 def retry_after(wait: float) -> str:

@@ -30,8 +30,27 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.errors import InvalidCommand, LedgerError, RuleViolation, UnknownEntity
+from ledger.api.errors import Forbidden, OutOfReach
+from ledger.domain.errors import InvalidCommand, RuleViolation, UnknownEntity
 from ledger.domain.kernel import Body
+
+__all__ = [
+    "AUDITORS",
+    "CLEA_ROLES",
+    "OTHER_BODIES",
+    "ROLES",
+    "SCHOOL_BODIES",
+    "WRITERS",
+    "WRITER_BODIES",
+    "Forbidden",
+    "OutOfReach",
+    "Principal",
+    "authorize_command",
+    "may_read",
+    "may_see_identity",
+    "parse_scope",
+    "require_read",
+]
 
 SCHOOL_BODIES: dict[str, frozenset[Body]] = {
     "jury": frozenset({Body.JURY_QUALIFICATION, Body.JURY_DELEGATE}),
@@ -63,12 +82,6 @@ _BRANCH = re.compile(r"^[A-Za-z0-9-]{2,40}$")
 _SCHOOL_SCOPE = re.compile(r"^([0-9]{1,6})(?::([a-z0-9-]{2,80}(?:,[a-z0-9-]{2,80})*))?$")
 
 Lookup = Callable[[UUID], Any]
-
-
-class Forbidden(LedgerError):
-    """The principal may not do this (HTTP 403); nothing was written."""
-
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -134,19 +147,6 @@ def _school_scope(scope: str) -> str:
 
 
 # ---------------------------------------------------------------------------- writes
-class OutOfReach(Forbidden):
-    """An aggregate that does not exist or is outside the principal's scope (HTTP 404).
-
-    Both cases answer alike (same status, same body), so a probe learns nothing of other
-    tenants' ids; the message names only what the caller sent.
-    """
-
-    code = "not-found"
-
-    def __init__(self, kind: str, ident: object) -> None:
-        super().__init__(f"no {kind} {ident} within your scope")
-
-
 def authorize_command(who: Principal, cmd: Any, lookup: Lookup) -> None:
     """Refuse a command outside the principal's role, body or scope.
 

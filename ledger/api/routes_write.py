@@ -13,7 +13,6 @@ from functools import reduce
 from operator import or_
 from typing import Annotated, Any
 
-import orjson
 import structlog
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +22,7 @@ from pydantic import Field, TypeAdapter
 from ledger.api.auth import Caller, Ctx
 from ledger.api.context import ApiContext
 from ledger.api.idempotency import Receipt, StoredReply, request_hash
+from ledger.api.limits import BodyTooLarge, loads_limited
 from ledger.api.problems import HttpProblem
 from ledger.api.roles import Principal, authorize_command
 from ledger.application.base import Outcome
@@ -40,6 +40,13 @@ def commands_openapi() -> tuple[dict[str, Any], dict[str, Any]]:
     schema = TypeAdapter(union).json_schema(ref_template="#/components/schemas/{model}")
     components = schema.pop("$defs", {})
     return schema, components
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared ``application/json`` (or ``application/*+json``)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
+        raise HttpProblem(415, "unsupported-media-type", "send the command as Content-Type: application/json")
 
 
 def _union() -> Any:
@@ -62,6 +69,7 @@ def build_router() -> APIRouter:
         responses={
             201: {"description": "Recorded: aggregate, event ids, zero-based positions"},
             400: {"description": "Missing Idempotency-Key or malformed JSON"},
+            415: {"description": "Content-Type is not application/json"},
             403: {"description": "Outside the caller's role, body or scope"},
             409: {"description": "Concurrent change (retryable: true) or key in use"},
             422: {"description": "Refused by a rule (rule, article) or invalid command"},
@@ -75,7 +83,8 @@ def build_router() -> APIRouter:
     ) -> JSONResponse:
         """Record one command; refused commands write nothing (problem details say why)."""
         key = _require_key(idempotency_key)
-        raw = _json_body(await request.body())
+        require_json(request)
+        raw = _json_body(await request.body(), ctx)
         status, body, replayed = await run_in_threadpool(execute_once, ctx, who, key, raw)
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
         return JSONResponse(body, status_code=status, headers=headers)
@@ -97,13 +106,11 @@ def _require_key(value: str | None) -> str:
     return value
 
 
-def _json_body(data: bytes) -> Any:
+def _json_body(data: bytes, ctx: ApiContext) -> Any:
+    """The command's JSON: at most ``MAX_BODY`` bytes (413), depth and size bounded (400)."""
     if len(data) > MAX_BODY:
-        raise HttpProblem(413, "payload-too-large", f"a command is at most {MAX_BODY} bytes")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise HttpProblem(400, "malformed-json", f"the body is not JSON: {exc}") from None
+        raise BodyTooLarge(MAX_BODY)
+    return loads_limited(data, ctx.settings.api_max_json_depth, ctx.settings.api_max_json_values)
 
 
 def execute_once(ctx: ApiContext, who: Principal, key: str, raw: Any) -> tuple[int, Any, bool]:

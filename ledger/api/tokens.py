@@ -1,41 +1,62 @@
-"""Signed, expiring bearer tokens: JWS compact serialisation with Ed25519 (``alg: EdDSA``).
+"""Signed, expiring bearer tokens: JWTs signed with Ed25519 (``alg: EdDSA``) by PyJWT.
 
 Keys live in ``$LEDGER_KEY_DIR/tokens`` (default ``.ledger/keys/tokens``): one PEM private key
 per key id (``<kid>.key``, mode 0600) beside its public key (``<kid>.pub``) and a file
 ``active`` naming the one signing key. Every public key in the directory verifies, so a key
 can be rotated (new active key) and retired (private key deleted, public key kept until the
-tokens it signed have expired) without a restart of the verifiers.
+tokens it signed have expired). The directory is the shared state of every server process:
+each verification checks its modification time (one ``stat``) and reads the keys again when it
+changed, so a removed key is refused by every worker on the next request. The files are the
+same as those of the earlier hand-made JWS: existing keys and tokens keep verifying.
+
+Lifetimes: tokens for people last at most :data:`MAX_PERSON_TTL` (12 h, default 8 h); a token
+issued with ``--service`` (claim ``svc: true``, for a machine client) at most
+:data:`MAX_SERVICE_TTL` (90 days). Verification enforces the limit on ``exp - iat``, so a
+longer-lived token signed before the limit existed is refused. Every token carries a ``jti``;
+a revoked ``jti`` (:mod:`ledger.api.revocations`) is refused at once by every worker.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-from cryptography.exceptions import InvalidSignature
+import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ledger.api.errors import TokenError
 from ledger.api.roles import Principal, parse_scope
 from ledger.domain.errors import InvalidCommand
 
+__all__ = [
+    "KeyRing",
+    "TokenError",
+    "key_dir",
+    "max_ttl",
+    "parse_ttl",
+    "unverified_claims",
+]
+
 ISSUER = "certification-ledger"
-MAX_TTL = 90 * 86400
+ALGORITHM = "EdDSA"
+MAX_PERSON_TTL = 12 * 3600
+"""The longest lifetime of a token for a person (12 hours)."""
+MAX_SERVICE_TTL = 90 * 86400
+"""The longest lifetime of a service token (``ledger tokens issue --service``)."""
+MAX_TOKEN_LENGTH = 4096
+CLOCK_SKEW = 60
 _KID = re.compile(r"^[0-9a-f]{16}$")
+JTI = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TTL = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class TokenError(Exception):
-    """A token that cannot be accepted (malformed, unknown key, bad signature, expired)."""
 
 
 def key_dir(base: str | Path) -> Path:
@@ -43,30 +64,21 @@ def key_dir(base: str | Path) -> Path:
     return Path(base) / "tokens"
 
 
-def parse_ttl(text: str) -> int:
-    """``30m``, ``8h``, ``7d``, ``3600s`` → seconds (1 s to 90 days)."""
+def max_ttl(service: bool) -> int:
+    """The longest lifetime allowed: 12 h for people, 90 days for services."""
+    return MAX_SERVICE_TTL if service else MAX_PERSON_TTL
+
+
+def parse_ttl(text: str, service: bool = False) -> int:
+    """``30m``, ``8h``, ``3600s`` (``7d`` for services) → seconds, within :func:`max_ttl`."""
     match = _TTL.match(text.strip())
     if not match:
         raise InvalidCommand(f"not a duration (e.g. 30m, 8h, 7d): {text!r}")
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
-    if not 0 < seconds <= MAX_TTL:
-        raise InvalidCommand(f"token lifetime must be between 1 s and 90 days: {text!r}")
+    if not 0 < seconds <= max_ttl(service):
+        limit = "90 days for a --service token" if service else "12 hours for a person (--service: 90 days)"
+        raise InvalidCommand(f"token lifetime must be between 1 s and {limit}: {text!r}")
     return seconds
-
-
-def b64url(data: bytes) -> str:
-    """Base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def unb64url(text: str) -> bytes:
-    """Decode base64url without padding (:class:`TokenError` if malformed)."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
-        raise TokenError("malformed token encoding")
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except ValueError:
-        raise TokenError("malformed token encoding") from None
 
 
 def kid_of(public: Ed25519PublicKey) -> str:
@@ -95,19 +107,41 @@ class KeyRing:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.public: dict[str, Ed25519PublicKey] = {}
-        self.loaded_at = 0.0
+        self._stamp: tuple[int, int] | None = None
         self.reload()
+
+    def _dir_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.directory)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
 
     def reload(self) -> None:
         """Read every public key of the directory again."""
+        stamp = self._dir_stamp()
         keys: dict[str, Ed25519PublicKey] = {}
         if self.directory.is_dir():
             for path in sorted(self.directory.glob("*.pub")):
-                loaded = serialization.load_pem_public_key(path.read_bytes())
+                try:
+                    loaded = serialization.load_pem_public_key(path.read_bytes())
+                except (FileNotFoundError, ValueError):
+                    continue  # removed or half-written meanwhile: the next check reads again
                 if isinstance(loaded, Ed25519PublicKey) and _KID.match(path.stem):
                     keys[path.stem] = loaded
         self.public = keys
-        self.loaded_at = time.monotonic()
+        self._stamp = stamp
+
+    def refresh(self) -> None:
+        """Read the keys again if the directory changed (one ``stat``; done per verification).
+
+        A directory modified less than two seconds ago is read again every time, so two
+        changes within the file system's timestamp granularity are not missed.
+        """
+        stamp = self._dir_stamp()
+        recent = stamp is not None and time.time_ns() - stamp[1] < 2_000_000_000
+        if stamp != self._stamp or recent:
+            self.reload()
 
     def active_kid(self) -> str | None:
         """The kid of the signing key, if there is one."""
@@ -190,12 +224,17 @@ class KeyRing:
             raise InvalidCommand(f"{path.name} is not an Ed25519 private key")
         return kid, private
 
-    def issue(self, principal: Principal, ttl: int, now: float | None = None) -> str:
-        """Sign a token for ``principal`` valid ``ttl`` seconds."""
+    def issue(self, principal: Principal, ttl: int, now: float | None = None, service: bool = False) -> str:
+        """Sign a token for ``principal`` valid ``ttl`` seconds (a fresh ``jti``).
+
+        ``service``: a machine client's token (claim ``svc``), allowed up to 90 days; a
+        person's token at most 12 hours (:class:`InvalidCommand` beyond).
+        """
+        if not 0 < ttl <= max_ttl(service):
+            raise InvalidCommand(f"token lifetime {ttl} s is over the {max_ttl(service)} s allowed")
         kid, private = self._signer()
         issued = int(now if now is not None else time.time())
-        header = {"alg": "EdDSA", "typ": "JWT", "kid": kid}
-        claims = {
+        claims: dict[str, Any] = {
             "iss": ISSUER,
             "sub": principal.subject,
             "role": principal.role,
@@ -204,31 +243,56 @@ class KeyRing:
             "exp": issued + ttl,
             "jti": uuid.uuid4().hex,
         }
-        signing_input = f"{b64url(orjson.dumps(header))}.{b64url(orjson.dumps(claims))}"
-        return f"{signing_input}.{b64url(private.sign(signing_input.encode('ascii')))}"
+        if service:
+            claims["svc"] = True
+        return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": kid, "typ": "JWT"})
 
-    def verify(self, token: str, now: float | None = None) -> Principal:
-        """The principal of a valid token, or :class:`TokenError`."""
-        parts = token.split(".")
-        if len(parts) != 3 or len(token) > 4096:
+    def verify(self, token: str, revoked: Callable[[str], bool] | None = None) -> Principal:
+        """The principal of a valid token, or :class:`TokenError`.
+
+        Checks, in order: size and form, the key id among the directory's current keys, the
+        EdDSA signature, issuer, expiry, issue time, the lifetime limit of its kind, the
+        ``jti`` and, with ``revoked``, that the ``jti`` is not revoked.
+        """
+        claims = self.claims(token)
+        jti = claims["jti"]
+        if revoked is not None and revoked(jti):
+            raise TokenError("token revoked")
+        return _principal(claims)
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """The verified claims of a token (not checked against revocations)."""
+        if len(token) > MAX_TOKEN_LENGTH:
             raise TokenError("malformed token")
-        header = _json_part(parts[0])
-        if header.get("alg") != "EdDSA" or not isinstance(header.get("kid"), str):
-            raise TokenError("unsupported token algorithm or missing kid")
-        public = self._public(header["kid"])
         try:
-            public.verify(unb64url(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
-        except InvalidSignature:
-            raise TokenError("bad token signature") from None
-        return _principal(_json_part(parts[1]), now if now is not None else time.time())
-
-    def _public(self, kid: str) -> Ed25519PublicKey:
-        if kid not in self.public and time.monotonic() - self.loaded_at > 5:
-            self.reload()  # a key rotated in by `ledger tokens keys --rotate` meanwhile
-        key = self.public.get(kid)
-        if key is None:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise TokenError("malformed token") from None
+        if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
+            raise TokenError("unsupported token algorithm or missing kid")
+        self.refresh()
+        public = self.public.get(header["kid"])
+        if public is None:
             raise TokenError("unknown token key")
-        return key
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                public,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                leeway=CLOCK_SKEW,
+                options={"require": ["iss", "sub", "iat", "exp", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenError("token expired") from None
+        except jwt.ImmatureSignatureError:
+            raise TokenError("token not yet valid") from None
+        except jwt.InvalidSignatureError:
+            raise TokenError("bad token signature") from None
+        except jwt.InvalidTokenError:
+            raise TokenError("malformed token claims") from None
+        _check_claims(claims)
+        return claims
 
 
 def _check_mode(path: Path) -> None:
@@ -237,24 +301,28 @@ def _check_mode(path: Path) -> None:
         raise InvalidCommand(f"{path.name} is readable by others (mode {mode:o}); chmod 600 it")
 
 
-def _json_part(text: str) -> dict[str, Any]:
-    try:
-        value = orjson.loads(unb64url(text))
-    except orjson.JSONDecodeError:
-        raise TokenError("malformed token") from None
-    if not isinstance(value, dict):
-        raise TokenError("malformed token")
-    return value
-
-
-def _principal(claims: dict[str, Any], now: float) -> Principal:
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int) or not isinstance(iat, int) or claims.get("iss") != ISSUER:
+def _check_claims(claims: dict[str, Any]) -> None:
+    exp, iat, jti = claims.get("exp"), claims.get("iat"), claims.get("jti")
+    if not isinstance(exp, int) or not isinstance(iat, int):
         raise TokenError("malformed token claims")
-    if now >= exp:
-        raise TokenError("token expired")
-    if iat > now + 60:
-        raise TokenError("token not yet valid")
+    if not isinstance(jti, str) or not JTI.match(jti):
+        raise TokenError("malformed token id (jti)")
+    if exp - iat > max_ttl(claims.get("svc") is True):
+        raise TokenError("token lifetime over the limit; issue a new one")
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a token WITHOUT checking its signature (to revoke it by value)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        raise InvalidCommand("not a token (expected header.claims.signature)") from None
+    if not isinstance(claims.get("jti"), str) or not JTI.match(claims["jti"]):
+        raise InvalidCommand("the token has no usable jti")
+    return claims
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
     role, scope, subject = claims.get("role"), claims.get("scope"), claims.get("sub")
     if not isinstance(role, str) or not isinstance(scope, str) or not isinstance(subject, str):
         raise TokenError("malformed token claims")

@@ -212,6 +212,35 @@ class Ledger:
         self._working.clear()
         return [p.outcome for p in pendings]
 
+    def execute_each(
+        self, cmds: Iterable[BaseModel], batch: int = 1, progress: Callable[[int], None] | None = None
+    ) -> tuple[list[Outcome], list[tuple[int, LedgerError]]]:
+        """Decide every command, skipping the refused ones, then save the others.
+
+        A refused decision writes nothing (rules are checked before an aggregate records); the
+        commands after it are still decided. Returns the outcomes of the recorded commands and
+        ``(index, error)`` for each refusal, its message prefixed ``command N:`` (1-based).
+        """
+        pendings: list[_Pending] = []
+        refused: list[tuple[int, LedgerError]] = []
+        try:
+            for index, cmd in enumerate(cmds):
+                try:
+                    pendings.append(self.decide(cmd))
+                except LedgerError as exc:
+                    exc.args = (f"command {index + 1}: {exc}",)
+                    refused.append((index, exc))
+            for start in range(0, len(pendings), max(batch, 1)):
+                chunk = pendings[start : start + max(batch, 1)]
+                self._save(chunk)
+                if progress:
+                    progress(len(chunk))
+        except LedgerError:
+            self._discard()
+            raise
+        self._working.clear()
+        return [p.outcome for p in pendings], refused
+
     def record(self, raw: Any) -> Outcome:
         """Parse one raw command (a JSON object) with this ledger's registry and execute it."""
         return self.execute(self.registry.parse(raw))

@@ -55,9 +55,11 @@ from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db, Follower
 from ledger.adapters.keys import LogKeys, LogKeyStore, default_key_dir
+from ledger.adapters.migrations import create_tables
 from ledger.adapters.sql import EventTable
 from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.audit.errors import AuditError, LeafMismatch
+from ledger.audit.proofread import read_proof
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.integrity import (
     Checkpoint,
@@ -78,6 +80,7 @@ from ledger.integrity import (
     verify_inclusion,
     verify_tlog_proof,
 )
+from ledger.integrity.merkle import bundle_from, bundle_keys
 
 __all__ = [
     "DEFAULT_ORIGIN",
@@ -85,8 +88,8 @@ __all__ = [
     "TAMPER_EXIT",
     "AuditLog",
     "IntegrityHandler",
-    "Problem",
     "ProvenEvent",
+    "TamperFinding",
     "VerifyReport",
     "default_origin",
     "leaf_bytes",
@@ -124,6 +127,16 @@ WITNESS_SIZES_DDL = (
     "witness TEXT PRIMARY KEY, size BIGINT NOT NULL, updated_at TEXT NOT NULL)"
 )
 """The size each witness (by its vkey) last cosigned: the ``old`` of the next submission."""
+MIGRATIONS = (
+    (
+        1,
+        "integrity checkpoints, cosignatures and witness sizes as the first release wrote them",
+        create_tables(CHECKPOINTS_DDL, COSIGNED_DDL, WITNESS_SIZES_DDL),
+    ),
+)
+"""The ``integrity`` migration chain (:mod:`ledger.adapters.migrations`), run by the entry points.
+
+The tree's nodes (``integrity_nodes``) are rebuildable from the events: not migrated."""
 
 
 def default_origin(env: Mapping[str, str] | None = None) -> str:
@@ -320,7 +333,7 @@ def _leaf_from_extra(proof: TlogProof) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ verification
 @dataclass(frozen=True)
-class Problem:
+class TamperFinding:
     """One finding of :meth:`AuditLog.verify` (``position`` is zero-based)."""
 
     kind: str  # altered | moved | removed | node | checkpoint
@@ -339,7 +352,7 @@ class VerifyReport:
     pending: int = 0
     checkpoints_checked: int = 0
     latest_checkpoint: int | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[TamperFinding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -374,7 +387,7 @@ def _check_position(
     tree.add_leaf(logged)
 
 
-def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
+def _leaf_problems(db: Db, leaves: Any) -> list[TamperFinding]:
     """Altered, moved and removed events, from what the streaming pass found."""
     from ledger.audit.verify import MATCH_LIMIT, leaves_at
 
@@ -388,7 +401,7 @@ def _leaf_problems(db: Db, leaves: Any) -> list[Problem]:
     found += [_moved_out(n, moved[n.id - 1]) for n in leaves.unlogged if n.id - 1 in moved]
     accounted = set(moved.values())
     found += [
-        Problem("removed", "the logged event at this position is no longer in the store", p)
+        TamperFinding("removed", "the logged event at this position is no longer in the store", p)
         for p in leaves.missing
         if p not in accounted
     ]
@@ -409,12 +422,12 @@ def _moves(
     return moved
 
 
-def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> Problem:
+def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> TamperFinding:
     if logged_at is not None:
-        return Problem(
+        return TamperFinding(
             "moved", f"event logged at position {logged_at} is now at {position}", position, agg, version
         )
-    return Problem(
+    return TamperFinding(
         "altered",
         "the event at this position is not the logged one (changed, inserted or replaced)",
         position,
@@ -423,8 +436,8 @@ def _mismatch(position: int, agg: str, version: int, logged_at: int | None) -> P
     )
 
 
-def _moved_out(n: Notification, logged_at: int) -> Problem:
-    return Problem(
+def _moved_out(n: Notification, logged_at: int) -> TamperFinding:
+    return TamperFinding(
         "moved",
         f"event logged at position {logged_at} is now at {n.id - 1}, beyond the log",
         n.id - 1,
@@ -433,18 +446,18 @@ def _moved_out(n: Notification, logged_at: int) -> Problem:
     )
 
 
-def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[Problem]:
+def _node_problems(tree: Any, counts: Mapping[int, tuple[int, int]]) -> list[TamperFinding]:
     """Interior levels with the wrong number of nodes, and nodes not the hash of their children."""
     by_level: dict[int, list[int]] = {}
     for level, index in tree.node_problems:
         by_level.setdefault(level, []).append(index)
-    out: list[Problem] = []
+    out: list[TamperFinding] = []
     for level in sorted(set(by_level) | set(counts)):
         if level in counts:
             stored, wanted = counts[level]
-            out.append(Problem("node", f"level {level} has {stored} nodes, want {wanted}"))
+            out.append(TamperFinding("node", f"level {level} has {stored} nodes, want {wanted}"))
         out += [
-            Problem("node", f"node ({level}, {i}) is not the hash of its children", i << level)
+            TamperFinding("node", f"node ({level}, {i}) is not the hash of its children", i << level)
             for i in sorted(by_level.get(level, []))
         ]
     return out
@@ -526,6 +539,8 @@ class AuditLog:
         self.db = self.follower.db
         self.events = EventTable(self.db, StoredRow)
         self._extra_vkeys: list[Any] = []
+        # the latest checkpoint seen by a proof (PostgreSQL: one query per proof while it stays latest)
+        self._proof_checkpoint: tuple[_CheckpointRow, Checkpoint] | None = None
 
     # ------------------------------------------------------------------ leaves and size
     def merkle(self) -> MerkleLog:
@@ -670,6 +685,10 @@ class AuditLog:
         """
         if position < 0:
             raise InvalidCommand(f"position must be 0 or more: {position}")
+        if self.db.kind == "postgres":
+            proof = self._one_read_proof(position)
+            if proof is not None:
+                return proof
         latest = self._latest_row()
         if latest is not None and position < latest.size:
             return self._proof_under(latest, position)
@@ -686,6 +705,35 @@ class AuditLog:
             note, checkpoint = self.checkpoint()
         return build_tlog_proof(merkle, position, checkpoint, note, proof_extra(row))
 
+    def _one_read_proof(self, position: int) -> str | None:
+        """The proof in ONE query under the checkpoint a previous proof used, if still the latest.
+
+        ``None`` when there is no such checkpoint, it does not cover ``position``, or a newer
+        one was signed meanwhile (the caller's step-by-step reads then pick the latest).
+        """
+        cached = self._proof_checkpoint
+        if cached is None:
+            latest = self._latest_row()
+            if latest is None:
+                return None
+            cached = (latest, Checkpoint.parse(_note_text(latest.note)))
+        row_cp, checkpoint = cached
+        if position >= row_cp.size:
+            return None
+        keys = bundle_keys(position, row_cp.size)
+        read = read_proof(self.db, self.events, NODES_TABLE, row_cp.seq, position, keys)
+        if read.latest_seq != row_cp.seq:
+            self._proof_checkpoint = None
+            return None
+        self._proof_checkpoint = cached
+        row = None if read.event is None else StoredRow(*read.event)
+        try:
+            bundle = bundle_from(position, row_cp.size, read.nodes)
+        except IntegrityError as exc:
+            raise self._unproven(row_cp, position, exc) from None
+        note = read.cosigned_note or row_cp.note
+        return self._checked_proof(row_cp, checkpoint, position, row, bundle, note)
+
     def _proof_under(self, latest: _CheckpointRow, position: int) -> str:
         """The proof of ``position`` against a stored checkpoint that covers it.
 
@@ -695,7 +743,23 @@ class AuditLog:
         row = self.events.at(position)
         checkpoint = Checkpoint.parse(_note_text(latest.note))
         try:
-            leaf, root, path = self.merkle().proof_bundle(position, latest.size)
+            bundle = self.merkle().proof_bundle(position, latest.size)
+        except IntegrityError as exc:
+            raise self._unproven(latest, position, exc) from None
+        return self._checked_proof(latest, checkpoint, position, row, bundle, self._cosigned_note(latest))
+
+    def _checked_proof(
+        self,
+        latest: _CheckpointRow,
+        checkpoint: Checkpoint,
+        position: int,
+        row: StoredRow | None,
+        bundle: tuple[bytes, bytes, list[bytes]],
+        note: bytes,
+    ) -> str:
+        """The proof text once leaf, root and path are checked against the signed checkpoint."""
+        leaf, root, path = bundle
+        try:
             if row is None or leaf_hash(leaf_bytes(row.record())) != leaf:
                 raise LeafMismatch(
                     f"the stored event at position {position} does not match the "
@@ -705,11 +769,15 @@ class AuditLog:
                 raise IntegrityError("the stored tree's root is not the signed root")
             verify_inclusion(leaf, position, latest.size, path, checkpoint.root_hash)
         except IntegrityError as exc:
-            raise AuditError(
-                f"the stored tree does not prove position {position} under "
-                f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
-            ) from None
-        return TlogProof(position, tuple(path), self._cosigned_note(latest), proof_extra(row)).to_text()
+            raise self._unproven(latest, position, exc) from None
+        return TlogProof(position, tuple(path), note, proof_extra(row)).to_text()
+
+    @staticmethod
+    def _unproven(latest: _CheckpointRow, position: int, exc: Exception) -> AuditError:
+        return AuditError(
+            f"the stored tree does not prove position {position} under "
+            f"checkpoint #{latest.seq} ({exc}); run `ledger audit verify`"
+        )
 
     def prove_event(self, position: int) -> str:
         """Alias of :meth:`inclusion_proof`: the proof of one decision for read models."""
@@ -774,7 +842,9 @@ class AuditLog:
             _check_position(leaves, tree, position, event, logged)
         report.events_checked, report.pending = leaves.checked, leaves.pending
         report.problems.extend(_leaf_problems(self.db, leaves))
-        report.problems.extend(Problem("node", "leaf missing from the stored log", i) for i in leaves.holes)
+        report.problems.extend(
+            TamperFinding("node", "leaf missing from the stored log", i) for i in leaves.holes
+        )
         report.problems.extend(_node_problems(tree, av.count_problems(counts, size)))
         verifiers = [*self.keys.verifiers(), *extra]
         for row in rows:
@@ -820,18 +890,18 @@ def _note_text(note: bytes) -> str:
 
 def _check_checkpoint(
     row: _CheckpointRow, verifiers: Sequence[Any], roots: Mapping[int, bytes], size: int
-) -> list[Problem]:
+) -> list[TamperFinding]:
     where = f"checkpoint #{row.seq} (size {row.size})"
     try:
         checkpoint, _ = open_checkpoint(row.note, verifiers)
     except IntegrityError as exc:
-        return [Problem("checkpoint", f"{where}: signature does not verify: {exc}")]
+        return [TamperFinding("checkpoint", f"{where}: signature does not verify: {exc}")]
     if (checkpoint.size, checkpoint.root_hash) != (row.size, row.root):
-        return [Problem("checkpoint", f"{where}: stored size/root differ from the signed note")]
+        return [TamperFinding("checkpoint", f"{where}: stored size/root differ from the signed note")]
     if checkpoint.size > size:
-        return [Problem("checkpoint", f"{where}: covers more leaves than the log holds ({size})")]
+        return [TamperFinding("checkpoint", f"{where}: covers more leaves than the log holds ({size})")]
     if roots.get(checkpoint.size) != checkpoint.root_hash:
-        return [Problem("checkpoint", f"{where}: the stored tree's root is not the signed root")]
+        return [TamperFinding("checkpoint", f"{where}: the stored tree's root is not the signed root")]
     return []
 
 

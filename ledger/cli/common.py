@@ -370,7 +370,7 @@ EXIT_CODES: tuple[tuple[str, int], ...] = (
     ("ledger.domain.errors.LedgerError", EXIT_REFUSED),
     ("ledger.integrity.errors.IntegrityError", EXIT_REFUSED),
     ("ledger.credentials.errors.CredentialError", EXIT_REFUSED),
-    ("ledger.api.tokens.TokenError", EXIT_REFUSED),
+    ("ledger.api.errors.TokenError", EXIT_REFUSED),
 )
 """The one mapping of the error trees to exit codes, by the classes' qualified names (so that
 start-up imports none of their packages): the first row naming a class of the error's MRO wins

@@ -97,6 +97,13 @@ def record(
         int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
     ] = 1,
     create: Create = False,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="record the lawful commands and report every refusal (exit 2 if any) instead of stopping",
+        ),
+    ] = False,
 ) -> None:
     """Record JSON commands, one object per line; all checked before anything is written.
 
@@ -109,8 +116,13 @@ def record(
     ledger = svc.ledger
     commands = parse_lines(file, resolve=lambda ref: resolve_learner(svc, ref))
     started = time.perf_counter()
+    refused: list[tuple[int, Exception]] = []
     with progress(_("recording"), len(commands)) as advance:
-        outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
+        if keep_going:
+            outcomes, errors = ledger.execute_each(commands, batch=batch, progress=advance)
+            refused = list(errors)
+        else:
+            outcomes = ledger.execute_all(commands, batch=batch, progress=advance)
     elapsed = time.perf_counter() - started
     events = sum(len(o.events) for o in outcomes)
     _log().info("record.done", commands=len(outcomes), events=events, seconds=round(elapsed, 3))
@@ -122,6 +134,11 @@ def record(
                 "events": events,
                 "seconds": elapsed,
                 "outcomes": [o.to_dict() for o in outcomes],
+                **(
+                    {"refused": [{"command": i + 1, "error": str(e)} for i, e in refused]}
+                    if keep_going
+                    else {}
+                ),
             },
             print,
         )
@@ -134,6 +151,38 @@ def record(
                 "{count} decisions recorded ({events} events) in {seconds} s",
                 len(outcomes),
             ).format(count=len(outcomes), events=events, seconds=format_number(elapsed, 2))
+        )
+    if refused:
+        for _number, error in refused:
+            print(_("error: {error}").format(error=error), file=sys.stderr)
+        raise typer.Exit(2)
+
+
+def import_registry(
+    file: Annotated[str, typer.Argument(help="a file of JSON command lines, or - for standard input")],
+    db: Db = None,
+    as_json: Json = False,
+    batch: Annotated[int, typer.Option(min=1, help="commands per transaction")] = 1000,
+    create: Create = False,
+) -> None:
+    """Import a historical registry: the rules of ``ledger record``, nothing written on a refusal.
+
+    Example: ledger import registre.jsonl --db ecole.db --create
+    """
+    from ledger.application.bulk import import_commands
+
+    ledger = services(db, create=create).ledger
+    summary = import_commands(ledger, read_lines(file), batch=batch)
+    _log().info("import.done", **summary.to_dict())
+    if as_json:
+        emit(True, summary.to_dict(), print)
+    else:
+        print(
+            _("imported {commands} command(s), {events} event(s) in {seconds} s").format(
+                commands=summary.commands,
+                events=summary.events,
+                seconds=format_number(summary.seconds, 2),
+            )
         )
 
 
@@ -242,9 +291,10 @@ def _guide(svc: Any, summary: dict[str, Any], url: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``demo``, ``record`` and ``schema``."""
+    """Add ``demo``, ``record``, ``import`` and ``schema``."""
     app.command("demo", help="record a synthetic cohort and show what the ledger holds")(demo)
     app.command("record", help="record JSON commands, one object per line")(record)
+    app.command("import", help="import a historical registry (JSON command lines) in bulk")(import_registry)
     schema = typer.Typer(help="print JSON Schemas", no_args_is_help=True)
     schema.command("commands", help="the JSON Schema of every command")(schema_commands)
     app.add_typer(schema, name="schema")

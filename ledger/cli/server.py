@@ -1,4 +1,4 @@
-"""``ledger serve``, ``ledger up``, ``ledger tokens issue|keys|demo``: the HTTP API's verbs."""
+"""``ledger serve``, ``ledger up``, ``ledger tokens issue|keys|revoke|demo``: the HTTP API's verbs."""
 
 from __future__ import annotations
 
@@ -74,10 +74,14 @@ def serve(
     import uvicorn
 
     from ledger.api.app import create_app
+    from ledger.api.serving import uvicorn_options
 
     tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
 
-    conf = settings(db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix)
+    conf = settings(
+        db=db, key_dir=key_dir_, api_host=host, api_port=port, log_prefix=log_prefix, api_workers=workers
+    )
+    options = {**tls, **uvicorn_options(conf)}
     keys = ring(conf)
     if not keys.public:
         print(
@@ -99,13 +103,13 @@ def serve(
                     workers=workers,
                     log_level="warning",
                     env_file=str(env_file),
-                    **tls,
+                    **options,
                 )
             )
         return
     app = create_app(conf)
     _announce(base, app)
-    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **tls))
+    _run(lambda: uvicorn.run(app, host=conf.api_host, port=conf.api_port, log_level="warning", **options))
 
 
 def _env_file(conf: Settings, directory: Path) -> Path:
@@ -189,7 +193,12 @@ def tokens_issue(
     subject: Annotated[
         str | None, typer.Option(help="the actor id decisions are recorded under (default: role)")
     ] = None,
-    ttl: Annotated[str, typer.Option(help="lifetime: 30m, 8h, 7d (default 8h, at most 90d)")] = "8h",
+    ttl: Annotated[
+        str, typer.Option(help="lifetime: 30m, 8h (default 8h; at most 12h, 90d with --service)")
+    ] = "8h",
+    service: Annotated[
+        bool, typer.Option("--service", help="a machine client's token: lifetime up to 90 days")
+    ] = False,
     key_dir_: TokenKeyDir = None,
     db: Db = None,
 ) -> None:
@@ -198,11 +207,12 @@ def tokens_issue(
     from ledger.api.tokens import parse_ttl
 
     parsed = parse_scope(role, scope)
-    seconds = parse_ttl(ttl)
+    seconds = parse_ttl(ttl, service)
     who = subject or role
     if not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", who):
         raise InvalidCommand(f"--subject must be an actor id (letters, digits, _.:@-): {who!r}")
-    print(ring(settings(db=db, key_dir=key_dir_)).issue(Principal(role, parsed, who), seconds))
+    keys = ring(settings(db=db, key_dir=key_dir_))
+    print(keys.issue(Principal(role, parsed, who), seconds, service=service))
 
 
 def tokens_keys(
@@ -269,6 +279,30 @@ def demo_tokens(svc: Services, ttl: str = "8h") -> list[dict[str, Any]]:
     ]
 
 
+def tokens_revoke(
+    jti: Annotated[str | None, typer.Argument(help="the token id (claim jti) to revoke")] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="the token itself (its jti and expiry are read from it)")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Revoke one token: every server process refuses it from its next request."""
+    from ledger.api.revocations import RevocationList
+
+    if (jti is None) == (token is None):
+        raise InvalidCommand("give the token id (JTI) or --token, not both")
+    revocations = RevocationList(settings(db=db).target())
+    try:
+        if token is not None:
+            jti, new = revocations.revoke_token(token.strip())
+        else:
+            assert jti is not None
+            new = revocations.revoke(jti)
+    finally:
+        revocations.close()
+    print(f"token {jti} {'revoked' if new else 'was already revoked'}", file=sys.stderr)
+
+
 def _print_tokens(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         print(f"{row['role']:<19} scope {row['scope']}  subject {row['subject']}")
@@ -283,5 +317,6 @@ def register(app: typer.Typer) -> None:
     tokens = typer.Typer(help="API tokens and their signing keys", no_args_is_help=True)
     tokens.command("issue", help="sign a token for a role and scope")(tokens_issue)
     tokens.command("keys", help="list signing/verification keys; rotate or retire one")(tokens_keys)
+    tokens.command("revoke", help="revoke one token (by jti or --token): refused at once")(tokens_revoke)
     tokens.command("demo", help="one token per role, scoped to records of a demo store")(tokens_demo)
     app.add_typer(tokens, name="tokens")

@@ -46,7 +46,7 @@ from ledger.credentials.recording import audit_recording_log
 from ledger.credentials.statusstore import StatusListCache
 from ledger.credentials.vcapi import add_vc_api, read_json_body
 from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_credential
-from ledger.domain.errors import LedgerError, UnknownEntity
+from ledger.domain.errors import InvalidCommand, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
 
@@ -178,12 +178,9 @@ def web_asset(name: str) -> str | None:
     return path.read_text("utf-8") if path.is_file() else None
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"type": "about:blank", "title": message, "status": status, "detail": message},
-        status_code=status,
-        media_type="application/problem+json",
-    )
+def _error(status: int, message: str) -> HTTPException:
+    """An HTTP error: the app's handlers answer it as RFC 9457 problem+json (urn:ledger:problem:…)."""
+    return HTTPException(status, message)
 
 
 def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsContext) -> None:
@@ -195,20 +192,24 @@ def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsC
         try:
             return JSONResponse(service.status_cache.signed(list_id, service.config))
         except UnknownEntity as exc:
-            return _error(404, str(exc))
+            raise _error(404, str(exc)) from None
 
     @api.get("/.well-known/did.json")
     def did() -> JSONResponse:
         """The root DID document (every credential key, old ones too)."""
         document = service.config.did_document(service.config.root_did)
-        return JSONResponse(document) if document else _error(404, "no credential key yet")
+        if not document:
+            raise _error(404, "no credential key yet")
+        return JSONResponse(document)
 
     @api.get("/issuers/{path:path}/did.json")
     def issuer_did_document(path: str) -> JSONResponse:
         """The did:web document of an issuer (``did:web:host:issuers:fase-209:jury_qualification``)."""
         did = issuer_from_web_path(service.config.root_did, path)
         document = service.config.did_document(did) if did else None
-        return JSONResponse(document) if document else _error(404, f"no issuer at {path}")
+        if not document:
+            raise _error(404, f"no issuer at {path}")
+        return JSONResponse(document)
 
     @api.get("/contexts/{name}")
     def context(name: str) -> JSONResponse:
@@ -216,7 +217,7 @@ def _add_documents(api: APIRouter, service: CredentialService, ctx: CredentialsC
         from ledger.credentials.loader import BUNDLED_CONTEXTS, LEDGER_V1
 
         if name != BUNDLED_CONTEXTS[LEDGER_V1]:
-            return _error(404, f"no context {name}")
+            raise _error(404, f"no context {name}")
         text = resources.files("ledger.credentials").joinpath("contexts").joinpath(name).read_text("utf-8")
         return JSONResponse(json.loads(text), media_type="application/ld+json")
 
@@ -262,9 +263,9 @@ def router(ctx: CredentialsContext) -> APIRouter:
             with service.issuer() as issuer:
                 return JSONResponse(issuer.credential_by_number(number))
         except UnknownEntity as exc:
-            return _error(404, str(exc))
-        except LedgerError as exc:
-            return _error(400, str(exc))
+            raise _error(404, str(exc)) from None
+        except InvalidCommand as exc:  # a malformed number; a store failure goes on (HTTP 503)
+            raise _error(400, str(exc)) from None
 
     @api.get("/credentials/{number}/revocation")
     def revocation(number: str) -> JSONResponse:
@@ -273,9 +274,9 @@ def router(ctx: CredentialsContext) -> APIRouter:
             with service.issuer() as issuer:
                 return JSONResponse(issuer.revocation(number))
         except UnknownEntity as exc:
-            return _error(404, str(exc))
-        except LedgerError as exc:
-            return _error(400, str(exc))
+            raise _error(404, str(exc)) from None
+        except InvalidCommand as exc:  # a malformed number; a store failure goes on (HTTP 503)
+            raise _error(400, str(exc)) from None
 
     _add_documents(api, service, ctx)
     add_vc_api(api, service)

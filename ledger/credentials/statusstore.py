@@ -28,6 +28,7 @@ from typing import Any
 
 import structlog
 
+from ledger.adapters.migrations import create_tables
 from ledger.credentials.errors import CredentialError
 from ledger.credentials.issuers import IssuerConfig, issuer_did
 from ledger.credentials.keys import KeyPair
@@ -55,6 +56,11 @@ LEGACY_DDL = (
     "status_index INTEGER NOT NULL, allocated_at TEXT NOT NULL, "
     "UNIQUE (list_id, status_index))"
 )
+
+MIGRATIONS = (
+    (1, "credential status entries as the first release wrote them", create_tables(LEGACY_DDL, ENTRY_DDL)),
+)
+"""The ``credentials`` migration chain (:mod:`ledger.adapters.migrations`), run by the entry points."""
 
 
 def list_of_issuer(issuer_path: str) -> str:

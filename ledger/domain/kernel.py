@@ -149,7 +149,7 @@ class DecisionLog(LedgerAggregate):
             """Further state change (overridden by placement and revocation events)."""
 
     def _init_log(self) -> None:
-        self.log: dict[int, LedgerAggregate.Event] = {}
+        self.log: EventLog = EventLog()
         self.voided: set[int] = set()
 
     def effective(self, void: Void = NO_VOID) -> Iterator[Any]:
@@ -159,8 +159,32 @@ class DecisionLog(LedgerAggregate):
                 yield ev
 
     def of_type(self, cls: type[Any], void: Void = NO_VOID) -> list[Any]:
-        """Effective decisions of one event class."""
-        return [ev for ev in self.effective(void) if type(ev) is cls]
+        """Effective decisions of one event class (from the log's index by class)."""
+        voided = self.voided
+        found = self.log.by_type.get(cls, ())
+        return [ev for version, ev in found if version not in voided and version not in void]
+
+
+class EventLog(dict[int, Any]):
+    """An aggregate's decisions by version, with an index by event class kept as it grows.
+
+    Equal to a plain dict of the same items (the index is derived state).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_type: dict[type[Any], list[tuple[int, Any]]] = {}
+
+    def __setitem__(self, version: int, event: Any) -> None:
+        index: dict[type[Any], list[tuple[int, Any]]] = self.__dict__.setdefault("by_type", {})
+        if version in self:  # replaced: drop the old entry from its class's list
+            old = index[type(self[version])]
+            old[:] = [pair for pair in old if pair[0] != version]
+        super().__setitem__(version, event)
+        same = index.setdefault(type(event), [])
+        same.append((version, event))
+        if len(same) > 1 and same[-2][0] > version:  # keep version order, as the log iterates
+            same.sort(key=lambda pair: pair[0])
 
 
 def event_id(aggregate_id: UUID, version: int) -> str:

@@ -76,12 +76,13 @@ class Rule(Generic[P]):
         self.__name__ = fn.__name__
         self.__qualname__ = fn.__qualname__
         self.__module__ = fn.__module__
+        self._allowed = Verdict(name, article, True)  # verdicts are immutable: one per rule
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Verdict:
         """Decide: a verdict naming this rule and the article that applies."""
         outcome = self.fn(*args, **kwargs)
         if outcome is None:
-            return Verdict(self.name, self.article, True)
+            return self._allowed
         if isinstance(outcome, Refusal):
             return Verdict(self.name, outcome.article, False, outcome.reason)
         return Verdict(self.name, self.article, False, outcome)
@@ -159,9 +160,9 @@ def _shared(name: str, article: str) -> Callable[[Callable[P, Outcome]], Rule[P]
 def body_has_power(action: str, body: Body, powers: Powers) -> Outcome:
     """Only a body holding the power may take a decision."""
     bodies, article = powers[action]
-    names = ", ".join(sorted(b.value for b in bodies))
     if body in bodies:
         return None
+    names = ", ".join(sorted(b.value for b in bodies))
     return Refusal(f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}", article)
 
 

@@ -393,15 +393,7 @@ class MerkleLog:
         read): a size past the stored tree needs nodes the store lacks, and :class:`LogError`
         says so. Callers compare the root with a signed one before trusting the proof.
         """
-        self._check_index(index, size)
-        root_keys = _subtree_keys((size - 1).bit_length(), 0, size)
-        parts = [_subtree_keys(level, i, size) for level, i in _path_nodes(0, index, size)]
-        found = self._fetch([(0, index), *root_keys, *(key for keys in parts for key in keys)])
-        return (
-            found[(0, index)],
-            _fold([found[key] for key in root_keys]),
-            [_fold([found[key] for key in keys]) for keys in parts],
-        )
+        return bundle_from(index, size, self._fetch(bundle_keys(index, size)))
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """Return the RFC 9162 consistency proof from ``size1`` to ``size2``.
@@ -465,3 +457,33 @@ def _push_leaf(
         index >>= 1
         out.append((level, index, current))
     frontier[level] = current
+
+
+def bundle_keys(index: int, size: int) -> list[NodeKey]:
+    """Every stored node :func:`bundle_from` needs for leaf ``index`` at tree ``size``.
+
+    A caller fetching them in the same round trip as other rows (one query per proof) hands
+    the found nodes to :func:`bundle_from`.
+    """
+    MerkleLog._check_index(index, size)
+    root_keys = _subtree_keys((size - 1).bit_length(), 0, size)
+    path = [key for level, i in _path_nodes(0, index, size) for key in _subtree_keys(level, i, size)]
+    return [(0, index), *root_keys, *path]
+
+
+def bundle_from(index: int, size: int, found: dict[NodeKey, bytes]) -> tuple[bytes, bytes, list[bytes]]:
+    """``(leaf, root at size, inclusion proof)`` from the nodes of :func:`bundle_keys`.
+
+    Raises :class:`LogError` naming the missing nodes when ``found`` lacks some.
+    """
+    root_keys = _subtree_keys((size - 1).bit_length(), 0, size)
+    parts = [_subtree_keys(level, i, size) for level, i in _path_nodes(0, index, size)]
+    try:
+        return (
+            found[(0, index)],
+            _fold([found[key] for key in root_keys]),
+            [_fold([found[key] for key in keys]) for keys in parts],
+        )
+    except KeyError:
+        missing = [key for key in bundle_keys(index, size) if key not in found]
+        raise LogError(f"node store is missing nodes {missing[:4]}") from None

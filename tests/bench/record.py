@@ -162,4 +162,4 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
             f"{r['backend']:<9}{r['batch']:>6}{r['events']:>8}{r['ledger_s']:>10}{r['bare_s']:>9}"
             f"{r['ledger_ev_s']:>13}{r['bare_ev_s']:>11}{r['ratio']:>7}"
         )
-    print("ratio = ledger time / bare time for the same events (target ≤ 1.5)")
+    print("ratio = ledger time / bare time for the same events (target ≤ 1.3, issue 22)")

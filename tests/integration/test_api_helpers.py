@@ -101,9 +101,11 @@ def make_app(world: World, **settings: Any) -> FastAPI:
     """The API on the world's store (rate limit off unless given)."""
     with key_env(world.keys):
         flags = {
-            f"api_{name}" if name.startswith("public_") else name: value for name, value in settings.items()
+            f"api_{name}" if name.startswith(("public_", "principal_", "ops_")) else name: value
+            for name, value in settings.items()
         }
-        flags.setdefault("api_public_rate", 0.0)
+        for bucket in ("public", "principal", "ops"):
+            flags.setdefault(f"api_{bucket}_rate", 0.0)
         return create_app(Settings.load(db=world.db, key_dir=world.keys, **flags))
 
 

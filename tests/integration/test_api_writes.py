@@ -62,7 +62,9 @@ def test_writes_need_a_key_and_json(client: TestClient, world: World) -> None:
     r = client.post(
         "/v1/commands",
         content=b"{not json",
-        headers=world.headers("conseil_classe", **{"Idempotency-Key": "x"}),
+        headers=world.headers(
+            "conseil_classe", **{"Idempotency-Key": "x", "Content-Type": "application/json"}
+        ),
     )
     assert r.status_code == 400 and r.json()["type"].endswith("malformed-json")
     assert world.head() == head
@@ -103,8 +105,9 @@ def test_unknown_learner_is_404_on_read_and_in_a_command(client: TestClient, wor
 
 def test_public_endpoints_are_rate_limited(world: World) -> None:
     """Past the burst, a client gets 429 with Retry-After."""
+    url = f"/v1/public/certificates/{world.certificate}"
     with key_env(world.keys), TestClient(make_app(world, public_rate=1.0, public_burst=3)) as c:
-        codes = [c.get("/healthz").status_code for _ in range(5)]
+        codes = [c.get(url).status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[-1] == 429
-        r = c.get("/healthz")
+        r = c.get(url)
         assert int(r.headers["retry-after"]) >= 1

@@ -108,6 +108,21 @@ def test_checkpoint_is_reused_until_the_log_grows_and_extends_the_old_one(
     assert opened == cp2
 
 
+def test_proofs_follow_the_latest_checkpoint(ledger: Ledger, audit: AuditLog) -> None:
+    """A proof is always against the latest checkpoint, also once a newer one is signed."""
+    open_option(ledger)
+    admit(ledger)
+    audit.checkpoint()
+    first = verify_event_proof(audit.inclusion_proof(0), audit.verifiers(), origin=audit.origin)
+    assert first.tree_size == 2
+    admit(ledger)
+    admit(ledger)
+    audit.checkpoint()
+    for position in (0, 3):
+        proven = verify_event_proof(audit.inclusion_proof(position), audit.verifiers(), origin=audit.origin)
+        assert (proven.position, proven.tree_size) == (position, 4)
+
+
 def test_rotation_keeps_old_checkpoints_verifiable(ledger: Ledger, audit: AuditLog) -> None:
     """After rotation the new key signs; old checkpoints and proofs verify with the old key."""
     open_option(ledger)

@@ -67,3 +67,59 @@ def test_identity_key_folder_is_0700_whatever_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "keys" / "identity").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "keys" / "identity" / "kek").stat().st_mode) == 0o600
+
+
+CHAIN_TABLES = {
+    "ledger": {"api_idempotency", "learner_identity", "learner_key", "token_revocations"},
+    "credentials": {"credential_entry", "credential_status"},
+    "integrity": {"integrity_checkpoints", "integrity_cosigned", "integrity_witness_sizes"},
+}
+
+
+def _tables(conn: object, p: str) -> set[str]:
+    from ledger.adapters.migrations import MigrationDb
+
+    db = MigrationDb(conn, p)
+    return {t for tables in CHAIN_TABLES.values() for t in tables if db.columns(t)}
+
+
+def test_entry_points_migrate_every_chain_from_nothing(store_location: str) -> None:
+    """A fresh store: the composition root's migrate_all creates every non-rebuildable table,
+    records version 1.. of each chain, and a second run applies nothing."""
+    from ledger.bootstrap import migrate_all
+
+    target = StoreTarget.parse(store_location)
+    conn = target.connect()
+    p = target.placeholder
+    first = migrate_all(conn, p)
+    assert first == {"ledger": [1, 2, 3, 4], "credentials": [1], "integrity": [1]}
+    assert _tables(conn, p) == set().union(*CHAIN_TABLES.values())
+    assert migrate_all(conn, p) == {"ledger": [], "credentials": [], "integrity": []}
+    assert applied(conn, p, "credentials") == [1] and applied(conn, p, "integrity") == [1]
+    conn.close()
+
+
+def test_release_store_checkpoints_are_kept_by_the_integrity_chain(tmp_path: Path) -> None:
+    from ledger.bootstrap import migrate_all
+
+    db = tmp_path / "release.db"
+    with gzip.open(FIXTURE, "rb") as src, db.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    conn = StoreTarget.parse(str(db)).connect()
+    before = conn.execute("SELECT * FROM integrity_checkpoints ORDER BY seq").fetchall()
+    assert before
+    migrate_all(conn, "?")
+    assert conn.execute("SELECT * FROM integrity_checkpoints ORDER BY seq").fetchall() == before
+    assert applied(conn, "?", "integrity") == [1]
+    conn.close()
+
+
+def test_consumer_chain_runs_beside_the_others(store_location: str) -> None:
+    from consumers.runner import MIGRATIONS as CONSUMERS
+
+    target = StoreTarget.parse(store_location)
+    conn = target.connect()
+    assert migrate(conn, target.placeholder, "consumers", CONSUMERS) == [1]
+    assert migrate(conn, target.placeholder, "consumers", CONSUMERS) == []
+    assert applied(conn, target.placeholder) == []  # the ledger's own chain untouched
+    conn.close()
