@@ -28,7 +28,7 @@ h1{font-size:1.5rem;margin:.2em 0}h2{font-size:1.2rem;margin-top:2em;border-bott
 figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
 .meaning{color:#333;font-size:.95rem;margin:.2em 0 .6em}
 svg{width:100%;height:auto;display:block}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%}.scroll:focus{outline:2px solid #0b57d0}
 table{border-collapse:collapse;font-size:.9rem;margin:.5em 0}
 th,td{border:1px solid #767676;padding:.25em .5em;text-align:right}th{background:#f0f0f0}
 td:first-child,th:first-child{text-align:left}
@@ -131,8 +131,9 @@ def figure(
     note: int | None = None,
 ) -> str:
     """A chart with its caption, its legal meaning and the same figures as a table."""
+    note_word = _("note")
     mark = (
-        f'<sup><a href="#note-{note}" aria-label="{escape(_("note"))} {note}">{note}</a></sup>'
+        f'<sup><a href="#note-{note}" aria-label="{escape(note_word)} {note}">{note}</a></sup>'
         if note
         else ""
     )
@@ -143,10 +144,11 @@ def figure(
         + "</tr>"
         for i, g in enumerate(groups)
     )
+    figures = _("The figures of the chart")
     return (
         f'<figure aria-labelledby="{ident}-c"><figcaption id="{ident}-c">{escape(title)}{mark}</figcaption>'
         f'<p class="meaning">{escape(meaning)}</p>{bar_chart(title, groups, series, unit=unit, ident=ident)}'
-        f'<div class="scroll"><table><caption class="meaning">{escape(_("The figures of the chart"))}'
+        f'{_scroller(title)}<table><caption class="meaning">{escape(figures)}'
         f"{' (' + escape(unit) + ')' if unit and unit != '%' else ''}</caption>"
         f'<tr><th scope="col"></th>{head}</tr>{rows}</table></div></figure>'
     )
@@ -157,7 +159,8 @@ def page(title: str, body: str, notes: Sequence[str] = ()) -> str:
     footer = ""
     if notes:
         items = "".join(f'<li id="note-{i}">{escape(n)}</li>' for i, n in enumerate(notes, 1))
-        footer = f'<section class="notes"><h2>{escape(_("Notes"))}</h2><ol>{items}</ol></section>'
+        heading = _("Notes")
+        footer = f'<section class="notes"><h2>{escape(heading)}</h2><ol>{items}</ol></section>'
     return (
         f'<!DOCTYPE html><html lang="{current()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -166,13 +169,24 @@ def page(title: str, body: str, notes: Sequence[str] = ()) -> str:
     )
 
 
-def html_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
-    """A table in a horizontal scroller (phones); ``columns`` are (key, heading) pairs."""
+def html_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], label: str | None = None
+) -> str:
+    """A table in a horizontal scroller (phones).
+
+    ``columns`` are (key, heading) pairs; ``label`` names the scroller for screen readers.
+    """
     head = "".join(f'<th scope="col">{escape(h)}</th>' for _k, h in columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(_cell(r.get(k)))}</td>" for k, _h in columns) + "</tr>" for r in rows
     )
-    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+    return f"{_scroller(label)}<table><tr>{head}</tr>{body}</table></div>"
+
+
+def _scroller(label: str | None) -> str:
+    """The opening of a table's horizontal scroller: focusable, so a keyboard can scroll it too."""
+    name = label or _("Table (scrolls sideways on a small screen)")
+    return f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(name)}">'
 
 
 def _cell(value: Any) -> str:
@@ -271,11 +285,12 @@ def school_report(stats: dict[str, Any]) -> str:
         "When a pupil changes school, the school he leaves sends a report of the competences "
         "acquired (Arrêté of 29 August 2018, Art. 9)."
     )
+    owed = _("Competence reports owed by the school (Art. 9)")
     body = (
         f"<p>{escape(where)}"
         f'<sup><a href="#note-1">1</a></sup></p>'
         f"{funnel}{passes}{remediation}"
-        f"<h2>{escape(_('Competence reports owed by the school (Art. 9)'))}</h2>"
+        f"<h2>{escape(owed)}</h2>"
         f'<p class="meaning">{escape(why)}</p>'
         f"{html_table([reports], [(k, _report_heading(k)) for k in reports])}"
     )
@@ -288,9 +303,19 @@ def school_report(stats: dict[str, Any]) -> str:
             "Maintenance norm used: {norm} ({source}). The §2 "
             "recalculation and the §4 transitional rates for "
             "transformed options are not computed; C3D pupils are not recorded."
-        ).format(norm=stats["norms"]["maintenance_norm"], source=stats["norms"]["maintenance_norm_source"]),
+        ).format(norm=stats["norms"]["maintenance_norm"], source=_norm_source(stats["norms"])),
     ]
     return page(_("School statistics — FASE {fase}").format(fase=stats["fase"]), body, notes)
+
+
+def _norm_source(norms: dict[str, Any]) -> str:
+    """Where the maintenance norm comes from, in the reader's words (the JSON keeps its code)."""
+    if str(norms.get("maintenance_norm_source", "")).startswith("ASSUMED"):
+        return _(
+            "an assumed default: the maintenance norm of the 5th year (AECF of 31 August 1992, art. 12 "
+            "§1) is not in our sources; give it with --maintenance-norm"
+        )
+    return _("given by the school with --maintenance-norm")
 
 
 def _report_heading(key: str) -> str:
@@ -299,6 +324,8 @@ def _report_heading(key: str) -> str:
         "sent_late": _("sent late"),
         "sent_on_time": _("sent on time"),
         "owed": _("owed"),
+        "requested": _("requested"),
+        "pending": _("pending (not yet due)"),
     }.get(key, key.replace("_", " "))
 
 
@@ -340,10 +367,12 @@ def clea_report(stats: dict[str, Any]) -> str:
         {**o, "rate_text": format_percent(o["rate"]) if o.get("rate") is not None else None}
         for o in stats["organisations"]
     ]
+    reading = _("Reading date {date}").format(date=format_date(stats["as_of"]))
+    by_organisation = _("By evaluating organisation")
     body = (
-        f"<p>{escape(_('Reading date {date}').format(date=format_date(stats['as_of'])))}"
+        f"<p>{escape(reading)}"
         f'<sup><a href="#note-1">1</a></sup></p>{chart}'
-        f"<h2>{escape(_('By evaluating organisation'))}</h2>{html_table(rows, columns)}"
+        f"<h2>{escape(by_organisation)}</h2>{html_table(rows, columns)}"
     )
     notes = [
         _(

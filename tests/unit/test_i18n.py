@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import date
 from pathlib import Path
 
@@ -98,3 +99,22 @@ def test_blind_index_terms_ignore_case_accents_and_punctuation() -> None:
     store.put(lea_id := __import__("uuid").uuid4(), lea)
     assert store.find("URSEL lea") == [lea_id]
     assert store.find("ursel", date(2005, 6, 29)) == []
+
+
+def test_no_message_is_marked_inside_an_f_string() -> None:
+    """Babel's extractor cannot see ``_("…")`` inside an f-string: such a message would never reach
+    the catalogue and would stay English. Every marked message is a plain call outside f-strings."""
+    hidden = []
+    for package in ("ledger", "projections", "consumers"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.JoinedStr):
+                    for inner in ast.walk(node):
+                        if (
+                            isinstance(inner, ast.Call)
+                            and isinstance(inner.func, ast.Name)
+                            and inner.func.id in ("_", "ngettext")
+                        ):
+                            hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not hidden, f"gettext calls inside f-strings (move them out): {hidden}"
