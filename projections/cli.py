@@ -67,7 +67,7 @@ def _followers(svc: Services, name: str | None, batch: int) -> list[Follower]:
 
 def run(
     db: DbOption = None,
-    name: Annotated[str | None, typer.Argument(help="dossier, stats or history (default: all)")] = None,
+    name: Annotated[str | None, typer.Argument(help="dossier, stats, history or law (default: all)")] = None,
     once: Annotated[bool, typer.Option("--once", help="catch up and exit")] = False,
     batch: Batch = DEFAULT_BATCH,
     poll: Annotated[float, typer.Option(help="seconds between polls (default 0.2)")] = 0.2,
@@ -93,7 +93,7 @@ def run(
 
 
 def rebuild(
-    name: Annotated[str, typer.Argument(help="dossier, stats or history")],
+    name: Annotated[str, typer.Argument(help="dossier, stats, history or law")],
     db: DbOption = None,
     batch: Batch = DEFAULT_BATCH,
 ) -> None:
@@ -183,6 +183,7 @@ def stats_school(
     """Statistics of one school from the ``stats`` read model."""
     from ledger.reference import cpu as ref
     from projections.html import school_report
+    from projections.law_facts import add_law_columns, law_html, school_law_facts
     from projections.stats_cpu import MAINTENANCE_NORM_DEFAULT, NormConfig, csv_rows, school_stats
 
     ref.school(fase)
@@ -192,7 +193,9 @@ def stats_school(
         maintenance_norm is None,
     )
     stats = school_stats(_caught_up(db, "stats", stale).db, fase, _day(on), config)
-    _output(as_json, as_csv, html, stats, csv_rows(stats), school_report(stats) if html else None, csv_format)
+    stats["law"] = law = school_law_facts(_caught_up(db, "law", stale).db, fase)
+    report = school_report(stats, law_html(law)) if html else None
+    _output(as_json, as_csv, html, stats, add_law_columns(csv_rows(stats), law), report, csv_format)
 
 
 def stats_clea(

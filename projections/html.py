@@ -203,8 +203,11 @@ def _school_year(y: int) -> str:
     return f"{y}-{y + 1}"
 
 
-def school_report(stats: dict[str, Any]) -> str:
-    """The HTML report of one school (CPU, Arrêté du 29 août 2018)."""
+def school_report(stats: dict[str, Any], extra: str = "") -> str:
+    """The HTML report of one school (CPU, Arrêté du 29 août 2018).
+
+    ``extra``: further sections, already escaped HTML (the law's facts, :mod:`projections.law_facts`).
+    """
     cohorts: dict[int, dict[str, int]] = {}
     rates: dict[int, list[float]] = {}
     for opt in stats["options"]:
@@ -293,6 +296,7 @@ def school_report(stats: dict[str, Any]) -> str:
         f"<h2>{escape(owed)}</h2>"
         f'<p class="meaning">{escape(why)}</p>'
         f"{html_table([reports], [(k, _report_heading(k)) for k in reports])}"
+        f"{extra}"
     )
     notes = [
         _(

@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,9 +40,11 @@ __all__ = [
     "IdentityStore",
     "MemoryIdentityStore",
     "Representative",
+    "SealedIdentity",
     "SqlIdentityStore",
     "index_key",
     "key_encryption_key",
+    "write_sealed",
 ]
 
 
@@ -115,6 +119,50 @@ def _secret(path: Path) -> bytes:
     return path.read_bytes()
 
 
+@dataclass(frozen=True)
+class SealedIdentity:
+    """One learner's encrypted identity rows, ready to be written in a caller's transaction.
+
+    ``wrapped_key`` is the new data key wrapped by the KEK, or None when the learner already
+    has a key (a replaced identity keeps its key). ``lookup`` holds the learner's blind-index
+    digests (``learner_lookup``), replacing any previous ones in the same transaction.
+    """
+
+    learner_id: str
+    wrapped_key: bytes | None
+    nonce: bytes
+    sealed: bytes
+    nrn_mac: str | None
+    lookup: tuple[str, ...] = ()
+
+
+def write_sealed(cursor: Any, placeholder: str, prefix: str, rows: Sequence[SealedIdentity]) -> None:
+    """Write sealed identities with ``cursor`` (inside the caller's transaction, if any).
+
+    ``prefix`` qualifies the tables (a PostgreSQL schema: ``'"s".'``; empty on SQLite or
+    when the connection's search path names the schema).
+    """
+    p = placeholder
+    for row in rows:
+        if row.wrapped_key is not None:
+            cursor.execute(
+                f"INSERT INTO {prefix}learner_key (learner_id, wrapped) VALUES ({p}, {p})",
+                (row.learner_id, row.wrapped_key),
+            )
+        cursor.execute(f"DELETE FROM {prefix}learner_identity WHERE learner_id = {p}", (row.learner_id,))
+        cursor.execute(
+            f"INSERT INTO {prefix}learner_identity (learner_id, nonce, sealed, nrn_mac) "
+            f"VALUES ({p}, {p}, {p}, {p})",
+            (row.learner_id, row.nonce, row.sealed, row.nrn_mac),
+        )
+        cursor.execute(f"DELETE FROM {prefix}learner_lookup WHERE learner_id = {p}", (row.learner_id,))
+        for digest in row.lookup:
+            cursor.execute(
+                f"INSERT INTO {prefix}learner_lookup (digest, learner_id) VALUES ({p}, {p})",
+                (digest, row.learner_id),
+            )
+
+
 class SqlIdentityStore:
     """Encrypted identity store in the ledger database (SQLite or PostgreSQL), own tables."""
 
@@ -131,42 +179,52 @@ class SqlIdentityStore:
             conn.execute("PRAGMA secure_delete = ON")
         migrate(conn, placeholder)
 
-    def _key(self, learner_id: UUID, create: bool) -> bytes | None:
+    def _existing_key(self, learner_id: UUID) -> bytes | None:
         row = self._conn.execute(
             f"SELECT wrapped FROM learner_key WHERE learner_id = {self._p}", (str(learner_id),)
         ).fetchone()
-        aad = f"key:{learner_id}".encode()
-        if row:
-            wrapped = bytes(row[0])
-            return self._kek.decrypt(wrapped[:12], wrapped[12:], aad)
-        if not create:
+        if not row:
             return None
-        key, nonce = AESGCM.generate_key(bit_length=256), secrets.token_bytes(12)
-        self._conn.execute(
-            f"INSERT INTO learner_key VALUES ({self._p}, {self._p})",
-            (str(learner_id), nonce + self._kek.encrypt(nonce, key, aad)),
-        )
-        return key
+        wrapped = bytes(row[0])
+        return self._kek.decrypt(wrapped[:12], wrapped[12:], f"key:{learner_id}".encode())
 
-    def put(self, learner_id: UUID, identity: Identity) -> None:
-        """Encrypt and store (or replace) an identity under the learner's own key."""
-        key = self._key(learner_id, create=True)
-        assert key is not None
+    def _key(self, learner_id: UUID) -> tuple[bytes, bytes | None]:
+        """The learner's data key and, when it does not exist yet, its new wrapped form."""
+        existing = self._existing_key(learner_id)
+        if existing is not None:
+            return existing, None
+        key, nonce = AESGCM.generate_key(bit_length=256), secrets.token_bytes(12)
+        return key, nonce + self._kek.encrypt(nonce, key, f"key:{learner_id}".encode())
+
+    def seal(self, learner_id: UUID, identity: Identity) -> SealedIdentity:
+        """Encrypt an identity into the rows :func:`write_sealed` stores (nothing written here).
+
+        The event recorders write these rows in the events' transaction
+        (:mod:`ledger.adapters.recorders`), so an admission and its identity commit together.
+        """
+        key, wrapped = self._key(learner_id)
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(), str(learner_id).encode())
-        self._conn.execute(f"DELETE FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),))
         mac = nrn_mac(self._mac_key, identity.national_number) if identity.national_number else None
-        self._conn.execute(
-            f"INSERT INTO learner_identity (learner_id, nonce, sealed, nrn_mac) "
-            f"VALUES ({self._p}, {self._p}, {self._p}, {self._p})",
-            (str(learner_id), nonce, sealed, mac),
-        )
-        self._conn.execute(f"DELETE FROM learner_lookup WHERE learner_id = {self._p}", (str(learner_id),))
-        if self._index is not None:
-            for digest in sorted({blind(self._index, t) for t in index_terms(identity)}):
-                self._conn.execute(
-                    f"INSERT INTO learner_lookup VALUES ({self._p}, {self._p})", (digest, str(learner_id))
-                )
+        lookup = tuple(sorted({blind(self._index, t) for t in index_terms(identity)})) if self._index else ()
+        return SealedIdentity(str(learner_id), wrapped, nonce, sealed, mac, lookup)
+
+    def put(self, learner_id: UUID, identity: Identity) -> None:
+        """Encrypt and store (or replace) an identity under the learner's own key (one transaction)."""
+        rows = [self.seal(learner_id, identity)]
+        if self._sqlite and not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                write_sealed(self._conn, self._p, "", rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        elif self._sqlite:
+            write_sealed(self._conn, self._p, "", rows)
+        else:
+            with self._conn.transaction():
+                write_sealed(self._conn, self._p, "", rows)
 
     def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
         """True if ``presented`` is the learner's national register number (keyed hash).
@@ -218,7 +276,7 @@ class SqlIdentityStore:
         row = self._conn.execute(
             f"SELECT nonce, sealed FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),)
         ).fetchone()
-        key = self._key(learner_id, create=False)
+        key = self._existing_key(learner_id)
         if not row or key is None:
             return None
         plain = AESGCM(key).decrypt(bytes(row[0]), bytes(row[1]), str(learner_id).encode())

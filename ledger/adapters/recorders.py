@@ -8,6 +8,10 @@ either nothing was written and a retry executes the command once, or both were w
 a retry returns the original response. A second insert of the same key fails on the table's
 primary key and rolls the whole transaction back, so a decision is never recorded twice.
 
+The same transaction writes the sealed identities of the learners the command admits
+(``identities=`` keyword, :class:`ledger.adapters.identity.SealedIdentity`): a crash can never
+leave an admitted learner without identity, nor an identity without its learner.
+
 The recorders are selected with eventsourcing's ``APPLICATION_RECORDER_TOPIC`` setting (see
 :meth:`ledger.adapters.store.StoreTarget.env`).
 """
@@ -24,6 +28,8 @@ import orjson
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from ledger.adapters.identity import SealedIdentity, write_sealed
 
 IDEMPOTENCY_TABLE = "api_idempotency"
 _COLUMNS = "namespace, key, request_hash, state, status, response, response_hash, created_at, events"
@@ -61,8 +67,14 @@ def _receipt(kwargs: dict[str, Any]) -> Receipt | None:
     return value if isinstance(value, Receipt) else None
 
 
+def _identities(kwargs: dict[str, Any]) -> list[SealedIdentity]:
+    return [row for row in kwargs.get("identities") or () if isinstance(row, SealedIdentity)]
+
+
 class SqliteReceiptRecorder(SQLiteApplicationRecorder):
-    """SQLite application recorder inserting a :class:`Receipt` in the events' transaction."""
+    """SQLite application recorder writing a :class:`Receipt` and identities with the events."""
+
+    writes_identities = True
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -73,18 +85,23 @@ class SqliteReceiptRecorder(SQLiteApplicationRecorder):
                 f"INSERT INTO {IDEMPOTENCY_TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 receipt.params(),
             )
+        write_sealed(c, "?", "", _identities(kwargs))
         return super()._insert_events(c, stored_events, **kwargs)
 
 
 class PostgresReceiptRecorder(PostgresApplicationRecorder):
-    """PostgreSQL application recorder inserting a :class:`Receipt` in the events' transaction."""
+    """PostgreSQL application recorder writing a :class:`Receipt` and identities with the events."""
+
+    writes_identities = True
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         receipt = _receipt(kwargs)
+        prefix = f'"{self.datastore.schema}".'
         if receipt is not None:
-            table = f'"{self.datastore.schema}".{IDEMPOTENCY_TABLE}'
             curs.execute(
-                f"INSERT INTO {table} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO {prefix}{IDEMPOTENCY_TABLE} ({_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 receipt.params(),
             )
+        write_sealed(curs, "%s", prefix, _identities(kwargs))
         super()._insert_events(curs, stored_events, **kwargs)

@@ -15,6 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import TITLE, ApiContext, build_context
+from ledger.api.denials import DenialLog
+from ledger.api.docs import install_docs
 from ledger.api.extensions import mount_all
 from ledger.api.headers import security_headers
 from ledger.api.limits import LimitsMiddleware, trusted_networks
@@ -51,6 +53,8 @@ def create_app(
         title=TITLE,
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="Record certification decisions (CPU, CléA) and read what the "
         "ledger holds. Errors are RFC 9457 problem details.",
     )
@@ -62,10 +66,14 @@ def create_app(
     app.include_router(write_router())
     app.include_router(read_router())
     mount_all(app, ctx)
+    install_docs(app, TITLE)
     # Public c2sp.org/tlog-tiles (CDN-cacheable), under the per-address limit like every route.
     app.include_router(tlog_router(ctx.target, ctx.settings.log_prefix))
     _add_command_components(app)
     _add_limits(app, ctx)
+    app.add_middleware(
+        DenialLog, templates=lambda: app.openapi()["paths"]
+    )  # outermost: sees the limits' answers
     return app
 
 

@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.api.context import ApiContext
+from ledger.api.denials import DENIED_REASON
+from ledger.api.errors import RateLimited
 from ledger.api.problems import HttpProblem
 from ledger.api.ratelimit import retry_after
 from ledger.api.roles import Principal
@@ -40,12 +42,7 @@ def _limit_principal(ctx: ApiContext, who: Principal) -> None:
     if wait:
         ctx.metrics.rate_limited.inc()
         log.info("api.rate_limited", bucket="principal", subject=who.subject)
-        raise HttpProblem(
-            429,
-            "too-many-requests",
-            "rate limit exceeded; retry later",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise RateLimited(retry_after(wait))
 
 
 def public_limit() -> None:
@@ -68,12 +65,14 @@ def principal(
     principal's bucket (429).
     """
     challenge = {"WWW-Authenticate": 'Bearer realm="ledger"'}
+    state = request.scope.setdefault("state", {})
     if creds is None or creds.scheme.lower() != "bearer":
+        state[DENIED_REASON] = "no bearer token"
         raise HttpProblem(401, "unauthorized", "a bearer token is required", headers=challenge)
     try:
         who = ctx.keys.verify(creds.credentials, revoked=ctx.revocations.is_revoked)
     except TokenError as exc:
-        log.info("api.token_refused", reason=str(exc))
+        state[DENIED_REASON] = str(exc)  # logged once, as api.denied (ledger.api.denials)
         raise HttpProblem(401, "unauthorized", f"token refused: {exc}", headers=challenge) from None
     request.state.principal = who
     _limit_principal(ctx, who)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import structlog
@@ -19,6 +20,7 @@ from fastapi.responses import PlainTextResponse
 from ledger.adapters.identity import key_encryption_key
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
+from ledger.api.limits import loads_limited
 from ledger.api.roles import AUDITORS, Forbidden, Principal
 from ledger.audit.log import AuditLog
 from ledger.bootstrap import log_keys
@@ -52,6 +54,9 @@ def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
         public_url=conf.public_url or DEFAULT_PUBLIC_URL,
         conformance_issuer_seed=(
             bytes.fromhex(conf.conformance_issuer_seed) if conf.conformance_issuer_seed else None
+        ),
+        parse_json=partial(
+            loads_limited, max_depth=conf.api_max_json_depth, max_values=conf.api_max_json_values
         ),
     )
     app.include_router(router(credentials), dependencies=[Public])

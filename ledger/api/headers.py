@@ -32,8 +32,6 @@ CSP = (
 )
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 PERSONAL_PREFIXES = ("/v1/",)
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
-"""Still FastAPI's pages loading Swagger UI/ReDoc from a CDN: no CSP until served offline."""
 
 
 def inline_script_hashes(html: bytes) -> list[str]:
@@ -44,11 +42,19 @@ def inline_script_hashes(html: bytes) -> list[str]:
     ]
 
 
-def docs_csp(html: bytes, cdn: str = "") -> str:
-    """The policy of a framework-generated documentation page: its inline scripts by hash."""
+def docs_csp(html: bytes, inline_styles: bool = False) -> str:
+    """The policy of a framework-generated documentation page: its inline scripts by hash.
+
+    Scripts, styles and fonts from the server itself only (:mod:`ledger.api.docs`).
+    ``inline_styles``: allow ``<style>`` elements written by the page's script, and workers
+    made by it from ``blob:`` URLs (ReDoc: its styled-components take no nonce from outside its
+    bundle; its search index runs in such a worker); scripts stay hash-only.
+    """
     hashes = "".join(" " + h for h in inline_script_hashes(html))
-    policy = CSP.format(hashes=hashes + (" " + cdn if cdn else ""))
-    return policy.replace("style-src 'self'", "style-src 'self'" + (" " + cdn if cdn else ""))
+    policy = CSP.format(hashes=hashes)
+    if inline_styles:
+        policy = policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src blob:"
+    return policy
 
 
 async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -59,6 +65,6 @@ async def security_headers(request: Request, call_next: Callable[[Request], Awai
     if request.url.path.startswith(PERSONAL_PREFIXES):
         response.headers["Cache-Control"] = "no-store"
     html = response.headers.get("content-type", "").startswith("text/html")
-    if html and request.url.path not in DOCS_PATHS and "content-security-policy" not in response.headers:
+    if html and "content-security-policy" not in response.headers:
         response.headers["Content-Security-Policy"] = CSP.format(hashes="")
     return response

@@ -29,8 +29,32 @@ from typing import Any
 import orjson
 import structlog
 
-from ledger.api.problems import HttpProblem, problem_body
+from ledger.api.errors import (
+    BodyTimeout,
+    BodyTooLarge,
+    HeadersTooLarge,
+    JsonTooDeep,
+    JsonTooLarge,
+    LimitExceeded,
+    MalformedJson,
+    RateLimited,
+)
+from ledger.api.problems import problem_body, problem_for
 from ledger.api.ratelimit import RateLimits, retry_after
+
+__all__ = [
+    "BodyTimeout",
+    "BodyTooLarge",
+    "HeadersTooLarge",
+    "JsonTooDeep",
+    "JsonTooLarge",
+    "LimitsMiddleware",
+    "MalformedJson",
+    "check_shape",
+    "client_address",
+    "loads_limited",
+    "trusted_networks",
+]
 
 log = structlog.get_logger("ledger.api.limits")
 
@@ -41,51 +65,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_HEADER_BYTES = 16 * 1024
-
-
-class BodyTooLarge(HttpProblem):
-    """413: the body passed ``api_max_body`` bytes (declared or streamed)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, "payload-too-large", f"a request body is at most {limit} bytes")
-
-
-class HeadersTooLarge(HttpProblem):
-    """431: the request's header block is over ``MAX_HEADER_BYTES``."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            431, "request-header-fields-too-large", f"the request's headers are at most {limit} bytes"
-        )
-
-
-class BodyTimeout(HttpProblem):
-    """408: the body did not arrive within ``api_body_timeout`` seconds."""
-
-    def __init__(self, seconds: float) -> None:
-        detail = f"the request body must arrive within {seconds:g} s"
-        super().__init__(408, "request-timeout", detail, {"Connection": "close"})
-
-
-class JsonTooDeep(HttpProblem):
-    """400: JSON nested deeper than ``api_max_json_depth``."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(400, "json-too-deep", f"JSON may nest at most {limit} levels")
-
-
-class JsonTooLarge(HttpProblem):
-    """400: JSON with more than ``api_max_json_values`` values."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(400, "json-too-large", f"JSON may hold at most {limit} values")
-
-
-class MalformedJson(HttpProblem):
-    """400: the body is not JSON."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(400, "malformed-json", f"the body is not JSON: {reason}")
 
 
 def loads_limited(data: bytes, max_depth: int = 32, max_values: int = 100_000) -> Any:
@@ -201,16 +180,7 @@ class LimitsMiddleware:
             if self.on_limited:
                 self.on_limited()
             log.info("api.rate_limited", route=scope["path"], client=address, bucket="address")
-            await _problem(
-                scope,
-                send,
-                HttpProblem(
-                    429,
-                    "too-many-requests",
-                    "rate limit exceeded; retry later",
-                    {"Retry-After": retry_after(wait)},
-                ),
-            )
+            await _problem(scope, send, RateLimited(retry_after(wait)))
             return
         if sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ())) > MAX_HEADER_BYTES:
             await _problem(scope, send, HeadersTooLarge(MAX_HEADER_BYTES), close=True)
@@ -235,7 +205,6 @@ class LimitsMiddleware:
             if meter.tripped is None or started:
                 raise
         if meter.tripped is not None and not started:
-            log.info("api.body_refused", route=scope["path"], client=address, status=meter.tripped.status)
             await _problem(scope, send, meter.tripped, close=True)
 
 
@@ -252,7 +221,7 @@ class _Meter:
         self._receive = receive
         self._deadline = asyncio.get_running_loop().time() + timeout
         self.received = 0
-        self.tripped: HttpProblem | None = None
+        self.tripped: LimitExceeded | None = None
 
     async def receive(self) -> Message:
         """The next message, or :class:`BodyTooLarge` / :class:`BodyTimeout`."""
@@ -282,9 +251,10 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _problem(scope: Scope, send: Send, exc: HttpProblem, close: bool = False) -> None:
-    """Answer ``exc`` as problem+json straight from the middleware."""
-    body = json.dumps(problem_body(exc.status, exc.code, exc.detail, scope.get("path", ""))).encode()
+async def _problem(scope: Scope, send: Send, exc: LimitExceeded, close: bool = False) -> None:
+    """Answer ``exc`` as problem+json straight from the middleware (its row of ``PROBLEMS``)."""
+    status, code, _ = problem_for(exc)
+    body = json.dumps(problem_body(status, code, exc.detail, scope.get("path", ""))).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
@@ -292,5 +262,5 @@ async def _problem(scope: Scope, send: Send, exc: HttpProblem, close: bool = Fal
     ]
     if close:
         headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -20,7 +20,17 @@ InvalidCommand              422    ``urn:ledger:problem:invalid-command``
 ServiceFailure              503    ``urn:ledger:problem:service-unavailable`` (retryable)
 TokenError                  401    ``urn:ledger:problem:unauthorized``
 any other LedgerError       422    ``urn:ledger:problem:<its code>``
+RateLimited                 429    ``urn:ledger:problem:too-many-requests`` (``Retry-After``)
+BodyTooLarge                413    ``urn:ledger:problem:payload-too-large``
+HeadersTooLarge             431    ``urn:ledger:problem:request-header-fields-too-large``
+BodyTimeout                 408    ``urn:ledger:problem:request-timeout`` (connection closed)
+MalformedJson               400    ``urn:ledger:problem:malformed-json``
+JsonTooDeep                 400    ``urn:ledger:problem:json-too-deep``
+JsonTooLarge                400    ``urn:ledger:problem:json-too-large``
 =========================== ====== ==============================================
+
+The limits' rows (:mod:`ledger.api.limits`, raised before any rule sees the request) carry French
+titles: their readers are the schools' secretaries as much as the integrators.
 
 The framework's own errors are problems too: 404 (no route), 405, 400 (request validation),
 415 (a JSON route called with another Content-Type), 500 (logged, no detail).
@@ -40,7 +50,20 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.adapters.errors import ServiceFailure
-from ledger.api.errors import Forbidden, HttpProblem, OutOfReach, TokenError
+from ledger.api.errors import (
+    BodyTimeout,
+    BodyTooLarge,
+    Forbidden,
+    HeadersTooLarge,
+    HttpProblem,
+    JsonTooDeep,
+    JsonTooLarge,
+    LimitExceeded,
+    MalformedJson,
+    OutOfReach,
+    RateLimited,
+    TokenError,
+)
 from ledger.domain.errors import (
     ConcurrencyConflict,
     InvalidCommand,
@@ -93,6 +116,15 @@ PROBLEMS: tuple[Problem, ...] = (
     ),
     Problem(TokenError, 401, "unauthorized", "Authentication required"),
     Problem(LedgerError, 422, None, "Refused"),
+    Problem(RateLimited, 429, "too-many-requests", "Trop de requêtes : réessayez plus tard"),
+    Problem(BodyTooLarge, 413, "payload-too-large", "Corps de la requête trop volumineux"),
+    Problem(
+        HeadersTooLarge, 431, "request-header-fields-too-large", "En-têtes de la requête trop volumineux"
+    ),
+    Problem(BodyTimeout, 408, "request-timeout", "Corps de la requête reçu trop lentement"),
+    Problem(MalformedJson, 400, "malformed-json", "Le corps de la requête n'est pas du JSON"),
+    Problem(JsonTooDeep, 400, "json-too-deep", "JSON trop profondément imbriqué"),
+    Problem(JsonTooLarge, 400, "json-too-large", "JSON comptant trop de valeurs"),
 )
 _TITLES = {p.code: p.title for p in PROBLEMS if p.code}
 
@@ -136,6 +168,8 @@ def ledger_error_response(request: Request, exc: Exception, in_url: bool = False
     """The problem of an exception of the error trees (see :data:`PROBLEMS`)."""
     status, code, extra = problem_for(exc, in_url)
     headers = {"Retry-After": "5"} if status == 503 else None
+    if isinstance(exc, LimitExceeded):
+        headers = exc.headers or None
     if status == 503:
         log.warning("api.service_failure", error=type(exc).__name__, path=request.url.path)
     return problem_response(request, status, code, str(exc), headers, **extra)
@@ -170,6 +204,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HttpProblem, on_problem)
     app.add_exception_handler(LedgerError, on_ledger_error)
     app.add_exception_handler(TokenError, on_ledger_error)
+    app.add_exception_handler(LimitExceeded, on_ledger_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)

@@ -70,12 +70,14 @@ def decide_lines(ledger: Ledger, lines: Iterable[tuple[int, str]]) -> list[_Deci
 
 def _save(ledger: Ledger, chunk: list[_Decided]) -> int:
     stored = [s for d in chunk for s in d.stored]
+    # identities sealed and written in the events' transaction when the store can
+    sealed = ledger.sealed_identities(d.identity for d in chunk if d.identity)
     try:
-        ledger.store.recorder.insert_events(stored)
+        ledger.store.recorder.insert_events(stored, **({"identities": sealed} if sealed else {}))
     except IntegrityError as exc:
         raise ConcurrencyConflict("another writer changed these records meanwhile; retry the import") from exc
     for d in chunk:
-        if d.identity:
+        if d.identity and sealed is None:
             ledger.identities.put(*d.identity)
         for effect in d.effects:
             effect()

@@ -139,13 +139,28 @@ class Ledger:
         if cache is not None:
             cache.clear()
 
+    def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
+        """The identities sealed for the events' transaction, or None if the store cannot.
+
+        A SQL identity store seals (encrypts) them and the store's recorder writes them with
+        the events (``writes_identities``), so an admission and its identity commit together;
+        otherwise (in-memory stores) they are put after the events are saved.
+        """
+        seal = getattr(self.identities, "seal", None)
+        if seal is None or not getattr(self.store.recorder, "writes_identities", False):
+            return None
+        return [seal(learner_id, identity) for learner_id, identity in identities]
+
     def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
-        extra = {} if receipt is None else {"receipt": receipt}
+        extra: dict[str, object] = {} if receipt is None else {"receipt": receipt}
+        sealed = self.sealed_identities(p.identity for p in pendings if p.identity)
+        if sealed:
+            extra["identities"] = sealed
         try:
             # EventStore.put directly: Application.save would re-check every event against
             # runtime Protocols (~10% of the write path) and we keep our own working set.
             # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
-            # transaction (ledger.adapters.recorders).
+            # transaction (ledger.adapters.recorders), with the sealed identities.
             recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
         except IntegrityError as exc:
             self._discard()
@@ -158,7 +173,7 @@ class Ledger:
         }
         for p in pendings:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
-            if p.identity:
+            if p.identity and sealed is None:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()

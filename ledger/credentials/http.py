@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -72,6 +72,8 @@ class CredentialsContext:
     """The process's event store (opened from ``target`` when ``None``)."""
     kek: bytes | None = None
     """The identity key-encryption key (the bootstrap reads it from the key directory)."""
+    parse_json: Callable[[bytes], Any] | None = None
+    """The server's bounded JSON parser for posted bodies (depth and size limits, 400)."""
 
 
 class CredentialService:
@@ -236,7 +238,7 @@ def router(ctx: CredentialsContext) -> APIRouter:
     @api.post("/verify")
     async def verify(request: Request) -> JSONResponse:
         """Verify a posted credential against this ledger's keys and its status list."""
-        doc = await read_json_body(request)
+        doc = await read_json_body(request, ctx.parse_json)
         if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
             doc = doc["credential"]
         verdict = await run_in_threadpool(service.verify, doc)  # CPU-bound: off the loop

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -384,21 +384,38 @@ def _status_entry(service: Any, asked: Any) -> dict[str, Any]:
 MAX_BODY = 1_048_576
 
 
-async def read_json_body(request: Request) -> Any:
-    """The posted JSON (413 over 1 MiB, 400 when not JSON)."""
+def is_json_media(content_type: str) -> bool:
+    """Whether a Content-Type header declares JSON (``application/json`` or ``application/*+json``)."""
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def read_json_body(request: Request, parse: Callable[[bytes], Any] | None = None) -> Any:
+    """The posted JSON (415 unless declared JSON, 413 over 1 MiB, 400 when not JSON).
+
+    ``application/ld+json`` and ``application/vc+ld+json`` count as JSON; a form, text or a
+    missing Content-Type is refused before the body is read (no CSRF-able simple request).
+    ``parse`` is the server's bounded JSON parser (depth and value-count limits, 400 problem
+    details); without it, the standard parser, with a too-deep document refused as 400.
+    """
+    if not is_json_media(request.headers.get("content-type", "")):
+        raise HTTPException(415, "send the body as Content-Type: application/json")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise HTTPException(413, "body larger than 1 MiB")
+    if parse is not None:
+        return parse(body)
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise HTTPException(400, f"the body is not JSON: {exc}") from None
 
 
 def add_vc_api(api: APIRouter, service: Any) -> None:
     """Register the VC API routes on ``api`` (verification always; issuance when configured)."""
+
     async def answer(operation: Any, request: Request, ok: int) -> JSONResponse:
-        body = await read_json_body(request)
+        body = await read_json_body(request, service.ctx.parse_json)
         try:
             result = await run_in_threadpool(operation, service, body)
         except Refused as exc:

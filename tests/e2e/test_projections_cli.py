@@ -38,7 +38,7 @@ def test_run_status_and_learner_show_from_the_read_model(demo_db: Path) -> None:
     done = ledger_cli("projections", "run", "--once", db=demo_db)
     assert done.returncode == 0, done.stderr
     status = as_json("projections", "status", db=demo_db)
-    assert {s["name"] for s in status} == {"dossier", "stats", "history"}
+    assert {s["name"] for s in status} == {"dossier", "stats", "history", "law"}
     assert all(s["lag"] == 0 and s["position"] == s["head"] for s in status)
     assert as_json("learner", "show", cert["learner_id"], db=demo_db) == replayed
     rebuilt = ledger_cli("projections", "rebuild", "dossier", db=demo_db)

@@ -100,3 +100,21 @@ def test_security_headers_and_no_store(client: TestClient, world: World) -> None
     assert dossier.status_code == 200 and "identity" in dossier.json()
     assert dossier.headers["cache-control"] == "no-store"
     assert client.get("/v1/me", headers=world.headers("jury")).headers["cache-control"] == "no-store"
+
+
+CREDENTIAL_POSTS = ("/verify", "/credentials/verify", "/presentations/verify", "/credentials/issue")
+
+
+def test_credential_posts_refuse_non_json_with_415(world: World) -> None:
+    """The credentials' POST routes (verifier page, VC API) refuse a form, text or no type: 415."""
+    seed = "11" * 32  # the VC API issues (as the conformance issuer) only with this setting
+    with key_env(world.keys), TestClient(make_app(world, conformance_issuer_seed=seed)) as client:
+        for path in CREDENTIAL_POSTS:
+            for media in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""):
+                r = client.post(path, content=b'{"a": 1}', headers={"Content-Type": media})
+                assert r.status_code == 415, (path, media, r.text)
+                assert r.headers["content-type"] == PROBLEM
+                assert r.json()["type"] == "urn:ledger:problem:unsupported-media-type"
+            for media in ("application/json", "application/ld+json", "application/vc+ld+json; charset=utf-8"):
+                r = client.post(path, content=b"{}", headers={"Content-Type": media})
+                assert r.status_code not in (404, 405, 415), (path, media, r.text)

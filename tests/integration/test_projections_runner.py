@@ -73,7 +73,7 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     store = open_store(target)
     head = store.recorder.max_notification_id()
     fols = followers(store, target, batch_size=1000)
-    assert [f.position() for f in fols] == [head] * 3
+    assert [f.position() for f in fols] == [head] * len(fols)
     assert sum(any(0 < p < head for p in row) for row in positions) >= 3, positions  # mid-way
     read_ahead_moved = [positions[k][0] > positions[k - 1][0] for k in (1, 3, 5)]
     assert any(read_ahead_moved), positions  # a run reading ahead was killed mid-way too
