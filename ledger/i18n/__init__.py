@@ -106,6 +106,16 @@ def _(message: str) -> str:
     return translations(current()).gettext(message)
 
 
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for the catalogue without translating it now (see :func:`translate`)."""
+    return message
+
+
+def translate(message: str, lang: str) -> str:
+    """``message`` (an English msgid) in ``lang``, whatever the current language."""
+    return translations(normalise(lang)).gettext(message)
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form of a message for ``count``, in the current language."""
     return translations(current()).ngettext(singular, plural, count)

@@ -20,11 +20,11 @@ PO = ROOT / "ledger" / "i18n" / "locale" / "fr" / "LC_MESSAGES" / "ledger.po"
 
 
 def source_messages() -> set[str]:
-    """Every msgid marked with _() or ngettext() in the shipped packages (Babel's extractor)."""
+    """Every msgid marked with _(), N_() or ngettext() in the shipped packages (Babel's extractor)."""
     found: set[str] = set()
     for package in ("ledger", "projections", "consumers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, keywords={"_": None, "ngettext": (1, 2)}
+            ROOT / package, keywords={"_": None, "N_": None, "ngettext": (1, 2)}
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
