@@ -27,6 +27,7 @@ venv: $(VENV)/.installed $(MO)
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
 	  -o ledger/i18n/locale/ledger.pot ledger projections consumers
+	$(VENV)/bin/python -c "from ledger.cli.help import main; main()" ledger/i18n/locale/ledger.pot
 	$(VENV)/bin/pybabel -q update -D ledger -d ledger/i18n/locale -i ledger/i18n/locale/ledger.pot -l fr --no-fuzzy-matching
 
 ## make demo: record a demo cohort into a SQLite file, say in one screen what to do with it,

@@ -21,6 +21,7 @@ import typer
 from ledger.adapters.target import DEFAULT_BATCH
 from ledger.cli.common import Db as DbOption
 from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.i18n import _
 from ledger.plugins import Readers
@@ -290,6 +291,16 @@ def register(app: typer.Typer, readers: Readers) -> None:
 
     Only light modules are imported here: each verb loads the read models it runs.
     """
+    add_examples(
+        {
+            "certificate history": "ledger certificate history 9b2e --db ecole.db",
+            "projections run": "ledger projections run stats --once --db ecole.db",
+            "projections rebuild": "ledger projections rebuild stats --db ecole.db",
+            "projections status": "ledger projections status --db ecole.db",
+            "stats school": "ledger stats school 1234 --html rapport-ecole.html --db ecole.db",
+            "stats clea": "ledger stats clea --csv --db clea.db > clea.csv",
+        }
+    )
     readers.certificate_index = certificate_index
     readers.stored_dossier = stored_dossier
     proj = typer.Typer(help="read models: run, rebuild, status", no_args_is_help=True)

@@ -23,6 +23,7 @@ from ledger.cli.common import (
     table,
     today,
 )
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _, format_date, ngettext
 from ledger.i18n.vocabulary import label
@@ -470,13 +471,20 @@ def deadlines_check(
 
 def register(app: typer.Typer) -> typer.Typer:
     """Add ``learner``, ``certificate``, ``events`` and ``deadlines``; returns ``certificate``."""
+    add_examples(
+        {
+            "events": "ledger events --learner 6f1c --since 01/09/2019 --db ecole.db",
+            "learner show": "ledger learner show 6f1c --with-identity --db ecole.db",
+            "learner find": "ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db",
+            "learner erase": 'ledger learner erase 6f1c --reason "demande de l\'élève" --db ecole.db',
+            "certificate list": "ledger certificate list --status active --db ecole.db",
+            "certificate show": "ledger certificate show 9b2e --db ecole.db",
+            "deadlines check": "ledger deadlines check --as-of 30/06/2020 --db ecole.db",
+        }
+    )
     learner = typer.Typer(help="learner queries", no_args_is_help=True)
     learner.command("show", help="a learner's dossier d'apprentissage")(learner_show)
-    learner.command(
-        "find",
-        help="find learners by name, birth date or national number",
-        epilog="Example: ledger learner find Dupont Léa --born 28/06/2005",
-    )(learner_find)
+    learner.command("find", help="find learners by name, birth date or national number")(learner_find)
     learner.command("erase", help="erase a learner's personal data (decisions stay)")(learner_erase)
     app.add_typer(learner, name="learner")
     cert = typer.Typer(help="certificate queries", no_args_is_help=True)

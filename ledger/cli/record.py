@@ -14,6 +14,7 @@ from uuid import UUID
 import typer
 
 from ledger.cli.common import Create, Db, Json, emit, progress, resolve_learner, services, short_id
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _, format_number, ngettext
 from ledger.i18n.vocabulary import recorded as recorded_label
@@ -292,6 +293,14 @@ def _guide(svc: Any, summary: dict[str, Any], url: str) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add ``demo``, ``record``, ``import`` and ``schema``."""
+    add_examples(
+        {
+            "demo": "ledger demo --db demo.db --tokens demo-tokens.json",
+            "record": "ledger record decisions.jsonl --db ecole.db --create",
+            "import": "ledger import registre-2019.jsonl --db ecole.db --create",
+            "schema commands": "ledger schema commands AdmitLearner",
+        }
+    )
     app.command("demo", help="record a synthetic cohort and show what the ledger holds")(demo)
     app.command("record", help="record JSON commands, one object per line")(record)
     app.command("import", help="import a historical registry (JSON command lines) in bulk")(import_registry)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.cli.common import Json, emit, table
+from ledger.cli.help import add_examples
 
 
 def rules(
@@ -50,4 +51,9 @@ def _print_provisions(rows: list[dict[str, Any]]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``rules``."""
+    add_examples(
+        {
+            "rules": "ledger rules --regime cpu",
+        }
+    )
     app.command("rules", help="the rule table: every rule, its article and the tests that run it")(rules)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.common import Db, Json, emit, services, settings, table
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 from ledger.i18n import _
 from ledger.plugins import CLI_GROUP, discover
@@ -312,6 +313,16 @@ def _print_tokens(rows: list[dict[str, Any]]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``serve``, ``up`` and ``tokens``."""
+    add_examples(
+        {
+            "serve": "ledger serve --db ecole.db --port 8000",
+            "up": "ledger up --db ecole.db --port 8000",
+            "tokens issue": "ledger tokens issue --role inspector --subject inspecteur-1 --ttl 3600",
+            "tokens keys": "ledger tokens keys --rotate",
+            "tokens revoke": "ledger tokens revoke 0b7d4c1e",
+            "tokens demo": "ledger tokens demo --out demo-tokens.json",
+        }
+    )
     app.command("serve", help="serve the HTTP API (FastAPI on uvicorn)")(serve)
     app.command("up", help="server + projections (+ Kafka relay when LEDGER_KAFKA is set), supervised")(up)
     tokens = typer.Typer(help="API tokens and their signing keys", no_args_is_help=True)
