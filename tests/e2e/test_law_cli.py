@@ -31,12 +31,20 @@ from tests.e2e.law_scenarios import BASE, BUILDERS, UNREACHABLE, UNREACHABLE_RUL
 LEDGER = Path(sys.executable).with_name("ledger")
 
 
-def ledger(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script on the store ``db``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env["LEDGER_DB"] = str(db)
+def ledger(
+    *args: str, db: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script on the store ``db`` (with ``env``'s ``LEDGER_*`` settings)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    environ |= {**(env or {}), "LEDGER_DB": str(db)}
     return subprocess.run(
-        [str(LEDGER), *args], input=stdin, text=True, capture_output=True, env=env, timeout=120, check=False
+        [str(LEDGER), *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=environ,
+        timeout=120,
+        check=False,
     )
 
 
