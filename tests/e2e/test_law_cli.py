@@ -328,3 +328,40 @@ def test_admission_uses_the_published_profile_through_the_console_script(tmp_pat
     assert new["units"][0]["title"] == "UAA publiée"
     human = ledger("learner", "show", after, db=db).stdout
     assert f"profile {OPTION}@2024-06-28 (published by the administration)" in human
+
+
+def test_admission_into_an_orientation_the_aob_excludes_through_the_console_script(tmp_path: Path) -> None:
+    """Art. 4 §1 2° on the admission path: a 5th-year admission after an AOB.
+
+    Admitted when the AOB excludes other orientations; refused (exit 2, rule and article named,
+    nothing written) when it excludes the option admitted into, and when exclusions come with
+    an attestation that is not an AOB.
+    """
+    db = tmp_path / "aob.db"
+    assert ledger("record", "-", db=db, stdin=jsonl([opening(2018)])).returncode == 0
+    fifth: dict[str, Any] = {"option_code": OPTION, "school_year": 2020, "year": 5, "route": "A5_same_option"}
+
+    def admit(prior: str, excluded: list[str]) -> tuple[str, subprocess.CompletedProcess[str]]:
+        learner = str(uuid.uuid4())
+        line = cmd(
+            "AdmitLearner",
+            "direction",
+            "2020-09-01",
+            learner_id=learner,
+            prior_attestation=prior,
+            aob_excluded_orientations=excluded,
+            **fifth,
+        )
+        return learner, ledger("record", "-", db=db, stdin=jsonl([line]))
+
+    allowed, done = admit("AOB", ["coiffeur"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(ledger("learner", "show", allowed, "--json", db=db).stdout)["year"] == 5
+    for prior, rule in (
+        ("AOB", "no_upper_year_in_aob_excluded_orientation"),
+        ("AOA", "restrictions_only_on_aob"),
+    ):
+        refused, done = admit(prior, [OPTION])
+        assert done.returncode == 2, done.stderr
+        assert rule in done.stderr and "art. 4 §1 2°" in done.stderr and "Traceback" not in done.stderr
+        assert ledger("learner", "show", refused, db=db).returncode == 2
