@@ -283,6 +283,40 @@ def test_ledger_rules_lists_every_rule_with_its_tests() -> None:
     assert all(r["tests"] for r in rows)
 
 
+def test_ledger_rules_prints_every_paragraph_of_art_1_to_11_with_verdict_and_tests() -> None:
+    """``ledger rules --provisions --json``: each paragraph the Arrêté's text numbers, in Art. 1-11.
+
+    Read from the text itself (``../shared/seeds/003_*.txt``): every paragraph has a row with a
+    verdict; a rule or flag row names the tests that run its rules' cases (unit test ids that
+    exist), a row outside the system says why.
+    """
+    from tests.unit.law.test_rule_table import _text_paragraphs
+
+    out = subprocess.run(
+        [str(LEDGER), "rules", "--provisions", "--regime", "cpu", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    cited = [r["article"] for r in rows]
+    missing = [w for w in _text_paragraphs() if not any(c == w or c.startswith(w + " ") for c in cited)]
+    assert not missing, missing
+    known = {c.test_id for c in CASES} | {c.test_id for c in CLEA_CASES}
+    for r in rows:
+        assert r["verdict"] in {"rule", "flag", "fact", "outside"}, r["article"]
+        if r["verdict"] in {"rule", "flag"}:
+            assert r["tests"] and set(r["tests"]) <= known, r["article"]
+        if r["verdict"] == "outside":
+            assert r["why"] and not r["tests"], r["article"]
+    human = subprocess.run(
+        [str(LEDGER), "rules", "--provisions"], capture_output=True, text=True, timeout=120, check=False
+    ).stdout
+    assert "art. 4 §1 2°" in human and "art. 11" in human and "tests" in human
+
+
 def test_demo_records_a_rule_abiding_cohort_across_the_15_options(tmp_path: Path) -> None:
     """``ledger demo``: every command passes the rules (a refusal stops it), all 15 OBG of Art. 1."""
     db = tmp_path / "demo.db"
