@@ -1,7 +1,10 @@
 """Rate limits on every route, per client address and per principal (the ``limits`` library).
 
 Three buckets, each a moving window of ``burst`` requests over ``burst / rate`` seconds
-(so ``rate`` per second on average, bursts of ``burst``):
+(so ``rate`` per second on average, bursts of ``burst``). ``limits`` counts windows in whole
+seconds: the window is ``ceil(burst / rate)`` seconds and holds ``max(burst, rate × window)``
+requests, so a rate above the burst is honoured (``rate=1000, burst=40``: 1000 per second),
+never silently cut down to the burst:
 
 * ``address``: every request but the operations endpoints, keyed by the client address
   (:func:`ledger.api.limits.client_address`: X-Forwarded-For only from ``trusted_proxies``);
@@ -33,11 +36,17 @@ OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def window(rate: float, burst: int, workers: int = 1) -> RateLimitItem | None:
-    """``burst`` requests (this worker's share) per ``burst / rate`` seconds; ``None``: no limit."""
+    """``burst`` requests (this worker's share) per ``burst / rate`` seconds; ``None``: no limit.
+
+    The window lasts whole seconds (``ceil(burst / rate)``, at least 1) and holds at least
+    ``rate`` × its length, so the average rate is the configured one even when ``rate > burst``.
+    """
     if rate <= 0:
         return None
-    share = max(1, math.ceil(burst / workers))
-    return RateLimitItemPerSecond(share, max(1, math.ceil(burst / rate)))
+    seconds = max(1, math.ceil(burst / rate))
+    amount = max(burst, math.ceil(rate * seconds))
+    share = max(1, math.ceil(amount / workers))
+    return RateLimitItemPerSecond(share, seconds)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from ledger.application.dossiers import dossier_of
+from ledger.application.queries import replay as queries_replay
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 
 
@@ -45,7 +46,7 @@ def as_of_effective(store: Application[UUID], learner_id: UUID, day: date) -> di
     agg = replay(events, lambda e: e.decision.effective_date <= day)
     if agg is None:
         raise InvalidCommand(f"{learner_id} was not yet admitted or registered on {day}")
-    doc = dossier_of(agg, day)
+    doc = dossier_of(agg, day, lambda ident: queries_replay(store, ident))
     doc["as_of_effective"] = day.isoformat()
     return doc
 
@@ -56,7 +57,7 @@ def as_recorded_at(store: Application[UUID], learner_id: UUID, moment: datetime)
     agg = replay(events, lambda e: e.timestamp <= moment)
     if agg is None:
         raise InvalidCommand(f"nothing was recorded for {learner_id} at {moment.isoformat()}")
-    doc = dossier_of(agg, moment.date())
+    doc = dossier_of(agg, moment.date(), lambda ident: queries_replay(store, ident))
     doc["as_recorded_at"] = moment.isoformat()
     later = [e for e in events if e.timestamp > moment]
     doc["recorded_later"] = len(later)

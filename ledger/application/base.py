@@ -80,6 +80,9 @@ class Workspace(Protocol):
     def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
         """True if ``presented`` is the learner's national register number (keyed hash)."""
 
+    def created_ids(self, created: type[Any]) -> list[UUID]:
+        """Ids of every aggregate started by a ``created`` event, stored or in the working set."""
+
 
 class Handlers:
     """Base of a regime's handlers: load aggregates and reference data, call the domain.

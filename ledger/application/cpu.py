@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, ValidationError
 
+from ledger.application import profiles
 from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
 from ledger.application.identity import Identity
 from ledger.domain.cpu import rules as cpu_rules
@@ -93,6 +94,11 @@ class AdmitLearner(BaseCommand):
     reoriented_from: tuple[OptionCode, ...] = Field(
         default=(),
         description="Options the learner was reoriented out of (Art. 4 §1 3°: no re-enrolment there)",
+    )
+    aob_excluded_orientations: tuple[OptionCode, ...] = Field(
+        default=(),
+        max_length=15,
+        description="Orientations the prior AOB excludes from the upper year (Art. 4 §1 2°)",
     )
     identity: Identity | None = None
 
@@ -175,6 +181,12 @@ class IssueAttestation(LearnerCommand):
     command: Literal["IssueAttestation"]
     kind: Attestation
     advice: str | None = Field(default=None, max_length=2000)
+    excluded_orientations: tuple[OptionCode, ...] = Field(
+        default=(),
+        max_length=15,
+        description="AOB only: orientations (Art. 1 options) closed to the learner in the upper year "
+        "(Art. 4 §1 2°)",
+    )
 
 
 class DecideC2D(LearnerCommand):
@@ -313,8 +325,19 @@ class CpuHandlers(Handlers):
             raise UnknownEntity("option at school", f"{ln.option_code} at FASE {ln.fase}")
         return opened
 
+    def _lookup(self, ident: UUID) -> Any:
+        return self.ledger.get(ident, "profile") if self.ledger.exists(ident) else None
+
+    def _profile(self, learner: Learner) -> ref.Profile:
+        """The profile the learner was admitted under (published, else shipped)."""
+        return profiles.resolve(self._lookup, learner.profile_version).profile
+
     def _profile_uaa(self, learner: Learner) -> list[str]:
-        return ref.profile_version(learner.profile_version).uaa_codes()
+        return self._profile(learner).uaa_codes()
+
+    def _profile_in_force(self, option_code: str, on: date) -> profiles.ProfileUsed:
+        ids = self.ledger.created_ids(CertificationProfile.Published)
+        return profiles.in_force((self.ledger.get(i, "profile") for i in ids), option_code, on)
 
     def _is_minor(self, learner_id: UUID, on: date) -> bool:
         identity = self.ledger.identities.get(learner_id)
@@ -344,7 +367,9 @@ class CpuHandlers(Handlers):
         """Admit a learner by an Art. 5 route."""
         ref.school(cmd.fase)
         option = ref.option(cmd.option_code)
-        profile = ref.profile_in_force(option.code, date(cmd.school_year, 9, 1))
+        profile = self._profile_in_force(
+            option.code, admission_date(cmd.school_year, cmd.effective_date)
+        ).profile
         learner_id = cmd.learner_id or uuid4()
         return self._new(
             cmd,
@@ -368,6 +393,7 @@ class CpuHandlers(Handlers):
                 exempt_formation_commune=cmd.exempt_formation_commune,
                 option_replaces_transformed=self._replaces_transformed(cmd.fase, option.code),
                 reoriented_from=cmd.reoriented_from,
+                aob_excluded=[ref.option(o).code for o in cmd.aob_excluded_orientations],
             ),
         )
 
@@ -424,7 +450,7 @@ class CpuHandlers(Handlers):
         """Validate a UAA (jury recognition rests on its own article)."""
 
         def act(ln: Learner) -> None:
-            profile = ref.profile_version(ln.profile_version)
+            profile = self._profile(ln)
             spec = profile.uaa_by_code(cmd.uaa)
             decision = d
             if cmd.via is ValidationVia.JURY_RECOGNITION:
@@ -466,8 +492,12 @@ class CpuHandlers(Handlers):
 
     def attest(self, cmd: IssueAttestation, d: Decision) -> Result:
         """Issue the end-of-4th attestation."""
+        excluded = [ref.option(o).code for o in cmd.excluded_orientations]
         return self._on_learner(
-            cmd, lambda ln: ln.issue_attestation(fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice)
+            cmd,
+            lambda ln: ln.issue_attestation(
+                fase=cmd.fase, kind=cmd.kind, decision=d, advice=cmd.advice, excluded_orientations=excluded
+            ),
         )
 
     def c2d(self, cmd: DecideC2D, d: Decision) -> Result:
@@ -559,6 +589,7 @@ class CpuHandlers(Handlers):
                 weeks_by_year=profile.weeks_by_year(),
                 project_weeks=dict(profile.project_weeks),
                 document_sha256=digest,
+                document=profile.model_dump(mode="json"),
                 art3=art3,
                 decision=d,
             ),
@@ -588,7 +619,7 @@ class CpuHandlers(Handlers):
         """Record the year's unmet timing duties; the programme is the profile's UAA of the year."""
 
         def act(ln: Learner) -> list[str]:
-            profile = ref.profile_version(ln.profile_version)
+            profile = self._profile(ln)
             programme = [u.code for u in profile.uaa_of_year(cmd.study_year)]
             return ln.record_year_flags(
                 fase=cmd.fase, school_year=cmd.school_year, programme=programme, decision=d
@@ -612,6 +643,15 @@ class CpuHandlers(Handlers):
                 decision=d,
             ),
         )
+
+
+def admission_date(school_year: int, effective: date) -> date:
+    """The date an admission's profile must be in force on.
+
+    The decision's date, or the start (1 September) of the school year admitted into when the
+    decision is taken before it.
+    """
+    return max(date(school_year, 9, 1), effective)
 
 
 def legal_basis(action: str) -> str:

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from ledger.application import profiles
 from ledger.application.queries import replay
 from ledger.domain.clea.aggregates import Candidate
 from ledger.domain.clea.values import CertificateType, DeadlineKind
@@ -36,8 +37,7 @@ def _decision_view(ev: Any) -> dict[str, Any]:
     }
 
 
-def _unit_rows(learner: Learner) -> list[dict[str, Any]]:
-    profile = ref.profile_version(learner.profile_version)
+def _unit_rows(learner: Learner, profile: ref.Profile) -> list[dict[str, Any]]:
     validated = learner.validated()
     attempts = learner.of_type(Learner.UnitAttempted)
     remediation = learner.of_type(Learner.RemediationAssigned)
@@ -89,13 +89,18 @@ def learner_dossier(store: Application[UUID], learner_id: UUID, today: date) -> 
     learner = replay(store, learner_id)
     if learner is None:
         raise UnknownEntity("learner", learner_id)
-    return dossier_of(learner, today)
+    return dossier_of(learner, today, lambda ident: replay(store, ident))
 
 
-def dossier_of(learner: Any, today: date) -> dict[str, Any]:
-    """The dossier of an already reconstructed aggregate (CPU learner or CléA candidate)."""
+def dossier_of(learner: Any, today: date, lookup: profiles.Lookup | None = None) -> dict[str, Any]:
+    """The dossier of an already reconstructed aggregate (CPU learner or CléA candidate).
+
+    ``lookup`` finds the administration's published profile the learner was admitted under (by
+    aggregate id); without it, only the shipped reference profiles are known.
+    """
     if not isinstance(learner, Learner):
         return describe_other(learner, today)
+    used = profiles.resolve(lookup or (lambda _ident: None), learner.profile_version)
     school = ref.school(learner.fase)
     return {
         "learner_id": str(learner.id),
@@ -106,12 +111,13 @@ def dossier_of(learner: Any, today: date) -> dict[str, Any]:
         "option": ref.option(learner.option_code).name_masculine,
         "form": learner.form,
         "profile_version": learner.profile_version,
+        "profile_source": used.source,
         "year": learner.year,
         "school_year": f"{learner.school_year}-{learner.school_year + 1}",
         "route": learner.route.value,
         "c2d": learner.c2d,
-        "units": _unit_rows(learner),
-        "uaa_titles_note": ref.profile_version(learner.profile_version).titles_note(),
+        "units": _unit_rows(learner, used.profile),
+        "uaa_titles_note": used.profile.titles_note(),
         "attestations": [
             {"school_year": a.school_year, "kind": a.kind.value, **_decision_view(a)}
             for a in learner.of_type(Learner.AttestationIssued)

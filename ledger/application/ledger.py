@@ -16,11 +16,13 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from ledger.application.base import Handler, Outcome, command_name
 from ledger.application.clock import Clock, SystemClock
 from ledger.application.identity import Identity, IdentityStore
+from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.domain.errors import ConcurrencyConflict, LedgerError, UnknownEntity
 from ledger.domain.kernel import Decision, LedgerAggregate, event_id
@@ -54,6 +56,7 @@ class Ledger:
         self._effects: list[Callable[[], object]] = []
         self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
+        self._created: dict[str, tuple[int, list[UUID]]] = {}
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
             for route in regime.routes:
@@ -92,6 +95,22 @@ class Ledger:
         except UnknownEntity:
             return False
         return True
+
+    def created_ids(self, created: type[Any]) -> list[UUID]:
+        """Ids of every aggregate started by a ``created`` event, stored or in the working set.
+
+        The stored ones are found by the event's topic in the notification log, read once and
+        then only from where the last call stopped (publications are rare, admissions many).
+        """
+        topic = get_topic(created)
+        position, found = self._created.get(topic, (0, []))
+        for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
+            found.append(UUID(str(notification.originator_id)))
+            position = notification.id
+        self._created[topic] = (position, found)
+        owner = created.__qualname__.rsplit(".", 1)[0]
+        pending = [i for i, a in self._working.items() if type(a).__qualname__ == owner and i not in found]
+        return [*found, *pending]
 
     def after_save(self, effect: Callable[[], object]) -> None:
         """Run ``effect`` once the command being decided is saved (never if it is refused)."""

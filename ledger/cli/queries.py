@@ -234,12 +234,14 @@ def print_dossier(d: dict[str, Any]) -> None:
     )
     print(
         _(
-            "School: FASE {fase} {school} ({locality}); certification profile {profile}; admitted: {route}"
+            "School: FASE {fase} {school} ({locality}); certification profile {profile} ({source}); "
+            "admitted: {route}"
         ).format(
             fase=d["fase"],
             school=d["school"],
             locality=d["locality"],
             profile=d["profile_version"],
+            source=d["profile_source"],
             route=label(d["route"]),
         )
     )

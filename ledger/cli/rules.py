@@ -45,8 +45,8 @@ def _print_rules(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_provisions(rows: list[dict[str, Any]]) -> None:
-    flat = [{**r, "rules": ", ".join(r["rules"])} for r in rows]
-    table(flat, ("regime", "article", "verdict", "rules"))
+    flat = [{**r, "rules": ", ".join(r["rules"]), "tests": len(r["tests"])} for r in rows]
+    table(flat, ("regime", "article", "verdict", "tests", "rules"))
 
 
 def register(app: typer.Typer) -> None:

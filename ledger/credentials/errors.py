@@ -4,7 +4,7 @@ Error tree::
 
     CredentialError                      base of everything raised by this package
     ├── EncodingError                    bad multibase / base58 / base64url / varint input
-    │   └── KeyFormatError               not an Ed25519 Multikey, did:key or raw key
+    │   └── CredentialKeyFormatError               not an Ed25519 Multikey, did:key or raw key
     ├── CanonicalizationError            JCS or RDF canonicalisation failed
     │   ├── UnknownContextError          JSON-LD context URL not bundled (never fetched)
     │   └── CanonicalizationLimitError   hostile-input guard tripped (size, depth,
@@ -29,7 +29,7 @@ class EncodingError(CredentialError):
     """Malformed multibase, base58btc, base64url or multicodec input."""
 
 
-class KeyFormatError(EncodingError):
+class CredentialKeyFormatError(EncodingError):
     """Input is not an Ed25519 Multikey, did:key identifier or raw Ed25519 key."""
 
 

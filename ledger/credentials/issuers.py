@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from ledger.credentials.errors import KeyFormatError
+from ledger.credentials.errors import CredentialKeyFormatError
 from ledger.credentials.keys import KeyPair, PublicKey, did_document, jwks
 from ledger.domain.errors import InvalidCommand
 
@@ -109,7 +109,7 @@ class IssuerKeyStore:
             doc = json.loads(path.read_text(encoding="utf-8"))
             pair = KeyPair.from_multibase(doc["secretKeyMultibase"], doc["publicKeyMultibase"])
             return StoredKey(str(doc["created"]), pair)
-        except (OSError, ValueError, KeyError, TypeError, KeyFormatError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, CredentialKeyFormatError) as exc:
             raise IssuanceError(f"unreadable credential key file {path.name}: {exc}") from exc
 
     def current(self) -> KeyPair:

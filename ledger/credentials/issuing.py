@@ -28,6 +28,7 @@ from ledger.domain.errors import UnknownEntity
 
 log = structlog.get_logger("ledger.credentials")
 
+
 class CredentialIssuer:
     """Issues certificate credentials and status list credentials from one store."""
 

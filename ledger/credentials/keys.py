@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from ledger.credentials.errors import EncodingError, KeyFormatError
+from ledger.credentials.errors import CredentialKeyFormatError, EncodingError
 from ledger.credentials.multibase import (
     b64url_nopad,
     decode_base58btc,
@@ -44,9 +44,9 @@ def _decode_multikey(value: str, codec: int) -> bytes:
         data = decode_base58btc(value)
         found, used = decode_varint(data)
     except EncodingError as exc:
-        raise KeyFormatError(f"not a Multikey: {exc}") from exc
+        raise CredentialKeyFormatError(f"not a Multikey: {exc}") from exc
     if found != codec or len(data) - used != KEY_LENGTH:
-        raise KeyFormatError(f"expected multicodec 0x{codec:x} with a 32-byte key")
+        raise CredentialKeyFormatError(f"expected multicodec 0x{codec:x} with a 32-byte key")
     return data[used:]
 
 
@@ -59,7 +59,7 @@ class PublicKey:
     def __post_init__(self) -> None:
         """Reject keys that are not 32 bytes."""
         if not isinstance(self.raw, bytes) or len(self.raw) != KEY_LENGTH:
-            raise KeyFormatError("an Ed25519 public key is 32 bytes")
+            raise CredentialKeyFormatError("an Ed25519 public key is 32 bytes")
 
     @classmethod
     def from_multibase(cls, value: str) -> PublicKey:
@@ -70,11 +70,11 @@ class PublicKey:
     def from_did_key(cls, did_or_vm: str) -> PublicKey:
         """Decode a ``did:key:z6Mk…`` identifier or its ``#fragment`` verification method."""
         if not isinstance(did_or_vm, str) or not did_or_vm.startswith(DID_KEY_PREFIX):
-            raise KeyFormatError("not a did:key identifier")
+            raise CredentialKeyFormatError("not a did:key identifier")
         did, _, fragment = did_or_vm.partition("#")
         multikey = did[len(DID_KEY_PREFIX) :]
         if fragment and fragment != multikey:
-            raise KeyFormatError("did:key fragment does not match the key")
+            raise CredentialKeyFormatError("did:key fragment does not match the key")
         return cls.from_multibase(multikey)
 
     @property
@@ -136,7 +136,7 @@ class KeyPair:
     def from_seed(cls, seed: bytes) -> KeyPair:
         """Build a key pair from a 32-byte Ed25519 seed."""
         if len(seed) != KEY_LENGTH:
-            raise KeyFormatError("an Ed25519 seed is 32 bytes")
+            raise CredentialKeyFormatError("an Ed25519 seed is 32 bytes")
         return cls._from_private(ed25519.Ed25519PrivateKey.from_private_bytes(seed))
 
     @classmethod
@@ -145,7 +145,7 @@ class KeyPair:
         pair = cls.from_seed(_decode_multikey(private_multibase, ED25519_PRIV_CODEC))
         expected = None if public_multibase is None else PublicKey.from_multibase(public_multibase)
         if expected is not None and expected != pair.public:
-            raise KeyFormatError("public Multikey does not match the private key")
+            raise CredentialKeyFormatError("public Multikey does not match the private key")
         return pair
 
     @classmethod
@@ -177,7 +177,7 @@ def did_document(keys: Iterable[PublicKey], controller: str | None = None) -> di
     """
     key_list = list(keys)
     if controller is None and len(key_list) != 1:
-        raise KeyFormatError("a did:key document has exactly one key; pass a controller")
+        raise CredentialKeyFormatError("a did:key document has exactly one key; pass a controller")
     subject = controller or key_list[0].did
     methods = [key.multikey_document(subject) for key in key_list]
     ids = [method["id"] for method in methods]
@@ -216,5 +216,5 @@ def did_key_resolver(verification_method: str) -> PublicKey | None:
     """Resolve any well-formed did:key verification method (no trust decision!)."""
     try:
         return PublicKey.from_did_key(verification_method)
-    except KeyFormatError:
+    except CredentialKeyFormatError:
         return None

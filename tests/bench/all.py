@@ -683,7 +683,14 @@ def _sampled_credential(db: str, work: Path, env: dict[str, str]) -> Iterator[Pr
     )
     status = work / "status-list.json"
     yield run_measured(
-        "status-list", ledger_argv("credential", "status-list", "--db", db, "--out", str(status)), work, env
+        "status-list",
+        # the list the exported credential names (lists are per issuer since the credentials
+        # branch; --list-id's default "1" is only the first release's)
+        ledger_argv(
+            "credential", "status-list", "--db", db, "--credential", str(credential), "--out", str(status)
+        ),
+        work,
+        env,
     )
     yield run_measured(
         "credential-verify",

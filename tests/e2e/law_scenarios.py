@@ -332,6 +332,26 @@ def promotion_needs_passed_fourth(c: Case) -> Scenario:
     )
 
 
+def _orientation(code: str) -> str:
+    return OPTION if code == "macon" else code
+
+
+def restrictions_only_on_aob(c: Case) -> Scenario:
+    life, a = Life(c), c.args
+    excluded = [_orientation(o) for o in a["excluded"]]
+    return [life.admit(sy=2019)], life.attestation(a["kind"].value, excluded_orientations=excluded)
+
+
+def no_upper_year_in_aob_excluded_orientation(c: Case) -> Scenario:
+    """The AOB's exclusions recorded, then the move up (5th) or the 4th again (C2D)."""
+    life, a = Life(c), c.args
+    mine = a["option_code"] == "macon"
+    excluded = [_orientation(o) if mine else "coiffeur" for o in a["excluded"]]
+    setup = [life.admit(sy=2019), life.attestation("AOB", excluded_orientations=excluded)]
+    verb = "PromoteLearner" if a["year"] == 5 else "RepeatYear"
+    return setup, life(verb, "conseil_classe", "2020-09-01")
+
+
 def fourth_year_repeat_only_as_c2d(c: Case) -> Scenario:
     life = Life(c)
     return life.fourth_ending(kind_of(c.args["attestation"])), life(
@@ -743,6 +763,8 @@ _CPU = (
     reorientation_includes_advice,
     reorientation_support_covers_last_four_months,
     promotion_needs_passed_fourth,
+    restrictions_only_on_aob,
+    no_upper_year_in_aob_excluded_orientation,
     fourth_year_repeat_only_as_c2d,
     c2d_decision_only_for_c2d_pupil,
     c2d_decision_before_15_january,

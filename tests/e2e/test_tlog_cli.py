@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tlog_support import LEDGER, ORIGIN, Server, copy_store, free_port, grow, ledger, ledger_env
+from tests.e2e.tlog_support import (
+    LEDGER,
+    ORIGIN,
+    Server,
+    copy_store,
+    free_port,
+    grow,
+    ledger,
+    ledger_env,
+    stored_events,
+)
 
 TAMPERED = 4
 
@@ -97,6 +107,7 @@ def test_own_witness_cosigns_the_log_and_refuses_its_fork(store: Path, tmp_path:
     policy = tmp_path / "policy.txt"
     policy.write_text(f"log {vkey}\nwitness w1 {witness_vkey} {url}\nquorum w1\n", encoding="utf-8")
     fork = copy_store(home, tmp_path / "fork") / "ledger.db"
+    size = stored_events(store)  # the demo's, checkpointed
     grow(store, 3)
     grow(fork, 5)
     serve = [
@@ -113,8 +124,10 @@ def test_own_witness_cosigns_the_log_and_refuses_its_fork(store: Path, tmp_path:
     ]
     with Server([str(LEDGER), *serve], url, tmp_path / "w.log", tmp_path, ledger_env()):
         note = audit("checkpoint", "--witness-policy", str(policy), db=store)
-        assert "\n— témoin.example/w1 " in note and "\n316\n" in note
-        (home / "proof.txt").write_text(audit("prove", "--position", "314", db=store), encoding="utf-8")
+        assert "\n— témoin.example/w1 " in note and f"\n{size + 3}\n" in note
+        (home / "proof.txt").write_text(
+            audit("prove", "--position", str(size + 1), db=store), encoding="utf-8"
+        )
         env = ledger_env(LEDGER_WITNESS_POLICY=str(policy))
         out = ledger("audit", "verify-proof", "proof.txt", cwd=home, env=env).stdout
         assert "cosigned by w1" in out
@@ -131,7 +144,9 @@ def test_own_witness_cosigns_the_log_and_refuses_its_fork(store: Path, tmp_path:
             str(tmp_path / "m.json"),
             cwd=tmp_path,
         ).stdout
-        assert "size 0 -> 316, consistent, 316 new entries checked, cosigned by w1" in monitored
+        assert (
+            f"size 0 -> {size + 3}, consistent, {size + 3} new entries checked, cosigned by w1" in monitored
+        )
         forked = ledger(
             "audit",
             "checkpoint",
@@ -146,7 +161,9 @@ def test_own_witness_cosigns_the_log_and_refuses_its_fork(store: Path, tmp_path:
         )
         assert "witness w1: refused" in forked.stderr and "QUORUM NOT MET" in forked.stderr
         assert "témoin" not in forked.stdout
-        (fork.parent / "proof.txt").write_text(audit("prove", "--position", "314", db=fork), encoding="utf-8")
+        (fork.parent / "proof.txt").write_text(
+            audit("prove", "--position", str(size + 1), db=fork), encoding="utf-8"
+        )
         refused = ledger("audit", "verify-proof", "proof.txt", cwd=fork.parent, env=env, expect=TAMPERED)
         assert "quorum not met" in refused.stderr
 
@@ -157,16 +174,20 @@ def test_publish_again_and_monitor_catch_a_forked_log(store: Path, tmp_path: Pat
     vkey = ledger("keys", "show", "--db", str(store), cwd=home).stdout.strip()
     fork = copy_store(home, tmp_path / "fork") / "ledger.db"
     site, forked_site, state = tmp_path / "site", tmp_path / "forked-site", tmp_path / "monitor.json"
+    size = stored_events(store)  # the demo's, checkpointed
+    assert size % 256, "the earlier checkpoint must end in a partial tile"
     audit("publish", str(site), db=store)
     first = ledger("audit", "monitor", str(site), "--key", vkey, "--state", str(state), cwd=tmp_path).stdout
-    assert "size 0 -> 313, consistent, 313 new entries checked" in first
+    assert f"size 0 -> {size}, consistent, {size} new entries checked" in first
     grow(store, 260)
     audit("checkpoint", db=store)
     again = json.loads(audit("publish", str(site), "--json", db=store))
-    assert (again["previous"], again["size"]) == (313, 573)
-    assert (site / "tile/0/001.p/57").is_file(), "the partial tile of the earlier checkpoint is kept"
+    assert (again["previous"], again["size"]) == (size, size + 260)
+    assert (site / f"tile/0/{size // 256:03d}.p/{size % 256}").is_file(), (
+        "the partial tile of the earlier checkpoint is kept"
+    )
     second = ledger("audit", "monitor", str(site), "--key", vkey, "--state", str(state), cwd=tmp_path).stdout
-    assert "size 313 -> 573, consistent, 260 new entries checked" in second
+    assert f"size {size} -> {size + 260}, consistent, 260 new entries checked" in second
     grow(fork, 300)
     audit("checkpoint", db=fork)
     audit("publish", str(forked_site), db=fork)
@@ -183,8 +204,8 @@ def test_publish_again_and_monitor_catch_a_forked_log(store: Path, tmp_path: Pat
         expect=TAMPERED,
     )
     assert "SPLIT VIEW" in done.stderr
-    assert "== checkpoint seen before ==\n" + ORIGIN + "\n573\n" in done.stdout
-    assert "== checkpoint now ==\n" + ORIGIN + "\n613\n" in done.stdout
+    assert "== checkpoint seen before ==\n" + ORIGIN + f"\n{size + 260}\n" in done.stdout
+    assert "== checkpoint now ==\n" + ORIGIN + f"\n{size + 300}\n" in done.stdout
     assert state.read_text(encoding="utf-8") == kept, "the state keeps the checkpoint seen before"
     refused = ledger(
         "audit", "publish", str(site), "--db", str(fork), "--origin", ORIGIN, cwd=fork.parent, expect=2

@@ -125,6 +125,17 @@ def serve_ledger(db: Path, log: Path) -> Server:
     )
 
 
+def stored_events(db: Path) -> int:
+    """How many events the SQLite store ``db`` holds (the log's size once checkpointed).
+
+    The tests derive every size from it: the demo's event count changes whenever the demo does.
+    """
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM stored_events").fetchone()[0])
+
+
 def copy_store(home: Path, target: Path) -> Path:
     """A copy of the directory of a SQLite store and its keys (the start of a fork)."""
     shutil.copytree(home, target)

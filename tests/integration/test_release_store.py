@@ -67,7 +67,7 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
 # adds the optional national register number a transfer presents; every released command and
 # dossier key is otherwise printed exactly as the release printed it.
 LAW_COMMANDS = {"PublishProfile", "LodgeAppeal", "DecideAppeal", "RecordYearFlags", "CheckCreationNorm"}
-LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note"}
+LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note", "profile_source"}
 
 
 def _assert_release_schema_kept(now: dict[str, object], expected: dict[str, dict[str, object]]) -> None:
@@ -75,10 +75,15 @@ def _assert_release_schema_kept(now: dict[str, object], expected: dict[str, dict
     defs, old_defs = now["$defs"], released["$defs"]
     assert isinstance(defs, dict) and isinstance(old_defs, dict)
     assert set(defs) - set(old_defs) == LAW_COMMANDS and set(old_defs) <= set(defs)
-    added = {"AdmitLearner": "reoriented_from", "TransferLearner": "national_register_number"}
-    for name, field in added.items():
+    added = {  # optional fields added since (issue 18): additive only
+        "AdmitLearner": ("reoriented_from", "aob_excluded_orientations"),
+        "TransferLearner": ("national_register_number",),
+        "IssueAttestation": ("excluded_orientations",),
+    }
+    for name, fields in added.items():
         grown = json.loads(json.dumps(defs[name]))
-        del grown["properties"][field]
+        for field in fields:
+            del grown["properties"][field]
         assert grown == old_defs[name], name
     assert {k: defs[k] for k in old_defs if k not in added} == {
         k: v for k, v in old_defs.items() if k not in added

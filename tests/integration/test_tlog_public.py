@@ -77,7 +77,6 @@ def test_tiles_rebuild_the_signed_tree_and_nothing_beyond_it(
     note, checkpoint = audit.checkpoint()
     size = checkpoint.size
     assert size > 256 and size % 256
-    open_option(ledger)
     for _ in range(3):
         admit(ledger)
     audit.sync()  # logged, but no checkpoint covers these yet

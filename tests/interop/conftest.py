@@ -109,13 +109,19 @@ def category(kind: str, basis: str, issuer: str) -> str:
 def start_server(
     location: str, keys: Path, port: int, extra: dict[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
-    """``ledger serve`` on loopback, ready (its ``/readyz`` answers)."""
+    """``ledger serve`` on loopback, ready (its ``/readyz`` answers).
+
+    The API limits are the defaults (any ``LEDGER_API_*`` of the caller's environment is
+    dropped): the conformance suites and reference verifiers run against them, the proof that
+    a real client does not trip over them. A test measuring something else (load) passes its
+    own in ``extra``.
+    """
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_API_")}
     env = {
-        **os.environ,
+        **inherited,
         "LEDGER_KEY_DIR": str(keys),
         "LEDGER_LOG_LEVEL": "WARNING",
         "LEDGER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "LEDGER_API_PUBLIC_RATE": "100000",
         **(extra or {}),
     }
     proc = subprocess.Popen(

@@ -23,7 +23,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.tlog_support import ORIGIN, Server, copy_store, free_port, grow, ledger, serve_ledger
+from tests.e2e.tlog_support import (
+    ORIGIN,
+    Server,
+    copy_store,
+    free_port,
+    grow,
+    ledger,
+    serve_ledger,
+    stored_events,
+)
 
 TAMPERED = 4
 
@@ -44,7 +53,7 @@ def audit(*args: str, db: Path, expect: int | None = 0) -> str:
 
 @pytest.fixture(scope="module")
 def origin_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo store (313 events) whose log key is named after its origin, checkpointed."""
+    """A demo store whose log key is named after its origin, checkpointed."""
     home = tmp_path_factory.mktemp("interop") / "log"
     home.mkdir()
     db = home / "ledger.db"
@@ -60,32 +69,49 @@ def store(origin_store: Path, tmp_path: Path) -> Path:
     return copy_store(origin_store.parent, tmp_path / "log") / "ledger.db"
 
 
+def tile_count(size: int) -> int:
+    """Hash tiles of a tree of ``size`` leaves (height 8, c2sp.org/tlog-tiles): level k has
+    ``size // 256**k`` hashes, in ``ceil(hashes / 256)`` tiles (full ones and one partial)."""
+    count, level = 0, 0
+    while size >> (8 * level):
+        count += -(-(size >> (8 * level)) // 256)
+        level += 1
+    return count
+
+
 def test_x_mod_tile_reader_rebuilds_served_and_published_trees_across_appends(
     go_bin: Path, store: Path, tmp_path: Path
 ) -> None:
     """Served tiles and published files give Go the signed root, every entry, and consistency."""
     vkey = ledger("keys", "show", "--db", str(store), cwd=store.parent).stdout.strip()
-    site, first = tmp_path / "site", tmp_path / "checkpoint-313"
+    size = stored_events(store)  # the demo's, checkpointed
+    site, first = tmp_path / "site", tmp_path / "checkpoint-first"
     with serve_ledger(store, tmp_path / "serve.log") as server:
         response = httpx.get(f"{server.url}/log/checkpoint")
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
         first.write_bytes(response.content)
         served = check(go_bin, "tiles", "-src", f"{server.url}/log", "-vkey", vkey, "-all")
-        assert served == {"origin": ORIGIN, "size": 313, "root": served["root"], "entries": 313, "tiles": 3}
+        assert served == {
+            "origin": ORIGIN,
+            "size": size,
+            "root": served["root"],
+            "entries": size,
+            "tiles": tile_count(size),
+        }
         audit("publish", str(site), db=store)
         assert check(go_bin, "tiles", "-src", str(site), "-vkey", vkey, "-all") == served
         grow(store, 300)
         audit("checkpoint", db=store)
         grown = check(go_bin, "tiles", "-src", f"{server.url}/log", "-vkey", vkey, "-old", str(first), "-all")
-        assert (grown["size"], grown["entries"], grown["consistent_with"]) == (613, 613, 313)
+        assert (grown["size"], grown["entries"], grown["consistent_with"]) == (size + 300, size + 300, size)
         monitored = ledger(
             "audit", "monitor", f"{server.url}/log", "--key", vkey, "--state", "m.json", cwd=tmp_path
         ).stdout
-        assert "size 0 -> 613, consistent, 613 new entries checked" in monitored
+        assert f"size 0 -> {size + 300}, consistent, {size + 300} new entries checked" in monitored
     audit("publish", str(site), db=store)
     assert check(go_bin, "tiles", "-src", str(site), "-vkey", vkey, "-old", str(first), "-all") == grown
     old_tree = check(go_bin, "tiles", "-src", str(site), "-vkey", vkey, "-checkpoint", str(first), "-all")
-    assert old_tree == served, "the partial tiles of size 313 are still published"
+    assert old_tree == served, f"the partial tiles of size {size} are still published"
 
 
 class Litewitnesses:

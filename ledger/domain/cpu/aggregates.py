@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field
@@ -249,11 +249,23 @@ class Learner(Journal):
         since: date
 
     class AttestationIssued(Decided):
-        """The conseil de classe issued the end-of-4th attestation (AOA, AOB, réorientation, C2D)."""
+        """The conseil de classe issued the end-of-4th attestation (AOA, AOB, réorientation, C2D).
+
+        Version 2 adds ``excluded_orientations``: the orientations an AOB closes in the upper
+        year (Art. 4 §1 2°); version 1 events (recorded before) had none (``[]``).
+        """
+
+        class_version: ClassVar[int] = 2
 
         school_year: SchoolYear
         kind: Attestation
         advice: str | None = Field(default=None, max_length=2000)
+        excluded_orientations: tuple[OptionCode, ...] = ()
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Attestations recorded before version 2 stated no excluded orientation."""
+            state["excluded_orientations"] = []
 
     class C2DDecided(Decided):
         """Before 15 January the conseil de classe let the C2D continue or reoriented the pupil."""
@@ -412,6 +424,11 @@ class Learner(Journal):
         ]
         return frozenset({self.option_code}) if found else frozenset()
 
+    def aob_excluded(self, school_year: int, void: Void = NO_VOID) -> tuple[str, ...]:
+        """The orientations the AOB of a school year excludes from the upper year (else none)."""
+        found = [ev for ev in self.of_type(Learner.AttestationIssued, void) if ev.school_year == school_year]
+        return found[-1].excluded_orientations if found and found[-1].kind is Attestation.AOB else ()
+
     def c2d_outcome(self, school_year: int, void: Void = NO_VOID) -> C2DOutcome | None:
         """The C2D decision of a school year, if any."""
         found = [ev.outcome for ev in self.of_type(Learner.C2DDecided, void) if ev.school_year == school_year]
@@ -499,6 +516,7 @@ class Learner(Journal):
         exempt_formation_commune: bool = False,
         option_replaces_transformed: bool = True,
         reoriented_from: Collection[str] = (),
+        aob_excluded: Collection[str] = (),
     ) -> Learner:
         """Admit a learner by an Art. 5 route into a year the school organises."""
         ensure(*_common("admit", decision), rules.option_open_at_school(opened_year, school_year))
@@ -523,6 +541,8 @@ class Learner(Journal):
             rules.fifth_from_alternance_needs_attestations(route, alternance_attestations),
             rules.fifth_from_forme3_needs_cq(route, holds_forme3_cq),
             rules.no_reenrolment_after_reorientation(reoriented_from, option_code),
+            rules.restrictions_only_on_aob(prior_attestation, aob_excluded),
+            rules.no_upper_year_in_aob_excluded_orientation(aob_excluded, option_code, year),
         )
         return cls._start_decided(
             cls.Admitted,
@@ -788,7 +808,13 @@ class Learner(Journal):
         )
 
     def issue_attestation(
-        self, *, fase: int, kind: Attestation, decision: Decision, advice: str | None = None
+        self,
+        *,
+        fase: int,
+        kind: Attestation,
+        decision: Decision,
+        advice: str | None = None,
+        excluded_orientations: Sequence[str] = (),
     ) -> None:
         """Issue the end-of-4th attestation (one per school year, Art. 4 §1)."""
         void = self.correction(decision, Learner.AttestationIssued)
@@ -802,8 +828,16 @@ class Learner(Journal):
             rules.one_attestation_per_year(self.attestation(sy, void), sy),
             rules.c2d_continue_leads_to_aoa(self.c2d_outcome(sy, void), kind),
             *self._reorientation_verdicts(kind, advice, decision, void),
+            rules.restrictions_only_on_aob(kind, excluded_orientations),
         )
-        self.record(Learner.AttestationIssued, decision, school_year=sy, kind=kind, advice=advice)
+        self.record(
+            Learner.AttestationIssued,
+            decision,
+            school_year=sy,
+            kind=kind,
+            advice=advice,
+            excluded_orientations=tuple(excluded_orientations),
+        )
 
     def decide_c2d(
         self, *, fase: int, outcome: C2DOutcome, decision: Decision, advice: str | None = None
@@ -866,6 +900,11 @@ class Learner(Journal):
         more = [rules.promotion_below_sixth(self.year)]
         if self.year == 4:
             more.append(rules.promotion_needs_passed_fourth(self.attestation(self.school_year)))
+            more.append(
+                rules.no_upper_year_in_aob_excluded_orientation(
+                    self.aob_excluded(self.school_year), self.option_code, 5
+                )
+            )
         more.append(rules.year_organised_at_school(min(self.year + 1, 6), opened_year, self.school_year + 1))
         new_sy = self._moving(decision, fase, *more)
         self.record(Learner.Promoted, decision, school_year=new_sy, to_year=self.year + 1)
@@ -1063,7 +1102,14 @@ class CertificationProfile(LedgerAggregate):
     """A profil de certification published by the administration (Art. 2 3°, Art. 3)."""
 
     class Published(LedgerAggregate.Created):
-        """The administration published the profile; it met every Art. 3 §1 rule."""
+        """The administration published the profile; it met every Art. 3 §1 rule.
+
+        Version 2 adds ``document``: the published profile itself (UAA with titles and years,
+        weeks, project and stage weeks), so admissions can use it. Version 1 events (published
+        before) carry no document (``None``): they stay a record, not a profile to admit under.
+        """
+
+        class_version: ClassVar[int] = 2
 
         version: str = Field(min_length=3, max_length=120)
         option_code: OptionCode
@@ -1076,17 +1122,27 @@ class CertificationProfile(LedgerAggregate):
         project_weeks: dict[int, int]
         document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
         decision: Decision
+        document: dict[str, Any] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Publications recorded before version 2 did not keep the document."""
+            state["document"] = None
 
         def apply(self, aggregate: Any) -> None:
             """Record the publication."""
             aggregate.version_name = self.version
             aggregate.option_code = self.option_code
             aggregate.uaa = self.uaa
+            aggregate.in_force_from = self.effective_from or self.approved_on
+            aggregate.document = self.document
 
     def __init__(self) -> None:
         self.version_name = ""
         self.option_code = ""
         self.uaa: tuple[str, ...] = ()
+        self.in_force_from = date.min
+        self.document: dict[str, Any] | None = None
 
     @classmethod
     def publish(
@@ -1104,6 +1160,7 @@ class CertificationProfile(LedgerAggregate):
         document_sha256: str,
         art3: Sequence[Verdict],
         decision: Decision,
+        document: dict[str, Any] | None = None,
     ) -> CertificationProfile:
         """Publish a profile, refused unless every Art. 3 §1 verdict holds (``art3``)."""
         ensure(*_common("publish_profile", decision), *art3)
@@ -1121,4 +1178,5 @@ class CertificationProfile(LedgerAggregate):
             weeks_by_year=weeks_by_year,
             project_weeks=project_weeks,
             document_sha256=document_sha256,
+            document=document,
         )

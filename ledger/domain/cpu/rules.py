@@ -332,6 +332,26 @@ def promotion_needs_passed_fourth(attestation: Attestation | None) -> Outcome:
     return unless(attestation in PASSED_FOURTH, f"4th year not passed (attestation: {attestation})")
 
 
+@_cpu("restrictions_only_on_aob", art("4 §1 2°"))
+def restrictions_only_on_aob(kind: Attestation | None, excluded: Collection[str]) -> Outcome:
+    """Only an AOB admits to the upper year with restrictions (excluded orientations)."""
+    return unless(
+        not excluded or kind is Attestation.AOB,
+        f"excluded orientations {sorted(excluded)} are the restrictions of an AOB, not of {kind}",
+    )
+
+
+@_cpu("no_upper_year_in_aob_excluded_orientation", art("4 §1 2°"))
+def no_upper_year_in_aob_excluded_orientation(
+    excluded: Collection[str], option_code: str, year: int
+) -> Outcome:
+    """After an AOB, the upper year (5th, 6th) is closed in the orientations it excludes."""
+    return unless(
+        year < 5 or option_code not in excluded,
+        f"the learner's AOB excludes {option_code} from the upper year (year {year})",
+    )
+
+
 @_cpu("fourth_year_repeat_only_as_c2d", art("4 §1 2°, 4°"))
 def fourth_year_repeat_only_as_c2d(attestation: Attestation | None) -> Outcome:
     """4th is re-done only as C2D: after a C2D attestation, or an AOB assimilated to C2D."""
@@ -670,7 +690,10 @@ def transfer_on_family_request(presented: bool, matched: bool) -> Outcome:
     return unless(matched, "the national register number presented does not match this learner")
 
 
-@_cpu("backdated_opening_by_administration", art("6 §1"))
+@_cpu(
+    "backdated_opening_by_administration",
+    art("6 §1") + " (where: HTTP API, school roles; the local CLI operator is trusted)",
+)
 def opening_not_backdated(
     effective: date, first_school_year: int, recorded_at: datetime, by_administration: bool
 ) -> Outcome:

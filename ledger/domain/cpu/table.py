@@ -55,11 +55,13 @@ _ROWS: list[Row] = [
     ("art. 4 §1 1°", "AOA : année terminée avec fruit", "rule", ("promotion_needs_passed_fourth",),
      ("Learner.AttestationIssued",), ""),
     ("art. 4 §1 2°", "AOB : avec restriction ; réinscription en 4e = C2D ; PSSA avant le 15 octobre",
-     "rule", ("promotion_needs_passed_fourth", "fourth_year_repeat_only_as_c2d",
+     "rule", ("promotion_needs_passed_fourth", "restrictions_only_on_aob",
+              "no_upper_year_in_aob_excluded_orientation", "fourth_year_repeat_only_as_c2d",
               "c2d_admission_needs_c2d_or_aob", "pssa_for_c2d_pupil", "one_pssa_per_year",
               "pssa_before_15_october", "deadline_actually_missed"),
-     ("Learner.PssaWritten", "Learner.DeadlineMissed"),
-     "the AOB's restrictions themselves are not recorded (the attestation event has no field for them)"),
+     ("Learner.AttestationIssued", "Learner.PssaWritten", "Learner.DeadlineMissed"),
+     "the AOB records its excluded orientations (Art. 1 options); restrictions on forms or sections "
+     "of other regimes are outside the CPU options this ledger knows"),
     ("art. 4 §1 3°", "Réorientation : pas de réinscription dans la même orientation ; conseil de "
      "réorientation ; accompagnement pendant les quatre derniers mois de l'année scolaire", "rule",
      ("reorientation_includes_advice", "reorientation_support_covers_last_four_months",

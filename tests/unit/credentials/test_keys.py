@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from ledger.credentials.errors import EncodingError, KeyFormatError
+from ledger.credentials.errors import CredentialKeyFormatError, EncodingError
 from ledger.credentials.keys import (
     KeyPair,
     PublicKey,
@@ -58,19 +58,19 @@ def test_generated_pairs_round_trip() -> None:
     ],
 )
 def test_bad_multikeys(bad: str) -> None:
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         PublicKey.from_multibase(bad)
 
 
 def test_did_key_errors() -> None:
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         PublicKey.from_did_key("did:web:example.org")
     other = KeyPair.generate().public.multibase
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         PublicKey.from_did_key(f"did:key:{VECTOR_PUB}#{other}")
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         KeyPair.from_multibase(KeyPair.generate().private_multibase, VECTOR_PUB)
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         PublicKey(b"short")
     assert did_key_resolver("did:web:example.org#k") is None
 
@@ -81,7 +81,7 @@ def test_did_documents_and_jwks() -> None:
     assert single["id"] == keys[0].did
     assert single["verificationMethod"][0]["publicKeyMultibase"] == keys[0].multibase
     assert single["assertionMethod"] == [keys[0].verification_method()]
-    with pytest.raises(KeyFormatError):
+    with pytest.raises(CredentialKeyFormatError):
         did_document(keys)
     doc = did_document(keys, controller="did:web:ledger.example")
     assert [m["id"] for m in doc["verificationMethod"]] == [

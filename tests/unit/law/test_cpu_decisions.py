@@ -236,3 +236,42 @@ def test_option_not_in_art1_or_before_2018_refused() -> None:
             listed_options={OPTION},
             decision=decided(Body.DIRECTION, date(2019, 6, 1)),
         )
+
+
+def aob_learner(excluded: tuple[str, ...]) -> Learner:
+    learner = fourth_year_learner()
+    learner.issue_attestation(
+        fase=FASE,
+        kind=Attestation.AOB,
+        decision=decided(Body.CONSEIL_CLASSE, date(2020, 6, 25)),
+        excluded_orientations=excluded,
+    )
+    return learner
+
+
+def test_an_aob_records_its_excluded_orientations_and_closes_them_in_5th() -> None:
+    """Art. 4 §1 2°: promotion into an orientation the AOB excludes is refused, citing it."""
+    learner = aob_learner((OPTION, "coiffeur"))
+    assert learner.aob_excluded(2019) == (OPTION, "coiffeur")
+    with pytest.raises(RuleViolation) as refused:
+        learner.promote(fase=FASE, opened_year=2018, decision=decided(Body.CONSEIL_CLASSE, date(2020, 9, 1)))
+    assert refused.value.rule == "no_upper_year_in_aob_excluded_orientation"
+    assert "4 §1 2°" in str(refused.value)
+
+
+def test_an_aob_excluding_other_orientations_lets_the_learner_move_up() -> None:
+    learner = aob_learner(("coiffeur",))
+    learner.promote(fase=FASE, opened_year=2018, decision=decided(Body.CONSEIL_CLASSE, date(2020, 9, 1)))
+    assert learner.year == 5
+
+
+def test_only_an_aob_states_excluded_orientations() -> None:
+    learner = fourth_year_learner()
+    with pytest.raises(RuleViolation) as refused:
+        learner.issue_attestation(
+            fase=FASE,
+            kind=Attestation.AOA,
+            decision=decided(Body.CONSEIL_CLASSE, date(2020, 6, 25)),
+            excluded_orientations=("coiffeur",),
+        )
+    assert refused.value.rule == "restrictions_only_on_aob"

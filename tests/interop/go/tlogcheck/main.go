@@ -53,14 +53,33 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// source reads <prefix>/<path> over HTTP or from a directory.
+// source reads <prefix>/<path> over HTTP or from a directory. Tiles are immutable at their
+// path (c2sp.org/tlog-tiles: a partial tile's width is in its path), so a tile is fetched once
+// per run and kept, as golang.org/x/mod/sumdb's client keeps them: x/mod's TileHashReader asks
+// for the same tile again for every hash it reads (hundreds of requests for a few tiles). The
+// checkpoint, which changes, is never kept.
 type source struct {
 	prefix string
 	client *http.Client
 	gets   int
+	tiles  map[string][]byte
 }
 
 func (s *source) get(path string) ([]byte, error) {
+	if data, ok := s.tiles[path]; ok {
+		return data, nil
+	}
+	data, err := s.fetch(path)
+	if err == nil && strings.HasPrefix(path, "tile/") {
+		if s.tiles == nil {
+			s.tiles = map[string][]byte{}
+		}
+		s.tiles[path] = data
+	}
+	return data, err
+}
+
+func (s *source) fetch(path string) ([]byte, error) {
 	s.gets++
 	if !strings.HasPrefix(s.prefix, "http://") && !strings.HasPrefix(s.prefix, "https://") {
 		return os.ReadFile(filepath.Join(s.prefix, filepath.FromSlash(path)))
