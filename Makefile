@@ -8,7 +8,7 @@ DEMO_DB ?= .ledger/demo.db
 LEARNERS ?= 2000
 SEED ?= 1
 
-.PHONY: demo test test-unit venv services lint bench clean stop-services
+.PHONY: demo test test-unit venv services lint bench clean stop-services messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,33 +16,29 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-venv: $(VENV)/.installed
+# The French catalogue: ledger.po is committed, ledger.mo compiled here (not committed).
+MO := ledger/i18n/locale/fr/LC_MESSAGES/ledger.mo
+$(MO): ledger/i18n/locale/fr/LC_MESSAGES/ledger.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -D ledger -d ledger/i18n/locale
 
-## make demo: record a demo cohort into a SQLite file, show what the ledger holds, serve the API
+venv: $(VENV)/.installed $(MO)
+
+## make messages: extract the messages marked with _() and merge them into the French catalogue
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
+	  -o ledger/i18n/locale/ledger.pot ledger projections consumers
+	$(VENV)/bin/python -c "from ledger.cli.help import main; main()" ledger/i18n/locale/ledger.pot
+	$(VENV)/bin/pybabel -q update -D ledger -d ledger/i18n/locale -i ledger/i18n/locale/ledger.pot -l fr --no-fuzzy-matching
+
+## make demo: record a demo cohort into a SQLite file, say in one screen what to do with it,
+## serve the API (DEMO_SERVE=0: do not serve). The API tokens go to $(DEMO_TOKENS) (0600).
+DEMO_TOKENS ?= .ledger/demo-tokens.json
+DEMO_URL ?= http://127.0.0.1:8080
 demo: venv
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED)
-	@echo; echo "== a learner's dossier (ledger learner show) =="
-	@learner=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["learner_id"])'); \
-	  $(VENV)/bin/ledger learner show $$learner --db $(DEMO_DB)
-	@echo; echo "== certificate decisions in the log (ledger events --type Certificate) =="
-	@$(VENV)/bin/ledger events --db $(DEMO_DB) --type Certificate --limit 6
-	@echo; echo "== read models caught up (ledger projections run --once) =="
-	@$(VENV)/bin/ledger projections run --once --db $(DEMO_DB)
-	@echo; echo "== integrity log: signed checkpoint (ledger audit checkpoint) =="
-	@$(VENV)/bin/ledger keys generate --db $(DEMO_DB) > /dev/null
-	@$(VENV)/bin/ledger audit checkpoint --db $(DEMO_DB)
-	@$(VENV)/bin/ledger credential keys generate --db $(DEMO_DB) > /dev/null
-	@echo; echo "== API tokens, one per role (keys in $${LEDGER_KEY_DIR:-.ledger/keys}) =="
-	@$(VENV)/bin/ledger tokens demo --db $(DEMO_DB)
-	@cert=$$($(VENV)/bin/ledger certificate list --db $(DEMO_DB) --kind CQ --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["certificate_id"])'); \
-	  number=$$(LEDGER_PUBLIC_URL=http://127.0.0.1:8080 $(VENV)/bin/ledger credential export $$cert --db $(DEMO_DB) | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["id"][9:])'); \
-	  echo; echo "Verification page for one certificate: http://127.0.0.1:8080/verify?id=$$number"
-	@echo "The demo store is $(DEMO_DB); try: $(VENV)/bin/ledger --help"
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED) --tokens $(DEMO_TOKENS) --url $(DEMO_URL)
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
-	  echo; echo "== the API on http://127.0.0.1:8080 — /docs, /verify (Ctrl-C stops it) =="; \
-	  LEDGER_PUBLIC_URL=http://127.0.0.1:8080 $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
-	  echo "demo server stopped"; \
+	  echo; LEDGER_PUBLIC_URL=$(DEMO_URL) $(VENV)/bin/ledger serve --db $(DEMO_DB) --host 127.0.0.1 --port 8080 || true; \
 	fi
 
 ## make services: start PostgreSQL and Kafka for the tests (installs them when absent)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.common import Db, Json, emit, services, settings
+from ledger.cli.help import add_examples
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
@@ -252,6 +253,15 @@ def consume(
 
 def register(app: typer.Typer, readers: Readers) -> None:
     """Add ``relay``, ``topics``, ``contract`` and ``consume``."""
+    add_examples(
+        {
+            "consume": "ledger consume registry --db registre.db --until-idle",
+            "relay run": "ledger relay run --db ecole.db --bootstrap 127.0.0.1:9092",
+            "relay status": "ledger relay status --db ecole.db --bootstrap 127.0.0.1:9092",
+            "topics create": "ledger topics create --bootstrap 127.0.0.1:9092 --profile test",
+            "contract write-schemas": "ledger contract write-schemas --check",
+        }
+    )
     relay = typer.Typer(help="publish stored events to Kafka as CloudEvents", no_args_is_help=True)
     relay.command("run", help="publish from the last position, then follow live")(relay_run)
     relay.command("status", help="the relay's position and lag")(relay_status)

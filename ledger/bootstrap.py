@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.adapters.errors import StoreUnavailable
-from ledger.adapters.identity import MemoryIdentityStore, SqlIdentityStore, key_encryption_key
+from ledger.adapters.identity import MemoryIdentityStore, SqlIdentityStore, index_key, key_encryption_key
 from ledger.adapters.keys import LogKeyStore, MemoryLogKeyStore
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from ledger.adapters.target import DEFAULT_CACHE_SIZE
@@ -98,7 +98,9 @@ def bootstrap(
             store.repository.fastforward = True
         conn = target.connect(threads=True)
         migrate_all(conn, target.placeholder)
-        identities = SqlIdentityStore(conn, target.placeholder, key_encryption_key(key_dir))
+        identities = SqlIdentityStore(
+            conn, target.placeholder, key_encryption_key(key_dir), index_key(key_dir)
+        )
     except LedgerError:
         raise
     except Exception as exc:

@@ -43,6 +43,8 @@ setting                      environment variable      default
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
 ``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
                              LAG``
+``lang``                     ``LEDGER_LANG``           ``fr`` (what a person reads: ``fr`` or
+                                                       ``en``; flag ``--lang``)
 ``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (unused since
                                                        ``credential verify`` takes ``--status-list``)
 ``conformance_issuer_seed``  ``LEDGER_CONFORMANCE_     unset: the VC API issues nothing; 32 bytes
@@ -109,6 +111,7 @@ class Settings(BaseSettings):
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
+    lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")
     conformance_issuer_seed: str | None = Field(
         default=None, pattern=r"^[0-9a-fA-F]{64}$", description="did:key seed of the VC API test issuer"
     )

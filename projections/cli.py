@@ -7,7 +7,6 @@ certificate index, used while their read model is current.
 
 from __future__ import annotations
 
-import csv
 import signal
 import sys
 import threading
@@ -22,7 +21,9 @@ import typer
 from ledger.adapters.target import DEFAULT_BATCH
 from ledger.cli.common import Db as DbOption
 from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
-from ledger.domain.errors import UnknownEntity
+from ledger.cli.help import add_examples
+from ledger.domain.errors import InvalidCommand, UnknownEntity
+from ledger.i18n import _
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
@@ -41,7 +42,14 @@ def _log() -> Any:
 
 
 Batch = Annotated[int, typer.Option(min=0, help=f"events per transaction (default {DEFAULT_BATCH})")]
-Csv = Annotated[bool, typer.Option("--csv", help="print CSV rows")]
+Csv = Annotated[bool, typer.Option("--csv", help="print CSV rows (French Excel unless --csv-format rfc4180)")]
+CsvFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--csv-format",
+        help="excel-fr (default: ';', UTF-8 with BOM, decimal comma) or rfc4180 (',', decimal point)",
+    ),
+]
 Html = Annotated[
     str | None, typer.Option("--html", metavar="FILE", help="write a self-contained HTML report")
 ]
@@ -128,14 +136,22 @@ def _output(
     data: Any,
     rows: list[dict[str, Any]],
     html: str | None,
+    csv_format: str = "excel-fr",
 ) -> None:
     if html is not None and html_file:
         Path(html_file).write_text(html, encoding="utf-8")
         _log().info("stats.html_written", bytes=len(html))
     if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["empty"])
-        writer.writeheader()
-        writer.writerows(rows)
+        from projections.export import FORMATS, write_csv
+
+        if csv_format not in FORMATS:
+            raise InvalidCommand(
+                _("unknown CSV format {name!r}: expected {known}").format(
+                    name=csv_format, known=", ".join(FORMATS)
+                )
+            )
+        sys.stdout.flush()
+        write_csv(rows, sys.stdout.buffer, csv_format)
     elif as_json or not html_file:
         emit(as_json, data, lambda d: table(rows, list(rows[0]) if rows else ["empty"]))
 
@@ -149,6 +165,7 @@ def stats_school(
     db: DbOption = None,
     as_json: Json = False,
     as_csv: Csv = False,
+    csv_format: CsvFormatOption = "excel-fr",
     html: Html = None,
     on: Today = None,
     stale: Stale = False,
@@ -179,13 +196,14 @@ def stats_school(
     stats = school_stats(_caught_up(db, "stats", stale).db, fase, _day(on), config)
     stats["law"] = law = school_law_facts(_caught_up(db, "law", stale).db, fase)
     report = school_report(stats, law_html(law)) if html else None
-    _output(as_json, as_csv, html, stats, add_law_columns(csv_rows(stats), law), report)
+    _output(as_json, as_csv, html, stats, add_law_columns(csv_rows(stats), law), report, csv_format)
 
 
 def stats_clea(
     db: DbOption = None,
     as_json: Json = False,
     as_csv: Csv = False,
+    csv_format: CsvFormatOption = "excel-fr",
     html: Html = None,
     on: Today = None,
     stale: Stale = False,
@@ -195,7 +213,9 @@ def stats_clea(
     from projections.stats_clea import clea_stats
 
     stats = clea_stats(_caught_up(db, "stats", stale).db, _day(on))
-    _output(as_json, as_csv, html, stats, stats["organisations"], clea_report(stats) if html else None)
+    _output(
+        as_json, as_csv, html, stats, stats["organisations"], clea_report(stats) if html else None, csv_format
+    )
 
 
 # ---------------------------------------------------------------------------- certificates
@@ -271,6 +291,16 @@ def register(app: typer.Typer, readers: Readers) -> None:
 
     Only light modules are imported here: each verb loads the read models it runs.
     """
+    add_examples(
+        {
+            "certificate history": "ledger certificate history 9b2e --db ecole.db",
+            "projections run": "ledger projections run stats --once --db ecole.db",
+            "projections rebuild": "ledger projections rebuild stats --db ecole.db",
+            "projections status": "ledger projections status --db ecole.db",
+            "stats school": "ledger stats school 1234 --html rapport-ecole.html --db ecole.db",
+            "stats clea": "ledger stats clea --csv --db clea.db > clea.csv",
+        }
+    )
     readers.certificate_index = certificate_index
     readers.stored_dossier = stored_dossier
     proj = typer.Typer(help="read models: run, rebuild, status", no_args_is_help=True)

@@ -26,6 +26,7 @@ from eventsourcing.persistence import Notification
 from ledger.adapters.follower import Db
 from ledger.adapters.store import EventStoreApp
 from ledger.application.dossiers import dossier_of
+from ledger.application.queries import replay
 from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, TableProjection, group_by_aggregate
 
 CANONICAL_DAY = date(1970, 1, 1)
@@ -66,12 +67,15 @@ class DossierProjection(TableProjection):
 
 
 def render(store: EventStoreApp, learner_id: UUID, version: int) -> dict[str, Any]:
-    """The document of a learner or candidate at ``version``, for the canonical day, by replay."""
+    """The document of a learner or candidate at ``version``, for the canonical day, by replay.
+
+    The profile a learner was admitted under resolves as admissions do (published, else shipped).
+    """
     agg: Any = None
     event: Any
     for event in store.events.get(learner_id, lte=version):
         agg = event.mutate(agg)
-    return dossier_of(agg, CANONICAL_DAY)
+    return dossier_of(agg, CANONICAL_DAY, lambda ident: replay(store, ident))
 
 
 def stored(db: Db, store: EventStoreApp, learner_id: UUID) -> tuple[int, dict[str, Any]] | None:

@@ -28,6 +28,8 @@ import orjson
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db
+from ledger.i18n import _, format_date
+from ledger.i18n.vocabulary import label
 from projections.base import LEARNER_TOPIC, OPTION_TOPIC, TableProjection, decode_state, group_by_aggregate
 from projections.html import html_table
 
@@ -218,14 +220,71 @@ def add_law_columns(rows: list[dict[str, Any]], law: dict[str, Any]) -> list[dic
 
 
 def law_html(law: dict[str, Any]) -> str:
-    """The law section of the school's HTML report (tables, escaped)."""
+    """The law section of the school's HTML report in the reader's language (tables, escaped)."""
     out = []
-    for title, key in (
-        ("Duties flagged and deadlines missed", "flags"),
-        ("Recours externes (Art. 4 §1)", "appeals"),
-        ("C2D programmes (Art. 4 §1 4°)", "c2d_programmes"),
-        ("Creation norm checks on 1 October (Art. 6 §3)", "creation_norm_checks"),
-    ):
-        rows = law[key]
-        out.append(f"<h2>{escape(title)}</h2>" + (html_table(rows, list(rows[0])) if rows else "<p>none</p>"))
+    none = escape(_("none"))
+    for title, meaning, key in _law_sections():
+        rows = [{k: _law_value(k, v) for k, v in r.items()} for r in law[key]]
+        table = html_table(rows, [(k, _law_heading(k)) for k in rows[0]], title) if rows else f"<p>{none}</p>"
+        out.append(f'<h2>{escape(title)}</h2><p class="meaning">{escape(meaning)}</p>{table}')
     return "".join(out)
+
+
+def _law_sections() -> tuple[tuple[str, str, str], ...]:
+    """(title, legal meaning, key) of each law section, in the current language."""
+    return (
+        (
+            _("Duties flagged and deadlines missed"),
+            _(
+                "Duties of the Arrêté of 29 August 2018 the school was warned about, "
+                "and legal deadlines it missed."
+            ),
+            "flags",
+        ),
+        (
+            _("External appeals (Art. 4 §1)"),
+            _(
+                "Recours externes lodged against a decision of the conseil de classe, "
+                "and how they were decided."
+            ),
+            "appeals",
+        ),
+        (
+            _("C2D programmes (Art. 4 §1 4°)"),
+            _("Individual programmes written for pupils in a complementary year (C2D)."),
+            "c2d_programmes",
+        ),
+        (
+            _("Creation norm checks on 1 October (Art. 6 §3)"),
+            _("Pupils counted in 4th year on 1 October against the option's creation norm."),
+            "creation_norm_checks",
+        ),
+    )
+
+
+def _law_heading(key: str) -> str:
+    return {
+        "option_code": _("option"),
+        "school_year": _("school year"),
+        "rule": _("duty or deadline"),
+        "article": _("article"),
+        "count": _("count"),
+        "against": _("appeal against"),
+        "lodged": _("lodged"),
+        "confirmed": _("confirmed"),
+        "reformed": _("reformed"),
+        "written": _("programmes written"),
+        "on": _("date"),
+        "fourth_year_pupils": _("pupils in 4th year"),
+        "met": _("norm met"),
+    }.get(key, key.replace("_", " "))
+
+
+def _law_value(key: str, value: Any) -> Any:
+    if key == "school_year" and isinstance(value, int):
+        return f"{value}-{value + 1}"
+    if key == "on" and isinstance(value, str):
+        return format_date(date.fromisoformat(value))
+    if key in ("rule", "against"):
+        return label(value)
+    return value

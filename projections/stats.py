@@ -25,8 +25,8 @@ import orjson
 from eventsourcing.persistence import Notification
 
 from ledger.adapters.follower import Db
+from ledger.application import profiles
 from ledger.domain.clea.aggregates import Candidate
-from ledger.reference import cpu as ref
 from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,
@@ -213,7 +213,7 @@ class StatsProjection(TableProjection):
         writes = _Writes(options=options)
         writes.candidates = [candidate_row(_replay(self.store, agg_id, last)) for agg_id, last in candidates]
         if learners:
-            _walk_learners(db, self.store, learners, writes)
+            _walk_learners(db, self.store, learners, writes, ProfileYears(self.store))
         writes.write(db)
 
 
@@ -248,7 +248,9 @@ def _short(topic: str) -> tuple[str, bool]:
     return short, short in KEPT
 
 
-def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]], writes: _Writes) -> None:
+def _walk_learners(
+    db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]], writes: _Writes, years: ProfileYears
+) -> None:
     """Walk each learner on from its saved walk; recompute from the store when one is voided."""
     saved = {
         str(r[0]): str(r[1])
@@ -262,10 +264,12 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
             raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
         key = state["k"] if state is not None else events[0][3]
         if _voided(events):
-            _recompute(store, lid, key, last, writes)
+            _recompute(store, lid, key, last, writes, years)
             continue
         walk = (
-            _LearnerWalk(lid, key, events[0][2], set()) if state is None else _LearnerWalk.resume(lid, state)
+            _LearnerWalk(lid, key, events[0][2], set(), years)
+            if state is None
+            else _LearnerWalk.resume(lid, state, years)
         )
         reports = walk.report_rows()
         walk.feed(events)
@@ -278,7 +282,7 @@ def _walk_learners(db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]]
         writes.learners.append(walk.learner_row())
 
 
-def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes) -> None:
+def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years: ProfileYears) -> None:
     """Every fact of a learner again, from its events in the event store."""
     events = [
         (version, topic[topic.rfind(".") + 1 :], state, -1)
@@ -286,14 +290,14 @@ def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes) -> No
     ]
     kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
     facts = Facts()
-    walk = learner_facts(lid, key, kept, facts)
+    walk = learner_facts(lid, key, kept, facts, years)
     for table in LEARNER_TABLES:
         writes.cleared[table].append((lid,) if table == "rm_cpu_learner" else (key,))
     writes.add(facts)
     writes.learners.append(walk.learner_row())
 
 
-def _replay(store: Any, agg_id: str, last: int) -> Any:
+def _replay(store: Any, agg_id: str, last: int | None) -> Any:
     agg: Any = None
     for event in store.events.get(UUID(agg_id), lte=last):
         agg = event.mutate(agg)
@@ -325,12 +329,28 @@ class _Walk:
     authorised: dict[str, str] = field(default_factory=dict)
 
 
-@cache
-def _profile(version: str) -> tuple[dict[str, int], dict[int, int]]:
-    """UAA → year, and year → number of UAA, of a profile version."""
-    profile = ref.profile_version(version)
-    years = {u.code: u.year for u in profile.uaa}
-    return years, {y: len(profile.uaa_of_year(y)) for y in (4, 5, 6)}
+class ProfileYears:
+    """UAA → year, and year → number of UAA, of the profile versions learners were admitted under.
+
+    A version resolves the way admissions do (:func:`ledger.application.profiles.resolve`): the
+    administration's publication read from the event store, else the shipped reference
+    profile. One per batch, so each version is looked up once per batch.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.seen: dict[str, tuple[dict[str, int], dict[int, int]]] = {}
+
+    def __call__(self, version: str) -> tuple[dict[str, int], dict[int, int]]:
+        """The years of a profile version's UAA, and the number of UAA of each year."""
+        if version not in self.seen:
+            profile = profiles.resolve(self._lookup, version).profile
+            years = {u.code: u.year for u in profile.uaa}
+            self.seen[version] = years, {y: len(profile.uaa_of_year(y)) for y in (4, 5, 6)}
+        return self.seen[version]
+
+    def _lookup(self, ident: UUID) -> Any:
+        return None if self.store is None else _replay(self.store, str(ident), None)
 
 
 def _voided(events: list[Ev]) -> set[int]:
@@ -350,8 +370,10 @@ class _LearnerWalk:
     Its :meth:`state` is saved in ``rm_cpu_learner.walk`` so the next batch walks on from it.
     """
 
-    def __init__(self, lid: str, key: int, admitted: dict[str, Any], voided: set[int]) -> None:
-        self.lid, self.key, self.voided = lid, key, voided
+    def __init__(
+        self, lid: str, key: int, admitted: dict[str, Any], voided: set[int], years: ProfileYears
+    ) -> None:
+        self.lid, self.key, self.voided, self.years = lid, key, voided, years
         self.admitted = {k: admitted[k] for k in ADMITTED}
         self.walk = _Walk()
         self.reports: list[list[Any]] = []
@@ -360,9 +382,9 @@ class _LearnerWalk:
         self.facts = Facts()
 
     @classmethod
-    def resume(cls, lid: str, state: dict[str, Any]) -> _LearnerWalk:
+    def resume(cls, lid: str, state: dict[str, Any], years: ProfileYears) -> _LearnerWalk:
         """The walk where a saved state left it (no decision voided since)."""
-        walk = cls(lid, state["k"], state["a"], set())
+        walk = cls(lid, state["k"], state["a"], set(), years)
         fase, sy, year, c2d, seq, nth, authorised = state["w"]
         walk.walk = _Walk(fase, sy, year, c2d, seq, nth, authorised)
         walk.reports, walk.cq, walk.max_year = state["r"], state["cq"], state["m"]
@@ -398,7 +420,7 @@ class _LearnerWalk:
         elif t == "TestAuthorised":
             walk.authorised.setdefault(ev["uaa"], eff)
         elif t == "UnitAttempted":
-            uaa_year, units = _profile(self.admitted["profile_version"])
+            uaa_year, units = self.years(self.admitted["profile_version"])
             year = uaa_year.get(ev["uaa"], walk.year)
             walk.nth[ev["uaa"]] = walk.nth.get(ev["uaa"], 0) + 1
             rows["rm_cpu_attempt"].append(
@@ -458,9 +480,9 @@ class _LearnerWalk:
         return self.facts
 
 
-def learner_facts(lid: str, key: int, events: list[Ev], facts: Facts) -> _LearnerWalk:
+def learner_facts(lid: str, key: int, events: list[Ev], facts: Facts, years: ProfileYears) -> _LearnerWalk:
     """Placements, attempts, validations and reports of one CPU learner, from all its events."""
-    walk = _LearnerWalk(lid, key, events[0][2], _voided(events))
+    walk = _LearnerWalk(lid, key, events[0][2], _voided(events), years)
     walk.feed(events)
     for table, rows in walk.finish().rows.items():
         facts.rows[table].extend(rows)

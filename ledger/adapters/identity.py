@@ -17,6 +17,7 @@ import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,7 +26,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ledger.application.identity import Identity, IdentityStore, Representative
+from ledger.application.identity import (
+    Identity,
+    IdentityStore,
+    Representative,
+    blind,
+    index_terms,
+    query_terms,
+)
 
 __all__ = [
     "Identity",
@@ -34,6 +42,7 @@ __all__ = [
     "Representative",
     "SealedIdentity",
     "SqlIdentityStore",
+    "index_key",
     "key_encryption_key",
     "write_sealed",
 ]
@@ -56,6 +65,15 @@ class MemoryIdentityStore:
     def erase(self, learner_id: UUID) -> bool:
         """Forget an identity."""
         return self._rows.pop(learner_id, None) is not None
+
+    def find(
+        self, name: str | None = None, birth_date: date | None = None, national_number: str | None = None
+    ) -> list[UUID]:
+        """The learners whose identity holds every term of the search."""
+        wanted = query_terms(name, birth_date, national_number)
+        if not wanted:
+            return []
+        return sorted(i for i, identity in self._rows.items() if wanted <= index_terms(identity))
 
     def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
         """True if ``presented`` is the learner's national register number."""
@@ -84,7 +102,15 @@ def nrn_mac(mac_key: bytes, number: str) -> str:
 
 def key_encryption_key(key_dir: Path) -> bytes:
     """The identity KEK from ``<key_dir>/identity/kek``, created (0600, folder 0700) if absent."""
-    path = key_dir / "identity" / "kek"
+    return _secret(key_dir / "identity" / "kek")
+
+
+def index_key(key_dir: Path) -> bytes:
+    """The blind index's HMAC key from ``<key_dir>/identity/index-key``, created (0600) if absent."""
+    return _secret(key_dir / "identity" / "index-key")
+
+
+def _secret(path: Path) -> bytes:
     private_dir(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -98,7 +124,8 @@ class SealedIdentity:
     """One learner's encrypted identity rows, ready to be written in a caller's transaction.
 
     ``wrapped_key`` is the new data key wrapped by the KEK, or None when the learner already
-    has a key (a replaced identity keeps its key).
+    has a key (a replaced identity keeps its key). ``lookup`` holds the learner's blind-index
+    digests (``learner_lookup``), replacing any previous ones in the same transaction.
     """
 
     learner_id: str
@@ -106,6 +133,7 @@ class SealedIdentity:
     nonce: bytes
     sealed: bytes
     nrn_mac: str | None
+    lookup: tuple[str, ...] = ()
 
 
 def write_sealed(cursor: Any, placeholder: str, prefix: str, rows: Sequence[SealedIdentity]) -> None:
@@ -127,17 +155,24 @@ def write_sealed(cursor: Any, placeholder: str, prefix: str, rows: Sequence[Seal
             f"VALUES ({p}, {p}, {p}, {p})",
             (row.learner_id, row.nonce, row.sealed, row.nrn_mac),
         )
+        cursor.execute(f"DELETE FROM {prefix}learner_lookup WHERE learner_id = {p}", (row.learner_id,))
+        for digest in row.lookup:
+            cursor.execute(
+                f"INSERT INTO {prefix}learner_lookup (digest, learner_id) VALUES ({p}, {p})",
+                (digest, row.learner_id),
+            )
 
 
 class SqlIdentityStore:
     """Encrypted identity store in the ledger database (SQLite or PostgreSQL), own tables."""
 
-    def __init__(self, conn: Any, placeholder: str, kek: bytes) -> None:
+    def __init__(self, conn: Any, placeholder: str, kek: bytes, index: bytes | None = None) -> None:
         self._conn = conn
         self._p = placeholder
         from ledger.adapters.migrations import migrate
 
         self._kek = AESGCM(kek)
+        self._index = index
         self._mac_key = nrn_mac_key(kek)
         self._sqlite = placeholder == "?"
         if self._sqlite:
@@ -171,7 +206,8 @@ class SqlIdentityStore:
         nonce = secrets.token_bytes(12)
         sealed = AESGCM(key).encrypt(nonce, identity.model_dump_json().encode(), str(learner_id).encode())
         mac = nrn_mac(self._mac_key, identity.national_number) if identity.national_number else None
-        return SealedIdentity(str(learner_id), wrapped, nonce, sealed, mac)
+        lookup = tuple(sorted({blind(self._index, t) for t in index_terms(identity)})) if self._index else ()
+        return SealedIdentity(str(learner_id), wrapped, nonce, sealed, mac, lookup)
 
     def put(self, learner_id: UUID, identity: Identity) -> None:
         """Encrypt and store (or replace) an identity under the learner's own key (one transaction)."""
@@ -208,6 +244,33 @@ class SqlIdentityStore:
             nrn_mac(self._mac_key, number), nrn_mac(self._mac_key, presented)
         )
 
+    def with_prefix(self, prefix: str, limit: int = 5) -> list[UUID]:
+        """Learners (holding an identity) whose id starts with ``prefix`` (hex digits and dashes)."""
+        if not prefix or any(c not in "0123456789abcdef-" for c in prefix.lower()):
+            return []
+        rows = self._conn.execute(
+            f"SELECT learner_id FROM learner_key WHERE learner_id LIKE {self._p} "
+            f"ORDER BY learner_id LIMIT {int(limit)}",
+            (prefix.lower() + "%",),
+        ).fetchall()
+        return [UUID(r[0]) for r in rows]
+
+    def find(
+        self, name: str | None = None, birth_date: date | None = None, national_number: str | None = None
+    ) -> list[UUID]:
+        """The learners whose index holds every term of the search (empty without an index key)."""
+        terms = query_terms(name, birth_date, national_number)
+        if not terms or self._index is None:
+            return []
+        digests = sorted({blind(self._index, t) for t in terms})
+        marks = ", ".join([self._p] * len(digests))
+        rows = self._conn.execute(
+            f"SELECT learner_id FROM learner_lookup WHERE digest IN ({marks}) "
+            f"GROUP BY learner_id HAVING COUNT(*) = {self._p} ORDER BY learner_id",
+            (*digests, len(digests)),
+        ).fetchall()
+        return [UUID(r[0]) for r in rows]
+
     def get(self, learner_id: UUID) -> Identity | None:
         """Decrypt an identity (None if unknown or erased)."""
         row = self._conn.execute(
@@ -227,11 +290,12 @@ class SqlIdentityStore:
             ).fetchone()
             is not None
         )
-        for table in ("learner_identity", "learner_key"):
+        for table in ("learner_identity", "learner_key", "learner_lookup"):
             self._conn.execute(f"DELETE FROM {table} WHERE learner_id = {self._p}", (str(learner_id),))
         if self._sqlite:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             self._conn.execute("VACUUM learner_identity")
             self._conn.execute("VACUUM learner_key")
+            self._conn.execute("VACUUM learner_lookup")
         return found

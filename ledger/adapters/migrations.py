@@ -91,6 +91,17 @@ def _m3_token_revocations(db: MigrationDb) -> None:
     )
 
 
+def _m4_learner_lookup(db: MigrationDb) -> None:
+    """The keyed blind index: HMAC digests of normalised name words, birth date and national number.
+
+    The key lives in the key directory, never in the database; erasure deletes a learner's rows.
+    """
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS learner_lookup (digest TEXT NOT NULL, learner_id TEXT NOT NULL, "
+        "PRIMARY KEY (digest, learner_id))"
+    )
+
+
 Step = Callable[[MigrationDb], None]
 Migration = tuple[int, str, Step]
 
@@ -109,6 +120,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (1, "idempotency receipts in the events' transaction", _m1_idempotency),
     (2, "identity store and national-number keyed hash", _m2_identity),
     (3, "token revocations", _m3_token_revocations),
+    (4, "learner lookup (keyed blind index)", _m4_learner_lookup),
 )
 
 

@@ -39,7 +39,7 @@ from ledger.api.errors import (
     MalformedJson,
     RateLimited,
 )
-from ledger.api.problems import problem_body, problem_for
+from ledger.api.problems import problem_body, problem_for, request_language
 from ledger.api.ratelimit import RateLimits, retry_after
 
 __all__ = [
@@ -251,12 +251,23 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (latin-1), or None."""
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 async def _problem(scope: Scope, send: Send, exc: LimitExceeded, close: bool = False) -> None:
     """Answer ``exc`` as problem+json straight from the middleware (its row of ``PROBLEMS``)."""
     status, code, _ = problem_for(exc)
-    body = json.dumps(problem_body(status, code, exc.detail, scope.get("path", ""))).encode()
+    lang = request_language(_header(scope, b"accept-language"))
+    body = json.dumps(problem_body(status, code, exc.detail, scope.get("path", ""), lang)).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
+        (b"content-language", lang.encode()),
+        (b"vary", b"Accept-Language"),
         (b"content-length", str(len(body)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in exc.headers.items() if k.lower() != "connection"),
     ]

@@ -29,8 +29,9 @@ JsonTooDeep                 400    ``urn:ledger:problem:json-too-deep``
 JsonTooLarge                400    ``urn:ledger:problem:json-too-large``
 =========================== ====== ==============================================
 
-The limits' rows (:mod:`ledger.api.limits`, raised before any rule sees the request) carry French
-titles: their readers are the schools' secretaries as much as the integrators.
+Titles follow the request's ``Accept-Language`` (French by default: the schools' secretaries read
+them as much as the integrators), through the gettext catalogue (:mod:`ledger.i18n`); the ``type``
+URIs never change with the language, and the response says its language in ``Content-Language``.
 
 The framework's own errors are problems too: 404 (no route), 405, 400 (request validation),
 415 (a JSON route called with another Content-Type), 500 (logged, no detail).
@@ -71,8 +72,20 @@ from ledger.domain.errors import (
     RuleViolation,
     UnknownEntity,
 )
+from ledger.i18n import N_, negotiate, translate
 
-__all__ = ["MEDIA_TYPE", "PROBLEMS", "HttpProblem", "Problem", "install", "problem_for", "problem_response"]
+__all__ = [
+    "MEDIA_TYPE",
+    "PROBLEMS",
+    "HttpProblem",
+    "Problem",
+    "install",
+    "problem_body",
+    "problem_for",
+    "problem_response",
+    "request_language",
+    "title",
+]
 
 MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("ledger.api")
@@ -99,34 +112,49 @@ PROBLEMS: tuple[Problem, ...] = (
         RuleViolation,
         422,
         "rule-violation",
-        "Refused by a rule",
+        N_("Refused by a rule"),
         extra=lambda e: {"rule": e.rule, "article": e.article},
     ),
-    Problem(ConcurrencyConflict, 409, "conflict", "Concurrent change", extra=lambda e: {"retryable": True}),
-    Problem(OutOfReach, 404, "not-found", "Not Found"),
-    Problem(Forbidden, 403, "forbidden", "Forbidden"),
-    Problem(UnknownEntity, 422, "unknown-entity", "Unknown entity", in_url=(404, "not-found")),
-    Problem(InvalidCommand, 422, "invalid-command", "Invalid command"),
+    Problem(
+        ConcurrencyConflict, 409, "conflict", N_("Concurrent change"), extra=lambda e: {"retryable": True}
+    ),
+    Problem(OutOfReach, 404, "not-found", N_("Not found")),
+    Problem(Forbidden, 403, "forbidden", N_("Forbidden")),
+    Problem(UnknownEntity, 422, "unknown-entity", N_("Unknown entity"), in_url=(404, "not-found")),
+    Problem(InvalidCommand, 422, "invalid-command", N_("Invalid command")),
     Problem(
         ServiceFailure,
         503,
         "service-unavailable",
-        "Service unavailable",
+        N_("Service unavailable"),
         extra=lambda e: {"retryable": True},
     ),
-    Problem(TokenError, 401, "unauthorized", "Authentication required"),
-    Problem(LedgerError, 422, None, "Refused"),
-    Problem(RateLimited, 429, "too-many-requests", "Trop de requêtes : réessayez plus tard"),
-    Problem(BodyTooLarge, 413, "payload-too-large", "Corps de la requête trop volumineux"),
-    Problem(
-        HeadersTooLarge, 431, "request-header-fields-too-large", "En-têtes de la requête trop volumineux"
-    ),
-    Problem(BodyTimeout, 408, "request-timeout", "Corps de la requête reçu trop lentement"),
-    Problem(MalformedJson, 400, "malformed-json", "Le corps de la requête n'est pas du JSON"),
-    Problem(JsonTooDeep, 400, "json-too-deep", "JSON trop profondément imbriqué"),
-    Problem(JsonTooLarge, 400, "json-too-large", "JSON comptant trop de valeurs"),
+    Problem(TokenError, 401, "unauthorized", N_("Authentication required")),
+    Problem(LedgerError, 422, None, N_("Refused")),
+    Problem(RateLimited, 429, "too-many-requests", N_("Too many requests: try again later")),
+    Problem(BodyTooLarge, 413, "payload-too-large", N_("Request body too large")),
+    Problem(HeadersTooLarge, 431, "request-header-fields-too-large", N_("Request headers too large")),
+    Problem(BodyTimeout, 408, "request-timeout", N_("Request body received too slowly")),
+    Problem(MalformedJson, 400, "malformed-json", N_("The request body is not JSON")),
+    Problem(JsonTooDeep, 400, "json-too-deep", N_("JSON nested too deeply")),
+    Problem(JsonTooLarge, 400, "json-too-large", N_("JSON with too many values")),
 )
 _TITLES = {p.code: p.title for p in PROBLEMS if p.code}
+# the framework's own errors (no route, wrong method, request validation, media type, crash)
+_STATUS_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    406: N_("Not acceptable"),
+    409: N_("Concurrent change"),
+    413: N_("Request body too large"),
+    415: N_("Unsupported media type"),
+    422: N_("Unprocessable request"),
+    500: N_("Internal server error"),
+    503: N_("Service unavailable"),
+}
 
 
 def problem_for(exc: Exception, in_url: bool = False) -> tuple[int, str, dict[str, Any]]:
@@ -140,11 +168,13 @@ def problem_for(exc: Exception, in_url: bool = False) -> tuple[int, str, dict[st
     return 500, "internal-error", {}
 
 
-def problem_body(status: int, code: str, detail: str, instance: str, **extra: Any) -> dict[str, Any]:
-    """The JSON members of a problem."""
+def problem_body(
+    status: int, code: str, detail: str, instance: str, lang: str = "fr", **extra: Any
+) -> dict[str, Any]:
+    """The JSON members of a problem, its title in ``lang`` (its ``type`` the same in every language)."""
     return {
         "type": f"urn:ledger:problem:{code}",
-        "title": _title(status, code),
+        "title": title(status, code, lang),
         "status": status,
         "detail": detail,
         "instance": instance,
@@ -152,15 +182,24 @@ def problem_body(status: int, code: str, detail: str, instance: str, **extra: An
     }
 
 
-def _title(status: int, code: str) -> str:
-    return _TITLES.get(code) or HTTPStatus(status).phrase
+def title(status: int, code: str, lang: str = "fr") -> str:
+    """The title of a problem in ``lang`` (French or English; the status phrase if none is known)."""
+    english = _TITLES.get(code) or _STATUS_TITLES.get(status)
+    return translate(english, lang) if english else HTTPStatus(status).phrase
+
+
+def request_language(accept_language: str | None) -> str:
+    """The language of a problem for a request's ``Accept-Language`` header (French by default)."""
+    return negotiate(accept_language)
 
 
 def problem_response(
     request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    """A problem+json response for ``request``."""
-    body = problem_body(status, code, detail, request.url.path, **extra)
+    """A problem+json response for ``request``, titled in the language it accepts."""
+    lang = request_language(request.headers.get("accept-language"))
+    body = problem_body(status, code, detail, request.url.path, lang, **extra)
+    headers = {**(headers or {}), "Content-Language": lang, "Vary": "Accept-Language"}
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 

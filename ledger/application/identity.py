@@ -7,6 +7,10 @@ representatives' contacts live in an :class:`IdentityStore`, erasable per learne
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import unicodedata
 from datetime import date
 from typing import Protocol
 from uuid import UUID
@@ -57,5 +61,52 @@ class IdentityStore(Protocol):
     def erase(self, learner_id: UUID) -> bool:
         """Destroy the identity and its key; True if there was one."""
 
+    def find(
+        self, name: str | None = None, birth_date: date | None = None, national_number: str | None = None
+    ) -> list[UUID]:
+        """The learners whose identity matches every criterion given (a keyed blind index)."""
+
     def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
         """True if ``presented`` is the learner's national register number (keyed hash)."""
+
+
+# ------------------------------------------------------------------ keyed blind index
+def normalise_text(value: str) -> str:
+    """Lower case, no accents nor punctuation, one space (``Éloïse  D'Arc`` → ``eloise d arc``)."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[^0-9a-z]+", plain)).strip()
+
+
+def name_words(value: str) -> list[str]:
+    """The normalised words of a name (each one is looked up on its own)."""
+    return [w for w in normalise_text(value).split(" ") if w]
+
+
+def national_digits(value: str) -> str:
+    """A national number's digits only (``85.07.30-033.28`` → ``85073003328``)."""
+    return re.sub(r"[^0-9]", "", value)
+
+
+def index_terms(identity: Identity) -> set[str]:
+    """The clear terms an identity is findable by (never stored: only their keyed digests are)."""
+    terms = {f"name:{w}" for w in name_words(identity.given_name) + name_words(identity.family_name)}
+    terms.add(f"birth:{identity.birth_date.isoformat()}")
+    if identity.national_number:
+        terms.add(f"nn:{national_digits(identity.national_number)}")
+    return terms
+
+
+def query_terms(name: str | None, birth_date: date | None, national_number: str | None) -> set[str]:
+    """The terms of a search: every word of ``name``, the birth date, the national number."""
+    terms = {f"name:{w}" for w in name_words(name or "")}
+    if birth_date is not None:
+        terms.add(f"birth:{birth_date.isoformat()}")
+    if national_number:
+        terms.add(f"nn:{national_digits(national_number)}")
+    return terms
+
+
+def blind(key: bytes, term: str) -> str:
+    """The keyed digest of a term (HMAC-SHA-256, hex): equal terms match, nothing can be read back."""
+    return hmac.new(key, term.encode(), hashlib.sha256).hexdigest()

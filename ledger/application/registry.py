@@ -7,6 +7,7 @@ it lists is accepted wherever a command is parsed.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -52,7 +53,9 @@ class CommandRegistry:
             raise InvalidCommand("a command must be a JSON object")
         name = raw.get("command")
         if not isinstance(name, str) or name not in self._routes:
-            raise InvalidCommand(f"unknown command {name!r}; known: {', '.join(self.names())}")
+            close = difflib.get_close_matches(str(name), self.names(), n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else f"; known: {', '.join(self.names())}"
+            raise InvalidCommand(f"unknown command {name!r}{hint}")
         try:
             return self._routes[name][1].command.model_validate(raw)
         except ValidationError as exc:

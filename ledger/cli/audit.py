@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.common import Db, Json, KeyDir, emit, settings, table
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 
 if TYPE_CHECKING:
@@ -561,6 +562,20 @@ def _print_monitor(d: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- register
 def register(app: typer.Typer) -> None:
     """Add the ``keys`` and ``audit`` verb groups."""
+    add_examples(
+        {
+            "keys generate": "ledger keys generate --key-dir cles",
+            "keys show": "ledger keys show --key-dir cles",
+            "audit run": "ledger audit run --every 60 --db ecole.db",
+            "audit checkpoint": "ledger audit checkpoint --db ecole.db",
+            "audit prove": "ledger audit prove --certificate 9b2e --out preuve.json --db ecole.db",
+            "audit verify-proof": "ledger audit verify-proof preuve.json --key journal.vkey",
+            "audit consistency": "ledger audit consistency 120 240 --db ecole.db",
+            "audit verify": "ledger audit verify --db ecole.db",
+            "audit publish": "ledger audit publish site-journal --db ecole.db",
+            "audit monitor": "ledger audit monitor https://journal.example.be/ --key journal.vkey",
+        }
+    )
     keys = typer.Typer(help="signing keys of the integrity log", no_args_is_help=True)
     keys.command("generate", help="a new active signing key (rotation keeps the old ones)")(keys_generate)
     keys.command("show", help="the verifier key, C2SP vkey form")(keys_show)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -24,6 +25,7 @@ from uuid import UUID
 import typer
 
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,12 +53,38 @@ KeyDir = Annotated[
 ]
 
 
-def parse_date(value: str) -> date:
-    """An ISO date (``YYYY-MM-DD``), or a usage error (exit 2)."""
+DATE_FORMATS = "DD/MM/YYYY or YYYY-MM-DD"
+
+
+def read_date(value: str) -> date:
+    """A date typed by a person: ``28/06/2020`` (also ``28-06-2020``, ``28.06.2020``) or ISO.
+
+    Raises :class:`ValueError` naming both accepted formats.
+    """
+    text = value.strip()
+    for separator in ("/", ".", "-"):
+        parts = text.split(separator)
+        if len(parts) == 3 and len(parts[0]) <= 2 and len(parts[2]) == 4 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                break
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+        raise ValueError(
+            _("not a date: {value!r} (expected DD/MM/YYYY, e.g. 28/06/2020, or YYYY-MM-DD)").format(
+                value=value
+            )
+        ) from None
+
+
+def parse_date(value: str) -> date:
+    """A date (``28/06/2020`` or ``2020-06-28``), or a usage error naming the format (exit 2)."""
+    try:
+        return read_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def whole_number(value: str) -> int:
@@ -64,9 +92,13 @@ def whole_number(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise typer.BadParameter(f"not a whole number: {value!r}") from None
+        raise typer.BadParameter(
+            _("not a whole number: {value!r} (expected digits only, e.g. 209)").format(value=value)
+        ) from None
     if number < 0:
-        raise typer.BadParameter(f"not a whole number: {value!r}")
+        raise typer.BadParameter(
+            _("not a whole number: {value!r} (expected digits only, e.g. 209)").format(value=value)
+        )
     return number
 
 
@@ -75,7 +107,9 @@ def parse_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not an ISO date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {value!r}") from None
+        raise typer.BadParameter(
+            _("not a date-time: {value!r} (expected YYYY-MM-DDTHH:MM[:SS][+HH:MM])").format(value=value)
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -94,7 +128,53 @@ def parse_uuid(value: str, kind: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise InvalidCommand(f"not a valid {kind} id: {value!r}") from None
+        raise InvalidCommand(_("not a valid {kind} id: {value!r}").format(kind=kind, value=value)) from None
+
+
+def resolve_learner(svc: Services, text: str) -> UUID:
+    """A learner typed by a person: a full id, a short unambiguous prefix of it, or a national number.
+
+    Nobody should have to type a UUID: ``ledger learner find`` prints the ids, and their first
+    eight characters are enough. Raises :class:`InvalidCommand` naming what is wrong.
+    """
+    value = text.strip()
+    try:
+        return UUID(value)
+    except ValueError:
+        pass
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) in (11, 13, 14, 15) and not any(c.isalpha() for c in value):
+        found = svc.identities.find(national_number=digits)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise InvalidCommand(_("no learner with the national number {number}").format(number=value))
+    if len(value) < 4 or any(c not in "0123456789abcdef-" for c in value.lower()):
+        raise InvalidCommand(
+            _(
+                "not a valid learner id: {value!r} (give the id printed by ledger learner find, "
+                "at least its first 4 characters, or a national number)"
+            ).format(value=value)
+        )
+    matches = svc.identities.with_prefix(value)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InvalidCommand(
+            _("no learner whose id starts with {value!r} (ledger learner find NAME prints the ids)").format(
+                value=value
+            )
+        )
+    raise InvalidCommand(
+        _("{value!r} matches several learners ({ids}…): type more characters").format(
+            value=value, ids=", ".join(short_id(m) for m in matches)
+        )
+    )
+
+
+def short_id(value: UUID | str) -> str:
+    """The first eight characters of an id: enough to name it again on the command line."""
+    return str(value)[:8]
 
 
 # ------------------------------------------------------------------------------ services
@@ -114,11 +194,29 @@ def settings(**flags: Any) -> Settings:
         raise InvalidCommand(f"invalid setting: {problems}") from None
 
 
-def services(db: str | None = None, **flags: Any) -> Services:
-    """Open the store named by ``--db`` (or the settings) and compose the ledger on it."""
+Create = Annotated[
+    bool,
+    typer.Option("--create", help="create the SQLite store if the file does not exist yet"),
+]
+
+
+def services(db: str | None = None, create: bool = False, **flags: Any) -> Services:
+    """Open the store named by ``--db`` (or the settings) and compose the ledger on it.
+
+    A SQLite file that does not exist is an error (exit 2, nothing created) unless ``create``:
+    a mistyped path must not silently start a new, empty ledger.
+    """
+    conf = settings(db=db, **flags)
+    target = conf.target()
+    if not create and target.kind == "sqlite" and target.sqlite_path and not target.sqlite_path.exists():
+        raise InvalidCommand(
+            _("no store at {path}: check --db (or LEDGER_DB), or add --create to start a new one").format(
+                path=target.sqlite_path
+            )
+        )
     from ledger.bootstrap import bootstrap
 
-    return bootstrap(settings(db=db, **flags))
+    return bootstrap(conf)
 
 
 # ------------------------------------------------------------------------------ output
@@ -173,20 +271,78 @@ def print_mapping(row: dict[str, Any]) -> None:
         print(f"{key}: {value}")
 
 
+class JsonProgress:
+    """Quiet progress for logs and pipes: a JSON line on standard error at most every ``every`` s.
+
+    ``{"progress": label, "done": n, "total": t, "percent": p, "eta_seconds": e}``, plus a last
+    line when the work ends (never on standard output, which carries the result).
+    """
+
+    def __init__(self, label: str, total: int, every: float = 2.0, stream: Any = None) -> None:
+        self.label, self.total, self.every = label, max(total, 1), every
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = 0
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def advance(self, amount: int = 1) -> None:
+        """Count ``amount`` more items done; print a line when ``every`` seconds have passed."""
+        self.done += amount
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            self.line()
+
+    def line(self) -> None:
+        """Write the current state as one JSON line."""
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = max(self.total - self.done, 0)
+        eta = round(left / rate, 1) if rate > 0 else None
+        record = {
+            "progress": self.label,
+            "done": self.done,
+            "total": self.total,
+            "percent": round(100 * min(self.done, self.total) / self.total, 1),
+            "elapsed_seconds": round(elapsed, 1),
+            "eta_seconds": eta,
+        }
+        self.stream.write(json.dumps(record) + "\n")
+        self.stream.flush()
+
+
 @contextmanager
 def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on standard error (a terminal only); yields ``advance(n)``."""
+    """Progress with an ETA on standard error; yields ``advance(n)``.
+
+    On a terminal: a rich bar (count, elapsed, time remaining). Otherwise: quiet JSON lines
+    (:class:`JsonProgress`), one every two seconds at most and one at the end.
+    """
+    if not sys.stderr.isatty():
+        quiet = JsonProgress(label, total)
+        yield quiet.advance
+        if quiet.done or total:
+            quiet.line()
+        return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=Console(file=sys.stderr),
         transient=True,
-        disable=not sys.stderr.isatty(),
     )
     with bar:
         task = bar.add_task(label, total=max(total, 1))
@@ -202,7 +358,9 @@ def read_text(path: str, what: str) -> str:
     try:
         return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidCommand(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        raise InvalidCommand(
+            _("cannot read {what} {path}: {reason}").format(what=what, path=path, reason=exc.strerror or exc)
+        ) from None
 
 
 # ------------------------------------------------------------------------------ errors
@@ -241,11 +399,23 @@ def report(exc: BaseException) -> int:
     """Write the one-line message of an error on standard error; return its exit code."""
     code = exit_code(exc)
     if isinstance(exc, ConcurrencyConflict):
-        sys.stderr.write(f"conflict: {exc}\n")
+        sys.stderr.write(_("conflict: {error} (try again)").format(error=exc) + "\n")
     elif is_mapped(exc):
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(_("error: {error}").format(error=exc) + "\n")
+    elif isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(
+            _("error: cannot use the file{where}: {reason}").format(where=where, reason=exc.strerror or exc)
+            + "\n"
+        )
+        return EXIT_REFUSED
     else:
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+        sys.stderr.write(
+            _("internal error: {kind}: {error} (rerun with --debug)").format(
+                kind=type(exc).__name__, error=exc
+            )
+            + "\n"
+        )
     return code
 
 

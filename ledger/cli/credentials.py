@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.common import Db, Json, emit, read_text, settings, table
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 
 if TYPE_CHECKING:
@@ -233,6 +234,15 @@ def _print_verdict(data: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- register
 def register(app: typer.Typer) -> None:
     """Add ``credential keys generate|show``, ``export``, ``status-list`` and ``verify``."""
+    add_examples(
+        {
+            "credential export": "ledger credential export 9b2e --html certificat.html --db ecole.db",
+            "credential status-list": "ledger credential status-list --out statuts.json --db ecole.db",
+            "credential verify": "ledger credential verify certificat.json --status-list statuts.json",
+            "credential keys generate": "ledger credential keys generate",
+            "credential keys show": "ledger credential keys show --out confiance.json",
+        }
+    )
     cred = typer.Typer(help="verifiable credentials (Open Badges 3.0)", no_args_is_help=True)
     keys = typer.Typer(
         help="credential issuer keys ($LEDGER_KEY_DIR, default .ledger/keys)", no_args_is_help=True

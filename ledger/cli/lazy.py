@@ -15,6 +15,9 @@ import typer
 from typer.core import TyperGroup
 from typer.models import CommandInfo, DefaultPlaceholder, TyperInfo
 
+from ledger.cli.help import localise
+from ledger.i18n import _
+
 
 def _value(setting: Any) -> Any:
     """A Typer setting's value (Typer wraps the ones left at their default)."""
@@ -108,7 +111,7 @@ class LazyVerbs(TyperGroup):
             holder.registered_commands.append(info)
         converted = typer.main.get_command(holder)
         assert isinstance(converted, TyperGroup)
-        command = converted.commands[cmd_name]
+        command = localise(converted.commands[cmd_name], (cmd_name,))
         self.add_command(command, cmd_name)
         return command
 
@@ -117,9 +120,9 @@ class LazyVerbs(TyperGroup):
         rows = []
         limit = formatter.width - 6 - max((len(n) for n in self._entries()), default=0)
         for name, info in self._entries().items():
-            rows.append((name, _short(_help(info), limit)))
+            rows.append((name, _short(_(_help(info)), limit)))
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
 
 
@@ -138,4 +141,5 @@ def root_command(tree: typer.Typer, callback: Any) -> LazyVerbs:
     command = typer.main.get_command(root)
     assert isinstance(command, LazyVerbs)
     command.tree = tree
+    localise(command, ())
     return command

@@ -16,11 +16,17 @@ from ledger.cli.common import (
     parse_datetime,
     parse_uuid,
     print_mapping,
+    read_date,
+    resolve_learner,
     services,
+    short_id,
     table,
     today,
 )
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _, format_date, ngettext
+from ledger.i18n.vocabulary import label
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
@@ -63,7 +69,12 @@ def learner_view(
 
 def learner_show(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="learner id (UUID)")],
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="learner id: the first 8 characters are enough, or a national number"
+        ),
+    ],
     db: Db = None,
     as_json: Json = False,
     with_identity: Annotated[bool, typer.Option("--with-identity", help="include personal data")] = False,
@@ -88,12 +99,71 @@ def learner_show(
     effective = optional_date(as_of_effective_)
     recorded = parse_datetime(as_recorded_at_) if as_recorded_at_ is not None else None
     svc = services(db)
-    learner_id = parse_uuid(ident, "learner")
+    learner_id = resolve_learner(svc, ident)
     dossier = learner_view(svc, _readers(ctx), learner_id, effective, recorded)
     if with_identity:
         identity = svc.identities.get(learner_id)
         dossier["identity"] = identity.model_dump(mode="json") if identity else None
     emit(as_json, dossier, print_dossier)
+
+
+def learner_find(
+    words: Annotated[list[str] | None, typer.Argument(metavar="NAME", help="name words (any order)")] = None,
+    db: Db = None,
+    as_json: Json = False,
+    born: Annotated[
+        str | None, typer.Option("--born", metavar="DATE", help="birth date (DD/MM/YYYY or YYYY-MM-DD)")
+    ] = None,
+    national_number: Annotated[
+        str | None, typer.Option("--national-number", metavar="NUMBER", help="national register number")
+    ] = None,
+) -> None:
+    """Find learners by name, birth date or national number (a keyed blind index).
+
+    Example: ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db
+    """
+    try:
+        birth = read_date(born) if born else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--born") from None
+    name = " ".join(words or [])
+    if not name.strip() and birth is None and not national_number:
+        raise typer.BadParameter(_("give a name, --born or --national-number"))
+    svc = services(db)
+    rows = []
+    for learner_id in svc.identities.find(name or None, birth, national_number):
+        identity = svc.identities.get(learner_id)
+        learner = svc.ledger.get(learner_id)
+        rows.append(
+            {
+                "learner_id": str(learner_id),
+                "given_name": identity.given_name if identity else None,
+                "family_name": identity.family_name if identity else None,
+                "birth_date": identity.birth_date.isoformat() if identity else None,
+                "fase": getattr(learner, "fase", None),
+            }
+        )
+    emit(as_json, rows, print_found)
+
+
+def print_found(rows: list[dict[str, Any]]) -> None:
+    """Human rendering of ``learner find``: short id, name, birth date, school."""
+    if not rows:
+        print(_("No learner found."))
+        return
+    table(
+        [
+            {
+                _("id"): short_id(r["learner_id"]),
+                _("name"): f"{r['family_name']} {r['given_name']}",
+                _("born on"): format_date(r["birth_date"]),
+                _("school (FASE)"): r["fase"],
+            }
+            for r in rows
+        ],
+        [_("id"), _("name"), _("born on"), _("school (FASE)")],
+    )
+    print(ngettext("{count} learner found", "{count} learners found", len(rows)).format(count=len(rows)))
 
 
 def learner_erase(
@@ -112,8 +182,9 @@ def learner_erase(
     if body not in {"administration", "direction"}:
         raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
     day = optional_date(on) or today()
-    ledger = services(db).ledger
-    learner_id = parse_uuid(ident, "learner")
+    svc = services(db)
+    ledger = svc.ledger
+    learner_id = resolve_learner(svc, ident)
     learner = ledger.get(learner_id)
     if not isinstance(learner, Learner):
         raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
@@ -139,58 +210,136 @@ def learner_erase(
 
 
 def print_dossier(d: dict[str, Any]) -> None:
-    """Human rendering of a dossier."""
+    """Human rendering of a dossier d'apprentissage (in the current language)."""
     if d.get("regime") == "clea":
         print_clea_dossier(d)
         return
-    print(
-        f"learner {d['learner_id']} — CPU, {d['option']} ({d['form']}), year {d['year']}"
-        f" in {d['school_year']}{' (C2D)' if d['c2d'] else ''}"
+    year = (
+        f"{d['school_year']}-{d['school_year'] + 1}"
+        if isinstance(d["school_year"], int)
+        else d["school_year"]
     )
     print(
-        f"school: FASE {d['fase']} {d['school']} ({d['locality']}); profile "
-        f"{d['profile_version']} ({d['profile_source']}); admitted by route {d['route']}"
+        _(
+            "Learner {short} ({ident}) — CPU, {option} (form {form}), year {year} in {school_year}{c2d}"
+        ).format(
+            short=short_id(d["learner_id"]),
+            ident=d["learner_id"],
+            option=d["option"],
+            form=d["form"],
+            year=d["year"],
+            school_year=year,
+            c2d=" (C2D)" if d["c2d"] else "",
+        )
+    )
+    print(
+        _(
+            "School: FASE {fase} {school} ({locality}); certification profile {profile} ({source}); "
+            "admitted: {route}"
+        ).format(
+            fase=d["fase"],
+            school=d["school"],
+            locality=d["locality"],
+            profile=d["profile_version"],
+            source=d["profile_source"],
+            route=label(d["route"]),
+        )
     )
     if d.get("identity"):
         i = d["identity"]
-        print(f"identity: {i['given_name']} {i['family_name']}, born {i['birth_date']}")
+        print(
+            _("Identity: {given} {family}, born on {born}").format(
+                given=i["given_name"], family=i["family_name"], born=format_date(i["birth_date"])
+            )
+        )
     print()
+    heads = [
+        _("UAA"),
+        _("title"),
+        _("year"),
+        _("status"),
+        _("validated on"),
+        _("how"),
+        _("by"),
+        _("attempts"),
+        _("remediation"),
+    ]
     table(
         [
-            {
-                **u,
-                "validated on": (u["validated"] or {}).get("effective_date"),
-                "via": (u["validated"] or {}).get("via"),
-                "by": (u["validated"] or {}).get("body"),
-                "attempts": len(u["attempts"]),
-            }
+            dict(
+                zip(
+                    heads,
+                    [
+                        u["uaa"],
+                        u.get("title"),
+                        u["year"],
+                        label(u["status"]),
+                        format_date((u["validated"] or {}).get("effective_date")),
+                        label((u["validated"] or {}).get("via")),
+                        label((u["validated"] or {}).get("body")),
+                        len(u["attempts"]),
+                        u.get("remediation"),
+                    ],
+                    strict=True,
+                )
+            )
             for u in d["units"]
         ],
-        ["uaa", "title", "year", "status", "validated on", "via", "by", "attempts", "remediation"],
+        heads,
     )
     if d.get("uaa_titles_note"):
-        print(f"UAA titles: {d['uaa_titles_note']}")
+        print(_("UAA titles: {note}").format(note=label(d["uaa_titles_note"])))
     for a in d["attestations"]:
         print(
-            f"attestation {a['kind']} for {a['school_year']}-{a['school_year'] + 1} "
-            f"({a['effective_date']}, {a['body']})"
+            _("{kind} for {year} ({date}, {body})").format(
+                kind=label(a["kind"]),
+                year=f"{a['school_year']}-{a['school_year'] + 1}",
+                date=format_date(a["effective_date"]),
+                body=label(a["body"]),
+            )
         )
     for c in d["c2d_decisions"]:
-        print(f"C2D decision: {c['outcome']} ({c['effective_date']})")
+        print(
+            _("C2D decision: {outcome} ({date})").format(
+                outcome=label(c["outcome"]), date=format_date(c["effective_date"])
+            )
+        )
     for f in d.get("flags", []):
-        print(f"flag: {f['rule']} ({f['article']}): {f['detail']} [{f['effective_date']}]")
+        print(
+            _("Flag: {rule} ({article}): {detail} [{date}]").format(
+                rule=f["rule"],
+                article=f["article"],
+                detail=f["detail"],
+                date=format_date(f["effective_date"]),
+            )
+        )
     for a in d.get("appeals", []):
         print(
-            f"appeal against {a['against']} (v{a['target_version']}) lodged {a['lodged_on']}: {a['outcome']}"
+            _("External appeal against {against} (v{version}), {date}: {outcome}").format(
+                against=label(a["against"]),
+                version=a["target_version"],
+                date=format_date(a["lodged_on"]),
+                outcome=label(a["outcome"]),
+            )
         )
     for x in d["pending_deadlines"]:
-        print(f"deadline: {x['kind']} due {x['due_by']}{' — OVERDUE' if x['overdue'] else ''}")
+        late = _(" — OVERDUE") if x["overdue"] else ""
+        print(
+            _("Deadline: {kind} due by {date}{late}").format(
+                kind=label(x["kind"]), date=format_date(x["due_by"]), late=late
+            )
+        )
     for x in d["late"]:
-        print(f"late: {x['type']} (due {x['due_by']})")
+        print(_("Late: {kind} (due by {date})").format(kind=label(x["type"]), date=format_date(x["due_by"])))
     for c in d["certificates"]:
         print(
-            f"certificate {c['kind']} {c['certificate_id']} [{c['status']}] "
-            f"{c['effective_date']} basis {c['basis']}"
+            _("{kind} {short} [{status}] on {date}, basis: {basis}").format(
+                kind=label(c["kind"]),
+                short=short_id(c["certificate_id"]),
+                status=label(c["status"]),
+                date=format_date(c["effective_date"]),
+                basis=c["basis"],
+            )
         )
 
 
@@ -205,9 +354,9 @@ def print_clea_dossier(d: dict[str, Any]) -> None:
     if window:
         state = "EXPIRED" if window["expired"] else "open"
         print(f"window: évaluation préalable {window['opened_on']}, ends {window['ends_on']} ({state})")
-    for label, key in (("acquired", "acquired"), ("missing", "missing")):
+    for state_label, key in (("acquired", "acquired"), ("missing", "missing")):
         for dom in d["domains"][key]:
-            print(f"  {label:<9} {dom['code']:<5} {dom['label']}")
+            print(f"  {state_label:<9} {dom['code']:<5} {dom['label']}")
     plan = d.get("plan")
     if plan:
         print(
@@ -324,8 +473,20 @@ def deadlines_check(
 
 def register(app: typer.Typer) -> typer.Typer:
     """Add ``learner``, ``certificate``, ``events`` and ``deadlines``; returns ``certificate``."""
+    add_examples(
+        {
+            "events": "ledger events --learner 6f1c --since 01/09/2019 --db ecole.db",
+            "learner show": "ledger learner show 6f1c --with-identity --db ecole.db",
+            "learner find": "ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db",
+            "learner erase": 'ledger learner erase 6f1c --reason "demande de l\'élève" --db ecole.db',
+            "certificate list": "ledger certificate list --status active --db ecole.db",
+            "certificate show": "ledger certificate show 9b2e --db ecole.db",
+            "deadlines check": "ledger deadlines check --as-of 30/06/2020 --db ecole.db",
+        }
+    )
     learner = typer.Typer(help="learner queries", no_args_is_help=True)
     learner.command("show", help="a learner's dossier d'apprentissage")(learner_show)
+    learner.command("find", help="find learners by name, birth date or national number")(learner_find)
     learner.command("erase", help="erase a learner's personal data (decisions stay)")(learner_erase)
     app.add_typer(learner, name="learner")
     cert = typer.Typer(help="certificate queries", no_args_is_help=True)

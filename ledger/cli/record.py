@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import typer
 
-from ledger.cli.common import Db, Json, emit, progress, services
+from ledger.cli.common import Create, Db, Json, emit, progress, resolve_learner, services, short_id
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _, format_number, ngettext
+from ledger.i18n.vocabulary import recorded as recorded_label
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -35,7 +39,7 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
     else:
         path = Path(source)
         if not path.is_file():
-            raise InvalidCommand(f"no such file: {source}")
+            raise InvalidCommand(_("no such file: {path}").format(path=source))
         handle = path.open(encoding="utf-8")
     with handle:
         for number, line in enumerate(handle, start=1):
@@ -43,8 +47,16 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[BaseModel]:
-    """Parse and validate every command line before anything is recorded."""
+def parse_lines(
+    source: str,
+    registry: CommandRegistry | None = None,
+    resolve: Callable[[str], UUID] | None = None,
+) -> list[BaseModel]:
+    """Parse and validate every command line before anything is recorded.
+
+    With ``resolve``, a ``learner_id`` that is not a full id (a short prefix printed by
+    ``ledger learner find``, or a national number) is replaced by the learner it names.
+    """
     import orjson
 
     from ledger.application.registry import default_registry
@@ -55,12 +67,27 @@ def parse_lines(source: str, registry: CommandRegistry | None = None) -> list[Ba
         try:
             raw = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise InvalidCommand(f"line {number}: malformed JSON ({exc})") from None
+            raise InvalidCommand(
+                _("line {number}: malformed JSON ({error})").format(number=number, error=exc)
+            ) from None
         try:
+            if resolve is not None and isinstance(raw, dict) and _short_reference(raw.get("learner_id")):
+                raw["learner_id"] = str(resolve(raw["learner_id"]))
             parsed.append(commands.parse(raw))
         except InvalidCommand as exc:
-            raise InvalidCommand(f"line {number}: {exc}") from None
+            raise InvalidCommand(_("line {number}: {error}").format(number=number, error=exc)) from None
     return parsed
+
+
+def _short_reference(value: Any) -> bool:
+    """A ``learner_id`` written by a person: a string that is not a full UUID."""
+    if not isinstance(value, str):
+        return False
+    try:
+        UUID(value)
+    except ValueError:
+        return True
+    return False
 
 
 def record(
@@ -70,6 +97,7 @@ def record(
     batch: Annotated[
         int, typer.Option(min=0, help="commands per transaction (default 1: one decision per save)")
     ] = 1,
+    create: Create = False,
     keep_going: Annotated[
         bool,
         typer.Option(
@@ -78,12 +106,19 @@ def record(
         ),
     ] = False,
 ) -> None:
-    """Record JSON commands, one object per line; all checked before anything is written."""
-    commands = parse_lines(file)
-    ledger = services(db).ledger
+    """Record JSON commands, one object per line; all checked before anything is written.
+
+    Prints each decision recorded with its new id (the first 8 characters are enough to name
+    it again).
+
+    Example: ledger record decisions.jsonl --db ecole.db --create
+    """
+    svc = services(db, create=create)
+    ledger = svc.ledger
+    commands = parse_lines(file, resolve=lambda ref: resolve_learner(svc, ref))
     started = time.perf_counter()
     refused: list[tuple[int, Exception]] = []
-    with progress("recording", len(commands)) as advance:
+    with progress(_("recording"), len(commands)) as advance:
         if keep_going:
             outcomes, errors = ledger.execute_each(commands, batch=batch, progress=advance)
             refused = list(errors)
@@ -109,10 +144,18 @@ def record(
             print,
         )
     else:
-        print(f"recorded {len(outcomes)} command(s), {events} event(s) in {elapsed:.2f}s")
+        for outcome in outcomes:
+            print(describe_outcome(outcome.to_dict()))
+        print(
+            ngettext(
+                "{count} decision recorded ({events} event) in {seconds} s",
+                "{count} decisions recorded ({events} events) in {seconds} s",
+                len(outcomes),
+            ).format(count=len(outcomes), events=events, seconds=format_number(elapsed, 2))
+        )
     if refused:
-        for _, error in refused:
-            print(f"error: {error}", file=sys.stderr)
+        for _number, error in refused:
+            print(_("error: {error}").format(error=error), file=sys.stderr)
         raise typer.Exit(2)
 
 
@@ -121,24 +164,57 @@ def import_registry(
     db: Db = None,
     as_json: Json = False,
     batch: Annotated[int, typer.Option(min=1, help="commands per transaction")] = 1000,
+    create: Create = False,
 ) -> None:
-    """Import a historical registry: the rules of ``ledger record``, nothing written on a refusal."""
+    """Import a historical registry: the rules of ``ledger record``, nothing written on a refusal.
+
+    Example: ledger import registre.jsonl --db ecole.db --create
+    """
     from ledger.application.bulk import import_commands
 
-    ledger = services(db).ledger
+    ledger = services(db, create=create).ledger
     summary = import_commands(ledger, read_lines(file), batch=batch)
     _log().info("import.done", **summary.to_dict())
     if as_json:
         emit(True, summary.to_dict(), print)
     else:
-        print(f"imported {summary.commands} command(s), {summary.events} event(s) in {summary.seconds:.2f}s")
+        print(
+            _("imported {commands} command(s), {events} event(s) in {seconds} s").format(
+                commands=summary.commands,
+                events=summary.events,
+                seconds=format_number(summary.seconds, 2),
+            )
+        )
 
 
-def schema_commands() -> None:
-    """The JSON Schema of every command."""
+def describe_outcome(o: dict[str, Any]) -> str:
+    """One recorded decision as a person reads it: ``Élève admis : 6f1c1d0a (…full id…)``."""
+    ident = str(o.get("certificate_id") or o["aggregate_id"])
+    where = ", ".join(str(p) for p in o.get("positions", []))
+    return _("{what}: {short} ({ident}; log position {where})").format(
+        what=recorded_label(str(o["command"])), short=short_id(ident), ident=ident, where=where
+    )
+
+
+def schema_commands(
+    name: Annotated[
+        str | None, typer.Argument(help="one command's name (e.g. AdmitLearner); all when omitted")
+    ] = None,
+) -> None:
+    """The JSON Schema of every command, or of one.
+
+    Example: ledger schema commands AdmitLearner
+    """
     from ledger.application.registry import default_registry
 
-    print(json.dumps(default_registry().schema(), indent=2, ensure_ascii=False))
+    registry = default_registry()
+    if name is None:
+        print(json.dumps(registry.schema(), indent=2, ensure_ascii=False))
+        return
+    if name not in registry.names():
+        registry.parse({"command": name})  # raises: unknown command, with the closest names
+    schema = registry.schema()["$defs"][name]
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 def demo(
@@ -154,50 +230,77 @@ def demo(
         int,
         typer.Option(min=0, help="record learners in chunks of this size (bounded memory; 0 = all at once)"),
     ] = 0,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(help="write one API token per role to this file (mode 0600) instead of printing them"),
+    ] = None,
+    url: Annotated[str, typer.Option(help="where ledger serve will answer")] = "http://127.0.0.1:8080",
 ) -> None:
-    """Record a synthetic, rule-abiding cohort and show what the ledger holds."""
+    """Record a synthetic, rule-abiding cohort and show what the ledger holds.
+
+    Example: ledger demo --db .ledger/demo.db --learners 200 --tokens .ledger/demo-tokens.json
+    """
     from ledger.bootstrap import redact
     from ledger.demo.run import default_candidates, demo_summary, record_demo, record_demo_in_chunks
 
-    svc = services(db)
+    svc = services(db, create=True)
     ledger = svc.ledger
     if ledger.store.recorder.max_notification_id():
         raise InvalidCommand(
-            f"the store {redact(svc.settings.db)} already holds events; give the demo a new --db"
+            _("the store {store} already holds events; give the demo a new --db").format(
+                store=redact(svc.settings.db)
+            )
         )
     wanted = candidates if candidates is not None else default_candidates(learners)
     started = time.perf_counter()
     on = date.today()
     if chunk:
-        with progress("demo learners", learners) as advance:
+        with progress(_("demo learners"), learners) as advance:
             recorded = record_demo_in_chunks(ledger, seed, learners, wanted, on, chunk, batch, advance)
     else:
-        with progress("demo", learners) as advance:
+        with progress(_("demo"), learners) as advance:
             recorded = record_demo(ledger, seed, learners, wanted, on, batch, None)
             advance(learners)
     summary = demo_summary(ledger, recorded, time.perf_counter() - started)
     summary["store"] = redact(svc.settings.db)
-    emit(as_json, summary, print_summary)
+    if tokens is not None:
+        from ledger.cli.server import demo_tokens
+        from ledger.demo.guide import write_private
+
+        write_private(tokens, demo_tokens(svc))
+        summary["tokens_file"] = str(tokens)
+    emit(as_json, summary, lambda s: print(_guide(svc, s, url)))
 
 
-def print_summary(s: dict[str, Any]) -> None:
-    """Human rendering of the demo summary."""
-    print(
-        f"recorded {s['commands']} commands → {s['events']} events on {s['aggregates']} "
-        f"aggregates in {s['seconds']}s"
+def _guide(svc: Any, summary: dict[str, Any], url: str) -> str:
+    """The demo's closing screen (:func:`ledger.demo.guide.demo_guide`) for this store."""
+    from ledger.demo.guide import demo_guide
+
+    sample = summary.get("sample_learner")
+    name = None
+    if sample:
+        identity = svc.identities.get(UUID(sample))
+        name = identity.family_name.split()[0] if identity and identity.family_name.split() else None
+    return demo_guide(
+        summary,
+        str(summary["store"]),
+        url,
+        summary.get("tokens_file"),
+        short_id(sample) if sample else None,
+        name,
     )
-    print("\nevents by type:")
-    for name, count in s["events_by_type"].items():
-        print(f"  {name:<45} {count:>7}")
-    print("\nend-of-4th attestations:", ", ".join(f"{k} {v}" for k, v in s["attestations"].items()))
-    print("certificates:", ", ".join(f"{k}: {v}" for k, v in sorted(s["certificates"].items())))
-    if s["sample_learner"]:
-        print(f"\ntry: ledger learner show {s['sample_learner']}")
-    print("     ledger certificate list | ledger events --limit 20")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``demo``, ``record``, ``import`` and ``schema``."""
+    add_examples(
+        {
+            "demo": "ledger demo --db demo.db --tokens demo-tokens.json",
+            "record": "ledger record decisions.jsonl --db ecole.db --create",
+            "import": "ledger import registre-2019.jsonl --db ecole.db --create",
+            "schema commands": "ledger schema commands AdmitLearner",
+        }
+    )
     app.command("demo", help="record a synthetic cohort and show what the ledger holds")(demo)
     app.command("record", help="record JSON commands, one object per line")(record)
     app.command("import", help="import a historical registry (JSON command lines) in bulk")(import_registry)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.cli.common import Json, emit, table
+from ledger.cli.help import add_examples
 
 
 def rules(
@@ -44,10 +45,15 @@ def _print_rules(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_provisions(rows: list[dict[str, Any]]) -> None:
-    flat = [{**r, "rules": ", ".join(r["rules"])} for r in rows]
-    table(flat, ("regime", "article", "verdict", "rules"))
+    flat = [{**r, "rules": ", ".join(r["rules"]), "tests": len(r["tests"])} for r in rows]
+    table(flat, ("regime", "article", "verdict", "tests", "rules"))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``rules``."""
+    add_examples(
+        {
+            "rules": "ledger rules --regime cpu",
+        }
+    )
     app.command("rules", help="the rule table: every rule, its article and the tests that run it")(rules)

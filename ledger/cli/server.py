@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledger.cli.common import Db, Json, emit, services, settings, table
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _
 from ledger.plugins import CLI_GROUP, discover
 
 if TYPE_CHECKING:
     from ledger.api.tokens import KeyRing
+    from ledger.bootstrap import Services
     from ledger.settings import Settings
 
 TokenKeyDir = Annotated[
@@ -242,21 +245,39 @@ def tokens_demo(
     as_json: Json = False,
     key_dir_: TokenKeyDir = None,
     ttl: Annotated[str, typer.Option(help="lifetime (default 8h)")] = "8h",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="write the tokens to this file (mode 0600) instead of printing them"),
+    ] = None,
 ) -> None:
-    """Issue one token per role, scoped to records of the store (for ``make demo``)."""
+    """Issue one token per role, scoped to records of the store (for ``make demo``).
+
+    Example: ledger tokens demo --db .ledger/demo.db --out .ledger/demo-tokens.json
+    """
+    svc = services(db, key_dir=key_dir_)
+    rows = demo_tokens(svc, ttl)
+    if out is not None:
+        from ledger.demo.guide import write_private
+
+        write_private(out, rows)
+        print(_("{count} tokens written to {file} (readable by you only)").format(count=len(rows), file=out))
+        return
+    emit(as_json, rows, _print_tokens)
+
+
+def demo_tokens(svc: Services, ttl: str = "8h") -> list[dict[str, Any]]:
+    """One token per role, scoped to records of the store (the signing key made if absent)."""
     from ledger.api.demo_tokens import demo_principals
     from ledger.api.tokens import parse_ttl
 
-    svc = services(db, key_dir=key_dir_)
     keys = ring(svc.settings)
     if keys.active_kid() is None:
         keys.generate()
     seconds = parse_ttl(ttl)
-    rows = [
+    return [
         {"role": p.role, "scope": p.scope, "subject": p.subject, "token": keys.issue(p, seconds)}
         for p in demo_principals(svc.store)
     ]
-    emit(as_json, rows, _print_tokens)
 
 
 def tokens_revoke(
@@ -292,6 +313,16 @@ def _print_tokens(rows: list[dict[str, Any]]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``serve``, ``up`` and ``tokens``."""
+    add_examples(
+        {
+            "serve": "ledger serve --db ecole.db --port 8000",
+            "up": "ledger up --db ecole.db --port 8000",
+            "tokens issue": "ledger tokens issue --role inspector --subject inspecteur-1 --ttl 3600",
+            "tokens keys": "ledger tokens keys --rotate",
+            "tokens revoke": "ledger tokens revoke 0b7d4c1e",
+            "tokens demo": "ledger tokens demo --out demo-tokens.json",
+        }
+    )
     app.command("serve", help="serve the HTTP API (FastAPI on uvicorn)")(serve)
     app.command("up", help="server + projections (+ Kafka relay when LEDGER_KAFKA is set), supervised")(up)
     tokens = typer.Typer(help="API tokens and their signing keys", no_args_is_help=True)

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli.common import Json, emit
+from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
 
 DEFAULT_STATE = ".ledger/witness-state.db"
@@ -69,6 +70,12 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     """Add the ``witness`` verb group."""
+    add_examples(
+        {
+            "witness keygen": "ledger witness keygen --name temoin.example.be --out temoin.key",
+            "witness serve": "ledger witness serve --key temoin.key --logs journaux.txt --port 8443",
+        }
+    )
     witness = typer.Typer(help="witness other bodies' logs (c2sp.org/tlog-witness)", no_args_is_help=True)
     witness.command("keygen", help="create the witness's cosignature key file, print its vkey")(keygen)
     witness.command("serve", help="serve add-checkpoint for the logs of a log list")(serve)

@@ -93,10 +93,17 @@ def _school_profile(root: str, fase: int) -> dict[str, Any]:
     }
 
 
-def _cpu_facts(root: str, learner: Any, ev: Any, position: int, status: str) -> CertificateFacts:
+def _cpu_facts(store: Any, root: str, learner: Any, ev: Any, position: int, status: str) -> CertificateFacts:
+    """The facts of a CPU certificate; its profile is the one the learner was admitted under.
+
+    That is the administration's publication of the version if the store holds it, else the
+    shipped reference profile (:func:`ledger.application.profiles.resolve`, as admissions do).
+    """
+    from ledger.application import profiles
+    from ledger.application.queries import replay
     from ledger.reference import cpu as ref
 
-    profile = ref.profile_version(ev.profile_version)
+    profile = profiles.resolve(lambda ident: replay(store, ident), ev.profile_version).profile
     option = ref.option(profile.option_code)
     fase = _fase_at(learner, ev.originator_version)
     body = ev.decision.body.value
@@ -258,7 +265,7 @@ def certificate_facts(store: Any, certificate_id: str, root: str) -> Certificate
         if str(getattr(ev, "certificate_id", "")) != certificate_id:
             continue
         if isinstance(ev, Learner.CertificateIssued):
-            facts = _cpu_facts(root, agg, ev, row["position"], row["status"])
+            facts = _cpu_facts(store, root, agg, ev, row["position"], row["status"])
         elif isinstance(ev, Candidate.CertificateIssued):
             facts = _clea_facts(root, agg, ev, row["position"], row["status"])
         else:

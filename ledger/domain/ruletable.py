@@ -2,8 +2,8 @@
 
 :func:`rule_rows` lists every catalogued rule (name, regime, article, rule-set version,
 effect, the provisions it enforces and the tests that run its cases); :func:`provision_rows`
-lists every provision with its verdict. Generated from the code: the catalogue, the tables
-and the cases.
+lists every provision with its verdict and the tests of its rules. Generated from the code:
+the catalogue, the tables and the cases.
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ def rule_rows(regime: str | None = None) -> list[dict[str, Any]]:
 
 
 def provision_rows(regime: str | None = None) -> list[dict[str, Any]]:
-    """Every provision of the texts with its verdict, rules, recording events and why."""
+    """Every provision of the texts with its verdict, rules, recording events, tests and why.
+
+    A provision's tests are those that run the cases of its rules (none for a provision that
+    is not a decision of this system, or one only recorded as a fact).
+    """
+    tests: dict[str, list[str]] = {}
+    for c in CASES:
+        tests.setdefault(c.rule, []).append(c.test_id)
     return [
         {
             "regime": p.regime,
@@ -39,6 +46,7 @@ def provision_rows(regime: str | None = None) -> list[dict[str, Any]]:
             "verdict": p.verdict,
             "rules": list(p.rules),
             "facts": list(p.facts),
+            "tests": [t for rule in p.rules for t in tests.get(rule, [])],
             "why": p.why,
         }
         for p in PROVISIONS

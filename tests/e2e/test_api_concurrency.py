@@ -70,6 +70,7 @@ def server(store_location: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         **os.environ,
         "LEDGER_KEY_DIR": keys,
         "LEDGER_LOG_LEVEL": "WARNING",
+        "LEDGER_LANG": "en",
         "LEDGER_API_PUBLIC_RATE": "0",
         "LEDGER_API_PRINCIPAL_RATE": "0",
     }

@@ -21,6 +21,7 @@ def ledger_cli(
     """Run ``python -m ledger.cli`` in ``cwd`` (``LEDGER_DB`` only when ``db`` is given)."""
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_ORIGIN"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
+    env["LEDGER_LANG"] = "en"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     if db is not None:
         env["LEDGER_DB"] = str(db)
@@ -156,7 +157,7 @@ def test_rotation_and_consistency_between_checkpoints(store: Path) -> None:
         "option_code": "macon",
         "first_school_year": 2018,
     }
-    ledger_cli("record", "-", cwd=home, db=store, stdin=json.dumps(command) + "\n")
+    ledger_cli("record", "-", "--create", cwd=home, db=store, stdin=json.dumps(command) + "\n")
     second = json.loads(ok(ledger_cli("audit", "checkpoint", "--json", cwd=home, db=store)))
     (home / "new.note").write_text(second["note"])
     assert second["size"] == first["size"] + 1

@@ -39,6 +39,7 @@ def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m tests.bench ...`` in ``cwd``."""
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR"}}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
+    env["LEDGER_LANG"] = "en"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return subprocess.run(
         [sys.executable, "-m", "tests.bench", *args],

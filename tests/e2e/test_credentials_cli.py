@@ -17,7 +17,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "ledger.cli", *args],
         text=True,
         capture_output=True,
-        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING", **env},
+        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING", "LEDGER_LANG": "en", **env},
         timeout=300,
         check=False,
     )

@@ -72,7 +72,7 @@ def ledger(*args: str, check: bool = True, stdin: str | None = None) -> subproce
         capture_output=True,
         timeout=300,
         check=False,
-        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING"},
+        env={**os.environ, "LEDGER_LOG_LEVEL": "WARNING", "LEDGER_LANG": "en"},
     )
     if check:
         assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
@@ -112,7 +112,7 @@ def sixth_year_learner(db: str, ident: uuid.UUID, person: dict[str, Any]) -> lis
 
 def record(db: str, lines: list[dict[str, Any]]) -> None:
     """Record JSON command lines."""
-    ledger("record", "-", "--db", db, stdin="\n".join(json.dumps(x) for x in lines) + "\n")
+    ledger("record", "-", "--create", "--db", db, stdin="\n".join(json.dumps(x) for x in lines) + "\n")
 
 
 def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:

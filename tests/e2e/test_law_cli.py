@@ -31,12 +31,22 @@ from tests.e2e.law_scenarios import BASE, BUILDERS, UNREACHABLE, UNREACHABLE_RUL
 LEDGER = Path(sys.executable).with_name("ledger")
 
 
-def ledger(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script on the store ``db``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env["LEDGER_DB"] = str(db)
+def ledger(
+    *args: str, db: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script on the store ``db`` (with ``env``'s ``LEDGER_*`` settings)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    environ |= {"LEDGER_LANG": "en", **(env or {}), "LEDGER_DB": str(db)}
+    if args[:1] in (("record",), ("import",)) and not db.exists():
+        args = (*args, "--create")  # a new store is created on purpose, never by a typo
     return subprocess.run(
-        [str(LEDGER), *args], input=stdin, text=True, capture_output=True, env=env, timeout=120, check=False
+        [str(LEDGER), *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=environ,
+        timeout=120,
+        check=False,
     )
 
 
@@ -258,7 +268,8 @@ def test_phase2_commands_and_the_dossier_through_the_console_script(tmp_path: Pa
     } <= rules
     assert dossier["uaa_titles_note"].startswith("ILLUSTRATIVE")
     human = ledger("learner", "show", learner, db=db).stdout
-    assert "UAA titles: ILLUSTRATIVE" in human and "appeal against REORIENTATION" in human
+    # the readable words of the dossier (issue 19): the caveat and the appeal, named for a person
+    assert "UAA titles: illustrative only" in human and "appeal against reorientation certificate" in human
 
 
 def test_ledger_rules_lists_every_rule_with_its_tests() -> None:
@@ -273,6 +284,40 @@ def test_ledger_rules_lists_every_rule_with_its_tests() -> None:
     row = by_name[("cpu", "creation_norm_on_1_october")]
     assert row["article"].startswith("AGCF-2018-08-29 art. 6 §3") and row["effect"] == "flags"
     assert all(r["tests"] for r in rows)
+
+
+def test_ledger_rules_prints_every_paragraph_of_art_1_to_11_with_verdict_and_tests() -> None:
+    """``ledger rules --provisions --json``: each paragraph the Arrêté's text numbers, in Art. 1-11.
+
+    Read from the text itself (``../shared/seeds/003_*.txt``): every paragraph has a row with a
+    verdict; a rule or flag row names the tests that run its rules' cases (unit test ids that
+    exist), a row outside the system says why.
+    """
+    from tests.unit.law.test_rule_table import _text_paragraphs
+
+    out = subprocess.run(
+        [str(LEDGER), "rules", "--provisions", "--regime", "cpu", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    cited = [r["article"] for r in rows]
+    missing = [w for w in _text_paragraphs() if not any(c == w or c.startswith(w + " ") for c in cited)]
+    assert not missing, missing
+    known = {c.test_id for c in CASES} | {c.test_id for c in CLEA_CASES}
+    for r in rows:
+        assert r["verdict"] in {"rule", "flag", "fact", "outside"}, r["article"]
+        if r["verdict"] in {"rule", "flag"}:
+            assert r["tests"] and set(r["tests"]) <= known, r["article"]
+        if r["verdict"] == "outside":
+            assert r["why"] and not r["tests"], r["article"]
+    human = subprocess.run(
+        [str(LEDGER), "rules", "--provisions"], capture_output=True, text=True, timeout=120, check=False
+    ).stdout
+    assert "art. 4 §1 2°" in human and "art. 11" in human and "tests" in human
 
 
 def test_demo_records_a_rule_abiding_cohort_across_the_15_options(tmp_path: Path) -> None:
@@ -320,3 +365,40 @@ def test_admission_uses_the_published_profile_through_the_console_script(tmp_pat
     assert new["units"][0]["title"] == "UAA publiée"
     human = ledger("learner", "show", after, db=db).stdout
     assert f"profile {OPTION}@2024-06-28 (published by the administration)" in human
+
+
+def test_admission_into_an_orientation_the_aob_excludes_through_the_console_script(tmp_path: Path) -> None:
+    """Art. 4 §1 2° on the admission path: a 5th-year admission after an AOB.
+
+    Admitted when the AOB excludes other orientations; refused (exit 2, rule and article named,
+    nothing written) when it excludes the option admitted into, and when exclusions come with
+    an attestation that is not an AOB.
+    """
+    db = tmp_path / "aob.db"
+    assert ledger("record", "-", db=db, stdin=jsonl([opening(2018)])).returncode == 0
+    fifth: dict[str, Any] = {"option_code": OPTION, "school_year": 2020, "year": 5, "route": "A5_same_option"}
+
+    def admit(prior: str, excluded: list[str]) -> tuple[str, subprocess.CompletedProcess[str]]:
+        learner = str(uuid.uuid4())
+        line = cmd(
+            "AdmitLearner",
+            "direction",
+            "2020-09-01",
+            learner_id=learner,
+            prior_attestation=prior,
+            aob_excluded_orientations=excluded,
+            **fifth,
+        )
+        return learner, ledger("record", "-", db=db, stdin=jsonl([line]))
+
+    allowed, done = admit("AOB", ["coiffeur"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(ledger("learner", "show", allowed, "--json", db=db).stdout)["year"] == 5
+    for prior, rule in (
+        ("AOB", "no_upper_year_in_aob_excluded_orientation"),
+        ("AOA", "restrictions_only_on_aob"),
+    ):
+        refused, done = admit(prior, [OPTION])
+        assert done.returncode == 2, done.stderr
+        assert rule in done.stderr and "art. 4 §1 2°" in done.stderr and "Traceback" not in done.stderr
+        assert ledger("learner", "show", refused, db=db).returncode == 2

@@ -88,14 +88,23 @@ def test_school_statistics_show_the_laws_facts(tmp_path: Path) -> None:
         f["school_year"] == 2019 and f["article"].startswith("AGCF-2018-08-29 art.") for f in flags.values()
     )
 
-    rows = list(csv.DictReader(io.StringIO(ledger("stats", "school", str(FASE), "--csv", db=db).stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                ledger("stats", "school", str(FASE), "--csv", "--csv-format", "rfc4180", db=db).stdout
+            )
+        )
+    )
     row = next(r for r in rows if r["option_code"] == OPTION and r["school_year"] == "2019")
     assert (row["appeals_lodged"], row["appeals_reformed"], row["c2d_programmes"]) == ("1", "1", "1")
     assert int(row["flags"]) == sum(f["count"] for f in law["flags"]) > 0
     html = tmp_path / "school.html"
     assert ledger("stats", "school", str(FASE), "--html", str(html), db=db).returncode == 0
     page = html.read_text(encoding="utf-8")
-    assert "Recours externes (Art. 4 §1)" in page and "every_uaa_of_the_year_offered" in page
+    assert "External appeals (Art. 4 §1)" in page and "every_uaa_of_the_year_offered" in page
+    assert ledger("stats", "school", str(FASE), "--html", str(html), "--lang", "fr", db=db).returncode == 0
+    page = html.read_text(encoding="utf-8")
+    assert "Recours externes (art. 4, § 1er)" in page and "Obligations signalées et délais dépassés" in page
 
     other = json.loads(ledger("stats", "school", str(FASE_TQ2), "--json", db=db).stdout)["law"]
     assert other["c2d_programmes"] == [{"option_code": OPTION, "school_year": 2019, "written": 1}]

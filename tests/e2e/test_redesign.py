@@ -36,7 +36,7 @@ def ledger(
         input=stdin,
         text=True,
         capture_output=True,
-        env={**base, **(env or {})},
+        env={**base, "LEDGER_LANG": "en", **(env or {})},
         timeout=120,
         check=False,
     )
@@ -124,7 +124,15 @@ def test_every_listed_command_is_accepted_by_record(tmp_path: Path) -> None:
         parse_command(commands[name])  # schema-valid in-process first
         workdir = tmp_path / name
         workdir.mkdir()
-        done = ledger("record", "-", "--db", "store.db", cwd=workdir, stdin=json.dumps(commands[name]) + "\n")
+        done = ledger(
+            "record",
+            "-",
+            "--create",
+            "--db",
+            "store.db",
+            cwd=workdir,
+            stdin=json.dumps(commands[name]) + "\n",
+        )
         assert "unknown command" not in done.stderr and "line 1:" not in done.stderr, (name, done.stderr)
         assert "Traceback" not in done.stderr and done.returncode in (0, 2), (name, done.stderr)
         if name in CREATES:
@@ -160,7 +168,13 @@ def test_identity_is_read_back_from_another_working_directory(tmp_path: Path) ->
         },
     ]
     done = ledger(
-        "record", "-", "--db", str(store), cwd=first, stdin="".join(json.dumps(x) + "\n" for x in lines)
+        "record",
+        "-",
+        "--create",
+        "--db",
+        str(store),
+        cwd=first,
+        stdin="".join(json.dumps(x) + "\n" for x in lines),
     )
     assert done.returncode == 0, done.stderr
     shown = ledger("learner", "show", learner, "--with-identity", "--json", "--db", str(store), cwd=second)

@@ -1,4 +1,4 @@
-"""The limits' problems are rows of the one problem table: own type URI, French title, status.
+"""The limits' problems are rows of the one problem table: own type URI, French title (default), status.
 
 Each status through the real app on a real SQLite store (part 2b's limits, :mod:`ledger.api.limits`):
 the middleware's own answers (413, 431, 408, 429) and the route's (400 malformed, too deep, too
@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledger.api.problems import PROBLEMS
+from ledger.i18n import translate
 from tests.integration.test_api_helpers import World, build_world, key_env, make_app, support
 from tests.integration.test_api_limits import asgi_post
 
@@ -48,7 +49,7 @@ def test_each_limit_is_its_own_row_of_the_table() -> None:
     """One row per limit problem, each with its own code (type URI)."""
     rows = {p.code: p for p in PROBLEMS if p.code in TITLES}
     assert set(rows) == set(TITLES)
-    assert {code: row.title for code, row in rows.items()} == TITLES
+    assert {code: translate(row.title, "fr") for code, row in rows.items()} == TITLES
 
 
 def test_413_body_too_large(world: World) -> None:

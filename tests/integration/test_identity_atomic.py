@@ -55,6 +55,17 @@ def _identity_rows(location: str, learner: uuid.UUID) -> int:
         conn.close()
 
 
+def _lookup_rows(location: str, learner: uuid.UUID) -> int:
+    """The learner's keyed blind-index digests (``ledger learner find``), read back."""
+    target = StoreTarget.parse(location)
+    conn = target.connect()
+    try:
+        sql = f"SELECT COUNT(*) FROM learner_lookup WHERE learner_id = {target.placeholder}"
+        return int(conn.execute(sql, (str(learner),)).fetchone()[0])
+    finally:
+        conn.close()
+
+
 def _logged(ledger: Ledger, learner: uuid.UUID) -> int:
     return sum(1 for n in iter_notifications(ledger.store) if n.originator_id == learner)
 
@@ -78,6 +89,8 @@ def test_admission_writes_identity_with_its_events(opened: Any) -> None:
     ledger.execute(_admission(learner))
     assert _logged(ledger, learner) == 1
     assert _identity_rows(location, learner) == 2  # its sealed identity and its wrapped data key
+    # its blind index too: two name words, the birth date and the national number
+    assert _lookup_rows(location, learner) == 4
 
 
 def test_refused_receipt_leaves_no_identity(opened: Any) -> None:
@@ -89,6 +102,7 @@ def test_refused_receipt_leaves_no_identity(opened: Any) -> None:
         ledger.execute(_admission(learner), receipt=lambda _: _receipt("same"))
     assert _logged(ledger, learner) == 0
     assert _identity_rows(location, learner) == 0
+    assert _lookup_rows(location, learner) == 0
 
 
 def _refuse_identities(location: str) -> None:
@@ -121,3 +135,4 @@ def test_failing_identity_leaves_no_admission(opened: Any) -> None:
         ledger.execute(_admission(learner))
     assert _logged(ledger, learner) == 0
     assert _identity_rows(location, learner) == 0
+    assert _lookup_rows(location, learner) == 0

@@ -92,7 +92,7 @@ def test_entry_points_migrate_every_chain_from_nothing(store_location: str) -> N
     conn = target.connect()
     p = target.placeholder
     first = migrate_all(conn, p)
-    assert first == {"ledger": [1, 2, 3], "credentials": [1], "integrity": [1]}
+    assert first == {"ledger": [1, 2, 3, 4], "credentials": [1], "integrity": [1]}
     assert _tables(conn, p) == set().union(*CHAIN_TABLES.values())
     assert migrate_all(conn, p) == {"ledger": [], "credentials": [], "integrity": []}
     assert applied(conn, p, "credentials") == [1] and applied(conn, p, "integrity") == [1]

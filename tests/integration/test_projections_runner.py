@@ -24,7 +24,7 @@ def cli(*args: str) -> list[str]:
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "LEDGER_LOG_LEVEL": "WARNING"}
+    return {**os.environ, "LEDGER_LOG_LEVEL": "WARNING", "LEDGER_LANG": "en"}
 
 
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:

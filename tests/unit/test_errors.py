@@ -96,13 +96,29 @@ def test_exit_code_of_each_kind(error: Exception, code: int) -> None:
     assert exit_code(error) == code
 
 
-def test_an_unmapped_error_is_reported_as_internal(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("lang", "internal", "plain"),
+    [
+        ("fr", "erreur interne : KeyError", "erreur : bad proof\n"),
+        ("en", "internal error: KeyError", "error: bad proof\n"),
+    ],
+)
+def test_an_unmapped_error_is_reported_as_internal(
+    capsys: pytest.CaptureFixture[str], lang: str, internal: str, plain: str
+) -> None:
+    """French by default, English on request: an unmapped error is internal (1), a mapped one 2."""
     from ledger.cli.common import report
+    from ledger.i18n import current, use
 
-    assert report(KeyError("k")) == 1
-    assert capsys.readouterr().err.startswith("internal error: KeyError")
-    assert report(ProofError("bad proof")) == 2
-    assert capsys.readouterr().err == "error: bad proof\n"
+    before = current()
+    use(lang)
+    try:
+        assert report(KeyError("k")) == 1
+        assert capsys.readouterr().err.startswith(internal)
+        assert report(ProofError("bad proof")) == 2
+        assert capsys.readouterr().err == plain
+    finally:
+        use(before)
 
 
 def _classes(path: Path) -> list[ast.ClassDef]:

@@ -14,14 +14,14 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from ledger.adapters.store import OrjsonTranscoder, PydanticMapper
+from ledger.adapters.store import EventStoreApp, OrjsonTranscoder, PydanticMapper
 from ledger.application import FixedClock
 from ledger.application.dossiers import dossier_of
 from ledger.application.ledger import Ledger
@@ -172,3 +172,17 @@ def test_a_publication_stored_before_documents_were_kept_replays_and_is_not_used
     open_option(ledger)
     assert admit(ledger, "2025-09-01", 2025).profile_version == SHIPPED_VERSION
     services.close()
+
+
+def test_the_dossier_read_model_renders_a_learner_admitted_under_a_published_profile(
+    memory_ledger: Ledger,
+) -> None:
+    """The dossier read model resolves the published version from the store, as admissions do."""
+    from projections.dossier import render
+
+    publish(memory_ledger, profile("2024-06-28", "2024-09-01", new_uaa="UAA9"))
+    open_option(memory_ledger)
+    learner = admit(memory_ledger, "2025-09-01", 2025)
+    doc = render(cast(EventStoreApp, memory_ledger.store), learner.id, learner.version)
+    assert (doc["profile_version"], doc["profile_source"]) == (f"{OPTION}@2024-06-28", PUBLISHED)
+    assert doc["units"][0]["title"] == "Nouvelle UAA publiée"

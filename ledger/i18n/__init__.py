@@ -1,0 +1,189 @@
+"""What a person reads, in their language: gettext catalogues, dates, numbers, percentages.
+
+French is the default (the users are school secretaries, directors, inspectors and CléA
+evaluators); English on request (``--lang en``, ``LEDGER_LANG=en``, ``Accept-Language``).
+Messages in the code are English msgids marked with :func:`_` (or :func:`ngettext`); the French
+catalogue is ``ledger/i18n/locale/fr/LC_MESSAGES/ledger.po`` (committed). Its ``.mo`` is
+compiled by ``make venv`` / the test command (``pybabel compile``); when it is absent (a source
+checkout not built yet) the ``.po`` is compiled in memory with Babel, so the package never
+speaks English by accident. Dates, numbers and percentages go through Babel's CLDR data
+(``28 juin 2020``, ``1 234,5``, ``78,7 %``).
+
+JSON outputs and stored data never go through this module: they stay language-neutral.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+DOMAIN = "ledger"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_current: ContextVar[str] = ContextVar("ledger_language", default=DEFAULT_LANGUAGE)
+
+
+class UnknownLanguage(ValueError):
+    """A language the ledger has no catalogue for."""
+
+
+def normalise(lang: str | None) -> str:
+    """``fr``, ``fr-BE``, ``fr_FR.UTF-8`` → ``fr``; ``None`` → the default; unknown → error."""
+    if not lang:
+        return DEFAULT_LANGUAGE
+    short = lang.strip().replace("_", "-").split("-", 1)[0].split(".", 1)[0].lower()
+    if short not in LANGUAGES:
+        raise UnknownLanguage(f"unsupported language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    return short
+
+
+def use(lang: str | None) -> str:
+    """Make ``lang`` the current language (of this thread or task); returns it normalised."""
+    chosen = normalise(lang)
+    _current.set(chosen)
+    return chosen
+
+
+def current() -> str:
+    """The current language (``fr`` unless :func:`use` said otherwise)."""
+    return _current.get()
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The language an HTTP ``Accept-Language`` header prefers among ours (default French)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        try:
+            ranked.append((-quality, index, normalise(tag)))
+        except UnknownLanguage:
+            continue
+    ranked = [r for r in ranked if r[0] < 0]
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+@cache
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The catalogue of ``lang`` (English is the msgids themselves)."""
+    if lang == "en":
+        return _gettext.NullTranslations()
+    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    po = mo.with_suffix(".po")
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return _gettext.GNUTranslations(handle)
+    return _compile_in_memory(po)
+
+
+def _compile_in_memory(po: Path) -> _gettext.NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    """``message`` (an English msgid) in the current language."""
+    return translations(current()).gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for the catalogue without translating it now (see :func:`translate`)."""
+    return message
+
+
+def translate(message: str, lang: str) -> str:
+    """``message`` (an English msgid) in ``lang``, whatever the current language."""
+    return translations(normalise(lang)).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form of a message for ``count``, in the current language."""
+    return translations(current()).ngettext(singular, plural, count)
+
+
+def _locale() -> str:
+    return "fr_BE" if current() == "fr" else "en_GB"
+
+
+def format_date(value: date | datetime | str | None, style: str = "long") -> str:
+    """``28 juin 2020`` (French) or ``28 June 2020``; ISO strings accepted; ``None`` → ``—``."""
+    from babel.dates import format_date as babel_date
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        text = value
+        try:
+            value = date.fromisoformat(text[:10])
+        except ValueError:
+            return text
+    if isinstance(value, datetime):
+        value = value.date()
+    return str(babel_date(value, format=style, locale=_locale()))
+
+
+def format_datetime(value: datetime | str | None) -> str:
+    """A moment with its time (``28 juin 2020 à 14:05``)."""
+    from babel.dates import format_datetime as babel_datetime
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        text = value
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    return str(babel_datetime(value, format="medium", locale=_locale()))
+
+
+def format_number(value: float | int | None, digits: int | None = None) -> str:
+    """``1 234`` or ``12,5`` (French); ``None`` → ``—``."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return "—"
+    if digits is not None:
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return str(format_decimal(value, format=pattern, locale=_locale()))
+    return str(format_decimal(value, locale=_locale()))
+
+
+def format_percent(ratio: float | None, digits: int = 1) -> str:
+    """A ratio (``0.7868``) as a percentage (``78,7 %``); ``None`` → ``—``."""
+    from babel.numbers import format_percent as babel_percent
+
+    if ratio is None:
+        return "—"
+    number = "#,##0." + "0" * digits if digits else "#,##0"
+    pattern = number + ("%" if current() == "en" else "\u00a0%")  # French: a no-break space before %
+    return str(babel_percent(ratio, format=pattern, locale=_locale()))
+
+
+def decimal_comma(value: float | int | None) -> str:
+    """A number with a decimal comma and no grouping (French spreadsheets' CSV cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return repr(float(value)).replace(".", ",")

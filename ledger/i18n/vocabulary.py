@@ -1,0 +1,128 @@
+"""The law's own words for the codes the ledger stores (bodies, attestations, routes, commands).
+
+Stored data keeps its language-neutral codes (``jury_qualification``, ``AOA``); a person reads
+``jury de qualification`` and ``attestation d'orientation A`` (Arrêté du 29 août 2018), or their
+English explanation with ``--lang en``. Unknown codes are shown as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ledger.i18n import _
+
+
+def _labels() -> dict[str, Callable[[], str]]:
+    return {
+        # bodies (who decided)
+        "jury_qualification": lambda: _("qualification jury"),
+        "jury_delegate": lambda: _("teachers delegated by the qualification jury"),
+        "conseil_classe": lambda: _("class council"),
+        "conseil_admission": lambda: _("admission council"),
+        "direction": lambda: _("head of school"),
+        "administration": lambda: _("administration"),
+        "pedagogical_team": lambda: _("teaching team"),
+        "certifpro": lambda: _("Certif'Pro"),
+        "branch_jury": lambda: _("branch jury"),
+        "jury_paritaire": lambda: _("joint jury"),
+        "evaluator_org": lambda: _("evaluating organisation"),
+        "training_org": lambda: _("training organisation"),
+        # attestations and certificates
+        "AOA": lambda: _("orientation certificate A (year passed)"),
+        "AOB": lambda: _("orientation certificate B (passed with restrictions)"),
+        "REORIENTATION": lambda: _("reorientation certificate"),
+        "C2D": lambda: _("second-degree complement (C2D)"),
+        "CQ": lambda: _("qualification certificate (CQ)"),
+        "clea": lambda: _("CléA certificate"),
+        "clea_numerique": lambda: _("CléA Numérique certificate"),
+        "CE6P": lambda: _("6th-year vocational certificate (CE6P)"),
+        # what the profile's UAA titles are worth (ledger.reference.cpu.Profile.titles_note)
+        "ILLUSTRATIVE (not the official PC)": lambda: _(
+            "illustrative only, not the official certification profile"
+        ),
+        "official PC": lambda: _("official certification profile"),
+        # unit status and how a unit was validated
+        "validated": lambda: _("validated"),
+        "failed": lambda: _("failed"),
+        "pending": lambda: _("pending"),
+        "active": lambda: _("valid"),
+        "revoked": lambda: _("revoked"),
+        "overdue": lambda: _("overdue"),
+        "test": lambda: _("assessment test"),
+        "spiral": lambda: _("spiral assessment"),
+        "jury_recognition": lambda: _("recognised by the jury"),
+        "continue": lambda: _("continues"),
+        "reorient": lambda: _("reoriented"),
+        "all_validated": lambda: _("all units validated"),
+        "sovereign": lambda: _("sovereign jury decision"),
+        # deadlines
+        "pssa": lambda: _("learning support programme (PSSA)"),
+        "c2d_decision": lambda: _("C2D decision"),
+        "competence_report": lambda: _("competence report"),
+        # admission routes (Art. 5 and 6)
+        "A4_standard": lambda: _("normal progression (Art. 4)"),
+        "A4_C2D": lambda: _("after a C2D (Art. 4)"),
+        "A5_same_option": lambda: _("same option, other school (Art. 5)"),
+        "A5_repeat_transformed": lambda: _("repeat in a transformed option (Art. 5)"),
+        "A5_admission_other": lambda: _("admission council decision (Art. 5)"),
+        "A5_alternance": lambda: _("from alternance (Art. 5)"),
+        "A5_forme3": lambda: _("from form 3 (Art. 5)"),
+        "A6_repeat_transformed": lambda: _("repeat in a transformed option (Art. 6)"),
+    }
+
+
+def label(code: object) -> str:
+    """The readable label of a stored code in the current language (the code itself if unknown)."""
+    if code is None:
+        return "—"
+    text = str(code)
+    found = _labels().get(text)
+    return found() if found else text
+
+
+def _done() -> dict[str, Callable[[], str]]:
+    return {
+        "OpenOption": lambda: _("Option opened"),
+        "AdmitLearner": lambda: _("Learner admitted"),
+        "AuthoriseTest": lambda: _("Test authorised"),
+        "RecordAttempt": lambda: _("Attempt recorded"),
+        "ValidateUnit": lambda: _("Unit validated"),
+        "AssignRemediation": lambda: _("Remediation assigned"),
+        "CompleteRemediation": lambda: _("Remediation completed"),
+        "IssueAttestation": lambda: _("Attestation issued"),
+        "PromoteLearner": lambda: _("Learner promoted"),
+        "RepeatYear": lambda: _("Year repeated"),
+        "DecideC2D": lambda: _("C2D decision recorded"),
+        "WritePssa": lambda: _("PSSA written"),
+        "TransferLearner": lambda: _("Learner transferred"),
+        "SendCompetenceReport": lambda: _("Competence report sent"),
+        "StartReorientationSupport": lambda: _("Reorientation support started"),
+        "IssueCertificate": lambda: _("Certificate issued"),
+        "RevokeCertificate": lambda: _("Certificate revoked"),
+        "RevokeDecision": lambda: _("Decision revoked"),
+        "RecordMissedDeadline": lambda: _("Missed deadline recorded"),
+        "EraseLearner": lambda: _("Personal data erased"),
+        "RegisterCandidate": lambda: _("Candidate registered"),
+        "RecordPriorEvaluation": lambda: _("Prior evaluation recorded"),
+        "RecordFinalEvaluation": lambda: _("Final evaluation recorded"),
+        "AssignTrainingPlan": lambda: _("Training plan assigned"),
+        "CompleteTraining": lambda: _("Training completed"),
+        "DecideJury": lambda: _("Jury decision recorded"),
+        "IssueCleaCertificate": lambda: _("CléA certificate issued"),
+        "RevokeCleaCertificate": lambda: _("CléA certificate revoked"),
+        "RevokeCleaDecision": lambda: _("CléA decision revoked"),
+        "RecordAccrochage": lambda: _("Accrochage recorded"),
+        "RecordCleaDeadlineMissed": lambda: _("Missed CléA deadline recorded"),
+        "HabilitateOrganisation": lambda: _("Organisation habilitated"),
+        "WithdrawHabilitation": lambda: _("Habilitation withdrawn"),
+        "RegisterEvaluatorOrganisation": lambda: _("Evaluating organisation registered"),
+        "RegisterTrainingOrganisation": lambda: _("Training organisation registered"),
+        "RegisterBranchJury": lambda: _("Branch jury registered"),
+        "GiveFormalNotice": lambda: _("Formal notice given"),
+    }
+
+
+def recorded(command: str) -> str:
+    """What a command did, as a person says it (``Learner admitted`` / ``Élève admis``)."""
+    found = _done().get(command)
+    return found() if found else _("Recorded: {command}").format(command=command)

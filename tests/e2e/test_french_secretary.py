@@ -1,0 +1,252 @@
+"""A school secretary, through the installed ``ledger`` console script, in French.
+
+She admits a learner, records a year of decisions naming the learner by the short id that
+``ledger learner find`` printed (never a UUID typed by hand), finds her again by name, birth date
+and national number, and reads her dossier: no English word in what she reads. The same
+through ``--lang en`` speaks English. The oracle is the console script's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import ROLE
+
+OPTION = "mecanicien-polyvalent-automobile"
+FASE = 209
+SCRIPT = shutil.which("ledger", path=str(Path(sys.executable).parent)) or "ledger"
+
+# English words that must never reach a French reader (whole words, lower case).
+ENGLISH = {
+    "recorded",
+    "learner",
+    "learners",
+    "found",
+    "school",
+    "year",
+    "validated",
+    "status",
+    "by",
+    "attempts",
+    "born",
+    "deadline",
+    "certificate",
+    "error",
+    "the",
+    "of",
+    "and",
+    "event",
+    "events",
+    "admitted",
+    "opened",
+    "unit",
+    "test",
+    "pending",
+    "failed",
+}
+
+
+def ledger(
+    *args: str, cwd: Path, stdin: str | None = None, lang: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed console script in ``cwd`` (no LEDGER_* variable leaking in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_LOG_LEVEL"] = "WARNING"
+    if lang:
+        env["LEDGER_LANG"] = lang
+    return subprocess.run(
+        [SCRIPT, *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def cmd(name: str, body: str, when: str, **fields: Any) -> str:
+    return json.dumps(
+        {
+            "command": name,
+            "actor_id": f"{body}-1",
+            "actor_role": ROLE[body],
+            "body": body,
+            "effective_date": when,
+            "fase": FASE,
+            **fields,
+        }
+    )
+
+
+def english_words(text: str) -> set[str]:
+    """English words of ``text`` outside ids, option codes and command-line flags."""
+    cleaned = re.sub(
+        r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|--[a-z-]+|mecanicien-polyvalent-automobile", " ", text
+    )
+    return {w for w in re.findall(r"[a-zà-ÿ]+", cleaned.lower()) if w in ENGLISH}
+
+
+def year_of_decisions(short: str) -> str:
+    """A 4th year of a learner named by the short id ``short``: two UAA, then an AOA."""
+    lines = []
+    for uaa, when in (("UAA1", "2019-11-10"), ("UAA2", "2020-03-10")):
+        lines += [
+            cmd(
+                "AuthoriseTest",
+                "jury_qualification",
+                when,
+                learner_id=short,
+                uaa=uaa,
+                representatives_informed=True,
+            ),
+            cmd("RecordAttempt", "jury_delegate", when, learner_id=short, uaa=uaa, passed=True),
+            cmd("ValidateUnit", "jury_delegate", when, learner_id=short, uaa=uaa),
+        ]
+    lines.append(cmd("IssueAttestation", "conseil_classe", "2020-06-25", learner_id=short, kind="AOA"))
+    return "\n".join(lines) + "\n"
+
+
+def admit_lea(home: Path) -> str:
+    """Open the option and admit Léa Dupont; return what the secretary read."""
+    admission = "\n".join(
+        [
+            cmd("OpenOption", "direction", "2018-06-01", option_code=OPTION, first_school_year=2018),
+            cmd(
+                "AdmitLearner",
+                "direction",
+                "2019-09-01",
+                option_code=OPTION,
+                school_year=2019,
+                year=4,
+                route="A4_standard",
+                identity={
+                    "given_name": "Léa",
+                    "family_name": "Dupont",
+                    "birth_date": "2005-06-28",
+                    "national_number": "05062812345",
+                },
+            ),
+        ]
+    )
+    done = ledger("record", "-", "--db", "ecole.db", "--create", cwd=home, stdin=admission + "\n")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_secretary_admits_records_a_year_and_finds_her_again_in_french(tmp_path: Path) -> None:
+    admitted = admit_lea(tmp_path)
+    assert "Élève admis : " in admitted and "Option ouverte : " in admitted
+    assert "2 décisions enregistrées" in admitted
+
+    found = ledger("learner", "find", "dupont", "léa", "--db", "ecole.db", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert "28 juin 2005" in found.stdout and "1 élève trouvé" in found.stdout
+    short = re.search(r"^([0-9a-f]{8})\s+Dupont Léa", found.stdout, re.M)
+    assert short, found.stdout
+    # the id printed on admission is the one found
+    assert f"Élève admis : {short.group(1)}" in admitted
+
+    year = ledger("record", "-", "--db", "ecole.db", cwd=tmp_path, stdin=year_of_decisions(short.group(1)))
+    assert year.returncode == 0, year.stderr
+    assert year.stdout.count("UAA validée : ") == 2
+    assert "Attestation délivrée : " in year.stdout
+
+    # found again by birth date (French format) and by national number; accents and case ignored
+    by_birth = ledger("learner", "find", "--born", "28/06/2005", "--db", "ecole.db", cwd=tmp_path)
+    by_number = ledger(
+        "learner", "find", "--national-number", "05.06.28-123.45", "--db", "ecole.db", cwd=tmp_path
+    )
+    by_name = ledger("learner", "find", "DUPONT", "lea", "--db", "ecole.db", cwd=tmp_path)
+    for result in (by_birth, by_number, by_name):
+        assert result.returncode == 0 and short.group(1) in result.stdout, result.stdout + result.stderr
+
+    dossier = ledger("learner", "show", short.group(1), "--with-identity", "--db", "ecole.db", cwd=tmp_path)
+    assert dossier.returncode == 0, dossier.stderr
+    assert "attestation d'orientation A" in dossier.stdout
+    assert "25 juin 2020" in dossier.stdout
+    assert "validée" in dossier.stdout and "né(e) le 28 juin 2005" in dossier.stdout
+
+    for text in (admitted, found.stdout, year.stdout, by_birth.stdout, dossier.stdout):
+        assert not english_words(text), (english_words(text), text)
+
+
+def test_no_clear_text_of_the_identity_in_the_database(tmp_path: Path) -> None:
+    admit_lea(tmp_path)
+    raw = (tmp_path / "ecole.db").read_bytes()
+    wal = tmp_path / "ecole.db-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    for clear in ("Dupont", "dupont", "Léa", "05062812345", "2005-06-28"):
+        assert clear.encode() not in raw
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        digests = [r[0] for r in conn.execute("select digest from learner_lookup")]
+    assert digests and all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests)
+
+
+def test_erasure_removes_the_index_entries(tmp_path: Path) -> None:
+    admit_lea(tmp_path)
+    found = ledger("learner", "find", "dupont", "--db", "ecole.db", "--json", cwd=tmp_path)
+    learner_id = json.loads(found.stdout)[0]["learner_id"]
+    erased = ledger(
+        "learner",
+        "erase",
+        learner_id[:8],
+        "--reason",
+        "demande RGPD",
+        "--actor",
+        "dir-1",
+        "--body",
+        "direction",
+        "--role",
+        "head_of_school",
+        "--db",
+        "ecole.db",
+        cwd=tmp_path,
+    )
+    assert erased.returncode == 0, erased.stderr
+    again = ledger("learner", "find", "dupont", "--db", "ecole.db", cwd=tmp_path)
+    assert again.returncode == 0 and "Aucun élève trouvé." in again.stdout
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        assert conn.execute("select count(*) from learner_lookup").fetchone()[0] == 0
+
+
+def test_the_same_in_english_on_request(tmp_path: Path) -> None:
+    admitted = admit_lea(tmp_path)
+    assert "Élève admis" in admitted
+    found = ledger("learner", "find", "dupont", "--lang", "en", "--db", "ecole.db", cwd=tmp_path)
+    assert "28 June 2005" in found.stdout and "1 learner found" in found.stdout
+    env_en = ledger("learner", "find", "--born", "2005-06-28", "--db", "ecole.db", cwd=tmp_path, lang="en")
+    assert "1 learner found" in env_en.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "french", "english"),
+    [
+        (
+            ["learner", "find", "--born", "31/02/2005", "--db", "ecole.db"],
+            "format attendu JJ/MM/AAAA",
+            "expected DD/MM/YYYY",
+        ),
+        (["learner", "shw"], "vouliez-vous dire show", "did you mean show"),
+        (["learner", "show", "d0", "--db", "absent.db"], "ajoutez --create", "add --create"),
+    ],
+)
+def test_errors_name_what_is_expected_in_both_languages(
+    tmp_path: Path, args: list[str], french: str, english: str
+) -> None:
+    fr = ledger(*args, cwd=tmp_path)
+    en = ledger(*args, "--lang", "en", cwd=tmp_path)
+    assert fr.returncode == 2 and french in fr.stderr and "Traceback" not in fr.stderr
+    assert en.returncode == 2 and english in en.stderr
+    assert not (tmp_path / "absent.db").exists()

@@ -1,0 +1,100 @@
+"""Problem titles follow ``Accept-Language`` (French by default); ``type`` URIs never change.
+
+A real app on a real SQLite store: the framework's errors (404, 405, 400), the API's own (401,
+422/404 on a command), and a limit answered by the middleware itself (413). Oracle: the French
+and English titles written here by hand, and the same ``type`` in both languages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.api.problems import PROBLEMS, title
+from ledger.i18n import translate
+from tests.integration.test_api_helpers import World, build_world, key_env, make_app, support
+from tests.integration.test_api_limits import asgi_post
+
+ENGLISH = "en-GB,en;q=0.9,fr;q=0.5"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("problem-language"), learners=1)
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[TestClient]:
+    with key_env(world.keys), TestClient(make_app(world), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _requests(world: World) -> list[tuple[str, str, dict[str, Any]]]:
+    unknown = {**support(world), "learner_id": "00000000-0000-4000-8000-000000000000"}
+    write = world.headers("conseil_classe", **{"Idempotency-Key": "lang-1"})
+    return [
+        ("GET", "/no/such/route", {}),
+        ("PUT", "/v1/commands", {}),
+        ("GET", "/v1/me", {}),
+        ("GET", "/v1/events?limit=abc", {"headers": world.headers("inspector")}),
+        ("POST", "/v1/commands", {"json": unknown, "headers": write}),
+    ]
+
+
+def _ask(client: TestClient, method: str, url: str, lang: str | None, **kw: Any) -> httpx.Response:
+    headers = {**kw.pop("headers", {}), **({"Accept-Language": lang} if lang else {})}
+    return client.request(method, url, headers=headers, **kw)
+
+
+EXPECTED = {  # status: (French title, English title)
+    404: ("Introuvable", "Not found"),
+    405: ("Méthode non autorisée", "Method not allowed"),
+    401: ("Authentification requise", "Authentication required"),
+    400: ("Requête incorrecte", "Bad request"),
+}
+
+
+def test_titles_follow_accept_language(client: TestClient, world: World) -> None:
+    """French without a header, English when preferred, French for a language we lack."""
+    for method, url, kw in _requests(world):
+        default = _ask(client, method, url, None, **dict(kw))
+        english = _ask(client, method, url, ENGLISH, **dict(kw))
+        german = _ask(client, method, url, "de-DE", **dict(kw))
+        assert default.status_code == english.status_code >= 400, (url, default.text)
+        fr, en = default.json(), english.json()
+        assert fr["type"] == en["type"] == german.json()["type"], (fr, en)
+        assert fr["title"] != en["title"] and german.json()["title"] == fr["title"], (fr, en)
+        assert default.headers["content-language"] == "fr" and english.headers["content-language"] == "en"
+        assert "Accept-Language" in default.headers["vary"]
+        if default.status_code in EXPECTED:
+            assert (fr["title"], en["title"]) == EXPECTED[default.status_code], (url, fr, en)
+
+
+def test_the_middlewares_own_problems_follow_it_too(world: World) -> None:
+    """A 413 answered before any route runs is titled in the accepted language as well."""
+    app = make_app(world, api_max_body=4096)
+    for lang, expected in ((None, "Corps de la requête trop volumineux"), ("en", "Request body too large")):
+        headers = {
+            **world.headers("conseil_classe", **{"Idempotency-Key": f"413-{lang}"}),
+            "Content-Type": "application/json",
+            "Content-Length": "10000000",
+            **({"Accept-Language": lang} if lang else {}),
+        }
+        out = asgi_post(app, [b"x"], headers)
+        body = json.loads(out["body"])
+        assert out["status"] == 413 and body["type"] == "urn:ledger:problem:payload-too-large"
+        assert body["title"] == expected and out["headers"][b"content-language"] == (lang or "fr").encode()
+
+
+def test_every_row_of_the_table_has_a_french_title() -> None:
+    """Each title of the problem table is in the catalogue, and French differs from English."""
+    for row in PROBLEMS:
+        assert translate(row.title, "fr") != row.title, row.title
+        if row.code:
+            assert title(row.status, row.code, "en") == row.title
+            assert title(row.status, row.code, "fr") == translate(row.title, "fr")
