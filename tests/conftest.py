@@ -47,6 +47,16 @@ def pg_url_with_schema(schema: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
 
 
+@pytest.fixture(autouse=True)
+def _language_restored() -> Iterator[None]:
+    """A test that switches the language (in-process ``main([... "--lang", "en"])``) leaves none behind."""
+    from ledger import i18n
+
+    before = i18n.current()
+    yield
+    i18n.use(before)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keys (identity KEK, log, credential and token keys) go to a per-run directory."""

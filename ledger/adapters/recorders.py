@@ -87,12 +87,3 @@ class SqliteReceiptRecorder(SQLiteApplicationRecorder):
             )
         write_sealed(c, "?", "", _identities(kwargs))
         return super()._insert_events(c, stored_events, **kwargs)
-
-
-def __getattr__(name: str) -> Any:
-    """``PostgresReceiptRecorder`` on first use: psycopg is imported only for PostgreSQL stores."""
-    if name == "PostgresReceiptRecorder":
-        from ledger.adapters.recorders_pg import PostgresReceiptRecorder
-
-        return PostgresReceiptRecorder
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -96,7 +96,9 @@ def test_import_accepts_and_refuses_the_law_cases_as_record_does(
             source = db.with_suffix(".jsonl")
             source.write_text(lines_of_case, encoding="utf-8")
             capsys.readouterr()
-            code = main(["import", str(source), "--json", "--batch", "7", "--db", str(db)])
+            code = main(
+                ["import", str(source), "--json", "--batch", "7", "--create", "--lang", "en", "--db", str(db)]
+            )
             stderr = capsys.readouterr().err
         rule = CATALOGUE[c.rule]
         # a shared rule cites the regime's article (e.g. the body's power); a regime rule its act
