@@ -25,7 +25,7 @@ from uuid import UUID
 import typer
 
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
-from ledger.i18n import _
+from ledger.i18n import _, describe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -401,7 +401,7 @@ def report(exc: BaseException) -> int:
     if isinstance(exc, ConcurrencyConflict):
         sys.stderr.write(_("conflict: {error} (try again)").format(error=exc) + "\n")
     elif is_mapped(exc):
-        sys.stderr.write(_("error: {error}").format(error=exc) + "\n")
+        sys.stderr.write(describe(exc) + "\n")
     elif isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         sys.stderr.write(
