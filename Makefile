@@ -68,7 +68,7 @@ test: venv
 	@bash deploy/node/ensure.sh
 	LEDGER_TEST_PG_URL=$$(cat .ledger/pg-url) LEDGER_TEST_KAFKA=$$(cat .ledger/kafka-bootstrap) \
 	  LEDGER_TEST_KAFKA_CLUSTER=$$(cat .ledger/kafka-cluster) \
-	  $(PY) -m pytest -p no:cacheprovider -q
+	  $(PY) -m pytest -p no:cacheprovider -q --durations=30
 
 stop-services:
 	-bash deploy/kafka/kafka.sh stop

@@ -13,7 +13,8 @@ The same transaction writes the sealed identities of the learners the command ad
 leave an admitted learner without identity, nor an identity without its learner.
 
 The recorders are selected with eventsourcing's ``APPLICATION_RECORDER_TOPIC`` setting (see
-:meth:`ledger.adapters.store.StoreTarget.env`).
+:meth:`ledger.adapters.store.StoreTarget.env`); the PostgreSQL one lives in
+:mod:`ledger.adapters.recorders_pg` so that a SQLite store never imports psycopg.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from typing import Any
 
 import orjson
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger.adapters.identity import SealedIdentity, write_sealed
@@ -89,19 +89,10 @@ class SqliteReceiptRecorder(SQLiteApplicationRecorder):
         return super()._insert_events(c, stored_events, **kwargs)
 
 
-class PostgresReceiptRecorder(PostgresApplicationRecorder):
-    """PostgreSQL application recorder writing a :class:`Receipt` and identities with the events."""
+def __getattr__(name: str) -> Any:
+    """``PostgresReceiptRecorder`` on first use: psycopg is imported only for PostgreSQL stores."""
+    if name == "PostgresReceiptRecorder":
+        from ledger.adapters.recorders_pg import PostgresReceiptRecorder
 
-    writes_identities = True
-
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        receipt = _receipt(kwargs)
-        prefix = f'"{self.datastore.schema}".'
-        if receipt is not None:
-            curs.execute(
-                f"INSERT INTO {prefix}{IDEMPOTENCY_TABLE} ({_COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                receipt.params(),
-            )
-        write_sealed(curs, "%s", prefix, _identities(kwargs))
-        super()._insert_events(curs, stored_events, **kwargs)
+        return PostgresReceiptRecorder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

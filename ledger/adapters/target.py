@@ -76,7 +76,7 @@ class StoreTarget:
         return {
             **common,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "APPLICATION_RECORDER_TOPIC": "ledger.adapters.recorders:PostgresReceiptRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.adapters.recorders_pg:PostgresReceiptRecorder",
             "POSTGRES_DBNAME": self.pg["dbname"],
             "POSTGRES_HOST": self.pg["host"],
             "POSTGRES_PORT": self.pg["port"],

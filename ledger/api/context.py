@@ -23,7 +23,7 @@ from ledger.api.ratelimit import Budgets, RateLimits, window
 from ledger.api.revocations import RevocationList
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.application import Ledger
-from ledger.application.queries import CertificateIndex, replay
+from ledger.application.queries import CertificateIndex, CurrentAggregates, replay
 from ledger.bootstrap import Services
 from ledger.plugins import Readers
 from ledger.settings import Settings
@@ -44,6 +44,11 @@ class ApiContext:
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     extensions: dict[str, Any] = field(default_factory=dict)
+    current: CurrentAggregates | None = None
+
+    def __post_init__(self) -> None:
+        if self.current is None:
+            self.current = CurrentAggregates(self.services.store)
 
     @property
     def settings(self) -> Settings:
@@ -80,6 +85,15 @@ class ApiContext:
             return replay(self.reader, aggregate_id)
         except Exception:
             return None
+
+    def current_lookup(self, aggregate_id: UUID) -> Any:
+        """An aggregate as stored now (``None`` if unknown), from the version-checked cache.
+
+        Only the events after the cached version are read, so a scope check costs the same
+        whatever the aggregate's history; call it holding ``current.lock`` (see routes_write).
+        """
+        assert self.current is not None
+        return self.current.get(aggregate_id)
 
     def head(self) -> int:
         """The last notification id of the store (0 when empty)."""

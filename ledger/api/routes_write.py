@@ -125,7 +125,9 @@ def execute_once(ctx: ApiContext, who: Principal, key: str, raw: Any) -> tuple[i
     if known is not None:
         return _replay(ctx, known, digest)
     cmd = parse_command(raw)
-    authorize_command(who, cmd, ctx.lookup)
+    assert ctx.current is not None
+    with ctx.current.lock:  # the scope check reads cached aggregates current by version
+        authorize_command(who, cmd, ctx.current_lookup)
     name = str(raw.get("command"))
 
     def receipt(outcome: Outcome) -> Receipt:

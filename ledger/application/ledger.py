@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
@@ -53,6 +53,9 @@ class Ledger:
         self.clock = clock or SystemClock()
         self.registry = registry or default_registry()
         self._working: dict[UUID, LedgerAggregate] = {}
+        # Ids the store was asked for and does not hold, within the current working set
+        # (a profile never published is looked up by every decision of a batch).
+        self._absent: set[UUID] = set()
         self._effects: list[Callable[[], object]] = []
         self._staged: dict[UUID, Identity] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
@@ -81,15 +84,22 @@ class Ledger:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
         if aggregate_id in self._working:
             return self._working[aggregate_id]
+        if aggregate_id in self._absent:
+            raise UnknownEntity(kind, aggregate_id)
         try:
             agg: LedgerAggregate = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
+            self._absent.add(aggregate_id)
             raise UnknownEntity(kind, aggregate_id) from None
         self._working[aggregate_id] = agg
         return agg
 
     def exists(self, aggregate_id: UUID) -> bool:
         """True if the aggregate is in the working set or the store."""
+        if aggregate_id in self._working:
+            return True
+        if aggregate_id in self._absent:
+            return False
         try:
             self.get(aggregate_id)
         except UnknownEntity:
@@ -151,12 +161,22 @@ class Ledger:
         self._discard()
 
     def _discard(self) -> None:
-        self._working.clear()
+        self._release()
         self._effects.clear()
         self._staged.clear()
-        cache: Any = self.store.repository.cache
-        if cache is not None:
-            cache.clear()
+        repository: Any = self.store.repository
+        cache = repository.cache
+        if isinstance(cache, LRUCache):
+            # LRUCache.clear() (eventsourcing 9.5) resets its recency list but keeps every
+            # entry: stale or unsaved aggregates would be served again. Start a new cache.
+            repository.cache = LRUCache(maxsize=cache.maxsize)
+        elif cache is not None:
+            repository.cache = Cache()
+
+    def _release(self) -> None:
+        """End the working set (aggregates decided on, ids known to be absent)."""
+        self._working.clear()
+        self._absent.clear()
 
     def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
         """The identities sealed for the events' transaction, or None if the store cannot.
@@ -210,7 +230,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         log.info(
             "command.recorded",
             command=pending.outcome.command,
@@ -243,7 +263,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         return [p.outcome for p in pendings]
 
     def execute_each(
@@ -272,7 +292,7 @@ class Ledger:
         except LedgerError:
             self._discard()
             raise
-        self._working.clear()
+        self._release()
         return [p.outcome for p in pendings], refused
 
     def record(self, raw: Any) -> Outcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -38,6 +39,7 @@ from ledger.domain.kernel import NO_VOID, Decision, LedgerAggregate, Void
 from ledger.domain.rules import Verdict, ensure, require
 
 
+@lru_cache(maxsize=4096)
 def option_id(fase: int, option_code: str) -> UUID:
     """Deterministic id of the option ``option_code`` at school ``fase``."""
     return uuid5(NAMESPACE_URL, f"ledger:cpu:option:{fase}:{option_code}")
@@ -397,7 +399,7 @@ class Learner(Journal):
     # ----------------------------------------------------------------- derived state
     def admission(self) -> Learner.Admitted:
         """The admission event (the first of the log)."""
-        first = self.log[min(self.log)]
+        first = self.log[next(iter(self.log))]  # versions enter the log in order: no scan
         assert isinstance(first, Learner.Admitted)
         return first
 
@@ -1093,6 +1095,7 @@ class Learner(Journal):
         self.record(Learner.DeadlineMissed, decision, kind=kind, due_by=due_by, school_year=school_year)
 
 
+@lru_cache(maxsize=4096)
 def profile_id(version: str) -> UUID:
     """Deterministic id of the certification profile ``<option>@<approval date>``."""
     return uuid5(NAMESPACE_URL, f"ledger:cpu:profile:{version}")

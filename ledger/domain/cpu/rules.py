@@ -829,15 +829,16 @@ def transfer_on_family_request(presented: bool, matched: bool) -> Outcome:
 
 @_cpu(
     "backdated_opening_by_administration",
-    art("6 §1") + " (where: HTTP API, school roles; the local CLI operator is trusted)",
+    art("6 §1"),
 )
 def opening_not_backdated(
     effective: date, first_school_year: int, recorded_at: datetime, by_administration: bool
 ) -> Outcome:
-    """A school opens an option for the current school year or later; earlier is administrative.
+    """Schools open options for the current year on; earlier is the administration's (API roles).
 
     Opening an option decides which admissions and certificates are lawful (Art. 6 §1): a
     back-dated opening reshapes who could act, so only the administration records it.
+    Where it applies: the HTTP API's school roles; the local CLI operator is trusted.
     """
     current = calendar.school_year_of(recorded_at.date())
     timely = effective >= calendar.school_year_start(current) - timedelta(days=92)
