@@ -25,7 +25,7 @@ venv: $(VENV)/.installed $(MO)
 
 ## make messages: extract the messages marked with _() and merge them into the French catalogue
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 \
+	$(VENV)/bin/pybabel -q extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 -k because:1 \
 	  -o ledger/i18n/locale/ledger.pot ledger projections consumers
 	$(VENV)/bin/python -c "from ledger.cli.help import main; main()" ledger/i18n/locale/ledger.pot
 	$(VENV)/bin/pybabel -q update -D ledger -d ledger/i18n/locale -i ledger/i18n/locale/ledger.pot -l fr --no-fuzzy-matching

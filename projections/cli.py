@@ -233,9 +233,16 @@ def history(
 
 
 def _print_history(h: dict[str, Any]) -> None:
+    from ledger.i18n.vocabulary import label
+
     print(
-        f"certificate {h['certificate_id']} ({h['kind']}, {h['status']}) of {h['holder_id']}, "
-        f"issued at position {h['issued_position']}"
+        _("certificate {certificate} ({kind}, {status}) of {holder}, issued at position {position}").format(
+            certificate=h["certificate_id"],
+            kind=label(h["kind"]),
+            status=label(h["status"]),
+            holder=h["holder_id"],
+            position=h["issued_position"],
+        )
     )
     rows = [{**e, "voided by": e["voided_by_version"]} for e in h["chain"]]
     table(

@@ -24,6 +24,7 @@ import typer
 from ledger.cli.common import Db, Json, KeyDir, emit, settings, table
 from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _
 
 if TYPE_CHECKING:
     from ledger.adapters.keys import LogKeyStore
@@ -366,7 +367,7 @@ def _checkpoint_arg(audit: AuditLog, value: str) -> tuple[bytes, Any]:
         raise InvalidCommand(f"{value!r} is neither a checkpoint size nor a note file")
     note = path.read_bytes()
     try:
-        point, _ = open_checkpoint(note, [parse_vkey(k) for k in audit.verifiers()])
+        point, _sig = open_checkpoint(note, [parse_vkey(k) for k in audit.verifiers()])
     except IntegrityError as exc:
         raise InvalidCommand(f"{value}: not a checkpoint signed by this log's keys: {exc}") from None
     return note, point
@@ -386,8 +387,8 @@ def consistency(
 
     audit = _audit(db, key_dir, origin)
     try:
-        _, first = _checkpoint_arg(audit, old)
-        _, second = _checkpoint_arg(audit, new)
+        _old, first = _checkpoint_arg(audit, old)
+        _new, second = _checkpoint_arg(audit, new)
         if first.size > second.size:
             raise InvalidCommand(f"OLD (size {first.size}) is larger than NEW (size {second.size})")
         proof = audit.consistency_proof(first.size, second.size) if first.size else []
@@ -412,10 +413,10 @@ def consistency(
 
 
 def _print_consistency(d: dict[str, Any]) -> None:
-    print(f"consistency {d['old_size']} -> {d['new_size']}")
+    print(_("consistency {old} -> {new}").format(old=d["old_size"], new=d["new_size"]))
     for line in d["proof"]:
         print(line)
-    print("consistent" if d["consistent"] else f"NOT consistent: {d.get('error')}")
+    print(_("consistent") if d["consistent"] else _("NOT consistent: {error}").format(error=d.get("error")))
 
 
 # ------------------------------------------------------------------------------ verify
@@ -450,9 +451,9 @@ def _print_report(d: dict[str, Any]) -> None:
     )
     if d["problems"]:
         table(d["problems"], ["kind", "position", "aggregate_id", "version", "detail"])
-        print(f"TAMPERING DETECTED: {len(d['problems'])} problem(s)")
+        print(_("TAMPERING DETECTED: {count} problem(s)").format(count=len(d["problems"])))
     else:
-        print("ok: every event matches the log and the signed checkpoints")
+        print(_("ok: every event matches the log and the signed checkpoints"))
 
 
 # ----------------------------------------------------------------- tiles and monitoring

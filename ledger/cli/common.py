@@ -25,7 +25,7 @@ from uuid import UUID
 import typer
 
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
-from ledger.i18n import _
+from ledger.i18n import _, describe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -249,26 +249,34 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     from rich import box
     from rich.table import Table
 
+    from ledger.i18n.vocabulary import heading
+
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in columns:
-        grid.add_column(column, overflow="fold")
+        grid.add_column(heading(column), overflow="fold")
     for row in rows:
         grid.add_row(*(_cell(row.get(c)) for c in columns))
     out().print(grid)
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
+    from ledger.i18n.vocabulary import cell
+
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)[:60]
-    return str(value)
+    return cell(value)
 
 
 def print_mapping(row: dict[str, Any]) -> None:
-    """Human rendering of one record."""
+    """Human rendering of one record (field names and values in the reader's language)."""
+    from ledger.i18n import current
+    from ledger.i18n.vocabulary import cell, heading
+
     for key, value in row.items():
-        print(f"{key}: {value}")
+        if current() == "en":
+            print(f"{key}: {value}")
+        else:
+            print(f"{heading(key)} : {_cell(value) if isinstance(value, dict | list) else cell(value)}")
 
 
 class JsonProgress:
@@ -401,7 +409,7 @@ def report(exc: BaseException) -> int:
     if isinstance(exc, ConcurrencyConflict):
         sys.stderr.write(_("conflict: {error} (try again)").format(error=exc) + "\n")
     elif is_mapped(exc):
-        sys.stderr.write(_("error: {error}").format(error=exc) + "\n")
+        sys.stderr.write(describe(exc) + "\n")
     elif isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         sys.stderr.write(

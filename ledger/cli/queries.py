@@ -347,34 +347,65 @@ def print_clea_dossier(d: dict[str, Any]) -> None:
     """Human rendering of a CléA candidate: domains, window, plan, jury, certificate."""
     org = d["organisation"]
     print(
-        f"candidate {d['candidate_id']} — {d['certificate_type']}, evaluator SIRET "
-        f"{org['evaluator_siret']} ({org['region']}); referential {d['referential_version']}"
+        _(
+            "candidate {candidate} — {certificate}, evaluator SIRET {siret} ({region}); "
+            "referential {referential}"
+        ).format(
+            candidate=d["candidate_id"],
+            certificate=label(d["certificate_type"]),
+            siret=org["evaluator_siret"],
+            region=org["region"],
+            referential=d["referential_version"],
+        )
     )
     window = d.get("window")
     if window:
-        state = "EXPIRED" if window["expired"] else "open"
-        print(f"window: évaluation préalable {window['opened_on']}, ends {window['ends_on']} ({state})")
-    for state_label, key in (("acquired", "acquired"), ("missing", "missing")):
+        state = _("EXPIRED") if window["expired"] else _("open")
+        print(
+            _("window: évaluation préalable {opened}, ends {ends} ({state})").format(
+                opened=format_date(window["opened_on"]), ends=format_date(window["ends_on"]), state=state
+            )
+        )
+    for state_label, key in ((_("acquired"), "acquired"), (_("missing"), "missing")):
         for dom in d["domains"][key]:
             print(f"  {state_label:<9} {dom['code']:<5} {dom['label']}")
     plan = d.get("plan")
     if plan:
         print(
-            f"plan: {', '.join(plan['domains'])} ({plan['planned_hours']} h), assigned "
-            f"{plan['assigned_on']}, completed {plan['completed_on'] or '-'}"
+            _("plan: {domains} ({hours} h), assigned {assigned}, completed {completed}").format(
+                domains=", ".join(plan["domains"]),
+                hours=plan["planned_hours"],
+                assigned=format_date(plan["assigned_on"]),
+                completed=format_date(plan["completed_on"]),
+            )
         )
     jury = d.get("jury")
     if jury:
-        sides = ", ".join(m["side"] for m in jury["members"])
-        print(f"jury {jury['body']} on {jury['decided_on']}: awarded={jury['awarded']} ({sides})")
+        sides = ", ".join(label(m["side"]) for m in jury["members"])
+        awarded = _("certificate awarded") if jury["awarded"] else _("certificate not awarded")
+        print(
+            _("jury {body} on {day}: {awarded} ({sides})").format(
+                body=label(jury["body"]), day=format_date(jury["decided_on"]), awarded=awarded, sides=sides
+            )
+        )
     cert = d.get("certificate")
     if cert:
-        print(f"certificate {cert['certificate_id']} by {cert['issuer']} on {cert['issued_on']}")
+        print(
+            _("certificate {certificate} by {issuer} on {day}").format(
+                certificate=cert["certificate_id"],
+                issuer=label(cert["issuer"]),
+                day=format_date(cert["issued_on"]),
+            )
+        )
     acc = d.get("accrochage")
     if acc:
-        print(f"accrochage (SI CPF): {acc['status']}, due {acc['due_by']}")
+        print(
+            _("accrochage (SI CPF): {status}, due {due}").format(
+                status=label(acc["status"]), due=format_date(acc["due_by"])
+            )
+        )
     for item in d.get("deadlines", []):
-        print(f"deadline: {item['kind']} {item['due_by']}")
+        print(_("deadline: {kind} {due}").format(kind=label(item["kind"]), due=format_date(item["due_by"])))
 
 
 # ---------------------------------------------------------------------------- certificates
@@ -403,7 +434,7 @@ def certificate_list(
 def print_certificates(rows: list[dict[str, Any]]) -> None:
     """Human rendering of the certificate list."""
     table(rows, ["certificate_id", "kind", "status", "issued_on", "basis", "learner_id", "position"])
-    print(f"{len(rows)} certificate(s)")
+    print(ngettext("{count} certificate", "{count} certificates", len(rows)).format(count=len(rows)))
 
 
 def certificate_show(

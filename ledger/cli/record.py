@@ -16,7 +16,7 @@ import typer
 from ledger.cli.common import Create, Db, Json, emit, progress, resolve_learner, services, short_id
 from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
-from ledger.i18n import _, format_number, ngettext
+from ledger.i18n import _, describe, format_number, ngettext
 from ledger.i18n.vocabulary import recorded as recorded_label
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def record(
         )
     if refused:
         for _number, error in refused:
-            print(_("error: {error}").format(error=error), file=sys.stderr)
+            print(describe(error), file=sys.stderr)
         raise typer.Exit(2)
 
 

@@ -8,6 +8,7 @@ import typer
 
 from ledger.cli.common import Json, emit, table
 from ledger.cli.help import add_examples
+from ledger.i18n import _
 
 
 def rules(
@@ -41,7 +42,7 @@ def _print_rules(rows: list[dict[str, Any]]) -> None:
         for r in rows
     ]
     table(flat, ("rule", "regime", "article", "effect", "cases", "tests"))
-    print(f"{len(rows)} rules; cases lawful/unlawful/boundary; --json lists each test")
+    print(_("{count} rules; cases lawful/unlawful/boundary; --json lists each test").format(count=len(rows)))
 
 
 def _print_provisions(rows: list[dict[str, Any]]) -> None:

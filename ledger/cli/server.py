@@ -301,7 +301,8 @@ def tokens_revoke(
             new = revocations.revoke(jti)
     finally:
         revocations.close()
-    print(f"token {jti} {'revoked' if new else 'was already revoked'}", file=sys.stderr)
+    said = _("token {jti} revoked") if new else _("token {jti} was already revoked")
+    print(said.format(jti=jti), file=sys.stderr)
 
 
 def _print_tokens(rows: list[dict[str, Any]]) -> None:

@@ -136,6 +136,33 @@ def ensure(*verdicts: Verdict) -> None:
         require(verdict)
 
 
+class Reason(str):
+    """A refusal's reason: its English text, keeping the message template and its arguments.
+
+    It *is* the English string (stored, compared and printed as before); a reader in another
+    language renders ``template`` (a catalogue msgid) with ``params`` instead. A tuple argument
+    (of reasons, e.g. one per year) reads as its items joined with commas.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, params: Mapping[str, object]) -> Reason:  # noqa: D102
+        shown = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        text = super().__new__(cls, template.format(**shown))
+        text.template = template
+        text.params = dict(params)
+        return text
+
+    def __getnewargs__(self) -> tuple[str, dict[str, object]]:  # type: ignore[override]
+        return (self.template, self.params)
+
+
+def because(template: str, /, **params: object) -> Reason:
+    """A refusal's reason from an English message template (a catalogue msgid) and its arguments."""
+    return Reason(template, params)
+
+
 def unless(condition: bool, reason: str) -> str | None:
     """``None`` when ``condition`` holds, else the reason (small helper for rule bodies)."""
     return None if condition else reason
@@ -163,7 +190,15 @@ def body_has_power(action: str, body: Body, powers: Powers) -> Outcome:
     if body in bodies:
         return None
     names = ", ".join(sorted(b.value for b in bodies))
-    return Refusal(f"{body.value} has no power to {action.replace('_', ' ')}; allowed: {names}", article)
+    return Refusal(
+        because(
+            "{body} has no power to decide {action}; allowed: {names}",
+            body=body.value,
+            action=action,
+            names=names,
+        ),
+        article,
+    )
 
 
 @_shared("decision_not_in_future", f"{LEDGER_RULE} (no anticipated decisions)")
@@ -171,7 +206,11 @@ def decision_not_in_future(effective: date, recorded_at: datetime) -> Outcome:
     """A decision cannot take effect after the moment it is recorded."""
     return unless(
         effective <= recorded_at.date(),
-        f"effective date {effective} is after the recording date {recorded_at.date()}",
+        because(
+            "effective date {effective} is after the recording date {recorded_on}",
+            effective=effective,
+            recorded_on=recorded_at.date(),
+        ),
     )
 
 
@@ -181,28 +220,32 @@ def revoke_existing_decision(
 ) -> Outcome:
     """Only an existing, still effective decision of a revocable kind can be revoked/corrected."""
     if target_type is None:
-        return "no decision with that version on this record"
+        return because("no decision with that version on this record")
     if already_void:
-        return "that decision was already revoked or corrected"
-    return unless(target_type in revocable_types, f"{target_type} cannot be revoked")
+        return because("that decision was already revoked or corrected")
+    return unless(
+        target_type in revocable_types, because("{target_type} cannot be revoked", target_type=target_type)
+    )
 
 
 @_shared("revocation_has_reason", f"{LEDGER_RULE} (corrections give reasons)")
 def revocation_has_reason(reason: str | None) -> Outcome:
     """A revocation (of a decision or a certificate) states its reason."""
-    return unless(bool(reason and reason.strip()), "a revocation needs a reason")
+    return unless(bool(reason and reason.strip()), because("a revocation needs a reason"))
 
 
 @_shared("revoked_by_same_body", f"{LEDGER_RULE} (the deciding body revokes)")
 def revoked_by_same_body(body: Body, original: Body) -> Outcome:
     """Only the body that took a decision revokes it."""
-    return unless(body is original, f"only {original.value} can revoke this decision")
+    return unless(
+        body is original, because("only {original} can revoke this decision", original=original.value)
+    )
 
 
 @_shared("deadline_recorded_once", f"{LEDGER_RULE} (missed deadlines recorded, never hidden)")
 def deadline_recorded_once(already_recorded: bool, what: str) -> Outcome:
     """A missed deadline is recorded once."""
-    return unless(not already_recorded, f"{what} deadline already recorded as missed")
+    return unless(not already_recorded, because("{what} deadline already recorded as missed", what=what))
 
 
 def common_verdicts(

@@ -187,3 +187,72 @@ def decimal_comma(value: float | int | None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return repr(float(value)).replace(".", ",")
+
+
+def reason(text: str) -> str:
+    """A rule's reason in the current language.
+
+    A reason built by ``ledger.domain.rules.because`` keeps its English template (a catalogue
+    msgid) and its arguments: the template is translated, then filled (dates written out); a
+    plain reason is itself a msgid.
+    """
+    template = getattr(text, "template", None)
+    params = getattr(text, "params", None)
+    if current() == "en":
+        return str(text)
+    if not isinstance(template, str) or not isinstance(params, dict):
+        return _(str(text))
+    shown = {key: _shown(value) for key, value in params.items()}
+    try:
+        return _(template).format(**shown)
+    except (KeyError, IndexError, ValueError):  # a catalogue entry out of step with its msgid
+        return str(text)
+
+
+def _shown(value: object) -> object:
+    """An argument of a reason as a person reads it: dates written out, codes by their label."""
+    from ledger.i18n.vocabulary import label
+
+    if isinstance(value, tuple):
+        return ", ".join(reason(item) for item in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, date):
+        return _first(format_date(value))
+    if isinstance(value, str):
+        return ", ".join(label(part) for part in value.split(", "))
+    return value
+
+
+def _first(day: str) -> str:
+    """``1 septembre 2019`` → ``1er septembre 2019`` (French writes the first of a month so)."""
+    return "1er" + day[1:] if current() == "fr" and day.startswith("1 ") else day
+
+
+def describe(exc: BaseException) -> str:
+    """The one-line message of an error in the current language (a rule refusal from its parts).
+
+    A refusal keeps where it happened (``line 3: ``, ``command 3: ``: a bulk run's position).
+    """
+    rule, article, why = (getattr(exc, name, None) for name in ("rule", "article", "reason"))
+    if isinstance(rule, str) and isinstance(article, str) and isinstance(why, str):
+        from ledger.i18n.articles import article as readable
+
+        return _("error: {where}refused by rule {rule} ({article}): {reason}").format(
+            where=_where(str(exc), f"refused by rule {rule} ({article}): {why}"),
+            rule=rule,
+            article=readable(article),
+            reason=reason(why),
+        )
+    return _("error: {error}").format(error=exc)
+
+
+def _where(text: str, refusal: str) -> str:
+    """The position a bulk run put before a refusal's text (``line 3: ``), in the current language."""
+    import re
+
+    found = re.fullmatch(r"(line|command) (\d+): ", text[: len(text) - len(refusal)])
+    if not text.endswith(refusal) or not found:
+        return ""
+    where = _("line {number}: ") if found[1] == "line" else _("command {number}: ")
+    return where.format(number=found[2])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger.i18n import _
+from ledger.i18n import N_, _
 
 
 def _labels() -> dict[str, Callable[[], str]]:
@@ -35,6 +35,11 @@ def _labels() -> dict[str, Callable[[], str]]:
         "CQ": lambda: _("qualification certificate (CQ)"),
         "clea": lambda: _("CléA certificate"),
         "clea_numerique": lambda: _("CléA Numérique certificate"),
+        "clea_management": lambda: _("CléA Management certificate"),
+        # the sides of a joint jury, an accrochage's state
+        "employer": lambda: _("employer representative"),
+        "employee": lambda: _("employee representative"),
+        "done": lambda: _("done"),
         "CE6P": lambda: _("6th-year vocational certificate (CE6P)"),
         # what the profile's UAA titles are worth (ledger.reference.cpu.Profile.titles_note)
         "ILLUSTRATIVE (not the official PC)": lambda: _(
@@ -68,6 +73,18 @@ def _labels() -> dict[str, Callable[[], str]]:
         "A5_alternance": lambda: _("from alternance (Art. 5)"),
         "A5_forme3": lambda: _("from form 3 (Art. 5)"),
         "A6_repeat_transformed": lambda: _("repeat in a transformed option (Art. 6)"),
+        # steps of a certificate's history (projections.history.STEP)
+        "admission": lambda: _("admission"),
+        "authorisation": lambda: _("test authorisation"),
+        "attempt": lambda: _("test attempt"),
+        "evaluation": lambda: _("evaluation"),
+        "validation": lambda: _("validation"),
+        "council decision": lambda: _("council decision"),
+        "jury decision": lambda: _("jury decision"),
+        "issuance": lambda: _("issuance"),
+        "revocation": lambda: _("revocation"),
+        "correction": lambda: _("correction"),
+        "decision": lambda: _("decision"),
     }
 
 
@@ -126,3 +143,80 @@ def recorded(command: str) -> str:
     """What a command did, as a person says it (``Learner admitted`` / ``Élève admis``)."""
     found = _done().get(command)
     return found() if found else _("Recorded: {command}").format(command=command)
+
+
+HEADINGS: dict[str, str] = {
+    "certificate_id": N_("certificate"),
+    "kind": N_("kind"),
+    "status": N_("status"),
+    "issued_on": N_("issued on"),
+    "basis": N_("basis"),
+    "learner_id": N_("learner"),
+    "position": N_("position"),
+    "type": N_("event"),
+    "aggregate_id": N_("record"),
+    "version": N_("version"),
+    "effective_date": N_("effective on"),
+    "body": N_("decided by"),
+    "legal_basis": N_("legal basis"),
+    "fase": N_("school (FASE)"),
+    "due_by": N_("due by"),
+    "recorded": N_("recorded"),
+    "name": N_("name"),
+    "head": N_("head of the log"),
+    "lag": N_("lag"),
+    "rule": N_("rule"),
+    "regime": N_("regime"),
+    "article": N_("article"),
+    "effect": N_("effect"),
+    "cases": N_("cases"),
+    "tests": N_("tests"),
+    "verdict": N_("verdict"),
+    "rules": N_("rules"),
+    "kid": N_("key id"),
+    "active": N_("active"),
+    "can_sign": N_("can sign"),
+    "created": N_("created"),
+    "detail": N_("detail"),
+    "step": N_("step"),
+    "recorded_at": N_("recorded at"),
+    "actor": N_("actor"),
+    "revoked_on": N_("revoked on"),
+    "revocation_reason": N_("revocation reason"),
+    "voided by": N_("voided by"),
+    "holder_id": N_("holder"),
+    "role": N_("role"),
+}
+"""Column headings and field names of the human tables, by their language-neutral JSON key."""
+
+
+def heading(key: str) -> str:
+    """A table column or a record field named for a person (the JSON key itself in English)."""
+    from ledger.i18n import current
+
+    if current() == "en" or key not in HEADINGS:
+        return key
+    return _(HEADINGS[key])
+
+
+def cell(value: object) -> str:
+    """A table cell for a person: codes by the law's words, dates written out (as is in English)."""
+    from datetime import date, datetime
+
+    from ledger.i18n import current, format_date, format_datetime
+
+    if current() == "en":
+        return "-" if value is None else str(value)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+        return format_date(value)
+    if isinstance(value, str) and len(value) > 18 and value[10:11] == "T":
+        return format_datetime(value)
+    return label(value)

@@ -250,3 +250,58 @@ def test_errors_name_what_is_expected_in_both_languages(
     assert fr.returncode == 2 and french in fr.stderr and "Traceback" not in fr.stderr
     assert en.returncode == 2 and english in en.stderr
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> None:
+    """After a year of decisions: certificate list/show/history, events and deadlines in French.
+
+    Column headings and field names in French, codes by the law's words, dates written out; the
+    event type names (``Learner.Admitted``) are identifiers, like ids. English on request.
+    """
+    admit_lea(tmp_path)
+    found = ledger("learner", "find", "dupont", "--db", "ecole.db", "--json", cwd=tmp_path)
+    short = json.loads(found.stdout)[0]["learner_id"][:8]
+    assert (
+        ledger("record", "-", "--db", "ecole.db", cwd=tmp_path, stdin=year_of_decisions(short)).returncode
+        == 0
+    )
+    outputs = {
+        "events": ledger("events", "--db", "ecole.db", cwd=tmp_path),
+        "deadlines": ledger("deadlines", "check", "--as-of", "2030-01-01", "--db", "ecole.db", cwd=tmp_path),
+        "certificates": ledger("certificate", "list", "--db", "ecole.db", cwd=tmp_path),
+    }
+    for verb, done in outputs.items():
+        assert done.returncode == 0, (verb, done.stderr)
+        text = re.sub(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", " ", done.stdout)  # event type names
+        assert not english_words(text), (verb, english_words(text), done.stdout)
+    assert "date d'effet" in outputs["events"].stdout and "25 juin 2020" in outputs["events"].stdout
+    english = ledger("events", "--db", "ecole.db", "--lang", "en", cwd=tmp_path)
+    assert "effective_date" in english.stdout and "2020-06-25" in english.stdout
+
+
+def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
+    """A demo cohort's first certificate, shown and traced back, in French (English on request)."""
+    made = ledger(
+        "demo", "--db", "demo.db", "--learners", "6", "--candidates", "1", "--tokens", "t", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    listed = json.loads(ledger("certificate", "list", "--db", "demo.db", "--json", cwd=tmp_path).stdout)
+    first = listed[0]["certificate_id"]
+    shown = ledger("certificate", "show", first, "--db", "demo.db", cwd=tmp_path)
+    history = ledger("certificate", "history", first, "--db", "demo.db", cwd=tmp_path)
+    for done in (shown, history):
+        assert done.returncode == 0, done.stderr
+        text = re.sub(
+            r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b|\b[a-z_]+-\d+\b|\b[a-z]+_[a-z_]+\b", " ", done.stdout
+        )
+        assert not english_words(text), (english_words(text), done.stdout)
+    assert "délivré le : " in shown.stdout and "statut : valide" in shown.stdout
+    assert "étape" in history.stdout and "délivré à la position" in history.stdout
+    registered = ledger("events", "--type", "Candidate.Registered", "--json", "--db", "demo.db", cwd=tmp_path)
+    candidate = json.loads(registered.stdout)[0]["aggregate_id"]
+    dossier = ledger("learner", "show", candidate, "--db", "demo.db", cwd=tmp_path)  # the CléA dossier
+    assert dossier.returncode == 0 and "candidat " in dossier.stdout, dossier.stderr
+    text = re.sub(r"\b[a-z0-9]+(?:[-_.][a-z0-9]+)+\b", " ", dossier.stdout)
+    assert not english_words(text), (english_words(text), dossier.stdout)
+    english = ledger("certificate", "show", first, "--db", "demo.db", "--lang", "en", cwd=tmp_path)
+    assert "issued_on: " in english.stdout and "status: active" in english.stdout

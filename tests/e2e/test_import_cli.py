@@ -63,7 +63,7 @@ def test_import_writes_what_record_writes_for_a_cohort(tmp_path: Path) -> None:
 
 
 def test_import_accepts_and_refuses_the_law_cases_as_record_does(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The law's table cases: lawful ones imported identically, each unlawful one refused by both.
 
@@ -81,6 +81,7 @@ def test_import_accepts_and_refuses_the_law_cases_as_record_does(
     assert (rec.returncode, imp.returncode) == (0, 0), (rec.stderr, imp.stderr)
     assert stored(imp_db) == stored(rec_db)
 
+    monkeypatch.setenv("LEDGER_LANG", "en")  # the in-process runs below read English messages
     lines, targets = one_run(REFUSING)
     done = ledger("record", "-", "--keep-going", "--json", db=tmp_path / "all.db", stdin=jsonl(lines))
     record_says = {r["command"]: r["error"] for r in json.loads(done.stdout)["refused"]}

@@ -20,11 +20,11 @@ PO = ROOT / "ledger" / "i18n" / "locale" / "fr" / "LC_MESSAGES" / "ledger.po"
 
 
 def source_messages() -> set[str]:
-    """Every msgid marked with _(), N_() or ngettext() in the shipped packages (Babel's extractor)."""
+    """Every msgid marked with _(), N_(), ngettext() or because() (a rule's reason) in the packages."""
     found: set[str] = set()
     for package in ("ledger", "projections", "consumers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, keywords={"_": None, "N_": None, "ngettext": (1, 2)}
+            ROOT / package, keywords={"_": None, "N_": None, "ngettext": (1, 2), "because": (1,)}
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -118,3 +118,35 @@ def test_no_message_is_marked_inside_an_f_string() -> None:
                         ):
                             hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
     assert not hidden, f"gettext calls inside f-strings (move them out): {hidden}"
+
+
+def test_a_rule_reason_is_its_english_text_and_reads_in_french_from_its_arguments() -> None:
+    """A refusal's reason stays the English string (stored, JSON) and is rendered from its parts."""
+    import copy
+    import pickle
+    import re
+
+    from ledger.domain.cpu.rules import decision_not_before_admission, profile_uaa_weeks_per_year
+
+    verdict = decision_not_before_admission(date(2019, 9, 1), date(2019, 8, 10))
+    assert verdict.reason == "effective date 2019-08-10 is before the admission of 2019-09-01"
+    for same in (copy.deepcopy(verdict.reason), pickle.loads(pickle.dumps(verdict.reason))):
+        assert same == verdict.reason and i18n.reason(same) == i18n.reason(verdict.reason)
+    i18n.use("fr")
+    assert (
+        i18n.reason(verdict.reason)
+        == "la date d'effet (10 août 2019) précède l'admission du 1er septembre 2019"
+    )
+    weeks = profile_uaa_weeks_per_year({4: 24, 5: 26, 6: 30}).reason
+    assert "year 4: 24, year 6: 30" in weeks  # English as before
+    assert "4e année : 24, 6e année : 30" in i18n.reason(weeks)
+    # every placeholder of a reason's msgid is kept by its French translation
+    with PO.open("rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    reasons = {m[2] for m in extract_from_dir(ROOT / "ledger" / "domain", keywords={"because": (1,)})}
+    for msgid in reasons:
+        french = catalog[msgid].string
+        assert set(re.findall(r"{(\w+)", french)) <= set(re.findall(r"{(\w+)", msgid)), msgid
+    i18n.use("en")
+    assert i18n.reason(verdict.reason) == verdict.reason
+    i18n.use("fr")

@@ -32,7 +32,7 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, rule, unless
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, because, rule, unless
 
 SRC = {
     "D6113-30": "Code du travail D6113-30 I (the seven domains)",
@@ -101,36 +101,57 @@ def campaign_covers(
 ) -> Outcome:
     """Grant a habilitation only by a known campaign covering the certificate."""
     if campaign is None:
-        return "unknown Certif'Pro habilitation campaign"
+        return because("unknown Certif'Pro habilitation campaign")
     if certificate not in campaign.certificates:
-        return f"campaign {campaign.id} does not cover {certificate.value}"
-    if valid_from < campaign.decided_on:
-        return (
-            f"valid from {valid_from}, before the board decision of campaign {campaign.id}"
-            f" ({campaign.decided_on})"
+        return because(
+            "campaign {campaign_id} does not cover {certificate}",
+            campaign_id=campaign.id,
+            certificate=certificate.value,
         )
-    return unless(valid_to > valid_from, "validity ends before it starts")
+    if valid_from < campaign.decided_on:
+        return because(
+            "valid from {valid_from}, before the board decision of campaign {campaign_id} "
+            "({campaign_decided_on})",
+            valid_from=valid_from,
+            campaign_id=campaign.id,
+            campaign_decided_on=campaign.decided_on,
+        )
+    return unless(valid_to > valid_from, because("validity ends before it starts"))
 
 
 @_clea("evaluator_habilitated_on_date", f"{SRC['S54']}; {SRC['D6113-31']}")
 def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Let only an organisation habilitated for the certificate on the date evaluate."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(ok, f"the organisation is not habilitated for {certificate.value} on {day}")
+    return unless(
+        ok,
+        because(
+            "the organisation is not habilitated for {certificate} on {day}",
+            certificate=certificate.value,
+            day=day,
+        ),
+    )
 
 
 @_clea("withdraw_habilitation_in_force", SRC["S58"])
 def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Withdraw a habilitation only while it is in force."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(ok, f"no habilitation for {certificate.value} in force on {day}")
+    return unless(
+        ok,
+        because(
+            "no habilitation for {certificate} in force on {day}", certificate=certificate.value, day=day
+        ),
+    )
 
 
 @_clea("training_habilitation_before_2019_07_01", SRC["S60"])
 def training_org_may_train(legacy_until: date | None, day: date) -> Outcome:
     """Require a training habilitation before 1 July 2019 only."""
     ok = day >= TRAINING_HABILITATION_ENDS or (legacy_until is not None and day <= legacy_until)
-    return unless(ok, f"training on {day} needed a CléA habilitation (required until 2019-06-30)")
+    return unless(
+        ok, because("training on {day} needed a CléA habilitation (required until 2019-06-30)", day=day)
+    )
 
 
 @_clea("branch_jury_may_award", SRC["S52"])
@@ -139,8 +160,11 @@ def branch_jury_may_award(
 ) -> Outcome:
     """Let a registered branch jury award only the certificates it may award (CléA)."""
     if awards is None:
-        return "unknown branch jury"
-    return unless(certificate in awards, f"this branch jury cannot award {certificate.value}")
+        return because("unknown branch jury")
+    return unless(
+        certificate in awards,
+        because("this branch jury cannot award {certificate}", certificate=certificate.value),
+    )
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -156,7 +180,12 @@ def certified_independently(
     )
     return unless(
         not foreign,
-        f"not in the {referential.certificate.value} referential {referential.version}: {', '.join(foreign)}",
+        because(
+            "not in the {certificate} referential {referential_version}: {foreign}",
+            certificate=referential.certificate.value,
+            referential_version=referential.version,
+            foreign=", ".join(foreign),
+        ),
     )
 
 
@@ -171,8 +200,22 @@ def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> 
     ok = got >= spec.threshold * len(spec.criteria) - 1e-9 and not missing
     return unless(
         ok,
-        f"{spec.code}: {got}/{len(spec.criteria)} passed, threshold {spec.threshold:.0%}"
-        + (f", mandatory not passed: {', '.join(missing)}" if missing else ""),
+        because(
+            "{code}: {got}/{total} passed, threshold {threshold:.0%}, mandatory not passed: {missing}",
+            code=spec.code,
+            got=got,
+            total=len(spec.criteria),
+            threshold=spec.threshold,
+            missing=", ".join(missing),
+        )
+        if missing
+        else because(
+            "{code}: {got}/{total} passed, threshold {threshold:.0%}",
+            code=spec.code,
+            got=got,
+            total=len(spec.criteria),
+            threshold=spec.threshold,
+        ),
     )
 
 
@@ -206,7 +249,12 @@ def referential_complete(referential: ReferentialSpec) -> Outcome:
     expected = DOMAIN_COUNTS[referential.certificate]
     return unless(
         len(referential.domains) == expected,
-        f"{referential.version} has {len(referential.domains)} domains, {expected} expected",
+        because(
+            "{referential_version} has {n_referential_domains} domains, {expected} expected",
+            referential_version=referential.version,
+            n_referential_domains=len(referential.domains),
+            expected=expected,
+        ),
     )
 
 
@@ -215,7 +263,10 @@ def new_prealable_opens_window(current_end: date | None, day: date) -> Outcome:
     """Allow a new évaluation préalable only once the 5-year window has expired."""
     return unless(
         current_end is None or day > current_end,
-        f"the current window runs until {current_end}; no new évaluation préalable yet",
+        because(
+            "the current window runs until {current_end}; no new évaluation préalable yet",
+            current_end=current_end,
+        ),
     )
 
 
@@ -223,11 +274,15 @@ def new_prealable_opens_window(current_end: date | None, day: date) -> Outcome:
 def within_window(prealable_on: date | None, day: date) -> Outcome:
     """Keep training, final evaluation, jury and certificate within 5 years of the préalable."""
     if prealable_on is None:
-        return "no évaluation préalable recorded"
+        return because("no évaluation préalable recorded")
     end = window_end(prealable_on)
     return unless(
         day <= end,
-        f"the window opened on {prealable_on} closed on {end}; a new évaluation préalable is required",
+        because(
+            "the window opened on {prealable_on} closed on {end}; a new évaluation préalable is required",
+            prealable_on=prealable_on,
+            end=end,
+        ),
     )
 
 
@@ -235,7 +290,9 @@ def within_window(prealable_on: date | None, day: date) -> Outcome:
 def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[str]) -> Outcome:
     """Refuse the same person as evaluator and trainer (organisations may be shared)."""
     both = sorted(set(evaluators) & set(trainers))
-    return unless(not both, f"the same person evaluated and trained the candidate: {', '.join(both)}")
+    return unless(
+        not both, because("the same person evaluated and trained the candidate: {both}", both=", ".join(both))
+    )
 
 
 @_clea("plan_targets_missing_domains", SRC["S22"])
@@ -244,7 +301,9 @@ def plan_covers_missing(plan: Collection[str], missing: Collection[str]) -> Outc
     extra = sorted(set(plan) - set(missing))
     return unless(
         bool(plan) and not extra,
-        f"plan domains not missing: {', '.join(extra)}" if extra else "the plan names no missing domain",
+        because("plan domains not missing: {extra}", extra=", ".join(extra))
+        if extra
+        else because("the plan names no missing domain"),
     )
 
 
@@ -256,11 +315,11 @@ def final_covers_missing(
     outside = sorted({c.split(".")[0] for c in criteria} - set(domains))
     extra = sorted(set(domains) - set(missing))
     reason = (
-        f"already acquired or unknown: {', '.join(extra)}"
+        because("already acquired or unknown: {extra}", extra=", ".join(extra))
         if extra
-        else f"criteria of domains not evaluated: {', '.join(outside)}"
+        else because("criteria of domains not evaluated: {outside}", outside=", ".join(outside))
         if outside
-        else "no domain to evaluate"
+        else because("no domain to evaluate")
     )
     return unless(bool(domains) and not extra and not outside, reason)
 
@@ -268,13 +327,13 @@ def final_covers_missing(
 @_clea("final_evaluation_after_training", SRC["S22"])
 def training_done(open_plan: bool, trained_since_plan: bool) -> Outcome:
     """Hold the évaluation finale after the training of the individual plan."""
-    return unless(not open_plan or trained_since_plan, "the training plan has not been completed")
+    return unless(not open_plan or trained_since_plan, because("the training plan has not been completed"))
 
 
 @_clea("training_follows_plan", SRC["S22"])
 def plan_open(has_plan: bool) -> Outcome:
     """Complete training only for an open individual training plan."""
-    return unless(has_plan, "no open training plan")
+    return unless(has_plan, because("no open training plan"))
 
 
 # ----------------------------------------------------------------------------- jury, certificate
@@ -282,7 +341,15 @@ def plan_open(has_plan: bool) -> Outcome:
 def all_domains_acquired(missing: Collection[str], certificate: CertificateType) -> Outcome:
     """Let the jury decide only when every domain of the certificate is acquired."""
     n = DOMAIN_COUNTS[certificate]
-    return unless(not missing, f"{len(missing)} of {n} domains not acquired: {', '.join(missing)}")
+    return unless(
+        not missing,
+        because(
+            "{n_missing} of {n} domains not acquired: {missing}",
+            n_missing=len(missing),
+            n=n,
+            missing=", ".join(missing),
+        ),
+    )
 
 
 @_clea("jury_is_paritaire", SRC["S22"])
@@ -294,39 +361,50 @@ def jury_is_paritaire(members: Sequence[JuryMember]) -> Outcome:
     ok = employers >= 1 and employers == employees and len(set(ids)) == len(ids)
     return unless(
         ok,
-        f"{employers} employer and {employees} employee representative(s), distinct"
-        " members in equal numbers required",
+        because(
+            "{employers} employer and {employees} employee representative(s), distinct members in "
+            "equal numbers required",
+            employers=employers,
+            employees=employees,
+        ),
     )
 
 
 @_clea("certificate_after_favourable_jury", SRC["D6113-31"])
 def jury_awarded(awarded: bool | None) -> Outcome:
     """Issue a certificate only after the jury's favourable decision."""
-    return unless(bool(awarded), "no favourable jury decision in the current window")
+    return unless(bool(awarded), because("no favourable jury decision in the current window"))
 
 
 @_clea("one_active_certificate", SRC["ARR-2019"])
 def no_active_certificate(active: bool) -> Outcome:
     """Allow one active certificate per candidate and certificate type."""
-    return unless(not active, "an active certificate already exists; revoke it first")
+    return unless(not active, because("an active certificate already exists; revoke it first"))
 
 
 @_clea("certificate_is_active", SRC["ARR-2019"])
 def certificate_exists(found: bool) -> Outcome:
     """Require an issued, unrevoked certificate of the candidate."""
-    return unless(found, "no active certificate with that id for this candidate")
+    return unless(found, because("no active certificate with that id for this candidate"))
 
 
 @_clea("accrochage_once", SRC["L6113-8"])
 def accrochage_once(already: bool) -> Outcome:
     """Report holder data to the SI CPF once per certificate."""
-    return unless(not already, "the accrochage of this certificate is already recorded")
+    return unless(not already, because("the accrochage of this certificate is already recorded"))
 
 
 @_clea("accrochage_after_issue", SRC["L6113-8"])
 def accrochage_after_issue(reported_on: date, issued_on: date) -> Outcome:
     """Holder data is reported to the SI CPF after the certificate is issued."""
-    return unless(reported_on >= issued_on, f"reported on {reported_on}, before the issue on {issued_on}")
+    return unless(
+        reported_on >= issued_on,
+        because(
+            "reported on {reported_on}, before the issue on {issued_on}",
+            reported_on=reported_on,
+            issued_on=issued_on,
+        ),
+    )
 
 
 @_clea("deadline_missed_after_due_date", f"{SRC['L6113-8']} (accrochage); {SRC['S22']} (window)")
@@ -337,7 +415,15 @@ def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: d
     if ok:
         return None
     return Refusal(
-        f"no overdue {kind.value} on {day} (due {due_by}, done {done}, already recorded {seen})", source
+        because(
+            "no overdue {kind} on {day} (due {due_by}, done {done}, already recorded {seen})",
+            kind=kind.value,
+            day=day,
+            due_by=due_by,
+            done=done,
+            seen=seen,
+        ),
+        source,
     )
 
 
