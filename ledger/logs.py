@@ -39,7 +39,7 @@ def configure(level: str = "WARNING") -> None:
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     handler = _StderrHandler()
@@ -61,6 +61,18 @@ def configure(level: str = "WARNING") -> None:
     root.setLevel(numeric)
     sys.unraisablehook = _log_unraisable
     threading.excepthook = _log_thread_error
+
+
+class _CurrentStderr:
+    """A file that is ``sys.stderr`` as it is at each write (never a stale or closed stream)."""
+
+    def write(self, text: str) -> int:
+        """Write to the current ``sys.stderr``."""
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        """Flush the current ``sys.stderr``."""
+        sys.stderr.flush()
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
