@@ -30,7 +30,6 @@ from tests.kafka_support import fresh_settings, read_all
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
-BROKER_START_S = 12  # a broker start on a 2-core machine takes 12-16 s (measured)
 FILES = ("kafka.sh", "check.py", "log4j2.properties", "pom.xml", "server.properties")
 
 
@@ -162,9 +161,12 @@ def test_everything_recorded_during_a_30s_outage_arrives_after(
         admit(ledger)  # the ledger keeps accepting decisions
         recorded_during_outage += 1
         time.sleep(1.0)
-        if restart is None and time.monotonic() - t0 >= 30 - BROKER_START_S:
+        if restart is None and time.monotonic() - t0 >= 30:
             assert relay_position(position, settings.prefix) < head()
-            restart = private_broker.start_async()  # it serves again about 30 s after the stop
+            # Restarted only now: the broker is away for 30 s plus its start-up, longer than the
+            # relay's delivery timeout (30 s), so the relay must have reported it unavailable
+            # (a quiet machine starts a broker in a few seconds: an earlier restart hid that).
+            restart = private_broker.start_async()
     outage = time.monotonic() - t0
     assert restart.returncode == 0, restart.stderr.read() if restart.stderr else ""
     print(
