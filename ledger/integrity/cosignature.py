@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger.integrity.errors import KeyFormatError, NoteError
-from ledger.integrity.note import is_valid_key_name, key_id
+from ledger.integrity.note import is_valid_key_name, key_id, split_key
 
 __all__ = [
     "SIG_TYPE_COSIGNATURE_V1",
@@ -46,7 +45,6 @@ SIG_TYPE_COSIGNATURE_V1 = 0x04
 """Signature type byte of Ed25519 ``cosignature/v1`` keys."""
 
 SIG_TYPE_ML_DSA_44 = 0x06
-_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 _MAX_TIMESTAMP = 2**63 - 1
 
 
@@ -151,17 +149,17 @@ def generate_cosignature_key(name: str) -> tuple[str, str]:
 
 
 def _split(name: str, hex_id: str, key64: str) -> tuple[int, bytes]:
-    if not is_valid_key_name(name) or not _HEX8.fullmatch(hex_id):
-        raise KeyFormatError("malformed cosignature key")
-    try:
-        raw = base64.b64decode(key64, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise KeyFormatError("malformed cosignature key data") from exc
-    if raw[:1] == bytes([SIG_TYPE_ML_DSA_44]):
+    if _first_byte(key64) == SIG_TYPE_ML_DSA_44:
         raise KeyFormatError("ML-DSA-44 cosignature keys (type 0x06) are not supported")
-    if len(raw) != 33 or raw[0] != SIG_TYPE_COSIGNATURE_V1:
-        raise KeyFormatError("not an Ed25519 cosignature/v1 key (type 0x04, 32 bytes)")
-    return int(hex_id, 16), raw[1:]
+    return split_key(name, hex_id, key64, SIG_TYPE_COSIGNATURE_V1, "cosignature key")
+
+
+def _first_byte(key64: str) -> int | None:
+    """The key type byte of a base64 key, if its first 4 characters decode."""
+    try:
+        return base64.b64decode(key64[:4], validate=True)[0]
+    except (binascii.Error, ValueError, IndexError):
+        return None
 
 
 def parse_cosignature_vkey(vkey: str) -> CosignatureVerifier:

@@ -199,16 +199,22 @@ def generate_key(name: str) -> tuple[str, str]:
     return signer.to_skey(), signer.verifier.vkey
 
 
-def _split_key(name: str, hex_id: str, key64: str) -> tuple[int, bytes]:
-    """Validate the common ``name+id+key`` parts; return ``(key id, 32-byte key)``."""
+def split_key(
+    name: str, hex_id: str, key64: str, sig_type: int = SIG_TYPE_ED25519, what: str = "key"
+) -> tuple[int, bytes]:
+    """Validate the common ``name+id+base64(type || key)`` parts; return ``(key id, 32-byte key)``.
+
+    Shared by log keys (type 0x01) and witness cosignature keys (type 0x04); ``what`` names the
+    kind of key in the error.
+    """
     if not is_valid_key_name(name) or not _HEX8.fullmatch(hex_id):
-        raise KeyFormatError("malformed key")
+        raise KeyFormatError(f"malformed {what}")
     try:
         raw = base64.b64decode(key64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise KeyFormatError("malformed key data") from exc
-    if len(raw) != 33 or raw[0] != SIG_TYPE_ED25519:
-        raise KeyFormatError("unsupported key type or length")
+        raise KeyFormatError(f"malformed {what} data") from exc
+    if len(raw) != 33 or raw[0] != sig_type:
+        raise KeyFormatError(f"unsupported {what} type or length (expected type 0x{sig_type:02x}, 32 bytes)")
     return int(hex_id, 16), raw[1:]
 
 
@@ -217,7 +223,7 @@ def parse_vkey(vkey: str) -> Verifier:
     parts = vkey.split("+", 2)
     if len(parts) != 3:
         raise KeyFormatError("malformed verifier key")
-    kid, public = _split_key(*parts)
+    kid, public = split_key(parts[0], parts[1], parts[2])
     verifier = Verifier(parts[0], public)
     if verifier.key_id != kid:
         raise KeyFormatError("verifier key id does not match the key")
@@ -229,7 +235,7 @@ def parse_skey(skey: str) -> Signer:
     parts = skey.split("+", 4)
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise KeyFormatError("malformed signer key")
-    kid, seed = _split_key(*parts[2:])
+    kid, seed = split_key(parts[2], parts[3], parts[4])
     signer = Signer(parts[2], Ed25519PrivateKey.from_private_bytes(seed))
     if signer.key_id != kid:
         raise KeyFormatError("signer key id does not match the key")
