@@ -35,6 +35,10 @@ messages: $(VENV)/.installed
 DEMO_TOKENS ?= .ledger/demo-tokens.json
 DEMO_URL ?= http://127.0.0.1:8080
 demo: venv
+	@# /docs, /redoc and the in-browser verifier of /verify serve assets built from deploy/node's
+	@# pinned lockfile (about 10 s with npm; without npm those pages answer 503 saying so)
+	@if command -v npm >/dev/null 2>&1; then bash deploy/node/ensure.sh >/dev/null; \
+	  else echo "npm absent: /docs, /redoc and the in-browser check of /verify need bash deploy/node/ensure.sh" >&2; fi
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	@$(VENV)/bin/ledger demo --db $(DEMO_DB) --learners $(LEARNERS) --seed $(SEED) --tokens $(DEMO_TOKENS) --url $(DEMO_URL)
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
