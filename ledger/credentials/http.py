@@ -32,6 +32,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from ledger.application.queries import CertificateView
+from ledger.credentials.folders import FolderListing
 from ledger.credentials.issuers import (
     DEFAULT_ISSUER_DID,
     DEFAULT_PUBLIC_URL,
@@ -97,6 +99,7 @@ class CredentialService:
             pair = KeyPair.from_seed(ctx.conformance_issuer_seed)
             self.config.extra_issuers[pair.public.did] = pair
         self.status_cache = StatusListCache(self.store)
+        self.certificates = CertificateView(self.store)
         self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
         self._trust: tuple[Any, TrustStore] | None = None
 
@@ -142,7 +145,14 @@ class CredentialService:
         try:
             kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_dir)
             identities = SqlIdentityStore(conn, target.placeholder, kek)
-            yield CredentialIssuer(self.store, db, config, identities, status_cache=self.status_cache)
+            yield CredentialIssuer(
+                self.store,
+                db,
+                config,
+                identities,
+                status_cache=self.status_cache,
+                certificates=self.certificates,
+            )
         finally:
             db.close()
             conn.close()
@@ -157,13 +167,11 @@ class _LogKeys:
         from ledger.adapters.keys import LogKeyStore
 
         self.keys = LogKeyStore(key_dir)  # as ledger.audit.AuditLog reads them
+        self._folder = FolderListing(self.keys.directory, lambda _name: True)
 
     def listing(self) -> tuple[tuple[str, int], ...]:
         """Names and modification times of the key files (changes on rotation)."""
-        folder = self.keys.directory
-        if not folder.is_dir():
-            return ()
-        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()))
+        return self._folder.listing()
 
     def inclusion_proof(self, position: int) -> str:
         """Not offered: verification only reads keys."""
