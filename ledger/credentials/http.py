@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +30,6 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ledger.application.queries import CertificateView
@@ -51,6 +51,9 @@ from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_cred
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
+
+CPU_THREADS = 1
+"""Verifications (or issuances) running at once in one server process (see ``run_cpu``)."""
 
 ASSETS = {
     "verify.js": "text/javascript; charset=utf-8",
@@ -102,6 +105,7 @@ class CredentialService:
         self.certificates = CertificateView(self.store)
         self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
         self._trust: tuple[Any, TrustStore] | None = None
+        self._limiter: tuple[int, Any] | None = None
 
     def trust(self) -> TrustStore:
         """The verifier's trust: credential keys and log keys, re-read when their folders change."""
@@ -125,6 +129,22 @@ class CredentialService:
             return self.status_cache.signed(list_id, self.config)
         except UnknownEntity:
             return None
+
+    async def run_cpu(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run CPU-bound work off the event loop, at most :data:`CPU_THREADS` at once here.
+
+        A verification holds the GIL: more threads of one process verifying at once only
+        take turns with each other and with the event loop (switches, cache misses), so
+        requests beyond the limit wait their turn in the queue instead; a server uses one
+        process per core (``ledger serve --workers N``) for parallelism.
+        """
+        import anyio
+        import anyio.to_thread
+
+        loop = id(asyncio.get_running_loop())
+        if self._limiter is None or self._limiter[0] != loop:
+            self._limiter = (loop, anyio.CapacityLimiter(CPU_THREADS))
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter[1])
 
     def verify(self, document: Any) -> CredentialVerdict:
         """Verify a posted credential against its current status list (runs in a worker thread)."""
@@ -249,7 +269,7 @@ def router(ctx: CredentialsContext) -> APIRouter:
         doc = await read_json_body(request, ctx.parse_json)
         if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
             doc = doc["credential"]
-        verdict = await run_in_threadpool(service.verify, doc)  # CPU-bound: off the loop
+        verdict = await service.run_cpu(service.verify, doc)  # CPU-bound: off the loop
         log.info("credential.verified", verdict=verdict.verdict)
         return JSONResponse(verdict.to_dict())
 
