@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -264,14 +265,14 @@ def router(ctx: CredentialsContext) -> APIRouter:
     api = APIRouter(tags=["credentials"])
 
     @api.post("/verify")
-    async def verify(request: Request) -> JSONResponse:
+    async def verify(request: Request) -> Response:
         """Verify a posted credential against this ledger's keys and its status list."""
         doc = await read_json_body(request, ctx.parse_json)
         if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
             doc = doc["credential"]
         verdict = await service.run_cpu(service.verify, doc)  # CPU-bound: off the loop
         log.info("credential.verified", verdict=verdict.verdict)
-        return JSONResponse(verdict.to_dict())
+        return Response(orjson.dumps(verdict.to_dict()), media_type="application/json")
 
     @api.get("/verify", response_class=HTMLResponse)
     def page() -> HTMLResponse:
