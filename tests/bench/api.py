@@ -208,7 +208,11 @@ def _reference(credentials: list[dict[str, Any]], base: str) -> dict[str, float]
     if not (NODE_DIR / "node_modules").is_dir():
         return {}
     done = reference_verify(NODE_DIR, credentials, base, bench=2)
-    return {"ms_per_credential": float(done["ms_per_credential"]), "per_second": float(done["per_second"])}
+    return {
+        "ms_per_credential": float(done["ms_per_credential"]),
+        "per_second": float(done["per_second"]),
+        "credentials": float(len(credentials)),
+    }
 
 
 def run(db: str | None, rate: float, seconds: float, workers: int = 2) -> ApiRun:
