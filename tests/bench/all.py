@@ -1157,9 +1157,9 @@ def _r_api(f: dict[str, Any]) -> list[str]:
         out += [
             "",
             "Digital Bazaar `verifyCredential` (both proofs, status list) on "
-            f"{ref.get('credentials', 120):.0f} of the same credentials in one node process: {ref['ms_per_credential']:.2f} ms per "
-            f"credential, {ref['per_second']:.1f}/s; `POST /verify` ok/s (capped by the offered rate) "
-            f"against it{ratio}.",
+            f"{ref.get('credentials', 120):.0f} of the same credentials in one node process: "
+            f"{ref['ms_per_credential']:.2f} ms per credential, {ref['per_second']:.1f}/s; "
+            f"`POST /verify` ok/s (capped by the offered rate) against it{ratio}.",
         ]
     return [*out, ""]
 
