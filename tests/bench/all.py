@@ -1138,7 +1138,16 @@ def _r_credentials(f: dict[str, Any]) -> list[str]:
 
 def _r_api(f: dict[str, Any]) -> list[str]:
     rows = [
-        [r["target"], r["sent"], r["ok"], r["ok_per_s"], r["p50_ms"], r["p99_ms"], r.get("wrong", 0)]
+        [
+            r["target"],
+            r["sent"],
+            r["ok"],
+            r["ok_per_s"],
+            r["p50_ms"],
+            r["p99_ms"],
+            r.get("wrong", 0),
+            round(r.get("server_cpu_ms", 0.0), 2),
+        ]
         for r in f["rows"]
     ]
     out = [
@@ -1148,7 +1157,9 @@ def _r_api(f: dict[str, Any]) -> list[str]:
         "distinct credentials (exported anew, no verdict cache). Load average (1, 5, 15 min) "
         f"before, after the targets, after the reference: {_loads(f.get('load', []))}.",
         "",
-        *md_table(["target", "sent", "ok", "ok/s", "p50 ms", "p99 ms", "wrong verdicts"], rows),
+        *md_table(
+            ["target", "sent", "ok", "ok/s", "p50 ms", "p99 ms", "wrong verdicts", "server CPU ms/req"], rows
+        ),
     ]
     ref = f.get("reference") or {}
     if ref:

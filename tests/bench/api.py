@@ -44,13 +44,42 @@ class Figures:
     p99_ms: float
     wrong: int = 0
     """Answers with the wrong content (a valid credential not called valid)."""
+    server_cpu_ms: float = 0.0
+    """CPU time the server's processes spent per request sent (Linux ``/proc``; 0 elsewhere)."""
 
     def line(self) -> str:
         """A printable row."""
         return (
             f"{self.target:<28} {self.sent:>6} req  {self.ok / self.seconds:>7.1f} ok/s  "
-            f"p50 {self.p50_ms:>6.1f} ms  p99 {self.p99_ms:>7.1f} ms  errors {self.sent - self.ok}"
+            f"p50 {self.p50_ms:>6.1f} ms  p99 {self.p99_ms:>7.1f} ms  errors {self.sent - self.ok}  "
+            f"server CPU {self.server_cpu_ms:.2f} ms/req"
         )
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its descendants so far (0 without ``/proc``)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0.0
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(p, 0.0) for p in tree)
 
 
 @dataclass
@@ -236,7 +265,7 @@ def run(db: str | None, rate: float, seconds: float, workers: int = 2) -> ApiRun
     no_limits = {f"LEDGER_API_{b}_RATE": "0" for b in ("PUBLIC", "PRINCIPAL", "OPS")}
     server = start_server(db, keys, port, extra=no_limits, args=("--workers", str(workers)))
     try:
-        figures = asyncio.run(_targets(base, credentials, certs, learner, token, rate, seconds))
+        figures = asyncio.run(_targets(base, credentials, certs, learner, token, rate, seconds, server.pid))
         loads.append(list(os.getloadavg()))
         reference = _reference(credentials[:120], base)
         loads.append(list(os.getloadavg()))
@@ -257,6 +286,7 @@ async def _targets(
     token: str,
     rate: float,
     seconds: float,
+    server: int,
 ) -> list[Figures]:
     import orjson
 
@@ -281,12 +311,19 @@ async def _targets(
 
     host, port = base.removeprefix("http://").rsplit(":", 1)
     client = RawClient(host, int(port))
+    targets: list[tuple[str, Call]] = [
+        (f"verify credential (POST, {len(posts)} distinct)", verify),
+        ("certificate status (public)", lookup),
+        ("dossier read (inspector)", dossier),
+    ]
+    figures = []
     try:
-        return [
-            await _paced(client, f"verify credential (POST, {len(posts)} distinct)", verify, rate, seconds),
-            await _paced(client, "certificate status (public)", lookup, rate, seconds),
-            await _paced(client, "dossier read (inspector)", dossier, rate, seconds),
-        ]
+        for name, call in targets:
+            before = process_tree_cpu(server)
+            found = await _paced(client, name, call, rate, seconds)
+            found.server_cpu_ms = (process_tree_cpu(server) - before) * 1000 / found.sent
+            figures.append(found)
+        return figures
     finally:
         await client.close()
 
