@@ -163,23 +163,39 @@ class RawClient:
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
     async def send(self, raw: bytes) -> tuple[int, bytes]:
-        """Send one prepared request; its status and body (``OSError`` on a broken connection)."""
+        """Send one prepared request; its status and body (``OSError`` on a broken connection).
+
+        A kept-alive connection the server closed meanwhile (its keep-alive timeout) is
+        replaced by a new one and the request sent again, once.
+        """
         async with self._open:
-            if self._idle:
-                reader, writer = self._idle.pop()
-            else:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-                self._all.append(writer)
-            writer.write(raw)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            body = await reader.readexactly(length) if length else b""
-            self._idle.append((reader, writer))
-            return status, body
+            reused = bool(self._idle)
+            try:
+                return await self._exchange(raw, self._idle.pop() if reused else await self._connect())
+            except (OSError, asyncio.IncompleteReadError):
+                if not reused:
+                    raise
+            return await self._exchange(raw, await self._connect())
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        self._all.append(writer)
+        return reader, writer
+
+    async def _exchange(
+        self, raw: bytes, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter]
+    ) -> tuple[int, bytes]:
+        reader, writer = connection
+        writer.write(raw)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await reader.readexactly(length) if length else b""
+        self._idle.append(connection)
+        return status, body
 
     async def close(self) -> None:
         """Close every connection."""
