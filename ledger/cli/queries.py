@@ -166,6 +166,29 @@ def print_found(rows: list[dict[str, Any]]) -> None:
     print(ngettext("{count} learner found", "{count} learners found", len(rows)).format(count=len(rows)))
 
 
+def learner_reindex(db: Db = None, as_json: Json = False) -> None:
+    """Rebuild the blind index of every recorded identity (those recorded before it existed).
+
+    Example: ledger learner reindex --db ecole.db
+    """
+    from ledger.cli.common import progress
+
+    identities = services(db).identities
+    with progress(_("indexing identities"), identities.count()) as advance:
+        done = identities.reindex(lambda _done, _total: advance(1))
+    emit(
+        as_json,
+        {"reindexed": done},
+        lambda o: print(
+            ngettext(
+                "{count} identity indexed: findable with ledger learner find",
+                "{count} identities indexed: findable with ledger learner find",
+                o["reindexed"],
+            ).format(count=o["reindexed"])
+        ),
+    )
+
+
 def learner_erase(
     ident: Annotated[str, typer.Argument(metavar="ID", help="learner id (UUID)")],
     reason: Annotated[str, typer.Option(help="the lawful reason (recorded)")],
@@ -180,14 +203,16 @@ def learner_erase(
     from ledger.domain.cpu.aggregates import Learner
 
     if body not in {"administration", "direction"}:
-        raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
+        raise typer.BadParameter(_("--body must be administration or direction: {body}").format(body=body))
     day = optional_date(on) or today()
     svc = services(db)
     ledger = svc.ledger
     learner_id = resolve_learner(svc, ident)
     learner = ledger.get(learner_id)
     if not isinstance(learner, Learner):
-        raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
+        raise InvalidCommand(
+            _("{ident} is not a CPU learner (CléA candidates hold no identity)").format(ident=learner_id)
+        )
     outcome = ledger.record(
         {
             "command": "EraseLearner",
@@ -204,7 +229,9 @@ def learner_erase(
         as_json,
         outcome.to_dict(),
         lambda o: print(
-            f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"
+            _("Personal data of learner {short} erased; decision recorded at position {positions}").format(
+                short=short_id(str(learner_id)), positions=", ".join(str(p) for p in o["positions"])
+            )
         ),
     )
 
@@ -509,6 +536,7 @@ def register(app: typer.Typer) -> typer.Typer:
             "events": "ledger events --learner 6f1c --since 01/09/2019 --db ecole.db",
             "learner show": "ledger learner show 6f1c --with-identity --db ecole.db",
             "learner find": "ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db",
+            "learner reindex": "ledger learner reindex --db ecole.db",
             "learner erase": 'ledger learner erase 6f1c --reason "demande de l\'élève" --db ecole.db',
             "certificate list": "ledger certificate list --status active --db ecole.db",
             "certificate show": "ledger certificate show 9b2e --db ecole.db",
@@ -519,6 +547,7 @@ def register(app: typer.Typer) -> typer.Typer:
     learner.command("show", help="a learner's dossier d'apprentissage")(learner_show)
     learner.command("find", help="find learners by name, birth date or national number")(learner_find)
     learner.command("erase", help="erase a learner's personal data (decisions stay)")(learner_erase)
+    learner.command("reindex", help="rebuild the name / birth date / national number index")(learner_reindex)
     app.add_typer(learner, name="learner")
     cert = typer.Typer(help="certificate queries", no_args_is_help=True)
     cert.command("list", help="every certificate with its status")(certificate_list)

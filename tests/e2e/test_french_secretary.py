@@ -91,9 +91,12 @@ def cmd(name: str, body: str, when: str, **fields: Any) -> str:
 
 
 def english_words(text: str) -> set[str]:
-    """English words of ``text`` outside ids, option codes and command-line flags."""
+    """English words of ``text`` outside ids, option codes, commands to type and their flags."""
     cleaned = re.sub(
-        r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|--[a-z-]+|mecanicien-polyvalent-automobile", " ", text
+        r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|--[a-z-]+|mecanicien-polyvalent-automobile"
+        r"|\bledger(?: [a-z-]+){1,2}",
+        " ",
+        text,
     )
     return {w for w in re.findall(r"[a-zà-ÿ]+", cleaned.lower()) if w in ENGLISH}
 
@@ -215,10 +218,34 @@ def test_erasure_removes_the_index_entries(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert erased.returncode == 0, erased.stderr
+    assert f"Données personnelles de l'élève {learner_id[:8]} effacées" in erased.stdout
+    assert not english_words(erased.stdout), erased.stdout
     again = ledger("learner", "find", "dupont", "--db", "ecole.db", cwd=tmp_path)
     assert again.returncode == 0 and "Aucun élève trouvé." in again.stdout
     with sqlite3.connect(tmp_path / "ecole.db") as conn:
         assert conn.execute("select count(*) from learner_lookup").fetchone()[0] == 0
+
+
+def test_reindex_makes_identities_recorded_before_the_index_findable(tmp_path: Path) -> None:
+    """An identity whose index rows are missing (recorded before the index) is found after reindex."""
+    admit_lea(tmp_path)
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        conn.execute("delete from learner_lookup")
+    before = ledger("learner", "find", "dupont", "--db", "ecole.db", cwd=tmp_path)
+    assert before.returncode == 0 and "Aucun élève trouvé." in before.stdout
+    rebuilt = ledger("learner", "reindex", "--db", "ecole.db", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 identité indexée" in rebuilt.stdout and not english_words(rebuilt.stdout), rebuilt.stdout
+    progress = [json.loads(line) for line in rebuilt.stderr.splitlines() if line.startswith("{")]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] == 1, rebuilt.stderr
+    after = ledger("learner", "find", "dupont", "--born", "28/06/2005", "--db", "ecole.db", cwd=tmp_path)
+    assert "1 élève trouvé" in after.stdout, after.stdout
+    again = ledger("learner", "reindex", "--db", "ecole.db", "--json", cwd=tmp_path)  # idempotent
+    assert json.loads(again.stdout) == {"reindexed": 1}
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        assert (
+            conn.execute("select count(distinct digest) from learner_lookup").fetchone()[0] == 4
+        )  # léa, dupont, birth, number
 
 
 def test_the_same_in_english_on_request(tmp_path: Path) -> None:
