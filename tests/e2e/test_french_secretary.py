@@ -332,3 +332,57 @@ def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
     assert not english_words(text), (english_words(text), dossier.stdout)
     english = ledger("certificate", "show", first, "--db", "demo.db", "--lang", "en", cwd=tmp_path)
     assert "issued_on: " in english.stdout and "status: active" in english.stdout
+
+
+def test_a_clea_candidate_registered_with_an_identity_is_found_by_name_birth_date_and_number(
+    tmp_path: Path,
+) -> None:
+    """``ledger candidate find``: the CléA side of the same keyed blind index, in French."""
+    made = ledger(
+        "demo", "--db", "clea.db", "--learners", "1", "--candidates", "2", "--tokens", "t", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    registered = ledger("events", "--type", "Candidate.Registered", "--json", "--db", "clea.db", cwd=tmp_path)
+    first = json.loads(registered.stdout)[0]
+    register = {
+        "command": "RegisterCandidate",
+        "actor_id": first["actor"],
+        "actor_role": "evaluator",
+        "body": "evaluator_org",
+        "effective_date": first["effective_date"],
+        "person_id": "11111111-2222-4333-8444-555555555555",
+        "certificate": "clea",
+        "evaluator_siret": first["detail"]["evaluator_siret"],
+        "identity": {
+            "given_name": "Chloé",
+            "family_name": "Martin",
+            "birth_date": "1990-03-14",
+            "national_number": "2900375123456",
+        },
+    }
+    done = ledger("record", "-", "--db", "clea.db", cwd=tmp_path, stdin=json.dumps(register) + "\n")
+    assert done.returncode == 0, done.stderr
+    short = re.search(r"Candidat inscrit : ([0-9a-f]{8})", done.stdout)
+    assert short, done.stdout
+    searches = [
+        ["martin", "CHLOE"],
+        ["--born", "14/03/1990"],
+        ["--national-number", "2 90 03 75 123 456"],
+    ]
+    for search in searches:
+        found = ledger("candidate", "find", *search, "--db", "clea.db", cwd=tmp_path)
+        assert found.returncode == 0, found.stderr
+        assert re.search(
+            rf"^{short.group(1)}\s+Martin Chloé\s+14 mars 1990\s+certificat CléA", found.stdout, re.M
+        )
+        assert "1 candidat trouvé" in found.stdout and not english_words(found.stdout), found.stdout
+    # a candidate is not a learner, and the identity stays out of the log
+    assert (
+        "Aucun élève trouvé." in ledger("learner", "find", "martin", "--db", "clea.db", cwd=tmp_path).stdout
+    )
+    log = ledger("events", "--type", "Candidate.Registered", "--json", "--db", "clea.db", cwd=tmp_path)
+    assert "Martin" not in log.stdout and "1990-03-14" not in log.stdout
+    assert (
+        "Aucun candidat trouvé."
+        in ledger("candidate", "find", "dupont", "--db", "clea.db", cwd=tmp_path).stdout
+    )
