@@ -337,7 +337,7 @@ def print_dossier(d: dict[str, Any]) -> None:
             school=d["school"],
             locality=d["locality"],
             profile=d["profile_version"],
-            source=d["profile_source"],
+            source=label(d["profile_source"]),
             route=label(d["route"]),
         )
     )
@@ -450,7 +450,7 @@ def print_clea_dossier(d: dict[str, Any]) -> None:
             candidate=d["candidate_id"],
             certificate=label(d["certificate_type"]),
             siret=org["evaluator_siret"],
-            region=org["region"],
+            region=label(org["region"]),
             referential=d["referential_version"],
         )
     )

@@ -282,8 +282,8 @@ def test_errors_name_what_is_expected_in_both_languages(
 def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> None:
     """After a year of decisions: certificate list/show/history, events and deadlines in French.
 
-    Column headings and field names in French, codes by the law's words, dates written out; the
-    event type names (``Learner.Admitted``) are identifiers, like ids. English on request.
+    Column headings and field names in French, codes by the law's words, dates written out, event
+    types by their French label (``élève admis``; JSON keeps ``Learner.Admitted``). English on request.
     """
     admit_lea(tmp_path)
     found = ledger("learner", "find", "dupont", "--db", "ecole.db", "--json", cwd=tmp_path)
@@ -299,11 +299,22 @@ def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> Non
     }
     for verb, done in outputs.items():
         assert done.returncode == 0, (verb, done.stderr)
-        text = re.sub(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", " ", done.stdout)  # event type names
-        assert not english_words(text), (verb, english_words(text), done.stdout)
+        assert not english_words(done.stdout), (verb, english_words(done.stdout), done.stdout)
+        assert not re.search(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", done.stdout), done.stdout
     assert "date d'effet" in outputs["events"].stdout and "25 juin 2020" in outputs["events"].stdout
+    for shown in (
+        "élève admis",
+        "option ouverte",
+        "épreuve autorisée",
+        "UAA validée",
+        "attestation délivrée",
+    ):
+        assert shown in outputs["events"].stdout, (shown, outputs["events"].stdout)
+    as_json = ledger("events", "--db", "ecole.db", "--json", cwd=tmp_path)
+    assert {"Learner.Admitted", "Learner.UnitValidated"} <= {e["type"] for e in json.loads(as_json.stdout)}
     english = ledger("events", "--db", "ecole.db", "--lang", "en", cwd=tmp_path)
     assert "effective_date" in english.stdout and "2020-06-25" in english.stdout
+    assert "Learner.Admitted" in english.stdout
 
 
 def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
@@ -318,9 +329,8 @@ def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
     history = ledger("certificate", "history", first, "--db", "demo.db", cwd=tmp_path)
     for done in (shown, history):
         assert done.returncode == 0, done.stderr
-        text = re.sub(
-            r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b|\b[a-z_]+-\d+\b|\b[a-z]+_[a-z_]+\b", " ", done.stdout
-        )
+        assert not re.search(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", done.stdout), done.stdout
+        text = re.sub(r"\b[a-z_]+-\d+\b|\b[a-z]+_[a-z_]+\b", " ", done.stdout)  # actor ids and roles
         assert not english_words(text), (english_words(text), done.stdout)
     assert "délivré le : " in shown.stdout and "statut : valide" in shown.stdout
     assert "étape" in history.stdout and "délivré à la position" in history.stdout
@@ -328,6 +338,9 @@ def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
     candidate = json.loads(registered.stdout)[0]["aggregate_id"]
     dossier = ledger("learner", "show", candidate, "--db", "demo.db", cwd=tmp_path)  # the CléA dossier
     assert dossier.returncode == 0 and "candidat " in dossier.stdout, dossier.stderr
+    region = json.loads(registered.stdout)[0]["detail"]["evaluator_region"]
+    assert region not in dossier.stdout, dossier.stdout  # the region by its French name, not its slug
+    assert re.search(r"\(([A-ZÎ][\w' -]+)\) ; référentiel", dossier.stdout), dossier.stdout
     text = re.sub(r"\b[a-z0-9]+(?:[-_.][a-z0-9]+)+\b", " ", dossier.stdout)
     assert not english_words(text), (english_words(text), dossier.stdout)
     english = ledger("certificate", "show", first, "--db", "demo.db", "--lang", "en", cwd=tmp_path)
