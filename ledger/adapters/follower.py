@@ -52,14 +52,14 @@ _MAX_PARAMS = 30_000
 """Parameters per multi-row statement (PostgreSQL's wire protocol allows 65,535)."""
 
 
-def _values_split(sql: str) -> tuple[str, str, str]:
-    """``INSERT ... VALUES (?, ?) ON CONFLICT ...`` as (``INSERT ... VALUES ``, ``(?, ?)``, tail)."""
-    at = sql.upper().index(" VALUES ") + len(" VALUES ")
+def _values_split(sql: str) -> tuple[str, str]:
+    """``INSERT ... VALUES (?, ?) ON CONFLICT ...`` as (``INSERT ... VALUES ``, ``ON CONFLICT ...``)."""
+    at = sql.upper().index(" VALUES ") + len(" VALUES ")  # one tuple of ?, replaced by $n
     end = sql.index(")", at) + 1
     one = sql[at:end].strip()
     if not (one.startswith("(") and set(one[1:-1].replace(" ", "")) <= {"?", ","}):
         raise ValueError(f"not an INSERT with one VALUES list of placeholders: {sql[:80]}")
-    return sql[:at], one, sql[end:]
+    return sql[:at], sql[end:]
 
 
 class Db:
@@ -97,13 +97,22 @@ class Db:
         if self.kind == "sqlite":
             self.conn.executemany(sql, rows)
             return
-        head, one, tail = _values_split(sql)
-        page = max(1, _MAX_PARAMS // len(rows[0]))
-        with self.conn.cursor() as cur:
+        import psycopg
+
+        head, tail = _values_split(sql)
+        width = len(rows[0])
+        if sql.count("?") != width:
+            raise ValueError(f"{width} values per row for {sql.count('?')} placeholders: {sql[:80]}")
+        page = max(1, _MAX_PARAMS // width)
+        # a raw cursor takes PostgreSQL's own $n placeholders: psycopg need not parse the query
+        with psycopg.RawCursor(self.conn) as cur:
             for start in range(0, len(rows), page):
                 part = rows[start : start + page]
-                values = ", ".join([one] * len(part))
-                cur.execute(self.sql(f"{head}{values}{tail}"), [v for row in part for v in row])
+                values = ", ".join(
+                    "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                    for r in range(len(part))
+                )
+                cur.execute(f"{head}{values}{tail}", [v for row in part for v in row])
 
     def delete_keys(self, table: str, column: str, keys: Sequence[Sequence[Any]]) -> None:
         """``DELETE FROM table WHERE column = ?`` for each one-element key row.
