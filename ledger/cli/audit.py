@@ -462,9 +462,20 @@ def verify(
     from ledger.audit.log import TAMPER_EXIT
 
     vkeys = read_vkeys(key or [])
+    from ledger.cli.common import progress
+
     audit = _audit(db, key_dir, origin)
     try:
-        found = audit.verify(vkeys)
+        total = int(audit.store.recorder.max_notification_id() or 0)
+        with progress(_("verifying the log"), total) as advance:
+            counted = [0]
+
+            def checked(count: int) -> None:
+                counted[0] += count
+                advance(count)
+
+            found = audit.verify(vkeys, on_progress=checked)
+            advance(max(total - counted[0], 0))
     finally:
         audit.close()
     emit(as_json, found.to_dict(), _print_report)
@@ -474,8 +485,15 @@ def verify(
 
 def _print_report(d: dict[str, Any]) -> None:
     print(
-        f"log size {d['size']}, {d['events_checked']} events checked, {d['pending']} pending, "
-        f"{d['checkpoints_checked']} checkpoint(s) checked"
+        _(
+            "log size {size}, {checked} events checked, {pending} pending, "
+            "{checkpoints} checkpoint(s) checked"
+        ).format(
+            size=d["size"],
+            checked=d["events_checked"],
+            pending=d["pending"],
+            checkpoints=d["checkpoints_checked"],
+        )
     )
     if d["problems"]:
         table(d["problems"], ["kind", "position", "aggregate_id", "version", "detail"])
