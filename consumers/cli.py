@@ -18,6 +18,7 @@ import typer
 
 from ledger.cli.common import Db, Json, emit, services, settings
 from ledger.cli.help import add_examples
+from ledger.i18n import _
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
@@ -69,8 +70,17 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def _position(d: dict[str, Any]) -> str:
+    """``position 12 of 40 (lag 28)`` in the current language."""
+    return _("position {position} of {head} (lag {lag})").format(
+        position=d["position"], head=d["head"], lag=d["lag"]
+    )
+
+
 def _broker_error(what: str, exc: Exception) -> typer.Exit:
-    sys.stderr.write(f"error: {what}: {type(exc).__name__}: {exc}\n")
+    sys.stderr.write(
+        _("error: {what}: {error}").format(what=what, error=f"{type(exc).__name__}: {exc}") + "\n"
+    )
     return typer.Exit(1)
 
 
@@ -103,8 +113,9 @@ def relay_run(
         as_json,
         {"published": published, "skipped": relay.handler.skipped, **status},
         lambda d: print(
-            f"published {d['published']} event(s) ({d['skipped']} already on the topics);"
-            f" position {d['position']} of {d['head']} (lag {d['lag']})"
+            _("published {published} event(s) ({skipped} already on the topics); {position}").format(
+                published=d["published"], skipped=d["skipped"], position=_position(d)
+            )
         ),
     )
 
@@ -123,7 +134,7 @@ def relay_status(
     emit(
         as_json,
         status,
-        lambda d: print(f"{d['name']}: position {d['position']} of {d['head']} (lag {d['lag']})"),
+        lambda d: print(f"{d['name']}: {_position(d)}"),
     )
 
 
@@ -145,7 +156,8 @@ def topics_create(
         result = create_topics(conf, profile)
     except Exception as exc:
         raise _broker_error(f"cannot create topics on {conf.bootstrap}", exc) from None
-    emit(as_json, result, lambda d: print("\n".join(f"{name}: {state}" for name, state in d.items())))
+    states = {"created": _("created"), "exists": _("exists")}
+    emit(as_json, result, lambda d: print("\n".join(f"{n}: {states.get(s, s)}" for n, s in d.items())))
 
 
 def contract_write(
@@ -180,8 +192,11 @@ def contract_write(
         as_json,
         report,
         lambda d: print(
-            f"{len(d['changed'])} schema(s) {'to write' if check else 'written'} in {d['directory']}"
-            f" (checked against {d['released']})"
+            (
+                _("{count} schema(s) to write in {directory} (checked against {released})")
+                if check
+                else _("{count} schema(s) written in {directory} (checked against {released})")
+            ).format(count=len(d["changed"]), directory=d["directory"], released=d["released"])
         ),
     )
     if check and report["changed"]:
@@ -245,8 +260,9 @@ def consume(
             "totals": totals,
         },
         lambda d: print(
-            f"{d['consumer']}: applied {d['applied']}, duplicates {d['duplicates']}, "
-            f"parked {d['parked']} (totals {d['totals']})"
+            _(
+                "{consumer}: applied {applied}, duplicates {duplicates}, parked {parked} (totals {totals})"
+            ).format(**d)
         ),
     )
 

@@ -43,6 +43,8 @@ setting                      environment variable      default
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
 ``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
                              LAG``
+``pg_wait``                  ``LEDGER_PG_WAIT``        30 s: how long the CLI waits for a
+                                                       PostgreSQL store that does not answer
 ``lang``                     ``LEDGER_LANG``           ``fr`` (what a person reads: ``fr`` or
                                                        ``en``; flag ``--lang``)
 ``status_cache``             ``LEDGER_STATUS_CACHE``   ``.ledger/status-cache`` (unused since
@@ -110,6 +112,7 @@ class Settings(BaseSettings):
     kafka: str | None = None
     topic_prefix: str | None = None
     read_ahead_min_lag: int = Field(default=50_000, ge=1)
+    pg_wait: float = Field(default=30.0, gt=0, description="seconds a PostgreSQL store is waited for")
     status_cache: Path = Path(".ledger/status-cache")
     lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")
     conformance_issuer_seed: str | None = Field(

@@ -99,10 +99,21 @@ def rebuild(
     batch: Batch = DEFAULT_BATCH,
 ) -> None:
     """Forget a read model and apply the whole log again from zero."""
+    from ledger.cli.common import progress
     from projections import registry
 
     svc = services(db)
-    applied = registry.rebuild(_followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag)
+    head = int(svc.store.recorder.max_notification_id() or 0)
+    with progress(_("rebuilding {name}").format(name=name), head) as advance:
+        reached = [0]
+
+        def moved(position: int) -> None:
+            advance(max(position - reached[0], 0))
+            reached[0] = max(position, reached[0])
+
+        applied = registry.rebuild(
+            _followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag, on_progress=moved
+        )
     _log().info("projection.rebuilt", projection=name, applied=applied)
     print(
         ngettext(

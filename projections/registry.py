@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -127,20 +127,33 @@ class Group:
         log.debug("projections.applied", upto=whole.last_id, count=len(whole), applied=applied)
         return applied
 
-    def catch_up(self, until: int | None = None, read_ahead: bool | None = None) -> int:
+    def catch_up(
+        self,
+        until: int | None = None,
+        read_ahead: bool | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Apply batches until every read model is at the head (or ``until``).
 
         Far behind (``min_lag`` events, or ``read_ahead=True``), with every read
         model at the same position, the log is read ahead in a second process
         (:mod:`projections.readahead`); the rest is applied one batch at a time.
+        ``on_progress`` is called after each batch with the log position every read model
+        has reached (for a progress bar).
         """
-        applied = self._catch_up_ahead(until) if self._reads_ahead(until, read_ahead) else 0
-        while until is None or min(self._positions().get(f.handler.name, 0) for f in self.fols) < until:
+        report = on_progress or (lambda _position: None)
+        applied = self._catch_up_ahead(until, report) if self._reads_ahead(until, read_ahead) else 0
+        while until is None or self._lowest() < until:
             count = self.step()
             if not count:
                 break
             applied += count
+            report(self._lowest())
         return applied
+
+    def _lowest(self) -> int:
+        """The log position every read model of the group has reached."""
+        return min(self._positions().get(f.handler.name, 0) for f in self.fols)
 
     def _reads_ahead(self, until: int | None, read_ahead: bool | None) -> bool:
         if read_ahead is False:
@@ -152,7 +165,7 @@ class Group:
         lag = target - positions.pop()
         return lag > 0 and (bool(read_ahead) or lag >= self.min_lag)
 
-    def _catch_up_ahead(self, until: int | None) -> int:
+    def _catch_up_ahead(self, until: int | None, report: Callable[[int], None]) -> int:
         start = self._positions().get(self.fols[0].handler.name, 0) + 1
         names = [f.handler.inner.name for f in self.fols]  # type: ignore[attr-defined]
         ahead = readahead.ReadAhead(self.db.target, names, start, until, self.batch_size)
@@ -165,6 +178,7 @@ class Group:
                 applied += count
                 if not count:
                     break  # the end, or another runner moved a read model: one batch at a time
+                report(got[1] if got is not None else 0)
         finally:
             ahead.close()
         return applied
@@ -219,13 +233,17 @@ def rebuild(
     until: int | None = None,
     read_ahead: bool | None = None,
     min_lag: int = readahead.MIN_LAG,
+    on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Forget the read models and apply the log again from zero, all in one pass."""
+    """Forget the read models and apply the log again from zero, all in one pass.
+
+    ``on_progress(position)`` is called after each batch (see :meth:`Group.catch_up`).
+    """
     for fol in fols:
         with fol.db.transaction() as db:
             fol.handler.reset(db)
             record_position(db, fol.handler.name, 0)
-    return Group(fols, min_lag).catch_up(until, read_ahead) if fols else 0
+    return Group(fols, min_lag).catch_up(until, read_ahead, on_progress) if fols else 0
 
 
 def export(fols: Sequence[Follower]) -> dict[str, list[tuple[Any, ...]]]:

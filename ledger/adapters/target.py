@@ -6,14 +6,30 @@ show these defaults without loading eventsourcing or a database driver.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ledger.domain.errors import InvalidCommand
+from ledger.domain.errors import InvalidCommand, LedgerError
 
-__all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE_SIZE", "StoreTarget"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE_SIZE", "PG_CONNECT_TIMEOUT", "StoreTarget", "StoreUnreachable"]
+
+PG_CONNECT_TIMEOUT = 30.0
+"""Seconds a PostgreSQL store is waited for (eventsourcing's own connection timeout)."""
+
+
+class StoreUnreachable(LedgerError):
+    """The PostgreSQL server did not accept a connection in time."""
+
+    code = "store-unreachable"
+
+    def __init__(self, where: str, timeout: float, reason: str) -> None:
+        self.where, self.timeout, self.reason = where, timeout, reason
+        super().__init__(f"PostgreSQL at {where} unreachable after {timeout:g} s: {reason}")
+
 
 DEFAULT_CACHE_SIZE = 20_000
 """Aggregates kept in the event store's cache by default (``LEDGER_CACHE_SIZE``)."""
@@ -108,6 +124,40 @@ class StoreTarget:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             conn.execute(f'SET search_path TO "{self.schema}"')
         return conn
+
+    def wait_until_reachable(
+        self,
+        timeout: float = PG_CONNECT_TIMEOUT,
+        on_wait: Callable[[str, float], None] | None = None,
+        poll: float = 0.5,
+    ) -> float:
+        """Wait until a PostgreSQL target accepts connections; the seconds waited (0 for SQLite).
+
+        The first attempt is quick; when it fails, ``on_wait(where, timeout)`` is called once
+        and attempts go on every ``poll`` seconds until ``timeout``; then
+        :class:`StoreUnreachable` names the server and the last reason.
+        """
+        if self.kind != "postgres":
+            return 0.0
+        import psycopg
+
+        assert self.pg is not None
+        where = f"{self.pg['host']}:{self.pg['port']}"
+        started = time.monotonic()
+        announced = False
+        while True:
+            left = timeout - (time.monotonic() - started)
+            try:
+                psycopg.connect(**self.pg, connect_timeout=max(1, min(int(left), 5))).close()  # type: ignore[arg-type]
+                return time.monotonic() - started
+            except psycopg.OperationalError as exc:
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                if time.monotonic() - started + poll >= timeout:
+                    raise StoreUnreachable(where, timeout, reason) from None
+            if not announced and on_wait is not None:
+                on_wait(where, timeout)
+                announced = True
+            time.sleep(poll)
 
     @property
     def placeholder(self) -> str:

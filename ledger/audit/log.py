@@ -818,12 +818,15 @@ class AuditLog:
             raise InvalidCommand(str(exc)) from None
 
     # ------------------------------------------------------------------------- verify
-    def verify(self, vkeys: Iterable[str] = ()) -> VerifyReport:
+    def verify(
+        self, vkeys: Iterable[str] = (), on_progress: Callable[[int], None] | None = None
+    ) -> VerifyReport:
         """Recompute every leaf from the store and check the stored tree and checkpoints.
 
         One streaming pass (:mod:`ledger.audit.verify`): memory does not grow with the log.
         Checkpoint signatures are checked with the key directory's public keys and
         ``vkeys``. Does not sync: events stored after the last sync are ``pending``.
+        ``on_progress(n)`` is called every 1000 positions checked (for a progress bar).
         """
         from ledger.audit import verify as av
 
@@ -840,6 +843,8 @@ class AuditLog:
             iter_notifications(self.store), av.stored_leaves(self.db, NODES_TABLE), size
         ):
             _check_position(leaves, tree, position, event, logged)
+            if on_progress is not None and position % 1000 == 999:
+                on_progress(1000)
         report.events_checked, report.pending = leaves.checked, leaves.pending
         report.problems.extend(_leaf_problems(self.db, leaves))
         report.problems.extend(

@@ -140,8 +140,20 @@ def checkpoint(
     emit(
         as_json,
         {"size": point.size, "origin": point.origin, "note": note.decode()},
-        lambda d: print(d["note"], end=""),
+        _print_checkpoint,
     )
+
+
+def _print_checkpoint(d: dict[str, Any]) -> None:
+    """The signed checkpoint as is on standard output; what it is, on standard error."""
+    sys.stderr.write(
+        _(
+            "signed checkpoint of the log {origin}: its first {size} event(s); keep it to check later "
+            "that the log only grew (ledger audit consistency)"
+        ).format(origin=d["origin"], size=d["size"])
+        + "\n"
+    )
+    print(d["note"], end="")
 
 
 def _checkpoint_witnessed(audit: AuditLog, policy: WitnessPolicy, as_json: bool) -> None:
@@ -186,13 +198,13 @@ def run(
     if duration:
         threading.Timer(duration, stop.set).start()
 
-    def report(_: bytes, point: Any) -> None:
+    def report(_note: bytes, point: Any) -> None:
         witnessed = ""
         if policy is not None:
             from ledger.audit.witnessing import cosign_checkpoint
 
             witnessed = f", {cosign_checkpoint(audit, policy).detail}"
-        print(f"checkpoint size {point.size}{witnessed}", flush=True)
+        print(_("checkpoint size {size}").format(size=point.size) + witnessed, flush=True)
 
     try:
         audit.run(stop, every=float(every), on_checkpoint=report)
@@ -247,7 +259,7 @@ def prove(
         emit(
             as_json,
             [{k: v for k, v in r.items() if k != "proof"} for r in proofs],
-            lambda rows: print(f"wrote {len(rows)} proof(s) to {out}"),
+            lambda rows: print(_("wrote {count} proof(s) to {file}").format(count=len(rows), file=out)),
         )
         return
     if not single and not as_json:
@@ -348,11 +360,27 @@ def verify_proof(
 
 
 def _print_proven(proven: Any) -> None:
+    from ledger.i18n.vocabulary import event_label
+
     for p in proven if isinstance(proven, list) else [proven]:
-        witnessed = f", cosigned by {', '.join(p['witnesses'])}" if p["witnesses"] else ""
+        witnessed = (
+            _(", cosigned by {witnesses}").format(witnesses=", ".join(p["witnesses"]))
+            if p["witnesses"]
+            else ""
+        )
         print(
-            f"valid: event {p['event_id']} ({p['topic'].rsplit(':', 1)[-1]}) is leaf {p['position']} of "
-            f"{p['origin']} at tree size {p['tree_size']}, signed by {', '.join(p['signers'])}{witnessed}"
+            _(
+                "valid: event {event} ({type}) is leaf {position} of {origin} at tree size {size}, "
+                "signed by {signers}"
+            ).format(
+                event=p["event_id"],
+                type=event_label(p["topic"].rsplit(":", 1)[-1]),
+                position=p["position"],
+                origin=p["origin"],
+                size=p["tree_size"],
+                signers=", ".join(p["signers"]),
+            )
+            + witnessed
         )
 
 
@@ -434,9 +462,20 @@ def verify(
     from ledger.audit.log import TAMPER_EXIT
 
     vkeys = read_vkeys(key or [])
+    from ledger.cli.common import progress
+
     audit = _audit(db, key_dir, origin)
     try:
-        found = audit.verify(vkeys)
+        total = int(audit.store.recorder.max_notification_id() or 0)
+        with progress(_("verifying the log"), total) as advance:
+            counted = [0]
+
+            def checked(count: int) -> None:
+                counted[0] += count
+                advance(count)
+
+            found = audit.verify(vkeys, on_progress=checked)
+            advance(max(total - counted[0], 0))
     finally:
         audit.close()
     emit(as_json, found.to_dict(), _print_report)
@@ -446,8 +485,15 @@ def verify(
 
 def _print_report(d: dict[str, Any]) -> None:
     print(
-        f"log size {d['size']}, {d['events_checked']} events checked, {d['pending']} pending, "
-        f"{d['checkpoints_checked']} checkpoint(s) checked"
+        _(
+            "log size {size}, {checked} events checked, {pending} pending, "
+            "{checkpoints} checkpoint(s) checked"
+        ).format(
+            size=d["size"],
+            checked=d["events_checked"],
+            pending=d["pending"],
+            checkpoints=d["checkpoints_checked"],
+        )
     )
     if d["problems"]:
         table(d["problems"], ["kind", "position", "aggregate_id", "version", "detail"])

@@ -25,11 +25,12 @@ from uuid import UUID
 import typer
 
 from ledger.domain.errors import ConcurrencyConflict, InvalidCommand
-from ledger.i18n import _, describe
+from ledger.i18n import _, describe, format_number
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ledger.adapters.target import StoreTarget
     from ledger.bootstrap import Services
     from ledger.settings import Settings
 
@@ -214,9 +215,48 @@ def services(db: str | None = None, create: bool = False, **flags: Any) -> Servi
                 path=target.sqlite_path
             )
         )
+    _wait_for(target, conf.pg_wait)
     from ledger.bootstrap import bootstrap
 
     return bootstrap(conf)
+
+
+def _wait_for(target: StoreTarget, timeout: float) -> None:
+    """A PostgreSQL store not answering at once: say so, how long it is waited for, then how it went."""
+    from ledger.adapters.target import StoreUnreachable
+
+    said: list[str] = []
+
+    def waiting(where: str, timeout: float) -> None:
+        said.append(where)
+        _say(
+            {"waiting": "postgresql", "where": where, "timeout_seconds": timeout},
+            _("waiting for PostgreSQL at {where} (up to {seconds} s)…").format(
+                where=where, seconds=format_number(timeout)
+            ),
+        )
+
+    try:
+        waited = target.wait_until_reachable(timeout, on_wait=waiting)
+    except StoreUnreachable as exc:
+        raise InvalidCommand(
+            _("PostgreSQL at {where} unreachable after {seconds} s: {reason}").format(
+                where=exc.where, seconds=format_number(exc.timeout), reason=exc.reason
+            )
+        ) from None
+    if said:
+        _say(
+            {"waited": "postgresql", "where": said[0], "seconds": round(waited, 1)},
+            _("PostgreSQL at {where} reached after {seconds} s").format(
+                where=said[0], seconds=format_number(waited, 1)
+            ),
+        )
+
+
+def _say(record: dict[str, Any], text: str) -> None:
+    """A line on standard error: the text on a terminal, a JSON line otherwise (like progress)."""
+    sys.stderr.write((text if sys.stderr.isatty() else json.dumps(record)) + "\n")
+    sys.stderr.flush()
 
 
 # ------------------------------------------------------------------------------ output

@@ -18,6 +18,7 @@ import typer
 from ledger.cli.common import Db, Json, emit, read_text, settings, table
 from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import N_, _
 
 if TYPE_CHECKING:
     from ledger.credentials.issuing import CredentialIssuer
@@ -37,12 +38,14 @@ def _issuer(db: str | None) -> CredentialIssuer:
 
 
 def _write(path: str | None, text: str) -> None:
+    """``text`` to standard output, or to ``path`` (then say so on standard error)."""
     if path is None:
         sys.stdout.write(text)
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+    print(_("wrote {path}").format(path=path), file=sys.stderr)
 
 
 def _dump(doc: Any) -> str:
@@ -69,7 +72,13 @@ def keys_generate(db: Db = None, as_json: Json = False) -> None:
         "verificationMethod": stored.pair.public.verification_method(config.root_did),
         "keys": len(config.keys.keys()),
     }
-    emit(as_json, data, lambda d: print(f"new key {d['verificationMethod']} ({d['keys']} in total)"))
+    emit(
+        as_json,
+        data,
+        lambda d: print(
+            _("new key {method} ({count} in total)").format(method=d["verificationMethod"], count=d["keys"])
+        ),
+    )
 
 
 def keys_show(
@@ -101,7 +110,7 @@ def keys_show(
         if did_dir:
             config = issuer_config(conf)
             for path in write_did_documents(config, issuers_of(svc.store, config.root_did), Path(did_dir)):
-                print(f"wrote {path}", file=sys.stderr)
+                print(_("wrote {path}").format(path=path), file=sys.stderr)
     bundle = issuer_config(conf, recording).trust_bundle()
     if out:
         _write(out, _dump(bundle))
@@ -110,11 +119,14 @@ def keys_show(
 
 
 def _print_bundle(bundle: dict[str, Any]) -> None:
-    print(f"issuer {bundle['issuer']}")
+    print(_("issuer {did}").format(did=bundle["issuer"]))
     rows = [{"kid": k["kid"]} for k in bundle["jwks"]["keys"]]
-    table(rows, ["kid"]) if rows else print("no credential key yet: ledger credential keys generate")
+    if rows:
+        table(rows, ["kid"])
+    else:
+        print(_("no credential key yet: ledger credential keys generate"))
     for vkey in bundle["logVerifiers"]:
-        print(f"log verifier {vkey}")
+        print(_("log verifier {vkey}").format(vkey=vkey))
 
 
 # ---------------------------------------------------------------------------- export, status list
@@ -211,24 +223,39 @@ def verify(
 
 
 def _print_verdict(data: dict[str, Any]) -> None:
-    labels = {
-        "valid": "VALID",
-        "revoked": "REVOKED",
-        "invalid": "INVALID (tampered or malformed)",
-        "unknown_issuer": "UNKNOWN ISSUER",
-        "status_unknown": "NOT VERIFIED: revocation status unknown (pass --status-list)",
-    }
-    print(f"verdict: {labels[data['verdict']]}")
+    from ledger.i18n import current, format_date
+    from ledger.i18n.vocabulary import check_label, heading, verdict_label
+
+    english = current() == "en"
+    print(_("verdict: {verdict}").format(verdict=verdict_label(data["verdict"])))
     cred = data["credential"]
     for key in ("name", "issuer", "valid_from"):
         if cred.get(key):
-            print(f"  {key}: {cred[key]}")
+            value = cred[key] if english or key != "valid_from" else format_date(cred[key])
+            print(_("  {field}: {value}").format(field=heading(key), value=value))
     for name, state in data["checks"].items():
-        print(f"  check {name}: {state}")
+        print(_("  check {name}: {state}").format(name=check_label(name), state=check_label(state)))
     for reason in data["reasons"]:
-        print(f"  reason: {reason}")
+        print(_("  reason: {reason}").format(reason=_said(reason)))
     for warning in data["warnings"]:
-        print(f"  warning: {warning}")
+        print(_("  warning: {warning}").format(warning=_said(warning)))
+
+
+_SAID = (
+    # what ledger.credentials.verify says most often, for the catalogue
+    N_("no status list at hand"),
+    N_("the status list did not verify"),
+    N_("no proof of recording in the integrity log"),
+    N_("proof of recording not checked: no log verifier key at hand"),
+)
+
+
+def _said(text: str) -> str:
+    """A reason or warning of the verifier in the current language (as is when not catalogued)."""
+    prefix = "revocation status not checked: "
+    if text.startswith(prefix):
+        return _("revocation status not checked: {why}").format(why=_(text.removeprefix(prefix)))
+    return _(text)
 
 
 # ---------------------------------------------------------------------------- register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -571,7 +572,12 @@ def show_events(
         since=optional_date(since),
         until=optional_date(until),
     )
-    rows = list(events(services(db).store, flt, limit=limit, start=start))
+    store = services(db).store
+    found = events(store, flt, limit=limit, start=start)
+    if limit is not None:
+        rows = list(found)
+    else:  # a full dump: progress over the positions read
+        rows = _with_progress(found, int(store.recorder.max_notification_id() or 0), start)
     emit(
         as_json,
         rows,
@@ -579,6 +585,22 @@ def show_events(
             rs, ["position", "type", "aggregate_id", "version", "effective_date", "body", "legal_basis"]
         ),
     )
+
+
+def _with_progress(rows: Iterable[dict[str, Any]], head: int, start: int) -> list[dict[str, Any]]:
+    """Every row, with progress over the log positions read (``start`` to ``head``)."""
+    out: list[dict[str, Any]] = []
+    from ledger.cli.common import progress
+
+    with progress(_("reading the log"), max(head - start, 0)) as advance:
+        reached = start
+        for row in rows:
+            position = int(row.get("position") or 0)
+            advance(max(position + 1 - reached, 0))
+            reached = max(position + 1, reached)
+            out.append(row)
+        advance(max(head - reached, 0))
+    return out
 
 
 # ---------------------------------------------------------------------------- deadlines

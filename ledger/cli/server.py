@@ -86,8 +86,10 @@ def serve(
     keys = ring(conf)
     if not keys.public:
         print(
-            f"warning: no token keys in {keys.directory}: protected endpoints answer 401; "
-            "create one with `ledger tokens keys --rotate`",
+            _(
+                "warning: no token keys in {directory}: protected endpoints answer 401; "
+                "create one with `ledger tokens keys --rotate`"
+            ).format(directory=keys.directory),
             file=sys.stderr,
         )
     base = f"{'https' if tls else 'http'}://{conf.api_host}:{conf.api_port}"
@@ -127,17 +129,17 @@ def _env_file(conf: Settings, directory: Path) -> Path:
 def _run(serve_: Callable[[], object]) -> None:
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the signal after shutdown
         serve_()
-    print("server stopped", file=sys.stderr)
+    print(_("server stopped"), file=sys.stderr)
 
 
 def _announce(base: str, app: Any) -> None:
-    print(f"serving the ledger API on {base}  (Ctrl-C stops it)")
-    print(f"  API documentation:  {base}/docs")
+    print(_("serving the ledger API on {base}  (Ctrl-C stops it)").format(base=base))
+    print(_("  API documentation:  {url}").format(url=f"{base}/docs"))
     page = _verification_page(app) if app is not None else None
     print(
-        f"  verification page:  {base}{page}"
+        _("  verification page:  {url}").format(url=f"{base}{page}")
         if page
-        else f"  public verification: {base}/v1/public/certificates/<certificate id>"
+        else _("  public verification: {url}").format(url=f"{base}/v1/public/certificates/<certificate id>")
     )
     sys.stdout.flush()
 
@@ -166,13 +168,17 @@ def up(db: Db = None, host: Host = None, port: Port = None, key_dir_: TokenKeyDi
     if "projections" in plugins:
         children.append(Child("projections", ["projections", "run", *store]))
     else:
-        print("note: projections not installed; not started", file=sys.stderr)
+        print(_("note: projections not installed; not started"), file=sys.stderr)
     if conf.kafka:
         if "consumers" in plugins:
             children.append(Child("relay", ["relay", "run", *store]))
         else:
-            print("note: LEDGER_KAFKA is set but the relay is not installed", file=sys.stderr)
-    print(f"ledger up: {', '.join(c.name for c in children)} (Ctrl-C or SIGTERM stops them)")
+            print(_("note: LEDGER_KAFKA is set but the relay is not installed"), file=sys.stderr)
+    print(
+        _("ledger up: {children} (Ctrl-C or SIGTERM stops them)").format(
+            children=", ".join(c.name for c in children)
+        )
+    )
     sys.stdout.flush()
     code = Supervisor(children).run()
     if code:

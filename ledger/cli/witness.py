@@ -17,6 +17,7 @@ import typer
 from ledger.cli.common import Json, emit
 from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import _
 
 DEFAULT_STATE = ".ledger/witness-state.db"
 DEFAULT_PORT = 7380
@@ -59,8 +60,13 @@ def serve(
     known = read_log_list(Path(logs))
     Path(state).parent.mkdir(parents=True, exist_ok=True)
     kept = WitnessState(Path(state))
-    print(f"witness {signer.name} on http://{host}:{port} for {len(known)} log(s)", flush=True)
-    print(f"  vkey: {signer.verifier.vkey}", flush=True)
+    print(
+        _("witness {name} on {url} for {count} log(s)").format(
+            name=signer.name, url=f"http://{host}:{port}", count=len(known)
+        ),
+        flush=True,
+    )
+    print(_("  vkey: {vkey}").format(vkey=signer.verifier.vkey), flush=True)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.run(witness_app(signer, known, kept), host=host, port=port, log_level="warning")

@@ -237,10 +237,11 @@ def describe(exc: BaseException) -> str:
     rule, article, why = (getattr(exc, name, None) for name in ("rule", "article", "reason"))
     if isinstance(rule, str) and isinstance(article, str) and isinstance(why, str):
         from ledger.i18n.articles import article as readable
+        from ledger.i18n.vocabulary import rule_label
 
         return _("error: {where}refused by rule {rule} ({article}): {reason}").format(
             where=_where(str(exc), f"refused by rule {rule} ({article}): {why}"),
-            rule=rule,
+            rule=rule_label(rule),
             article=readable(article),
             reason=reason(why),
         )

@@ -157,6 +157,88 @@ def _events() -> dict[str, Callable[[], str]]:
     }
 
 
+def _verdicts() -> dict[str, Callable[[], str]]:
+    return {
+        "valid": lambda: _("VALID"),
+        "revoked": lambda: _("REVOKED"),
+        "invalid": lambda: _("INVALID (tampered or malformed)"),
+        "unknown_issuer": lambda: _("UNKNOWN ISSUER"),
+        "status_unknown": lambda: _("NOT VERIFIED: revocation status unknown (pass --status-list)"),
+    }
+
+
+def _checks() -> dict[str, Callable[[], str]]:
+    return {
+        # what ``ledger credential verify`` checked
+        "structure": lambda: _("structure"),
+        "proofs": lambda: _("signatures"),
+        "issuer": lambda: _("issuer"),
+        "dates": lambda: _("validity dates"),
+        "status": lambda: _("revocation status"),
+        "recording": lambda: _("recorded in the integrity log"),
+        # and how each check went
+        "ok": lambda: _("ok"),
+        "failed": lambda: _("failed"),
+        "not checked": lambda: _("not checked"),
+        "not present": lambda: _("not present"),
+        "none": lambda: _("none"),
+        "revoked": lambda: _("revoked"),
+    }
+
+
+def verdict_label(verdict: str) -> str:
+    """A credential verification's verdict for a person (``VALIDE``; ``VALID`` in English)."""
+    found = _verdicts().get(verdict)
+    return found() if found else verdict
+
+
+def check_label(code: str) -> str:
+    """A verification check or its state for a person (the code itself in English or if unknown)."""
+    from ledger.i18n import current
+
+    found = _checks().get(code)
+    return found() if found and current() != "en" else code
+
+
+def _roles() -> dict[str, Callable[[], str]]:
+    return {
+        "head_of_school": lambda: _("head of the school"),
+        "teacher": lambda: _("teacher"),
+        "external_jury_member": lambda: _("external jury member"),
+        "secretariat": lambda: _("school secretariat"),
+        "evaluator": lambda: _("evaluator"),
+        "trainer": lambda: _("trainer"),
+        "jury_president": lambda: _("jury president"),
+        "certifier": lambda: _("certifier"),
+        "system": lambda: _("the ledger itself"),
+    }
+
+
+def _rules() -> dict[str, Callable[[], str]]:
+    return {
+        "cpu.learner_not_erased": lambda: _("no decision about an erased learner"),
+        "cpu.erasure_has_reason": lambda: _("an erasure states its reason"),
+        "cpu.uaa_in_learner_profile": lambda: _("the UAA belongs to the learner's profile"),
+        "cpu.spiral_validation_in_later_test": lambda: _(
+            "a spiral validation comes from a later test of the same UAA"
+        ),
+        "cpu.remediation_was_assigned": lambda: _("remediation only where it was assigned"),
+        "cpu.move_in_next_school_year": lambda: _("a move takes effect in the next school year"),
+        "cpu.promotion_below_sixth": lambda: _("promotion only below the 6th year"),
+    }
+
+
+def rule_label(rule: str) -> str:
+    """A rule's code with what it says (``cpu.erasure_has_reason « un effacement … »``) for a person.
+
+    The code alone in English or for a rule without a label (its article says the rest).
+    """
+    from ledger.i18n import current
+
+    found = _rules().get(rule)
+    return f"{rule} « {found()} »" if found and current() != "en" else rule
+
+
 def event_label(event_type: str) -> str:
     """An event type named for a person (``élève admis``); the type itself in English or if unknown."""
     from ledger.i18n import current
@@ -170,7 +252,7 @@ def label(code: object) -> str:
     if code is None:
         return "—"
     text = str(code)
-    found = _labels().get(text)
+    found = _labels().get(text) or _roles().get(text)
     return found() if found else text
 
 
@@ -262,6 +344,8 @@ HEADINGS: dict[str, str] = {
     "revocation_reason": N_("revocation reason"),
     "voided by": N_("voided by"),
     "holder_id": N_("holder"),
+    "issuer": N_("issuer"),
+    "valid_from": N_("valid from"),
     "role": N_("role"),
 }
 """Column headings and field names of the human tables, by their language-neutral JSON key."""
@@ -298,4 +382,9 @@ def cell(value: object) -> str:
         return format_datetime(value)
     if isinstance(value, str) and value in _events():
         return event_label(value)
-    return label(value)
+    shown = label(value)
+    if isinstance(value, str) and shown == value:  # a legal basis: its English glosses translated
+        from ledger.i18n.articles import article
+
+        return article(value)
+    return shown

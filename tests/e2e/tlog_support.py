@@ -34,6 +34,7 @@ def ledger_env(**extra: str) -> dict[str, str]:
     """The environment of a ``ledger`` process: keys beside the store, quiet logs."""
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     env["LEDGER_LOG_LEVEL"] = "WARNING"
+    env["LEDGER_LANG"] = "en"  # these tests read the English lines
     env.update(extra)
     return env
 

@@ -150,3 +150,23 @@ def test_a_rule_reason_is_its_english_text_and_reads_in_french_from_its_argument
     i18n.use("en")
     assert i18n.reason(verdict.reason) == verdict.reason
     i18n.use("fr")
+
+
+def test_roles_and_rules_by_their_french_names() -> None:
+    """Actor roles and the ledger's own rule codes are named in French (codes kept in English)."""
+    from ledger import i18n
+    from ledger.i18n.vocabulary import label, rule_label
+
+    i18n.use("fr")
+    try:
+        assert label("head_of_school") == "chef d'établissement"
+        assert label("secretariat") == "secrétariat de l'établissement"
+        assert (
+            rule_label("cpu.erasure_has_reason")
+            == "cpu.erasure_has_reason « un effacement indique son motif »"
+        )
+        i18n.use("en")
+        assert label("head_of_school") == "head of the school"
+        assert rule_label("cpu.erasure_has_reason") == "cpu.erasure_has_reason"
+    finally:
+        i18n.use("fr")
