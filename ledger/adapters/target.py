@@ -13,22 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ledger.domain.errors import InvalidCommand, LedgerError
+from ledger.adapters.errors import StoreUnreachable
+from ledger.domain.errors import InvalidCommand
 
 __all__ = ["DEFAULT_BATCH", "DEFAULT_CACHE_SIZE", "PG_CONNECT_TIMEOUT", "StoreTarget", "StoreUnreachable"]
 
 PG_CONNECT_TIMEOUT = 30.0
 """Seconds a PostgreSQL store is waited for (eventsourcing's own connection timeout)."""
-
-
-class StoreUnreachable(LedgerError):
-    """The PostgreSQL server did not accept a connection in time."""
-
-    code = "store-unreachable"
-
-    def __init__(self, where: str, timeout: float, reason: str) -> None:
-        self.where, self.timeout, self.reason = where, timeout, reason
-        super().__init__(f"PostgreSQL at {where} unreachable after {timeout:g} s: {reason}")
 
 
 DEFAULT_CACHE_SIZE = 20_000
