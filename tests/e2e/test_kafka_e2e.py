@@ -1,4 +1,4 @@
-"""End to end through the CLI: demo → relay → registry and notifier; a relay SIGKILLed ten times."""
+"""End to end through the CLI: demo → relay → registry and notifier; a relay SIGKILLed mid-stream."""
 
 from __future__ import annotations
 
@@ -157,32 +157,53 @@ def relay_position(db: Path, prefix: str) -> int:
     return int(row[0]) if row else 0
 
 
-def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
-    """SIGKILL at 10 random points while publishing: nothing is missing, duplicates are absorbed."""
+KILLS = 5  # SIGKILLs, each once the relay has recorded a position past the next mark
+RELAY_BATCH = 200
+
+
+def kill_relay_at_marks(store: Path, prefix: str, kafka: list[str], total: int) -> list[int]:
+    """Start a relay, SIGKILL it once its position passes the next mark; the positions seen.
+
+    The marks split the stream in ``KILLS + 1`` parts, so every kill is triggered by observed
+    progress (not by a sleep) and lands mid-stream; a short random delay varies the point.
+    """
+    rng = random.Random(11)
+    positions = [0]
+    for k in range(1, KILLS + 1):
+        mark = total * k // (KILLS + 1)
+        if positions[-1] >= mark:
+            continue
+        proc = subprocess.Popen(
+            [LEDGER, "relay", "run", "--db", str(store), "--batch", str(RELAY_BATCH), *kafka],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60  # start-up varies with load
+        while relay_position(store, prefix) < mark and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.05))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        positions.append(relay_position(store, prefix))
+    return positions
+
+
+def test_relay_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL at 5 points while publishing: nothing is missing, duplicates are absorbed."""
     bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
     prefix = fresh_settings(bootstrap, "k").prefix
     kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]
     store = tmp_path / "ledger.db"
-    demo(store, learners=400, candidates=12)
-    rng = random.Random(11)
-    positions = [0]
-    for _ in range(10):
-        proc = subprocess.Popen(
-            [LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60  # kill once it has made progress (startup varies with load)
-        while relay_position(store, prefix) == positions[-1] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0, 0.3))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        positions.append(relay_position(store, prefix))
+    demo(store, learners=150, candidates=8)
+    store_app = open_store(StoreTarget.parse(str(store)))
+    total = store_app.recorder.max_notification_id() or 0
+    store_app.close()
+    positions = kill_relay_at_marks(store, prefix, kafka, total)
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(0 < p < len(stored) for p in positions) >= 3, positions  # the kills hit mid-stream
+    assert len(stored) == total
+    assert sum(0 < p < total for p in positions) >= 3, positions  # the kills hit mid-stream
     assert all(a < b or a == len(stored) for a, b in itertools.pairwise(positions))
     cli("relay", "run", "--once", "--db", str(store), *kafka)
     settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
@@ -195,8 +216,8 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     )
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
-    print(f"{len(records) - len(stored)} duplicate(s) after 10 kills; positions {positions}")
+    print(f"{len(records) - len(stored)} duplicate(s) after {KILLS} kills of {total}; positions {positions}")
     # each restart reads the partitions' tails: only records acknowledged after that read
     # (in flight when the relay died) can arrive twice, not the unrecorded batches
-    assert len(records) - len(stored) <= 10 * 7
+    assert len(records) - len(stored) <= KILLS * RELAY_BATCH
     assert registry(tmp_path / "reg.db") == certificates_of(store)
