@@ -23,7 +23,7 @@ from ledger.cli.common import Db as DbOption
 from ledger.cli.common import Json, emit, group, parse_date, parse_uuid, services, table, today, whole_number
 from ledger.cli.help import add_examples
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.i18n import _
+from ledger.i18n import _, ngettext
 from ledger.plugins import Readers
 
 if TYPE_CHECKING:
@@ -104,7 +104,13 @@ def rebuild(
     svc = services(db)
     applied = registry.rebuild(_followers(svc, name, batch), min_lag=svc.settings.read_ahead_min_lag)
     _log().info("projection.rebuilt", projection=name, applied=applied)
-    print(f"rebuilt {name}: {applied} event(s) applied")
+    print(
+        ngettext(
+            "rebuilt {name}: {count} event applied",
+            "rebuilt {name}: {count} events applied",
+            applied,
+        ).format(name=name, count=applied)
+    )
 
 
 def status(db: DbOption = None, as_json: Json = False) -> None:

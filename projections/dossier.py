@@ -62,8 +62,7 @@ class DossierProjection(TableProjection):
 
     def write(self, db: Db, heads: list[tuple[Any, ...]]) -> None:
         """Move each touched aggregate's version and position."""
-        if heads:
-            db.executemany(UPSERT, heads)
+        db.insert_many(UPSERT, heads)  # one row per aggregate of the batch
 
 
 def render(store: EventStoreApp, learner_id: UUID, version: int) -> dict[str, Any]:

@@ -114,8 +114,8 @@ class HistoryProjection(TableProjection):
     def write(self, db: Db, rows: Rows) -> None:
         """Append the positions; register issuances, then revocations (both may be in one batch)."""
         streams, issued, revoked = rows
-        db.executemany(APPEND, streams)
-        db.executemany(ISSUE, issued)
+        db.insert_many(APPEND, streams)  # one row per aggregate of the batch
+        db.insert_many(ISSUE, issued)
         db.executemany(REVOKE, revoked)
 
 

@@ -30,7 +30,14 @@ from eventsourcing.persistence import Notification
 from ledger.adapters.follower import Db
 from ledger.i18n import _, format_date
 from ledger.i18n.vocabulary import label
-from projections.base import LEARNER_TOPIC, OPTION_TOPIC, TableProjection, decode_state, group_by_aggregate
+from projections.base import (
+    LEARNER_TOPIC,
+    OPTION_TOPIC,
+    TableProjection,
+    decode_state,
+    group_by_aggregate,
+    select_in,
+)
 from projections.html import html_table
 
 TABLES = {
@@ -79,33 +86,68 @@ class LawFactsProjection(TableProjection):
         return out
 
     def write(self, db: Db, prepared: list[Event]) -> None:
-        """Place aggregates, then insert, replace or delete their facts in event order."""
+        """Place aggregates, then insert, replace or delete their facts in event order.
+
+        Set-based: the stored places of the batch's aggregates are read in one query, the
+        fact statements go in runs of the same statement (in event order), the new places
+        at the end (only the batch's own events read them meanwhile, from ``places``).
+        """
+        stored = _stored_places(db, sorted({e[0] for e in prepared}))
         places: dict[str, tuple[int, str]] = {}
+        facts = _Runs(db)
         for agg_id, version, cls, state in prepared:
             decision = state.get("decision") or {}
             corrects = decision.get("corrects")
             if corrects is not None:
-                db.execute(
-                    "DELETE FROM rm_law_fact WHERE aggregate_id = ? AND version = ?", (agg_id, corrects)
-                )
+                facts.add(DELETE_FACT, (agg_id, corrects))
             if cls == "DecisionRevoked":
-                db.execute(
-                    "DELETE FROM rm_law_fact WHERE aggregate_id = ? AND version = ?",
-                    (agg_id, state["revokes"]),
-                )
+                facts.add(DELETE_FACT, (agg_id, state["revokes"]))
             elif cls in ("Admitted", "Opened", "Transferred", "Promoted"):
-                places[agg_id] = _placed(db, places, agg_id, cls, state)
-                db.execute("DELETE FROM rm_law_place WHERE aggregate_id = ?", (agg_id,))
-                db.execute("INSERT INTO rm_law_place VALUES (?, ?, ?)", (agg_id, *places[agg_id]))
+                places[agg_id] = _placed(places.get(agg_id) or stored.get(agg_id, NO_PLACE), cls, state)
             elif cls in FACTS:
-                fase, option = places.get(agg_id) or _place(db, agg_id)
+                fase, option = places.get(agg_id) or stored.get(agg_id, NO_PLACE)
                 year, kind, rule, detail = _fact(cls, state)
                 if cls == "AppealDecided":
+                    facts.flush()  # the appeal it decides may be in this batch
                     year, detail = _with_appeal(db, agg_id, state["target"], year, detail)
-                db.execute(
-                    "INSERT INTO rm_law_fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                facts.add(
+                    INSERT_FACT,
                     (agg_id, version, fase, option, year, kind, rule, orjson.dumps(detail).decode()),
                 )
+        facts.flush()
+        db.delete_keys("rm_law_place", "aggregate_id", [(agg_id,) for agg_id in places])
+        db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
+
+
+NO_PLACE = (0, "")
+DELETE_FACT = "DELETE FROM rm_law_fact WHERE aggregate_id = ? AND version = ?"
+INSERT_FACT = "INSERT INTO rm_law_fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_PLACE = "INSERT INTO rm_law_place VALUES (?, ?, ?)"
+
+
+class _Runs:
+    """Statements kept in order and sent in runs of the same statement (one call per run)."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self.sql = ""
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, sql: str, row: tuple[Any, ...]) -> None:
+        """Queue ``sql`` for ``row`` after everything queued before."""
+        if sql != self.sql:
+            self.flush()
+            self.sql = sql
+        self.rows.append(row)
+
+    def flush(self) -> None:
+        """Send the run queued so far."""
+        if self.rows:
+            if self.sql == INSERT_FACT:
+                self.db.insert_many(self.sql, self.rows)  # (aggregate, version) distinct
+            else:
+                self.db.executemany(self.sql, self.rows)
+        self.rows = []
 
 
 def _with_appeal(
@@ -122,17 +164,16 @@ def _with_appeal(
     return year, detail
 
 
-def _place(db: Db, agg_id: str) -> tuple[int, str]:
-    row = db.execute(
-        "SELECT fase, option_code FROM rm_law_place WHERE aggregate_id = ?", (agg_id,)
-    ).fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, "")
+def _stored_places(db: Db, agg_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """The stored school and option of each aggregate that has one."""
+    rows = select_in(
+        db, "SELECT aggregate_id, fase, option_code FROM rm_law_place WHERE aggregate_id IN ({})", agg_ids
+    )
+    return {str(r[0]): (int(r[1]), str(r[2])) for r in rows}
 
 
-def _placed(
-    db: Db, places: dict[str, tuple[int, str]], agg_id: str, cls: str, state: dict[str, Any]
-) -> tuple[int, str]:
-    fase, option = places.get(agg_id) or _place(db, agg_id)
+def _placed(before: tuple[int, str], cls: str, state: dict[str, Any]) -> tuple[int, str]:
+    fase, option = before
     if cls == "Transferred":
         return int(state["to_fase"]), option
     return int(state.get("fase", fase)), str(state.get("option_code", option))

@@ -150,22 +150,20 @@ class _Writes:
     def write(self, db: Db) -> None:
         """Deletes first, then inserts and upserts, each set-based."""
         for table, keys in self.cleared.items():
-            if keys:
-                column = "learner_id" if table == "rm_cpu_learner" else "learner_key"
-                db.executemany(f"DELETE FROM {table} WHERE {column} = ?", keys)
+            column = "learner_id" if table == "rm_cpu_learner" else "learner_key"
+            db.delete_keys(table, column, keys)
         for table, rows in self.inserts.items():
             if rows:
                 marks = ", ".join("?" for _ in rows[0])
-                db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-        if self.learners:
-            db.executemany(UPSERT_LEARNER, self.learners)
+                db.insert_many(f"INSERT INTO {table} VALUES ({marks})", rows)
+        db.insert_many(UPSERT_LEARNER, self.learners)  # one row per learner walked
         for table, key, rows in (
             ("rm_clea_candidate", "candidate_id", self.candidates),
             ("rm_cpu_option", "option_key", self.options),
         ):
             if rows:
-                db.executemany(f"DELETE FROM {table} WHERE {key} = ?", [r[:1] for r in rows])
-                db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in rows[0])})", rows)
+                db.delete_keys(table, key, [r[:1] for r in rows])
+                db.insert_many(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in rows[0])})", rows)
 
 
 class StatsProjection(TableProjection):

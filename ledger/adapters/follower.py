@@ -48,6 +48,20 @@ class BatchHandler(Protocol):
         """Apply a batch in order, inside the transaction that records the position."""
 
 
+_MAX_PARAMS = 30_000
+"""Parameters per multi-row statement (PostgreSQL's wire protocol allows 65,535)."""
+
+
+def _values_split(sql: str) -> tuple[str, str]:
+    """``INSERT ... VALUES (?, ?) ON CONFLICT ...`` as (``INSERT ... VALUES ``, ``ON CONFLICT ...``)."""
+    at = sql.upper().index(" VALUES ") + len(" VALUES ")  # one tuple of ?, replaced by $n
+    end = sql.index(")", at) + 1
+    one = sql[at:end].strip()
+    if not (one.startswith("(") and set(one[1:-1].replace(" ", "")) <= {"?", ","}):
+        raise ValueError(f"not an INSERT with one VALUES list of placeholders: {sql[:80]}")
+    return sql[:at], sql[end:]
+
+
 class Db:
     """A DB-API connection of the store with its dialect (placeholder, transactions)."""
 
@@ -68,6 +82,50 @@ class Db:
         else:
             with self.conn.cursor() as cur:
                 cur.executemany(self.sql(sql), rows)
+
+    def insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute an ``INSERT ... VALUES (?, ...) [ON CONFLICT ...]`` for many rows.
+
+        On PostgreSQL the rows go as multi-row ``VALUES`` lists (one statement per page of
+        rows) instead of one statement per row: what a rebuild writes costs a few statements
+        per batch, not one per event. The rows of an ``ON CONFLICT ... DO UPDATE`` must have
+        distinct keys (PostgreSQL refuses to update a row twice in one statement, loudly);
+        on SQLite this is :meth:`executemany`.
+        """
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            self.conn.executemany(sql, rows)
+            return
+        import psycopg
+
+        head, tail = _values_split(sql)
+        width = len(rows[0])
+        if sql.count("?") != width:
+            raise ValueError(f"{width} values per row for {sql.count('?')} placeholders: {sql[:80]}")
+        page = max(1, _MAX_PARAMS // width)
+        # a raw cursor takes PostgreSQL's own $n placeholders: psycopg need not parse the query
+        with psycopg.RawCursor(self.conn) as cur:
+            for start in range(0, len(rows), page):
+                part = rows[start : start + page]
+                values = ", ".join(
+                    "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                    for r in range(len(part))
+                )
+                cur.execute(f"{head}{values}{tail}", [v for row in part for v in row])
+
+    def delete_keys(self, table: str, column: str, keys: Sequence[Sequence[Any]]) -> None:
+        """``DELETE FROM table WHERE column = ?`` for each one-element key row.
+
+        One statement on PostgreSQL (``= ANY(list)``); :meth:`executemany` on SQLite.
+        """
+        if not keys:
+            return
+        if self.kind == "sqlite":
+            self.conn.executemany(f"DELETE FROM {table} WHERE {column} = ?", keys)
+            return
+        with self.conn.cursor() as cur:
+            cur.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", ([k[0] for k in keys],))
 
     def sql(self, sql: str) -> str:
         """Rewrite ``?`` placeholders for the dialect."""

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -270,6 +270,56 @@ class SqlIdentityStore:
             (*digests, len(digests)),
         ).fetchall()
         return [UUID(r[0]) for r in rows]
+
+    def count(self) -> int:
+        """How many identities are stored."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM learner_identity").fetchone()[0])
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the blind index of every stored identity; the number of identities indexed.
+
+        For identities recorded before the index existed (or before its key changed): each one
+        is decrypted and its digests replace its ``learner_lookup`` rows, one transaction per
+        identity. ``progress(done, total)`` is called after each. Needs the index key.
+        """
+        if self._index is None:
+            raise ValueError("the blind index has no key")
+        ids = [UUID(r[0]) for r in self._conn.execute("SELECT learner_id FROM learner_identity").fetchall()]
+        done = 0
+        for position, learner_id in enumerate(sorted(ids), start=1):
+            identity = self.get(learner_id)
+            if identity is not None:
+                self._replace_lookup(learner_id, identity)
+                done += 1
+            if progress is not None:
+                progress(position, len(ids))
+        return done
+
+    def _replace_lookup(self, learner_id: UUID, identity: Identity) -> None:
+        assert self._index is not None
+        digests = sorted({blind(self._index, t) for t in index_terms(identity)})
+        p, ident = self._p, str(learner_id)
+        statements: list[tuple[str, tuple[str, ...]]] = [
+            (f"DELETE FROM learner_lookup WHERE learner_id = {p}", (ident,))
+        ]
+        statements += [
+            (f"INSERT INTO learner_lookup (digest, learner_id) VALUES ({p}, {p})", (d, ident))
+            for d in digests
+        ]
+        if self._sqlite:
+            if not self._conn.in_transaction:
+                self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    self._conn.execute(sql, args)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        else:
+            with self._conn.transaction():
+                for sql, args in statements:
+                    self._conn.execute(sql, args)
 
     def get(self, learner_id: UUID) -> Identity | None:
         """Decrypt an identity (None if unknown or erased)."""

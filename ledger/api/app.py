@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.api import problems
 from ledger.api.auth import Caller, Ctx, Public
@@ -18,8 +19,9 @@ from ledger.api.context import TITLE, ApiContext, build_context
 from ledger.api.denials import DenialLog
 from ledger.api.docs import install_docs
 from ledger.api.extensions import mount_all
-from ledger.api.headers import security_headers
+from ledger.api.headers import SecurityHeaders
 from ledger.api.limits import LimitsMiddleware, trusted_networks
+from ledger.api.metrics import ApiMetrics
 from ledger.api.problems import HttpProblem
 from ledger.api.routes_read import build_router as read_router
 from ledger.api.routes_write import build_router as write_router
@@ -60,8 +62,8 @@ def create_app(
     )
     app.state.ctx = ctx
     problems.install(app)
-    app.middleware("http")(_observe)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Observe, metrics=ctx.metrics)
     app.include_router(system_router())
     app.include_router(write_router())
     app.include_router(read_router())
@@ -123,16 +125,37 @@ def app_from_env() -> FastAPI:
     return create_app(settings)
 
 
-async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Count and time every request by route template (never by raw path: no ids in labels)."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    route: Any = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    ctx: ApiContext = request.app.state.ctx
-    ctx.metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-    ctx.metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
-    return response
+class Observe:
+    """ASGI middleware counting and timing every request by route template.
+
+    Never by raw path: no ids in labels. Plain ASGI, like :class:`SecurityHeaders`.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        """Wrap ``app``, recording into ``metrics``."""
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; record its status and duration once it has answered."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = str(scope["method"])
+            self.metrics.requests.labels(method, template, str(status[0])).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
 
 
 def system_router() -> APIRouter:

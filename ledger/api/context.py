@@ -23,7 +23,7 @@ from ledger.api.ratelimit import Budgets, RateLimits, window
 from ledger.api.revocations import RevocationList
 from ledger.api.tokens import KeyRing, key_dir
 from ledger.application import Ledger
-from ledger.application.queries import CertificateIndex, CurrentAggregates, replay
+from ledger.application.queries import CertificateIndex, CertificateView, CurrentAggregates, replay
 from ledger.bootstrap import Services
 from ledger.plugins import Readers
 from ledger.settings import Settings
@@ -45,10 +45,13 @@ class ApiContext:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     extensions: dict[str, Any] = field(default_factory=dict)
     current: CurrentAggregates | None = None
+    certificates: CertificateView | None = None
 
     def __post_init__(self) -> None:
         if self.current is None:
             self.current = CurrentAggregates(self.services.store)
+        if self.certificates is None:
+            self.certificates = CertificateView(self.services.store)
 
     @property
     def settings(self) -> Settings:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -57,14 +57,35 @@ def docs_csp(html: bytes, inline_styles: bool = False) -> str:
     return policy
 
 
-async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Middleware adding the headers above."""
-    response = await call_next(request)
-    for name, value in ALWAYS.items():
-        response.headers.setdefault(name, value)
-    if request.url.path.startswith(PERSONAL_PREFIXES):
-        response.headers["Cache-Control"] = "no-store"
-    html = response.headers.get("content-type", "").startswith("text/html")
-    if html and "content-security-policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = CSP.format(hashes="")
-    return response
+class SecurityHeaders:
+    """ASGI middleware adding the headers above to every response.
+
+    Plain ASGI (it edits the response start message): no task group or body stream per
+    request as a ``@app.middleware("http")`` function would cost.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to its response's start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        personal = str(scope.get("path", "")).startswith(PERSONAL_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in ALWAYS.items():
+                    if name not in headers:
+                        headers[name] = value
+                if personal:
+                    headers["Cache-Control"] = "no-store"
+                html = headers.get("content-type", "").startswith("text/html")
+                if html and "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = CSP.format(hashes="")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

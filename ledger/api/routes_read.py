@@ -44,7 +44,7 @@ def build_router() -> APIRouter:
         seen = Visibility(ctx, who)
         return [
             r.to_dict()
-            for r in certificates(ctx.reader, ctx.index())
+            for r in certificates(ctx.reader, view=ctx.certificates)
             if (not kind or r.kind == kind)
             and (not status or r.status == status)
             and seen.may(UUID(r.learner_id))
@@ -53,7 +53,7 @@ def build_router() -> APIRouter:
     @router.get("/v1/certificates/{certificate_id}", summary="One certificate")
     def certificate_show(certificate_id: UUID, who: Caller, ctx: Ctx) -> dict[str, Any]:
         """One certificate with its status."""
-        row = certificate(ctx.reader, str(certificate_id), ctx.index())
+        row = certificate(ctx.reader, str(certificate_id), view=ctx.certificates)
         require_read(who, ctx.lookup(UUID(row["learner_id"])), "certificate", certificate_id)
         return row
 
@@ -81,7 +81,7 @@ def build_router() -> APIRouter:
     )
     def public_certificate(certificate_id: UUID, ctx: Ctx) -> dict[str, Any]:
         """Kind, status and dates of a certificate: nothing about its holder."""
-        row = certificate(ctx.reader, str(certificate_id), ctx.index())
+        row = certificate(ctx.reader, str(certificate_id), view=ctx.certificates)
         return {k: row[k] for k in ("certificate_id", "kind", "status", "issued_on", "revoked_on")}
 
     return router

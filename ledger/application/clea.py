@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import Field
 
 from ledger.application.base import CommandRoute, DecisionCommand, Handlers, Regime, Result
+from ledger.application.identity import Identity
 from ledger.domain.clea import rules
 from ledger.domain.clea.aggregates import (
     BranchJury,
@@ -114,6 +115,7 @@ class RegisterCandidate(CleaCommand):
     person_id: UUID
     certificate: CertificateType
     evaluator_siret: Siret
+    identity: Identity | None = None  # kept apart from the log (encrypted, erasable, findable)
 
 
 class RecordPriorEvaluation(CandidateCommand):

@@ -130,16 +130,17 @@ class Ledger:
     def _decision(self, cmd: Any, basis: str, ruleset: str, recorded_at: datetime) -> Decision:
         # Every field comes from an already validated command, the clock or the handler
         # table: construct without validating again (hot path of ledger record).
-        return Decision.model_construct(
-            actor_id=cmd.actor_id,
-            actor_role=cmd.actor_role,
-            body=cmd.body,
-            effective_date=cmd.effective_date,
+        fields = vars(cmd)  # a pydantic model's fields; "corrects" is not on every command
+        return Decision.trusted(
+            actor_id=fields["actor_id"],
+            actor_role=fields["actor_role"],
+            body=fields["body"],
+            effective_date=fields["effective_date"],
             recorded_at=recorded_at,
             legal_basis=basis,
             ruleset_version=ruleset,
-            corrects=getattr(cmd, "corrects", None),
-            reason=cmd.reason,
+            corrects=fields.get("corrects"),
+            reason=fields["reason"],
         )
 
     def decide(self, cmd: BaseModel) -> _Pending:
@@ -149,7 +150,7 @@ class Ledger:
         decision = self._decision(cmd, basis, ruleset, self.clock.now())
         agg, outcome = handler(cmd, decision)
         self._working[agg.id] = agg
-        identity = getattr(cmd, "identity", None)
+        identity = vars(cmd).get("identity")
         if identity is not None:
             self._staged[agg.id] = identity
         events = list(agg.collect_events())

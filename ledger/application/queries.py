@@ -9,6 +9,7 @@ rows either way.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -116,13 +117,18 @@ class CertificateIndex(Protocol):
 
 
 def certificates(
-    store: Application[UUID], index: CertificateIndex | None = None, extra_topics: tuple[str, ...] = ()
+    store: Application[UUID],
+    index: CertificateIndex | None = None,
+    extra_topics: tuple[str, ...] = (),
+    view: CertificateView | None = None,
 ) -> list[CertificateRow]:
     """Every certificate issued, with its status, oldest issuance first.
 
-    Answered by ``index`` when it is current; otherwise by a scan of the issuance and
-    revocation events (same rows either way).
+    Answered by ``view`` when given, else by ``index`` when it is current; otherwise by a
+    scan of the issuance and revocation events (same rows every way).
     """
+    if view is not None and not extra_topics:
+        return view.rows()
     if index is not None and not extra_topics:
         rows = index.certificate_rows()
         if rows is not None:
@@ -134,38 +140,110 @@ def _scan_certificates(store: Application[UUID], extra_topics: tuple[str, ...] =
     """Every certificate, from a scan of the issuance and revocation events."""
     rows: dict[str, CertificateRow] = {}
     for n in iter_notifications(store, topics=CERT_TOPICS + extra_topics):
-        state = orjson.loads(n.state)
-        cert = state.get("certificate_id")
-        if cert is None:
-            continue
-        if short_type(n.topic).endswith("Revoked"):
-            if cert in rows:
-                rows[cert].status = "revoked"
-                rows[cert].revoked_on = state["decision"]["effective_date"]
-                rows[cert].revocation_reason = state["decision"].get("reason")
-            continue
-        kind = state.get("kind") or state.get("certificate") or "?"
-        rows[cert] = CertificateRow(
-            cert,
-            str(kind),
-            str(n.originator_id),
-            state["decision"]["effective_date"],
-            str(state.get("basis", "")),
-            n.id - 1,
-        )
+        _apply_certificate_event(rows, n)
     return list(rows.values())
 
 
+def _apply_certificate_event(rows: dict[str, CertificateRow], n: Notification) -> None:
+    """Fold one issuance or revocation notification into ``rows`` (keyed by certificate id)."""
+    state = orjson.loads(n.state)
+    cert = state.get("certificate_id")
+    if cert is None:
+        return
+    if short_type(n.topic).endswith("Revoked"):
+        if cert in rows:
+            rows[cert].status = "revoked"
+            rows[cert].revoked_on = state["decision"]["effective_date"]
+            rows[cert].revocation_reason = state["decision"].get("reason")
+        return
+    kind = state.get("kind") or state.get("certificate") or "?"
+    rows[cert] = CertificateRow(
+        cert,
+        str(kind),
+        str(n.originator_id),
+        state["decision"]["effective_date"],
+        str(state.get("basis", "")),
+        n.id - 1,
+    )
+
+
+class CertificateView:
+    """Every certificate of a store, kept current incrementally by notification id; thread-safe.
+
+    The first read scans the issuance and revocation events once; every later read folds in
+    only the events stored after :attr:`position` (one range query on the log's tail), so a
+    lookup costs the same whatever the log's length, with or without a current read model.
+    Rows hold no personal data (the learner id is the log's pseudonymous aggregate id), so an
+    erasure — which destroys the identity, never the decisions — needs nothing forgotten here.
+    """
+
+    def __init__(self, store: Application[UUID], page: int = 2000) -> None:
+        self.store = store
+        self.page = page
+        self.position = 0
+        """The last notification id folded in (0: nothing read yet)."""
+        self._rows: dict[str, CertificateRow] = {}
+        self._lock = threading.Lock()
+        self._started = float("-inf")
+        """When the last catch-up began (monotonic clock)."""
+
+    def _current(self, asked: float) -> None:
+        """Catch up unless a catch-up began after ``asked`` (call holding the lock).
+
+        A catch-up that began after a request arrived has seen every event stored before it:
+        requests queued behind one catch-up share it instead of querying the log each.
+        """
+        if self._started <= asked:
+            self._started = time.monotonic()
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Fold in the certificate events stored after :attr:`position` (call holding the lock)."""
+        recorder: Any = self.store.recorder
+        head = int(recorder.max_notification_id() or 0)
+        while self.position < head:
+            batch = recorder.select_notifications(self.position + 1, self.page, stop=head, topics=CERT_TOPICS)
+            for n in batch:
+                _apply_certificate_event(self._rows, n)
+            self.position = batch[-1].id if len(batch) == self.page else head
+
+    def get(self, certificate_id: str) -> CertificateRow | None:
+        """A copy of one certificate's row as the log stands now, ``None`` if unknown."""
+        asked = time.monotonic()
+        with self._lock:
+            self._current(asked)
+            row = self._rows.get(certificate_id)
+            return None if row is None else CertificateRow(**vars(row))
+
+    def rows(self) -> list[CertificateRow]:
+        """Copies of every row as the log stands now, oldest issuance first."""
+        asked = time.monotonic()
+        with self._lock:
+            self._current(asked)
+            return [CertificateRow(**vars(r)) for r in self._rows.values()]
+
+
 def certificate(
-    store: Application[UUID], certificate_id: str, index: CertificateIndex | None = None
+    store: Application[UUID],
+    certificate_id: str,
+    index: CertificateIndex | None = None,
+    view: CertificateView | None = None,
 ) -> dict[str, Any]:
     """One certificate with its status, or :class:`UnknownEntity`.
 
-    An index lookup when ``index`` is current, else a log scan.
+    From ``view`` when given (the log's tail folded in; a server keeps one per process), else
+    an index lookup when ``index`` is current, else a log scan.
     """
-    rows = index.certificate_rows(certificate_id) if index is not None else None
-    if rows is None:
-        rows = [r for r in _scan_certificates(store) if r.certificate_id == certificate_id]
+    if view is not None:
+        found = view.get(certificate_id)
+        rows = [found] if found is not None else []
+    else:
+        got = index.certificate_rows(certificate_id) if index is not None else None
+        rows = (
+            got
+            if got is not None
+            else [r for r in _scan_certificates(store) if r.certificate_id == certificate_id]
+        )
     for row in rows:
         return row.to_dict()
     raise UnknownEntity("certificate", certificate_id)

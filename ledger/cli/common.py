@@ -290,6 +290,7 @@ class JsonProgress:
         self.label, self.total, self.every = label, max(total, 1), every
         self.stream = stream if stream is not None else sys.stderr
         self.done = 0
+        self.shown: int | None = None  # ``done`` as of the last line written
         self.started = time.monotonic()
         self.last = self.started
 
@@ -317,6 +318,12 @@ class JsonProgress:
         }
         self.stream.write(json.dumps(record) + "\n")
         self.stream.flush()
+        self.shown = self.done
+
+    def finish(self) -> None:
+        """Write the last line, unless the last line written already said the same."""
+        if self.shown != self.done and (self.done or self.total > 1):
+            self.line()
 
 
 @contextmanager
@@ -329,8 +336,7 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     if not sys.stderr.isatty():
         quiet = JsonProgress(label, total)
         yield quiet.advance
-        if quiet.done or total:
-            quiet.line()
+        quiet.finish()
         return
     from rich.console import Console
     from rich.progress import (

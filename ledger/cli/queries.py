@@ -134,6 +134,8 @@ def learner_find(
     for learner_id in svc.identities.find(name or None, birth, national_number):
         identity = svc.identities.get(learner_id)
         learner = svc.ledger.get(learner_id)
+        if learner is not None and learner.__class__.__name__ == "Candidate":
+            continue  # a CléA candidate: ledger candidate find
         rows.append(
             {
                 "learner_id": str(learner_id),
@@ -166,6 +168,94 @@ def print_found(rows: list[dict[str, Any]]) -> None:
     print(ngettext("{count} learner found", "{count} learners found", len(rows)).format(count=len(rows)))
 
 
+def candidate_find(
+    words: Annotated[list[str] | None, typer.Argument(metavar="NAME", help="name words (any order)")] = None,
+    db: Db = None,
+    as_json: Json = False,
+    born: Annotated[
+        str | None, typer.Option("--born", metavar="DATE", help="birth date (DD/MM/YYYY or YYYY-MM-DD)")
+    ] = None,
+    national_number: Annotated[
+        str | None, typer.Option("--national-number", metavar="NUMBER", help="national number (NIR)")
+    ] = None,
+) -> None:
+    """Find CléA candidates by name, birth date or national number (the same keyed blind index).
+
+    Example: ledger candidate find Martin Chloé --born 14/03/1990 --db clea.db
+    """
+    from ledger.domain.clea.aggregates import Candidate
+
+    try:
+        birth = read_date(born) if born else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--born") from None
+    name = " ".join(words or [])
+    if not name.strip() and birth is None and not national_number:
+        raise typer.BadParameter(_("give a name, --born or --national-number"))
+    svc = services(db)
+    rows = []
+    for candidate_id in svc.identities.find(name or None, birth, national_number):
+        candidate = svc.ledger.get(candidate_id)
+        identity = svc.identities.get(candidate_id)
+        if not isinstance(candidate, Candidate) or identity is None:
+            continue
+        rows.append(
+            {
+                "candidate_id": str(candidate_id),
+                "given_name": identity.given_name,
+                "family_name": identity.family_name,
+                "birth_date": identity.birth_date.isoformat(),
+                "certificate": getattr(candidate.certificate, "value", candidate.certificate),
+                "evaluator_siret": candidate.evaluator_siret,
+            }
+        )
+    emit(as_json, rows, print_candidates_found)
+
+
+def print_candidates_found(rows: list[dict[str, Any]]) -> None:
+    """Human rendering of ``candidate find``: short id, name, birth date, certificate."""
+    if not rows:
+        print(_("No candidate found."))
+        return
+    table(
+        [
+            {
+                _("id"): short_id(r["candidate_id"]),
+                _("name"): f"{r['family_name']} {r['given_name']}",
+                _("born on"): format_date(r["birth_date"]),
+                _("certificate"): label(r["certificate"]),
+                _("evaluator (SIRET)"): r["evaluator_siret"],
+            }
+            for r in rows
+        ],
+        [_("id"), _("name"), _("born on"), _("certificate"), _("evaluator (SIRET)")],
+    )
+    print(ngettext("{count} candidate found", "{count} candidates found", len(rows)).format(count=len(rows)))
+
+
+def learner_reindex(db: Db = None, as_json: Json = False) -> None:
+    """Rebuild the blind index of every recorded identity (those recorded before it existed).
+
+    Example: ledger learner reindex --db ecole.db
+    """
+    from ledger.cli.common import progress
+
+    identities = services(db).identities
+    with progress(_("indexing identities"), identities.count()) as advance:
+        done = identities.reindex(lambda _done, _total: advance(1))
+    emit(
+        as_json,
+        {"reindexed": done},
+        lambda o: print(
+            ngettext(
+                "{count} identity indexed: findable with ledger learner find",
+                "{count} identities indexed: findable with ledger learner find",
+                o["reindexed"],
+            ).format(count=o["reindexed"])
+        ),
+    )
+
+
 def learner_erase(
     ident: Annotated[str, typer.Argument(metavar="ID", help="learner id (UUID)")],
     reason: Annotated[str, typer.Option(help="the lawful reason (recorded)")],
@@ -180,14 +270,18 @@ def learner_erase(
     from ledger.domain.cpu.aggregates import Learner
 
     if body not in {"administration", "direction"}:
-        raise typer.BadParameter(f"--body must be administration or direction: {body!r}")
+        raise typer.BadParameter(_("--body must be administration or direction: {body}").format(body=body))
     day = optional_date(on) or today()
     svc = services(db)
     ledger = svc.ledger
     learner_id = resolve_learner(svc, ident)
     learner = ledger.get(learner_id)
     if not isinstance(learner, Learner):
-        raise InvalidCommand(f"{learner_id} is not a CPU learner (CléA candidates hold no identity)")
+        raise InvalidCommand(
+            _("{ident} is not a CPU learner: ledger learner erase applies to CPU learners only").format(
+                ident=learner_id
+            )
+        )
     outcome = ledger.record(
         {
             "command": "EraseLearner",
@@ -204,7 +298,9 @@ def learner_erase(
         as_json,
         outcome.to_dict(),
         lambda o: print(
-            f"erased personal data of {learner_id}; decision recorded at position {o['positions']}"
+            _("Personal data of learner {short} erased; decision recorded at position {positions}").format(
+                short=short_id(str(learner_id)), positions=", ".join(str(p) for p in o["positions"])
+            )
         ),
     )
 
@@ -241,7 +337,7 @@ def print_dossier(d: dict[str, Any]) -> None:
             school=d["school"],
             locality=d["locality"],
             profile=d["profile_version"],
-            source=d["profile_source"],
+            source=label(d["profile_source"]),
             route=label(d["route"]),
         )
     )
@@ -354,7 +450,7 @@ def print_clea_dossier(d: dict[str, Any]) -> None:
             candidate=d["candidate_id"],
             certificate=label(d["certificate_type"]),
             siret=org["evaluator_siret"],
-            region=org["region"],
+            region=label(org["region"]),
             referential=d["referential_version"],
         )
     )
@@ -509,6 +605,8 @@ def register(app: typer.Typer) -> typer.Typer:
             "events": "ledger events --learner 6f1c --since 01/09/2019 --db ecole.db",
             "learner show": "ledger learner show 6f1c --with-identity --db ecole.db",
             "learner find": "ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db",
+            "candidate find": "ledger candidate find Martin Chloé --born 14/03/1990 --db clea.db",
+            "learner reindex": "ledger learner reindex --db ecole.db",
             "learner erase": 'ledger learner erase 6f1c --reason "demande de l\'élève" --db ecole.db',
             "certificate list": "ledger certificate list --status active --db ecole.db",
             "certificate show": "ledger certificate show 9b2e --db ecole.db",
@@ -519,7 +617,13 @@ def register(app: typer.Typer) -> typer.Typer:
     learner.command("show", help="a learner's dossier d'apprentissage")(learner_show)
     learner.command("find", help="find learners by name, birth date or national number")(learner_find)
     learner.command("erase", help="erase a learner's personal data (decisions stay)")(learner_erase)
+    learner.command("reindex", help="rebuild the name / birth date / national number index")(learner_reindex)
     app.add_typer(learner, name="learner")
+    candidate = typer.Typer(help="CléA candidate queries", no_args_is_help=True)
+    candidate.command("find", help="find CléA candidates by name, birth date or national number")(
+        candidate_find
+    )
+    app.add_typer(candidate, name="candidate")
     cert = typer.Typer(help="certificate queries", no_args_is_help=True)
     cert.command("list", help="every certificate with its status")(certificate_list)
     cert.command("show", help="one certificate")(certificate_show)

@@ -253,13 +253,17 @@ def _clea_facts(root: str, cand: Any, ev: Any, position: int, status: str) -> Ce
     )
 
 
-def certificate_facts(store: Any, certificate_id: str, root: str) -> CertificateFacts:
-    """Gather the facts of one certificate (CPU or CléA), or :class:`UnknownEntity`."""
+def certificate_facts(store: Any, certificate_id: str, root: str, view: Any = None) -> CertificateFacts:
+    """Gather the facts of one certificate (CPU or CléA), or :class:`UnknownEntity`.
+
+    ``view`` (a :class:`ledger.application.queries.CertificateView`) answers the certificate's
+    row from the log's tail; without one the issuance and revocation events are scanned.
+    """
     from ledger.application.queries import certificate
     from ledger.domain.clea.aggregates import Candidate
     from ledger.domain.cpu.aggregates import Learner
 
-    row = certificate(store, certificate_id)  # UnknownEntity when unknown
+    row = certificate(store, certificate_id, view=view)  # UnknownEntity when unknown
     agg: Any = store.repository.get(UUID(row["learner_id"]))
     for ev in agg.log.values():
         if str(getattr(ev, "certificate_id", "")) != certificate_id:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,11 +28,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from ledger.application.queries import CertificateView
+from ledger.credentials.folders import FolderListing
 from ledger.credentials.issuers import (
     DEFAULT_ISSUER_DID,
     DEFAULT_PUBLIC_URL,
@@ -49,6 +52,9 @@ from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_cred
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
+
+CPU_THREADS = 1
+"""Verifications (or issuances) running at once in one server process (see ``run_cpu``)."""
 
 ASSETS = {
     "verify.js": "text/javascript; charset=utf-8",
@@ -97,8 +103,10 @@ class CredentialService:
             pair = KeyPair.from_seed(ctx.conformance_issuer_seed)
             self.config.extra_issuers[pair.public.did] = pair
         self.status_cache = StatusListCache(self.store)
+        self.certificates = CertificateView(self.store)
         self.log_keys = _LogKeys(key_dir) if ctx.recording is None and ctx.with_audit_log else None
         self._trust: tuple[Any, TrustStore] | None = None
+        self._limiter: tuple[int, Any] | None = None
 
     def trust(self) -> TrustStore:
         """The verifier's trust: credential keys and log keys, re-read when their folders change."""
@@ -123,6 +131,22 @@ class CredentialService:
         except UnknownEntity:
             return None
 
+    async def run_cpu(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run CPU-bound work off the event loop, at most :data:`CPU_THREADS` at once here.
+
+        A verification holds the GIL: more threads of one process verifying at once only
+        take turns with each other and with the event loop (switches, cache misses), so
+        requests beyond the limit wait their turn in the queue instead; a server uses one
+        process per core (``ledger serve --workers N``) for parallelism.
+        """
+        import anyio
+        import anyio.to_thread
+
+        loop = id(asyncio.get_running_loop())
+        if self._limiter is None or self._limiter[0] != loop:
+            self._limiter = (loop, anyio.CapacityLimiter(CPU_THREADS))
+        return await anyio.to_thread.run_sync(func, *args, limiter=self._limiter[1])
+
     def verify(self, document: Any) -> CredentialVerdict:
         """Verify a posted credential against its current status list (runs in a worker thread)."""
         return verify_credential(document, self.trust(), self.status_list_for(document))
@@ -142,7 +166,14 @@ class CredentialService:
         try:
             kek = self.ctx.kek if self.ctx.kek is not None else key_encryption_key(self.key_dir)
             identities = SqlIdentityStore(conn, target.placeholder, kek)
-            yield CredentialIssuer(self.store, db, config, identities, status_cache=self.status_cache)
+            yield CredentialIssuer(
+                self.store,
+                db,
+                config,
+                identities,
+                status_cache=self.status_cache,
+                certificates=self.certificates,
+            )
         finally:
             db.close()
             conn.close()
@@ -157,13 +188,11 @@ class _LogKeys:
         from ledger.adapters.keys import LogKeyStore
 
         self.keys = LogKeyStore(key_dir)  # as ledger.audit.AuditLog reads them
+        self._folder = FolderListing(self.keys.directory, lambda _name: True)
 
     def listing(self) -> tuple[tuple[str, int], ...]:
         """Names and modification times of the key files (changes on rotation)."""
-        folder = self.keys.directory
-        if not folder.is_dir():
-            return ()
-        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()))
+        return self._folder.listing()
 
     def inclusion_proof(self, position: int) -> str:
         """Not offered: verification only reads keys."""
@@ -236,14 +265,14 @@ def router(ctx: CredentialsContext) -> APIRouter:
     api = APIRouter(tags=["credentials"])
 
     @api.post("/verify")
-    async def verify(request: Request) -> JSONResponse:
+    async def verify(request: Request) -> Response:
         """Verify a posted credential against this ledger's keys and its status list."""
         doc = await read_json_body(request, ctx.parse_json)
         if isinstance(doc, dict) and "credential" in doc and "@context" not in doc:
             doc = doc["credential"]
-        verdict = await run_in_threadpool(service.verify, doc)  # CPU-bound: off the loop
+        verdict = await service.run_cpu(service.verify, doc)  # CPU-bound: off the loop
         log.info("credential.verified", verdict=verdict.verdict)
-        return JSONResponse(verdict.to_dict())
+        return Response(orjson.dumps(verdict.to_dict()), media_type="application/json")
 
     @api.get("/verify", response_class=HTMLResponse)
     def page() -> HTMLResponse:

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import structlog
 
 from ledger.credentials.errors import CredentialKeyFormatError
+from ledger.credentials.folders import FolderListing
 from ledger.credentials.keys import KeyPair, PublicKey, did_document, jwks
 from ledger.domain.errors import InvalidCommand
 
@@ -69,6 +70,7 @@ class IssuerKeyStore:
         self._lock = threading.Lock()
         self._seen: tuple[tuple[str, int], ...] | None = None
         self._keys: list[StoredKey] = []
+        self._folder = FolderListing(self.directory, lambda name: name.endswith(".json"))
 
     def generate(self, now: datetime | None = None) -> StoredKey:
         """Create a new signing key (it becomes the current one); return it."""
@@ -90,9 +92,7 @@ class IssuerKeyStore:
         return StoredKey(stamp, pair)
 
     def _listing(self) -> tuple[tuple[str, int], ...]:
-        if not self.directory.is_dir():
-            return ()
-        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in self.directory.glob("*.json")))
+        return self._folder.listing()
 
     def keys(self) -> list[StoredKey]:
         """Every key, oldest first."""

@@ -39,6 +39,7 @@ class CredentialIssuer:
         config: IssuerConfig,
         identities: Any = None,
         status_cache: StatusListCache | None = None,
+        certificates: Any = None,
     ) -> None:
         """Use the event ``store``, a ``Db`` for the status table, and the issuer config.
 
@@ -50,6 +51,7 @@ class CredentialIssuer:
         self.identities = identities
         self.status = StatusTable(db)
         self.status_cache = status_cache
+        self.certificates = certificates
 
     def certificate_id(self, reference: str) -> str:
         """The certificate behind a public number (or an internal certificate id, for the CLI)."""
@@ -62,7 +64,7 @@ class CredentialIssuer:
         ``reference`` is the certificate id (``ledger credential export``) or its public number.
         """
         certificate_id = self.certificate_id(reference)
-        facts = certificate_facts(self.store, certificate_id, self.config.root_did)
+        facts = certificate_facts(self.store, certificate_id, self.config.root_did, self.certificates)
         now = self.config.now()
         path = issuer_path(self.config.root_did, facts.issuer_id)
         if path is None:
@@ -97,7 +99,7 @@ class CredentialIssuer:
         certificate_id = self.status.certificate_of(normalised)
         if certificate_id is None:
             raise UnknownEntity("certificate number", normalised)
-        facts = certificate_facts(self.store, certificate_id, self.config.root_did)
+        facts = certificate_facts(self.store, certificate_id, self.config.root_did, self.certificates)
         return {
             "number": normalised,
             "status": facts.status,

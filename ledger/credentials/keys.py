@@ -8,6 +8,7 @@ A Multikey is the multibase base58btc (``z``) encoding of a multicodec-prefixed 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,7 +95,7 @@ class PublicKey:
     def verify(self, signature: bytes, data: bytes) -> bool:
         """Return whether ``signature`` is a valid Ed25519 signature of ``data``."""
         try:
-            ed25519.Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, data)
+            _public_key(self.raw).verify(signature, data)
         except (InvalidSignature, ValueError):
             return False
         return True
@@ -218,3 +219,9 @@ def did_key_resolver(verification_method: str) -> PublicKey | None:
         return PublicKey.from_did_key(verification_method)
     except CredentialKeyFormatError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(raw: bytes) -> ed25519.Ed25519PublicKey:
+    """The parsed key of ``raw`` bytes, kept: a server checks the same few keys again and again."""
+    return ed25519.Ed25519PublicKey.from_public_bytes(raw)

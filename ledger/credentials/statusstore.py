@@ -194,21 +194,26 @@ class StatusListCache:
         self.watch = RevocationWatch()
         self._signed: dict[str, _SignedList] = {}
         self._lock = threading.Lock()
+        self._head_lock = threading.Lock()
+        self._head_read = float("-inf")
+        self._head_value = 0
 
     def signed(self, list_id: str, config: IssuerConfig) -> dict[str, Any]:
         """The signed list ``list_id`` (:class:`UnknownEntity` for a list never allocated)."""
+        asked = time.monotonic()
+        issuer = issuer_of_list(config, list_id)
+        key, method = config.signer(issuer)
+        head = self._head(asked)
+        cached = self._signed.get(list_id)
+        if (
+            cached is not None
+            and cached.head == head
+            and cached.key == method
+            and asked - cached.checked_at < RECHECK_SECONDS
+        ):
+            return cached.document  # no event stored since: no new revocation
         with self._lock:
-            issuer = issuer_of_list(config, list_id)
-            key, method = config.signer(issuer)
-            head = int(self.store.recorder.max_notification_id() or 0)
             cached = self._signed.get(list_id)
-            if (
-                cached is not None
-                and cached.head == head
-                and cached.key == method
-                and time.monotonic() - cached.checked_at < RECHECK_SECONDS
-            ):
-                return cached.document  # no event stored since: no new revocation
             bits = self.revoked_indices(list_id)
             if cached is not None and cached.bits == bits and cached.key == method:
                 self._signed[list_id] = replace(cached, head=head, checked_at=time.monotonic())
@@ -217,6 +222,18 @@ class StatusListCache:
             self._signed[list_id] = _SignedList(bits, method, document, head, time.monotonic())
             log.info("credential.status_list_signed", list_id=list_id, revoked=len(bits))
             return document
+
+    def _head(self, asked: float) -> int:
+        """The store's last notification id, read anew unless a read began after ``asked``.
+
+        Requests queued behind one read share it: a read that began after a request arrived
+        has seen every event stored before that request.
+        """
+        with self._head_lock:
+            if self._head_read <= asked:
+                self._head_read = time.monotonic()
+                self._head_value = int(self.store.recorder.max_notification_id() or 0)
+            return self._head_value
 
     def invalidate(self, list_id: str) -> None:
         """Forget the signed list (a certificate was just placed in it)."""

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ledger.credentials.dataintegrity import (
@@ -417,7 +416,7 @@ def add_vc_api(api: APIRouter, service: Any) -> None:
     async def answer(operation: Any, request: Request, ok: int) -> JSONResponse:
         body = await read_json_body(request, service.ctx.parse_json)
         try:
-            result = await run_in_threadpool(operation, service, body)
+            result = await service.run_cpu(operation, service, body)  # CPU-bound: off the loop
         except Refused as exc:
             return JSONResponse({"verified": False, "errors": [{"message": str(exc)}]}, status_code=400)
         return JSONResponse(result, status_code=ok)

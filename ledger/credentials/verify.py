@@ -35,6 +35,7 @@ that cannot be made (no log keys) adds a warning.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import threading
@@ -416,13 +417,14 @@ class StatusListVerdicts:
             OrderedDict()
         )
         self._lock = threading.Lock()
-        self._last: tuple[Any, TrustStore, str, tuple[str, ...]] | None = None
+        self._same: OrderedDict[int, tuple[Any, TrustStore, str, tuple[str, ...]]] = OrderedDict()
+        """By ``id()`` of a server's signed list objects (kept referenced, so ids stay theirs)."""
 
     def verdict(self, status_list: Mapping[str, Any], trust: TrustStore) -> CredentialVerdict:
         """A fresh :class:`CredentialVerdict` with the proofs and issuer of ``status_list`` checked."""
-        last = self._last
-        if last is not None and last[0] is status_list and last[1] is trust:  # the same objects again
-            return CredentialVerdict(last[2], list(last[3]))
+        same = self._same.get(id(status_list))
+        if same is not None and same[0] is status_list and same[1] is trust:  # the same objects again
+            return CredentialVerdict(same[2], list(same[3]))
         key = self._key(status_list, trust)
         if key is not None:
             with self._lock:
@@ -439,7 +441,10 @@ class StatusListVerdicts:
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         if isinstance(status_list, dict):  # a server hands the same signed list out again and again
-            self._last = (status_list, trust, inner.verdict, tuple(inner.reasons))
+            with self._lock:
+                self._same[id(status_list)] = (status_list, trust, inner.verdict, tuple(inner.reasons))
+                while len(self._same) > self.size:
+                    self._same.popitem(last=False)
         return inner
 
     @staticmethod
@@ -456,12 +461,18 @@ STATUS_LIST_VERDICTS = StatusListVerdicts()
 """The process-wide cache of status list verdicts used by :func:`check_status`."""
 
 
+@functools.lru_cache(maxsize=64)
+def _decoded(encoded: str) -> BitstringStatusList:
+    """A status list's bits, decompressed once per distinct ``encodedList`` (read only after)."""
+    return BitstringStatusList.decode(encoded)
+
+
 def _lookup_bit(entry: Mapping[str, Any], status_list: Mapping[str, Any], verdict: CredentialVerdict) -> None:
     subject = status_list.get("credentialSubject")
     try:
         if not isinstance(subject, Mapping) or subject.get("statusPurpose") != entry.get("statusPurpose"):
             raise StatusListError("status purpose differs")
-        bits = BitstringStatusList.decode(str(subject.get("encodedList")))
+        bits = _decoded(str(subject.get("encodedList")))
         revoked = bits.get(int(str(entry.get("statusListIndex"))))
     except (StatusListError, ValueError) as exc:
         verdict.fail(INVALID, "status", f"status: {exc}")

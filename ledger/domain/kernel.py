@@ -79,6 +79,43 @@ class Decision(BaseModel):
     )
     reason: str | None = Field(default=None, max_length=2000)
 
+    @classmethod
+    def trusted(
+        cls,
+        *,
+        actor_id: str,
+        actor_role: ActorRole,
+        body: Body,
+        effective_date: date,
+        recorded_at: datetime,
+        legal_basis: str,
+        ruleset_version: str,
+        corrects: int | None,
+        reason: str | None,
+    ) -> Decision:
+        """A decision from already validated parts, every field given (no validation).
+
+        The same instance as ``model_construct`` with every field, without its per-field alias
+        and default lookups: the hot path of ``ledger record`` builds one per command.
+        """
+        decision = cls.__new__(cls)
+        values = {
+            "actor_id": actor_id,
+            "actor_role": actor_role,
+            "body": body,
+            "effective_date": effective_date,
+            "recorded_at": recorded_at,
+            "legal_basis": legal_basis,
+            "ruleset_version": ruleset_version,
+            "corrects": corrects,
+            "reason": reason,
+        }
+        object.__setattr__(decision, "__dict__", values)
+        object.__setattr__(decision, "__pydantic_fields_set__", set(values))
+        object.__setattr__(decision, "__pydantic_extra__", None)
+        object.__setattr__(decision, "__pydantic_private__", None)
+        return decision
+
 
 class DomainEvent(BaseModel):
     """Base of every stored event: frozen, closed, typed."""

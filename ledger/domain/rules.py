@@ -164,7 +164,11 @@ def because(template: str, /, **params: object) -> Reason:
 
 
 def unless(condition: bool, reason: str) -> str | None:
-    """``None`` when ``condition`` holds, else the reason (small helper for rule bodies)."""
+    """``None`` when ``condition`` holds, else the reason.
+
+    The reason is built before the call: rule bodies on the write path write
+    ``None if condition else because(...)`` instead, so a passing rule formats no message.
+    """
     return None if condition else reason
 
 
@@ -204,13 +208,14 @@ def body_has_power(action: str, body: Body, powers: Powers) -> Outcome:
 @_shared("decision_not_in_future", f"{LEDGER_RULE} (no anticipated decisions)")
 def decision_not_in_future(effective: date, recorded_at: datetime) -> Outcome:
     """A decision cannot take effect after the moment it is recorded."""
-    return unless(
-        effective <= recorded_at.date(),
-        because(
+    return (
+        None
+        if effective <= recorded_at.date()
+        else because(
             "effective date {effective} is after the recording date {recorded_on}",
             effective=effective,
             recorded_on=recorded_at.date(),
-        ),
+        )
     )
 
 
@@ -223,29 +228,33 @@ def revoke_existing_decision(
         return because("no decision with that version on this record")
     if already_void:
         return because("that decision was already revoked or corrected")
-    return unless(
-        target_type in revocable_types, because("{target_type} cannot be revoked", target_type=target_type)
+    return (
+        None
+        if target_type in revocable_types
+        else because("{target_type} cannot be revoked", target_type=target_type)
     )
 
 
 @_shared("revocation_has_reason", f"{LEDGER_RULE} (corrections give reasons)")
 def revocation_has_reason(reason: str | None) -> Outcome:
     """A revocation (of a decision or a certificate) states its reason."""
-    return unless(bool(reason and reason.strip()), because("a revocation needs a reason"))
+    return None if bool(reason and reason.strip()) else because("a revocation needs a reason")
 
 
 @_shared("revoked_by_same_body", f"{LEDGER_RULE} (the deciding body revokes)")
 def revoked_by_same_body(body: Body, original: Body) -> Outcome:
     """Only the body that took a decision revokes it."""
-    return unless(
-        body is original, because("only {original} can revoke this decision", original=original.value)
+    return (
+        None
+        if body is original
+        else because("only {original} can revoke this decision", original=original.value)
     )
 
 
 @_shared("deadline_recorded_once", f"{LEDGER_RULE} (missed deadlines recorded, never hidden)")
 def deadline_recorded_once(already_recorded: bool, what: str) -> Outcome:
     """A missed deadline is recorded once."""
-    return unless(not already_recorded, because("{what} deadline already recorded as missed", what=what))
+    return None if not already_recorded else because("{what} deadline already recorded as missed", what=what)
 
 
 def common_verdicts(

@@ -85,7 +85,84 @@ def _labels() -> dict[str, Callable[[], str]]:
         "revocation": lambda: _("revocation"),
         "correction": lambda: _("correction"),
         "decision": lambda: _("decision"),
+        # where a learner's certification profile comes from (ledger.application.profiles)
+        "published by the administration": lambda: _("published by the administration"),
+        "shipped reference profile": lambda: _("reference profile shipped with the ledger"),
+        # French regions (ledger.domain.clea.values.Region), by their own names
+        "auvergne-rhone-alpes": lambda: "Auvergne-Rhône-Alpes",
+        "bourgogne-franche-comte": lambda: "Bourgogne-Franche-Comté",
+        "bretagne": lambda: "Bretagne",
+        "centre-val-de-loire": lambda: "Centre-Val de Loire",
+        "corse": lambda: "Corse",
+        "grand-est": lambda: "Grand Est",
+        "hauts-de-france": lambda: "Hauts-de-France",
+        "ile-de-france": lambda: "Île-de-France",
+        "normandie": lambda: "Normandie",
+        "nouvelle-aquitaine": lambda: "Nouvelle-Aquitaine",
+        "occitanie": lambda: "Occitanie",
+        "pays-de-la-loire": lambda: "Pays de la Loire",
+        "provence-alpes-cote-d-azur": lambda: "Provence-Alpes-Côte d'Azur",
+        "guadeloupe": lambda: "Guadeloupe",
+        "guyane": lambda: "Guyane",
+        "martinique": lambda: "Martinique",
+        "la-reunion": lambda: "La Réunion",
+        "mayotte": lambda: "Mayotte",
     }
+
+
+def _events() -> dict[str, Callable[[], str]]:
+    """Event types (``Learner.Admitted``) as a person names them; JSON keeps the type."""
+    return {
+        "SchoolOption.Opened": lambda: _("option opened"),
+        "Learner.Admitted": lambda: _("learner admitted"),
+        "Learner.TestAuthorised": lambda: _("test authorised"),
+        "Learner.UnitAttempted": lambda: _("test attempt recorded"),
+        "Learner.UnitValidated": lambda: _("unit validated"),
+        "Learner.RemediationAssigned": lambda: _("remediation assigned"),
+        "Learner.RemediationCompleted": lambda: _("remediation completed"),
+        "Learner.AttestationIssued": lambda: _("attestation issued"),
+        "Learner.Promoted": lambda: _("learner promoted"),
+        "Learner.YearRepeated": lambda: _("year repeated"),
+        "Learner.PssaWritten": lambda: _("PSSA written"),
+        "Learner.Transferred": lambda: _("learner transferred"),
+        "Learner.CompetenceReportRequested": lambda: _("competence report requested"),
+        "Learner.CompetenceReportSent": lambda: _("competence report sent"),
+        "Learner.ReorientationSupportStarted": lambda: _("reorientation support started"),
+        "Learner.CertificateIssued": lambda: _("certificate issued"),
+        "Learner.CertificateRevoked": lambda: _("certificate revoked"),
+        "Learner.DecisionRevoked": lambda: _("decision revoked"),
+        "Learner.DeadlineMissed": lambda: _("deadline missed"),
+        "Learner.Erased": lambda: _("personal data erased"),
+        "Learner.AppealLodged": lambda: _("appeal lodged"),
+        "Learner.AppealDecided": lambda: _("appeal decided"),
+        "Learner.DutyFlagged": lambda: _("duty flagged"),
+        "CertificationProfile.Published": lambda: _("certification profile published"),
+        "Candidate.Registered": lambda: _("candidate registered"),
+        "Candidate.PriorEvaluationRecorded": lambda: _("prior evaluation recorded"),
+        "Candidate.TrainingPlanAssigned": lambda: _("training plan assigned"),
+        "Candidate.TrainingCompleted": lambda: _("training completed"),
+        "Candidate.FinalEvaluationRecorded": lambda: _("final evaluation recorded"),
+        "Candidate.JuryDecided": lambda: _("jury decision recorded"),
+        "Candidate.CertificateIssued": lambda: _("CléA certificate issued"),
+        "Candidate.CertificateRevoked": lambda: _("CléA certificate revoked"),
+        "Candidate.DecisionRevoked": lambda: _("CléA decision revoked"),
+        "Candidate.AccrochageRecorded": lambda: _("accrochage recorded"),
+        "Candidate.DeadlineMissed": lambda: _("CléA deadline missed"),
+        "EvaluatorOrganisation.Registered": lambda: _("evaluating organisation registered"),
+        "EvaluatorOrganisation.HabilitationGranted": lambda: _("habilitation granted"),
+        "EvaluatorOrganisation.HabilitationWithdrawn": lambda: _("habilitation withdrawn"),
+        "EvaluatorOrganisation.FormalNoticeIssued": lambda: _("formal notice given"),
+        "TrainingOrganisation.Registered": lambda: _("training organisation registered"),
+        "BranchJury.Registered": lambda: _("branch jury registered"),
+    }
+
+
+def event_label(event_type: str) -> str:
+    """An event type named for a person (``élève admis``); the type itself in English or if unknown."""
+    from ledger.i18n import current
+
+    found = _events().get(event_type)
+    return found() if found and current() != "en" else event_type
 
 
 def label(code: object) -> str:
@@ -219,4 +296,6 @@ def cell(value: object) -> str:
         return format_date(value)
     if isinstance(value, str) and len(value) > 18 and value[10:11] == "T":
         return format_datetime(value)
+    if isinstance(value, str) and value in _events():
+        return event_label(value)
     return label(value)

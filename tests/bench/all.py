@@ -480,29 +480,33 @@ def section_credentials(scale: Scale) -> dict[str, Any]:
 
 
 def section_api(scale: Scale) -> dict[str, Any]:
-    """API latency p50/p99 and throughput on loopback, open-loop paced (tests.bench.api)."""
+    """API latency p50/p99 and throughput on loopback, open-loop paced (tests.bench.api).
+
+    The server is ``ledger serve --workers 2`` in its own processes; the same credentials are
+    verified by Digital Bazaar's verifier in the same run when deploy/node is installed.
+    """
     from tests.bench.api import run
 
     work = Path(tempfile.mkdtemp(prefix="ledger-bench-api-"))
     db = str(work / "api.db")
     _api_store(db, scale.api_learners)
     with redirect_stdout(io.StringIO()):
-        figures = run(db, scale.api_rate, scale.api_seconds)
-    rows = [{**asdict(f), "ok_per_s": round(f.ok / f.seconds, 1)} for f in figures]
+        done = run(db, scale.api_rate, scale.api_seconds, workers=2)
+    rows = [{**asdict(f), "ok_per_s": round(f.ok / f.seconds, 1)} for f in done.figures]
     result: dict[str, Any] = {
         "rows": rows,
         "rate": scale.api_rate,
-        "target": f"{scale.api_rate:.0f} req/s sustained without errors",
+        "workers": done.workers,
+        "credentials": done.credentials,
+        "reference": done.reference,
+        "load": done.load,
+        "target": f"{scale.api_rate:.0f} req/s sustained without errors, p99 < 250 ms",
     }
-    result["missed"] = [r for r in rows if r["ok"] < r["sent"] or r["ok_per_s"] < 0.95 * scale.api_rate]
-    if result["missed"]:
-        seconds = min(scale.api_seconds, 3.0)
-        result["profile_of"] = (
-            f"the API under the same load for {seconds:.0f} s per target, "
-            "every thread (server event loop, worker threads, client); "
-            "time spent waiting (locks, sockets, sleeps) left out"
-        )
-        result["profile"] = profile_threads(lambda: run(db, scale.api_rate, seconds))
+    result["missed"] = [
+        r
+        for r in rows
+        if r["ok"] < r["sent"] or r["ok_per_s"] < 0.95 * scale.api_rate or r["p99_ms"] >= 250 or r["wrong"]
+    ]
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -926,9 +930,10 @@ def _target_row(name: str, f: dict[str, Any]) -> list[Any] | None:
         ]
     if name == "api":
         worst_rate = min(float(r["ok_per_s"]) for r in f["rows"])
+        worst_p99 = max(float(r["p99_ms"]) for r in f["rows"])
         return [
-            f"API at {f['rate']:.0f} req/s",
-            f"lowest {worst_rate:.1f} ok/s",
+            f"API at {f['rate']:.0f} req/s, p99 < 250 ms",
+            f"lowest {worst_rate:.1f} ok/s, highest p99 {worst_p99:.0f} ms",
             _met(not f["missed"]),
             _by(worst_rate, float(f["rate"]), " req/s", False),
         ]
@@ -1136,13 +1141,46 @@ def _r_credentials(f: dict[str, Any]) -> list[str]:
 
 
 def _r_api(f: dict[str, Any]) -> list[str]:
-    rows = [[r["target"], r["sent"], r["ok"], r["ok_per_s"], r["p50_ms"], r["p99_ms"]] for r in f["rows"]]
-    return [
-        f"Open-loop paced at {f['rate']:.0f} req/s (latency from the moment each request "
-        "was due, no coordinated omission), server in-process on loopback.",
-        "",
-        *md_table(["target", "sent", "ok", "ok/s", "p50 ms", "p99 ms"], rows),
+    rows = [
+        [
+            r["target"],
+            r["sent"],
+            r["ok"],
+            r["ok_per_s"],
+            r["p50_ms"],
+            r["p99_ms"],
+            r.get("wrong", 0),
+            round(r.get("server_cpu_ms", 0.0), 2),
+        ]
+        for r in f["rows"]
     ]
+    out = [
+        f"Open-loop paced at {f['rate']:.0f} req/s (latency from the moment each request "
+        "was due, no coordinated omission), `ledger serve --workers "
+        f"{f.get('workers', 1)}` in its own processes on loopback, {f.get('credentials', 0)} "
+        "distinct credentials (exported anew, no verdict cache). Load average (1, 5, 15 min) "
+        f"before, after the targets, after the reference: {_loads(f.get('load', []))}.",
+        "",
+        *md_table(
+            ["target", "sent", "ok", "ok/s", "p50 ms", "p99 ms", "wrong verdicts", "server CPU ms/req"], rows
+        ),
+    ]
+    ref = f.get("reference") or {}
+    if ref:
+        verify = next((r for r in f["rows"] if r["target"].startswith("verify")), None)
+        ratio = f" ({verify['ok_per_s'] / ref['per_second']:.2f}x)" if verify else ""
+        out += [
+            "",
+            "Digital Bazaar `verifyCredential` (both proofs, status list) on "
+            f"{ref.get('credentials', 120):.0f} of the same credentials in one node process: "
+            f"{ref['ms_per_credential']:.2f} ms per credential, {ref['per_second']:.1f}/s; "
+            f"`POST /verify` ok/s (capped by the offered rate) against it{ratio}.",
+        ]
+    return [*out, ""]
+
+
+def _loads(loads: list[list[float]]) -> str:
+    return ", ".join("/".join(f"{x:.2f}" for x in load) for load in loads)
 
 
 def _r_national(f: dict[str, Any]) -> list[str]:

@@ -91,9 +91,12 @@ def cmd(name: str, body: str, when: str, **fields: Any) -> str:
 
 
 def english_words(text: str) -> set[str]:
-    """English words of ``text`` outside ids, option codes and command-line flags."""
+    """English words of ``text`` outside ids, option codes, commands to type and their flags."""
     cleaned = re.sub(
-        r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|--[a-z-]+|mecanicien-polyvalent-automobile", " ", text
+        r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|--[a-z-]+|mecanicien-polyvalent-automobile"
+        r"|\bledger(?: [a-z-]+){1,2}",
+        " ",
+        text,
     )
     return {w for w in re.findall(r"[a-zà-ÿ]+", cleaned.lower()) if w in ENGLISH}
 
@@ -215,10 +218,34 @@ def test_erasure_removes_the_index_entries(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert erased.returncode == 0, erased.stderr
+    assert f"Données personnelles de l'élève {learner_id[:8]} effacées" in erased.stdout
+    assert not english_words(erased.stdout), erased.stdout
     again = ledger("learner", "find", "dupont", "--db", "ecole.db", cwd=tmp_path)
     assert again.returncode == 0 and "Aucun élève trouvé." in again.stdout
     with sqlite3.connect(tmp_path / "ecole.db") as conn:
         assert conn.execute("select count(*) from learner_lookup").fetchone()[0] == 0
+
+
+def test_reindex_makes_identities_recorded_before_the_index_findable(tmp_path: Path) -> None:
+    """An identity whose index rows are missing (recorded before the index) is found after reindex."""
+    admit_lea(tmp_path)
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        conn.execute("delete from learner_lookup")
+    before = ledger("learner", "find", "dupont", "--db", "ecole.db", cwd=tmp_path)
+    assert before.returncode == 0 and "Aucun élève trouvé." in before.stdout
+    rebuilt = ledger("learner", "reindex", "--db", "ecole.db", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 identité indexée" in rebuilt.stdout and not english_words(rebuilt.stdout), rebuilt.stdout
+    progress = [json.loads(line) for line in rebuilt.stderr.splitlines() if line.startswith("{")]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] == 1, rebuilt.stderr
+    after = ledger("learner", "find", "dupont", "--born", "28/06/2005", "--db", "ecole.db", cwd=tmp_path)
+    assert "1 élève trouvé" in after.stdout, after.stdout
+    again = ledger("learner", "reindex", "--db", "ecole.db", "--json", cwd=tmp_path)  # idempotent
+    assert json.loads(again.stdout) == {"reindexed": 1}
+    with sqlite3.connect(tmp_path / "ecole.db") as conn:
+        assert (
+            conn.execute("select count(distinct digest) from learner_lookup").fetchone()[0] == 4
+        )  # léa, dupont, birth, number
 
 
 def test_the_same_in_english_on_request(tmp_path: Path) -> None:
@@ -255,8 +282,8 @@ def test_errors_name_what_is_expected_in_both_languages(
 def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> None:
     """After a year of decisions: certificate list/show/history, events and deadlines in French.
 
-    Column headings and field names in French, codes by the law's words, dates written out; the
-    event type names (``Learner.Admitted``) are identifiers, like ids. English on request.
+    Column headings and field names in French, codes by the law's words, dates written out, event
+    types by their French label (``élève admis``; JSON keeps ``Learner.Admitted``). English on request.
     """
     admit_lea(tmp_path)
     found = ledger("learner", "find", "dupont", "--db", "ecole.db", "--json", cwd=tmp_path)
@@ -272,11 +299,22 @@ def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> Non
     }
     for verb, done in outputs.items():
         assert done.returncode == 0, (verb, done.stderr)
-        text = re.sub(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", " ", done.stdout)  # event type names
-        assert not english_words(text), (verb, english_words(text), done.stdout)
+        assert not english_words(done.stdout), (verb, english_words(done.stdout), done.stdout)
+        assert not re.search(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", done.stdout), done.stdout
     assert "date d'effet" in outputs["events"].stdout and "25 juin 2020" in outputs["events"].stdout
+    for shown in (
+        "élève admis",
+        "option ouverte",
+        "épreuve autorisée",
+        "UAA validée",
+        "attestation délivrée",
+    ):
+        assert shown in outputs["events"].stdout, (shown, outputs["events"].stdout)
+    as_json = ledger("events", "--db", "ecole.db", "--json", cwd=tmp_path)
+    assert {"Learner.Admitted", "Learner.UnitValidated"} <= {e["type"] for e in json.loads(as_json.stdout)}
     english = ledger("events", "--db", "ecole.db", "--lang", "en", cwd=tmp_path)
     assert "effective_date" in english.stdout and "2020-06-25" in english.stdout
+    assert "Learner.Admitted" in english.stdout
 
 
 def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
@@ -291,9 +329,8 @@ def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
     history = ledger("certificate", "history", first, "--db", "demo.db", cwd=tmp_path)
     for done in (shown, history):
         assert done.returncode == 0, done.stderr
-        text = re.sub(
-            r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b|\b[a-z_]+-\d+\b|\b[a-z]+_[a-z_]+\b", " ", done.stdout
-        )
+        assert not re.search(r"\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z0-9]+\b", done.stdout), done.stdout
+        text = re.sub(r"\b[a-z_]+-\d+\b|\b[a-z]+_[a-z_]+\b", " ", done.stdout)  # actor ids and roles
         assert not english_words(text), (english_words(text), done.stdout)
     assert "délivré le : " in shown.stdout and "statut : valide" in shown.stdout
     assert "étape" in history.stdout and "délivré à la position" in history.stdout
@@ -301,7 +338,64 @@ def test_certificate_show_and_history_read_in_french(tmp_path: Path) -> None:
     candidate = json.loads(registered.stdout)[0]["aggregate_id"]
     dossier = ledger("learner", "show", candidate, "--db", "demo.db", cwd=tmp_path)  # the CléA dossier
     assert dossier.returncode == 0 and "candidat " in dossier.stdout, dossier.stderr
+    region = json.loads(registered.stdout)[0]["detail"]["evaluator_region"]
+    assert region not in dossier.stdout, dossier.stdout  # the region by its French name, not its slug
+    assert re.search(r"\(([A-ZÎ][\w' -]+)\) ; référentiel", dossier.stdout), dossier.stdout
     text = re.sub(r"\b[a-z0-9]+(?:[-_.][a-z0-9]+)+\b", " ", dossier.stdout)
     assert not english_words(text), (english_words(text), dossier.stdout)
     english = ledger("certificate", "show", first, "--db", "demo.db", "--lang", "en", cwd=tmp_path)
     assert "issued_on: " in english.stdout and "status: active" in english.stdout
+
+
+def test_a_clea_candidate_registered_with_an_identity_is_found_by_name_birth_date_and_number(
+    tmp_path: Path,
+) -> None:
+    """``ledger candidate find``: the CléA side of the same keyed blind index, in French."""
+    made = ledger(
+        "demo", "--db", "clea.db", "--learners", "1", "--candidates", "2", "--tokens", "t", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    registered = ledger("events", "--type", "Candidate.Registered", "--json", "--db", "clea.db", cwd=tmp_path)
+    first = json.loads(registered.stdout)[0]
+    register = {
+        "command": "RegisterCandidate",
+        "actor_id": first["actor"],
+        "actor_role": "evaluator",
+        "body": "evaluator_org",
+        "effective_date": first["effective_date"],
+        "person_id": "11111111-2222-4333-8444-555555555555",
+        "certificate": "clea",
+        "evaluator_siret": first["detail"]["evaluator_siret"],
+        "identity": {
+            "given_name": "Chloé",
+            "family_name": "Martin",
+            "birth_date": "1990-03-14",
+            "national_number": "2900375123456",
+        },
+    }
+    done = ledger("record", "-", "--db", "clea.db", cwd=tmp_path, stdin=json.dumps(register) + "\n")
+    assert done.returncode == 0, done.stderr
+    short = re.search(r"Candidat inscrit : ([0-9a-f]{8})", done.stdout)
+    assert short, done.stdout
+    searches = [
+        ["martin", "CHLOE"],
+        ["--born", "14/03/1990"],
+        ["--national-number", "2 90 03 75 123 456"],
+    ]
+    for search in searches:
+        found = ledger("candidate", "find", *search, "--db", "clea.db", cwd=tmp_path)
+        assert found.returncode == 0, found.stderr
+        assert re.search(
+            rf"^{short.group(1)}\s+Martin Chloé\s+14 mars 1990\s+certificat CléA", found.stdout, re.M
+        )
+        assert "1 candidat trouvé" in found.stdout and not english_words(found.stdout), found.stdout
+    # a candidate is not a learner, and the identity stays out of the log
+    assert (
+        "Aucun élève trouvé." in ledger("learner", "find", "martin", "--db", "clea.db", cwd=tmp_path).stdout
+    )
+    log = ledger("events", "--type", "Candidate.Registered", "--json", "--db", "clea.db", cwd=tmp_path)
+    assert "Martin" not in log.stdout and "1990-03-14" not in log.stdout
+    assert (
+        "Aucun candidat trouvé."
+        in ledger("candidate", "find", "dupont", "--db", "clea.db", cwd=tmp_path).stdout
+    )

@@ -60,3 +60,24 @@ def test_every_help_text_is_translated() -> None:
     untranslated = sorted(t for t in english if not french.get(t))
     assert not untranslated, f"help texts without a French translation (make messages): {untranslated}"
     assert len(english) > 150
+
+
+def test_json_progress_never_repeats_its_last_line() -> None:
+    """``make demo`` printed its final progress line twice: the end adds a line only if it is new."""
+    import io
+    import json
+
+    from ledger.cli.common import JsonProgress
+
+    stream = io.StringIO()
+    quiet = JsonProgress("demo", 3, every=0.0, stream=stream)
+    for _ in range(3):
+        quiet.advance(1)
+    quiet.finish()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["done"] for line in lines] == [1, 2, 3]
+    slow = io.StringIO()
+    later = JsonProgress("demo", 3, every=3600.0, stream=slow)
+    later.advance(3)
+    later.finish()
+    assert [json.loads(line)["done"] for line in slow.getvalue().splitlines()] == [3]

@@ -32,7 +32,7 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, because, rule, unless
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, because, rule
 
 SRC = {
     "D6113-30": "Code du travail D6113-30 I (the seven domains)",
@@ -116,20 +116,21 @@ def campaign_covers(
             campaign_id=campaign.id,
             campaign_decided_on=campaign.decided_on,
         )
-    return unless(valid_to > valid_from, because("validity ends before it starts"))
+    return None if valid_to > valid_from else because("validity ends before it starts")
 
 
 @_clea("evaluator_habilitated_on_date", f"{SRC['S54']}; {SRC['D6113-31']}")
 def habilitated_on(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Let only an organisation habilitated for the certificate on the date evaluate."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(
-        ok,
-        because(
+    return (
+        None
+        if ok
+        else because(
             "the organisation is not habilitated for {certificate} on {day}",
             certificate=certificate.value,
             day=day,
-        ),
+        )
     )
 
 
@@ -137,11 +138,12 @@ def habilitated_on(windows: Iterable[HabilitationWindow], certificate: Certifica
 def withdrawable(windows: Iterable[HabilitationWindow], certificate: CertificateType, day: date) -> Outcome:
     """Withdraw a habilitation only while it is in force."""
     ok = any(w.certificate is certificate and w.covers(day) for w in windows)
-    return unless(
-        ok,
-        because(
+    return (
+        None
+        if ok
+        else because(
             "no habilitation for {certificate} in force on {day}", certificate=certificate.value, day=day
-        ),
+        )
     )
 
 
@@ -149,8 +151,10 @@ def withdrawable(windows: Iterable[HabilitationWindow], certificate: Certificate
 def training_org_may_train(legacy_until: date | None, day: date) -> Outcome:
     """Require a training habilitation before 1 July 2019 only."""
     ok = day >= TRAINING_HABILITATION_ENDS or (legacy_until is not None and day <= legacy_until)
-    return unless(
-        ok, because("training on {day} needed a CléA habilitation (required until 2019-06-30)", day=day)
+    return (
+        None
+        if ok
+        else because("training on {day} needed a CléA habilitation (required until 2019-06-30)", day=day)
     )
 
 
@@ -161,9 +165,10 @@ def branch_jury_may_award(
     """Let a registered branch jury award only the certificates it may award (CléA)."""
     if awards is None:
         return because("unknown branch jury")
-    return unless(
-        certificate in awards,
-        because("this branch jury cannot award {certificate}", certificate=certificate.value),
+    return (
+        None
+        if certificate in awards
+        else because("this branch jury cannot award {certificate}", certificate=certificate.value)
     )
 
 
@@ -178,14 +183,15 @@ def certified_independently(
         {c for c in criteria if c not in referential.criteria()}
         | {d for d in domains if d not in known_domains}
     )
-    return unless(
-        not foreign,
-        because(
+    return (
+        None
+        if not foreign
+        else because(
             "not in the {certificate} referential {referential_version}: {foreign}",
             certificate=referential.certificate.value,
             referential_version=referential.version,
             foreign=", ".join(foreign),
-        ),
+        )
     )
 
 
@@ -198,24 +204,27 @@ def sub_domain_meets_threshold(spec: SubDomainSpec, passed: Collection[str]) -> 
     got = sum(1 for c in spec.criteria if c in passed)
     missing = [c for c in spec.mandatory if c not in passed]
     ok = got >= spec.threshold * len(spec.criteria) - 1e-9 and not missing
-    return unless(
-        ok,
-        because(
-            "{code}: {got}/{total} passed, threshold {threshold:.0%}, mandatory not passed: {missing}",
-            code=spec.code,
-            got=got,
-            total=len(spec.criteria),
-            threshold=spec.threshold,
-            missing=", ".join(missing),
+    return (
+        None
+        if ok
+        else (
+            because(
+                "{code}: {got}/{total} passed, threshold {threshold:.0%}, mandatory not passed: {missing}",
+                code=spec.code,
+                got=got,
+                total=len(spec.criteria),
+                threshold=spec.threshold,
+                missing=", ".join(missing),
+            )
+            if missing
+            else because(
+                "{code}: {got}/{total} passed, threshold {threshold:.0%}",
+                code=spec.code,
+                got=got,
+                total=len(spec.criteria),
+                threshold=spec.threshold,
+            )
         )
-        if missing
-        else because(
-            "{code}: {got}/{total} passed, threshold {threshold:.0%}",
-            code=spec.code,
-            got=got,
-            total=len(spec.criteria),
-            threshold=spec.threshold,
-        ),
     )
 
 
@@ -247,26 +256,28 @@ def score(
 def referential_complete(referential: ReferentialSpec) -> Outcome:
     """Require all domains of the referential (7 CléA, 4 Numérique, 3 Management)."""
     expected = DOMAIN_COUNTS[referential.certificate]
-    return unless(
-        len(referential.domains) == expected,
-        because(
+    return (
+        None
+        if len(referential.domains) == expected
+        else because(
             "{referential_version} has {n_referential_domains} domains, {expected} expected",
             referential_version=referential.version,
             n_referential_domains=len(referential.domains),
             expected=expected,
-        ),
+        )
     )
 
 
 @_clea("new_prealable_only_after_window", SRC["S22"])
 def new_prealable_opens_window(current_end: date | None, day: date) -> Outcome:
     """Allow a new évaluation préalable only once the 5-year window has expired."""
-    return unless(
-        current_end is None or day > current_end,
-        because(
+    return (
+        None
+        if (current_end is None or day > current_end)
+        else because(
             "the current window runs until {current_end}; no new évaluation préalable yet",
             current_end=current_end,
-        ),
+        )
     )
 
 
@@ -276,13 +287,14 @@ def within_window(prealable_on: date | None, day: date) -> Outcome:
     if prealable_on is None:
         return because("no évaluation préalable recorded")
     end = window_end(prealable_on)
-    return unless(
-        day <= end,
-        because(
+    return (
+        None
+        if day <= end
+        else because(
             "the window opened on {prealable_on} closed on {end}; a new évaluation préalable is required",
             prealable_on=prealable_on,
             end=end,
-        ),
+        )
     )
 
 
@@ -290,8 +302,10 @@ def within_window(prealable_on: date | None, day: date) -> Outcome:
 def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[str]) -> Outcome:
     """Refuse the same person as evaluator and trainer (organisations may be shared)."""
     both = sorted(set(evaluators) & set(trainers))
-    return unless(
-        not both, because("the same person evaluated and trained the candidate: {both}", both=", ".join(both))
+    return (
+        None
+        if not both
+        else because("the same person evaluated and trained the candidate: {both}", both=", ".join(both))
     )
 
 
@@ -299,11 +313,14 @@ def evaluator_is_not_trainer(evaluators: Collection[str], trainers: Collection[s
 def plan_covers_missing(plan: Collection[str], missing: Collection[str]) -> Outcome:
     """Target missing domains only (at least one) in the individual training plan."""
     extra = sorted(set(plan) - set(missing))
-    return unless(
-        bool(plan) and not extra,
-        because("plan domains not missing: {extra}", extra=", ".join(extra))
-        if extra
-        else because("the plan names no missing domain"),
+    return (
+        None
+        if (bool(plan) and not extra)
+        else (
+            because("plan domains not missing: {extra}", extra=", ".join(extra))
+            if extra
+            else because("the plan names no missing domain")
+        )
     )
 
 
@@ -321,19 +338,21 @@ def final_covers_missing(
         if outside
         else because("no domain to evaluate")
     )
-    return unless(bool(domains) and not extra and not outside, reason)
+    return None if (bool(domains) and not extra and not outside) else reason
 
 
 @_clea("final_evaluation_after_training", SRC["S22"])
 def training_done(open_plan: bool, trained_since_plan: bool) -> Outcome:
     """Hold the évaluation finale after the training of the individual plan."""
-    return unless(not open_plan or trained_since_plan, because("the training plan has not been completed"))
+    return (
+        None if (not open_plan or trained_since_plan) else because("the training plan has not been completed")
+    )
 
 
 @_clea("training_follows_plan", SRC["S22"])
 def plan_open(has_plan: bool) -> Outcome:
     """Complete training only for an open individual training plan."""
-    return unless(has_plan, because("no open training plan"))
+    return None if has_plan else because("no open training plan")
 
 
 # ----------------------------------------------------------------------------- jury, certificate
@@ -341,14 +360,15 @@ def plan_open(has_plan: bool) -> Outcome:
 def all_domains_acquired(missing: Collection[str], certificate: CertificateType) -> Outcome:
     """Let the jury decide only when every domain of the certificate is acquired."""
     n = DOMAIN_COUNTS[certificate]
-    return unless(
-        not missing,
-        because(
+    return (
+        None
+        if not missing
+        else because(
             "{n_missing} of {n} domains not acquired: {missing}",
             n_missing=len(missing),
             n=n,
             missing=", ".join(missing),
-        ),
+        )
     )
 
 
@@ -359,51 +379,53 @@ def jury_is_paritaire(members: Sequence[JuryMember]) -> Outcome:
     employees = sum(1 for m in members if m.side is Side.EMPLOYEE)
     ids = [m.person_id for m in members]
     ok = employers >= 1 and employers == employees and len(set(ids)) == len(ids)
-    return unless(
-        ok,
-        because(
+    return (
+        None
+        if ok
+        else because(
             "{employers} employer and {employees} employee representative(s), distinct members in "
             "equal numbers required",
             employers=employers,
             employees=employees,
-        ),
+        )
     )
 
 
 @_clea("certificate_after_favourable_jury", SRC["D6113-31"])
 def jury_awarded(awarded: bool | None) -> Outcome:
     """Issue a certificate only after the jury's favourable decision."""
-    return unless(bool(awarded), because("no favourable jury decision in the current window"))
+    return None if bool(awarded) else because("no favourable jury decision in the current window")
 
 
 @_clea("one_active_certificate", SRC["ARR-2019"])
 def no_active_certificate(active: bool) -> Outcome:
     """Allow one active certificate per candidate and certificate type."""
-    return unless(not active, because("an active certificate already exists; revoke it first"))
+    return None if not active else because("an active certificate already exists; revoke it first")
 
 
 @_clea("certificate_is_active", SRC["ARR-2019"])
 def certificate_exists(found: bool) -> Outcome:
     """Require an issued, unrevoked certificate of the candidate."""
-    return unless(found, because("no active certificate with that id for this candidate"))
+    return None if found else because("no active certificate with that id for this candidate")
 
 
 @_clea("accrochage_once", SRC["L6113-8"])
 def accrochage_once(already: bool) -> Outcome:
     """Report holder data to the SI CPF once per certificate."""
-    return unless(not already, because("the accrochage of this certificate is already recorded"))
+    return None if not already else because("the accrochage of this certificate is already recorded")
 
 
 @_clea("accrochage_after_issue", SRC["L6113-8"])
 def accrochage_after_issue(reported_on: date, issued_on: date) -> Outcome:
     """Holder data is reported to the SI CPF after the certificate is issued."""
-    return unless(
-        reported_on >= issued_on,
-        because(
+    return (
+        None
+        if reported_on >= issued_on
+        else because(
             "reported on {reported_on}, before the issue on {issued_on}",
             reported_on=reported_on,
             issued_on=issued_on,
-        ),
+        )
     )
 
 

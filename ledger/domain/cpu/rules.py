@@ -21,7 +21,7 @@ from ledger.domain.cpu.values import (
     Route,
 )
 from ledger.domain.kernel import Body
-from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, Verdict, because, rule, unless
+from ledger.domain.rules import Effect, Outcome, P, Refusal, Rule, Verdict, because, rule
 
 REGIME = "cpu"
 
@@ -115,53 +115,57 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
 @_cpu("decision_at_enrolled_school", art("2 5°, 6°, 7°"))
 def decision_at_enrolled_school(learner_fase: int | None, deciding_fase: int) -> Outcome:
     """A school's bodies decide only for learners enrolled with it."""
-    return unless(
-        learner_fase == deciding_fase,
-        # never names the school the learner is enrolled at: another tenant's data
-        because("the learner is not enrolled at FASE {deciding_fase}", deciding_fase=deciding_fase),
+    # never names the school the learner is enrolled at: another tenant's data
+    return (
+        None
+        if learner_fase == deciding_fase
+        else because("the learner is not enrolled at FASE {deciding_fase}", deciding_fase=deciding_fase)
     )
 
 
 @_cpu("decision_not_before_admission", art("5 §1, §2 (a decision concerns an admitted pupil)"))
 def decision_not_before_admission(admitted_on: date, effective: date) -> Outcome:
     """No decision about a learner takes effect before the learner's admission."""
-    return unless(
-        effective >= admitted_on,
-        because(
+    return (
+        None
+        if effective >= admitted_on
+        else because(
             "effective date {effective} is before the admission of {admitted_on}",
             effective=effective,
             admitted_on=admitted_on,
-        ),
+        )
     )
 
 
 @_cpu("learner_not_erased", RGPD_17)
 def learner_not_erased(erased: bool) -> Outcome:
     """No decision is recorded about a learner whose identity was erased."""
-    return unless(not erased, because("the learner's personal data was erased; no further decision"))
+    return None if not erased else because("the learner's personal data was erased; no further decision")
 
 
 # ============================================================================ Art. 1, 6: options
 @_cpu("option_listed_in_art1", art("1"))
 def option_listed_in_art1(option_code: str, listed: Collection[str]) -> Outcome:
     """Only the 15 options de base groupées of Art. 1 are organised in CPU 4-5-6."""
-    return unless(
-        option_code in listed,
-        because("{option_code} is not one of the options of art. 1", option_code=option_code),
+    return (
+        None
+        if option_code in listed
+        else because("{option_code} is not one of the options of art. 1", option_code=option_code)
     )
 
 
 @_cpu("option_opened_from_2018", art("1; art. 14"))
 def option_opened_from_2018(first_school_year: int) -> Outcome:
     """An option is organised in CPU 4-5-6 from its 4th year on 1 September 2018 at the earliest."""
-    return unless(
-        first_school_year >= FIRST_SCHOOL_YEAR,
-        because(
+    return (
+        None
+        if first_school_year >= FIRST_SCHOOL_YEAR
+        else because(
             "first 4th year {first_school_year}-{first_school_year_end} is before the Arrêté "
             "applied (4th year from 1 September 2018)",
             first_school_year=first_school_year,
             first_school_year_end=first_school_year + 1,
-        ),
+        )
     )
 
 
@@ -170,16 +174,17 @@ def option_open_at_school(opened_year: int | None, school_year: int) -> Outcome:
     """The option must be open at the school in that school year (organised from its 4th)."""
     if opened_year is None:
         return because("the option is not opened in CPU 4-5-6 at this school")
-    return unless(
-        school_year >= opened_year,
-        because(
+    return (
+        None
+        if school_year >= opened_year
+        else because(
             "the option opens in {opened_year}-{opened_year_end}, not yet organised in "
             "{school_year}-{school_year_end}",
             opened_year=opened_year,
             opened_year_end=opened_year + 1,
             school_year=school_year,
             school_year_end=school_year + 1,
-        ),
+        )
     )
 
 
@@ -187,9 +192,10 @@ def option_open_at_school(opened_year: int | None, school_year: int) -> Outcome:
 def year_organised_at_school(year: int, opened_year: int, school_year: int) -> Outcome:
     """The option is organised year by year from 4th: 5th from its 2nd year, 6th from its 3rd."""
     first = opened_year + (year - 4)
-    return unless(
-        school_year >= first,
-        because(
+    return (
+        None
+        if school_year >= first
+        else because(
             "year {year} of this option is organised at the school from {first}-{first_end}, not "
             "in {school_year}-{school_year_end}",
             year=year,
@@ -197,7 +203,7 @@ def year_organised_at_school(year: int, opened_year: int, school_year: int) -> O
             first_end=first + 1,
             school_year=school_year,
             school_year_end=school_year + 1,
-        ),
+        )
     )
 
 
@@ -223,36 +229,40 @@ def admission_route_for_year(route: Route, year: int) -> Outcome:
 @_cpu("route_only_in_p", art("5 §2 al. 3, 4"))
 def route_only_in_p(route: Route, form: str) -> Outcome:
     """Admission from alternance or from special education form 3 exists only in P."""
-    return unless(
-        route not in P_ONLY_ROUTES or form == "P",
-        because("route {route} exists only in P", route=route.value),
+    return (
+        None
+        if (route not in P_ONLY_ROUTES or form == "P")
+        else because("route {route} exists only in P", route=route.value)
     )
 
 
 @_cpu("route_decided_by_conseil_admission", art("5 §2 al. 2, 3, 4"))
 def route_decided_by_conseil_admission(route: Route, body: Body) -> Outcome:
     """Admissions from another orientation, alternance or form 3 are the conseil d'admission's."""
-    return unless(
-        route not in ADMISSION_BY_CONSEIL or body is Body.CONSEIL_ADMISSION,
-        because("route {route} is decided by the conseil d'admission", route=route.value),
+    return (
+        None
+        if (route not in ADMISSION_BY_CONSEIL or body is Body.CONSEIL_ADMISSION)
+        else because("route {route} is decided by the conseil d'admission", route=route.value)
     )
 
 
 @_cpu("c2d_admission_needs_c2d_or_aob", art("5 §1; art. 4 §1 2°, 4°"))
 def c2d_admission_needs_c2d_or_aob(route: Route, prior: Attestation | None) -> Outcome:
     """Admission in 4th as C2D follows a C2D attestation, or an AOB re-enrolling in 4th."""
-    return unless(
-        route is not Route.A4_C2D or prior in {Attestation.C2D, Attestation.AOB},
-        because("C2D admission needs a C2D (or AOB) attestation"),
+    return (
+        None
+        if (route is not Route.A4_C2D or prior in {Attestation.C2D, Attestation.AOB})
+        else because("C2D admission needs a C2D (or AOB) attestation")
     )
 
 
 @_cpu("fifth_same_option_needs_passed_fourth", art("5 §2 al. 1"))
 def fifth_same_option_needs_passed_fourth(route: Route, prior: Attestation | None) -> Outcome:
     """5th year of the same option is for pupils who passed its 4th (AOA, AOB; C2D completed)."""
-    return unless(
-        route is not Route.A5_SAME_OPTION or prior in PASSED_FOURTH,
-        because("5th year of the same option needs a passed 4th (AOA/AOB)"),
+    return (
+        None
+        if (route is not Route.A5_SAME_OPTION or prior in PASSED_FOURTH)
+        else because("5th year of the same option needs a passed 4th (AOA/AOB)")
     )
 
 
@@ -265,51 +275,57 @@ def fifth_other_orientation_needs_passed_year(
         return None
     if passed_year not in {4, 5, 6, 7}:
         return because("needs a passed 4th, 5th, 6th or 7th year in another orientation")
-    return unless(
-        not (exempt_formation_commune and passed_year == 4),
-        because("exemption from the formation commune needs a passed 5th, 6th or 7th year"),
+    return (
+        None
+        if not (exempt_formation_commune and passed_year == 4)
+        else because("exemption from the formation commune needs a passed 5th, 6th or 7th year")
     )
 
 
 @_cpu("fifth_from_alternance_needs_attestations", art("5 §2 al. 3"))
 def fifth_from_alternance_needs_attestations(route: Route, holds_both: bool) -> Outcome:
     """From alternance: the attestation de réinsertion and the 2nd-degree competence attestation."""
-    return unless(
-        route is not Route.A5_ALTERNANCE or holds_both,
-        because(
+    return (
+        None
+        if (route is not Route.A5_ALTERNANCE or holds_both)
+        else because(
             "needs the attestation de réinsertion and the attestation de compétences "
             "professionnelles du 2e degré"
-        ),
+        )
     )
 
 
 @_cpu("fifth_from_forme3_needs_cq", art("5 §2 al. 4"))
 def fifth_from_forme3_needs_cq(route: Route, holds_cq: bool) -> Outcome:
     """From special education form 3: a certificat de qualification."""
-    return unless(
-        route is not Route.A5_FORME3 or holds_cq, because("needs a CQ from special education form 3")
+    return (
+        None
+        if (route is not Route.A5_FORME3 or holds_cq)
+        else because("needs a CQ from special education form 3")
     )
 
 
 @_cpu("repeat_route_needs_transformed_option", art("5 §2 al. 1, §3; art. 4 §3"))
 def repeat_route_needs_transformed_option(route: Route, replaces_transformed: bool) -> Outcome:
     """Repeaters of the old 5th/6th enter only an option that replaced (transformed) it."""
-    return unless(
-        route not in REPEAT_ROUTES or replaces_transformed,
-        because("this option did not replace a transformed option: it has no repeaters to admit"),
+    return (
+        None
+        if (route not in REPEAT_ROUTES or replaces_transformed)
+        else because("this option did not replace a transformed option: it has no repeaters to admit")
     )
 
 
 @_cpu("no_reenrolment_after_reorientation", art("4 §1 3°"))
 def no_reenrolment_after_reorientation(reoriented_from: Collection[str], option_code: str) -> Outcome:
     """A learner given a réorientation attestation may not re-enrol in the same orientation."""
-    return unless(
-        option_code not in reoriented_from,
-        because(
+    return (
+        None
+        if option_code not in reoriented_from
+        else because(
             "the learner received a réorientation attestation in {option_code}: no re-enrolment in "
             "the same orientation (a transfer included)",
             option_code=option_code,
-        ),
+        )
     )
 
 
@@ -317,45 +333,50 @@ def no_reenrolment_after_reorientation(reoriented_from: Collection[str], option_
 @_cpu("attestation_only_in_fourth_year", art("4 §1 al. 1"))
 def attestation_only_in_fourth_year(year: int) -> Outcome:
     """The Art. 4 §1 attestations close the 4th year."""
-    return unless(
-        year == 4, because("the learner is in year {year}, attestations close the 4th year", year=year)
+    return (
+        None
+        if year == 4
+        else because("the learner is in year {year}, attestations close the 4th year", year=year)
     )
 
 
 @_cpu("attestation_in_current_school_year", art("4 §1 al. 1"))
 def attestation_in_current_school_year(effective: date, school_year: int) -> Outcome:
     """The attestation closes the learner's current school year."""
-    return unless(
-        calendar.school_year_of(effective) == school_year,
-        because(
+    return (
+        None
+        if calendar.school_year_of(effective) == school_year
+        else because(
             "effective date {effective} is outside {school_year}-{school_year_end}",
             effective=effective,
             school_year=school_year,
             school_year_end=school_year + 1,
-        ),
+        )
     )
 
 
 @_cpu("one_attestation_per_year", art("4 §1"))
 def one_attestation_per_year(existing: Attestation | None, school_year: int) -> Outcome:
     """One end-of-4th attestation per learner and school year."""
-    return unless(
-        existing is None,
-        because(
+    return (
+        None
+        if existing is None
+        else because(
             "an attestation ({existing}) was already issued for {school_year}-{school_year_end}",
             existing=existing,
             school_year=school_year,
             school_year_end=school_year + 1,
-        ),
+        )
     )
 
 
 @_cpu("reorientation_includes_advice", art("4 §1 3°"))
 def reorientation_includes_advice(kind: Attestation, advice: str | None) -> Outcome:
     """The attestation de réorientation includes a conseil de réorientation."""
-    return unless(
-        kind is not Attestation.REORIENTATION or bool(advice and advice.strip()),
-        because("the attestation de réorientation must include a conseil de réorientation"),
+    return (
+        None
+        if (kind is not Attestation.REORIENTATION or bool(advice and advice.strip()))
+        else because("the attestation de réorientation must include a conseil de réorientation")
     )
 
 
@@ -375,36 +396,39 @@ def reorientation_support_covers_last_four_months(
             start=start,
             end=end,
         )
-    return unless(
-        start <= issued_on <= end,
-        because(
+    return (
+        None
+        if start <= issued_on <= end
+        else because(
             "issued on {issued_on}; the attestation follows the support, from {start} to {end}",
             issued_on=issued_on,
             start=start,
             end=end,
-        ),
+        )
     )
 
 
 @_cpu("promotion_needs_passed_fourth", art("4 §1 1°, 2°; art. 5 §2 al. 1"))
 def promotion_needs_passed_fourth(attestation: Attestation | None) -> Outcome:
     """Moving up to 5th needs the 4th year passed (AOA or AOB)."""
-    return unless(
-        attestation in PASSED_FOURTH,
-        because("4th year not passed (attestation: {attestation})", attestation=attestation),
+    return (
+        None
+        if attestation in PASSED_FOURTH
+        else because("4th year not passed (attestation: {attestation})", attestation=attestation)
     )
 
 
 @_cpu("restrictions_only_on_aob", art("4 §1 2°"))
 def restrictions_only_on_aob(kind: Attestation | None, excluded: Collection[str]) -> Outcome:
     """Only an AOB admits to the upper year with restrictions (excluded orientations)."""
-    return unless(
-        not excluded or kind is Attestation.AOB,
-        because(
+    return (
+        None
+        if (not excluded or kind is Attestation.AOB)
+        else because(
             "excluded orientations {excluded} are the restrictions of an AOB, not of {kind}",
             excluded=", ".join(sorted(excluded)),
             kind=kind,
-        ),
+        )
     )
 
 
@@ -413,83 +437,90 @@ def no_upper_year_in_aob_excluded_orientation(
     excluded: Collection[str], option_code: str, year: int
 ) -> Outcome:
     """After an AOB, the upper year (5th, 6th) is closed in the orientations it excludes."""
-    return unless(
-        year < 5 or option_code not in excluded,
-        because(
+    return (
+        None
+        if (year < 5 or option_code not in excluded)
+        else because(
             "the learner's AOB excludes {option_code} from the upper year (year {year})",
             option_code=option_code,
             year=year,
-        ),
+        )
     )
 
 
 @_cpu("fourth_year_repeat_only_as_c2d", art("4 §1 2°, 4°"))
 def fourth_year_repeat_only_as_c2d(attestation: Attestation | None) -> Outcome:
     """4th is re-done only as C2D: after a C2D attestation, or an AOB assimilated to C2D."""
-    return unless(
-        attestation in {Attestation.C2D, Attestation.AOB},
-        because(
+    return (
+        None
+        if attestation in {Attestation.C2D, Attestation.AOB}
+        else because(
             "re-enrolment in 4th needs a C2D or AOB attestation (has {attestation})", attestation=attestation
-        ),
+        )
     )
 
 
 @_cpu("c2d_decision_only_for_c2d_pupil", art("4 §1 4°"))
 def c2d_decision_only_for_c2d_pupil(is_c2d: bool) -> Outcome:
     """The conseil de classe's January decision concerns a pupil enrolled in C2D."""
-    return unless(is_c2d, because("the learner is not enrolled in C2D this year"))
+    return None if is_c2d else because("the learner is not enrolled in C2D this year")
 
 
 @_cpu("c2d_decision_before_15_january", art("4 §1 4° al. 2"))
 def c2d_decision_before_15_january(decided_on: date, school_year: int) -> Outcome:
     """The conseil de classe decides on a C2D pupil before 15 January."""
     start, deadline = calendar.school_year_start(school_year), date(school_year + 1, 1, 15)
-    return unless(
-        start <= decided_on < deadline,
-        because(
+    return (
+        None
+        if start <= decided_on < deadline
+        else because(
             "decision dated {decided_on}; the window is {start} to {deadline} (excluded)",
             decided_on=decided_on,
             start=start,
             deadline=deadline,
-        ),
+        )
     )
 
 
 @_cpu("one_c2d_decision_per_year", art("4 §1 4° al. 2"))
 def one_c2d_decision_per_year(existing: C2DOutcome | None) -> Outcome:
     """The January C2D decision is taken once a year."""
-    return unless(
-        existing is None, because("the C2D decision was already taken ({existing})", existing=existing)
+    return (
+        None
+        if existing is None
+        else because("the C2D decision was already taken ({existing})", existing=existing)
     )
 
 
 @_cpu("c2d_continue_leads_to_aoa", art("4 §1 4° al. 2"))
 def c2d_continue_leads_to_aoa(c2d_outcome: C2DOutcome | None, kind: Attestation) -> Outcome:
     """A C2D pupil allowed to continue receives an AOA at year end."""
-    return unless(
-        c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA,
-        because("a C2D pupil allowed to continue receives an AOA at year end"),
+    return (
+        None
+        if (c2d_outcome is not C2DOutcome.CONTINUE or kind is Attestation.AOA)
+        else because("a C2D pupil allowed to continue receives an AOA at year end")
     )
 
 
 @_cpu("pssa_for_c2d_pupil", art("4 §1 2°, 4°"))
 def pssa_for_c2d_pupil(is_c2d: bool) -> Outcome:
     """A PSSA is written for a pupil enrolled in C2D (or an AOB assimilated to C2D)."""
-    return unless(is_c2d, because("a PSSA is written for a pupil enrolled in C2D"))
+    return None if is_c2d else because("a PSSA is written for a pupil enrolled in C2D")
 
 
 @_cpu("one_pssa_per_year", art("4 §1 2°, 4°"))
 def one_pssa_per_year(already_written: bool) -> Outcome:
     """One PSSA per C2D year."""
-    return unless(not already_written, because("the PSSA was already written"))
+    return None if not already_written else because("the PSSA was already written")
 
 
 @_cpu("pssa_before_15_october", art("4 §1 2°"), effect="flags")
 def pssa_before_15_october(written_on: date, due_by: date | None) -> Outcome:
     """After an AOB, the PSSA is written before 15 October (the text sets no date for C2D)."""
-    return unless(
-        due_by is None or written_on <= due_by,
-        because("PSSA written on {written_on}, due by {due_by}", written_on=written_on, due_by=due_by),
+    return (
+        None
+        if (due_by is None or written_on <= due_by)
+        else because("PSSA written on {written_on}, due by {due_by}", written_on=written_on, due_by=due_by)
     )
 
 
@@ -504,19 +535,20 @@ def appeal_against_reorientation_or_c2d(target_kind: Attestation | None) -> Outc
     """The recours externe lies against the réorientation (3°) and C2D (4°) decisions."""
     if target_kind is None:
         return because("the appeal must target an effective attestation of this learner")
-    return unless(
-        target_kind in APPEALABLE,
-        because(
+    return (
+        None
+        if target_kind in APPEALABLE
+        else because(
             "an {target_kind} attestation is not open to the recours externe of art. 4 §1",
             target_kind=target_kind.value,
-        ),
+        )
     )
 
 
 @_cpu("one_open_appeal_per_decision", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
 def one_open_appeal_per_decision(already_lodged: bool) -> Outcome:
     """A decision is appealed once; its appeal is decided before another is lodged."""
-    return unless(not already_lodged, because("an appeal against this decision was already lodged"))
+    return None if not already_lodged else because("an appeal against this decision was already lodged")
 
 
 @_cpu("appeal_outcome_needs_lodged_appeal", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
@@ -524,7 +556,7 @@ def appeal_outcome_needs_lodged_appeal(lodged: bool, decided: bool) -> Outcome:
     """The conseil de recours decides an appeal that was lodged and not yet decided."""
     if not lodged:
         return because("no appeal was lodged against that decision")
-    return unless(not decided, because("that appeal was already decided"))
+    return None if not decided else because("that appeal was already decided")
 
 
 @_cpu("appeal_reform_grants_better_outcome", f"{art('4 §1 al. final')}; {DECRET_MISSIONS_X}")
@@ -534,30 +566,32 @@ def appeal_reform_grants_better_outcome(
     """A reformed decision is replaced by a more favourable attestation; a confirmed one by none."""
     allowed = APPEAL_REPLACEMENTS.get(target_kind, frozenset())
     if not reformed:
-        return unless(replacement is None, because("a confirmed decision has no replacement"))
+        return None if replacement is None else because("a confirmed decision has no replacement")
     names = ", ".join(sorted(a.value for a in allowed))
-    return unless(
-        replacement in allowed,
-        because(
+    return (
+        None
+        if replacement in allowed
+        else because(
             "a reformed {target_kind} is replaced by one of: {names}",
             target_kind=target_kind.value,
             names=names,
-        ),
+        )
     )
 
 
 # ============================================================================ Art. 4 §2-§5: no repeating
 def _repeat_banned_from(year: int, nth_banned: int, opened_year: int, school_year: int) -> Outcome:
     nth = school_year - opened_year + 1
-    return unless(
-        nth < nth_banned,
-        because(
+    return (
+        None
+        if nth < nth_banned
+        else because(
             "the option is in its year {nth} of organisation in 4-5-6"
             " (repeating year {year} is banned from its year {nth_banned})",
             nth=nth,
             year=year,
             nth_banned=nth_banned,
-        ),
+        )
     )
 
 
@@ -576,9 +610,10 @@ def no_repeat_sixth_year(opened_year: int, school_year: int) -> Outcome:
 @_cpu("couvreur_sixth_not_repeated_after_2019_20", art("4 §5"))
 def couvreur_sixth_not_repeated_after_2019_20(option_code: str, new_school_year: int) -> Outcome:
     """6th-year Couvreur-Etancheur pupils of 2019-2020 do not repeat it (in 2020-2021)."""
-    return unless(
-        not (option_code == COUVREUR and new_school_year == 2020),
-        because("the 6th year of Couvreur-Etancheur of 2019-2020 cannot be repeated"),
+    return (
+        None
+        if not (option_code == COUVREUR and new_school_year == 2020)
+        else because("the 6th year of Couvreur-Etancheur of 2019-2020 cannot be repeated")
     )
 
 
@@ -586,18 +621,20 @@ def couvreur_sixth_not_repeated_after_2019_20(option_code: str, new_school_year:
 @_cpu("attempt_needs_jury_authorisation", art("4 §6 al. 1"))
 def attempt_needs_jury_authorisation(authorised_on: date | None, sat_on: date) -> Outcome:
     """The jury decides when a pupil may sit a UAA test: an attempt needs its authorisation."""
-    return unless(
-        authorised_on is not None and authorised_on <= sat_on,
-        because("no authorisation of the jury to sit this UAA test on or before that date"),
+    return (
+        None
+        if (authorised_on is not None and authorised_on <= sat_on)
+        else because("no authorisation of the jury to sit this UAA test on or before that date")
     )
 
 
 @_cpu("inform_legal_representatives_of_minor", art("4 §6 al. 1"), effect="flags")
 def inform_legal_representatives_of_minor(is_minor: bool, informed: bool) -> Outcome:
     """The jury informs the pupil and, for a minor, the legal representatives of the timing."""
-    return unless(
-        informed or not is_minor,
-        because("the learner is a minor and the legal representatives were not informed"),
+    return (
+        None
+        if (informed or not is_minor)
+        else because("the learner is a minor and the legal representatives were not informed")
     )
 
 
@@ -607,7 +644,7 @@ def every_uaa_of_the_year_offered(
 ) -> Outcome:
     """Every pupil may sit each UAA of the year's programme at least once in the year."""
     never = [u for u in programme if u not in offered and u not in validated]
-    return unless(not never, because("never offered this school year: {never}", never=", ".join(never)))
+    return None if not never else because("never offered this school year: {never}", never=", ".join(never))
 
 
 @_cpu("tests_not_all_at_year_end", art("4 §6 al. 3"), effect="flags")
@@ -617,16 +654,17 @@ def tests_not_all_at_year_end(authorised_on: Sequence[date], uaa_count: int, sch
     window = end - timedelta(days=YEAR_END_DAYS - 1)
     if uaa_count < 2 or not authorised_on:
         return None
-    return unless(
-        any(day < window for day in authorised_on),
-        because(
+    return (
+        None
+        if any(day < window for day in authorised_on)
+        else because(
             "all {n_authorised_on} test authorisations fall in the last {n_days} days of the "
             "school year ({window} to {end})",
             n_authorised_on=len(authorised_on),
             n_days=YEAR_END_DAYS,
             window=window,
             end=end,
-        ),
+        )
     )
 
 
@@ -634,14 +672,15 @@ def tests_not_all_at_year_end(authorised_on: Sequence[date], uaa_count: int, sch
 def year_over_before_flags(school_year: int, on: date) -> Outcome:
     """The year's test-timing duties are checked once the school year is over."""
     end = calendar.school_year_end(school_year)
-    return unless(
-        on > end,
-        because(
+    return (
+        None
+        if on > end
+        else because(
             "the school year {school_year}-{school_year_end} ends on {end}",
             school_year=school_year,
             school_year_end=school_year + 1,
             end=end,
-        ),
+        )
     )
 
 
@@ -649,26 +688,27 @@ def year_over_before_flags(school_year: int, on: date) -> Outcome:
 @_cpu("uaa_in_learner_profile", art("2 7°; art. 3 §1"))
 def uaa_in_learner_profile(uaa: str, profile_uaa: Collection[str]) -> Outcome:
     """Only a UAA of the learner's certification profile can be tested or validated."""
-    return unless(
-        uaa in profile_uaa,
-        because(
+    return (
+        None
+        if uaa in profile_uaa
+        else because(
             "{uaa} is not in the learner's certification profile ({profile_uaa})",
             uaa=uaa,
             profile_uaa=", ".join(profile_uaa),
-        ),
+        )
     )
 
 
 @_cpu("uaa_not_already_validated", art("2 7°"))
 def uaa_not_already_validated(uaa: str, validated: Collection[str]) -> Outcome:
     """A validated UAA stays validated: it is not validated again."""
-    return unless(uaa not in validated, because("{uaa} is already validated", uaa=uaa))
+    return None if uaa not in validated else because("{uaa} is already validated", uaa=uaa)
 
 
 @_cpu("validation_by_passed_test", art("2 7°; art. 4 §6"))
 def validation_by_passed_test(passed: bool) -> Outcome:
     """A validation by test rests on a passed attempt of that UAA's test."""
-    return unless(passed, because("no passed attempt of this UAA's test"))
+    return None if passed else because("no passed attempt of this UAA's test")
 
 
 @_cpu("spiral_validation_in_later_test", FAQ_SPIRAL)
@@ -683,7 +723,7 @@ def spiral_validation_in_later_test(
         and uaa in order
         and order.index(later) > order.index(uaa)
     )
-    return unless(ok, because("no passed test of a later UAA to validate it in"))
+    return None if ok else because("no passed test of a later UAA to validate it in")
 
 
 @_cpu("recognition_for_transformed_repeaters", art("4 §3; art. 5 §2 al. 1, §3"))
@@ -691,41 +731,43 @@ def recognition_for_transformed_repeaters(route: Route, uaa_year: int, learner_y
     """The jury recognises mastered UAA only for repeaters of a transformed option, up to their year."""
     if route not in REPEAT_ROUTES:
         return because("jury recognition of mastered UAA is for repeaters of a transformed option")
-    return unless(
-        uaa_year <= learner_year,
-        because(
+    return (
+        None
+        if uaa_year <= learner_year
+        else because(
             "a year-{uaa_year} UAA is beyond the learner's year {learner_year}",
             uaa_year=uaa_year,
             learner_year=learner_year,
-        ),
+        )
     )
 
 
 @_cpu("remediation_was_assigned", DECRET_2012_REMEDIATION)
 def remediation_was_assigned(uaa: str, open_remediations: Collection[str]) -> Outcome:
     """Completing remediation needs remediation assigned and not yet completed for that UAA."""
-    return unless(uaa in open_remediations, because("no open remediation for {uaa}", uaa=uaa))
+    return None if uaa in open_remediations else because("no open remediation for {uaa}", uaa=uaa)
 
 
 # ============================================================================ promotion, repeating
 @_cpu("move_in_next_school_year", art("4 §1"))
 def move_in_next_school_year(effective: date, new_school_year: int) -> Outcome:
     """A promotion or re-enrolment takes effect in the next school year."""
-    return unless(
-        calendar.school_year_of(effective) == new_school_year,
-        because(
+    return (
+        None
+        if calendar.school_year_of(effective) == new_school_year
+        else because(
             "it takes effect in {new_school_year}-{new_school_year_end}, not on {effective}",
             new_school_year=new_school_year,
             new_school_year_end=new_school_year + 1,
             effective=effective,
-        ),
+        )
     )
 
 
 @_cpu("promotion_below_sixth", art("1 (CPU 4-5-6)"))
 def promotion_below_sixth(year: int) -> Outcome:
     """There is no year after 6th in CPU 4-5-6."""
-    return unless(year < 6, because("there is no year after 6th in CPU 4-5-6"))
+    return None if year < 6 else because("there is no year after 6th in CPU 4-5-6")
 
 
 # ============================================================================ certificates
@@ -738,76 +780,85 @@ def cq_needs_all_uaa_or_sovereign_decision(
         return None
     if not sovereign:
         return because("UAA not validated: {missing}", missing=", ".join(missing))
-    return unless(
-        bool(justification and len(justification.strip()) >= 20),
-        because("a sovereign decision needs a written justification (20 characters or more)"),
+    return (
+        None
+        if bool(justification and len(justification.strip()) >= 20)
+        else because("a sovereign decision needs a written justification (20 characters or more)")
     )
 
 
 @_cpu("certificate_in_sixth_year", art("2 7°"))
 def certificate_in_sixth_year(year: int) -> Outcome:
     """Certificates close the 3rd degree: the learner must be in 6th year."""
-    return unless(
-        year == 6, because("the learner is in year {year}; CQ and CE6P are issued in 6th", year=year)
+    return (
+        None
+        if year == 6
+        else because("the learner is in year {year}; CQ and CE6P are issued in 6th", year=year)
     )
 
 
 @_cpu("ce6p_only_in_p", CE6P_BASIS)
 def ce6p_only_in_p(form: str) -> Outcome:
     """The CE6P closes the 6th year of professional (P) education."""
-    return unless(form == "P", because("the option is {form}, not P", form=form))
+    return None if form == "P" else because("the option is {form}, not P", form=form)
 
 
 @_cpu("one_active_certificate", art("2 7°"))
 def one_active_certificate(active: bool, kind: str) -> Outcome:
     """One active certificate of a kind per learner."""
-    return unless(not active, because("an active {kind} already exists; revoke it first", kind=kind))
+    return None if not active else because("an active {kind} already exists; revoke it first", kind=kind)
 
 
 @_cpu("revoke_active_certificate", art("2 7°"))
 def revoke_active_certificate(found: bool, certificate: object) -> Outcome:
     """Only an issued, unrevoked certificate of the learner is revoked."""
-    return unless(
-        found, because("no active certificate {certificate} for this learner", certificate=certificate)
+    return (
+        None
+        if found
+        else because("no active certificate {certificate} for this learner", certificate=certificate)
     )
 
 
 @_cpu("erasure_has_reason", RGPD_17)
 def erasure_has_reason(reason: str | None) -> Outcome:
     """An erasure states its lawful reason."""
-    return unless(bool(reason and reason.strip()), because("an erasure needs its lawful reason"))
+    return None if bool(reason and reason.strip()) else because("an erasure needs its lawful reason")
 
 
 # ============================================================================ Art. 9: change of school
 @_cpu("transfer_to_another_school", art("9"))
 def transfer_to_another_school(from_fase: int, to_fase: int) -> Outcome:
     """A change of school goes to another school (same option)."""
-    return unless(to_fase != from_fase, because("the learner is already enrolled at that school"))
+    return None if to_fase != from_fase else because("the learner is already enrolled at that school")
 
 
 @_cpu("competence_report_requested", art("9"))
 def competence_report_requested(pending_from: int | None, fase: int) -> Outcome:
     """Only the previous school, once asked, sends the rapport de compétences."""
-    return unless(
-        pending_from == fase,
-        because("no pending competence report request addressed to FASE {fase}", fase=fase),
+    return (
+        None
+        if pending_from == fase
+        else because("no pending competence report request addressed to FASE {fase}", fase=fase)
     )
 
 
 @_cpu("competence_report_within_15_working_days", art("9"), effect="flags")
 def competence_report_within_15_working_days(sent_on: date, due_by: date) -> Outcome:
     """The rapport de compétences is sent within 15 jours ouvrables of the request."""
-    return unless(
-        sent_on <= due_by, because("sent on {sent_on}, due by {due_by}", sent_on=sent_on, due_by=due_by)
+    return (
+        None
+        if sent_on <= due_by
+        else because("sent on {sent_on}, due by {due_by}", sent_on=sent_on, due_by=due_by)
     )
 
 
 @_cpu("formal_notice_after_overdue_report", art("9"))
 def formal_notice_after_overdue_report(due_by: date | None, on: date) -> Outcome:
     """The administration gives notice only once the 15 working days passed without the report."""
-    return unless(
-        due_by is not None and on > due_by,
-        because("no overdue competence report (not requested, already sent, or not yet due)"),
+    return (
+        None
+        if (due_by is not None and on > due_by)
+        else because("no overdue competence report (not requested, already sent, or not yet due)")
     )
 
 
@@ -824,7 +875,7 @@ def transfer_on_family_request(presented: bool, matched: bool) -> Outcome:
             "the change of school needs the family's request: present the learner's national "
             "register number (national_register_number), as known to the ledger"
         )
-    return unless(matched, because("the national register number presented does not match this learner"))
+    return None if matched else because("the national register number presented does not match this learner")
 
 
 @_cpu(
@@ -842,14 +893,15 @@ def opening_not_backdated(
     """
     current = calendar.school_year_of(recorded_at.date())
     timely = effective >= calendar.school_year_start(current) - timedelta(days=92)
-    return unless(
-        by_administration or (timely and first_school_year >= current),
-        because(
+    return (
+        None
+        if (by_administration or (timely and first_school_year >= current))
+        else because(
             "an option opened before the school year {current}-{current_end} is recorded by the "
             "administration only",
             current=current,
             current_end=current + 1,
-        ),
+        )
     )
 
 
@@ -861,7 +913,7 @@ def competence_report_due(requested_on: date, extra_holidays: Collection[date] =
 @_cpu("deadline_actually_missed", f"{art('4 §1 2°, 4°; art. 9')}")
 def deadline_actually_missed(overdue: bool, kind: str, on: date) -> Outcome:
     """A deadline is recorded as missed only once it passed without its decision."""
-    return unless(overdue, because("no overdue {kind} deadline on {on}", kind=kind, on=on))
+    return None if overdue else because("no overdue {kind} deadline on {on}", kind=kind, on=on)
 
 
 # ============================================================================ Art. 3: profiles
@@ -877,14 +929,15 @@ def profile_uaa_weeks_per_year(weeks_by_year: Mapping[int, int]) -> Outcome:
         if not UAA_WEEKS_MIN <= weeks_by_year.get(y, 0) <= UAA_WEEKS_MAX
     }
     detail = tuple(because("year {year}: {weeks}", year=y, weeks=w) for y, w in bad.items())
-    return unless(
-        not bad,
-        because(
+    return (
+        None
+        if not bad
+        else because(
             "UAA weeks per school year must be {low}-{high} ({detail})",
             low=UAA_WEEKS_MIN,
             high=UAA_WEEKS_MAX,
             detail=detail,
-        ),
+        )
     )
 
 
@@ -893,13 +946,14 @@ def profile_project_weeks_at_most_five(project_weeks: Mapping[int, int]) -> Outc
     """At most 5 project weeks per school year on top of the UAA weeks."""
     bad = {y: w for y, w in project_weeks.items() if not 0 <= w <= PROJECT_WEEKS_MAX}
     detail = tuple(because("year {year}: {weeks}", year=y, weeks=w) for y, w in bad.items())
-    return unless(
-        not bad,
-        because(
+    return (
+        None
+        if not bad
+        else because(
             "at most {high} project weeks per school year ({detail})",
             high=PROJECT_WEEKS_MAX,
             detail=detail,
-        ),
+        )
     )
 
 
@@ -909,9 +963,10 @@ def profile_uaa_by_school_year(spans: Sequence[tuple[str, int, int]]) -> Outcome
     bad = [
         code for code, first, last in spans if not (4 <= first <= 6 and first <= last <= min(first + 1, 6))
     ]
-    return unless(
-        not bad,
-        because("UAA outside the 4th-6th years or over more than two years: {bad}", bad=", ".join(bad)),
+    return (
+        None
+        if not bad
+        else because("UAA outside the 4th-6th years or over more than two years: {bad}", bad=", ".join(bad))
     )
 
 
@@ -919,9 +974,10 @@ def profile_uaa_by_school_year(spans: Sequence[tuple[str, int, int]]) -> Outcome
 def profile_uaa_have_weeks(weeks: Mapping[str, int]) -> Outcome:
     """Every UAA of a profile comes with a duration in weeks."""
     bad = [code for code, w in weeks.items() if w < 1]
-    return unless(
-        bool(weeks) and not bad,
-        because("UAA without a duration in weeks: {value}", value=", ".join(bad) or "—"),
+    return (
+        None
+        if (bool(weeks) and not bad)
+        else because("UAA without a duration in weeks: {value}", value=", ".join(bad) or "—")
     )
 
 
@@ -951,11 +1007,12 @@ def creation_norm_on_1_october(
     """A newly created option counts at least 12 pupils in 4th on 1 October (10 in alternance)."""
     reduced = thematique_commune and school_year >= THEMATIQUE_COMMUNE_FROM
     norm = (10 if alternance_only else 12) - (2 if reduced else 0)
-    return unless(
-        fourth_year_pupils >= norm,
-        because(
+    return (
+        None
+        if fourth_year_pupils >= norm
+        else because(
             "{fourth_year_pupils} pupil(s) in 4th on 1 October; the creation norm is {norm}",
             fourth_year_pupils=fourth_year_pupils,
             norm=norm,
-        ),
+        )
     )
