@@ -1,11 +1,10 @@
-"""End to end through the CLI: demo → relay → registry and notifier; a relay SIGKILLed ten times."""
+"""End to end through the CLI: demo → relay → registry and notifier; a relay SIGKILLed mid-stream."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -157,35 +156,80 @@ def relay_position(db: Path, prefix: str) -> int:
     return int(row[0]) if row else 0
 
 
-def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
-    """SIGKILL at 10 random points while publishing: nothing is missing, duplicates are absorbed."""
+KILLS = 5  # SIGKILLs, each once the topics hold more records than the next mark
+RELAY_BATCH = 200
+
+
+class Published:
+    """How many records the run's event topics hold (their end offsets, read from the broker)."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        self.consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap, group_id=None)
+        self.parts = [
+            TopicPartition(t, p) for t in settings.event_topics for p in self.consumer.partitions_for_topic(t)
+        ]
+
+    def count(self) -> int:
+        """The records published so far (duplicates included)."""
+        return sum(self.consumer.end_offsets(self.parts).values())
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def kill_relay_at_marks(store: Path, settings: KafkaSettings, total: int) -> list[tuple[int, int]]:
+    """Start a relay, SIGKILL it once the topics pass the next mark; (published, position) at each kill.
+
+    The marks split the stream in ``KILLS + 1`` parts, so every kill is triggered by observed
+    progress on the broker (not by a sleep, nor by the position the relay records every 0.2 s,
+    which a fast relay can move from a mark to the end in one step) and lands mid-stream.
+    """
+    kafka = ["--bootstrap", settings.bootstrap, "--topic-prefix", settings.prefix]
+    published = Published(settings)
+    kills: list[tuple[int, int]] = []
+    try:
+        for k in range(1, KILLS + 1):
+            mark = total * k // (KILLS + 1)
+            if published.count() >= mark:
+                continue
+            proc = subprocess.Popen(
+                [LEDGER, "relay", "run", "--db", str(store), "--batch", str(RELAY_BATCH), *kafka],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 60  # start-up varies with load
+            while (seen := published.count()) < mark and time.monotonic() < deadline:
+                time.sleep(0.005)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills.append((seen, relay_position(store, settings.prefix)))
+    finally:
+        published.close()
+    return kills
+
+
+def test_relay_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL at 5 points while publishing: nothing is missing, duplicates are absorbed."""
     bootstrap = require_service("LEDGER_TEST_KAFKA", "Kafka")
-    prefix = fresh_settings(bootstrap, "k").prefix
+    settings = fresh_settings(bootstrap, "k")
+    prefix = settings.prefix
     kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix]
     store = tmp_path / "ledger.db"
-    demo(store, learners=400, candidates=12)
-    rng = random.Random(11)
-    positions = [0]
-    for _ in range(10):
-        proc = subprocess.Popen(
-            [LEDGER, "relay", "run", "--db", str(store), "--batch", "7", *kafka],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60  # kill once it has made progress (startup varies with load)
-        while relay_position(store, prefix) == positions[-1] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0, 0.3))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        positions.append(relay_position(store, prefix))
+    demo(store, learners=150, candidates=8)
+    store_app = open_store(StoreTarget.parse(str(store)))
+    total = store_app.recorder.max_notification_id() or 0
+    store_app.close()
+    kills = kill_relay_at_marks(store, settings, total)
     store_app = open_store(StoreTarget.parse(str(store)))
     stored = {f"{n.originator_id}/{n.originator_version}" for n in iter_notifications(store_app)}
     store_app.close()
-    assert sum(0 < p < len(stored) for p in positions) >= 3, positions  # the kills hit mid-stream
-    assert all(a < b or a == len(stored) for a, b in itertools.pairwise(positions))
+    assert len(stored) == total
+    positions = [0] + [p for _, p in kills]
+    assert sum(0 < seen < total and p < total for seen, p in kills) >= 3, kills  # mid-stream
+    assert all(a <= b for a, b in itertools.pairwise(positions)), positions
     cli("relay", "run", "--once", "--db", str(store), *kafka)
-    settings = KafkaSettings(bootstrap=bootstrap, prefix=prefix)
     records = read_all(settings, len(stored))
     assert {dict(r.headers)["ce_id"].decode() for r in records} == stored
     reg = json.loads(
@@ -195,8 +239,11 @@ def test_relay_killed_ten_times_loses_nothing(tmp_path: Path) -> None:
     )
     assert reg["applied"] == len(stored) and reg["parked"] == 0
     assert reg["duplicates"] == len(records) - len(stored)
-    print(f"{len(records) - len(stored)} duplicate(s) after 10 kills; positions {positions}")
+    print(
+        f"{len(records) - len(stored)} duplicate(s) after {len(kills)} kills of {total};"
+        f" (published, position) at each kill {kills}"
+    )
     # each restart reads the partitions' tails: only records acknowledged after that read
     # (in flight when the relay died) can arrive twice, not the unrecorded batches
-    assert len(records) - len(stored) <= 10 * 7
+    assert len(records) - len(stored) <= len(kills) * RELAY_BATCH
     assert registry(tmp_path / "reg.db") == certificates_of(store)
