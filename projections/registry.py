@@ -220,12 +220,25 @@ def rebuild(
     read_ahead: bool | None = None,
     min_lag: int = readahead.MIN_LAG,
 ) -> int:
-    """Forget the read models and apply the log again from zero, all in one pass."""
+    """Forget the read models and apply the log again from zero, all in one pass.
+
+    Read models that can (``begin_rebuild``) keep what they carry from batch to batch in
+    memory for the duration (the statistics' learner walks), instead of reading it back.
+    """
     for fol in fols:
         with fol.db.transaction() as db:
             fol.handler.reset(db)
             record_position(db, fol.handler.name, 0)
-    return Group(fols, min_lag).catch_up(until, read_ahead) if fols else 0
+    inner = [getattr(fol.handler, "inner", fol.handler) for fol in fols]
+    for handler in inner:
+        if hasattr(handler, "begin_rebuild"):
+            handler.begin_rebuild()
+    try:
+        return Group(fols, min_lag).catch_up(until, read_ahead) if fols else 0
+    finally:
+        for handler in inner:
+            if hasattr(handler, "end_rebuild"):
+                handler.end_rebuild()
 
 
 def export(fols: Sequence[Follower]) -> dict[str, list[tuple[Any, ...]]]:
