@@ -54,11 +54,12 @@ def _frames(
 ) -> Iterator[tuple[str, Any]]:
     """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
     from ledger.adapters.store import open_store
+    from projections.base import read_page
 
     store = open_store(target)
     while until is None or start <= until:
         limit = size if until is None else min(size, until - start + 1)
-        batch = store.recorder.select_notifications(start, limit)
+        batch = read_page(store.recorder, start, limit)
         if not batch:
             break
         yield "batch", prepared(names, batch)

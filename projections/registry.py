@@ -24,7 +24,7 @@ from ledger.adapters.store import EventStoreApp, StoreTarget
 from ledger.adapters.target import DEFAULT_BATCH
 from ledger.domain.errors import InvalidCommand
 from projections import readahead
-from projections.base import SharedBatch, ensure_schema, export_tables
+from projections.base import SharedBatch, ensure_schema, export_tables, read_page
 from projections.catalogue import REGISTRY
 
 log = structlog.get_logger("projections.runner")
@@ -102,7 +102,7 @@ class Group:
         with _collector_paused():
             before = self._positions()
             low = min(before.get(f.handler.name, 0) for f in self.fols)
-            batch = self.store.recorder.select_notifications(low + 1, self.batch_size)
+            batch = read_page(self.store.recorder, low + 1, self.batch_size)
             return self._apply(SharedBatch(batch), before) if batch else 0
 
     def _apply(self, whole: SharedBatch, before: dict[str, int]) -> int:

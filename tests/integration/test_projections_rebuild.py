@@ -10,6 +10,7 @@ import pytest
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger
 from projections import stats
+from projections.base import read_page
 from projections.registry import catch_up, close, rebuild
 from projections.registry import export as export_all
 from tests.integration.test_projections import record_demo_in_chunks
@@ -30,4 +31,14 @@ def test_rebuild_from_zero_equals_the_incremental_follower(
     assert rebuild(fols, read_ahead=False) == len(fols) * head
     assert export_all(fols) == incremental
     assert all(getattr(f.handler.inner, "walks", None) is None for f in fols)  # type: ignore[attr-defined]
+    close(fols)
+
+
+def test_the_rebuild_reads_the_pages_the_library_reads(ledger: Ledger, store_location: str) -> None:
+    """``read_page`` (ids converted once per page on SQLite) gives exactly the library's pages."""
+    fols = record_demo_in_chunks(ledger, StoreTarget.parse(store_location), chunks=1)
+    recorder = ledger.store.recorder
+    head = int(recorder.max_notification_id() or 0)
+    for start, limit in ((1, 1), (1, 97), (head - 5, 97), (head + 1, 10)):
+        assert list(read_page(recorder, start, limit)) == list(recorder.select_notifications(start, limit))
     close(fols)
