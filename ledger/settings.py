@@ -41,7 +41,7 @@ setting                      environment variable      default
 ``kafka``                    ``LEDGER_KAFKA``          unset (``ledger up`` starts no relay);
                                                        ``--bootstrap``
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
-``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
+``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  200,000 events
                              LAG``
 ``lang``                     ``LEDGER_LANG``           ``fr`` (what a person reads: ``fr`` or
                                                        ``en``; flag ``--lang``)
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     api_keep_alive: float = Field(default=5.0, gt=0)
     kafka: str | None = None
     topic_prefix: str | None = None
-    read_ahead_min_lag: int = Field(default=50_000, ge=1)
+    read_ahead_min_lag: int = Field(default=200_000, ge=1)
     status_cache: Path = Path(".ledger/status-cache")
     lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")
     conformance_issuer_seed: str | None = Field(

@@ -31,9 +31,13 @@ from projections.errors import ReadAheadFailed
 
 log = structlog.get_logger("projections.readahead")
 
-MIN_LAG = 50_000
-"""Events behind the head from which a catch-up reads ahead (starting the child costs ~1 s);
-the ``read_ahead_min_lag`` setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it."""
+MIN_LAG = 200_000
+"""Events behind the head from which a catch-up reads ahead; the ``read_ahead_min_lag``
+setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it. Starting the child costs ~0.7 s of CPU
+(~1 s wall) and handing a 50,000-event batch over ~0.2 s each way, so at 100,000 events a
+rebuild reading ahead took 0.28 of a bare read's wall time against 0.46 in one process (and
+0.26 against 0.47 of its CPU; BENCHMARKS.md "Part 4"); it can only pay off with a free core
+and a log long enough to amortise the start-up."""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
