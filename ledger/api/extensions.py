@@ -24,7 +24,7 @@ from ledger.api.limits import loads_limited
 from ledger.api.roles import AUDITORS, Forbidden, Principal
 from ledger.audit.log import AuditLog
 from ledger.bootstrap import log_keys
-from ledger.credentials.http import CredentialsContext, router
+from ledger.credentials.http import CredentialsContext, credential_json_bounds, router
 from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL
 from ledger.plugins import API_GROUP, discover
 
@@ -45,6 +45,7 @@ def mount_all(app: FastAPI, ctx: ApiContext) -> dict[str, bool]:
 
 def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
     conf = ctx.settings
+    depth, values = credential_json_bounds(conf.api_max_json_depth, conf.api_max_json_values)
     credentials = CredentialsContext(
         target=ctx.target,
         key_dir=conf.key_directory(),
@@ -55,9 +56,8 @@ def _mount_credentials(app: FastAPI, ctx: ApiContext) -> bool:
         conformance_issuer_seed=(
             bytes.fromhex(conf.conformance_issuer_seed) if conf.conformance_issuer_seed else None
         ),
-        parse_json=partial(
-            loads_limited, max_depth=conf.api_max_json_depth, max_values=conf.api_max_json_values
-        ),
+        parse_json=partial(loads_limited, max_depth=depth, max_values=values),
+        parse_json_prechecks=True,
     )
     app.include_router(router(credentials), dependencies=[Public])
     return True

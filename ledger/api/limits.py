@@ -4,7 +4,7 @@
 
 1. counts the request against the client address's bucket (:mod:`ledger.api.ratelimit`;
    health and metrics in their own bucket): 429 ``too-many-requests`` with ``Retry-After``;
-2. refuses a header block over 16 KiB (431; h11 itself only bounds an *incomplete* one) and a
+2. refuses a header block over 16 KiB (431; the server's protocol only bounds an *incomplete* one) and a
    declared ``Content-Length`` over ``api_max_body`` before reading a byte (413);
 3. wraps ``receive``: counts the bytes as they stream in (413 :class:`BodyTooLarge` as soon as
    the limit is passed, never after reading the whole body) and gives the whole body
@@ -14,8 +14,8 @@
 ``api_max_json_depth`` or holding more than ``api_max_json_values`` values (400
 :class:`JsonTooDeep`, :class:`JsonTooLarge`) before any model, hash or rule sees it.
 
-Headers are bounded by the server (:mod:`ledger.api.serving`: h11's 16 KiB header limit, a
-header timeout, uvicorn's keep-alive timeout).
+Headers are bounded by the server (:mod:`ledger.api.serving`: a 64 KiB bound on an
+incomplete block, a header timeout, uvicorn's keep-alive timeout).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from ledger.credentials.keys import KeyPair
 from ledger.credentials.recording import audit_recording_log
 from ledger.credentials.statusstore import StatusListCache
 from ledger.credentials.vcapi import add_vc_api, read_json_body
-from ledger.credentials.verify import CredentialVerdict, TrustStore, verify_credential
+from ledger.credentials.verify import COMPILED_LIMITS, CredentialVerdict, TrustStore, verify_credential
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 
 log = structlog.get_logger("ledger.credentials.http")
@@ -80,6 +80,19 @@ class CredentialsContext:
     """The identity key-encryption key (the bootstrap reads it from the key directory)."""
     parse_json: Callable[[bytes], Any] | None = None
     """The server's bounded JSON parser for posted bodies (depth and size limits, 400)."""
+    parse_json_prechecks: bool = False
+    """``parse_json`` refuses every body outside the verifier's JSON limits (bounds from
+    :func:`credential_json_bounds`): ``POST /verify`` does not walk the document again."""
+
+
+def credential_json_bounds(max_depth: int, max_values: int) -> tuple[int, int]:
+    """The server's JSON depth and value-count bounds, tightened to the verifier's own.
+
+    A body the server's parser accepts within these bounds (and within ``read_json_body``'s
+    1 MiB, so within the verifier's string-size limit too: a character is at least a byte)
+    passes the verifier's JSON limits, so verification need not walk it a second time.
+    """
+    return min(max_depth, COMPILED_LIMITS.max_depth), min(max_values, COMPILED_LIMITS.max_nodes)
 
 
 class CredentialService:
@@ -149,7 +162,9 @@ class CredentialService:
 
     def verify(self, document: Any) -> CredentialVerdict:
         """Verify a posted credential against its current status list (runs in a worker thread)."""
-        return verify_credential(document, self.trust(), self.status_list_for(document))
+        return verify_credential(
+            document, self.trust(), self.status_list_for(document), prechecked=self.ctx.parse_json_prechecks
+        )
 
     @contextmanager
     def issuer(self) -> Iterator[CredentialIssuer]:

@@ -53,9 +53,9 @@ from ledger.credentials.dataintegrity import (
     ProofResult,
     verify_proofs,
 )
-from ledger.credentials.errors import CredentialError, StatusListError
+from ledger.credentials.errors import CanonicalizationError, CredentialError, StatusListError
 from ledger.credentials.keys import KeyResolver, PublicKey
-from ledger.credentials.loader import CanonicalizationLimits
+from ledger.credentials.loader import CanonicalizationLimits, check_json_limits
 from ledger.credentials.statuslist import BitstringStatusList
 
 VALID, REVOKED, INVALID, UNKNOWN_ISSUER = "valid", "revoked", "invalid", "unknown_issuer"
@@ -227,6 +227,19 @@ def _require_suites(
             verdict.fail(INVALID, check, f"{check}: no {suite} proof (both suites are required)")
 
 
+def _limits_checked_once(document: Mapping[str, Any], prechecked: bool) -> CanonicalizationLimits:
+    """:data:`COMPILED_LIMITS` marked checked once ``document`` is within them.
+
+    A document outside them keeps the unmarked limits: each proof then reports it malformed.
+    """
+    if not prechecked:
+        try:
+            check_json_limits(document, COMPILED_LIMITS)
+        except CanonicalizationError:
+            return COMPILED_LIMITS
+    return replace(COMPILED_LIMITS, prechecked=True)
+
+
 class ProofPlan:
     """A credential's proofs verified in two phases: cheap suites first, eddsa-rdfc-2022 last.
 
@@ -237,8 +250,11 @@ class ProofPlan:
     a proof chain (``previousProof``) is verified in one phase.
     """
 
-    def __init__(self, document: Mapping[str, Any], trust: TrustStore) -> None:
-        """Split the proofs of ``document``."""
+    def __init__(
+        self, document: Mapping[str, Any], trust: TrustStore, limits: CanonicalizationLimits = COMPILED_LIMITS
+    ) -> None:
+        """Split the proofs of ``document`` (verified within ``limits``)."""
+        self.limits = limits
         raw = document.get("proof")
         self.proofs: list[Any] = [] if raw is None else list(raw) if isinstance(raw, list) else [raw]
         self.document = document
@@ -276,9 +292,7 @@ class ProofPlan:
         if not indices:
             return []
         subset = {**self.document, "proof": [self.proofs[i] for i in indices]}
-        found = verify_proofs(
-            subset, resolve, expected_proof_purpose="assertionMethod", limits=COMPILED_LIMITS
-        )
+        found = verify_proofs(subset, resolve, expected_proof_purpose="assertionMethod", limits=self.limits)
         return [replace(r, index=indices[r.index]) for r in found]
 
     def _structure_only(self, verdict: CredentialVerdict) -> list[ProofResult]:
@@ -617,8 +631,13 @@ def verify_credential(
     now: datetime | None = None,
     *,
     require_status: bool = True,
+    prechecked: bool = False,
 ) -> CredentialVerdict:
     """Verify a credential offline and return the :class:`CredentialVerdict` (never raises on bad input).
+
+    ``prechecked``: the caller already checked the document against the JSON size and depth
+    limits of :data:`COMPILED_LIMITS` (a server's bounded parser): they are not walked again.
+    Otherwise they are walked once here, for both proof phases.
 
     Without a usable status list the verdict is ``status_unknown`` (never ``valid``) unless
     ``require_status`` is ``False``.
@@ -633,7 +652,7 @@ def verify_credential(
         return verdict
     verdict.summary = summary(document)
     moment = now or datetime.now(UTC)
-    proofs = ProofPlan(document, trust)
+    proofs = ProofPlan(document, trust, _limits_checked_once(document, prechecked))
     check_issuer(document, trust, verdict)
     check_dates(document, moment, verdict)
     proofs.check_cheap(verdict)

@@ -517,54 +517,6 @@ def _api_store(db: str, learners: int) -> None:
         raise RuntimeError(f"ledger demo exited {code}")
 
 
-def profile_threads(func: Callable[[], Any], lines: int = 22) -> str:
-    """Like :func:`profile_top`, also profiling every thread started while ``func`` runs."""
-    import threading
-
-    profiles: list[cProfile.Profile] = []
-
-    def start_in_thread(frame: Any, event: str, arg: Any) -> None:
-        sys.setprofile(None)
-        prof = cProfile.Profile()
-        profiles.append(prof)
-        prof.enable()
-
-    main = cProfile.Profile()
-    threading.setprofile(start_in_thread)
-    try:
-        with redirect_stdout(io.StringIO()):
-            main.runcall(func)
-    finally:
-        threading.setprofile(None)
-    out = io.StringIO()
-    stats = pstats.Stats(main, stream=out)
-    for prof in profiles:
-        prof.create_stats()
-        stats.add(prof)
-    stats.strip_dirs().sort_stats("tottime").print_stats(lines * 3)
-    text = out.getvalue()
-    start = text.find("   ncalls")
-    body = (text[start:] if start >= 0 else text).rstrip().splitlines()
-    busy = [line for line in body[1:] if not any(idle in line for idle in IDLE)]
-    return "\n".join([*body[:1], *busy[:lines]])
-
-
-# Threads waiting: not work, left out of the multi-thread profile.
-IDLE = (
-    "'acquire' of '_thread.lock'",
-    "'recv' of '_socket.socket'",
-    "time.sleep",
-    "'poll' of 'select.poll'",
-    "'select' of 'select",
-    "SimpleQueue",
-    "runners.py",
-    "threading.py",
-    "'control' of 'select.epoll'",
-    "base_events.py",
-)
-
-
-# ----------------------------------------------------------------------------- national
 def section_national(
     scale: Scale,
     pg_url: str | None,

@@ -127,6 +127,20 @@ def test_an_oversized_header_block_is_refused(base: tuple[str, int]) -> None:
     assert b"urn:ledger:problem:request-header-fields-too-large" in data
 
 
+def test_a_header_block_that_never_ends_is_cut_at_its_byte_bound(base: tuple[str, int]) -> None:
+    """Headers streamed fast but never completed are cut (400, closed) before the clock runs out."""
+    with socket.create_connection(base) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for i in range(40):  # 80 KiB of headers, no blank line
+            try:
+                sock.sendall(f"X-Pad-{i}: ".encode() + b"b" * 2048 + b"\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        data, waited = read_all(sock, 5.0)
+    assert data.startswith(b"HTTP/1.1 400"), data[:200]
+    assert waited < 3.0
+
+
 def test_forged_forwarded_for_shares_the_peer_bucket_and_healthz_stays_up(base: tuple[str, int]) -> None:
     host, port = base
     url = f"http://{host}:{port}/v1/public/certificates/00000000-0000-0000-0000-000000000000"

@@ -292,6 +292,18 @@ def test_compiled_contexts_give_the_same_dataset_for_every_kind(sqlite_world: Wo
         assert canonicalize_rdf(unsigned, compiled=True) == canonicalize_rdf_pyld(unsigned)
 
 
+def test_fast_jcs_is_the_reference_encoder_on_every_kind(sqlite_world: World) -> None:
+    """The orjson JCS path takes every credential kind and status list, byte for byte rfc8785's."""
+    from ledger.credentials.jcs import canonicalize, canonicalize_reference, orjson_safe
+
+    for kind in sorted({r.kind for r in sqlite_world.rows}):
+        credential = sqlite_world.issuer.credential(sqlite_world.first(kind))
+        status = sqlite_world.issuer.status_list_of(credential)
+        for document in (credential, status, *credential["proof"]):
+            assert orjson_safe(document), kind  # the fast path, not the fallback
+            assert canonicalize(document) == canonicalize_reference(document), kind
+
+
 def test_a_document_the_compiled_context_reads_otherwise_still_verifies() -> None:
     """Where the compiled context differs (a term outside the scope defining it) the verifier
     falls back to the full contexts: a good signature is never called bad."""
