@@ -41,7 +41,7 @@ setting                      environment variable      default
 ``kafka``                    ``LEDGER_KAFKA``          unset (``ledger up`` starts no relay);
                                                        ``--bootstrap``
 ``topic_prefix``             ``LEDGER_TOPIC_PREFIX``   ``ledger`` (``--topic-prefix``)
-``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  50,000 events
+``read_ahead_min_lag``       ``LEDGER_READ_AHEAD_MIN_  200,000 events
                              LAG``
 ``pg_wait``                  ``LEDGER_PG_WAIT``        30 s: how long the CLI waits for a
                                                        PostgreSQL store that does not answer
@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     api_keep_alive: float = Field(default=5.0, gt=0)
     kafka: str | None = None
     topic_prefix: str | None = None
-    read_ahead_min_lag: int = Field(default=50_000, ge=1)
+    read_ahead_min_lag: int = Field(default=200_000, ge=1)
     pg_wait: float = Field(default=30.0, gt=0, description="seconds a PostgreSQL store is waited for")
     status_cache: Path = Path(".ledger/status-cache")
     lang: str = Field(default="fr", pattern=r"^(fr|en)([-_].*)?$", description="fr or en")

@@ -18,6 +18,7 @@ from uuid import UUID
 import orjson
 import structlog
 from eventsourcing.persistence import Notification
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
 from ledger.adapters.follower import Db
@@ -219,4 +220,33 @@ def export_tables(db: Db, tables: Sequence[str]) -> dict[str, list[tuple[Any, ..
     for table in tables:
         rows = db.execute(f"SELECT * FROM {table}").fetchall()
         out[table] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+def read_page(recorder: Any, start: int, limit: int) -> Sequence[Notification]:
+    """Notifications ``start`` onwards (at most ``limit``), as ``select_notifications`` gives them.
+
+    On SQLite the library converts each row's aggregate id to a ``UUID`` (a third of the
+    read); an aggregate's events come close together in the log, so here each distinct id of
+    the page is converted once. Other stores (PostgreSQL's driver returns UUIDs) read with
+    the library's own ``select_notifications``.
+    """
+    if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
+        return list(recorder.select_notifications(start, limit))
+    statement = (
+        "SELECT rowid, originator_id, originator_version, topic, state "
+        f"FROM {recorder.events_table_name} WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+    )
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(statement, (start, limit))
+        rows = c.fetchall()
+    ids: dict[str, UUID] = {}
+    out: list[Notification] = []
+    for rowid, text, version, topic, state in rows:
+        ident = ids.get(text)
+        if ident is None:
+            ident = ids[text] = UUID(text)
+        out.append(
+            Notification(id=rowid, originator_id=ident, originator_version=version, topic=topic, state=state)
+        )
     return out

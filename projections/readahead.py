@@ -31,9 +31,13 @@ from projections.errors import ReadAheadFailed
 
 log = structlog.get_logger("projections.readahead")
 
-MIN_LAG = 50_000
-"""Events behind the head from which a catch-up reads ahead (starting the child costs ~1 s);
-the ``read_ahead_min_lag`` setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it."""
+MIN_LAG = 200_000
+"""Events behind the head from which a catch-up reads ahead; the ``read_ahead_min_lag``
+setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it. Starting the child costs ~0.7 s of CPU
+(~1 s wall) and handing a 50,000-event batch over ~0.2 s each way, so at 100,000 events a
+rebuild reading ahead took 0.28 of a bare read's wall time against 0.46 in one process (and
+0.26 against 0.47 of its CPU; BENCHMARKS.md "Part 4"); it can only pay off with a free core
+and a log long enough to amortise the start-up."""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
@@ -54,11 +58,12 @@ def _frames(
 ) -> Iterator[tuple[str, Any]]:
     """What the child sends: prepared batches from ``start`` to ``until`` (or the head), then end."""
     from ledger.adapters.store import open_store
+    from projections.base import read_page
 
     store = open_store(target)
     while until is None or start <= until:
         limit = size if until is None else min(size, until - start + 1)
-        batch = store.recorder.select_notifications(start, limit)
+        batch = read_page(store.recorder, start, limit)
         if not batch:
             break
         yield "batch", prepared(names, batch)

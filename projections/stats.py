@@ -40,6 +40,10 @@ from projections.base import (
 )
 from projections.errors import ReadModelStale
 
+WALKS_IN_MEMORY = 20_000
+"""Learners whose walks a rebuild keeps in memory (a few KB each): a learner's events lie
+within a few batches of the log, so a walk is rarely needed again once this many newer
+learners were walked."""
 OF_LEARNER = "learner_key BIGINT NOT NULL, "
 """Fact rows are keyed by the learner's admission position (``rm_cpu_learner.learner_key``),
 so the rows written together (learners active at the same time were admitted at about the
@@ -174,6 +178,8 @@ class StatsProjection(TableProjection):
     topics = (LEARNER_TOPIC, CANDIDATE_TOPIC, OPTION_TOPIC)
     ddl = tuple(f"CREATE TABLE IF NOT EXISTS {t} ({cols})" for t, cols in TABLES.items())
     tables = tuple(TABLES)
+    walks: _Walks | None = None
+    """The learners' walks kept in memory during a rebuild (see :meth:`begin_rebuild`)."""
 
     def prepare(self, batch: Sequence[Notification]) -> Work:
         """What the batch touches: learners' events, candidates, opened options.
@@ -211,8 +217,25 @@ class StatsProjection(TableProjection):
         writes = _Writes(options=options)
         writes.candidates = [candidate_row(_replay(self.store, agg_id, last)) for agg_id, last in candidates]
         if learners:
-            _walk_learners(db, self.store, learners, writes, ProfileYears(self.store))
+            _walk_learners(db, self.store, learners, writes, ProfileYears(self.store), self.walks)
         writes.write(db)
+        if self.walks is not None:
+            self.walks.trim()
+
+    def begin_rebuild(self, bound: int | None = None) -> None:
+        """Keep the walks of up to ``bound`` learners in memory until :meth:`end_rebuild`.
+
+        For a rebuild from zero (one writer, the log walked once in order): a learner seen
+        again in a later batch walks on from its walk in memory instead of reading its saved
+        walk back (a query and a JSON decoding per learner and batch). Every batch still
+        saves each walk it touched beside its rows, so a learner pushed out of memory (the
+        oldest first), or the ordinary follower after the rebuild, resumes from the table.
+        """
+        self.walks = _Walks(WALKS_IN_MEMORY if bound is None else bound)
+
+    def end_rebuild(self) -> None:
+        """Back to reading each learner's walk from the table (other runners may write)."""
+        self.walks = None
 
 
 def _may_count(n: Notification) -> bool:
@@ -246,29 +269,55 @@ def _short(topic: str) -> tuple[str, bool]:
     return short, short in KEPT
 
 
+class _Walks(dict[str, "_LearnerWalk"]):
+    """Learners' walks in memory during a rebuild, the least recently walked dropped first."""
+
+    def __init__(self, bound: int) -> None:
+        super().__init__()
+        self.bound = bound
+
+    def trim(self) -> None:
+        """Forget the oldest walks beyond the bound (their state is saved in the table)."""
+        for lid in list(self)[: max(len(self) - self.bound, 0)]:
+            del self[lid]
+
+
 def _walk_learners(
-    db: Db, store: Any, learners: dict[str, tuple[list[Ev], int]], writes: _Writes, years: ProfileYears
+    db: Db,
+    store: Any,
+    learners: dict[str, tuple[list[Ev], int]],
+    writes: _Writes,
+    years: ProfileYears,
+    walks: _Walks | None = None,
 ) -> None:
-    """Walk each learner on from its saved walk; recompute from the store when one is voided."""
+    """Walk each learner on (from memory, else its saved walk, else its admission).
+
+    A learner whose batch voids one of its decisions is recomputed from the store instead.
+    """
+    known = {} if walks is None else walks
+    wanted = [lid for lid, (events, _) in learners.items() if lid not in known and events[0][0] != 1]
     saved = {
         str(r[0]): str(r[1])
-        for r in select_in(
-            db, "SELECT learner_id, walk FROM rm_cpu_learner WHERE learner_id IN ({})", list(learners)
-        )
+        for r in select_in(db, "SELECT learner_id, walk FROM rm_cpu_learner WHERE learner_id IN ({})", wanted)
     }
     for lid, (events, last) in learners.items():
-        state = orjson.loads(saved[lid]) if lid in saved else None
-        if state is None and events[0][0] != 1:
+        walk = known.pop(lid, None)
+        state = orjson.loads(saved[lid]) if walk is None and lid in saved else None
+        if walk is None and state is None and events[0][0] != 1:
             raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
-        key = state["k"] if state is not None else events[0][3]
+        key = walk.key if walk is not None else state["k"] if state is not None else events[0][3]
         if _voided(events):
             _recompute(store, lid, key, last, writes, years)
-            continue
-        walk = (
-            _LearnerWalk(lid, key, events[0][2], set(), years)
-            if state is None
-            else _LearnerWalk.resume(lid, state, years)
-        )
+            continue  # not kept in memory: the next batch resumes from the recomputed row
+        if walk is None:
+            walk = (
+                _LearnerWalk(lid, key, events[0][2], set(), years)
+                if state is None
+                else _LearnerWalk.resume(lid, state, years)
+            )
+        walk.facts = Facts()
+        if walks is not None:
+            walks[lid] = walk  # (re)inserted last: the most recently walked
         reports = walk.report_rows()
         walk.feed(events)
         facts = walk.finish()
