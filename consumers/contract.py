@@ -237,6 +237,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(C.CertificateRevoked, CLEA, "candidate", ("certificate_id", "revokes")),
     Spec(C.DecisionRevoked, CLEA, "candidate", ("revokes", "revoked_type")),
     Spec(C.DeadlineMissed, CLEA, "candidate", ("kind", "due_by", "certificate_id")),
+    Spec(C.Erased, CLEA, "candidate", ()),
 )
 
 

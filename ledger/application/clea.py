@@ -199,6 +199,17 @@ class RecordCleaDeadlineMissed(CandidateCommand):
     certificate_id: UUID | None = None
 
 
+class EraseCandidate(CandidateCommand):
+    """Erase a candidate's personal data on a lawful request (the decisions stay).
+
+    ``evaluator_siret`` names the deciding evaluator organisation when it is one (it erases only
+    its own candidates); Certif'Pro erases any candidate.
+    """
+
+    command: Literal["EraseCandidate"]
+    evaluator_siret: Siret | None = None
+
+
 # ---------------------------------------------------------------------------- handlers
 class CleaHandlers(Handlers):
     """One handler per CléA command."""
@@ -407,6 +418,13 @@ class CleaHandlers(Handlers):
             ),
         )
 
+    def erase(self, cmd: EraseCandidate, d: Decision) -> Result:
+        """Record the erasure; once saved, destroy the identity, its key and its index rows."""
+        self.ledger.after_save(lambda: self.ledger.identities.erase(cmd.candidate_id))
+        return self._on_candidate(
+            cmd, lambda cand: cand.erase(evaluator_siret=cmd.evaluator_siret, decision=d)
+        )
+
 
 _HABILITATION = f"{rules.SRC['S54']}; {rules.SRC['S58']}; {rules.SRC['ARR-2019']}"
 _JOURNEY = f"{rules.SRC['D6113-30']}; {rules.SRC['D6113-31']}; {rules.SRC['S22']}"
@@ -427,6 +445,7 @@ BASIS: dict[str, str] = {
     "deadline": rules.SRC["L6113-8"],
     "revoke_certificate": rules.SRC["ARR-2019"],
     "revoke": "ledger rule: revocation by the deciding body (Certif'Pro rules)",
+    "erase": rules.POWERS["erase"][1],
 }
 
 
@@ -447,6 +466,7 @@ _ROUTES: tuple[tuple[type[CleaCommand], str, str], ...] = (
     (RevokeCleaCertificate, "revoke_certificate", "revoke_certificate"),
     (RevokeCleaDecision, "revoke", "revoke"),
     (RecordCleaDeadlineMissed, "deadline", "deadline"),
+    (EraseCandidate, "erase", "erase"),
 )
 
 REGIME = Regime(

@@ -1,4 +1,7 @@
-"""Query verbs: ``learner show|erase``, ``certificate list|show``, ``events``, ``deadlines check``."""
+"""Query verbs: ``learner``, ``candidate``, ``certificate``, ``events``, ``deadlines check``.
+
+``learner show|find|erase|reindex``, ``candidate find|erase``, ``certificate list|show``.
+"""
 
 from __future__ import annotations
 
@@ -211,6 +214,86 @@ def candidate_find(
             }
         )
     emit(as_json, rows, print_candidates_found)
+
+
+_ERASING_ROLE = {"certifpro": "certifier", "evaluator_org": "evaluator"}
+
+
+def _resolve_candidate(svc: Services, text: str) -> Any:
+    """A candidate typed by a person: a full id, or a short unambiguous prefix of a findable one."""
+    from uuid import UUID
+
+    value = text.strip()
+    try:
+        return UUID(value)
+    except ValueError:
+        pass
+    matches = svc.identities.with_prefix(value) if len(value) >= 4 else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InvalidCommand(
+            _(
+                "no candidate with an identity whose id starts with {value!r} (ledger candidate find "
+                "NAME prints the ids; an erased candidate is named by its full id)"
+            ).format(value=value)
+        )
+    raise InvalidCommand(
+        _("{value!r} matches several candidates ({ids}…): type more characters").format(
+            value=value, ids=", ".join(short_id(m) for m in matches)
+        )
+    )
+
+
+def candidate_erase(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="candidate id (UUID or its first characters)")],
+    reason: Annotated[str, typer.Option(help="the lawful reason (recorded)")],
+    actor: Annotated[str, typer.Option(help="id of the person authorising the erasure")],
+    db: Db = None,
+    as_json: Json = False,
+    body: Annotated[str, typer.Option(help="certifpro or evaluator_org")] = "certifpro",
+    evaluator_siret: Annotated[
+        str | None,
+        typer.Option("--evaluator-siret", help="SIRET of the deciding evaluator organisation"),
+    ] = None,
+    role: Annotated[str | None, typer.Option(help="actor role (default: the body's)")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="effective date (default today)")] = None,
+) -> None:
+    """Erase a CléA candidate's personal data (an authorised decision; the decisions stay).
+
+    Example: ledger candidate erase 3c9a --reason "RGPD" --actor cp-1 --db clea.db
+    """
+    from ledger.domain.clea.aggregates import Candidate
+
+    if body not in _ERASING_ROLE:
+        raise typer.BadParameter(_("--body must be certifpro or evaluator_org: {body}").format(body=body))
+    if body == "evaluator_org" and not evaluator_siret:
+        raise typer.BadParameter(_("an evaluator organisation names itself: give --evaluator-siret"))
+    day = optional_date(on) or today()
+    svc = services(db)
+    candidate_id = _resolve_candidate(svc, ident)
+    if not svc.ledger.exists(candidate_id) or not isinstance(svc.ledger.get(candidate_id), Candidate):
+        raise InvalidCommand(_("{ident} is not a CléA candidate").format(ident=candidate_id))
+    command: dict[str, Any] = {
+        "command": "EraseCandidate",
+        "candidate_id": str(candidate_id),
+        "reason": reason,
+        "actor_id": actor,
+        "actor_role": role or _ERASING_ROLE[body],
+        "body": body,
+        "effective_date": day.isoformat(),
+        "evaluator_siret": evaluator_siret,
+    }
+    outcome = svc.ledger.record(command)
+    emit(
+        as_json,
+        outcome.to_dict(),
+        lambda o: print(
+            _("Personal data of candidate {short} erased; decision recorded at position {positions}").format(
+                short=short_id(str(candidate_id)), positions=", ".join(str(p) for p in o["positions"])
+            )
+        ),
+    )
 
 
 def print_candidates_found(rows: list[dict[str, Any]]) -> None:
@@ -628,6 +711,7 @@ def register(app: typer.Typer) -> typer.Typer:
             "learner show": "ledger learner show 6f1c --with-identity --db ecole.db",
             "learner find": "ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db",
             "candidate find": "ledger candidate find Martin Chloé --born 14/03/1990 --db clea.db",
+            "candidate erase": 'ledger candidate erase 3c9a --reason "RGPD" --actor cp-1 --db clea.db',
             "learner reindex": "ledger learner reindex --db ecole.db",
             "learner erase": 'ledger learner erase 6f1c --reason "demande de l\'élève" --db ecole.db',
             "certificate list": "ledger certificate list --status active --db ecole.db",
@@ -644,6 +728,9 @@ def register(app: typer.Typer) -> typer.Typer:
     candidate = typer.Typer(help="CléA candidate queries", no_args_is_help=True)
     candidate.command("find", help="find CléA candidates by name, birth date or national number")(
         candidate_find
+    )
+    candidate.command("erase", help="erase a CléA candidate's personal data (decisions stay)")(
+        candidate_erase
     )
     app.add_typer(candidate, name="candidate")
     cert = typer.Typer(help="certificate queries", no_args_is_help=True)

@@ -29,6 +29,7 @@ FRAGMENTS = (
     N_("a UAA validated during the test of a later UAA"),
     N_("No training habilitation from 2019-07-01"),
     N_("erased learner"),
+    N_("erased candidate"),
     N_("erasure of personal data; the decisions stay, the identity goes"),
     N_("ledger rule"),
     N_("corrections give reasons"),

@@ -148,6 +148,7 @@ def _events() -> dict[str, Callable[[], str]]:
         "Candidate.DecisionRevoked": lambda: _("CléA decision revoked"),
         "Candidate.AccrochageRecorded": lambda: _("accrochage recorded"),
         "Candidate.DeadlineMissed": lambda: _("CléA deadline missed"),
+        "Candidate.Erased": lambda: _("candidate's personal data erased"),
         "EvaluatorOrganisation.Registered": lambda: _("evaluating organisation registered"),
         "EvaluatorOrganisation.HabilitationGranted": lambda: _("habilitation granted"),
         "EvaluatorOrganisation.HabilitationWithdrawn": lambda: _("habilitation withdrawn"),
@@ -225,6 +226,11 @@ def _rules() -> dict[str, Callable[[], str]]:
         "cpu.remediation_was_assigned": lambda: _("remediation only where it was assigned"),
         "cpu.move_in_next_school_year": lambda: _("a move takes effect in the next school year"),
         "cpu.promotion_below_sixth": lambda: _("promotion only below the 6th year"),
+        "clea.candidate_not_erased": lambda: _("no decision about an erased candidate"),
+        "clea.erasure_by_candidate_evaluator": lambda: _(
+            "an evaluator organisation erases only its own candidates"
+        ),
+        "clea.erasure_has_reason": lambda: _("an erasure states its reason"),
     }
 
 
@@ -289,6 +295,7 @@ def _done() -> dict[str, Callable[[], str]]:
         "RevokeCleaDecision": lambda: _("CléA decision revoked"),
         "RecordAccrochage": lambda: _("Accrochage recorded"),
         "RecordCleaDeadlineMissed": lambda: _("Missed CléA deadline recorded"),
+        "EraseCandidate": lambda: _("Candidate's personal data erased"),
         "HabilitateOrganisation": lambda: _("Organisation habilitated"),
         "WithdrawHabilitation": lambda: _("Habilitation withdrawn"),
         "RegisterEvaluatorOrganisation": lambda: _("Evaluating organisation registered"),

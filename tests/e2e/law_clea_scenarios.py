@@ -361,8 +361,30 @@ def deadline_missed_after_due_date(c: Case) -> Scenario:
     return setup, j("RecordCleaDeadlineMissed", "certifpro", a["day"], kind=a["kind"].value)
 
 
+def _erase(j: Journey, body: str, siret: str | None = EVAL_A, reason: str = "Demande RGPD art. 17") -> Cmd:
+    return j("EraseCandidate", body, "2021-04-01", evaluator_siret=siret, reason=reason)
+
+
+def candidate_not_erased(c: Case) -> Scenario:
+    j = Journey(c)
+    setup = j.start(("D7",)) + ([_erase(j, "certifpro", None)] if c.args["erased"] else [])
+    return setup, j.plan(("D7",), "2021-04-02")
+
+
+def erasure_by_candidate_evaluator(c: Case) -> Scenario:
+    j, a = Journey(c), c.args
+    return [j.register()], _erase(j, a["body"].value, a["deciding_siret"])
+
+
+def erasure_has_reason(c: Case) -> Scenario:
+    j = Journey(c)
+    return [j.register()], _erase(j, "evaluator_org", reason=c.args["reason"])
+
+
 def body_has_power(c: Case) -> Scenario:
     j = Journey(c)
+    if c.args["action"] == "erase":
+        return [j.register()], _erase(j, c.args["body"].value)
     return [*j.start(), j.jury()], j.issue(body=c.args["body"].value)
 
 
@@ -389,6 +411,9 @@ _CLEA = (
     accrochage_once,
     accrochage_after_issue,
     deadline_missed_after_due_date,
+    candidate_not_erased,
+    erasure_by_candidate_evaluator,
+    erasure_has_reason,
 )
 BUILDERS: dict[str, Callable[[Case], Scenario]] = {
     **{f"clea.{f.__name__}": f for f in _CLEA},

@@ -112,13 +112,20 @@ def minimal_commands() -> dict[str, dict[str, Any]]:
         "target_version": 1,
         "reason": "error",
     }
+    found["EraseCandidate"] = {
+        **cand,
+        "command": "EraseCandidate",
+        "body": "certifpro",
+        "actor_role": "certifier",
+        "reason": "lawful request",
+    }
     return found
 
 
 def test_every_listed_command_is_accepted_by_record(tmp_path: Path) -> None:
     """Every name of `ledger schema commands` parses in `ledger record` (CléA included)."""
     listed = sorted(json.loads(ledger("schema", "commands", cwd=tmp_path).stdout)["$defs"])
-    assert listed == command_names() and len(listed) == 42  # 37 + the 5 of issue 18 phase 2
+    assert listed == command_names() and len(listed) == 43  # 37 + the 5 of issue 18 phase 2 + EraseCandidate
     commands = minimal_commands()
     assert sorted(commands) == listed
     for name in listed:

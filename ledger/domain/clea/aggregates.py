@@ -364,6 +364,13 @@ class Candidate(Journal):
         due_by: date
         certificate_id: UUID | None = None
 
+    class Erased(Decided):
+        """The candidate's personal data was erased on a lawful request; decisions stay."""
+
+        def place(self, candidate: Candidate) -> None:
+            """Mark the candidate erased."""
+            candidate.erased = True
+
     # Decisions a correction or revocation may target (by their event classes).
     REVOCABLE = frozenset(c.__name__ for c in (
         PriorEvaluationRecorded,
@@ -379,7 +386,13 @@ class Candidate(Journal):
         self.certificate = CertificateType.CLEA
         self.evaluator_siret = ""
         self.evaluator_region = Region.ILE_DE_FRANCE
+        self.erased = False
         self._init_log()
+
+    def _decide(self, action: str, decision: Decision) -> None:
+        """The checks every decision about an existing candidacy passes first."""
+        require(rules.candidate_not_erased(self.erased))
+        _common(action, decision)
 
     # ----------------------------------------------------------------- derived state
     def prealable(self, void: Void = NO_VOID) -> Candidate.PriorEvaluationRecorded | None:
@@ -497,7 +510,7 @@ class Candidate(Journal):
         window and a new portfolio.
         """
         void = self.correction(decision, Candidate.PriorEvaluationRecorded)
-        _common("prior_evaluation", decision)
+        self._decide("prior_evaluation", decision)
         day = decision.effective_date
         ensure(
             rules.habilitated_on(evaluator_windows, self.certificate, day),
@@ -528,7 +541,7 @@ class Candidate(Journal):
     ) -> None:
         """Assign an individual training plan for missing domains, within the window."""
         void = self.correction(decision, Candidate.TrainingPlanAssigned)
-        _common("training_plan", decision)
+        self._decide("training_plan", decision)
         ensure(
             rules.within_window(self._prealable_on(void), decision.effective_date),
             rules.plan_covers_missing(domains, self.missing(void)),
@@ -551,7 +564,7 @@ class Candidate(Journal):
     ) -> None:
         """Record the completed training of the open plan; the trainer is not an evaluator."""
         void = self.correction(decision, Candidate.TrainingCompleted)
-        _common("training_completed", decision)
+        self._decide("training_completed", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
         ensure(
@@ -583,7 +596,7 @@ class Candidate(Journal):
     ) -> None:
         """Record the évaluation finale of missing domains against the version in force."""
         void = self.correction(decision, Candidate.FinalEvaluationRecorded)
-        _common("final_evaluation", decision)
+        self._decide("final_evaluation", decision)
         day = decision.effective_date
         plan = self.open_plan(void)
         ensure(
@@ -619,7 +632,7 @@ class Candidate(Journal):
     ) -> None:
         """Record the jury's decision, once every domain is acquired, within the window."""
         void = self.correction(decision, Candidate.JuryDecided)
-        _common("jury", decision)
+        self._decide("jury", decision)
         ensure(
             rules.within_window(self._prealable_on(void), decision.effective_date),
             rules.all_domains_acquired(self.missing(void), self.certificate),
@@ -640,7 +653,7 @@ class Candidate(Journal):
         self, *, branch_code: str | None, branch_awards: Sequence[CertificateType] | None, decision: Decision
     ) -> UUID:
         """Issue the certificate after a favourable jury, within the window (Certif'Pro/branch)."""
-        _common("issue", decision)
+        self._decide("issue", decision)
         day = decision.effective_date
         jury = self.jury()
         ensure(
@@ -675,7 +688,7 @@ class Candidate(Journal):
     def record_accrochage(self, *, certificate: UUID, decision: Decision) -> None:
         """Record the report of holder data to the SI CPF (late after 3 months, L6113-8)."""
         void = self.correction(decision, Candidate.AccrochageRecorded)
-        _common("accrochage", decision)
+        self._decide("accrochage", decision)
         day = decision.effective_date
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
@@ -698,7 +711,7 @@ class Candidate(Journal):
     # ----------------------------------------------------------------- revocations, deadlines
     def revoke_certificate(self, *, certificate: UUID, decision: Decision) -> None:
         """Revoke the active certificate, with the reason; the issuance stays in the log."""
-        _common("revoke_certificate", decision)
+        self._decide("revoke_certificate", decision)
         cert = self.active_certificate()
         found = cert is not None and cert.certificate_id == certificate
         ensure(rules.certificate_exists(found), shared.revocation_has_reason(decision.reason))
@@ -718,7 +731,7 @@ class Candidate(Journal):
         self, *, kind: DeadlineKind, certificate: UUID | None, decision: Decision
     ) -> None:
         """Record that a deadline passed without its decision (once per deadline)."""
-        _common("deadline", decision)
+        self._decide("deadline", decision)
         day = decision.effective_date
         seen = self.of_type(Candidate.DeadlineMissed)
         if kind is DeadlineKind.ACCROCHAGE:
@@ -734,3 +747,13 @@ class Candidate(Journal):
         require(rules.deadline_overdue(kind, due, done, day, dup))
         assert due is not None
         self.record(Candidate.DeadlineMissed, decision, kind=kind, due_by=due, certificate_id=certificate)
+
+    # ----------------------------------------------------------------- erasure (RGPD art. 17)
+    def erase(self, *, evaluator_siret: str | None, decision: Decision) -> None:
+        """Record the erasure decision (the identity store destroys the personal data)."""
+        self._decide("erase", decision)
+        ensure(
+            rules.erasure_by_candidate_evaluator(decision.body, evaluator_siret, self.evaluator_siret),
+            rules.erasure_has_reason(decision.reason),
+        )
+        self.record(Candidate.Erased, decision)

@@ -45,6 +45,7 @@ SRC = {
     "S58": "Certif'Pro habilitation campaigns [S58][S59]",
     "S60": "No training habilitation from 2019-07-01 [S60]",
     "LEDGER": "ledger rule (corrections point at a decision)",
+    "RGPD-17": "RGPD art. 17 (erased candidate)",
 }
 
 REGIME = "clea"
@@ -73,6 +74,10 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "accrochage": (frozenset({Body.CERTIFPRO}), SRC["L6113-8"]),
     "revoke_certificate": (frozenset({Body.CERTIFPRO, Body.BRANCH_JURY}), SRC["ARR-2019"]),
     "deadline": (frozenset({Body.CERTIFPRO}), SRC["L6113-8"]),
+    "erase": (
+        frozenset({Body.CERTIFPRO, Body.EVALUATOR_ORG}),
+        "RGPD art. 17 (erasure of personal data; the decisions stay, the identity goes)",
+    ),
 }
 
 
@@ -452,3 +457,28 @@ def deadline_overdue(kind: DeadlineKind, due_by: date | None, done: bool, day: d
 def acquired_map(results: Iterable[DomainResult]) -> Mapping[str, bool]:
     """Domain code → acquired, from computed results."""
     return {r.code: r.acquired for r in results}
+
+
+# ----------------------------------------------------------------------------- erasure (RGPD)
+@_clea("candidate_not_erased", SRC["RGPD-17"])
+def candidate_not_erased(erased: bool) -> Outcome:
+    """No decision is recorded about a candidate whose identity was erased."""
+    return None if not erased else because("the candidate's personal data was erased; no further decision")
+
+
+@_clea("erasure_by_candidate_evaluator", SRC["RGPD-17"])
+def erasure_by_candidate_evaluator(body: Body, deciding_siret: str | None, candidate_siret: str) -> Outcome:
+    """An evaluator organisation erases only its own candidates (Certif'Pro erases any)."""
+    # never names the candidate's evaluator organisation: another tenant's data
+    if body is not Body.EVALUATOR_ORG or deciding_siret == candidate_siret:
+        return None
+    return because(
+        "the candidate is not registered with the evaluator organisation {siret}",
+        siret=deciding_siret or "?",
+    )
+
+
+@_clea("erasure_has_reason", SRC["RGPD-17"])
+def erasure_has_reason(reason: str | None) -> Outcome:
+    """An erasure states its lawful reason."""
+    return None if bool(reason and reason.strip()) else because("an erasure needs its lawful reason")

@@ -54,6 +54,12 @@ _ROWS: list[Row] = [
     ("Seuils [S54][S55]", "75 % des critères par sous-domaine, seuils abaissés et critères obligatoires "
      "depuis 2018", "rule", ("sub_domain_meets_threshold",), (),
      "thresholds are configuration per referential version (not confirmed officially)"),
+    ("RGPD art. 17", "Droit à l'effacement des données personnelles du candidat : l'identité est "
+     "détruite, les décisions restent", "rule",
+     ("candidate_not_erased", "erasure_by_candidate_evaluator", "erasure_has_reason"),
+     ("Candidate.Erased",),
+     "Certif'Pro or the candidate's evaluator organisation decides; the identity store destroys the "
+     "identity, its key and its blind-index rows once the decision is saved"),
     ("Tarifs Certif'Pro [S58]", "20 € HT par évaluation préalable, 5 € HT par certificat", "outside", (), (),
      "billing is not a certification decision"),
 ]

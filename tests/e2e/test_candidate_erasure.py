@@ -1,0 +1,150 @@
+"""Erasing a CléA candidate's identity (RGPD art. 17) through the installed console script.
+
+The candidate is registered with an identity (encrypted, kept out of the log, keyed blind
+index), found by ``ledger candidate find``, erased by ``ledger candidate erase``: afterwards she
+is found by no search, her identity, key and index rows are gone, no event of the log ever held
+her identity, the erasure decision stays in the log, and a second erasure is refused in French
+(exit 2, the rule named, nothing written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = shutil.which("ledger", path=str(Path(sys.executable).parent)) or "ledger"
+CHLOE = {
+    "given_name": "Chloé",
+    "family_name": "Martin-Quélennec",
+    "birth_date": "1990-03-14",
+    "national_number": "2900375123456",
+}
+CLEAR = ("Martin-Quélennec", "Quélennec", "Chloé", "1990-03-14", "2900375123456")
+
+
+def ledger(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script in ``cwd``, in French (no LEDGER_* variable leaking in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_LOG_LEVEL"] = "WARNING"
+    return subprocess.run(
+        [SCRIPT, *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def register_chloe(home: Path) -> tuple[str, str]:
+    """A demo store plus Chloé registered with her identity: (her candidate id, her evaluator's SIRET)."""
+    made = ledger(
+        "demo", "--db", "clea.db", "--learners", "1", "--candidates", "1", "--tokens", "t", cwd=home
+    )
+    assert made.returncode == 0, made.stderr
+    first = json.loads(
+        ledger("events", "--type", "Candidate.Registered", "--json", "--db", "clea.db", cwd=home).stdout
+    )[0]
+    siret = first["detail"]["evaluator_siret"]
+    register = {
+        "command": "RegisterCandidate",
+        "actor_id": first["actor"],
+        "actor_role": "evaluator",
+        "body": "evaluator_org",
+        "effective_date": first["effective_date"],
+        "person_id": "11111111-2222-4333-8444-555555555555",
+        "certificate": "clea",
+        "evaluator_siret": siret,
+        "identity": CHLOE,
+    }
+    done = ledger("record", "-", "--db", "clea.db", cwd=home, stdin=json.dumps(register) + "\n")
+    assert done.returncode == 0, done.stderr
+    found = ledger("candidate", "find", "quelennec", "chloe", "--json", "--db", "clea.db", cwd=home)
+    assert found.returncode == 0, found.stderr
+    rows = json.loads(found.stdout)
+    assert len(rows) == 1 and rows[0]["family_name"] == "Martin-Quélennec", rows
+    return rows[0]["candidate_id"], siret
+
+
+def events(home: Path) -> list[dict[str, object]]:
+    """The whole log, as ``ledger events --json`` prints it."""
+    done = ledger("events", "--json", "--db", "clea.db", cwd=home)
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)
+    return rows
+
+
+def identity_rows(db: Path, candidate: str) -> int:
+    """Rows left for the candidate in the identity, key and blind-index tables."""
+    with sqlite3.connect(db) as conn:
+        return sum(
+            conn.execute(f"SELECT count(*) FROM {table} WHERE learner_id = ?", (candidate,)).fetchone()[0]
+            for table in ("learner_identity", "learner_key", "learner_lookup")
+        )
+
+
+def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(tmp_path: Path) -> None:
+    candidate, siret = register_chloe(tmp_path)
+    assert identity_rows(tmp_path / "clea.db", candidate) >= 3
+    before = len(events(tmp_path))
+
+    # another evaluator organisation may not erase her: refused, named rule, nothing written
+    other = ledger(
+        "candidate", "erase", candidate[:8], "--reason", "demande RGPD", "--actor", "eval-9",
+        "--body", "evaluator_org", "--evaluator-siret", "99999999900099", "--db", "clea.db", cwd=tmp_path,
+    )  # fmt: skip
+    assert other.returncode == 2, (other.stdout, other.stderr)
+    assert "règle erasure_by_candidate_evaluator, RGPD art. 17 (candidat effacé)" in other.stderr
+    assert "n'est pas inscrit auprès de l'organisme évaluateur 99999999900099" in other.stderr, other.stderr
+    assert siret not in other.stderr and "Traceback" not in other.stderr
+    assert len(events(tmp_path)) == before
+
+    # her own evaluator organisation erases her, by the short id `candidate find` printed
+    erased = ledger(
+        "candidate", "erase", candidate[:8], "--reason", "demande RGPD art. 17", "--actor", "eval-1",
+        "--body", "evaluator_org", "--evaluator-siret", siret, "--db", "clea.db", cwd=tmp_path,
+    )  # fmt: skip
+    assert erased.returncode == 0, erased.stderr
+    assert f"Données personnelles du candidat {candidate[:8]} effacées" in erased.stdout, erased.stdout
+    for search in (["quelennec"], ["--born", "14/03/1990"], ["--national-number", "2900375123456"]):
+        again = ledger("candidate", "find", *search, "--db", "clea.db", cwd=tmp_path)
+        assert again.returncode == 0 and "Aucun candidat trouvé." in again.stdout, again.stdout
+    assert identity_rows(tmp_path / "clea.db", candidate) == 0
+
+    # the decision stays in the log; no event ever held her identity
+    log = events(tmp_path)
+    assert len(log) == before + 1
+    last = log[-1]
+    assert (last["type"], last["aggregate_id"], last["body"]) == (
+        "Candidate.Erased",
+        candidate,
+        "evaluator_org",
+    )
+    dump = json.dumps(log, ensure_ascii=False)
+    assert not [v for v in CLEAR if v in dump], "an event holds her identity"
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("clea.db*"))
+    assert not [v for v in CLEAR if v.encode() in raw], "a clear value is still stored"
+
+    # a second erasure is refused in French, exit 2, nothing written
+    for who in (candidate, candidate[:8]):
+        twice = ledger(
+            "candidate", "erase", who, "--reason", "demande RGPD", "--actor", "cp-1", "--db", "clea.db",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert twice.returncode == 2, (twice.stdout, twice.stderr)
+        assert "Traceback" not in twice.stderr
+    assert "plus aucune décision" in twice.stderr or "identifiant complet" in twice.stderr, twice.stderr
+    full = ledger(
+        "candidate", "erase", candidate, "--reason", "demande RGPD", "--actor", "cp-1", "--db", "clea.db",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert full.returncode == 2 and "règle candidate_not_erased, RGPD art. 17" in full.stderr, full.stderr
+    assert "les données personnelles du candidat ont été effacées ; plus aucune décision" in full.stderr
+    assert len(events(tmp_path)) == before + 1
