@@ -7,12 +7,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.builders import cmd
+from tests.procs import concurrently
 
 
 def ledger_cli(
@@ -138,7 +140,7 @@ def test_unknown_learner_and_bad_id(tmp_path: Path) -> None:
 
 def test_every_verb_has_help() -> None:
     """``--help`` works on every verb."""
-    for verb in (
+    verbs = (
         ["demo"],
         ["record"],
         ["schema", "commands"],
@@ -146,8 +148,9 @@ def test_every_verb_has_help() -> None:
         ["certificate", "list"],
         ["certificate", "show"],
         ["events"],
-    ):
-        done = ledger_cli(*verb, "--help")
+    )
+    answers = concurrently(partial(ledger_cli, *verb, "--help") for verb in verbs)
+    for verb, done in zip(verbs, answers, strict=True):
         assert done.returncode == 0 and "usage: ledger" in done.stdout.lower(), verb
 
 
