@@ -162,15 +162,20 @@ def test_schema_commands_lists_every_command() -> None:
 
 def test_demo_is_deterministic_and_queryable(tmp_path: Path) -> None:
     """Same seed, same events (apart from recording times); the cohort is queryable."""
-    outputs = []
-    for name in ("a.db", "b.db"):
-        db = tmp_path / name
+
+    def demo_then_events(db: Path) -> list[Any]:
         done = ledger_cli("demo", "--learners", "60", "--candidates", "30", "--seed", "7", "--json", db=db)
         assert done.returncode == 0, done.stderr
         summary = json.loads(done.stdout)
-        outputs.append((summary["events_by_type"], summary["certificates"]))
         events = json.loads(ledger_cli("events", "--json", db=db).stdout)
-        outputs.append([(e["type"], e["aggregate_id"], e["effective_date"]) for e in events])
+        return [
+            (summary["events_by_type"], summary["certificates"]),
+            [(e["type"], e["aggregate_id"], e["effective_date"]) for e in events],
+        ]
+
+    # two separate stores: the two runs are independent, so they run side by side
+    runs = concurrently(partial(demo_then_events, tmp_path / name) for name in ("a.db", "b.db"))
+    outputs = [part for run in runs for part in run]
     assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
     summary = json.loads(ledger_cli("demo", "--learners", "5", "--json", db=tmp_path / "a.db").stdout or "{}")
     assert summary == {}  # the demo refuses a store that already holds events
