@@ -19,6 +19,7 @@ from ledger.application import Ledger
 from ledger.application.clock import FixedClock as ShippedFixedClock
 from ledger.bootstrap import Services, bootstrap, bootstrap_memory
 from ledger.settings import Settings
+from tests.kafka_support import kafka_topics_deleted  # noqa: F401  (autouse: each test's topics deleted)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -8,9 +8,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+
+from tests.procs import concurrently
 
 TAMPERED = 4
 
@@ -233,8 +236,8 @@ def test_bad_input_exit_2(store: Path, tmp_path: Path) -> None:
         (("audit", "prove", "--certificate", "6f1c1d0a-3c8e-4b7e-9a55-0d5f8a3b2c10"), "unknown certificate"),
         (("audit", "checkpoint", "--key-dir", str(tmp_path / "empty")), "ledger keys generate"),
     ]
-    for args, message in cases:
-        done = ledger_cli(*args, cwd=home, db=store)
+    answers = concurrently(partial(ledger_cli, *args, cwd=home, db=store) for args, _ in cases)  # refusals
+    for (args, message), done in zip(cases, answers, strict=True):
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
     done = ledger_cli("audit", "verify", cwd=tmp_path, db=tmp_path / "absent.db")

@@ -7,12 +7,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.builders import cmd
+from tests.procs import concurrently
 
 
 def ledger_cli(
@@ -138,7 +140,7 @@ def test_unknown_learner_and_bad_id(tmp_path: Path) -> None:
 
 def test_every_verb_has_help() -> None:
     """``--help`` works on every verb."""
-    for verb in (
+    verbs = (
         ["demo"],
         ["record"],
         ["schema", "commands"],
@@ -146,8 +148,9 @@ def test_every_verb_has_help() -> None:
         ["certificate", "list"],
         ["certificate", "show"],
         ["events"],
-    ):
-        done = ledger_cli(*verb, "--help")
+    )
+    answers = concurrently(partial(ledger_cli, *verb, "--help") for verb in verbs)
+    for verb, done in zip(verbs, answers, strict=True):
         assert done.returncode == 0 and "usage: ledger" in done.stdout.lower(), verb
 
 
@@ -159,15 +162,20 @@ def test_schema_commands_lists_every_command() -> None:
 
 def test_demo_is_deterministic_and_queryable(tmp_path: Path) -> None:
     """Same seed, same events (apart from recording times); the cohort is queryable."""
-    outputs = []
-    for name in ("a.db", "b.db"):
-        db = tmp_path / name
+
+    def demo_then_events(db: Path) -> list[Any]:
         done = ledger_cli("demo", "--learners", "60", "--candidates", "30", "--seed", "7", "--json", db=db)
         assert done.returncode == 0, done.stderr
         summary = json.loads(done.stdout)
-        outputs.append((summary["events_by_type"], summary["certificates"]))
         events = json.loads(ledger_cli("events", "--json", db=db).stdout)
-        outputs.append([(e["type"], e["aggregate_id"], e["effective_date"]) for e in events])
+        return [
+            (summary["events_by_type"], summary["certificates"]),
+            [(e["type"], e["aggregate_id"], e["effective_date"]) for e in events],
+        ]
+
+    # two separate stores: the two runs are independent, so they run side by side
+    runs = concurrently(partial(demo_then_events, tmp_path / name) for name in ("a.db", "b.db"))
+    outputs = [part for run in runs for part in run]
     assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
     summary = json.loads(ledger_cli("demo", "--learners", "5", "--json", db=tmp_path / "a.db").stdout or "{}")
     assert summary == {}  # the demo refuses a store that already holds events

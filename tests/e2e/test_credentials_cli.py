@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
+
+from tests.procs import concurrently
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -226,8 +229,10 @@ def test_export_of_unknown_certificate_exits_2(exported: dict[str, Path]) -> Non
     """An unknown or malformed certificate id is refused with exit 2 and nothing written."""
     env = {"LEDGER_DB": str(exported["base"] / "demo.db"), "LEDGER_KEY_DIR": str(exported["base"] / "keys")}
     out = exported["base"] / "never.json"
-    for ident in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
-        done = cli("credential", "export", ident, "--out", str(out), env=env)
+    idents = ("not-a-uuid", "00000000-0000-0000-0000-000000000000")
+    for done in concurrently(
+        partial(cli, "credential", "export", i, "--out", str(out), env=env) for i in idents
+    ):
         assert done.returncode == 2 and "certificate" in done.stderr
     assert not out.exists()
 

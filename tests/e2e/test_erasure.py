@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import pytest
 
 from tests.builders import cmd
 from tests.conftest import require_service
+from tests.kafka_support import track_prefix
+from tests.procs import concurrently
 
 OPTION = "mecanicien-polyvalent-automobile"
 PEOPLE = [
@@ -154,11 +157,14 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
     after = ledger("audit", "checkpoint", "--db", db, "--json").stdout
     if kafka:
         prefix = f"erasure{uuid.uuid4().hex[:8]}"
+        track_prefix(kafka, prefix)
         base = ["--bootstrap", kafka, "--topic-prefix", prefix]
         ledger("topics", "create", *base, "--profile", "test")
         ledger("relay", "run", "--once", "--db", db, *base)
-        for consumer in ("registry", "notifier"):
-            ledger("consume", consumer, "--db", str(tmp / f"{consumer}.db"), *base, "--until-idle", "3")
+        concurrently(  # two consumers, two databases: independent of each other
+            partial(ledger, "consume", name, "--db", str(tmp / f"{name}.db"), *base, "--until-idle", "3")
+            for name in ("registry", "notifier")
+        )
     return {
         "erased": erased,
         "kept": kept,

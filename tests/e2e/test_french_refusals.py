@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from ledger.domain.rules import CATALOGUE
 from tests.e2e import law_clea_scenarios as clea
 from tests.e2e.test_law_cli import BASE, BUILDERS, CLEA_REFUSING, REFUSING, jsonl, ledger, one_run
+from tests.procs import concurrently
 
 # English words that must not reach a French reader in a refusal (whole words).
 ENGLISH = {
@@ -90,11 +92,22 @@ def test_every_refusal_reads_in_french_and_in_english_on_request(tmp_path: Path,
     source = tmp_path / "decisions.jsonl"
     source.write_text(jsonl(lines), encoding="utf-8")
 
-    english = ledger("record", str(source), "--keep-going", "--lang", "en", db=tmp_path / "en.db")
+    english, french = concurrently(  # two stores: independent runs of the same file
+        (
+            partial(ledger, "record", str(source), "--keep-going", "--lang", "en", db=tmp_path / "en.db"),
+            partial(
+                ledger,
+                "record",
+                str(source),
+                "--keep-going",
+                db=tmp_path / "fr.db",
+                env={"LEDGER_LANG": "fr"},
+            ),
+        )
+    )
     said = [line for line in english.stderr.splitlines() if line.startswith("error: command ")]
     assert len(said) == len(targets) and "Refusé" not in english.stderr
 
-    french = ledger("record", str(source), "--keep-going", db=tmp_path / "fr.db", env={"LEDGER_LANG": "fr"})
     assert french.returncode == 2, french.stderr[-2000:]
     refusals = [LINE.match(line) for line in french.stderr.splitlines() if "Refusé" in line]
     assert len(refusals) == len(targets), french.stderr[-3000:]

@@ -15,12 +15,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.builders import ROLE
+from tests.procs import concurrently
 
 OPTION = "mecanicien-polyvalent-automobile"
 FASE = 209
@@ -382,8 +384,10 @@ def test_a_clea_candidate_registered_with_an_identity_is_found_by_name_birth_dat
         ["--born", "14/03/1990"],
         ["--national-number", "2 90 03 75 123 456"],
     ]
-    for search in searches:
-        found = ledger("candidate", "find", *search, "--db", "clea.db", cwd=tmp_path)
+    answers = concurrently(
+        partial(ledger, "candidate", "find", *s, "--db", "clea.db", cwd=tmp_path) for s in searches
+    )
+    for found in answers:  # read-only queries: side by side
         assert found.returncode == 0, found.stderr
         assert re.search(
             rf"^{short.group(1)}\s+Martin Chloé\s+14 mars 1990\s+certificat CléA", found.stdout, re.M

@@ -32,7 +32,7 @@ from ledger.adapters.follower import Db
 from ledger.adapters.store import StoreTarget, iter_notifications
 from tests.builders import admit, open_option
 from tests.conftest import make_ledger, require_service
-from tests.kafka_support import ledger_certificates, read_all
+from tests.kafka_support import ledger_certificates, read_all, track_prefix
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +135,7 @@ def production_topics(cluster: str, prefix: str) -> tuple[KafkaSettings, list[di
 def test_a_broker_killed_while_publishing_and_consuming_loses_nothing(cluster: str, tmp_path: Path) -> None:
     """SIGKILL the leader of a partition mid-stream: all events arrive, in order per key, consumers finish."""
     prefix = f"cl{os.getpid()}{int(time.time()) % 100000}.ledger"
+    track_prefix(cluster, prefix)
     kafka = ["--bootstrap", cluster, "--topic-prefix", prefix]
     settings, partitions = production_topics(cluster, prefix)
 

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from ledger.application.registry import command_names, parse_command
 from ledger.demo.cpu import demo_commands
+from tests.procs import concurrently
 
 LEDGER = Path(sys.executable).with_name("ledger")
 NIL = "00000000-0000-4000-8000-000000000001"
@@ -232,6 +234,6 @@ def test_every_verb_has_help(tmp_path: Path) -> None:
         ("audit", "verify"),
         ("credential", "keys", "show"),
     } <= set(verbs)
-    for verb in verbs:
-        done = ledger(*verb, "--help", cwd=tmp_path)
+    answers = concurrently(partial(ledger, *verb, "--help", cwd=tmp_path) for verb in verbs)
+    for verb, done in zip(verbs, answers, strict=True):
         assert done.returncode == 0 and "usage: ledger" in done.stdout.lower(), (verb, done.stderr)

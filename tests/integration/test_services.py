@@ -17,6 +17,8 @@ import psycopg
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
+from tests.kafka_support import track_prefix
+
 TIMEOUT_S = 15
 
 
@@ -46,6 +48,7 @@ def test_kafka_produce_and_consume_one_record() -> None:
     bootstrap = _require_env("LEDGER_TEST_KAFKA", "deploy/kafka/kafka.sh start")
 
     topic = f"test-services-{uuid.uuid4().hex[:12]}"
+    track_prefix(bootstrap, topic)
     key = b"probe-key"
     value = f"probe {uuid.uuid4()}".encode()
     headers = [("ce_id", uuid.uuid4().hex.encode())]
