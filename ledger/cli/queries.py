@@ -518,7 +518,7 @@ def print_dossier(d: dict[str, Any]) -> None:
                 short=short_id(c["certificate_id"]),
                 status=label(c["status"]),
                 date=format_date(c["effective_date"]),
-                basis=c["basis"],
+                basis=label(c["basis"]),
             )
         )
 

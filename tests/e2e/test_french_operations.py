@@ -183,3 +183,14 @@ def test_serve_start_up_lines_read_in_french(home: tuple[Path, str]) -> None:
     assert "documentation de l'API" in text, text
     assert "avertissement : aucune clé de jeton" in err, err
     assert not english(text), (english(text), text)
+
+
+def test_certified_learners_dossier_reads_in_french(home: tuple[Path, str]) -> None:
+    """A certified learner's dossier: certificate lines with their legal basis as words, not codes."""
+    base, _cert = home
+    rows = json.loads(ledger("certificate", "list", "--json", "--db", "demo.db", cwd=base).stdout)
+    learner = next(r["learner_id"] for r in rows if r["status"] == "active" and r.get("learner_id"))
+    shown = ledger("learner", "show", learner, "--db", "demo.db", cwd=base)
+    assert shown.returncode == 0, shown.stderr
+    assert "base légale : toutes les UAA validées" in shown.stdout, shown.stdout
+    assert not english(shown.stdout), (english(shown.stdout), shown.stdout)

@@ -100,7 +100,8 @@ def english_words(text: str) -> set[str]:
         " ",
         text,
     )
-    return {w for w in re.findall(r"[a-zà-ÿ]+", cleaned.lower()) if w in ENGLISH}
+    raw_keys = set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", cleaned))  # a stored code shown as is
+    return raw_keys | {w for w in re.findall(r"[a-zà-ÿ]+", cleaned.lower()) if w in ENGLISH}
 
 
 def year_of_decisions(short: str) -> str:
