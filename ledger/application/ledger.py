@@ -110,13 +110,19 @@ class Ledger:
         """Ids of every aggregate started by a ``created`` event, stored or in the working set.
 
         The stored ones are found by the event's topic in the notification log, read once and
-        then only from where the last call stopped (publications are rare, admissions many).
+        then only after the log's head at the last call (publications are rare, admissions many:
+        resuming from the last *match* would scan the whole log again at every admission).
+        Both stores commit notification ids in order, so nothing can appear below the head.
         """
         topic = get_topic(created)
         position, found = self._created.get(topic, (0, []))
-        for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
-            found.append(UUID(str(notification.originator_id)))
-            position = notification.id
+        head = int(self.store.recorder.max_notification_id() or 0)
+        if head > position:
+            for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
+                if notification.id > head:
+                    break
+                found.append(UUID(str(notification.originator_id)))
+            position = head
         self._created[topic] = (position, found)
         owner = created.__qualname__.rsplit(".", 1)[0]
         pending = [i for i, a in self._working.items() if type(a).__qualname__ == owner and i not in found]
