@@ -183,10 +183,9 @@ def certified_independently(
     referential: ReferentialSpec, criteria: Iterable[str], domains: Iterable[str]
 ) -> Outcome:
     """Assess each certificate on its own referential only: no result crosses over."""
-    known_domains = set(referential.domain_codes())
+    known_domains, known_criteria = set(referential.domain_codes()), referential.criteria()
     foreign = sorted(
-        {c for c in criteria if c not in referential.criteria()}
-        | {d for d in domains if d not in known_domains}
+        {c for c in criteria if c not in known_criteria} | {d for d in domains if d not in known_domains}
     )
     return (
         None
