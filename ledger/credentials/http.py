@@ -136,11 +136,11 @@ class CredentialService:
         """The signed status list a posted credential names, when it is one of ours."""
         status = document.get("credentialStatus") if isinstance(document, dict) else None
         url = status.get("statusListCredential") if isinstance(status, dict) else None
-        list_id = self.config.list_id_of(url) if isinstance(url, str) else None
-        if list_id is None:
+        found = self.config.status_list_at(url) if isinstance(url, str) else None
+        if found is None:
             return None
         try:
-            return self.status_cache.signed(list_id, self.config)
+            return self.status_cache.signed(found[1], found[0])
         except UnknownEntity:
             return None
 

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -144,6 +144,13 @@ def is_issuer_of(root: str, did: str) -> bool:
     return did == root or issuer_path(root, did) is not None
 
 
+def did_web_origin(did: str) -> str:
+    """The web origin a did:web identifier names (``https://host``, an encoded port decoded)."""
+    if not did.startswith("did:web:"):
+        raise ValueError(f"not a did:web identifier: {did!r}")
+    return "https://" + did.removeprefix("did:web:").split(":")[0].replace("%3A", ":")
+
+
 def did_web_document_path(did: str) -> str:
     """Where a did:web document lives on its host (``.well-known/did.json`` for a bare host)."""
     if not did.startswith("did:web:"):
@@ -204,8 +211,26 @@ class IssuerConfig:
 
     def list_id_of(self, url: str) -> str | None:
         """The list id of one of our status list URLs (``None`` for another server's)."""
-        prefix = f"{self.public_url}/status/"
-        return url[len(prefix) :] if url.startswith(prefix) and len(url) > len(prefix) else None
+        found = self.status_list_at(url)
+        return found[1] if found is not None else None
+
+    def status_list_at(self, url: str) -> tuple[IssuerConfig, str] | None:
+        """The configuration signing the status list at ``url`` under that very URL, and its id.
+
+        Ours are under the configured public URL, or under the root DID's own origin: a
+        credential exported with the default public URL names its list there, and a server
+        configured for another URL (``make demo``'s ``http://127.0.0.1:8080``) holds the same
+        list, signed with the id the credential names (verifiers compare them).
+        """
+        bases = [self.public_url]
+        if self.root_did.startswith("did:web:") and did_web_origin(self.root_did) != self.public_url:
+            bases.append(did_web_origin(self.root_did))
+        for base in bases:
+            prefix = f"{base}/status/"
+            if url.startswith(prefix) and len(url) > len(prefix):
+                signing = self if base == self.public_url else replace(self, public_url=base)
+                return signing, url[len(prefix) :]
+        return None
 
     def verify_url(self, number: str) -> str:
         """The verification page opening one credential by its number."""

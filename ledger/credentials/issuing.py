@@ -135,10 +135,11 @@ class CredentialIssuer:
         """The signed status list a credential of this ledger points at."""
         status = credential.get("credentialStatus")
         url = status.get("statusListCredential") if isinstance(status, dict) else None
-        list_id = self.config.list_id_of(url) if isinstance(url, str) else None
-        if list_id is None:
+        found = self.config.status_list_at(url) if isinstance(url, str) else None
+        if found is None:
             raise UnknownEntity("status list", str(url))
-        return self.status_list(list_id)
+        cache = self.status_cache or StatusListCache(self.store)
+        return cache.signed(found[1], found[0])
 
 
 def normalise_id(reference: str) -> str:

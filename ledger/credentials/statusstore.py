@@ -192,7 +192,7 @@ class StatusListCache:
         """Follow revocations in ``store``."""
         self.store = store
         self.watch = RevocationWatch()
-        self._signed: dict[str, _SignedList] = {}
+        self._signed: dict[tuple[str, str], _SignedList] = {}  # by (public URL, list id)
         self._lock = threading.Lock()
         self._head_lock = threading.Lock()
         self._head_read = float("-inf")
@@ -204,7 +204,8 @@ class StatusListCache:
         issuer = issuer_of_list(config, list_id)
         key, method = config.signer(issuer)
         head = self._head(asked)
-        cached = self._signed.get(list_id)
+        at = (config.public_url, list_id)
+        cached = self._signed.get(at)
         if (
             cached is not None
             and cached.head == head
@@ -213,13 +214,13 @@ class StatusListCache:
         ):
             return cached.document  # no event stored since: no new revocation
         with self._lock:
-            cached = self._signed.get(list_id)
+            cached = self._signed.get(at)
             bits = self.revoked_indices(list_id)
             if cached is not None and cached.bits == bits and cached.key == method:
-                self._signed[list_id] = replace(cached, head=head, checked_at=time.monotonic())
+                self._signed[at] = replace(cached, head=head, checked_at=time.monotonic())
                 return cached.document
             document = sign_status_list(config, list_id, issuer, bits, key, method)
-            self._signed[list_id] = _SignedList(bits, method, document, head, time.monotonic())
+            self._signed[at] = _SignedList(bits, method, document, head, time.monotonic())
             log.info("credential.status_list_signed", list_id=list_id, revoked=len(bits))
             return document
 
@@ -238,7 +239,8 @@ class StatusListCache:
     def invalidate(self, list_id: str) -> None:
         """Forget the signed list (a certificate was just placed in it)."""
         with self._lock:
-            self._signed.pop(list_id, None)
+            for at in [at for at in self._signed if at[1] == list_id]:
+                del self._signed[at]
 
     def revoked_indices(self, list_id: str) -> frozenset[int]:
         """Status indexes of ``list_id`` held by revoked certificates."""

@@ -258,3 +258,32 @@ def test_keys_show_writes_every_issuer_did_document(exported: dict[str, Path], t
     assert document["id"] == issuer
     assert credential["proof"][0]["verificationMethod"] in document["assertionMethod"]
     assert (tmp_path / "web" / ".well-known" / "did.json").is_file()
+
+
+def test_a_server_on_its_own_url_checks_the_status_of_credentials_exported_by_the_cli(
+    exported: dict[str, Path],
+) -> None:
+    """``make demo``'s set-up: the CLI exports with the default public URL, ``ledger serve`` runs
+    with ``LEDGER_PUBLIC_URL=http://127.0.0.1:PORT``; ``POST /verify`` still checks the status."""
+    import httpx
+
+    from tests.interop.conftest import free_port, start_server, stop_server
+
+    base = exported["base"]
+    port = free_port()
+    server = start_server(str(base / "demo.db"), base / "keys", port)
+    try:
+        verdicts = {
+            name: httpx.post(
+                f"http://127.0.0.1:{port}/verify",
+                content=exported[name].read_bytes(),
+                headers={"content-type": "application/json"},
+                timeout=30,
+            ).json()
+            for name in ("active", "revoked")
+        }
+    finally:
+        stop_server(server)
+    assert verdicts["active"]["verdict"] == "valid", verdicts["active"]
+    assert verdicts["active"]["checks"]["status"] == "ok"
+    assert verdicts["revoked"]["verdict"] == "revoked", verdicts["revoked"]
