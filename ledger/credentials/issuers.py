@@ -32,6 +32,7 @@ from ledger.credentials.errors import CredentialKeyFormatError
 from ledger.credentials.folders import FolderListing
 from ledger.credentials.keys import KeyPair, PublicKey, did_document, jwks
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import N_
 
 log = structlog.get_logger("ledger.credentials")
 
@@ -116,7 +117,7 @@ class IssuerKeyStore:
         """The newest key; :class:`IssuanceError` when there is none."""
         keys = self.keys()
         if not keys:
-            raise IssuanceError("no credential issuer key: run `ledger credential keys generate`")
+            raise IssuanceError(N_("no credential issuer key: run `ledger credential keys generate`"))
         return keys[-1].pair
 
     def public_keys(self) -> list[PublicKey]:

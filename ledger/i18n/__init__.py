@@ -245,7 +245,7 @@ def describe(exc: BaseException) -> str:
             article=readable(article),
             reason=reason(why),
         )
-    return _("error: {error}").format(error=exc)
+    return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
 
 
 def _where(text: str, refusal: str) -> str:

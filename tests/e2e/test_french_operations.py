@@ -194,3 +194,16 @@ def test_certified_learners_dossier_reads_in_french(home: tuple[Path, str]) -> N
     assert shown.returncode == 0, shown.stderr
     assert "base légale : toutes les UAA validées" in shown.stdout, shown.stdout
     assert not english(shown.stdout), (english(shown.stdout), shown.stdout)
+
+
+def test_a_library_error_the_catalogue_knows_reads_in_french(tmp_path: Path) -> None:
+    """Exporting before any issuer key exists: the error says what to run, in French (exit 2)."""
+    made = ledger("demo", "--learners", "8", "--candidates", "0", "--seed", "3", "--db", "d.db", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    rows = json.loads(ledger("certificate", "list", "--json", "--db", "d.db", cwd=tmp_path).stdout)
+    done = ledger("credential", "export", rows[0]["certificate_id"], "--db", "d.db", cwd=tmp_path)
+    assert done.returncode == 2, done
+    assert "aucune clé d'émetteur de certificats : lancez `ledger credential keys generate`" in done.stderr
+    assert not english(done.stderr), done.stderr
+    en = ledger("credential", "export", rows[0]["certificate_id"], "--db", "d.db", cwd=tmp_path, lang="en")
+    assert "no credential issuer key" in en.stderr, en.stderr
