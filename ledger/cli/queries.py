@@ -111,6 +111,24 @@ def learner_show(
     emit(as_json, dossier, print_dossier)
 
 
+def _search(
+    words: list[str] | None, born: str | None, national_number: str | None, db: Any
+) -> list[tuple[Any, Any, Any]]:
+    """Who the keyed blind index finds, with their aggregate and identity (``find`` verbs)."""
+    try:
+        birth = read_date(born) if born else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--born") from None
+    name = " ".join(words or [])
+    if not name.strip() and birth is None and not national_number:
+        raise typer.BadParameter(_("give a name, --born or --national-number"))
+    svc = services(db)
+    return [
+        (found, svc.ledger.get(found), svc.identities.get(found))
+        for found in svc.identities.find(name or None, birth, national_number)
+    ]
+
+
 def learner_find(
     words: Annotated[list[str] | None, typer.Argument(metavar="NAME", help="name words (any order)")] = None,
     db: Db = None,
@@ -126,29 +144,19 @@ def learner_find(
 
     Example: ledger learner find Dupont Léa --born 28/06/2005 --db ecole.db
     """
-    try:
-        birth = read_date(born) if born else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--born") from None
-    name = " ".join(words or [])
-    if not name.strip() and birth is None and not national_number:
-        raise typer.BadParameter(_("give a name, --born or --national-number"))
-    svc = services(db)
-    rows = []
-    for learner_id in svc.identities.find(name or None, birth, national_number):
-        identity = svc.identities.get(learner_id)
-        learner = svc.ledger.get(learner_id)
-        if learner is not None and learner.__class__.__name__ == "Candidate":
-            continue  # a CléA candidate: ledger candidate find
-        rows.append(
-            {
-                "learner_id": str(learner_id),
-                "given_name": identity.given_name if identity else None,
-                "family_name": identity.family_name if identity else None,
-                "birth_date": identity.birth_date.isoformat() if identity else None,
-                "fase": getattr(learner, "fase", None),
-            }
-        )
+    from ledger.domain.clea.aggregates import Candidate
+
+    rows = [
+        {
+            "learner_id": str(learner_id),
+            "given_name": identity.given_name if identity else None,
+            "family_name": identity.family_name if identity else None,
+            "birth_date": identity.birth_date.isoformat() if identity else None,
+            "fase": getattr(learner, "fase", None),
+        }
+        for learner_id, learner, identity in _search(words, born, national_number, db)
+        if not isinstance(learner, Candidate)  # a CléA candidate: ledger candidate find
+    ]
     emit(as_json, rows, print_found)
 
 
@@ -189,30 +197,18 @@ def candidate_find(
     """
     from ledger.domain.clea.aggregates import Candidate
 
-    try:
-        birth = read_date(born) if born else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--born") from None
-    name = " ".join(words or [])
-    if not name.strip() and birth is None and not national_number:
-        raise typer.BadParameter(_("give a name, --born or --national-number"))
-    svc = services(db)
-    rows = []
-    for candidate_id in svc.identities.find(name or None, birth, national_number):
-        candidate = svc.ledger.get(candidate_id)
-        identity = svc.identities.get(candidate_id)
-        if not isinstance(candidate, Candidate) or identity is None:
-            continue
-        rows.append(
-            {
-                "candidate_id": str(candidate_id),
-                "given_name": identity.given_name,
-                "family_name": identity.family_name,
-                "birth_date": identity.birth_date.isoformat(),
-                "certificate": getattr(candidate.certificate, "value", candidate.certificate),
-                "evaluator_siret": candidate.evaluator_siret,
-            }
-        )
+    rows = [
+        {
+            "candidate_id": str(candidate_id),
+            "given_name": identity.given_name,
+            "family_name": identity.family_name,
+            "birth_date": identity.birth_date.isoformat(),
+            "certificate": getattr(candidate.certificate, "value", candidate.certificate),
+            "evaluator_siret": candidate.evaluator_siret,
+        }
+        for candidate_id, candidate, identity in _search(words, born, national_number, db)
+        if isinstance(candidate, Candidate) and identity is not None
+    ]
     emit(as_json, rows, print_candidates_found)
 
 

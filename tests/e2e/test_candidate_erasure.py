@@ -10,19 +10,16 @@ her identity, the erasure decision stays in the log, and a second erasure is ref
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import pg_url_with_schema, require_service
+from tests.e2e.test_french_secretary import ledger
 
-SCRIPT = shutil.which("ledger", path=str(Path(sys.executable).parent)) or "ledger"
 CHLOE = {
     "given_name": "Chloé",
     "family_name": "Martin-Quélennec",
@@ -30,22 +27,6 @@ CHLOE = {
     "national_number": "2900375123456",
 }
 CLEAR = ("Martin-Quélennec", "Quélennec", "Chloé", "1990-03-14", "2900375123456")
-
-
-def ledger(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed console script in ``cwd``, in French (no LEDGER_* variable leaking in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env["LEDGER_LOG_LEVEL"] = "WARNING"
-    return subprocess.run(
-        [SCRIPT, *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def register_chloe(home: Path, db: str) -> tuple[str, str]:
