@@ -340,7 +340,7 @@ class CpuHandlers(Handlers):
         return profiles.in_force((self.ledger.get(i, "profile") for i in ids), option_code, on)
 
     def _is_minor(self, learner_id: UUID, on: date) -> bool:
-        identity = self.ledger.identities.get(learner_id)
+        identity = self.ledger.identity(learner_id)
         return True if identity is None else identity.is_minor_on(on)
 
     def open_option(self, cmd: OpenOption, d: Decision) -> Result:

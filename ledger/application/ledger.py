@@ -58,6 +58,9 @@ class Ledger:
         self._absent: set[UUID] = set()
         self._effects: list[Callable[[], object]] = []
         self._staged: dict[UUID, Identity] = {}
+        # Identities read from the store within the current working set (a learner's tests
+        # are authorised several times a batch; each read is a round trip and a decryption).
+        self._identities: dict[UUID, Identity | None] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._created: dict[str, tuple[int, list[UUID]]] = {}
         for regime in self.registry.regimes:
@@ -79,6 +82,20 @@ class Ledger:
         if staged is not None:
             return staged.national_number is not None and staged.national_number == presented
         return self.identities.national_number_matches(learner_id, presented)
+
+    def identity(self, learner_id: UUID) -> Identity | None:
+        """The learner's identity: decided in this batch (not saved yet), else the store's.
+
+        A learner admitted earlier in the same batch has no stored identity yet: reading only
+        the store would take them for unknown (hence minor) and make the recorded events depend
+        on where the batch boundaries fall. Store reads are kept for the working set.
+        """
+        staged = self._staged.get(learner_id)
+        if staged is not None:
+            return staged
+        if learner_id not in self._identities:
+            self._identities[learner_id] = self.identities.get(learner_id)
+        return self._identities[learner_id]
 
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
@@ -184,6 +201,7 @@ class Ledger:
         """End the working set (aggregates decided on, ids known to be absent)."""
         self._working.clear()
         self._absent.clear()
+        self._identities.clear()
 
     def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
         """The identities sealed for the events' transaction, or None if the store cannot.
