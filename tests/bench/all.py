@@ -69,6 +69,8 @@ class Scale:
     national_chunk: int
     national_proofs: int
     relay_rounds: int = 3
+    app_proof_report: int = 0
+    """Events of the PostgreSQL store whose application proof is reported, not held to the goal."""
 
 
 SCALES = {
@@ -91,6 +93,7 @@ SCALES = {
         20_000,
         2_000,
         5,
+        app_proof_report=1_000_000,
     ),
 }
 FRACTIONS = ((1, 4), (1, 2), (1, 1))
@@ -417,6 +420,8 @@ def section_proofs(scale: Scale, pg_url: str | None) -> dict[str, Any]:
         appends.append(bench_append(scale.append_events))
         if pg_url:
             appends.append(bench_append(scale.append_events, pg_url=pg_url))
+            if scale.app_proof_report:
+                appends.append(bench_append(scale.app_proof_report, pg_url=pg_url) | {"report_only": True})
     result: dict[str, Any] = {
         "rows": rows,
         "append": appends,
@@ -428,7 +433,7 @@ def section_proofs(scale: Scale, pg_url: str | None) -> dict[str, Any]:
     missed += [
         {"store": a["backend"], "what": "app_proof_us", "us": a["app_proof_us"]}
         for a in appends
-        if a["app_proof_us"] >= 1000
+        if a["app_proof_us"] >= 1000 and not a.get("report_only")
     ]
     if missed:
         result["missed"] = missed
@@ -841,6 +846,10 @@ def _proof_targets(f: dict[str, Any]) -> list[list[Any]]:
     ]
     for a in f["append"]:
         us = float(a["app_proof_us"])
+        if a.get("report_only"):
+            name = f"application proof ({a['backend']}, {a['events']} events): reported, no goal"
+            rows.append([name, f"{us:.1f} µs", "—", "—"])
+            continue
         rows.append(
             [
                 f"application proof < 1 ms ({a['backend']}, {a['events']} events)",
