@@ -69,7 +69,7 @@ def _batch(originators: int, versions: int, first_version: int = 1) -> list[Stor
 
 def _log(ledger: Ledger) -> list[tuple[int, uuid.UUID, int, str, bytes]]:
     rows = _recorder(ledger).select_notifications(start=None, limit=1_000_000)
-    return [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in rows]  # type: ignore[misc]
+    return [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in rows]
 
 
 def _count(location: str, table: str) -> int:
