@@ -149,12 +149,12 @@ def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[st
 
     Decoded once per :class:`SharedBatch`: callers must not mutate it.
     """
-    shared = batch.states if isinstance(batch, SharedBatch) else None
-    if shared is not None and n.id in shared:
-        return shared[n.id]
-    state = decode(n.topic, n.state)
-    if shared is not None:
-        shared[n.id] = state
+    if type(batch) is not SharedBatch:
+        return decode(n.topic, n.state)
+    shared = batch.states
+    state = shared.get(n.id)
+    if state is None:
+        state = shared[n.id] = decode(n.topic, n.state)
     return state
 
 
