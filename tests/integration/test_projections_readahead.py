@@ -136,10 +136,10 @@ def test_the_reading_child_is_forked_only_when_no_other_thread_runs(
         kinds.append(type(self.process).__name__)
 
     monkeypatch.setattr(readahead.ReadAhead, "__init__", spying)
-    monkeypatch.setattr(readahead.threading, "active_count", lambda: 1)
+    monkeypatch.setattr("threading.active_count", lambda: 1)
     assert rebuild(fols, read_ahead=True) == len(fols) * head
     assert export_all(fols) == ordinary
-    monkeypatch.setattr(readahead.threading, "active_count", lambda: 2)
+    monkeypatch.setattr("threading.active_count", lambda: 2)
     assert rebuild(fols, read_ahead=True) == len(fols) * head
     assert export_all(fols) == ordinary
     assert kinds == ["_Forked", "Popen"]
