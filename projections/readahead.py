@@ -3,7 +3,7 @@
 Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects)
 costs about as much as applying it to every read model, and both are CPU-bound Python. A
 rebuild from zero, or a catch-up far behind the head, therefore reads ahead in a child
-process (``python -m projections.readahead``): it reads batch after batch with the store's
+process (forked when no other thread runs, else ``python -m projections.readahead``): it reads batch after batch with the store's
 own API and runs each read model's ``prepare`` on it (what a batch changes, computed from the
 batch alone: grouping, decoding, the rows that need no database), and hands that over
 through a pipe, while this process runs each read model's ``write`` on the previous batch
@@ -40,7 +40,10 @@ setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it. Starting the child costs ~
 (~1 s wall) and handing a 50,000-event batch over ~0.2 s each way, so at 100,000 events a
 rebuild reading ahead took 0.28 of a bare read's wall time against 0.46 in one process (and
 0.26 against 0.47 of its CPU; BENCHMARKS.md "Part 4"); it can only pay off with a free core
-and a log long enough to amortise the start-up."""
+and a log long enough to amortise the start-up. Since part 5 the child is forked (no start-up
+imports) and its batches marshalled (~29 MB and ~0.27 s of decoding per 98k events in this
+process), but on the shared, loaded machine one process still did as well or better at 100k
+(BENCHMARKS.md "Part 5"), so the threshold stays."""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
