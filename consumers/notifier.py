@@ -11,7 +11,11 @@ keyed by ``<event id>:<kind>`` so a replay never notifies twice. Rules:
   a missed accrochage deadline → the certifier again;
 - a learner's personal data was erased → every undelivered notification addressed to the
   learner or their representatives is dropped (it could only be delivered through the erased
-  contacts) and their pending deadlines forgotten.
+  contacts) and their pending deadlines forgotten;
+- a CléA candidate's personal data was erased → the same: every undelivered notification
+  addressed to the candidate, and the undelivered accrochage reminders about them (the
+  certifier could only act on them with the erased identity), are dropped, their pending
+  deadlines forgotten. Notifications already sent stay (they are the sender's record).
 
 Recipients are roles plus the random subject id: no names, no addresses.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from consumers.runner import Envelope, dumps
 from ledger.adapters.follower import Db
@@ -32,6 +36,12 @@ OUTBOX_DDL = (
     "CREATE TABLE IF NOT EXISTS notifier_pending (subject_id TEXT NOT NULL, kind TEXT NOT NULL,"
     " due_by TEXT NOT NULL, source_event TEXT NOT NULL, PRIMARY KEY (subject_id, kind))",
 )
+
+# Which undelivered notifications the erasure of a learner or a candidate drops (SQL on a row).
+ABOUT: dict[str, str] = {
+    "learner": "recipient_role IN ('learner', 'legal_representative')",
+    "candidate": "recipient_role = 'candidate' OR kind IN ('accrochage_due', 'accrochage_overdue')",
+}
 
 
 class Notifier:
@@ -66,6 +76,8 @@ class Notifier:
             )
         elif event.type == "be.cpu.learner.erased.v1":
             self.forget(db, event.subject)
+        elif event.type == "fr.clea.candidate.erased.v1":
+            self.forget(db, event.subject, "candidate")
         elif event.type == "be.cpu.learner.competence_report_sent.v1":
             db.execute(
                 "DELETE FROM notifier_pending WHERE subject_id = ? AND kind = ?",
@@ -93,11 +105,10 @@ class Notifier:
             )
 
     @staticmethod
-    def forget(db: Db, subject: str) -> None:
-        """Drop undelivered notifications to an erased learner (or representatives)."""
+    def forget(db: Db, subject: str, person: Literal["learner", "candidate"] = "learner") -> None:
+        """Drop the undelivered notifications about an erased learner or candidate (see :data:`ABOUT`)."""
         db.execute(
-            "DELETE FROM notifier_outbox WHERE subject_id = ? AND sent_at IS NULL"
-            " AND recipient_role IN ('learner', 'legal_representative')",
+            f"DELETE FROM notifier_outbox WHERE subject_id = ? AND sent_at IS NULL AND ({ABOUT[person]})",
             (subject,),
         )
         db.execute("DELETE FROM notifier_pending WHERE subject_id = ?", (subject,))

@@ -183,9 +183,9 @@ class SqlIdentityStore:
         row = self._conn.execute(
             f"SELECT wrapped FROM learner_key WHERE learner_id = {self._p}", (str(learner_id),)
         ).fetchone()
-        if not row:
-            return None
-        wrapped = bytes(row[0])
+        return None if not row else self._unwrap(learner_id, bytes(row[0]))
+
+    def _unwrap(self, learner_id: UUID, wrapped: bytes) -> bytes:
         return self._kek.decrypt(wrapped[:12], wrapped[12:], f"key:{learner_id}".encode())
 
     def _key(self, learner_id: UUID) -> tuple[bytes, bytes | None]:
@@ -323,12 +323,15 @@ class SqlIdentityStore:
 
     def get(self, learner_id: UUID) -> Identity | None:
         """Decrypt an identity (None if unknown or erased)."""
+        # one round trip: the sealed record and the learner's wrapped key together
         row = self._conn.execute(
-            f"SELECT nonce, sealed FROM learner_identity WHERE learner_id = {self._p}", (str(learner_id),)
+            "SELECT i.nonce, i.sealed, k.wrapped FROM learner_identity i"
+            f" JOIN learner_key k ON k.learner_id = i.learner_id WHERE i.learner_id = {self._p}",
+            (str(learner_id),),
         ).fetchone()
-        key = self._existing_key(learner_id)
-        if not row or key is None:
+        if not row:
             return None
+        key = self._unwrap(learner_id, bytes(row[2]))
         plain = AESGCM(key).decrypt(bytes(row[0]), bytes(row[1]), str(learner_id).encode())
         return Identity.model_validate_json(plain)
 

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.application.identity import IdentityStore
+from ledger.application.identity import Identity, IdentityStore
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate, event_id
 
@@ -79,6 +79,9 @@ class Workspace(Protocol):
 
     def national_number_matches(self, learner_id: UUID, presented: str) -> bool:
         """True if ``presented`` is the learner's national register number (keyed hash)."""
+
+    def identity(self, learner_id: UUID) -> Identity | None:
+        """The learner's identity: decided in this batch, else the store's (None if unknown)."""
 
     def created_ids(self, created: type[Any]) -> list[UUID]:
         """Ids of every aggregate started by a ``created`` event, stored or in the working set."""

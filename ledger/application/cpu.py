@@ -48,7 +48,7 @@ from ledger.domain.cpu.values import (
 )
 from ledger.domain.errors import InvalidCommand, UnknownEntity
 from ledger.domain.kernel import Decision
-from ledger.domain.rules import Verdict, require
+from ledger.domain.rules import Verdict, because, require
 from ledger.reference import cpu as ref
 
 
@@ -322,7 +322,9 @@ class CpuHandlers(Handlers):
     def _opened_for(self, ln: Learner) -> int:
         opened = self._option_opened(ln.fase, ln.option_code)
         if opened is None:
-            raise UnknownEntity("option at school", f"{ln.option_code} at FASE {ln.fase}")
+            raise UnknownEntity(
+                "option at school", because("{option} at FASE {fase}", option=ln.option_code, fase=ln.fase)
+            )
         return opened
 
     def _lookup(self, ident: UUID) -> Any:
@@ -340,7 +342,7 @@ class CpuHandlers(Handlers):
         return profiles.in_force((self.ledger.get(i, "profile") for i in ids), option_code, on)
 
     def _is_minor(self, learner_id: UUID, on: date) -> bool:
-        identity = self.ledger.identities.get(learner_id)
+        identity = self.ledger.identity(learner_id)
         return True if identity is None else identity.is_minor_on(on)
 
     def open_option(self, cmd: OpenOption, d: Decision) -> Result:
@@ -632,7 +634,9 @@ class CpuHandlers(Handlers):
         option = ref.option(cmd.option_code)
         opt = self._school_option(cmd.fase, option.code)
         if opt is None:
-            raise UnknownEntity("option at school", f"{option.code} at FASE {cmd.fase}")
+            raise UnknownEntity(
+                "option at school", because("{option} at FASE {fase}", option=option.code, fase=cmd.fase)
+            )
         return self._step(
             cmd,
             opt,

@@ -61,6 +61,7 @@ from ledger.adapters.store import EventStoreApp, StoreTarget, iter_notifications
 from ledger.audit.errors import AuditError, LeafMismatch
 from ledger.audit.proofread import read_proof
 from ledger.domain.errors import InvalidCommand, UnknownEntity
+from ledger.domain.rules import because
 from ledger.integrity import (
     Checkpoint,
     IntegrityError,
@@ -693,7 +694,10 @@ class AuditLog:
         if latest is not None and position < latest.size:
             return self._proof_under(latest, position)
         if position >= self.size() and position >= self.sync():
-            raise UnknownEntity("position", f"{position} (the log has {self.size()} events)")
+            raise UnknownEntity(
+                "position",
+                because("{position} (the log has {size} events)", position=position, size=self.size()),
+            )
         row = self.events.at(position)
         merkle = self.merkle()
         if row is None or leaf_hash(leaf_bytes(row.record())) != merkle.leaf(position):

@@ -7,6 +7,7 @@ the rules when recorded on ``recorded_on``), deterministic for a given ``rng`` s
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -101,6 +102,8 @@ class _Ctx:
     evaluators: list[_Org]
     trainers: list[tuple[str, Region]]
     out: list[Cmd] = field(default_factory=list)
+    per_candidate: Counter[str] = field(default_factory=Counter)
+    """Commands queued per candidate id so far (never cleared with ``out``)."""
 
     def days(self, start: date, lo: int, hi: int) -> date:
         return start + timedelta(days=self.rng.randint(lo, hi))
@@ -110,6 +113,9 @@ class _Ctx:
         if date.fromisoformat(cmd["effective_date"]) > self.horizon:
             return False
         self.out.append(cmd)
+        candidate = cmd.get("candidate_id")
+        if candidate is not None:
+            self.per_candidate[candidate] += 1
         return True
 
 
@@ -347,7 +353,7 @@ def _jury_and_certificate(ctx: _Ctx, cand: _Cand, day: date) -> None:
 
 def _version_cert(ctx: _Ctx, cand: _Cand) -> UUID:
     """The certificate id the issuance gets (deterministic from the candidate's version)."""
-    version = sum(1 for c in ctx.out if c.get("candidate_id") == str(cand.ident)) + 1
+    version = ctx.per_candidate[str(cand.ident)] + 1
     return certificate_id(cand.ident, version)
 
 
@@ -464,4 +470,6 @@ def clea_commands(rng: random.Random, candidates: int, recorded_on: date) -> Ite
     _setup(ctx)
     for _ in range(candidates):
         _candidate(ctx)
+        yield from ctx.out  # one candidate's commands at a time: memory flat in their number
+        ctx.out.clear()
     yield from ctx.out

@@ -42,6 +42,13 @@ def record_demo(
     return len(ledger.execute_all(parsed, batch=batch, progress=advance))
 
 
+CLEA_PART = 5
+"""CléA commands recorded per part, per learner of a CPU chunk. A part is decided whole before it
+is saved: a CléA command holds ~10 KB meanwhile (an evaluation's per-criterion results), a CPU
+command ~1.7 KB, so 5 CléA commands per learner keep a part's peak under a CPU chunk's (at 30,
+10,000 candidates took 690 MB where a 2,000-learner CPU chunk takes 310 MB)."""
+
+
 def record_demo_in_chunks(
     ledger: Ledger,
     seed: int,
@@ -62,7 +69,7 @@ def record_demo_in_chunks(
             advance(chunk)
     if candidates:
         stream = iter(clea_commands(random.Random(f"{seed}/clea"), candidates, on))
-        while part := list(itertools.islice(stream, chunk * 30)):
+        while part := list(itertools.islice(stream, chunk * CLEA_PART)):
             parsed = (ledger.registry.parse(resolve_refs(ledger, r)) for r in part)
             recorded += len(ledger.execute_all(parsed, batch=batch))
             ledger.forget_cache()

@@ -47,9 +47,46 @@ class UnknownEntity(LedgerError):
     code = "unknown-entity"
 
     def __init__(self, kind: str, ident: object) -> None:
+        """``kind``: one of :data:`ENTITY_KINDS` (its French label is in ``ledger.i18n.vocabulary``).
+
+        ``ident`` is what the caller asked for, never another record's data; a composite one
+        (``7514 on 2020-09-01``) is built with ``because`` so that it reads in French too.
+        """
         self.kind = kind
         self.ident = ident
         super().__init__(f"unknown {kind}: {ident}")
+
+
+# Every ``kind`` an UnknownEntity is raised with (tests/unit/test_entity_kinds.py checks the
+# code raises no other, and that each reads in French).
+ENTITY_KINDS: frozenset[str] = frozenset(
+    {
+        "branch jury",
+        "candidate",
+        "certificate",
+        "certificate (in the history read model)",
+        "certificate issuance event",
+        "certificate number",
+        "certification profile",
+        "certification profile in force",
+        "checkpoint",
+        "checkpoint of size",
+        "CléA referential item",
+        "CléA referential version",
+        "CléA referential version in force",
+        "evaluator organisation",
+        "event",
+        "learner",
+        "learner or candidate",
+        "option",
+        "option at school",
+        "position",
+        "profile",
+        "school (FASE)",
+        "status list",
+        "training organisation",
+    }
+)
 
 
 class InvalidCommand(LedgerError):

@@ -245,7 +245,19 @@ def describe(exc: BaseException) -> str:
             article=readable(article),
             reason=reason(why),
         )
+    if getattr(exc, "code", None) == "unknown-entity" and current() != "en":
+        return _("error: {error}").format(error=_unknown(exc))
     return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
+
+
+def _unknown(exc: BaseException) -> str:
+    """``unknown certificate: …`` of an UnknownEntity in the current language (kind by its label)."""
+    from ledger.i18n.vocabulary import unknown_entity
+
+    kind, ident = getattr(exc, "kind", ""), getattr(exc, "ident", "")
+    shown = reason(ident) if isinstance(getattr(ident, "template", None), str) else str(ident)
+    where = _where(str(exc), f"unknown {kind}: {ident}")  # a bulk run's ``command 3: ``
+    return where + _("{what}: {ident}").format(what=unknown_entity(str(kind)), ident=shown)
 
 
 def _where(text: str, refusal: str) -> str:

@@ -25,6 +25,7 @@ from ledger.domain.clea.values import (
     SubDomainSpec,
 )
 from ledger.domain.errors import UnknownEntity
+from ledger.domain.rules import because
 from ledger.reference.errors import ReferenceDataError
 
 FILES = {
@@ -229,7 +230,10 @@ def version_in_force(certificate: CertificateType, on: date) -> ReferentialSpec:
     doc = referential(certificate)
     versions = [v for v in doc.versions if v.effective_from <= on]
     if not versions:
-        raise UnknownEntity("CléA referential version in force", f"{certificate.value} on {on}")
+        raise UnknownEntity(
+            "CléA referential version in force",
+            because("{certificate} on {day}", certificate=certificate.value, day=on),
+        )
     return doc.spec(versions[-1])
 
 

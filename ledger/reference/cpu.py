@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.domain.cpu import rules
 from ledger.domain.errors import UnknownEntity
-from ledger.domain.rules import Verdict
+from ledger.domain.rules import Verdict, because
 from ledger.reference.errors import ReferenceDataError
 
 ART_3 = "AGCF-2018-08-29 art. 3 §1"
@@ -276,7 +276,9 @@ def profile_in_force(option_code: str, on: date) -> Profile:
     """The latest profile of the option in force on ``on`` (effective on or before it)."""
     versions = [p for p in profiles().get(option_code, []) if p.in_force_from <= on]
     if not versions:
-        raise UnknownEntity("certification profile in force", f"{option_code} on {on}")
+        raise UnknownEntity(
+            "certification profile in force", because("{option} on {day}", option=option_code, day=on)
+        )
     return versions[-1]
 
 

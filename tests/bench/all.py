@@ -69,6 +69,8 @@ class Scale:
     national_chunk: int
     national_proofs: int
     relay_rounds: int = 3
+    app_proof_report: int = 0
+    """Events of the PostgreSQL store whose application proof is reported, not held to the goal."""
 
 
 SCALES = {
@@ -91,6 +93,7 @@ SCALES = {
         20_000,
         2_000,
         5,
+        app_proof_report=1_000_000,
     ),
 }
 FRACTIONS = ((1, 4), (1, 2), (1, 1))
@@ -417,6 +420,8 @@ def section_proofs(scale: Scale, pg_url: str | None) -> dict[str, Any]:
         appends.append(bench_append(scale.append_events))
         if pg_url:
             appends.append(bench_append(scale.append_events, pg_url=pg_url))
+            if scale.app_proof_report:
+                appends.append(bench_append(scale.app_proof_report, pg_url=pg_url) | {"report_only": True})
     result: dict[str, Any] = {
         "rows": rows,
         "append": appends,
@@ -428,7 +433,7 @@ def section_proofs(scale: Scale, pg_url: str | None) -> dict[str, Any]:
     missed += [
         {"store": a["backend"], "what": "app_proof_us", "us": a["app_proof_us"]}
         for a in appends
-        if a["app_proof_us"] >= 1000
+        if a["app_proof_us"] >= 1000 and not a.get("report_only")
     ]
     if missed:
         result["missed"] = missed
@@ -841,6 +846,10 @@ def _proof_targets(f: dict[str, Any]) -> list[list[Any]]:
     ]
     for a in f["append"]:
         us = float(a["app_proof_us"])
+        if a.get("report_only"):
+            name = f"application proof ({a['backend']}, {a['events']} events): reported, no goal"
+            rows.append([name, f"{us:.1f} µs", "—", "—"])
+            continue
         rows.append(
             [
                 f"application proof < 1 ms ({a['backend']}, {a['events']} events)",
@@ -922,7 +931,7 @@ def _r_decisions(f: dict[str, Any]) -> list[str]:
     return [
         "Same events (a demo cohort's CPU decisions), `ledger record` (parse, validate, "
         "rules, save) vs a bare `Application` saving the same payloads; batch = decisions "
-        "per transaction. ratio = ledger time / bare time (target ≤ 1.5).",
+        "per transaction. ratio = ledger time / bare time (target ≤ 1.3).",
         "",
         *md_table(
             ["backend", "batch", "events", "ledger s", "bare s", "ledger ev/s", "bare ev/s", "ratio"], rows
@@ -1197,52 +1206,75 @@ def _r_national(f: dict[str, Any]) -> list[str]:
     return out
 
 
+TIME_GROWTH_GOAL = 1.2
+"""Issue 22: time per event (per operation for a proof or an export) within 20% across sizes."""
+RSS_GROWTH_GOAL = 1.1
+"""Issue 22: peak RSS within 10% across sizes."""
+PER_OPERATION = ("prove", "credential-export")
+"""Stages that do one operation whatever the size: compared per operation, not per event."""
+
+
+def _stage_seconds(size: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Seconds and peak RSS per stage; the sampled proofs (``prove0`` …) averaged as ``prove``."""
+    out: dict[str, tuple[float, float]] = {}
+    proofs = [st for st in size["stages"] if st["stage"].startswith("prove")]
+    for st in size["stages"]:
+        if st["stage"] in TRACKED_STAGES or st["stage"] in PER_OPERATION:
+            out[st["stage"]] = (float(st["seconds"]), float(st["peak_rss_mib"]))
+    if proofs:
+        seconds = sum(float(p["seconds"]) for p in proofs) / len(proofs)
+        out["prove"] = (seconds, max(float(p["peak_rss_mib"]) for p in proofs))
+    return out
+
+
 def _stage_growth(sizes: list[dict[str, Any]]) -> list[str]:
-    """Per stage: µs per event and peak RSS at the smallest and the largest size, and the ratio."""
+    """Per stage: time (per event, or per operation) and peak RSS at the smallest and largest size."""
     done = [s for s in sizes if s.get("events")]
     if len(done) < 2:
         return []
     small, large = done[0], done[-1]
-    by_small = {st["stage"]: st for st in small["stages"]}
+    at_small, at_large = _stage_seconds(small), _stage_seconds(large)
     rows = []
-    for st in large["stages"]:
-        first = by_small.get(st["stage"])
-        if st["stage"] not in TRACKED_STAGES or first is None:
+    for stage, (sec_large, rss_large) in at_large.items():
+        if stage not in at_small:
             continue
-        us_small = first["seconds"] * 1e6 / small["events"]
-        us_large = st["seconds"] * 1e6 / large["events"]
+        sec_small, rss_small = at_small[stage]
+        per_op = stage in PER_OPERATION
+        unit_small = sec_small * 1e3 if per_op else sec_small * 1e6 / small["events"]
+        unit_large = sec_large * 1e3 if per_op else sec_large * 1e6 / large["events"]
         rows.append(
             [
-                st["stage"],
-                round(us_small, 1),
-                round(us_large, 1),
-                round(us_large / us_small, 2) if us_small else 0.0,
-                first["peak_rss_mib"],
-                st["peak_rss_mib"],
-                round(st["peak_rss_mib"] / first["peak_rss_mib"], 2) if first["peak_rss_mib"] else 0.0,
+                stage + (" (ms per operation)" if per_op else ""),
+                round(unit_small, 1),
+                round(unit_large, 1),
+                round(unit_large / unit_small, 2) if unit_small else 0.0,
+                rss_small,
+                rss_large,
+                round(rss_large / rss_small, 2) if rss_small else 0.0,
             ]
         )
-    growing = [f"{r[0]} (×{r[6]})" for r in rows if r[6] > 1.5]
-    slowing = [f"{r[0]} (×{r[3]})" for r in rows if r[3] > 1.5]
+    growing = [f"{r[0]} (×{r[6]})" for r in rows if r[6] > RSS_GROWTH_GOAL]
+    slowing = [f"{r[0]} (×{r[3]})" for r in rows if r[3] > TIME_GROWTH_GOAL]
     verdict = [
-        f"**Memory not flat**: peak RSS grows with size in {', '.join(growing)}."
+        f"**Memory not flat** (goal: peak RSS ratio ≤ {RSS_GROWTH_GOAL}): {', '.join(growing)}."
         if growing
-        else "Memory flat in every stage (RSS ratio ≤ 1.5).",
-        f"**Time not linear**: time per event grows with size in {', '.join(slowing)}."
+        else f"Memory flat in every stage (peak RSS ratio ≤ {RSS_GROWTH_GOAL}).",
+        f"**Time not linear** (goal: time ratio ≤ {TIME_GROWTH_GOAL}): {', '.join(slowing)}."
         if slowing
-        else "Time linear in events in every stage (time ratio ≤ 1.5).",
+        else f"Time linear in events in every stage (time ratio ≤ {TIME_GROWTH_GOAL}).",
         "",
     ]
     return [
         f"Per stage, {small.get('fraction')} → {large.get('fraction')} "
-        f"({large['events'] / small['events']:.1f}× the events): a time ratio near 1 is "
-        "linear growth, an RSS ratio near 1 is flat memory.",
+        f"({large['events'] / small['events']:.1f}× the events): µs per event (ms per operation for "
+        "a proof or a credential export, each one process), a time ratio near 1 is linear growth, "
+        "an RSS ratio near 1 is flat memory.",
         "",
         *md_table(
             [
                 "stage",
-                "µs/event small",
-                "µs/event large",
+                "small",
+                "large",
                 "time ratio",
                 "RSS MiB small",
                 "RSS MiB large",

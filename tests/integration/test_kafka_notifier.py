@@ -112,3 +112,38 @@ def test_erasure_drops_undelivered_notifications_to_the_learner(tmp_path: Path) 
         notifier.handle(db, envelope("be.cpu.learner.erased.v1", erased, 3))
     assert {r["subject_id"] for r in outbox_rows(db)} == {str(other)}
     db.close()
+
+
+def test_candidate_erasure_drops_undelivered_notifications_about_the_candidate(tmp_path: Path) -> None:
+    """After a CléA candidate's erasure message, no undelivered accrochage reminder about them is left.
+
+    Like a learner's: the other candidate's reminder stays, and so does one already sent.
+    """
+    db = Db(StoreTarget.parse(str(tmp_path / "notes.db")))
+    notifier = Notifier(today=lambda: date(2024, 5, 2))
+    erased, other, sent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    clea = {**DECISION, "actor_role": "certifier", "body": "certifpro", "legal_basis": "Décret 2019-1119"}
+    with db.transaction():
+        notifier.setup(db)
+        for who in (erased, other, sent):
+            issued = envelope(
+                "fr.clea.candidate.certificate_issued.v1",
+                who,
+                5,
+                decision=clea,
+                certificate_id=uuid.uuid4(),
+                certificate="clea",
+                issuer="certifpro",
+                issued_on="2024-05-01",
+                referential_versions=("clea-2018",),
+                domains=(),
+                accrochage_due_by="2024-06-01",
+            )
+            notifier.handle(db, issued)
+        db.execute("UPDATE notifier_outbox SET sent_at = '2024-05-01' WHERE subject_id = ?", (str(sent),))
+        notifier.handle(db, envelope("fr.clea.candidate.erased.v1", erased, 6, decision=clea))
+        notifier.handle(db, envelope("fr.clea.candidate.erased.v1", sent, 6, decision=clea))
+    rows = outbox_rows(db)
+    assert {r["subject_id"] for r in rows} == {str(other), str(sent)}
+    assert {r["kind"] for r in rows} == {"accrochage_due"}
+    db.close()
