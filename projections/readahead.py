@@ -4,8 +4,8 @@ Reading the log (the store's ``select_notifications``: rows, UUIDs, notification
 about as much as applying it to every read model, and both are CPU-bound Python. A rebuild from
 zero, or a catch-up far behind the head, therefore reads ahead in a child process (forked when
 the store is PostgreSQL and no other thread runs, else ``python -m projections.readahead``):
-it reads batch after batch with the store's own API and runs each read model's ``prepare`` on it (what a batch changes, computed
-from the batch alone: grouping, decoding, the rows that need no database), and hands that over
+it reads batch after batch with the store's own API and runs each read model's ``prepare``
+on it (what a batch changes, computed from the batch alone: grouping, decoding, the rows that need no database), and hands that over
 through a pipe, while this process runs each read model's ``write`` on the previous batch (what
 needs the database: the statistics' walks, the inserts and upserts). Nothing else changes: the
 read models and their positions are written only here, in one transaction per batch, and a batch
