@@ -16,15 +16,19 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import structlog
+if TYPE_CHECKING:
+    import structlog
 
 _HANDLER_MARK = "_ledger_structlog"
 
 
 def configure(level: str = "WARNING") -> None:
     """Configure structlog and the standard library logging once."""
+    _import_structlog()
+    import structlog
+
     numeric = getattr(logging, level.upper(), logging.WARNING)
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer(colors=False)
@@ -61,6 +65,26 @@ def configure(level: str = "WARNING") -> None:
     root.setLevel(numeric)
     sys.unraisablehook = _log_unraisable
     threading.excepthook = _log_thread_error
+
+
+def _import_structlog() -> None:
+    """Import structlog first without rich when nothing would show rich's tracebacks.
+
+    ``import structlog`` imports ``structlog.dev``, which imports rich (~0.1 s of CPU) only to
+    offer pretty tracebacks to its console renderer. Off a terminal the renderer is JSON and
+    tracebacks are formatted by :func:`structlog.processors.format_exc_info` (the standard
+    library's format), so the console script, started hundreds of times by scripts and
+    tests, imports structlog as if rich were absent (structlog's documented fallback). On a
+    terminal, or when rich or structlog is already loaded, it is a plain import.
+    """
+    if "structlog" in sys.modules or "rich" in sys.modules or sys.stderr.isatty():
+        return  # the caller's plain import
+    sys.modules["rich"] = None  # type: ignore[assignment]  # "import rich" raises ImportError
+    try:
+        import structlog  # noqa: F401
+    finally:
+        if sys.modules.get("rich", 0) is None:
+            del sys.modules["rich"]
 
 
 class _CurrentStderr:
@@ -115,6 +139,8 @@ def _summarise_client_errors(
 
 def _log_unraisable(unraisable: Any) -> None:
     """An exception Python cannot raise (in ``__del__``, a finaliser): one JSON line, no traceback."""
+    import structlog
+
     error = unraisable.exc_value if unraisable.exc_value is not None else unraisable.exc_type
     structlog.get_logger("python").warning(
         "python.unraisable",
@@ -128,6 +154,8 @@ def _log_thread_error(args: threading.ExceptHookArgs) -> None:
     """An uncaught exception in a thread: one JSON line with the traceback folded in."""
     if args.exc_type is SystemExit:
         return
+    import structlog
+
     structlog.get_logger("python").error(
         "python.thread_error",
         thread=args.thread.name if args.thread else None,

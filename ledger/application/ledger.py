@@ -63,6 +63,9 @@ class Ledger:
         self._identities: dict[UUID, Identity | None] = {}
         self._handlers: dict[str, tuple[Handler, str, str]] = {}
         self._created: dict[str, tuple[int, list[UUID]]] = {}
+        # within the working set: topics whose log head was read, aggregates created per class
+        self._created_checked: set[str] = set()
+        self._new: dict[str, list[UUID]] = {}
         for regime in self.registry.regimes:
             handlers = regime.handlers(self)
             for route in regime.routes:
@@ -133,16 +136,19 @@ class Ledger:
         """
         topic = get_topic(created)
         position, found = self._created.get(topic, (0, []))
-        head = int(self.store.recorder.max_notification_id() or 0)
-        if head > position:
-            for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
-                if notification.id > head:
-                    break
-                found.append(UUID(str(notification.originator_id)))
-            position = head
-        self._created[topic] = (position, found)
+        if topic not in self._created_checked:
+            # the log's head once per working set (a batch decides on one view of the log)
+            head = int(self.store.recorder.max_notification_id() or 0)
+            if head > position:
+                for notification in iter_notifications(self.store, position + 1, topics=(topic,)):
+                    if notification.id > head:
+                        break
+                    found.append(UUID(str(notification.originator_id)))
+                position = head
+            self._created[topic] = (position, found)
+            self._created_checked.add(topic)
         owner = created.__qualname__.rsplit(".", 1)[0]
-        pending = [i for i, a in self._working.items() if type(a).__qualname__ == owner and i not in found]
+        pending = [i for i in self._new.get(owner, ()) if i not in found]
         return [*found, *pending]
 
     def after_save(self, effect: Callable[[], object]) -> None:
@@ -172,7 +178,10 @@ class Ledger:
         handler, basis, ruleset = self._handlers[name]
         decision = self._decision(cmd, basis, ruleset, self.clock.now())
         agg, outcome = handler(cmd, decision)
-        self._working[agg.id] = agg
+        if agg.id not in self._working:
+            if agg.version == len(agg.pending_events):  # created by this command
+                self._new.setdefault(type(agg).__qualname__, []).append(agg.id)
+            self._working[agg.id] = agg
         identity = vars(cmd).get("identity")
         if identity is not None:
             self._staged[agg.id] = identity
@@ -202,6 +211,8 @@ class Ledger:
         self._working.clear()
         self._absent.clear()
         self._identities.clear()
+        self._new.clear()
+        self._created_checked.clear()
 
     def sealed_identities(self, identities: Iterable[tuple[UUID, Identity]]) -> list[object] | None:
         """The identities sealed for the events' transaction, or None if the store cannot.

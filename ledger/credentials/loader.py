@@ -30,6 +30,7 @@ Hostile input is bounded in three layers (see :class:`CanonicalizationLimits`):
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Mapping
@@ -38,9 +39,6 @@ from importlib import resources
 from typing import Any
 
 from cachetools import LRUCache  # type: ignore[import-untyped,unused-ignore]
-from pyld import jsonld  # type: ignore[import-untyped,unused-ignore]
-from pyld.canon import URDNA2015  # type: ignore[import-untyped,unused-ignore]
-from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped,unused-ignore]
 
 from ledger.credentials.errors import (
     CanonicalizationError,
@@ -121,6 +119,8 @@ class OfflineDocumentLoader:
 
     def context_resolver(self) -> Any:
         """Return a pyld ContextResolver with a cache private to the caller (never shared)."""
+        from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped,unused-ignore]
+
         return ContextResolver(LRUCache(maxsize=16), self)
 
     def context(self, url: str) -> Any:
@@ -192,29 +192,40 @@ def check_json_limits(document: Any, limits: CanonicalizationLimits = DEFAULT_LI
             raise CanonicalizationLimitError("document strings exceed the size limit")
 
 
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """URDNA2015 (RDFC-1.0) with a work counter and a wall-clock deadline."""
+@functools.cache
+def _bounded_urdna2015_class() -> type[Any]:
+    """The URDNA2015 of pyld, with a work counter and a deadline, defined on first use.
 
-    def __init__(self, limits: CanonicalizationLimits, deadline: float) -> None:
-        super().__init__()
-        self._limits = limits
-        self._deadline = deadline
-        self._n_degree_calls = 0
+    pyld (and requests, which it imports) cost ~0.1 s of start-up: every process building
+    the application would pay it, though only canonicalisation needs it.
+    """
+    from pyld.canon import URDNA2015  # type: ignore[import-untyped,unused-ignore]
 
-    def _check_deadline(self) -> None:
-        if time.monotonic() > self._deadline:
-            raise CanonicalizationLimitError("RDF canonicalisation timed out")
+    class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
+        """URDNA2015 (RDFC-1.0) with a work counter and a wall-clock deadline."""
 
-    def hash_first_degree_quads(self, id_: str) -> str:
-        self._check_deadline()
-        return str(super().hash_first_degree_quads(id_))
+        def __init__(self, limits: CanonicalizationLimits, deadline: float) -> None:
+            super().__init__()
+            self._limits = limits
+            self._deadline = deadline
+            self._n_degree_calls = 0
 
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        self._n_degree_calls += 1
-        if self._n_degree_calls > self._limits.max_n_degree_calls:
-            raise CanonicalizationLimitError("RDF canonicalisation work limit exceeded")
-        self._check_deadline()
-        return super().hash_n_degree_quads(id_, issuer)
+        def _check_deadline(self) -> None:
+            if time.monotonic() > self._deadline:
+                raise CanonicalizationLimitError("RDF canonicalisation timed out")
+
+        def hash_first_degree_quads(self, id_: str) -> str:
+            self._check_deadline()
+            return str(super().hash_first_degree_quads(id_))
+
+        def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+            self._n_degree_calls += 1
+            if self._n_degree_calls > self._limits.max_n_degree_calls:
+                raise CanonicalizationLimitError("RDF canonicalisation work limit exceeded")
+            self._check_deadline()
+            return super().hash_n_degree_quads(id_, issuer)
+
+    return _BoundedURDNA2015
 
 
 def _find_cause(exc: BaseException) -> CanonicalizationError | None:
@@ -236,6 +247,8 @@ def _to_dataset(document: Any, loader: OfflineDocumentLoader) -> dict[str, Any]:
         "produceGeneralizedRdf": False,
         "processingMode": "json-ld-1.1",
     }
+    from pyld import jsonld  # type: ignore[import-untyped,unused-ignore]
+
     try:
         dataset = jsonld.to_rdf(document, options)
     except Exception as exc:  # pyld raises JsonLdError and assorted built-ins
@@ -434,6 +447,8 @@ def canonicalize_rdf(
     quads = _oxigraph_quads(document, loader, compiled or limits.compiled)
     blank = _check_quads(quads, limits)
     if blank > FAST_MAX_BLANK_NODES or not _first_degree_distinct(quads):  # bounded algorithm
+        from pyld import jsonld  # type: ignore[import-untyped,unused-ignore]
+
         nquads = (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
         return _bounded_urdna2015(jsonld.parse_nquads(nquads), limits)
     dataset = ox.Dataset(quads)
@@ -446,7 +461,7 @@ def canonicalize_rdf(
 
 def _bounded_urdna2015(dataset: dict[str, Any], limits: CanonicalizationLimits) -> str:
     deadline = time.monotonic() + limits.timeout_seconds
-    canon = _BoundedURDNA2015(limits, deadline)
+    canon = _bounded_urdna2015_class()(limits, deadline)
     try:
         result = canon.main(dataset, {"algorithm": "URDNA2015", "format": NQUADS})
     except CanonicalizationError:

@@ -27,6 +27,19 @@ def env() -> dict[str, str]:
     return {**os.environ, "LEDGER_LOG_LEVEL": "WARNING", "LEDGER_LANG": "en"}
 
 
+def current(db: Path) -> list[int]:
+    """Every follower's position in the store ``db`` now."""
+    target = StoreTarget.parse(str(db))
+    store = open_store(target)
+    fols = followers(store, target)
+    try:
+        return [f.position() for f in fols]
+    finally:
+        for f in fols:
+            f.close()
+        store.close()
+
+
 def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
     """Several SIGKILLs during a long catch-up in small batches (one batch at a time, and
     reading ahead in a second process), then a restart to the end: every rm_ table equals a
@@ -42,24 +55,25 @@ def test_sigkill_at_random_points_loses_nothing_and_applies_nothing_twice(tmp_pa
     )
     assert made.returncode == 0, made.stderr
     rng = random.Random(11)
-    positions = []
+    positions: list[list[int]] = []
     for kill in range(6):
         ahead = {"LEDGER_READ_AHEAD_MIN_LAG": "1"} if kill % 2 else {}  # half read ahead
+        before = positions[-1][0] if positions else 0
         proc = subprocess.Popen(
             cli("projections", "run", "--db", str(db), "--batch", "1"),
             env={**env(), **ahead},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.8, 1.6) + (1.5 if ahead else 0))  # + starting the reader
+        # killed once this run has applied something (however slow the machine is to start
+        # it), at a random point shortly after
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and current(db)[0] <= before:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        target = StoreTarget.parse(str(db))
-        store = open_store(target)
-        fols = followers(store, target)
-        positions.append([f.position() for f in fols])
-        for f in fols:
-            f.close()
+        positions.append(current(db))
     done = subprocess.run(
         cli("projections", "run", "--db", str(db), "--once", "--batch", "7"),
         env=env(),
