@@ -3,16 +3,16 @@
 Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects) costs
 about as much as applying it to every read model, and both are CPU-bound Python. A rebuild from
 zero, or a catch-up far behind the head, therefore reads ahead in a child process (forked when
-no other thread runs, else ``python -m projections.readahead``): it reads batch after batch with
-the store's own API and runs each read model's ``prepare`` on it (what a batch changes, computed
-from the batch alone: grouping, decoding, the rows that need no database), and hands that over
-through a pipe, while this process runs each read model's ``write`` on the previous batch (what
-needs the database: the statistics' walks, the inserts and upserts). Nothing else changes: the
-read models and their positions are written only here, in one transaction per batch, and a batch
-is applied only if every read model still stands just before it (otherwise the read-ahead stops
-and the ordinary one-batch-at-a-time step takes over). Memory stays bounded by three batches
-(one applied, one in the pipe, one being read); the child ends when this process does (its next
-write fails).
+the store is PostgreSQL and no other thread runs, else ``python -m projections.readahead``): it
+reads batch after batch with the store's own API and runs each read model's ``prepare`` on it
+(what a batch changes, computed from the batch alone: grouping, decoding, the rows that need no
+database), and hands that over through a pipe, while this process runs each read model's
+``write`` on the previous batch (what needs the database: the statistics' walks, the inserts and
+upserts). Nothing else changes: the read models and their positions are written only here, in
+one transaction per batch, and a batch is applied only if every read model still stands just
+before it (otherwise the read-ahead stops and the ordinary one-batch-at-a-time step takes over).
+Memory stays bounded by three batches (one applied, one in the pipe, one being read); the child
+ends when this process does (its next write fails).
 """
 
 from __future__ import annotations
@@ -191,7 +191,10 @@ class ReadAhead:
         self, target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
     ) -> None:
         self.process: Any
-        if _fork_safe():
+        # SQLite forbids carrying its in-process lock state across fork(): a forked child
+        # opening the file the parent holds open could read without the WAL read locks it
+        # believes it has. Only a PostgreSQL reader (its own socket) is forked.
+        if target.kind == "postgres" and _fork_safe():
             self.process, self.stdout = _fork(target, list(names), start, until, size)
         else:
             self.process = subprocess.Popen(
