@@ -1260,7 +1260,7 @@ def _stage_growth(sizes: list[dict[str, Any]]) -> list[str]:
         return []
     small, large = done[0], done[-1]
     at_small, at_large = _stage_seconds(small), _stage_seconds(large)
-    rows = []
+    rows: list[list[Any]] = []
     for stage, (sec_large, rss_large) in at_large.items():
         if stage not in at_small:
             continue
