@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from html import escape
 from typing import Any
 
@@ -77,11 +78,10 @@ class LawFactsProjection(TableProjection):
     def prepare(self, batch: Sequence[Notification]) -> list[Event]:
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
-        wanted = {*FACTS, "Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted"}
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
-                cls = n.topic.rsplit(".", 1)[-1]
-                if cls in wanted or (b'"corrects":' in n.state and b'"corrects":null' not in n.state):
+                cls, wanted = _class_of(n.topic)
+                if wanted or (b'"corrects":' in n.state and b'"corrects":null' not in n.state):
                     out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
         return out
 
@@ -117,6 +117,13 @@ class LawFactsProjection(TableProjection):
         facts.flush()
         db.delete_keys("rm_law_place", "aggregate_id", [(agg_id,) for agg_id in places])
         db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
+
+
+@cache
+def _class_of(topic: str) -> tuple[str, bool]:
+    """The event class name of a topic, and whether this model reads every event of it."""
+    cls = topic.rsplit(".", 1)[-1]
+    return cls, cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted")
 
 
 NO_PLACE = (0, "")

@@ -14,7 +14,6 @@ batch that touches them; options from their opening.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,7 +31,6 @@ from projections.base import (
     LEARNER_TOPIC,
     OPTION_TOPIC,
     TableProjection,
-    decode,
     decode_state,
     group_by_aggregate,
     select_in,
@@ -88,9 +86,7 @@ FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cp
 Row = tuple[Any, ...]
 Ev = tuple[int, str, dict[str, Any], int]
 """A learner event the facts depend on: (version, short type, stored state, position)."""
-Raw = tuple[int, str, bytes, int]
-"""A learner event as stored: (version, topic, state, position)."""
-Work = tuple[dict[str, tuple[list[Raw], int]], list[tuple[str, int]], list[Row]]
+Work = tuple[dict[str, tuple[list[Ev], int]], list[tuple[str, int]], list[Row]]
 """What :meth:`StatsProjection.prepare` hands to :meth:`StatsProjection.write`."""
 
 PLACEMENTS = frozenset({"Admitted", "Promoted", "YearRepeated", "Transferred"})
@@ -184,22 +180,19 @@ class StatsProjection(TableProjection):
     def prepare(self, batch: Sequence[Notification]) -> Work:
         """What the batch touches: learners' events, candidates, opened options.
 
-        No database; the learners' events the facts may depend on are kept encoded (decoding
-        is left to :meth:`write`, which runs beside the read-ahead process, not after it).
+        No database; the learners' events the facts depend on are decoded here, once per
+        event for every read model of a :class:`projections.base.SharedBatch` (the law facts
+        read most of the same events), or in the read-ahead process during a rebuild.
         """
-        learners: dict[str, tuple[list[Raw], int]] = {}
+        learners: dict[str, tuple[list[Ev], int]] = {}
         candidates: list[tuple[str, int]] = []
         options: list[Row] = []
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             last = items[-1].originator_version
             if items[0].topic.startswith(LEARNER_TOPIC):
-                raws = [
-                    (n.originator_version, sys.intern(n.topic), n.state, n.id - 1)
-                    for n in items
-                    if _may_count(n)
-                ]
-                if raws:  # otherwise nothing the facts depend on changed
-                    learners[agg_id] = (raws, last)
+                events = [ev for n in items if _may_count(n) and (ev := _kept(n, batch)) is not None]
+                if events:  # otherwise nothing the facts depend on changed
+                    learners[agg_id] = (events, last)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
                 candidates.append((agg_id, last))
             elif items[0].originator_version == 1:
@@ -208,12 +201,7 @@ class StatsProjection(TableProjection):
 
     def write(self, db: Db, work: Work) -> None:
         """Walk the learners on, recompute the candidates from the store, write the facts."""
-        raw_learners, candidates, options = work
-        learners = {
-            lid: (events, last)
-            for lid, (raws, last) in raw_learners.items()
-            if (events := [ev for raw in raws if (ev := _kept(*raw)) is not None])
-        }
+        learners, candidates, options = work
         writes = _Writes(options=options)
         writes.candidates = [candidate_row(_replay(self.store, agg_id, last)) for agg_id, last in candidates]
         if learners:
@@ -247,13 +235,13 @@ def _may_count(n: Notification) -> bool:
     return _short(n.topic)[1] or not (isinstance(n.state, bytes) and NOT_CORRECTING in n.state)
 
 
-def _kept(version: int, topic: str, data: bytes, position: int) -> Ev | None:
+def _kept(n: Notification, batch: Sequence[Notification]) -> Ev | None:
     """The event in compact form if the facts depend on it (a kept type, or a correction)."""
-    short, kept = _short(topic)
-    state = decode(topic, data)
+    short, kept = _short(n.topic)
+    state = decode_state(n, batch)
     if not kept and _corrects(state) is None:
         return None
-    return version, short, state, position
+    return n.originator_version, short, state, n.id - 1
 
 
 def _corrects(state: dict[str, Any]) -> int | None:
