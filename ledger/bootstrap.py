@@ -68,15 +68,20 @@ def migrate_all(conn: Any, placeholder: str) -> dict[str, list[int]]:
     """Run every migration chain of the ledger's non-rebuildable tables (autocommit ``conn``).
 
     ``ledger`` (idempotency, identity, token revocations), ``credentials`` (status bits),
-    ``integrity`` (checkpoints); the consumers' chain runs when a consumer starts. Returns the
+    ``integrity`` (checkpoints), and ``events`` (the certificate index) once the event store's
+    table exists; the consumers' chain runs when a consumer starts. Returns the
     versions applied now, per chain.
     """
-    from ledger.adapters.migrations import MIGRATIONS, migrate
+    from ledger.adapters.migrations import MIGRATIONS, migrate, migrate_events
     from ledger.audit.log import MIGRATIONS as INTEGRITY
     from ledger.credentials.statusstore import MIGRATIONS as CREDENTIALS
 
     chains = {"ledger": MIGRATIONS, "credentials": CREDENTIALS, "integrity": INTEGRITY}
-    return {name: migrate(conn, placeholder, name, steps) for name, steps in chains.items()}
+    done = {name: migrate(conn, placeholder, name, steps) for name, steps in chains.items()}
+    events = migrate_events(conn, placeholder)
+    if events is not None:
+        done["events"] = events
+    return done
 
 
 def bootstrap(

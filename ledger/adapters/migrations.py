@@ -124,6 +124,35 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+def _e1_certificate_index(db: MigrationDb) -> None:
+    """The certificate index (:mod:`ledger.adapters.certindex`) over the events already stored."""
+    from ledger.adapters import certindex
+
+    if db.sqlite:
+        db.conn.execute(certindex.sqlite_index_ddl())
+        return
+    for statement in certindex.pg_index_ddl():
+        db.conn.execute(statement)
+
+
+EVENT_MIGRATIONS: tuple[Migration, ...] = (
+    (1, "certificate index (certificate id of issuance and revocation events)", _e1_certificate_index),
+)
+"""The ``events`` chain: indexes on the event store's own table (run once the table exists)."""
+
+
+def events_table(placeholder: str) -> str:
+    """The event store's table on this dialect (eventsourcing's name for the ``ledger`` app)."""
+    return "stored_events" if placeholder == "?" else "ledger_events"
+
+
+def migrate_events(conn: Any, placeholder: str) -> list[int] | None:
+    """Apply the ``events`` chain when the event store's table exists (``None`` otherwise)."""
+    if not MigrationDb(conn, placeholder).columns(events_table(placeholder)):
+        return None
+    return migrate(conn, placeholder, "events", EVENT_MIGRATIONS)
+
+
 @contextmanager
 def _transaction(db: MigrationDb) -> Iterator[None]:
     if db.sqlite:

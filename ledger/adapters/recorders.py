@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from ledger.adapters import certindex
 from ledger.adapters.identity import SealedIdentity, write_sealed
 
 IDEMPOTENCY_TABLE = "api_idempotency"
@@ -87,3 +88,17 @@ class SqliteReceiptRecorder(SQLiteApplicationRecorder):
             )
         write_sealed(c, "?", "", _identities(kwargs))
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_certificate_events(self, certificate_id: str) -> list[Notification] | None:
+        """One certificate's issuance and revocation events in log order, via the index.
+
+        ``None`` when the database has no certificate index (the caller then scans the log).
+        """
+        with self.datastore.transaction(commit=False) as c:
+            if not certindex.sqlite_has_index(c):
+                return None
+            c.execute(certindex.sqlite_lookup_sql(self.events_table_name), (certificate_id,))
+            return [
+                certindex.notification(row, row["rowid"], self.convert_originator_id(row["originator_id"]))
+                for row in c.fetchall()
+            ]

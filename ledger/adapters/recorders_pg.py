@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from ledger.adapters import certindex
 from ledger.adapters.identity import write_sealed
 from ledger.adapters.recorders import _COLUMNS, IDEMPOTENCY_TABLE, _identities, _receipt
 
@@ -34,3 +35,20 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             )
         write_sealed(curs, "%s", prefix, _identities(kwargs))
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def select_certificate_events(self, certificate_id: str) -> list[Notification] | None:
+        """One certificate's issuance and revocation events in log order, via the index.
+
+        ``None`` when the schema has no certificate index (the caller then scans the log).
+        """
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(certindex.pg_has_index_sql(schema))
+            found = curs.fetchone()
+            if found is None or next(iter(found.values())) is None:
+                return None
+            curs.execute(certindex.pg_lookup_sql(schema, self.events_table_name), (certificate_id,))
+            return [
+                certindex.notification(row, row["notification_id"], row["originator_id"])
+                for row in curs.fetchall()
+            ]
