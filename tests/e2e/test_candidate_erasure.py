@@ -13,12 +13,14 @@ import json
 import sqlite3
 import subprocess
 import uuid
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import pg_url_with_schema, require_service
 from tests.e2e.test_french_secretary import ledger
+from tests.procs import concurrently
 
 CHLOE = {
     "given_name": "Chloé",
@@ -127,13 +129,16 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
     )  # fmt: skip
     assert erased.returncode == 0, erased.stderr
     assert f"Données personnelles du candidat {candidate[:8]} effacées" in erased.stdout, erased.stdout
-    for search in (["quelennec"], ["--born", "14/03/1990"], ["--national-number", "2900375123456"]):
-        again = ledger("candidate", "find", *search, "--db", db, cwd=tmp_path)
+    searches = (["quelennec"], ["--born", "14/03/1990"], ["--national-number", "2900375123456"])
+    *found, log = concurrently(  # read-only and independent of each other
+        [*(partial(ledger, "candidate", "find", *q, "--db", db, cwd=tmp_path) for q in searches),
+         partial(events, tmp_path, db)]
+    )  # fmt: skip
+    for again in found:
         assert again.returncode == 0 and "Aucun candidat trouvé." in again.stdout, again.stdout
     assert identity_rows(tmp_path, db, candidate) == 0
 
     # the decision stays in the log; no event ever held her identity
-    log = events(tmp_path, db)
     assert len(log) == before + 1
     last = log[-1]
     assert (last["type"], last["aggregate_id"], last["body"]) == (
@@ -149,18 +154,17 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
     assert not [v for v in CLEAR if v in raw], "a clear value is still stored"
 
     # a second erasure is refused in French, exit 2, nothing written
-    for who in (candidate, candidate[:8]):
-        twice = ledger(
-            "candidate", "erase", who, "--reason", "demande RGPD", "--actor", "cp-1", "--db", db,
+    full, twice = concurrently(  # both refused, nothing written: independent of each other
+        partial(
+            ledger, "candidate", "erase", who, "--reason", "demande RGPD", "--actor", "cp-1", "--db", db,
             cwd=tmp_path,
-        )  # fmt: skip
-        assert twice.returncode == 2, (twice.stdout, twice.stderr)
-        assert "Traceback" not in twice.stderr
-    assert "plus aucune décision" in twice.stderr or "identifiant complet" in twice.stderr, twice.stderr
-    full = ledger(
-        "candidate", "erase", candidate, "--reason", "demande RGPD", "--actor", "cp-1", "--db", db,
-        cwd=tmp_path,
+        )
+        for who in (candidate, candidate[:8])
     )  # fmt: skip
+    for refused in (full, twice):
+        assert refused.returncode == 2, (refused.stdout, refused.stderr)
+        assert "Traceback" not in refused.stderr
+    assert "plus aucune décision" in twice.stderr or "identifiant complet" in twice.stderr, twice.stderr
     assert full.returncode == 2 and "règle candidate_not_erased, RGPD art. 17" in full.stderr, full.stderr
     assert "les données personnelles du candidat ont été effacées ; plus aucune décision" in full.stderr
     assert len(events(tmp_path, db)) == before + 1
