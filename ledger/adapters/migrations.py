@@ -196,10 +196,13 @@ def migrate(
     """
     db = MigrationDb(conn, placeholder)
     table = versions_table(chain)
-    conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-        "applied_at DOUBLE PRECISION NOT NULL)"
-    )
+    # under the migrations' lock: two processes opening a new PostgreSQL store at once would
+    # otherwise race on the catalogue (CREATE TABLE IF NOT EXISTS is not atomic there)
+    with _transaction(db):
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at DOUBLE PRECISION NOT NULL)"
+        )
     done: list[int] = []
     for version, name, step in steps:
         with _transaction(db):

@@ -123,3 +123,36 @@ def test_consumer_chain_runs_beside_the_others(store_location: str) -> None:
     assert migrate(conn, target.placeholder, "consumers", CONSUMERS) == []
     assert applied(conn, target.placeholder) == []  # the ledger's own chain untouched
     conn.close()
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(store_location: str) -> None:
+    """Six connections migrating the same fresh store at the same moment (``ledger`` commands
+    started side by side): none fails, each version is applied exactly once."""
+    import threading
+
+    from ledger.bootstrap import migrate_all
+
+    target = StoreTarget.parse(store_location)
+    start = threading.Barrier(6)
+    results: list[dict[str, list[int]]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        conn = target.connect()  # its own connection, opened in its own thread (SQLite's rule)
+        start.wait()
+        try:
+            results.append(migrate_all(conn, target.placeholder))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    for chain in ("ledger", "credentials", "integrity"):
+        versions = sorted(v for r in results for v in r[chain])
+        assert versions == sorted(set(versions)) and versions, (chain, results)
