@@ -142,7 +142,7 @@ def test_processes_opening_a_new_store_at_once_migrate_it_once(store_location: s
         start.wait()
         try:
             results.append(migrate_all(conn, target.placeholder))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
             conn.close()
