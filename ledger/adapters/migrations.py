@@ -102,6 +102,16 @@ def _m4_learner_lookup(db: MigrationDb) -> None:
     )
 
 
+def _m5_learner_lookup_by_learner(db: MigrationDb) -> None:
+    """An index on ``learner_lookup.learner_id``.
+
+    A learner's rows are replaced (admission, re-index) and erased by learner id, which the
+    primary key (digest, learner_id) cannot serve: a scan of every learner's rows at each
+    admission, quadratic over a registry.
+    """
+    db.conn.execute("CREATE INDEX IF NOT EXISTS learner_lookup_by_learner ON learner_lookup (learner_id)")
+
+
 Step = Callable[[MigrationDb], None]
 Migration = tuple[int, str, Step]
 
@@ -121,6 +131,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (2, "identity store and national-number keyed hash", _m2_identity),
     (3, "token revocations", _m3_token_revocations),
     (4, "learner lookup (keyed blind index)", _m4_learner_lookup),
+    (5, "learner lookup by learner", _m5_learner_lookup_by_learner),
 )
 
 

@@ -92,7 +92,7 @@ def test_entry_points_migrate_every_chain_from_nothing(store_location: str) -> N
     conn = target.connect()
     p = target.placeholder
     first = migrate_all(conn, p)
-    assert first == {"ledger": [1, 2, 3, 4], "credentials": [1], "integrity": [1]}
+    assert first == {"ledger": [1, 2, 3, 4, 5], "credentials": [1], "integrity": [1]}
     assert _tables(conn, p) == set().union(*CHAIN_TABLES.values())
     assert migrate_all(conn, p) == {"ledger": [], "credentials": [], "integrity": []}
     assert applied(conn, p, "credentials") == [1] and applied(conn, p, "integrity") == [1]
@@ -156,3 +156,30 @@ def test_processes_opening_a_new_store_at_once_migrate_it_once(store_location: s
     for chain in ("ledger", "credentials", "integrity"):
         versions = sorted(v for r in results for v in r[chain])
         assert versions == sorted(set(versions)) and versions, (chain, results)
+
+
+def test_a_learners_lookup_rows_are_found_by_learner_through_an_index(store_location: str) -> None:
+    """Admission, re-index and erasure replace a learner's blind-index rows by learner id: the
+    planner reaches them through an index, not a scan of every learner's rows (quadratic
+    recording at national size)."""
+    target = StoreTarget.parse(store_location)
+    conn = target.connect()
+    p = target.placeholder
+    migrate(conn, p)
+    if target.kind == "sqlite":
+        plan = " ".join(
+            str(r[-1])
+            for r in conn.execute(
+                f"EXPLAIN QUERY PLAN DELETE FROM learner_lookup WHERE learner_id = {p}", ("x",)
+            )
+        )
+        assert "USING INDEX learner_lookup_by_learner" in plan, plan
+    else:
+        with conn.transaction():
+            conn.execute("SET LOCAL enable_seqscan = off")  # a near-empty table: ask whether it can
+            plan = " ".join(
+                str(r[0])
+                for r in conn.execute(f"EXPLAIN DELETE FROM learner_lookup WHERE learner_id = {p}", ("x",))
+            )
+        assert "learner_lookup_by_learner" in plan, plan
+    conn.close()
