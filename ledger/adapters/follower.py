@@ -189,6 +189,8 @@ class Follower:
         self.batch_size = batch_size
         self.db = Db(target)
         with self.db.transaction() as db:
+            if db.kind == "postgres":  # CREATE … IF NOT EXISTS races on PostgreSQL's catalogue
+                db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", ("follower:setup",))
             db.execute(POSITIONS_DDL)
             handler.setup(db)
 
@@ -207,21 +209,34 @@ class Follower:
         record_position(db, self.handler.name, position)
 
     def step(self) -> int:
-        """Apply at most one batch; returns how many notifications were applied."""
-        start = self.position() + 1
-        batch = self.store.recorder.select_notifications(start, self.batch_size)
-        if not batch:
-            return 0
-        with self.db.transaction() as db:
-            if self._moved(db, start):
+        """Apply at most one batch; returns how many notifications were applied.
+
+        Another process following under the same name (a second ``ledger`` command syncing the
+        audit log, a second runner) may apply the same batch meanwhile: the batch is then
+        dropped and the next one read from where that process left the position.
+        """
+        while True:
+            start = self.position() + 1
+            batch = self.store.recorder.select_notifications(start, self.batch_size)
+            if not batch:
                 return 0
-            self.handler.apply(db, batch)
-            self._record(db, batch[-1].id)
-        log.debug("follower.applied", follower=self.handler.name, upto=batch[-1].id, count=len(batch))
-        return len(batch)
+            with self.db.transaction() as db:
+                if self._moved(db, start):
+                    continue
+                self.handler.apply(db, batch)
+                self._record(db, batch[-1].id)
+            log.debug("follower.applied", follower=self.handler.name, upto=batch[-1].id, count=len(batch))
+            return len(batch)
 
     def _moved(self, db: Db, start: int) -> bool:
-        """True if another process advanced the position meanwhile (inside the transaction)."""
+        """True if another process advanced the position meanwhile (inside the transaction).
+
+        On PostgreSQL the transaction first takes a lock on the follower's name, held until it
+        commits: a second follower of the same name waits, then sees the position moved (SQLite's
+        ``BEGIN IMMEDIATE`` already serialises writers).
+        """
+        if db.kind == "postgres":
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"follower:{self.handler.name}",))
         row = db.execute(
             "SELECT position FROM follower_position WHERE name = ?", (self.handler.name,)
         ).fetchone()

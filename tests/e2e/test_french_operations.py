@@ -154,6 +154,17 @@ def test_audit_lines_and_clea_legal_bases_read_in_french(home: tuple[Path, str])
     assert re.fullmatch(r"wrote \d+ proof\(s\) to p\.txt\n", en.stdout), en.stdout
 
 
+def _answers(url: str) -> bool:
+    """True once ``url`` answers at all."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def test_serve_start_up_lines_read_in_french(home: tuple[Path, str]) -> None:
     """``ledger serve`` says in French where it serves, and warns in French of missing token keys."""
     base, _cert = home
@@ -175,6 +186,8 @@ def test_serve_start_up_lines_read_in_french(home: tuple[Path, str]) -> None:
         lines = [first]
         while len(lines) < 3 and time.monotonic() < deadline:
             lines.append(proc.stdout.readline())
+        while time.monotonic() < deadline and not _answers(f"http://127.0.0.1:{port}/healthz"):
+            time.sleep(0.1)  # Ctrl-C once it serves, as a user does after reading these lines
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C, as the start-up line says
         _out, err = proc.communicate(timeout=30)
