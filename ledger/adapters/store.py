@@ -87,7 +87,18 @@ class EventStoreApp(Application[UUID]):
 
 
 def open_store(target: StoreTarget, cache_size: int = DEFAULT_CACHE_SIZE) -> EventStoreApp:
-    """Open (and create if needed) the event store (and its PostgreSQL schema)."""
-    if target.kind == "postgres" and target.schema:
-        target.connect().close()
-    return EventStoreApp(env=target.env(cache_size))
+    """Open (and create if needed) the event store (and its PostgreSQL schema).
+
+    On PostgreSQL, eventsourcing creates its table and replaces its insert function at every
+    open, outside any lock: processes opening one store at the same moment failed with "tuple
+    concurrently updated". Opens of one schema take turns under a session advisory lock,
+    released when its connection closes.
+    """
+    if target.kind != "postgres":
+        return EventStoreApp(env=target.env(cache_size))
+    conn = target.connect()
+    try:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"ledger-open:{target.schema or ''}",))
+        return EventStoreApp(env=target.env(cache_size))
+    finally:
+        conn.close()

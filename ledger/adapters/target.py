@@ -112,7 +112,9 @@ class StoreTarget:
         assert self.pg is not None
         conn = psycopg.connect(**self.pg, autocommit=True)  # type: ignore[arg-type]
         if self.schema:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            with conn.transaction():  # IF NOT EXISTS races on the catalogue: one creator at a time
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"ledger-schema:{self.schema}",))
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             conn.execute(f'SET search_path TO "{self.schema}"')
         return conn
 

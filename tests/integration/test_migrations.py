@@ -183,3 +183,29 @@ def test_a_learners_lookup_rows_are_found_by_learner_through_an_index(store_loca
             )
         assert "learner_lookup_by_learner" in plan, plan
     conn.close()
+
+
+def test_processes_opening_one_event_store_at_once_all_open_it(store_location: str) -> None:
+    """Six ``ledger`` processes starting on one new store at the same moment all open it (on
+    PostgreSQL the library replaces its insert function at every open)."""
+    import threading
+
+    from ledger.adapters.store import open_store
+
+    target = StoreTarget.parse(store_location)
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=30)
+            open_store(target).close()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
