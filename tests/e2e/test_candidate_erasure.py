@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import pg_url_with_schema, require_service
 from tests.e2e.test_french_secretary import ledger
-from tests.procs import concurrently, side_by_side
+from tests.procs import concurrently
 
 CHLOE = {
     "given_name": "Chloé",
@@ -132,8 +132,7 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
     searches = (["quelennec"], ["--born", "14/03/1990"], ["--national-number", "2900375123456"])
     *found, log = concurrently(  # read-only and independent of each other
         [*(partial(ledger, "candidate", "find", *q, "--db", db, cwd=tmp_path) for q in searches),
-         partial(events, tmp_path, db)],
-        workers=side_by_side(db),
+         partial(events, tmp_path, db)]
     )  # fmt: skip
     for again in found:
         assert again.returncode == 0 and "Aucun candidat trouvé." in again.stdout, again.stdout
@@ -156,12 +155,11 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
 
     # a second erasure is refused in French, exit 2, nothing written
     full, twice = concurrently(  # both refused, nothing written: independent of each other
-        [partial(
+        partial(
             ledger, "candidate", "erase", who, "--reason", "demande RGPD", "--actor", "cp-1", "--db", db,
             cwd=tmp_path,
         )
-        for who in (candidate, candidate[:8])],
-        workers=side_by_side(db),
+        for who in (candidate, candidate[:8])
     )  # fmt: skip
     for refused in (full, twice):
         assert refused.returncode == 2, (refused.stdout, refused.stderr)

@@ -22,7 +22,7 @@ import pytest
 from tests.builders import cmd
 from tests.conftest import require_service
 from tests.kafka_support import track_prefix
-from tests.procs import concurrently, side_by_side
+from tests.procs import concurrently
 
 OPTION = "mecanicien-polyvalent-automobile"
 PEOPLE = [
@@ -141,8 +141,7 @@ def scenario(db: str, tmp: Path, kafka: str | None) -> dict[str, Any]:
             partial(ledger, "credential", "status-list", "--credential", str(credential), "--db", db,
                     "--out", str(status)),
             partial(ledger, "audit", "prove", "--position", "1", "--db", db),
-        ],
-        workers=side_by_side(db),
+        ]
     )  # fmt: skip
     proof.write_text(proved.stdout)
     for ident in erased:
@@ -207,8 +206,7 @@ def assert_proofs_still_verify(db: str, art: dict[str, Any]) -> None:
             partial(
                 ledger, "learner", "show", str(art["erased"][0]), "--db", db, "--json", "--with-identity"
             ),
-        ],
-        workers=side_by_side(db),
+        ]
     )
     assert audit.returncode == 0, audit.stderr[-2000:]
     vkey = key.stdout.strip().splitlines()[-1]
