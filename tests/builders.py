@@ -52,8 +52,8 @@ def open_option(ledger: Ledger, fase: int = FASE, option: str = OPTION, first: i
     )
 
 
-def admit(
-    ledger: Ledger,
+def admission(
+    learner: uuid.UUID,
     *,
     year: int = 4,
     route: str = "A4_standard",
@@ -63,30 +63,32 @@ def admit(
     body: str = "direction",
     birth: str = "2004-05-01",
     **extra: Any,
-) -> uuid.UUID:
-    """Admit a new learner and return its id."""
-    learner = uuid.uuid4()
-    run(
-        ledger,
-        cmd(
-            "AdmitLearner",
-            body,
-            f"{sy}-09-01",
-            fase,
-            learner_id=str(learner),
-            option_code=option,
-            school_year=sy,
-            year=year,
-            route=route,
-            identity={
-                "given_name": "Test",
-                "family_name": "Learner",
-                "birth_date": birth,
-                "national_number": NRN,
-            },
-            **extra,
-        ),
+) -> dict[str, Any]:
+    """The raw ``AdmitLearner`` command of a new learner (with an identity)."""
+    return cmd(
+        "AdmitLearner",
+        body,
+        f"{sy}-09-01",
+        fase,
+        learner_id=str(learner),
+        option_code=option,
+        school_year=sy,
+        year=year,
+        route=route,
+        identity={
+            "given_name": "Test",
+            "family_name": "Learner",
+            "birth_date": birth,
+            "national_number": NRN,
+        },
+        **extra,
     )
+
+
+def admit(ledger: Ledger, **fields: Any) -> uuid.UUID:
+    """Admit a new learner (:func:`admission`'s fields) and return its id."""
+    learner = uuid.uuid4()
+    run(ledger, admission(learner, **fields))
     return learner
 
 

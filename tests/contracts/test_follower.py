@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from ledger.adapters.follower import Db, Follower, record_position
 from ledger.adapters.store import EventStoreApp, StoreTarget, open_store
 from tests.conftest import pg_url_with_schema
+from tests.procs import at_once
 
 
 @dataclass
@@ -174,34 +175,23 @@ def test_rebuild_resets_the_handler_and_applies_everything_again(store: Store) -
 def test_two_followers_of_one_name_at_once_apply_each_event_once(store: Store) -> None:
     """Two processes syncing the same follower at the same moment (two ``ledger audit``
     commands, a second runner): neither fails, every event is applied exactly once."""
-    import threading
     import time
 
     store.append(40)
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
 
     class Slow(Copier):
         def apply(self, db: Db, batch: Sequence[Notification]) -> None:
             super().apply(db, batch)
             time.sleep(0.01)  # hold the batch's transaction open: the other one overlaps
 
-    def run() -> None:
+    def follow() -> None:
+        follower = Follower(store.app, store.target, Slow(), batch_size=3)  # tables too
         try:
-            start.wait(timeout=30)
-            follower = Follower(store.app, store.target, Slow(), batch_size=3)  # tables too
-            try:
-                follower.catch_up()
-            finally:
-                follower.close()
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
+            follower.catch_up()
+        finally:
+            follower.close()
 
-    threads = [threading.Thread(target=run, daemon=True) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    _, errors = at_once(follow, 2)
     assert errors == []
     follower = Follower(store.app, store.target, Copier(), batch_size=3)
     try:

@@ -17,30 +17,12 @@ from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import parse_command
 from ledger.application.ledger import Ledger
 from ledger.domain.errors import ConcurrencyConflict
-from tests.builders import NRN, cmd, open_option
-from tests.builders import OPTION as OPTION_CODE
+from tests.builders import admission, open_option
 from tests.conftest import make_ledger
 
 
 def _admission(learner: uuid.UUID) -> Any:
-    return parse_command(
-        cmd(
-            "AdmitLearner",
-            "direction",
-            "2019-09-01",
-            learner_id=str(learner),
-            option_code=OPTION_CODE,
-            school_year=2019,
-            year=4,
-            route="A4_standard",
-            identity={
-                "given_name": "Atomic",
-                "family_name": "Learner",
-                "birth_date": "2004-05-01",
-                "national_number": NRN,
-            },
-        )
-    )
+    return parse_command(admission(learner))
 
 
 def _identity_rows(location: str, learner: uuid.UUID) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ledger.adapters.migrations import MIGRATIONS, applied, migrate
 from ledger.adapters.store import StoreTarget
+from tests.procs import at_once
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release-store.db.gz"
 OLD_IDEMPOTENCY_DDL = (  # the release before issue 16
@@ -128,30 +129,18 @@ def test_consumer_chain_runs_beside_the_others(store_location: str) -> None:
 def test_processes_opening_a_new_store_at_once_migrate_it_once(store_location: str) -> None:
     """Six connections migrating the same fresh store at the same moment (``ledger`` commands
     started side by side): none fails, each version is applied exactly once."""
-    import threading
-
     from ledger.bootstrap import migrate_all
 
     target = StoreTarget.parse(store_location)
-    start = threading.Barrier(6)
-    results: list[dict[str, list[int]]] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
+    def migrate_own() -> dict[str, list[int]]:
         conn = target.connect()  # its own connection, opened in its own thread (SQLite's rule)
-        start.wait()
         try:
-            results.append(migrate_all(conn, target.placeholder))
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
+            return migrate_all(conn, target.placeholder)
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results, errors = at_once(migrate_own, 6)
     assert errors == []
     for chain in ("ledger", "credentials", "integrity"):
         versions = sorted(v for r in results for v in r[chain])
@@ -188,24 +177,8 @@ def test_a_learners_lookup_rows_are_found_by_learner_through_an_index(store_loca
 def test_processes_opening_one_event_store_at_once_all_open_it(store_location: str) -> None:
     """Six ``ledger`` processes starting on one new store at the same moment all open it (on
     PostgreSQL the library replaces its insert function at every open)."""
-    import threading
-
     from ledger.adapters.store import open_store
 
     target = StoreTarget.parse(store_location)
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            start.wait(timeout=30)
-            open_store(target).close()
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, daemon=True) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    _, errors = at_once(lambda: open_store(target).close(), 6)
     assert errors == []

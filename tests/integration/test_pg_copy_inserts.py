@@ -24,8 +24,7 @@ from ledger.adapters.store import StoreTarget, iter_notifications
 from ledger.application import parse_command
 from ledger.application.ledger import Ledger
 from ledger.domain.errors import ConcurrencyConflict
-from tests.builders import NRN, admit, cmd, on, open_option, run
-from tests.builders import OPTION as OPTION_CODE
+from tests.builders import admission, admit, on, open_option, run
 from tests.conftest import make_ledger, pg_url_with_schema, require_service
 
 pytestmark = pytest.mark.postgres
@@ -160,24 +159,7 @@ def test_two_writers_of_the_same_versions_one_wins(schemas: list[str]) -> None:
 
 
 def _admission(learner: uuid.UUID) -> Any:
-    return parse_command(
-        cmd(
-            "AdmitLearner",
-            "direction",
-            "2019-09-01",
-            learner_id=str(learner),
-            option_code=OPTION_CODE,
-            school_year=2019,
-            year=4,
-            route="A4_standard",
-            identity={
-                "given_name": "Copied",
-                "family_name": "Learner",
-                "birth_date": "2004-05-01",
-                "national_number": NRN,
-            },
-        )
-    )
+    return parse_command(admission(learner))
 
 
 def test_a_stale_writer_conflicts_and_its_large_batch_leaves_no_identity(schemas: list[str]) -> None:
