@@ -397,44 +397,42 @@ def cell(value: object) -> str:
     return shown
 
 
-def _unknown_entities() -> dict[str, Callable[[], str]]:
-    """What an :class:`~ledger.domain.errors.UnknownEntity` of each kind reads as (gender agreed)."""
-    return {
-        "branch jury": lambda: _("unknown branch jury"),
-        "candidate": lambda: _("unknown candidate"),
-        "certificate": lambda: _("unknown certificate"),
-        "certificate (in the history read model)": lambda: _(
-            "unknown certificate (in the history read model)"
-        ),
-        "certificate issuance event": lambda: _("unknown certificate issuance event"),
-        "certificate number": lambda: _("unknown certificate number"),
-        "certification profile": lambda: _("unknown certification profile"),
-        "certification profile in force": lambda: _("unknown certification profile in force"),
-        "checkpoint": lambda: _("unknown checkpoint"),
-        "checkpoint of size": lambda: _("unknown checkpoint of size"),
-        "CléA referential item": lambda: _("unknown CléA referential item"),
-        "CléA referential version": lambda: _("unknown CléA referential version"),
-        "CléA referential version in force": lambda: _("unknown CléA referential version in force"),
-        "evaluator organisation": lambda: _("unknown evaluator organisation"),
-        "event": lambda: _("unknown event"),
-        "learner": lambda: _("unknown learner"),
-        "learner or candidate": lambda: _("unknown learner or candidate"),
-        "option": lambda: _("unknown option"),
-        "option at school": lambda: _("unknown option at school"),
-        "position": lambda: _("unknown position"),
-        "profile": lambda: _("unknown profile"),
-        "school (FASE)": lambda: _("unknown school (FASE)"),
-        "status list": lambda: _("unknown status list"),
-        "training organisation": lambda: _("unknown training organisation"),
-    }
+UNKNOWN_ENTITIES: dict[str, str] = {
+    "branch jury": N_("unknown branch jury"),
+    "candidate": N_("unknown candidate"),
+    "certificate": N_("unknown certificate"),
+    "certificate (in the history read model)": N_("unknown certificate (in the history read model)"),
+    "certificate issuance event": N_("unknown certificate issuance event"),
+    "certificate number": N_("unknown certificate number"),
+    "certification profile": N_("unknown certification profile"),
+    "certification profile in force": N_("unknown certification profile in force"),
+    "checkpoint": N_("unknown checkpoint"),
+    "checkpoint of size": N_("unknown checkpoint of size"),
+    "CléA referential item": N_("unknown CléA referential item"),
+    "CléA referential version": N_("unknown CléA referential version"),
+    "CléA referential version in force": N_("unknown CléA referential version in force"),
+    "evaluator organisation": N_("unknown evaluator organisation"),
+    "event": N_("unknown event"),
+    "learner": N_("unknown learner"),
+    "learner or candidate": N_("unknown learner or candidate"),
+    "option": N_("unknown option"),
+    "option at school": N_("unknown option at school"),
+    "position": N_("unknown position"),
+    "profile": N_("unknown profile"),
+    "school (FASE)": N_("unknown school (FASE)"),
+    "status list": N_("unknown status list"),
+    "training organisation": N_("unknown training organisation"),
+}
+"""What an :class:`~ledger.domain.errors.UnknownEntity` of each kind reads as (gender agreed in
+each translation)."""
 
 
 def unknown_entity(kind: str) -> str:
     """``unknown <kind>`` in the current language (the English phrase for a kind not listed)."""
-    found = _unknown_entities().get(kind)
-    return found() if found else _("unknown {kind}").format(kind=kind)
+    found = UNKNOWN_ENTITIES.get(kind)
+    return _(found) if found else _("unknown {kind}").format(kind=kind)
 
 
 def entity_kinds() -> frozenset[str]:
     """The entity kinds :func:`unknown_entity` knows."""
-    return frozenset(_unknown_entities())
+    return frozenset(UNKNOWN_ENTITIES)
