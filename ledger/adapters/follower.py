@@ -146,6 +146,15 @@ class Db:
             with self.conn.transaction():
                 yield self
 
+    def lock(self, name: str) -> None:
+        """Serialise this transaction with every other one locking ``name``, until it ends.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, its
+        ``BEGIN IMMEDIATE`` transactions are already one writer at a time.
+        """
+        if self.kind == "postgres":
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
+
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
@@ -189,8 +198,7 @@ class Follower:
         self.batch_size = batch_size
         self.db = Db(target)
         with self.db.transaction() as db:
-            if db.kind == "postgres":  # CREATE … IF NOT EXISTS races on PostgreSQL's catalogue
-                db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", ("follower:setup",))
+            db.lock("follower:setup")  # CREATE … IF NOT EXISTS races on PostgreSQL's catalogue
             db.execute(POSITIONS_DDL)
             handler.setup(db)
 
@@ -235,8 +243,7 @@ class Follower:
         commits: a second follower of the same name waits, then sees the position moved (SQLite's
         ``BEGIN IMMEDIATE`` already serialises writers).
         """
-        if db.kind == "postgres":
-            db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"follower:{self.handler.name}",))
+        db.lock(f"follower:{self.handler.name}")
         row = db.execute(
             "SELECT position FROM follower_position WHERE name = ?", (self.handler.name,)
         ).fetchone()

@@ -574,6 +574,10 @@ class AuditLog:
         checkpoint = Checkpoint(self.origin, size, self.merkle().root(size))
         note = sign_checkpoint(checkpoint, [signer])
         with self.db.transaction() as db:
+            db.lock("audit:checkpoint")  # another process may be signing this size right now
+            latest = self._latest_row()
+            if latest and latest.size == size and latest.key_id == f"{signer.key_id:08x}":
+                return latest.note, Checkpoint.parse(_note_text(latest.note))
             row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM integrity_checkpoints").fetchone()
             db.execute(
                 "INSERT INTO integrity_checkpoints (seq, size, root, note, key_id, created_at)"

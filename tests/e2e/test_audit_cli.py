@@ -19,7 +19,7 @@ TAMPERED = 4
 
 
 def ledger_cli(
-    *args: str, cwd: Path, db: Path | None = None, stdin: str | None = None
+    *args: str, cwd: Path, db: Path | str | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ledger.cli`` in ``cwd`` (``LEDGER_DB`` only when ``db`` is given)."""
     env = {k: v for k, v in os.environ.items() if k not in {"LEDGER_DB", "LEDGER_KEY_DIR", "LEDGER_ORIGIN"}}
@@ -249,3 +249,16 @@ def test_run_follows_and_checkpoints(store: Path) -> None:
     """``audit run --duration`` syncs, signs checkpoints and stops by itself."""
     out = ok(ledger_cli("audit", "run", "--every", "1", "--duration", "1", cwd=store.parent, db=store))
     assert out.startswith("checkpoint size ")
+
+
+def test_checkpoints_signed_by_processes_at_once_all_succeed_and_agree(
+    store_location: str, tmp_path: Path
+) -> None:
+    """Four ``ledger audit checkpoint`` started together on one store (cron and an inspector at
+    the same minute): every one exits 0 and they all return the one checkpoint of the log."""
+    db = store_location  # a file or a postgresql:// URL: LEDGER_DB either way
+    ok(ledger_cli("demo", "--learners", "6", "--candidates", "1", "--json", cwd=tmp_path, db=db))
+    ok(ledger_cli("keys", "generate", cwd=tmp_path, db=db))
+    runs = concurrently([partial(ledger_cli, "audit", "checkpoint", "--json", cwd=tmp_path, db=db)] * 4)
+    signed = [json.loads(ok(done)) for done in runs]
+    assert all(s == signed[0] for s in signed), signed

@@ -27,6 +27,7 @@ from ledger.audit.log import (
 from ledger.demo.cpu import demo_commands, resolve_refs
 from ledger.integrity import Checkpoint, IntegrityError, open_checkpoint, parse_vkey
 from tests.builders import admit, open_option
+from tests.procs import at_once
 
 
 def audit_log(ledger: Ledger, location: str, keys: Path) -> AuditLog:
@@ -264,3 +265,24 @@ def test_a_proof_is_checked_against_the_signed_root_before_it_is_handed_out(
     with pytest.raises(AuditError, match="does not prove position 0"):
         audit.inclusion_proof(0)
     verify_event_proof(audit.inclusion_proof(12), audit.verifiers(), origin=audit.origin)
+
+
+def test_checkpoints_signed_at_once_are_one_checkpoint(
+    ledger: Ledger, audit: AuditLog, store_location: str, tmp_path: Path
+) -> None:
+    """Six processes signing a checkpoint of the same log at the same moment (a cron job and
+    an inspector): none fails, all return the same signed note, one checkpoint is stored."""
+    record_demo(ledger, learners=4, candidates=1)
+    size = audit.sync()
+
+    def sign() -> bytes:
+        log = audit_log(ledger, store_location, tmp_path / "keys")  # its own connection
+        try:
+            return log.checkpoint()[0]
+        finally:
+            log.close()
+
+    notes, errors = at_once(sign, 6)
+    assert errors == []
+    assert len(set(notes)) == 1 and len(notes) == 6
+    assert [r.size for r in audit._checkpoint_rows()].count(size) == 1
