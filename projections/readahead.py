@@ -2,28 +2,25 @@
 
 Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects) costs
 about as much as applying it to every read model, and both are CPU-bound Python. A rebuild from
-zero, or a catch-up far behind the head, therefore reads ahead in a child process (forked when
-the store is PostgreSQL and no other thread runs, else ``python -m projections.readahead``): it
-reads batch after batch with the store's own API and runs each read model's ``prepare`` on it
-(what a batch changes, computed from the batch alone: grouping, decoding, the rows that need no
-database), and hands that over through a pipe, while this process runs each read model's
-``write`` on the previous batch (what needs the database: the statistics' walks, the inserts and
-upserts). Nothing else changes: the read models and their positions are written only here, in
-one transaction per batch, and a batch is applied only if every read model still stands just
-before it (otherwise the read-ahead stops and the ordinary one-batch-at-a-time step takes over).
-Memory stays bounded by three batches (one applied, one in the pipe, one being read); the child
-ends when this process does (its next write fails).
+zero, or a catch-up far behind the head, therefore reads ahead in a child process (``python -m
+projections.readahead``): it reads batch after batch with the store's own API and runs each read
+model's ``prepare`` on it (what a batch changes, computed from the batch alone: grouping,
+decoding, the rows that need no database), and hands that over through a pipe, while this
+process runs each read model's ``write`` on the previous batch (what needs the database: the
+statistics' walks, the inserts and upserts). Nothing else changes: the read models and their
+positions are written only here, in one transaction per batch, and a batch is applied only if
+every read model still stands just before it (otherwise the read-ahead stops and the ordinary
+one-batch-at-a-time step takes over). Memory stays bounded by three batches (one applied, one in
+the pipe, one being read); the child ends when this process does (its next write fails).
 """
 
 from __future__ import annotations
 
 import gc
 import marshal
-import os
 import pickle
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -40,10 +37,11 @@ setting (``LEDGER_READ_AHEAD_MIN_LAG``) overrides it. Starting the child costs ~
 (~1 s wall) and handing a 50,000-event batch over ~0.2 s each way, so at 100,000 events a
 rebuild reading ahead took 0.28 of a bare read's wall time against 0.46 in one process (and
 0.26 against 0.47 of its CPU; BENCHMARKS.md "Part 4"); it can only pay off with a free core
-and a log long enough to amortise the start-up. Since part 5 the child is forked (no start-up
-imports) and its batches marshalled (~29 MB and ~0.27 s of decoding per 98k events in this
-process), but on the shared, loaded machine one process still did as well or better at 100k
-(BENCHMARKS.md "Part 5"), so the threshold stays."""
+and a log long enough to amortise the start-up. Since part 5 its batches are marshalled (~29 MB
+and ~0.27 s of decoding per 98k events in this process), but one process still did as well or
+better at 100k on a loaded machine, so the threshold stays. (A forked child, sparing the
+start-up, was tried and removed: never safe on SQLite, whose lock state must not cross fork(),
+and never reached on PostgreSQL, whose connection pool runs threads.)"""
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""
@@ -124,86 +122,19 @@ def _read(data: bytes) -> Any:
     return marshal.loads(data[1:]) if data[:1] == b"m" else pickle.loads(data[1:])
 
 
-def _fork_safe() -> bool:
-    """Whether this process may fork a reading child (POSIX, no other thread running).
-
-    A forked child starts at once (no interpreter start-up, no imports: ~0.7 s of CPU
-    spared) and never touches the parent's connections (it opens its own and leaves with
-    ``os._exit``, running no finaliser that could close a socket the parent still uses).
-    """
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-class _Forked:
-    """A forked child, with the part of :class:`subprocess.Popen` the read-ahead uses."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        """The exit code if the child ended, else None."""
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def terminate(self) -> None:
-        """Ask the child to stop."""
-        if self.returncode is None:
-            os.kill(self.pid, 15)
-
-    def wait(self, timeout: float | None = None) -> int:
-        """Reap the child (it ends on its own once its pipe is closed or it is terminated)."""
-        if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-
-def _fork(
-    target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
-) -> tuple[_Forked, Any]:
-    """Fork the reading child; (the child, the read end of its pipe)."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: no return from here
-        code = 1
-        try:
-            os.close(read_fd)
-            gc.disable()
-            gc.freeze()  # the parent's objects are never scanned (nor copied) by a collection
-            with os.fdopen(write_fd, "wb") as out:
-                code = _serve(out, target, names, start, until, size)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return _Forked(pid), os.fdopen(read_fd, "rb")
-
-
 class ReadAhead:
     """Batches of the log from ``start`` to ``until`` (or the head), read by a child process."""
 
     def __init__(
         self, target: StoreTarget, names: Sequence[str], start: int, until: int | None, size: int
     ) -> None:
-        self.process: Any
-        # SQLite forbids carrying its in-process lock state across fork(): a forked child
-        # opening the file the parent holds open could read without the WAL read locks it
-        # believes it has. Only a PostgreSQL reader (its own socket) is forked.
-        if target.kind == "postgres" and _fork_safe():
-            self.process, self.stdout = _fork(target, list(names), start, until, size)
-        else:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "projections.readahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-            )
-            assert self.process.stdin is not None and self.process.stdout is not None
-            self.stdout = self.process.stdout
-            pickle.dump((target, list(names), start, until, size), self.process.stdin)
-            self.process.stdin.close()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "projections.readahead"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdout = self.process.stdout
+        pickle.dump((target, list(names), start, until, size), self.process.stdin)
+        self.process.stdin.close()
         log.info("projections.read_ahead.started", start=start, until=until, batch=size)
 
     def next(self) -> Prepared | None:

@@ -5,7 +5,6 @@ reading process ends with its reader."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from ledger.adapters.store import StoreTarget
 from ledger.application import Ledger, parse_command
@@ -115,35 +114,3 @@ def revoke_a_validation(ledger: Ledger) -> None:
             )
             return
     raise AssertionError("the demo validated nothing")
-
-
-def test_the_reading_child_is_forked_only_when_no_other_thread_runs(
-    ledger: Ledger, store_location: str, monkeypatch: Any
-) -> None:
-    """No other thread, on PostgreSQL: the child is forked (no interpreter start-up); another
-    thread running (a fork would copy its locks mid-use), or a SQLite store (SQLite's lock state
-    must not cross fork()): it is started as a new interpreter. All rebuild exactly what the
-    ordinary build writes."""
-    record_demo(ledger, learners=8)
-    head = int(ledger.store.recorder.max_notification_id() or 0)
-    fols = followers(ledger.store, StoreTarget.parse(store_location), batch_size=50)
-    assert Group(fols).catch_up(read_ahead=False) == len(fols) * head
-    ordinary = export_all(fols)
-    kinds: list[str] = []
-    opened = readahead.ReadAhead.__init__
-
-    def spying(self: readahead.ReadAhead, *args: Any) -> None:
-        opened(self, *args)
-        kinds.append(type(self.process).__name__)
-
-    monkeypatch.setattr(readahead.ReadAhead, "__init__", spying)
-    monkeypatch.setattr("threading.active_count", lambda: 1)
-    assert rebuild(fols, read_ahead=True) == len(fols) * head
-    assert export_all(fols) == ordinary
-    monkeypatch.setattr("threading.active_count", lambda: 2)
-    assert rebuild(fols, read_ahead=True) == len(fols) * head
-    assert export_all(fols) == ordinary
-    forked = "_Forked" if StoreTarget.parse(store_location).kind == "postgres" else "Popen"
-    assert kinds == [forked, "Popen"]
-    for fol in fols:
-        fol.close()
