@@ -175,10 +175,13 @@ class Group:
                 with _collector_paused():
                     got = ahead.next()
                     count = self._write(got) if got is not None else 0
+                    reached = got[1] if got is not None else 0
+                    # dropped before the next batch is read: two batches never live at once
+                    del got
                 applied += count
                 if not count:
                     break  # the end, or another runner moved a read model: one batch at a time
-                report(got[1] if got is not None else 0)
+                report(reached)
         finally:
             ahead.close()
         return applied
