@@ -61,7 +61,7 @@ def test_ctrl_c_during_serve_start_up_is_quiet(store: Path, after: float) -> Non
 
 @pytest.mark.parametrize("after", (0.15, 1.5))
 def test_ctrl_c_during_a_long_recording_is_quiet(tmp_path: Path, after: float) -> None:
-    """``ledger demo`` of a large cohort interrupted at start-up or while recording: exit 130, no traceback."""
+    """``ledger demo`` of a large cohort stopped at start-up or while recording: exit 130, no traceback."""
     code, err = _interrupted(["demo", "--learners", "5000", "--db", "big.db"], tmp_path, after)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert code == 130, (code, err)
