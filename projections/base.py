@@ -154,7 +154,9 @@ def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[st
     shared = batch.states
     state = shared.get(n.id)
     if state is None:
-        state = shared[n.id] = decode(n.topic, n.state)
+        state = shared[n.id] = orjson.loads(n.state)  # decode(), inlined: once per event
+        if "class_version" in state:
+            upcast(resolve_topic(n.topic), state)
     return state
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from html import escape
 from typing import Any
 
@@ -78,10 +77,12 @@ class LawFactsProjection(TableProjection):
     def prepare(self, batch: Sequence[Notification]) -> list[Event]:
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
+        classes = _CLASSES
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
-                cls, wanted = _class_of(n.topic)
-                if wanted or (b'"corrects":' in n.state and b'"corrects":null' not in n.state):
+                found = classes.get(n.topic)
+                cls, wanted = found if found is not None else _class_of(n.topic)
+                if wanted or (CORRECTS in (raw := n.state) and NOT_CORRECTING not in raw):
                     out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
         return out
 
@@ -119,11 +120,20 @@ class LawFactsProjection(TableProjection):
         db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
 
 
-@cache
+_CLASSES: dict[str, tuple[str, bool]] = {}
+"""Topic → (event class name, read whatever it holds), filled by :func:`_class_of`."""
+CORRECTS = b'"corrects":'
+NOT_CORRECTING = b'"corrects":null'
+
+
 def _class_of(topic: str) -> tuple[str, bool]:
     """The event class name of a topic, and whether this model reads every event of it."""
     cls = topic.rsplit(".", 1)[-1]
-    return cls, cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted")
+    found = _CLASSES[topic] = (
+        cls,
+        cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted"),
+    )
+    return found
 
 
 NO_PLACE = (0, "")
