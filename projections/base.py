@@ -115,9 +115,10 @@ class SharedBatch(list[Notification]):
         """Every notification grouped by aggregate id (first-seen order), computed once."""
         if self.groups is None:
             by_int: dict[int, list[Notification]] = {}
+            get = by_int.get
             for n in self:
-                key = _key(n)
-                found = by_int.get(key)
+                key = n.originator_id.int  # _key(n), inlined: once per event
+                found = get(key)
                 if found is None:
                     by_int[key] = [n]
                 else:

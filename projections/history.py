@@ -104,7 +104,7 @@ class HistoryProjection(TableProjection):
         streams, issued, revoked = [], [], []
         kinds = _KINDS
         for agg_id, items in group_by_aggregate(batch, TOPICS).items():
-            streams.append((items[0].id - 1, agg_id, ",".join([str(n.id - 1) for n in items])))
+            streams.append((items[0].id - 1, agg_id, ",".join(map(str, [n.id - 1 for n in items]))))
             for n in items:
                 kind = kinds.get(n.topic)
                 if kind is None:

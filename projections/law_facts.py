@@ -33,6 +33,7 @@ from ledger.i18n.vocabulary import label
 from projections.base import (
     LEARNER_TOPIC,
     OPTION_TOPIC,
+    SharedBatch,
     TableProjection,
     decode_state,
     group_by_aggregate,
@@ -78,11 +79,12 @@ class LawFactsProjection(TableProjection):
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
         classes = _CLASSES
+        decoded = batch.states if isinstance(batch, SharedBatch) else {}
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
                 found = classes.get(n.topic)
                 cls, wanted = found if found is not None else _class_of(n.topic)
-                if wanted or (CORRECTS in (raw := n.state) and NOT_CORRECTING not in raw):
+                if wanted or _corrects(n, decoded.get(n.id)):
                     out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
         return out
 
@@ -134,6 +136,18 @@ def _class_of(topic: str) -> tuple[str, bool]:
         cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted"),
     )
     return found
+
+
+def _corrects(n: Notification, state: dict[str, Any] | None) -> bool:
+    """Whether the event corrects an earlier decision.
+
+    From its state when another read model of the batch decoded it already, else from its
+    bytes (``"corrects":`` not followed by null).
+    """
+    if state is not None:
+        return (state.get("decision") or {}).get("corrects") is not None
+    raw = n.state
+    return CORRECTS in raw and NOT_CORRECTING not in raw
 
 
 NO_PLACE = (0, "")
