@@ -117,7 +117,7 @@ class SharedBatch(list[Notification]):
             by_int: dict[int, list[Notification]] = {}
             get = by_int.get
             for n in self:
-                key = n.originator_id.int  # _key(n), inlined: once per event
+                key = n.originator_id.int  # type: ignore[union-attr]  # _key(n), inlined
                 found = get(key)
                 if found is None:
                     by_int[key] = [n]

@@ -257,7 +257,10 @@ def rebuild(
 ) -> int:
     """Forget the read models and apply the log again from zero, all in one pass.
 
-    ``on_progress(position)`` is called after each batch (see :meth:`Group.catch_up`).
+    ``read_ahead`` None reads ahead in a second process only ``min_lag`` events or more from
+    the end and with a core free for it (:func:`projections.readahead.free_core`); True or
+    False forces the choice. ``on_progress(position)`` is called after each batch (see
+    :meth:`Group.catch_up`).
     Read models that can (``begin_rebuild``) keep what they carry from batch to batch in
     memory for the duration (the statistics' learner walks), instead of reading it back.
     """
@@ -269,6 +272,8 @@ def rebuild(
     for handler in inner:
         if hasattr(handler, "begin_rebuild"):
             handler.begin_rebuild()
+    if read_ahead is None and not readahead.free_core():
+        read_ahead = False  # the child would only add its own work to the busy cores
     try:
         with _larger_cache(fols[0].db if fols else None):
             return Group(fols, min_lag).catch_up(until, read_ahead, on_progress) if fols else 0

@@ -18,6 +18,7 @@ forced, or not; the rebuild's own choice when omitted).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -115,6 +116,7 @@ def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[
     target = StoreTarget.parse(str(path))
     store = open_store(target)
     until = min(until, int(store.recorder.max_notification_id() or 0))
+    load_before = _load()
     bare = _bare_read(store, until)
     rss_after_read = _rss_mib()
     fols = followers(store, target, batch_size=REBUILD_BATCH)
@@ -132,7 +134,14 @@ def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[
         "peak_rss_mib_after_bare_read": rss_after_read,
         "peak_rss_mib": _rss_mib(),
         "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
+        "read_ahead": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0,
+        "load_average": f"{load_before} -> {_load()}",
     }
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): other work sharing the cores."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _bare_read(store: Any, until: int) -> dict[str, int]:
