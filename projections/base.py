@@ -157,7 +157,7 @@ def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[st
     if state is None:
         state = shared[n.id] = orjson.loads(n.state)  # decode(), inlined: once per event
         if "class_version" in state:
-            upcast(resolve_topic(n.topic), state)
+            upcast_state(n.topic, state)
     return state
 
 
@@ -165,8 +165,13 @@ def decode(topic: str, data: bytes) -> dict[str, Any]:
     """A stored state as a dict, upcast when it was stored in an older class version."""
     state: dict[str, Any] = orjson.loads(data)
     if "class_version" in state:
-        upcast(resolve_topic(topic), state)
+        upcast_state(topic, state)
     return state
+
+
+def upcast_state(topic: str, state: dict[str, Any]) -> None:
+    """Upcast a decoded state holding ``class_version`` to its class's current version."""
+    upcast(resolve_topic(topic), state)
 
 
 def stored_states(store: Any, aggregate_id: str, upto: int) -> list[tuple[int, str, dict[str, Any]]]:
