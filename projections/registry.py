@@ -103,7 +103,11 @@ class Group:
             before = self._positions()
             low = min(before.get(f.handler.name, 0) for f in self.fols)
             batch = read_page(self.store.recorder, low + 1, self.batch_size)
-            return self._apply(SharedBatch(batch), before) if batch else 0
+            applied = self._apply(SharedBatch(batch), before) if batch else 0
+            # freed now, by reference counting: alive when the collector is back, the batch's
+            # objects would be scanned by it (~6% of a rebuild's CPU at 100k events)
+            del batch
+        return applied
 
     def _apply(self, whole: SharedBatch, before: dict[str, int]) -> int:
         """Apply ``whole`` to every read model that still stands where ``before`` says."""
@@ -175,10 +179,12 @@ class Group:
                 with _collector_paused():
                     got = ahead.next()
                     count = self._write(got) if got is not None else 0
+                    last = got[1] if got is not None else 0
+                    del got  # freed before the collector is back (see :meth:`step`)
                 applied += count
                 if not count:
                     break  # the end, or another runner moved a read model: one batch at a time
-                report(got[1] if got is not None else 0)
+                report(last)
         finally:
             ahead.close()
         return applied

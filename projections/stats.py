@@ -345,6 +345,8 @@ def _walk_learners(
             writes.cleared["rm_cpu_report"].append((key,))
         writes.add(facts)
         writes.learners.append(walk.learner_row())
+        if walks is not None:  # kept in memory: its rows are written, let them go now
+            walk.facts = Facts()
 
 
 def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years: ProfileYears) -> None:
