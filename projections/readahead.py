@@ -49,12 +49,12 @@ def free_core(load: float | None = None, cores: int | None = None) -> bool:
     """Whether a core is idle for the read-ahead process (this one busy on another).
 
     The 1-minute load average (``load``, read from the system when None) must be under the
-    ``cores`` (this machine's when None) less one half: this process counts for about one, so
-    on a 2-core machine the load must stay below 1.5 (one core is never free). Without a free
-    core the child only adds its work (start-up, hand-over) to the cores this process already
-    waits for: on a loaded 2-core machine (load 7-8) a rebuild of 982,405 events in one
-    process ran at 0.27 of a bare read's wall time and 0.37 of its CPU, against 0.24 and 0.29
-    reading ahead (BENCHMARKS.md "Part 7").
+    ``cores`` (this machine's when None) less one: this process counts for about one, so on a
+    2-core machine only an otherwise idle machine has a core for the child (one core never
+    has). Without a free core the child only adds its work (start-up ~0.7 s, hand-over ~5 µs
+    per event) to the cores this process already waits for: on a loaded 2-core machine (load
+    7-8) a rebuild of 982,405 events in one process ran at 0.27 of a bare read's wall time and
+    0.37 of its CPU, against 0.24 and 0.29 reading ahead (BENCHMARKS.md "Part 7").
     """
     if load is None:
         try:
@@ -62,7 +62,7 @@ def free_core(load: float | None = None, cores: int | None = None) -> bool:
         except OSError:  # no load average on this system: assume the core is not free
             return False
     count = (os.cpu_count() or 1) if cores is None else cores
-    return count > 1 and load < count - 0.5
+    return count > 1 and load < count - 1
 
 
 Prepared = tuple[int, int, int, dict[str, Any]]
