@@ -1,11 +1,12 @@
 """Read-ahead for rebuilds and long catch-ups: the log is read in a second process.
 
 Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects) costs
-about as much as applying it to every read model, and both are CPU-bound Python. A rebuild from
-zero, or a catch-up far behind the head, therefore reads ahead in a child process (``python -m
-projections.readahead``): it reads batch after batch with the store's own API and runs each read
-model's ``prepare`` on it (what a batch changes, computed from the batch alone: grouping,
-decoding, the rows that need no database), and hands that over through a pipe, while this
+about as much as applying it to every read model, and both are CPU-bound Python. A catch-up far
+behind the head, or a rebuild from zero when a core is free for it (:func:`free_core`), therefore
+reads ahead in a child process (``python -m projections.readahead``): it reads batch after
+batch with the store's own API and runs each read model's ``prepare`` on it (what a batch
+changes, computed from the batch alone: grouping, decoding, the rows that need no database),
+and hands that over through a pipe, while this
 process runs each read model's ``write`` on the previous batch (what needs the database: the
 statistics' walks, the inserts and upserts). Nothing else changes: the read models and their
 positions are written only here, in one transaction per batch, and a batch is applied only if
