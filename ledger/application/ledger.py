@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from ledger.application.base import Handler, Outcome, command_name
 from ledger.application.clock import Clock, SystemClock
+from ledger.application.collector import collector_paused
 from ledger.application.identity import Identity, IdentityStore
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
@@ -281,7 +282,14 @@ class Ledger:
         """Decide every command, then save (``batch`` commands per transaction).
 
         A refused command raises before anything is written; its index is in the error.
+        The cyclic garbage collector is paused meanwhile (:mod:`ledger.application.collector`).
         """
+        with collector_paused():
+            return self._execute_all(cmds, batch, progress)
+
+    def _execute_all(
+        self, cmds: Iterable[BaseModel], batch: int, progress: Callable[[int], None] | None
+    ) -> list[Outcome]:
         pendings: list[_Pending] = []
         try:
             for index, cmd in enumerate(cmds):
@@ -310,7 +318,14 @@ class Ledger:
         A refused decision writes nothing (rules are checked before an aggregate records); the
         commands after it are still decided. Returns the outcomes of the recorded commands and
         ``(index, error)`` for each refusal, its message prefixed ``command N:`` (1-based).
+        The cyclic garbage collector is paused meanwhile (:mod:`ledger.application.collector`).
         """
+        with collector_paused():
+            return self._execute_each(cmds, batch, progress)
+
+    def _execute_each(
+        self, cmds: Iterable[BaseModel], batch: int, progress: Callable[[int], None] | None
+    ) -> tuple[list[Outcome], list[tuple[int, LedgerError]]]:
         pendings: list[_Pending] = []
         refused: list[tuple[int, LedgerError]] = []
         try:
