@@ -243,17 +243,35 @@ class Ledger:
             raise ConcurrencyConflict(
                 "another writer changed these records meanwhile; retry the command"
             ) from exc
+        self._place(pendings, recordings)
+        for p in pendings:
+            if p.identity and sealed is None:
+                self.identities.put(*p.identity)
+            for effect in p.effects:
+                effect()
+        self._staged.clear()
+
+    @staticmethod
+    def _place(pendings: Sequence[_Pending], recordings: Sequence[Any]) -> None:
+        """Each outcome's log positions, from the recordings of its events.
+
+        The recordings come in the order of the events put, and a pending's events are its
+        outcome's events in version order: take them in turn (no id strings to build and look
+        up). Any other shape (a recorder that returned fewer) falls back to matching by id.
+        """
+        if len(recordings) == sum(len(p.events) for p in pendings) and all(
+            len(p.events) == len(p.outcome.events) for p in pendings
+        ):
+            taken = iter(recordings)
+            for p in pendings:
+                p.outcome.positions = [next(taken).notification.id - 1 for _ in p.events]
+            return
         by_event = {
             event_id(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id - 1
             for r in recordings
         }
         for p in pendings:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
-            if p.identity and sealed is None:
-                self.identities.put(*p.identity)
-            for effect in p.effects:
-                effect()
-        self._staged.clear()
 
     def execute(self, cmd: BaseModel, receipt: Callable[[Outcome], object] | None = None) -> Outcome:
         """Decide and save one command in one transaction.
