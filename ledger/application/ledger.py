@@ -190,6 +190,23 @@ class Ledger:
         effects, self._effects = self._effects, []
         return _Pending(outcome, events, (agg.id, identity) if identity else None, effects)
 
+    def _probe(self, cmds: Iterable[BaseModel]) -> None:
+        """Learn in one query per few hundred ids which ids named by ``cmds`` the store lacks.
+
+        A command creating an aggregate first asks whether its id is taken: one read (a round
+        trip on PostgreSQL) per admission. The ids a list of commands names (its UUID fields)
+        are probed together; those without stored events join the working set's absent ids,
+        as a read of each would have found. Streams (generators) are left to the lazy reads:
+        their later commands may depend on the earlier ones' decisions.
+        """
+        probe = getattr(self.store.recorder, "select_stored_ids", None)
+        if probe is None or not isinstance(cmds, Sequence) or len(cmds) < 2:
+            return
+        named = {value for cmd in cmds for value in vars(cmd).values() if type(value) is UUID}
+        unknown = named.difference(self._working, self._absent)
+        if unknown:
+            self._absent.update(unknown.difference(probe(list(unknown))))
+
     def forget_cache(self) -> None:
         """Drop cached aggregates (between chunks of a very large import)."""
         self._discard()
@@ -310,6 +327,7 @@ class Ledger:
     ) -> list[Outcome]:
         pendings: list[_Pending] = []
         try:
+            self._probe(cmds)
             for index, cmd in enumerate(cmds):
                 try:
                     pendings.append(self.decide(cmd))
@@ -347,6 +365,7 @@ class Ledger:
         pendings: list[_Pending] = []
         refused: list[tuple[int, LedgerError]] = []
         try:
+            self._probe(cmds)
             for index, cmd in enumerate(cmds):
                 try:
                     pendings.append(self.decide(cmd))
