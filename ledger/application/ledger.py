@@ -31,6 +31,10 @@ from ledger.domain.kernel import Decision, LedgerAggregate, event_id
 log = structlog.get_logger("ledger")
 
 
+_PUT_AFTER = "put identities after"
+"""Marks a save whose identities the store could not seal into the events' transaction."""
+
+
 @dataclass
 class _Pending:
     outcome: Outcome
@@ -245,47 +249,105 @@ class Ledger:
         return [seal(learner_id, identity) for learner_id, identity in identities]
 
     def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
+        extra = self._extra(pendings, receipt)
+        events = [e for p in pendings for e in p.events]
+        stored = [self.store.mapper.to_stored_event(e) for e in events]
+        self._settle(pendings, events, extra, lambda: self._insert(stored, extra))
+
+    def _extra(self, pendings: Sequence[_Pending], receipt: object | None) -> dict[str, object]:
+        """What the recorder writes in the events' transaction: a receipt, sealed identities."""
         extra: dict[str, object] = {} if receipt is None else {"receipt": receipt}
         sealed = self.sealed_identities(p.identity for p in pendings if p.identity)
-        if sealed:
+        if sealed is None:  # this store cannot: identities are put once the events are saved
+            extra[_PUT_AFTER] = True
+        elif sealed:
             extra["identities"] = sealed
+        return extra
+
+    def _insert(self, stored: Sequence[Any], extra: dict[str, object]) -> Sequence[int] | None:
+        # The recorder directly (what EventStore.put does once events are mapped): Application.save
+        # would re-check every event against runtime Protocols (~10% of the write path) and we
+        # keep our own working set. ``receipt`` (an idempotency record) and sealed identities are
+        # inserted by the recorder in the events' transaction (ledger.adapters.recorders).
+        kwargs = {k: v for k, v in extra.items() if k != _PUT_AFTER}
+        ids: Sequence[int] | None = self.store.recorder.insert_events(list(stored), **kwargs)
+        return ids
+
+    def _settle(
+        self,
+        pendings: Sequence[_Pending],
+        events: Sequence[Any],
+        extra: dict[str, object],
+        written: Callable[[], Sequence[int] | None],
+    ) -> None:
+        """Wait for ``written`` (the insert), then positions, identities, effects, in order."""
         try:
-            # EventStore.put directly: Application.save would re-check every event against
-            # runtime Protocols (~10% of the write path) and we keep our own working set.
-            # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
-            # transaction (ledger.adapters.recorders), with the sealed identities.
-            recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
+            ids = written()
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(
                 "another writer changed these records meanwhile; retry the command"
             ) from exc
-        self._place(pendings, recordings)
+        self._place(pendings, events, ids or [])
         for p in pendings:
-            if p.identity and sealed is None:
+            if p.identity and _PUT_AFTER in extra:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()
         self._staged.clear()
 
-    @staticmethod
-    def _place(pendings: Sequence[_Pending], recordings: Sequence[Any]) -> None:
-        """Each outcome's log positions, from the recordings of its events.
+    def _save_chunks(
+        self, pendings: Sequence[_Pending], batch: int, progress: Callable[[int], None] | None
+    ) -> None:
+        """Save ``pendings``, ``batch`` per transaction, one transaction after the other.
 
-        The recordings come in the order of the events put, and a pending's events are its
-        outcome's events in version order: take them in turn (no id strings to build and look
-        up). Any other shape (a recorder that returned fewer) falls back to matching by id.
+        With several transactions, one writer thread inserts and commits a chunk while this
+        thread maps the next one's events (the commit mostly waits on the disk or the server,
+        out of the GIL). Transactions still commit in order, one at a time; a chunk's
+        identities are sealed, and the previous chunk's effects run, before it is written; a
+        failed chunk stops the ones after it, as when saving one by one.
         """
-        if len(recordings) == sum(len(p.events) for p in pendings) and all(
-            len(p.events) == len(p.outcome.events) for p in pendings
-        ):
-            taken = iter(recordings)
+        size = max(batch, 1)
+        chunks = [pendings[start : start + size] for start in range(0, len(pendings), size)]
+        if len(chunks) < 2:
+            for chunk in chunks:
+                self._save(chunk)
+                if progress:
+                    progress(len(chunk))
+            return
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer:
+            previous: tuple[Sequence[_Pending], list[Any], dict[str, object], Future[Any]] | None = None
+            for chunk in chunks:
+                events = [e for p in chunk for e in p.events]
+                stored = [self.store.mapper.to_stored_event(e) for e in events]
+                if previous is not None:
+                    self._settle(*previous[:3], previous[3].result)
+                    if progress:
+                        progress(len(previous[0]))
+                extra = self._extra(chunk, None)
+                previous = (chunk, events, extra, writer.submit(self._insert, stored, extra))
+            assert previous is not None
+            self._settle(*previous[:3], previous[3].result)
+            if progress:
+                progress(len(previous[0]))
+
+    @staticmethod
+    def _place(pendings: Sequence[_Pending], events: Sequence[Any], ids: Sequence[int]) -> None:
+        """Each outcome's log positions, from the notification ids of its events.
+
+        The ids come in the order of the events put, and a pending's events are its outcome's
+        events in version order: take them in turn (no id strings to build and look up). Any
+        other shape (a recorder that returned fewer) falls back to matching by event id.
+        """
+        if len(ids) == len(events) and all(len(p.events) == len(p.outcome.events) for p in pendings):
+            taken = iter(ids)
             for p in pendings:
-                p.outcome.positions = [next(taken).notification.id - 1 for _ in p.events]
+                p.outcome.positions = [next(taken) - 1 for _ in p.events]
             return
         by_event = {
-            event_id(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id - 1
-            for r in recordings
+            event_id(e.originator_id, e.originator_version): n - 1 for e, n in zip(events, ids, strict=False)
         }
         for p in pendings:
             p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
@@ -335,11 +397,7 @@ class Ledger:
                     exc.args = (f"command {index + 1}: {exc}",)
                     exc.index = index  # type: ignore[attr-defined]
                     raise
-            for start in range(0, len(pendings), max(batch, 1)):
-                chunk = pendings[start : start + max(batch, 1)]
-                self._save(chunk)
-                if progress:
-                    progress(len(chunk))
+            self._save_chunks(pendings, batch, progress)
         except LedgerError:
             self._discard()
             raise
@@ -372,11 +430,7 @@ class Ledger:
                 except LedgerError as exc:
                     exc.args = (f"command {index + 1}: {exc}",)
                     refused.append((index, exc))
-            for start in range(0, len(pendings), max(batch, 1)):
-                chunk = pendings[start : start + max(batch, 1)]
-                self._save(chunk)
-                if progress:
-                    progress(len(chunk))
+            self._save_chunks(pendings, batch, progress)
         except LedgerError:
             self._discard()
             raise
