@@ -42,10 +42,29 @@ def require_service(env: str, what: str) -> str:
     pytest.skip(f"{what} not configured ({env} unset)")
 
 
+_SCHEMAS: set[str] = set()  # every schema handed out this session, dropped when it ends
+
+
 def pg_url_with_schema(schema: str) -> str:
-    """A PostgreSQL URL for a fresh schema of the test database."""
+    """A PostgreSQL URL for a fresh schema of the test database (dropped at the session's end)."""
     base = require_service("LEDGER_TEST_PG_URL", "PostgreSQL")
+    _SCHEMAS.add(schema)
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _schemas_dropped() -> Iterator[None]:
+    """The test database keeps no schema of a finished run (hundreds piled up per run before)."""
+    yield
+    base = os.environ.get("LEDGER_TEST_PG_URL")
+    if not (_SCHEMAS and base):
+        return
+    conn = StoreTarget.parse(base).connect()
+    try:
+        for schema in sorted(_SCHEMAS):
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        conn.close()
 
 
 @pytest.fixture(autouse=True)

@@ -29,9 +29,12 @@ JsonTooDeep                 400    ``urn:ledger:problem:json-too-deep``
 JsonTooLarge                400    ``urn:ledger:problem:json-too-large``
 =========================== ====== ==============================================
 
-Titles follow the request's ``Accept-Language`` (French by default: the schools' secretaries read
-them as much as the integrators), through the gettext catalogue (:mod:`ledger.i18n`); the ``type``
-URIs never change with the language, and the response says its language in ``Content-Language``.
+Titles, and the ``detail`` of the ledger's own errors (a refusal with its rule's label and its
+article written out), follow the request's ``Accept-Language`` (French by default: the schools'
+secretaries read them as much as the integrators), through the gettext catalogue
+(:mod:`ledger.i18n`); English keeps the errors' own text; the ``type`` URIs, ``rule`` and
+``article`` never change with the language, and the response says its language in
+``Content-Language``.
 
 The framework's own errors are problems too: 404 (no route), 405, 400 (request validation),
 415 (a JSON route called with another Content-Type), 500 (logged, no detail).
@@ -73,6 +76,7 @@ from ledger.domain.errors import (
     UnknownEntity,
 )
 from ledger.i18n import N_, negotiate, translate
+from ledger.i18n import detail as localized_detail
 
 __all__ = [
     "MEDIA_TYPE",
@@ -211,7 +215,8 @@ def ledger_error_response(request: Request, exc: Exception, in_url: bool = False
         headers = exc.headers or None
     if status == 503:
         log.warning("api.service_failure", error=type(exc).__name__, path=request.url.path)
-    return problem_response(request, status, code, str(exc), headers, **extra)
+    lang = request_language(request.headers.get("accept-language"))
+    return problem_response(request, status, code, localized_detail(exc, lang), headers, **extra)
 
 
 def install(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ from types import FrameType
 import structlog
 
 log = structlog.get_logger("ledger.up")
-LAUNCH = "from ledger.cli import main; raise SystemExit(main())"
+LAUNCH = "from ledger.console import run; run()"
 
 
 @dataclass

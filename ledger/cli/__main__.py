@@ -1,5 +1,5 @@
 """``python -m ledger.cli``."""
 
-from ledger.cli import main
+from ledger.console import run
 
-raise SystemExit(main())
+run()

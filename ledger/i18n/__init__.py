@@ -250,6 +250,23 @@ def describe(exc: BaseException) -> str:
     return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
 
 
+def detail(exc: BaseException, lang: str) -> str:
+    """An error's message for an API problem's ``detail`` in ``lang``, without the CLI's prefix.
+
+    English keeps the exception's own text (what integrators have always matched); French reads
+    as :func:`describe` does (a refusal with its rule's label and its article written out).
+    """
+    if normalise(lang) == "en":
+        return str(exc)
+    token = _current.set(normalise(lang))
+    try:
+        text = describe(exc)
+        prefix = _("error: {error}").format(error="")
+    finally:
+        _current.reset(token)
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
+
+
 def _unknown(exc: BaseException) -> str:
     """``unknown certificate: …`` of an UnknownEntity in the current language (kind by its label)."""
     from ledger.i18n.vocabulary import unknown_entity

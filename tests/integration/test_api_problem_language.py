@@ -98,3 +98,25 @@ def test_every_row_of_the_table_has_a_french_title() -> None:
         if row.code:
             assert title(row.status, row.code, "en") == row.title
             assert title(row.status, row.code, "fr") == translate(row.title, "fr")
+
+
+def test_a_refusals_detail_follows_accept_language_and_its_members_do_not(
+    client: TestClient, world: World
+) -> None:
+    """A secretary's browser reads the refusal in French; an English client keeps the rule's text.
+
+    Oracle: the CLI's own French refusal (``Refusé : … — règle …``, same catalogue) and the
+    English exception text; ``rule`` and ``article`` identical in both.
+    """
+    body = {**support(world), "command": "IssueAttestation", "kind": "AOA", "effective_date": "2012-01-10"}
+    answers = {}
+    for lang in (None, ENGLISH):
+        headers = world.headers("conseil_classe", **{"Idempotency-Key": f"refusal-{lang}"})
+        answers[lang] = _ask(client, "POST", "/v1/commands", lang, json=body, headers=headers)
+    fr, en = answers[None].json(), answers[ENGLISH].json()
+    assert answers[None].status_code == answers[ENGLISH].status_code == 422, (fr, en)
+    assert (fr["rule"], fr["article"]) == (en["rule"], en["article"])
+    assert en["detail"].startswith(f"refused by rule {en['rule']} ({en['article']}): "), en
+    assert fr["detail"].startswith("Refusé : ") and "règle" in fr["detail"], fr
+    assert not fr["detail"].startswith("erreur"), fr
+    assert "refused by rule" not in fr["detail"], fr
