@@ -31,6 +31,9 @@ from ledger.domain.kernel import Decision, LedgerAggregate, event_id
 log = structlog.get_logger("ledger")
 
 
+PIPELINE_MIN_BATCH = 10
+"""Commands per transaction from which a writer thread commits while the next chunk is mapped."""
+
 _PUT_AFTER = "put identities after"
 """Marks a save whose identities the store could not seal into the events' transaction."""
 
@@ -303,13 +306,15 @@ class Ledger:
 
         With several transactions, one writer thread inserts and commits a chunk while this
         thread maps the next one's events (the commit mostly waits on the disk or the server,
-        out of the GIL). Transactions still commit in order, one at a time; a chunk's
-        identities are sealed, and the previous chunk's effects run, before it is written; a
-        failed chunk stops the ones after it, as when saving one by one.
+        out of the GIL); below :data:`PIPELINE_MIN_BATCH` commands per transaction there is
+        too little to map for the hand-over between threads to pay. Transactions still commit
+        in order, one at a time; a chunk's identities are sealed, and the previous chunk's
+        effects run, before it is written; a failed chunk stops the ones after it, as when
+        saving one by one.
         """
         size = max(batch, 1)
         chunks = [pendings[start : start + size] for start in range(0, len(pendings), size)]
-        if len(chunks) < 2:
+        if len(chunks) < 2 or size < PIPELINE_MIN_BATCH:
             for chunk in chunks:
                 self._save(chunk)
                 if progress:

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from ledger.application.ledger import PIPELINE_MIN_BATCH
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import parse_command
 from ledger.domain.errors import ConcurrencyConflict
@@ -23,12 +24,13 @@ def test_positions_and_progress_across_chunks(store_location: str) -> None:
     ledger = make_ledger(store_location)
     try:
         open_option(ledger)
-        learners = [uuid.uuid4() for _ in range(7)]
+        size = PIPELINE_MIN_BATCH
+        learners = [uuid.uuid4() for _ in range(2 * size + 1)]
         seen: list[int] = []
         outcomes = ledger.execute_all(
-            [parse_command(admission(i)) for i in learners], batch=3, progress=seen.append
+            [parse_command(admission(i)) for i in learners], batch=size, progress=seen.append
         )
-        assert seen == [3, 3, 1]
+        assert seen == [size, size, 1]
         log = {
             (uuid.UUID(str(n.originator_id)), n.originator_version): n.id - 1
             for n in iter_notifications(ledger.store)
@@ -46,19 +48,21 @@ def test_conflict_in_a_later_chunk_stops_the_rest(store_location: str) -> None:
     other = make_ledger(store_location)
     try:
         open_option(ledger)
-        learners = [uuid.uuid4() for _ in range(6)]
+        size = PIPELINE_MIN_BATCH
+        learners = [uuid.uuid4() for _ in range(3 * size)]
+        taken = learners[size + 1]  # in chunk 2
         seen: list[int] = []
 
         def progress(done: int) -> None:
             seen.append(done)
             if len(seen) == 1:  # between chunk 1's commit and chunk 2's write
-                other.execute(parse_command(admission(learners[3])))
+                other.execute(parse_command(admission(taken)))
 
         with pytest.raises(ConcurrencyConflict):
-            ledger.execute_all([parse_command(admission(i)) for i in learners], batch=2, progress=progress)
-        assert seen == [2]
+            ledger.execute_all([parse_command(admission(i)) for i in learners], batch=size, progress=progress)
+        assert seen == [size]
         probe = other.store.recorder.select_stored_ids  # type: ignore[attr-defined]
-        assert probe(learners) == {learners[0], learners[1], learners[3]}
+        assert probe(learners) == {*learners[:size], taken}
     finally:
         ledger.store.close()
         other.store.close()
