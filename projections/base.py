@@ -115,9 +115,10 @@ class SharedBatch(list[Notification]):
         """Every notification grouped by aggregate id (first-seen order), computed once."""
         if self.groups is None:
             by_int: dict[int, list[Notification]] = {}
+            get = by_int.get
             for n in self:
-                key = _key(n)
-                found = by_int.get(key)
+                key = n.originator_id.int  # type: ignore[union-attr]  # _key(n), inlined
+                found = get(key)
                 if found is None:
                     by_int[key] = [n]
                 else:
@@ -154,7 +155,9 @@ def decode_state(n: Notification, batch: Sequence[Notification] = ()) -> dict[st
     shared = batch.states
     state = shared.get(n.id)
     if state is None:
-        state = shared[n.id] = decode(n.topic, n.state)
+        state = shared[n.id] = orjson.loads(n.state)  # decode(), inlined: once per event
+        if "class_version" in state:
+            upcast_state(n.topic, state)
     return state
 
 
@@ -162,8 +165,13 @@ def decode(topic: str, data: bytes) -> dict[str, Any]:
     """A stored state as a dict, upcast when it was stored in an older class version."""
     state: dict[str, Any] = orjson.loads(data)
     if "class_version" in state:
-        upcast(resolve_topic(topic), state)
+        upcast_state(topic, state)
     return state
+
+
+def upcast_state(topic: str, state: dict[str, Any]) -> None:
+    """Upcast a decoded state holding ``class_version`` to its class's current version."""
+    upcast(resolve_topic(topic), state)
 
 
 def stored_states(store: Any, aggregate_id: str, upto: int) -> list[tuple[int, str, dict[str, Any]]]:

@@ -102,12 +102,16 @@ class HistoryProjection(TableProjection):
     def prepare(self, batch: Sequence[Notification]) -> Rows:
         """Each touched aggregate's positions, the issuances and the revocations (no database)."""
         streams, issued, revoked = [], [], []
+        kinds = _KINDS
         for agg_id, items in group_by_aggregate(batch, TOPICS).items():
-            streams.append((items[0].id - 1, agg_id, ",".join([str(n.id - 1) for n in items])))
+            streams.append((items[0].id - 1, agg_id, ",".join(map(str, [n.id - 1 for n in items]))))
             for n in items:
-                if n.topic.endswith(".CertificateIssued"):
+                kind = kinds.get(n.topic)
+                if kind is None:
+                    kind = _kind(n.topic)
+                if kind == _ISSUED:
                     issued.append(_issued(agg_id, n, decode_state(n, batch)))
-                elif n.topic.endswith(".CertificateRevoked"):
+                elif kind == _REVOKED:
                     revoked.append(_revoked(n, decode_state(n, batch)))
         return streams, issued, revoked
 
@@ -117,6 +121,23 @@ class HistoryProjection(TableProjection):
         db.insert_many(APPEND, streams)  # one row per aggregate of the batch
         db.insert_many(ISSUE, issued)
         db.executemany(REVOKE, revoked)
+
+
+_ISSUED, _REVOKED, _OTHER = 1, 2, 0
+_KINDS: dict[str, int] = {}
+"""Topic → whether its events issue a certificate, revoke one, or neither (see :func:`_kind`)."""
+
+
+def _kind(topic: str) -> int:
+    """Whether events of ``topic`` issue a certificate, revoke one, or neither (remembered)."""
+    if topic.endswith(".CertificateIssued"):
+        kind = _ISSUED
+    elif topic.endswith(".CertificateRevoked"):
+        kind = _REVOKED
+    else:
+        kind = _OTHER
+    _KINDS[topic] = kind
+    return kind
 
 
 def _issued(agg_id: str, n: Notification, state: dict[str, Any]) -> tuple[Any, ...]:

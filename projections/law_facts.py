@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from html import escape
 from typing import Any
 
@@ -34,6 +33,7 @@ from ledger.i18n.vocabulary import label
 from projections.base import (
     LEARNER_TOPIC,
     OPTION_TOPIC,
+    SharedBatch,
     TableProjection,
     decode_state,
     group_by_aggregate,
@@ -78,10 +78,13 @@ class LawFactsProjection(TableProjection):
     def prepare(self, batch: Sequence[Notification]) -> list[Event]:
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
+        classes = _CLASSES
+        decoded = batch.states if isinstance(batch, SharedBatch) else {}
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
-                cls, wanted = _class_of(n.topic)
-                if wanted or (b'"corrects":' in n.state and b'"corrects":null' not in n.state):
+                found = classes.get(n.topic)
+                cls, wanted = found if found is not None else _class_of(n.topic)
+                if wanted or _corrects(n, decoded.get(n.id)):
                     out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
         return out
 
@@ -119,11 +122,32 @@ class LawFactsProjection(TableProjection):
         db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
 
 
-@cache
+_CLASSES: dict[str, tuple[str, bool]] = {}
+"""Topic → (event class name, read whatever it holds), filled by :func:`_class_of`."""
+CORRECTS = b'"corrects":'
+NOT_CORRECTING = b'"corrects":null'
+
+
 def _class_of(topic: str) -> tuple[str, bool]:
     """The event class name of a topic, and whether this model reads every event of it."""
     cls = topic.rsplit(".", 1)[-1]
-    return cls, cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted")
+    found = _CLASSES[topic] = (
+        cls,
+        cls in FACTS or cls in ("Admitted", "Opened", "Transferred", "DecisionRevoked", "Promoted"),
+    )
+    return found
+
+
+def _corrects(n: Notification, state: dict[str, Any] | None) -> bool:
+    """Whether the event corrects an earlier decision.
+
+    From its state when another read model of the batch decoded it already, else from its
+    bytes (``"corrects":`` not followed by null).
+    """
+    if state is not None:
+        return (state.get("decision") or {}).get("corrects") is not None
+    raw = n.state
+    return CORRECTS in raw and NOT_CORRECTING not in raw
 
 
 NO_PLACE = (0, "")

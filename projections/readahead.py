@@ -1,11 +1,12 @@
 """Read-ahead for rebuilds and long catch-ups: the log is read in a second process.
 
 Reading the log (the store's ``select_notifications``: rows, UUIDs, notification objects) costs
-about as much as applying it to every read model, and both are CPU-bound Python. A rebuild from
-zero, or a catch-up far behind the head, therefore reads ahead in a child process (``python -m
-projections.readahead``): it reads batch after batch with the store's own API and runs each read
-model's ``prepare`` on it (what a batch changes, computed from the batch alone: grouping,
-decoding, the rows that need no database), and hands that over through a pipe, while this
+about as much as applying it to every read model, and both are CPU-bound Python. A catch-up far
+behind the head, or a rebuild from zero when a core is free for it (:func:`free_core`), therefore
+reads ahead in a child process (``python -m projections.readahead``): it reads batch after
+batch with the store's own API and runs each read model's ``prepare`` on it (what a batch
+changes, computed from the batch alone: grouping, decoding, the rows that need no database),
+and hands that over through a pipe, while this
 process runs each read model's ``write`` on the previous batch (what needs the database: the
 statistics' walks, the inserts and upserts). Nothing else changes: the read models and their
 positions are written only here, in one transaction per batch, and a batch is applied only if
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import os
 import pickle
 import subprocess
 import sys
@@ -42,6 +44,27 @@ and ~0.27 s of decoding per 98k events in this process), but one process still d
 better at 100k on a loaded machine, so the threshold stays. (A forked child, sparing the
 start-up, was tried and removed: never safe on SQLite, whose lock state must not cross fork(),
 and never reached on PostgreSQL, whose connection pool runs threads.)"""
+
+
+def free_core(load: float | None = None, cores: int | None = None) -> bool:
+    """Whether a core is idle for the read-ahead process (this one busy on another).
+
+    The 1-minute load average (``load``, read from the system when None) must be under the
+    ``cores`` (this machine's when None) less one: this process counts for about one, so on a
+    2-core machine only an otherwise idle machine has a core for the child (one core never
+    has). Without a free core the child only adds its work (start-up ~0.7 s, hand-over ~5 µs
+    per event) to the cores this process already waits for: on a loaded 2-core machine (load
+    7-8) a rebuild of 982,405 events in one process ran at 0.27 of a bare read's wall time and
+    0.37 of its CPU, against 0.24 and 0.29 reading ahead (BENCHMARKS.md "Part 7").
+    """
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # no load average on this system: assume the core is not free
+            return False
+    count = (os.cpu_count() or 1) if cores is None else cores
+    return count > 1 and load < count - 1
+
 
 Prepared = tuple[int, int, int, dict[str, Any]]
 """(first id, last id, events, what each read model's ``prepare`` computed, by name)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -30,11 +29,13 @@ from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,
     OPTION_TOPIC,
+    SharedBatch,
     TableProjection,
     decode_state,
     group_by_aggregate,
     select_in,
     stored_states,
+    upcast_state,
 )
 from projections.errors import ReadModelStale
 
@@ -88,7 +89,10 @@ FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cp
 Row = tuple[Any, ...]
 Ev = tuple[int, str, dict[str, Any], int]
 """A learner event the facts depend on: (version, short type, stored state, position)."""
-Work = tuple[dict[str, tuple[list[Ev], int]], list[tuple[str, int]], list[Row]]
+Learners = dict[str, tuple[list[Ev], int, bool]]
+"""Per learner: its events the facts depend on, its last version, and whether one of them
+may void an earlier decision (False only when none can: see :func:`_learner_events`)."""
+Work = tuple[Learners, list[tuple[str, int]], list[Row]]
 """What :meth:`StatsProjection.prepare` hands to :meth:`StatsProjection.write`."""
 
 PLACEMENTS = frozenset({"Admitted", "Promoted", "YearRepeated", "Transferred"})
@@ -186,15 +190,15 @@ class StatsProjection(TableProjection):
         event for every read model of a :class:`projections.base.SharedBatch` (the law facts
         read most of the same events), or in the read-ahead process during a rebuild.
         """
-        learners: dict[str, tuple[list[Ev], int]] = {}
+        learners: dict[str, tuple[list[Ev], int, bool]] = {}
         candidates: list[tuple[str, int]] = []
         options: list[Row] = []
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             last = items[-1].originator_version
             if items[0].topic.startswith(LEARNER_TOPIC):
-                events = [ev for n in items if _may_count(n) and (ev := _kept(n, batch)) is not None]
+                events, may_void = _learner_events(items, batch)
                 if events:  # otherwise nothing the facts depend on changed
-                    learners[agg_id] = (events, last)
+                    learners[agg_id] = (events, last, may_void)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
                 candidates.append((agg_id, last))
             elif items[0].originator_version == 1:
@@ -228,22 +232,42 @@ class StatsProjection(TableProjection):
         self.walks = None
 
 
-def _may_count(n: Notification) -> bool:
-    """False for an event the facts cannot depend on.
+def _learner_events(items: Sequence[Notification], batch: Sequence[Notification]) -> tuple[list[Ev], bool]:
+    """A learner's events the facts depend on, in compact form, and whether one may void.
 
-    That is: not of a kept type, and its bytes show a decision that corrects nothing
-    (anything else is decoded, so no correction is missed, whatever the serialisation).
+    An event counts if its type is kept or it corrects an earlier decision. An event whose
+    bytes show a decision that corrects nothing (``"corrects":null``, how the store
+    serialises it) and whose type is not kept is skipped undecoded; anything else is decoded,
+    so no correction is missed, whatever the serialisation. ``may_void`` is False only when
+    no event is a revocation and every event's bytes show that it corrects nothing.
     """
-    return _short(n.topic)[1] or not (isinstance(n.state, bytes) and NOT_CORRECTING in n.state)
-
-
-def _kept(n: Notification, batch: Sequence[Notification]) -> Ev | None:
-    """The event in compact form if the facts depend on it (a kept type, or a correction)."""
-    short, kept = _short(n.topic)
-    state = decode_state(n, batch)
-    if not kept and _corrects(state) is None:
-        return None
-    return n.originator_version, short, state, n.id - 1
+    out: list[Ev] = []
+    may_void = False
+    shorts = _SHORTS
+    decoded = batch.states if type(batch) is SharedBatch else None
+    for n in items:
+        topic = n.topic
+        found = shorts.get(topic)
+        short, kept = found if found is not None else _short(topic)
+        raw = n.state
+        plain = isinstance(raw, bytes) and NOT_CORRECTING in raw
+        if not kept and plain:
+            continue
+        state: dict[str, Any] | None
+        if decoded is None:
+            state = decode_state(n, batch)
+        else:  # decode_state(n, batch), inlined: the hottest loop of a rebuild
+            state = decoded.get(n.id)
+            if state is None:
+                state = decoded[n.id] = orjson.loads(raw)
+                if "class_version" in state:
+                    upcast_state(topic, state)
+        assert state is not None
+        if kept or _corrects(state) is not None:
+            out.append((n.originator_version, short, state, n.id - 1))
+            if not plain or short in VOIDING:
+                may_void = True
+    return out, may_void
 
 
 def _corrects(state: dict[str, Any]) -> int | None:
@@ -252,11 +276,15 @@ def _corrects(state: dict[str, Any]) -> int | None:
     return corrects
 
 
-@cache
+_SHORTS: dict[str, tuple[str, bool]] = {}
+"""Topic → (short type, kept), filled by :func:`_short`."""
+
+
 def _short(topic: str) -> tuple[str, bool]:
     """The short type of a learner event topic, and whether its type is kept."""
     short = topic[topic.rfind(".") + 1 :]
-    return short, short in KEPT
+    found = _SHORTS[topic] = short, short in KEPT
+    return found
 
 
 class _Walks(dict[str, "_LearnerWalk"]):
@@ -275,7 +303,7 @@ class _Walks(dict[str, "_LearnerWalk"]):
 def _walk_learners(
     db: Db,
     store: Any,
-    learners: dict[str, tuple[list[Ev], int]],
+    learners: Learners,
     writes: _Writes,
     years: ProfileYears,
     walks: _Walks | None = None,
@@ -285,18 +313,18 @@ def _walk_learners(
     A learner whose batch voids one of its decisions is recomputed from the store instead.
     """
     known = {} if walks is None else walks
-    wanted = [lid for lid, (events, _) in learners.items() if lid not in known and events[0][0] != 1]
+    wanted = [lid for lid, (events, _, _) in learners.items() if lid not in known and events[0][0] != 1]
     saved = {
         str(r[0]): str(r[1])
         for r in select_in(db, "SELECT learner_id, walk FROM rm_cpu_learner WHERE learner_id IN ({})", wanted)
     }
-    for lid, (events, last) in learners.items():
+    for lid, (events, last, may_void) in learners.items():
         walk = known.pop(lid, None)
         state = orjson.loads(saved[lid]) if walk is None and lid in saved else None
         if walk is None and state is None and events[0][0] != 1:
             raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
         key = walk.key if walk is not None else state["k"] if state is not None else events[0][3]
-        if _voided(events):
+        if may_void and _voided(events):
             _recompute(store, lid, key, last, writes, years)
             continue  # not kept in memory: the next batch resumes from the recomputed row
         if walk is None:
@@ -317,6 +345,8 @@ def _walk_learners(
             writes.cleared["rm_cpu_report"].append((key,))
         writes.add(facts)
         writes.learners.append(walk.learner_row())
+        if walks is not None:  # kept in memory: its rows are written, let them go now
+            walk.facts = Facts()
 
 
 def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years: ProfileYears) -> None:

@@ -10,12 +10,15 @@ read-ahead process together, which a loaded machine disturbs less) and peak RSS 
 process, and of its read-ahead process). A rebuild reads ahead in a second process
 (:mod:`projections.readahead`), so its wall-clock rate can use two cores where the bare read
 uses one; the CPU figures show what that costs. Run it with
-``python -m tests.bench.projections EVENTS [PATH]``.
+``python -m tests.bench.projections EVENTS [PATH]``; one measurement alone with
+``python -m tests.bench.projections --measure-all PATH EVENTS [yes|no]`` (reading ahead
+forced, or not; the rebuild's own choice when omitted).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -102,19 +105,23 @@ def measure(path: Path) -> dict[str, Any]:
     }
 
 
-def measure_all(path: Path, until: int) -> dict[str, Any]:
-    """Bare read and a rebuild of every read model together up to ``until`` (fresh process)."""
+def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[str, Any]:
+    """Bare read and a rebuild of every read model together up to ``until`` (fresh process).
+
+    ``read_ahead`` as :func:`projections.registry.rebuild` takes it (None: its own choice).
+    """
     from ledger.adapters.store import StoreTarget, open_store
     from projections.registry import followers, rebuild
 
     target = StoreTarget.parse(str(path))
     store = open_store(target)
     until = min(until, int(store.recorder.max_notification_id() or 0))
+    load_before = _load()
     bare = _bare_read(store, until)
     rss_after_read = _rss_mib()
     fols = followers(store, target, batch_size=REBUILD_BATCH)
     t0, c0 = time.perf_counter(), _cpu()
-    rebuild(fols, until)
+    rebuild(fols, until, read_ahead=read_ahead)
     rate = round(until / (time.perf_counter() - t0))
     cpu = round(until / (_cpu() - c0))
     return {
@@ -127,7 +134,14 @@ def measure_all(path: Path, until: int) -> dict[str, Any]:
         "peak_rss_mib_after_bare_read": rss_after_read,
         "peak_rss_mib": _rss_mib(),
         "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
+        "read_ahead": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0,
+        "load_average": f"{load_before} -> {_load()}",
     }
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): other work sharing the cores."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _bare_read(store: Any, until: int) -> dict[str, int]:
@@ -191,6 +205,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "--measure":
         sys.stdout.write(json.dumps(measure(Path(sys.argv[2]))))
     elif sys.argv[1] == "--measure-all":
-        sys.stdout.write(json.dumps(measure_all(Path(sys.argv[2]), int(sys.argv[3]))))
+        mode = {"yes": True, "no": False}.get(sys.argv[4]) if len(sys.argv) > 4 else None
+        sys.stdout.write(json.dumps(measure_all(Path(sys.argv[2]), int(sys.argv[3]), mode)))
     else:
         bench_rebuild(int(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
