@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Notification, StoredEvent
@@ -72,6 +73,10 @@ def _identities(kwargs: dict[str, Any]) -> list[SealedIdentity]:
     return [row for row in kwargs.get("identities") or () if isinstance(row, SealedIdentity)]
 
 
+PROBE_CHUNK = 500
+"""Ids per query when probing which aggregates exist (under SQLite's bound-parameter limit)."""
+
+
 class SqliteReceiptRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder writing a :class:`Receipt` and identities with the events."""
 
@@ -88,6 +93,20 @@ class SqliteReceiptRecorder(SQLiteApplicationRecorder):
             )
         write_sealed(c, "?", "", _identities(kwargs))
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def select_stored_ids(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of ``ids`` have stored events (one query per :data:`PROBE_CHUNK` ids)."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), PROBE_CHUNK):
+                part = ids[start : start + PROBE_CHUNK]
+                c.execute(
+                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({', '.join('?' * len(part))})",
+                    [i.hex for i in part],
+                )
+                found.update(UUID(str(row["originator_id"])) for row in c.fetchall())
+        return found
 
     def select_certificate_events(self, certificate_id: str) -> list[Notification] | None:
         """One certificate's issuance and revocation events in log order, via the index.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import (
     InterfaceError,
@@ -28,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.adapters import certindex
 from ledger.adapters.identity import write_sealed
-from ledger.adapters.recorders import _COLUMNS, IDEMPOTENCY_TABLE, _identities, _receipt
+from ledger.adapters.recorders import _COLUMNS, IDEMPOTENCY_TABLE, PROBE_CHUNK, _identities, _receipt
 
 __all__ = ["COPY_THRESHOLD", "PostgresReceiptRecorder"]
 
@@ -140,6 +141,20 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             msg = f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})"
             raise ProgrammingError(msg)
         return ids
+
+    def select_stored_ids(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of ``ids`` have stored events (one query per :data:`PROBE_CHUNK` ids)."""
+        found: set[UUID] = set()
+        statement = SQL("SELECT DISTINCT originator_id FROM {}.{} WHERE originator_id = ANY(%s)").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            for start in range(0, len(ids), PROBE_CHUNK):
+                part = ids[start : start + PROBE_CHUNK]
+                as_text = self.datastore.originator_id_type == "text"
+                curs.execute(statement, ([str(i) for i in part] if as_text else list(part),))
+                found.update(UUID(str(row["originator_id"])) for row in curs.fetchall())
+        return found
 
     def select_certificate_events(self, certificate_id: str) -> list[Notification] | None:
         """One certificate's issuance and revocation events in log order, via the index.

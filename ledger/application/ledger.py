@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from ledger.application.base import Handler, Outcome, command_name
 from ledger.application.clock import Clock, SystemClock
+from ledger.application.collector import collector_paused
 from ledger.application.identity import Identity, IdentityStore
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
@@ -28,6 +29,13 @@ from ledger.domain.errors import ConcurrencyConflict, LedgerError, UnknownEntity
 from ledger.domain.kernel import Decision, LedgerAggregate, event_id
 
 log = structlog.get_logger("ledger")
+
+
+PIPELINE_MIN_BATCH = 10
+"""Commands per transaction from which a writer thread commits while the next chunk is mapped."""
+
+_PUT_AFTER = "put identities after"
+"""Marks a save whose identities the store could not seal into the events' transaction."""
 
 
 @dataclass
@@ -189,6 +197,23 @@ class Ledger:
         effects, self._effects = self._effects, []
         return _Pending(outcome, events, (agg.id, identity) if identity else None, effects)
 
+    def _probe(self, cmds: Iterable[BaseModel]) -> None:
+        """Learn in one query per few hundred ids which ids named by ``cmds`` the store lacks.
+
+        A command creating an aggregate first asks whether its id is taken: one read (a round
+        trip on PostgreSQL) per admission. The ids a list of commands names (its UUID fields)
+        are probed together; those without stored events join the working set's absent ids,
+        as a read of each would have found. Streams (generators) are left to the lazy reads:
+        their later commands may depend on the earlier ones' decisions.
+        """
+        probe = getattr(self.store.recorder, "select_stored_ids", None)
+        if probe is None or not isinstance(cmds, Sequence) or len(cmds) < 2:
+            return
+        named = {value for cmd in cmds for value in vars(cmd).values() if type(value) is UUID}
+        unknown = named.difference(self._working, self._absent)
+        if unknown:
+            self._absent.update(unknown.difference(probe(list(unknown))))
+
     def forget_cache(self) -> None:
         """Drop cached aggregates (between chunks of a very large import)."""
         self._discard()
@@ -227,32 +252,110 @@ class Ledger:
         return [seal(learner_id, identity) for learner_id, identity in identities]
 
     def _save(self, pendings: Sequence[_Pending], receipt: object | None = None) -> None:
+        extra = self._extra(pendings, receipt)
+        events = [e for p in pendings for e in p.events]
+        stored = [self.store.mapper.to_stored_event(e) for e in events]
+        self._settle(pendings, events, extra, lambda: self._insert(stored, extra))
+
+    def _extra(self, pendings: Sequence[_Pending], receipt: object | None) -> dict[str, object]:
+        """What the recorder writes in the events' transaction: a receipt, sealed identities."""
         extra: dict[str, object] = {} if receipt is None else {"receipt": receipt}
         sealed = self.sealed_identities(p.identity for p in pendings if p.identity)
-        if sealed:
+        if sealed is None:  # this store cannot: identities are put once the events are saved
+            extra[_PUT_AFTER] = True
+        elif sealed:
             extra["identities"] = sealed
+        return extra
+
+    def _insert(self, stored: Sequence[Any], extra: dict[str, object]) -> Sequence[int] | None:
+        # The recorder directly (what EventStore.put does once events are mapped): Application.save
+        # would re-check every event against runtime Protocols (~10% of the write path) and we
+        # keep our own working set. ``receipt`` (an idempotency record) and sealed identities are
+        # inserted by the recorder in the events' transaction (ledger.adapters.recorders).
+        kwargs = {k: v for k, v in extra.items() if k != _PUT_AFTER}
+        ids: Sequence[int] | None = self.store.recorder.insert_events(list(stored), **kwargs)
+        return ids
+
+    def _settle(
+        self,
+        pendings: Sequence[_Pending],
+        events: Sequence[Any],
+        extra: dict[str, object],
+        written: Callable[[], Sequence[int] | None],
+    ) -> None:
+        """Wait for ``written`` (the insert), then positions, identities, effects, in order."""
         try:
-            # EventStore.put directly: Application.save would re-check every event against
-            # runtime Protocols (~10% of the write path) and we keep our own working set.
-            # ``receipt`` (an idempotency record) is inserted by the recorder in the events'
-            # transaction (ledger.adapters.recorders), with the sealed identities.
-            recordings = self.store.events.put([e for p in pendings for e in p.events], **extra)
+            ids = written()
         except IntegrityError as exc:
             self._discard()
             raise ConcurrencyConflict(
                 "another writer changed these records meanwhile; retry the command"
             ) from exc
-        by_event = {
-            event_id(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id - 1
-            for r in recordings
-        }
+        self._place(pendings, events, ids or [])
         for p in pendings:
-            p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
-            if p.identity and sealed is None:
+            if p.identity and _PUT_AFTER in extra:
                 self.identities.put(*p.identity)
             for effect in p.effects:
                 effect()
         self._staged.clear()
+
+    def _save_chunks(
+        self, pendings: Sequence[_Pending], batch: int, progress: Callable[[int], None] | None
+    ) -> None:
+        """Save ``pendings``, ``batch`` per transaction, one transaction after the other.
+
+        With several transactions, one writer thread inserts and commits a chunk while this
+        thread maps the next one's events (the commit mostly waits on the disk or the server,
+        out of the GIL); below :data:`PIPELINE_MIN_BATCH` commands per transaction there is
+        too little to map for the hand-over between threads to pay. Transactions still commit
+        in order, one at a time; a chunk's identities are sealed, and the previous chunk's
+        effects run, before it is written; a failed chunk stops the ones after it, as when
+        saving one by one.
+        """
+        size = max(batch, 1)
+        chunks = [pendings[start : start + size] for start in range(0, len(pendings), size)]
+        if len(chunks) < 2 or size < PIPELINE_MIN_BATCH:
+            for chunk in chunks:
+                self._save(chunk)
+                if progress:
+                    progress(len(chunk))
+            return
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer:
+            previous: tuple[Sequence[_Pending], list[Any], dict[str, object], Future[Any]] | None = None
+            for chunk in chunks:
+                events = [e for p in chunk for e in p.events]
+                stored = [self.store.mapper.to_stored_event(e) for e in events]
+                if previous is not None:
+                    self._settle(*previous[:3], previous[3].result)
+                    if progress:
+                        progress(len(previous[0]))
+                extra = self._extra(chunk, None)
+                previous = (chunk, events, extra, writer.submit(self._insert, stored, extra))
+            assert previous is not None
+            self._settle(*previous[:3], previous[3].result)
+            if progress:
+                progress(len(previous[0]))
+
+    @staticmethod
+    def _place(pendings: Sequence[_Pending], events: Sequence[Any], ids: Sequence[int]) -> None:
+        """Each outcome's log positions, from the notification ids of its events.
+
+        The ids come in the order of the events put, and a pending's events are its outcome's
+        events in version order: take them in turn (no id strings to build and look up). Any
+        other shape (a recorder that returned fewer) falls back to matching by event id.
+        """
+        if len(ids) == len(events) and all(len(p.events) == len(p.outcome.events) for p in pendings):
+            taken = iter(ids)
+            for p in pendings:
+                p.outcome.positions = [next(taken) - 1 for _ in p.events]
+            return
+        by_event = {
+            event_id(e.originator_id, e.originator_version): n - 1 for e, n in zip(events, ids, strict=False)
+        }
+        for p in pendings:
+            p.outcome.positions = [by_event[e] for e in p.outcome.events if e in by_event]
 
     def execute(self, cmd: BaseModel, receipt: Callable[[Outcome], object] | None = None) -> Outcome:
         """Decide and save one command in one transaction.
@@ -281,9 +384,17 @@ class Ledger:
         """Decide every command, then save (``batch`` commands per transaction).
 
         A refused command raises before anything is written; its index is in the error.
+        The cyclic garbage collector is paused meanwhile (:mod:`ledger.application.collector`).
         """
+        with collector_paused():
+            return self._execute_all(cmds, batch, progress)
+
+    def _execute_all(
+        self, cmds: Iterable[BaseModel], batch: int, progress: Callable[[int], None] | None
+    ) -> list[Outcome]:
         pendings: list[_Pending] = []
         try:
+            self._probe(cmds)
             for index, cmd in enumerate(cmds):
                 try:
                     pendings.append(self.decide(cmd))
@@ -291,11 +402,7 @@ class Ledger:
                     exc.args = (f"command {index + 1}: {exc}",)
                     exc.index = index  # type: ignore[attr-defined]
                     raise
-            for start in range(0, len(pendings), max(batch, 1)):
-                chunk = pendings[start : start + max(batch, 1)]
-                self._save(chunk)
-                if progress:
-                    progress(len(chunk))
+            self._save_chunks(pendings, batch, progress)
         except LedgerError:
             self._discard()
             raise
@@ -310,21 +417,25 @@ class Ledger:
         A refused decision writes nothing (rules are checked before an aggregate records); the
         commands after it are still decided. Returns the outcomes of the recorded commands and
         ``(index, error)`` for each refusal, its message prefixed ``command N:`` (1-based).
+        The cyclic garbage collector is paused meanwhile (:mod:`ledger.application.collector`).
         """
+        with collector_paused():
+            return self._execute_each(cmds, batch, progress)
+
+    def _execute_each(
+        self, cmds: Iterable[BaseModel], batch: int, progress: Callable[[int], None] | None
+    ) -> tuple[list[Outcome], list[tuple[int, LedgerError]]]:
         pendings: list[_Pending] = []
         refused: list[tuple[int, LedgerError]] = []
         try:
+            self._probe(cmds)
             for index, cmd in enumerate(cmds):
                 try:
                     pendings.append(self.decide(cmd))
                 except LedgerError as exc:
                     exc.args = (f"command {index + 1}: {exc}",)
                     refused.append((index, exc))
-            for start in range(0, len(pendings), max(batch, 1)):
-                chunk = pendings[start : start + max(batch, 1)]
-                self._save(chunk)
-                if progress:
-                    progress(len(chunk))
+            self._save_chunks(pendings, batch, progress)
         except LedgerError:
             self._discard()
             raise

@@ -57,6 +57,15 @@ def parse_lines(
     With ``resolve``, a ``learner_id`` that is not a full id (a short prefix printed by
     ``ledger learner find``, or a national number) is replaced by the learner it names.
     """
+    from ledger.application.collector import collector_paused
+
+    with collector_paused():  # every parsed command stays in memory: no collector walks
+        return _parse_all(source, registry, resolve)
+
+
+def _parse_all(
+    source: str, registry: CommandRegistry | None, resolve: Callable[[str], UUID] | None
+) -> list[BaseModel]:
     import orjson
 
     from ledger.application.registry import default_registry

@@ -153,7 +153,16 @@ class LedgerAggregate(BaseAggregate[UUID]):
         return cls._start(event_class, ident, timestamp=decision.recorded_at, decision=decision, **kw)
 
     def _record(self, event_class: type[LedgerAggregate.Event], at: datetime, **kw: Any) -> None:
-        self.trigger_event(event_class, timestamp=at, **kw)
+        """Trigger the next event at ``at``: what ``trigger_event`` does, without its per-call work.
+
+        ``trigger_event`` copies the arguments twice and checks explicitly registered topics
+        (ledger aggregates have none); the event is still validated, checked against the
+        aggregate's id and version by ``mutate``, applied, then pending.
+        """
+        version = self.version + 1
+        new_event = event_class(originator_id=self.id, originator_version=version, timestamp=at, **kw)
+        new_event.mutate(self)
+        self._pending_events.append(new_event)
 
     DECISION_EVENTS: ClassVar[frozenset[str]] = frozenset()
 
@@ -217,10 +226,13 @@ class EventLog(dict[int, Any]):
         if version in self:  # replaced: drop the old entry from its class's list
             old = index[type(self[version])]
             old[:] = [pair for pair in old if pair[0] != version]
-        super().__setitem__(version, event)
-        same = index.setdefault(type(event), [])
+        dict.__setitem__(self, version, event)
+        same = index.get(type(event))
+        if same is None:
+            index[type(event)] = [(version, event)]
+            return
         same.append((version, event))
-        if len(same) > 1 and same[-2][0] > version:  # keep version order, as the log iterates
+        if same[-2][0] > version:  # keep version order, as the log iterates
             same.sort(key=lambda pair: pair[0])
 
 
