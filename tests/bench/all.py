@@ -722,14 +722,20 @@ TRACKED_STAGES = ("record", "project", "relay", "checkpoint", "verify")
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    """A Markdown table (numbers right-aligned)."""
-    align = ["---:" if rows and isinstance(rows[0][i], int | float) else "---" for i in range(len(headers))]
+    """A Markdown table (numbers right-aligned; a yes/no column is text, not a number)."""
+    align = ["---:" if rows and _numeric(rows[0][i]) else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
     return [*lines, ""]
 
 
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
