@@ -148,10 +148,10 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         statement = SQL("SELECT DISTINCT originator_id FROM {}.{} WHERE originator_id = ANY(%s)").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
+        as_text = self.datastore.originator_id_type == "text"
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             for start in range(0, len(ids), PROBE_CHUNK):
                 part = ids[start : start + PROBE_CHUNK]
-                as_text = self.datastore.originator_id_type == "text"
                 curs.execute(statement, ([str(i) for i in part] if as_text else list(part),))
                 found.update(UUID(str(row["originator_id"])) for row in curs.fetchall())
         return found

@@ -296,10 +296,6 @@ class CheckCreationNorm(BaseCommand):
 
 
 # ---------------------------------------------------------------------------- handlers
-_UAA_CACHE = 64
-"""Profiles whose UAA codes a handler keeps listed."""
-
-
 class CpuHandlers(Handlers):
     """One handler per CPU command."""
 
@@ -339,15 +335,7 @@ class CpuHandlers(Handlers):
         return profiles.resolve(self._lookup, learner.profile_version).profile
 
     def _profile_uaa(self, learner: Learner) -> list[str]:
-        """The UAA codes of the learner's profile (listed once per profile object, then copied)."""
-        profile = self._profile(learner)
-        cache: dict[int, tuple[ref.Profile, list[str]]] = self.__dict__.setdefault("_uaa_codes", {})
-        hit = cache.get(id(profile))
-        if hit is None or hit[0] is not profile:  # the profile is kept: its id is not reused
-            if len(cache) >= _UAA_CACHE:  # published profiles are parsed anew at each lookup
-                cache.clear()
-            hit = cache[id(profile)] = (profile, profile.uaa_codes())
-        return list(hit[1])
+        return self._profile(learner).uaa_codes()
 
     def _profile_in_force(self, option_code: str, on: date) -> profiles.ProfileUsed:
         ids = self.ledger.created_ids(CertificationProfile.Published)

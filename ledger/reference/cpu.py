@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -136,8 +136,12 @@ class Profile(BaseModel):
         return f"{self.option_code}@{self.approved_on.isoformat()}"
 
     def uaa_codes(self) -> list[str]:
-        """The UAA codes in the profile's order."""
-        return [u.code for u in self.uaa]
+        """The UAA codes in the profile's order (a new list each call, listed once per profile)."""
+        return list(self._uaa_codes)
+
+    @cached_property
+    def _uaa_codes(self) -> tuple[str, ...]:
+        return tuple(u.code for u in self.uaa)
 
     def uaa_by_code(self, code: str) -> UaaSpec | None:
         """The UAA with that code, if it is in the profile."""
