@@ -77,6 +77,7 @@ class OutOfReach(Forbidden):
 
     def __init__(self, kind: str, ident: object) -> None:
         super().__init__(f"no {kind} {ident} within your scope")
+        self.kind, self.ident = kind, ident
 
 
 class LimitExceeded(Exception):

@@ -247,6 +247,12 @@ def describe(exc: BaseException) -> str:
         )
     if getattr(exc, "code", None) == "unknown-entity" and current() != "en":
         return _("error: {error}").format(error=_unknown(exc))
+    if getattr(exc, "code", None) == "not-found" and hasattr(exc, "kind") and current() != "en":
+        from ledger.i18n.vocabulary import unknown_entity
+
+        kind, ident = getattr(exc, "kind", ""), getattr(exc, "ident", "")
+        where = _("{what} within your scope: {ident}")  # unknown, or another tenant's: read alike
+        return _("error: {error}").format(error=where.format(what=unknown_entity(str(kind)), ident=ident))
     return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
 
 

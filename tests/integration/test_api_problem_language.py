@@ -120,3 +120,19 @@ def test_a_refusals_detail_follows_accept_language_and_its_members_do_not(
     assert fr["detail"].startswith("Refusé : ") and "règle" in fr["detail"], fr
     assert not fr["detail"].startswith("erreur"), fr
     assert "refused by rule" not in fr["detail"], fr
+
+
+def test_an_id_out_of_reach_reads_in_french_and_names_only_what_was_sent(
+    client: TestClient, world: World
+) -> None:
+    """An unknown learner in a command: 404, French detail by default, English on request, the id kept."""
+    ghost = "00000000-0000-4000-8000-000000000000"
+    body = {**support(world), "learner_id": ghost}
+    answers = {}
+    for lang in (None, ENGLISH):
+        headers = world.headers("conseil_classe", **{"Idempotency-Key": f"ghost-{lang}"})
+        answers[lang] = _ask(client, "POST", "/v1/commands", lang, json=body, headers=headers)
+    fr, en = answers[None].json(), answers[ENGLISH].json()
+    assert answers[None].status_code == answers[ENGLISH].status_code == 404, (fr, en)
+    assert fr["detail"] == f"élève inconnu dans votre périmètre : {ghost}", fr
+    assert en["detail"] == f"no learner {ghost} within your scope", en
