@@ -84,6 +84,9 @@ def _parse_all(
                 raw["learner_id"] = str(resolve(raw["learner_id"]))
             parsed.append(commands.parse(raw))
         except InvalidCommand as exc:
+            if exc.fields or exc.template:  # its parts kept: read in the reader's language
+                exc.args = (f"line {number}: {exc}",)
+                raise
             raise InvalidCommand(_("line {number}: {error}").format(number=number, error=exc)) from None
     return parsed
 
