@@ -217,6 +217,7 @@ SPECS: tuple[Spec, ...] = (
         "candidate",
         ("evaluator_siret", "referential_version", "results", "newly_acquired", "still_missing"),
     ),
+    Spec(C.DossierSubmittedToJury, CLEA, "candidate", ("evaluator_siret", "jury", "branch_code", "domains")),
     Spec(C.JuryDecided, CLEA, "candidate", ("awarded", "branch_code", "domains")),
     Spec(
         C.CertificateIssued,

@@ -9,13 +9,16 @@ conseil_admission  same                          conseil_admission              
 direction          same                          direction                         its school
 administration     ``fwb``                       administration (formal notices)   CPU
 certifpro          ``national``                  certifpro, jury_paritaire         CléA
-branch_jury        branch code                   branch_jury (its branch)          CléA
+branch_jury        branch code                   branch_jury (its branch)          submitted
 evaluator          SIRET                         evaluator_org (its candidates)    its own
 training_org       SIRET                         training_org (its trainees)       its own
 inspector          ``all``                       nothing                           everything
 certification_body ``all``                       nothing                           everything
 learner            learner/candidate id          nothing                           own dossier
 ================== ============================= ================================= ==========
+
+A branch jury reads (and decides on) only the candidates whose dossier was submitted to its
+branch (``SubmitToJury``) or that its jury decided; any other is answered like an unknown id.
 
 ``public`` needs no token: it only verifies certificates. A token's subject must be the
 ``actor_id`` of every decision it records. The domain still checks every rule (powers of
@@ -252,7 +255,7 @@ def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     elif who.role == "training_org":
         mine = who.scope in _planned_training_orgs(candidate)
     elif who.role == "branch_jury":
-        mine = True  # a branch jury deliberates on any dossier submitted to it (reads every candidate)
+        mine = who.scope in _branches_seized(candidate)  # submitted to it, or decided by it
     else:
         mine = True
     if not mine:
@@ -266,6 +269,22 @@ def _planned_training_orgs(candidate: Any) -> set[str]:
         str(ev.training_org_siret)
         for ev in log.values()
         if type(ev).__name__ == "TrainingPlanAssigned" and getattr(ev, "training_org_siret", None)
+    }
+
+
+_SEIZING = frozenset({"DossierSubmittedToJury", "JuryDecided", "CertificateIssued"})
+
+
+def _branches_seized(candidate: Any) -> set[str]:
+    """Branch codes the dossier was submitted to, or whose jury decided or issued on it (stored).
+
+    A candidate decided before submissions were recorded is seen by the branch that decided it.
+    """
+    log = getattr(candidate, "log", {})
+    return {
+        str(code)
+        for ev in log.values()
+        if type(ev).__name__ in _SEIZING and (code := getattr(ev, "branch_code", None))
     }
 
 
@@ -306,8 +325,10 @@ def _clea_may_read(who: Principal, aggregate: Any, kind: str) -> bool:
             kind == "TrainingOrganisation" and aggregate.siret == who.scope
         )
     if who.role == "branch_jury":
-        # A branch jury deliberates on dossiers submitted to it: it reads CléA candidates.
-        return kind == "Candidate" or (kind == "BranchJury" and aggregate.branch_code == who.scope)
+        # A branch jury reads only the dossiers submitted to it (or that it decided).
+        return (kind == "Candidate" and who.scope in _branches_seized(aggregate)) or (
+            kind == "BranchJury" and aggregate.branch_code == who.scope
+        )
     return False
 
 

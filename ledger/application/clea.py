@@ -154,6 +154,18 @@ class RecordFinalEvaluation(CandidateCommand):
     passed: tuple[CriterionCode, ...] = ()
 
 
+class SubmitToJury(CandidateCommand):
+    """The candidate's evaluator organisation submits the complete dossier to ONE jury.
+
+    ``branch_code`` names a registered branch jury (CPNE); without it the dossier goes to the
+    jury paritaire (Certif'Pro). Only that jury then decides on it and reads it.
+    """
+
+    command: Literal["SubmitToJury"]
+    evaluator_siret: Siret
+    branch_code: BranchCode | None = None
+
+
 class DecideJury(CandidateCommand):
     """The jury paritaire (or a branch jury) decides on certification."""
 
@@ -223,6 +235,10 @@ class CleaHandlers(Handlers):
     def _branch_awards(self, body: Body, code: str | None) -> tuple[CertificateType, ...] | None:
         if body is not Body.BRANCH_JURY or code is None:
             return None
+        return self._registered_awards(code)
+
+    def _registered_awards(self, code: str) -> tuple[CertificateType, ...] | None:
+        """What the registered branch jury may award; ``None`` if no such jury is registered."""
         ident = branch_jury_id(code)
         if not self.ledger.exists(ident):
             return None
@@ -365,6 +381,19 @@ class CleaHandlers(Handlers):
 
         return self._on_candidate(cmd, act)
 
+    def submit_to_jury(self, cmd: SubmitToJury, d: Decision) -> Result:
+        """Submit the dossier to a branch jury or the jury paritaire."""
+        awards = self._registered_awards(cmd.branch_code) if cmd.branch_code is not None else None
+        return self._on_candidate(
+            cmd,
+            lambda cand: cand.submit_to_jury(
+                evaluator_siret=cmd.evaluator_siret,
+                branch_code=cmd.branch_code,
+                branch_awards=awards,
+                decision=d,
+            ),
+        )
+
     def jury(self, cmd: DecideJury, d: Decision) -> Result:
         """Record the jury's decision."""
         awards = self._branch_awards(d.body, cmd.branch_code)
@@ -439,6 +468,7 @@ BASIS: dict[str, str] = {
     "training_plan": _JOURNEY,
     "training_completed": f"{rules.SRC['S22']}; {rules.SRC['S60']}",
     "final_evaluation": _JOURNEY,
+    "submit_to_jury": f"{rules.SRC['S22']}; {rules.SRC['S52']}",
     "jury": f"{rules.SRC['D6113-31']}; jury paritaire {rules.SRC['S22']}",
     "issue": f"{rules.SRC['D6113-31']}; {rules.SRC['ARR-2019']}; {rules.SRC['S52']}",
     "accrochage": rules.SRC["L6113-8"],
@@ -460,6 +490,7 @@ _ROUTES: tuple[tuple[type[CleaCommand], str, str], ...] = (
     (AssignTrainingPlan, "training_plan", "training_plan"),
     (CompleteTraining, "complete_training", "training_completed"),
     (RecordFinalEvaluation, "final_evaluation", "final_evaluation"),
+    (SubmitToJury, "submit_to_jury", "submit_to_jury"),
     (DecideJury, "jury", "jury"),
     (IssueCleaCertificate, "issue", "issue"),
     (RecordAccrochage, "accrochage", "accrochage"),

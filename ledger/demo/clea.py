@@ -310,6 +310,23 @@ def _final(ctx: _Ctx, cand: _Cand, day: date, missing: Sequence[str]) -> bool:
     )
 
 
+def _submit(ctx: _Ctx, cand: _Cand, day: date, extra: dict[str, str]) -> bool:
+    """The candidate's evaluator organisation submits the dossier to the jury that decides it."""
+    secretary = f"secretariat-{cand.org.index}"
+    return ctx.emit(
+        _cmd(
+            "SubmitToJury",
+            "evaluator_org",
+            "secretariat",
+            secretary,
+            day,
+            candidate_id=str(cand.ident),
+            evaluator_siret=cand.org.siret,
+            **extra,
+        )
+    )
+
+
 def _jury_and_certificate(ctx: _Ctx, cand: _Cand, day: date) -> None:
     branch = cand.cert is CLEA and ctx.rng.random() < 0.2
     size = ctx.rng.choice([1, 2])
@@ -321,6 +338,8 @@ def _jury_and_certificate(ctx: _Ctx, cand: _Cand, day: date) -> None:
     ]
     body = "branch_jury" if branch else "jury_paritaire"
     extra = {"branch_code": BRANCH} if branch else {}
+    if not _submit(ctx, cand, day, extra):
+        return
     if not ctx.emit(
         _cmd(
             "DecideJury",

@@ -321,6 +321,14 @@ class Candidate(Journal):
         newly_acquired: tuple[DomainCode, ...]
         still_missing: tuple[DomainCode, ...]
 
+    class DossierSubmittedToJury(Decided):
+        """The evaluator organisation submitted the dossier to ONE jury (a branch's, or paritaire)."""
+
+        evaluator_siret: Siret
+        jury: Body
+        branch_code: BranchCode | None = None
+        domains: tuple[DomainCode, ...]
+
     class JuryDecided(Decided):
         """The jury (paritaire, or a branch jury) decided on certification."""
 
@@ -377,6 +385,7 @@ class Candidate(Journal):
         TrainingPlanAssigned,
         TrainingCompleted,
         FinalEvaluationRecorded,
+        DossierSubmittedToJury,
         JuryDecided,
         AccrochageRecorded,
     ))  # fmt: skip
@@ -453,6 +462,40 @@ class Candidate(Journal):
         """Return the latest jury decision of the current window."""
         found = self.in_window(Candidate.JuryDecided, void)
         return found[-1] if found else None
+
+    def submission(self, void: Void = NO_VOID) -> Candidate.DossierSubmittedToJury | None:
+        """Return the window's latest effective submission of the dossier to a jury."""
+        found = self.in_window(Candidate.DossierSubmittedToJury, void)
+        return found[-1] if found else None
+
+    def seized_jury(self, void: Void = NO_VOID) -> str | None:
+        """The jury the dossier is before (:func:`rules.jury_key`), ``None`` if none.
+
+        The window's latest submission names it. A candidate decided before submissions were
+        recorded (a jury decision in the window, no submission) is before the jury that decided
+        it, so that jury may still correct its decision and issue the certificate.
+        """
+        sub = self.submission(void)
+        if sub is not None:
+            return rules.jury_key(sub.jury, sub.branch_code)
+        legacy = self.in_window(Candidate.JuryDecided)
+        return rules.jury_key(legacy[-1].decision.body, legacy[-1].branch_code) if legacy else None
+
+    def submission_pending(self, void: Void = NO_VOID) -> bool:
+        """True while the latest submission awaits a jury decision."""
+        sub = self.submission(void)
+        if sub is None:
+            return False
+        return not any(
+            j.originator_version > sub.originator_version for j in self.in_window(Candidate.JuryDecided, void)
+        )
+
+    def branches_seized(self) -> set[str]:
+        """Every branch jury the dossier was ever submitted to, or that decided or issued on it."""
+        kinds = (Candidate.DossierSubmittedToJury, Candidate.JuryDecided, Candidate.CertificateIssued)
+        return {
+            str(ev.branch_code) for ev in self.log.values() if isinstance(ev, kinds) and ev.branch_code
+        }
 
     def active_certificate(self) -> Candidate.CertificateIssued | None:
         """Return the active (issued, unrevoked) certificate."""
@@ -621,6 +664,46 @@ class Candidate(Journal):
         )
 
     # ----------------------------------------------------------------- jury, certificate
+    def submit_to_jury(
+        self,
+        *,
+        evaluator_siret: str,
+        branch_code: str | None,
+        branch_awards: Sequence[CertificateType] | None,
+        decision: Decision,
+    ) -> None:
+        """Submit the complete dossier to one jury: a registered branch jury, or the jury paritaire."""
+        void = self.correction(decision, Candidate.DossierSubmittedToJury)
+        self._decide("submit_to_jury", decision)
+        jury = self.jury(void)
+        ensure(
+            rules.submitted_by_candidate_evaluator(evaluator_siret, self.evaluator_siret),
+            rules.within_window(self._prealable_on(void), decision.effective_date),
+            rules.all_domains_acquired(self.missing(void), self.certificate),
+            rules.submission_not_pending(self.submission_pending(void), jury is not None and jury.awarded),
+        )
+        if branch_code is not None:
+            require(rules.branch_jury_may_award(branch_awards, self.certificate))
+        self.record(
+            Candidate.DossierSubmittedToJury,
+            decision,
+            evaluator_siret=evaluator_siret,
+            jury=Body.BRANCH_JURY if branch_code is not None else Body.JURY_PARITAIRE,
+            branch_code=branch_code,
+            domains=tuple(self.acquired(void)),
+        )
+
+    def _before_this_jury(self, decision: Decision, branch_code: str | None, void: Void = NO_VOID) -> None:
+        sub = self.submission(void)
+        require(
+            rules.decided_by_seized_jury(
+                self.seized_jury(void),
+                rules.jury_key(decision.body, branch_code),
+                sub.decision.effective_date if sub is not None else None,
+                decision.effective_date,
+            )
+        )
+
     def decide_jury(
         self,
         *,
@@ -640,6 +723,7 @@ class Candidate(Journal):
         )
         if decision.body is Body.BRANCH_JURY:
             require(rules.branch_jury_may_award(branch_awards, self.certificate))
+        self._before_this_jury(decision, branch_code, void)
         self.record(
             Candidate.JuryDecided,
             decision,
@@ -665,6 +749,7 @@ class Candidate(Journal):
         branch = decision.body is Body.BRANCH_JURY
         if branch:
             require(rules.branch_jury_may_award(branch_awards, self.certificate))
+            self._before_this_jury(decision, branch_code)
         pre = self.prealable()
         assert pre is not None
         versions = [pre.referential_version] + [

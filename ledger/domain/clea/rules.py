@@ -69,6 +69,7 @@ POWERS: dict[str, tuple[frozenset[Body], str]] = {
     "training_plan": (frozenset({Body.EVALUATOR_ORG}), SRC["S22"]),
     "training_completed": (frozenset({Body.TRAINING_ORG}), SRC["S22"]),
     "final_evaluation": (frozenset({Body.EVALUATOR_ORG}), SRC["S22"]),
+    "submit_to_jury": (frozenset({Body.EVALUATOR_ORG}), SRC["S22"]),
     "jury": (frozenset({Body.JURY_PARITAIRE, Body.BRANCH_JURY}), SRC["D6113-31"]),
     "issue": (frozenset({Body.CERTIFPRO, Body.BRANCH_JURY}), SRC["ARR-2019"]),
     "accrochage": (frozenset({Body.CERTIFPRO}), SRC["L6113-8"]),
@@ -374,6 +375,53 @@ def all_domains_acquired(missing: Collection[str], certificate: CertificateType)
             missing=", ".join(missing),
         )
     )
+
+
+PARITAIRE = "jury_paritaire"
+"""The key of the jury paritaire (Certif'Pro) among the juries a dossier is submitted to."""
+
+
+def jury_key(body: Body, branch_code: str | None) -> str:
+    """The jury a decision speaks for: ``jury_paritaire`` or ``branch_jury:<code>``."""
+    return f"branch_jury:{branch_code}" if body is Body.BRANCH_JURY else PARITAIRE
+
+
+@_clea("submission_by_candidate_evaluator", SRC["S22"])
+def submitted_by_candidate_evaluator(deciding_siret: str, candidate_siret: str) -> Outcome:
+    """Only the candidate's own evaluator organisation submits the dossier to a jury."""
+    # never names the candidate's evaluator organisation: another tenant's data
+    return (
+        None
+        if deciding_siret == candidate_siret
+        else because("only the candidate's own evaluator organisation submits the dossier to a jury")
+    )
+
+
+@_clea("dossier_submitted_once", SRC["S22"])
+def submission_not_pending(pending: bool, awarded: bool) -> Outcome:
+    """Submit a dossier to one jury at a time: not while a submission awaits its decision."""
+    if pending:
+        return because(
+            "the dossier is already submitted to a jury and awaits its decision; "
+            "revoke that submission (RevokeCleaDecision) before submitting it elsewhere"
+        )
+    return None if not awarded else because("a jury already awarded the certificate in this window")
+
+
+@_clea("jury_decides_submitted_dossier", f"{SRC['S22']}; {SRC['S52']}")
+def decided_by_seized_jury(seized: str | None, deciding: str, submitted_on: date | None, day: date) -> Outcome:
+    """A jury decides (and a branch jury issues) only on a dossier submitted to it."""
+    if seized is None:
+        return because("the dossier has not been submitted to a jury (SubmitToJury)")
+    if seized != deciding:
+        return because("the dossier was not submitted to this jury")
+    if submitted_on is not None and day < submitted_on:
+        return because(
+            "decided on {day}, before the dossier was submitted on {submitted_on}",
+            day=day,
+            submitted_on=submitted_on,
+        )
+    return None
 
 
 @_clea("jury_is_paritaire", SRC["S22"])

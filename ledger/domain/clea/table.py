@@ -38,9 +38,13 @@ _ROWS: list[Row] = [
      ("within_five_years_of_prealable", "new_prealable_only_after_window",
       "plan_targets_missing_domains", "training_follows_plan", "final_evaluation_after_training",
       "final_evaluation_of_missing_domains", "evaluator_is_not_trainer",
-      "all_domains_acquired_before_jury", "jury_is_paritaire"),
+      "all_domains_acquired_before_jury", "jury_is_paritaire", "submission_by_candidate_evaluator",
+      "dossier_submitted_once", "jury_decides_submitted_dossier"),
      ("Candidate.PriorEvaluationRecorded", "Candidate.TrainingPlanAssigned",
-      "Candidate.TrainingCompleted", "Candidate.FinalEvaluationRecorded", "Candidate.JuryDecided"), ""),
+      "Candidate.TrainingCompleted", "Candidate.FinalEvaluationRecorded",
+      "Candidate.DossierSubmittedToJury", "Candidate.JuryDecided"),
+     "the evaluator organisation submits the complete dossier to one jury (SubmitToJury); only that "
+     "jury decides on it"),
     ("Habilitation COPANEF / Certif'Pro [S54][S58]", "Évaluateurs habilités par campagne, retrait",
      "rule", ("habilitation_by_certifpro_campaign", "evaluator_habilitated_on_date",
               "withdraw_habilitation_in_force"),
@@ -50,7 +54,9 @@ _ROWS: list[Row] = [
      "conflict: seed 004 says the habilitation is mandatory to train; the date is configuration "
      "(values.TRAINING_HABILITATION_ENDS) and a deployment states which source it follows"),
     ("Jurys de branche [S52]", "Les CPNE délivrent CléA dans les conditions du COPANEF", "rule",
-     ("branch_jury_may_award",), ("BranchJury.Registered",), ""),
+     ("branch_jury_may_award", "jury_decides_submitted_dossier"),
+     ("BranchJury.Registered", "Candidate.DossierSubmittedToJury"),
+     "a branch jury decides and issues only on dossiers submitted to it"),
     ("Seuils [S54][S55]", "75 % des critères par sous-domaine, seuils abaissés et critères obligatoires "
      "depuis 2018", "rule", ("sub_domain_meets_threshold",), (),
      "thresholds are configuration per referential version (not confirmed officially)"),

@@ -252,7 +252,19 @@ class World:
             **kw,
         )
 
-    def jury(self, cand: UUID, day: date = date(2021, 7, 30), **kw: Any) -> Outcome:
+    def submit_cmd(self, cand: UUID, day: date = date(2021, 7, 30), **kw: Any) -> dict[str, Any]:
+        """The candidate's evaluator organisation submits the dossier (to ``branch_code``'s jury)."""
+        siret = kw.pop("evaluator_siret", None) or self.candidate(cand).evaluator_siret
+        return self.evaluator("SubmitToJury", day, candidate_id=str(cand), evaluator_siret=siret, **kw)
+
+    def submit(self, cand: UUID, day: date = date(2021, 7, 30), **kw: Any) -> Outcome:
+        return self.run(self.submit_cmd(cand, day, **kw))
+
+    def jury(self, cand: UUID, day: date = date(2021, 7, 30), submit: bool = True, **kw: Any) -> Outcome:
+        """The jury decides; first the dossier is submitted to it, unless ``submit`` is False."""
+        if submit:
+            branch = kw.get("branch_code") if kw.get("body") == "branch_jury" else None
+            self.submit(cand, day, **({"branch_code": branch} if branch else {}))
         return self.run(self.jury_cmd(cand, day, **kw))
 
     def issue(self, cand: UUID, day: date = date(2021, 8, 2)) -> UUID:

@@ -40,6 +40,12 @@ def _after_withdrawal(w: World) -> dict[str, Any]:
     )
 
 
+def _submitted_twice(w: World) -> dict[str, Any]:
+    cand = w.partial(missing=())
+    w.submit(cand)
+    return w.submit_cmd(cand)
+
+
 def _prealable(w: World, cand: Any, day: date, passed: list[str]) -> dict[str, Any]:
     return w.evaluator(
         "RecordPriorEvaluation",
@@ -241,6 +247,17 @@ CASES: list[tuple[str, str, Arrange]] = [
         lambda w: w.jury_cmd(
             w.partial(cert="clea_numerique", missing=()), body="branch_jury", branch_code=BRANCH
         ),
+    ),
+    (
+        "submission_by_candidate_evaluator",
+        "[S22]",
+        lambda w: w.submit_cmd(w.partial(missing=()), evaluator_siret=EVAL_B),
+    ),
+    ("dossier_submitted_once", "[S22]", lambda w: _submitted_twice(w)),
+    (
+        "jury_decides_submitted_dossier",
+        "[S22]",
+        lambda w: w.jury_cmd(w.partial(missing=())),
     ),
     (
         "certificate_after_favourable_jury",
