@@ -35,6 +35,7 @@ EVAL_A = "11111111100011"  # CléA + Numérique by certifpro-2019, 2019-07-10 ..
 EVAL_B = "22222222200022"  # CléA by copanef-2015, 2016-01-01 .. 2019-12-31
 TRAIN, TRAIN_LEGACY = "44444444400044", "55555555500055"  # the latter habilitated until 2019-12-31
 BRANCH = "IDCC-1517"
+OTHER_BRANCH = "IDCC-0016"
 PAIR = [{"person_id": "jury-emp-1", "side": "employer"}, {"person_id": "jury-sal-1", "side": "employee"}]
 
 
@@ -81,6 +82,7 @@ BASE: list[Cmd] = [
         legacy_habilitation_until="2019-12-31",
     ),
     cmd("RegisterBranchJury", "certifpro", "2019-01-10", branch_code=BRANCH, name="CPNE 1517"),
+    cmd("RegisterBranchJury", "certifpro", "2019-01-10", branch_code=OTHER_BRANCH, name="CPNE 16"),
 ]
 
 
@@ -177,6 +179,10 @@ class Journey:
             passed=passed,
         )
 
+    def submit(self, when: date | str = "2021-07-30", siret: str = EVAL_A, **f: Any) -> Cmd:
+        """The evaluator organisation submits the dossier (to ``branch_code``'s jury, else paritaire)."""
+        return self("SubmitToJury", "evaluator_org", when, evaluator_siret=siret, **f)
+
     def jury(self, when: date | str = "2021-07-30", body: str = "jury_paritaire", **f: Any) -> Cmd:
         """The jury's decision (a paritaire pair unless ``members`` is given)."""
         f.setdefault("members", PAIR)
@@ -188,7 +194,7 @@ class Journey:
 
     def certified(self, issued: date | str = "2021-08-02") -> tuple[list[Cmd], str]:
         """A candidate with every domain at the préalable, a jury and a certificate; its id."""
-        setup = [*self.start(), self.jury(issued), self.issue(issued)]
+        setup = [*self.start(), self.submit(issued), self.jury(issued), self.issue(issued)]
         return setup, str(certificate_id(uuid.UUID(self.id), len(setup)))
 
 
@@ -242,7 +248,8 @@ def training_habilitation_before_2019_07_01(c: Case) -> Scenario:
 def branch_jury_may_award(c: Case) -> Scenario:
     j = Journey(c, c.args["certificate"].value)
     code = BRANCH if c.args["awards"] else "IDCC-9999"
-    return j.start(), j.jury(body="branch_jury", branch_code=code)
+    submitted = [j.submit(branch_code=code)] if c.allowed else []
+    return j.start() + submitted, j.jury(body="branch_jury", branch_code=code)
 
 
 # ============================================================================ evaluation
@@ -304,13 +311,45 @@ def training_follows_plan(c: Case) -> Scenario:
 
 def all_domains_acquired_before_jury(c: Case) -> Scenario:
     j = Journey(c)
-    return j.start(tuple(c.args["missing"])), j.jury()
+    submitted = [] if c.args["missing"] else [j.submit()]
+    return j.start(tuple(c.args["missing"])) + submitted, j.jury()
 
 
 def jury_is_paritaire(c: Case) -> Scenario:
     j = Journey(c)
     members = [{"person_id": m.person_id, "side": m.side.value} for m in c.args["members"]]
-    return j.start(), j.jury(members=members)
+    return [*j.start(), j.submit()], j.jury(members=members)
+
+
+# ============================================================================ submission
+def _to(key: str | None) -> dict[str, str]:
+    """``branch_code`` of a jury key (``branch_jury:<code>``); nothing for the jury paritaire."""
+    return {"branch_code": key.split(":", 1)[1]} if key and key.startswith("branch_jury:") else {}
+
+
+def submission_by_candidate_evaluator(c: Case) -> Scenario:
+    j = Journey(c)
+    return j.start(), j.submit(siret=c.args["deciding_siret"])
+
+
+def dossier_submitted_once(c: Case) -> Scenario:
+    j, a = Journey(c), c.args
+    setup = j.start()
+    if a["pending"]:
+        setup.append(j.submit())
+    elif a["awarded"] or "after" in c.id:
+        setup += [j.submit(), j.jury(awarded=a["awarded"])]
+    return setup, j.submit("2021-08-01")
+
+
+def jury_decides_submitted_dossier(c: Case) -> Scenario:
+    j, a = Journey(c), c.args
+    setup = j.start()
+    if a["seized"]:
+        setup.append(j.submit(a["submitted_on"], **_to(a["seized"])))
+    deciding = _to(a["deciding"])
+    body = "branch_jury" if deciding else "jury_paritaire"
+    return setup, j.jury(a["day"], body=body, **deciding)
 
 
 # ============================================================================ certificates
@@ -318,13 +357,13 @@ def certificate_after_favourable_jury(c: Case) -> Scenario:
     j, awarded = Journey(c), c.args["awarded"]
     setup = j.start()
     if awarded is not None:
-        setup.append(j.jury(awarded=awarded))
+        setup += [j.submit(), j.jury(awarded=awarded)]
     return setup, j.issue()
 
 
 def one_active_certificate(c: Case) -> Scenario:
     j = Journey(c)
-    setup = [*j.start(), j.jury()]
+    setup = [*j.start(), j.submit(), j.jury()]
     return setup + ([j.issue()] if c.args["active"] else []), j.issue("2021-08-03")
 
 
@@ -357,7 +396,7 @@ def deadline_missed_after_due_date(c: Case) -> Scenario:
             "RecordCleaDeadlineMissed", "certifpro", a["day"], kind="accrochage", certificate_id=cert
         )
     opened = a["due_by"].replace(year=a["due_by"].year - 5)
-    setup = [*j.start((), opened, EVAL_B), j.jury(opened), j.issue(opened)]
+    setup = [*j.start((), opened, EVAL_B), j.submit(opened, EVAL_B), j.jury(opened), j.issue(opened)]
     return setup, j("RecordCleaDeadlineMissed", "certifpro", a["day"], kind=a["kind"].value)
 
 
@@ -385,7 +424,7 @@ def body_has_power(c: Case) -> Scenario:
     j = Journey(c)
     if c.args["action"] == "erase":
         return [j.register()], _erase(j, c.args["body"].value)
-    return [*j.start(), j.jury()], j.issue(body=c.args["body"].value)
+    return [*j.start(), j.submit(), j.jury()], j.issue(body=c.args["body"].value)
 
 
 _CLEA = (
@@ -405,6 +444,9 @@ _CLEA = (
     training_follows_plan,
     all_domains_acquired_before_jury,
     jury_is_paritaire,
+    submission_by_candidate_evaluator,
+    dossier_submitted_once,
+    jury_decides_submitted_dossier,
     certificate_after_favourable_jury,
     one_active_certificate,
     certificate_is_active,
@@ -429,6 +471,10 @@ UNREACHABLE: dict[str, str] = {
     "clea.plan_targets_missing_domains:empty-plan": (
         "AssignTrainingPlan's schema requires at least one domain: the command is refused as invalid "
         "(exit 2) before the rule"
+    ),
+    "clea.jury_decides_submitted_dossier:paritaire-legacy-decided": (
+        "a jury decision stored before submissions existed: no command records one any more (the "
+        "stored case is tested in tests/unit/clea/test_jury_submission.py)"
     ),
     "clea.jury_is_paritaire:empty": (
         "DecideJury's schema requires at least two members: refused as invalid before the rule"
