@@ -15,9 +15,18 @@ from fastapi.concurrency import run_in_threadpool
 
 from ledger.api.auth import Caller, Ctx, Public
 from ledger.api.context import ApiContext
-from ledger.api.roles import AUDITORS, Forbidden, Principal, may_read, may_see_identity, require_read
+from ledger.api.roles import (
+    AUDITORS,
+    Forbidden,
+    OutOfReach,
+    Principal,
+    may_read,
+    may_see_identity,
+    require_read,
+)
 from ledger.application.dossiers import learner_dossier
 from ledger.application.queries import EventFilter, certificate, certificates, events
+from ledger.domain.errors import UnknownEntity
 
 MAX_EVENTS = 1000
 
@@ -52,8 +61,11 @@ def build_router() -> APIRouter:
 
     @router.get("/v1/certificates/{certificate_id}", summary="One certificate")
     def certificate_show(certificate_id: UUID, who: Caller, ctx: Ctx) -> dict[str, Any]:
-        """One certificate with its status."""
-        row = certificate(ctx.reader, str(certificate_id), view=ctx.certificates)
+        """One certificate with its status (an unknown id and one out of reach answer alike)."""
+        try:
+            row = certificate(ctx.reader, str(certificate_id), view=ctx.certificates)
+        except UnknownEntity:
+            raise OutOfReach("certificate", certificate_id) from None
         require_read(who, ctx.lookup(UUID(row["learner_id"])), "certificate", certificate_id)
         return row
 
