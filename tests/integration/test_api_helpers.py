@@ -67,12 +67,15 @@ def quiet_cli(*argv: str) -> int:
         return cli(list(argv))
 
 
-def build_world(directory: Path, db: str | None = None, learners: int = 30) -> World:
+def build_world(
+    directory: Path, db: str | None = None, learners: int = 30, candidates: int | None = None
+) -> World:
     """Record a demo cohort, catch the read models up, create keys and one token per role."""
+    more = ["--candidates", str(candidates)] if candidates is not None else []
     db = db or str(directory / "ledger.db")
     keys = str(directory / "keys")
     with key_env(keys):
-        assert quiet_cli("demo", "--db", db, "--learners", str(learners), "--seed", "3") == 0
+        assert quiet_cli("demo", "--db", db, "--learners", str(learners), "--seed", "3", *more) == 0
         quiet_cli("projections", "run", "--once", "--db", db)
         assert quiet_cli("keys", "generate", "--db", db) == 0
         ring = KeyRing(key_dir(keys))

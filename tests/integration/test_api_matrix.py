@@ -10,8 +10,8 @@ that is not a success writes nothing (event count before/after); errors are prob
 The "own" caller addresses its own tenant's learner (CPU roles) or candidate (CléA roles); the
 "foreign" caller has the same role scoped to another tenant and addresses the same records
 (the red team's cross-tenant attempts). Roles of national scope (inspectors, certification
-bodies, the administration, Certif'Pro) and the branch jury (which deliberates on any
-candidate) have no foreign tenant.
+bodies, the administration, Certif'Pro) have no foreign tenant; a branch jury's tenant is a
+candidate whose dossier was submitted to its branch, another branch is its foreign caller.
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from fastapi.testclient import TestClient
 
 from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from ledger.api.app import endpoints
-from ledger.api.roles import AUDITORS, WRITERS, Principal, _planned_training_orgs
+from ledger.api.roles import AUDITORS, WRITERS, Principal, _branches_seized, _planned_training_orgs
+from ledger.demo.clea import BRANCH
 from ledger.api.tokens import KeyRing, key_dir
 from tests.integration.test_api_helpers import World, build_world, certificates_of, key_env, make_app
 from tests.integration.test_api_roles import own_command
 
 SCHOOL = frozenset({"jury", "conseil_classe", "conseil_admission", "direction"})
 CLEA = frozenset({"certifpro", "evaluator", "training_org", "branch_jury"})
-NATIONAL = AUDITORS | {"administration", "certifpro", "branch_jury"}  # no foreign tenant
+NATIONAL = AUDITORS | {"administration", "certifpro"}  # no foreign tenant
 ROLES = sorted(SCHOOL | CLEA | AUDITORS | {"learner", "administration"})
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -124,7 +125,7 @@ def cells(schema: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
-    world = build_world(tmp_path_factory.mktemp("api-matrix"), learners=12)
+    world = build_world(tmp_path_factory.mktemp("api-matrix"), learners=12, candidates=20)
     store = open_store(StoreTarget.parse(world.db))
     try:
         cpu = Tenant(world.learner, world.certificate, str(world.fase))
@@ -141,6 +142,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
             and certificates_of(world.db, str(c.id))
         )
         clea = Tenant(str(mine.id), certificates_of(world.db, str(mine.id))[0], evaluator)
+        judged = next(
+            c for c in candidates if BRANCH in _branches_seized(c) and certificates_of(world.db, str(c.id))
+        )
+        branch = Tenant(str(judged.id), certificates_of(world.db, str(judged.id))[0], BRANCH)
         other_eval = next(c.evaluator_siret for c in candidates if c.evaluator_siret != evaluator)
         planned = _planned_training_orgs(mine)
         other_training = next(s for c in candidates for s in _planned_training_orgs(c) if s not in planned)
@@ -158,8 +163,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
     foreign["learner"] = Principal("learner", other_learner, "learner")
     foreign["evaluator"] = Principal("evaluator", other_eval, "evaluator-2")
     foreign["training_org"] = Principal("training_org", other_training, "training_org-2")
+    foreign["branch_jury"] = Principal("branch_jury", "IDCC-0016", "branch_jury-2")
     ring = KeyRing(key_dir(world.keys))
     own = {role: clea if role in CLEA else cpu for role in ROLES}
+    own["branch_jury"] = branch
     return Matrix(
         world,
         own,
@@ -203,6 +210,17 @@ def url(path: str, tenant: Tenant, fase: int) -> str:
 def attack(m: Matrix, role: str) -> dict[str, Any]:
     """A write by the foreign caller on the tenant's record, naming its OWN scope in the body."""
     who, target = m.foreign[role], m.own[role]
+    if role == "branch_jury":  # another branch's jury decides on the dossier, naming its own branch
+        return {
+            "command": "DecideJury",
+            "candidate_id": target.learner,
+            "actor_id": who.subject,
+            "actor_role": "jury_president",
+            "body": "branch_jury",
+            "branch_code": who.scope,
+            "effective_date": "2025-01-10",
+            "members": [{"person_id": "j-1", "side": "employer"}, {"person_id": "j-2", "side": "employee"}],
+        }
     if role in CLEA:
         return {
             "command": "RecordFinalEvaluation" if role == "evaluator" else "CompleteTraining",
