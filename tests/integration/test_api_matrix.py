@@ -27,8 +27,8 @@ from fastapi.testclient import TestClient
 from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from ledger.api.app import endpoints
 from ledger.api.roles import AUDITORS, WRITERS, Principal, _branches_seized, _planned_training_orgs
-from ledger.demo.clea import BRANCH
 from ledger.api.tokens import KeyRing, key_dir
+from ledger.demo.clea import BRANCH
 from tests.integration.test_api_helpers import World, build_world, certificates_of, key_env, make_app
 from tests.integration.test_api_roles import own_command
 

@@ -493,9 +493,7 @@ class Candidate(Journal):
     def branches_seized(self) -> set[str]:
         """Every branch jury the dossier was ever submitted to, or that decided or issued on it."""
         kinds = (Candidate.DossierSubmittedToJury, Candidate.JuryDecided, Candidate.CertificateIssued)
-        return {
-            str(ev.branch_code) for ev in self.log.values() if isinstance(ev, kinds) and ev.branch_code
-        }
+        return {str(ev.branch_code) for ev in self.log.values() if isinstance(ev, kinds) and ev.branch_code}
 
     def active_certificate(self) -> Candidate.CertificateIssued | None:
         """Return the active (issued, unrevoked) certificate."""

@@ -409,7 +409,9 @@ def submission_not_pending(pending: bool, awarded: bool) -> Outcome:
 
 
 @_clea("jury_decides_submitted_dossier", f"{SRC['S22']}; {SRC['S52']}")
-def decided_by_seized_jury(seized: str | None, deciding: str, submitted_on: date | None, day: date) -> Outcome:
+def decided_by_seized_jury(
+    seized: str | None, deciding: str, submitted_on: date | None, day: date
+) -> Outcome:
     """A jury decides (and a branch jury issues) only on a dossier submitted to it."""
     if seized is None:
         return because("the dossier has not been submitted to a jury (SubmitToJury)")

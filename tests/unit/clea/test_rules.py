@@ -253,7 +253,7 @@ CASES: list[tuple[str, str, Arrange]] = [
         "[S22]",
         lambda w: w.submit_cmd(w.partial(missing=()), evaluator_siret=EVAL_B),
     ),
-    ("dossier_submitted_once", "[S22]", lambda w: _submitted_twice(w)),
+    ("dossier_submitted_once", "[S22]", _submitted_twice),
     (
         "jury_decides_submitted_dossier",
         "[S22]",
