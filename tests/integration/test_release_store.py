@@ -67,7 +67,8 @@ def test_release_store_verifies_and_prints_what_the_release_printed(tmp_path: Pa
 # adds the optional national register number a transfer presents; every released command and
 # dossier key is otherwise printed exactly as the release printed it.
 LAW_COMMANDS = {"PublishProfile", "LodgeAppeal", "DecideAppeal", "RecordYearFlags", "CheckCreationNorm"}
-LATER_COMMANDS = {"EraseCandidate"}  # issue 19: a candidate's identity can be erased
+# issue 19: a candidate's identity can be erased; a dossier is submitted to one jury (SubmitToJury)
+LATER_COMMANDS = {"EraseCandidate", "SubmitToJury"}
 LAW_DOSSIER_KEYS = {"flags", "appeals", "uaa_titles_note", "profile_source"}
 
 
