@@ -9,6 +9,7 @@ the body names A's branch) and writes nothing. A decides and issues on its own c
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.adapters.store import StoreTarget, open_store
+from ledger.adapters.store import StoreTarget, iter_notifications, open_store
 from ledger.api.app import create_app
 from ledger.api.roles import Principal
 from ledger.api.tokens import KeyRing, key_dir
@@ -182,3 +183,36 @@ def test_a_branch_jury_does_not_decide_on_the_jury_paritaires_dossier(juries: Ju
     for name in (A, B, "paritaire"):
         url = f"/v1/learners/{j.candidates[name]}"
         assert j.client.get(url, headers=j.headers("certifpro")).status_code == 200
+
+
+def test_candidates_decided_before_submissions_stay_with_the_branch_that_decided(tmp_path: Path) -> None:
+    """The release's store (no SubmitToJury then): the deciding branch reads them, another does not."""
+    db = tmp_path / "release.db"
+    db.write_bytes(
+        gzip.decompress((Path(__file__).parents[1] / "fixtures" / "release-store.db.gz").read_bytes())
+    )
+    store = open_store(StoreTarget.parse(str(db)))
+    try:
+        topic = "ledger.domain.clea.aggregates:Candidate.JuryDecided"
+        decided = {
+            str(n.originator_id): store.repository.get(n.originator_id)
+            for n in iter_notifications(store, topics=(topic,))
+        }
+    finally:
+        store.close()
+    by_branch = {
+        ident: c.jury().branch_code for ident, c in decided.items() if c.jury() and c.jury().branch_code
+    }
+    assert by_branch, "the release store holds candidates decided by a branch jury"
+    keys = str(tmp_path / "keys")
+    with key_env(keys):
+        ring = KeyRing(key_dir(keys))
+        ring.generate()
+        settings = Settings.load(db=str(db), key_dir=keys, api_public_rate=0.0, api_principal_rate=0.0)
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            for ident, branch in by_branch.items():
+                own = ring.issue(Principal("branch_jury", str(branch), "jury-1"), 600)
+                other = ring.issue(Principal("branch_jury", "IDCC-0016", "jury-1"), 600)
+                url = f"/v1/learners/{ident}"
+                assert client.get(url, headers={"Authorization": f"Bearer {own}"}).status_code == 200
+                assert client.get(url, headers={"Authorization": f"Bearer {other}"}).status_code == 404
