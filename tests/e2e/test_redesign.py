@@ -127,7 +127,8 @@ def minimal_commands() -> dict[str, dict[str, Any]]:
 def test_every_listed_command_is_accepted_by_record(tmp_path: Path) -> None:
     """Every name of `ledger schema commands` parses in `ledger record` (CléA included)."""
     listed = sorted(json.loads(ledger("schema", "commands", cwd=tmp_path).stdout)["$defs"])
-    assert listed == command_names() and len(listed) == 43  # 37 + the 5 of issue 18 phase 2 + EraseCandidate
+    # 37 + the 5 of issue 18 phase 2 + EraseCandidate + SubmitToJury
+    assert listed == command_names() and len(listed) == 44
     commands = minimal_commands()
     assert sorted(commands) == listed
     for name in listed:
