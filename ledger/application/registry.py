@@ -110,6 +110,37 @@ def field_error(err: Any) -> dict[str, object]:
     return {"loc": loc, "type": err["type"], "msg": err["msg"], "ctx": ctx}
 
 
+_JSON_PROBLEMS = {
+    "unexpected end of data": N_("unexpected end of data"),
+    "unexpected character": N_("unexpected character"),
+    "trailing comma is not allowed": N_("a trailing comma is not allowed"),
+    "number with leading zero is not allowed": N_("a number may not start with 0"),
+    "unexpected content after document": N_("unexpected content after the object"),
+    "invalid literal": N_("unknown word (true, false or null expected)"),
+}
+
+
+def malformed_json(number: int, exc: ValueError, line: str = "") -> InvalidCommand:
+    """The error for line ``number`` that is not JSON (orjson's ``exc``), readable in French too.
+
+    Its English text is the parser's own; in French, the parser's first clause is written out
+    from the catalogue with the character where it stopped.
+    """
+    from ledger.domain.rules import because
+
+    said = str(getattr(exc, "msg", exc)).split(",")[0].strip()
+    what = _JSON_PROBLEMS.get(said, N_("not valid JSON"))
+    position = int(getattr(exc, "pos", 0)) + 1
+    if line:  # the end of the line as its writer sees it, not past its line break
+        position = min(position, len(line.rstrip("\r\n")) + 1)
+    problem = because("{what}, at character {position}", what=(what,), position=position)
+    return InvalidCommand(
+        f"line {number}: malformed JSON ({exc})",
+        template=N_("line {number}: malformed JSON ({error})"),
+        params={"number": number, "error": problem},
+    )
+
+
 @cache
 def default_registry() -> CommandRegistry:
     """The registry of every regime (built once, on first use)."""

@@ -99,7 +99,7 @@ def invalid_command(exc: BaseException) -> str | None:
     if fields and command:
         body = _("{command}: {errors}").format(command=command, errors=fields_text(fields))
     elif isinstance(template, str):
-        shown = {k: (" " + _("or") + " ").join(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        shown = {k: _param(v) for k, v in params.items()}
         try:
             body = _(template).format(**shown)
         except (KeyError, IndexError, ValueError):
@@ -107,6 +107,17 @@ def invalid_command(exc: BaseException) -> str | None:
     else:
         return None
     return _where(str(exc), str(getattr(exc, "message", ""))) + body
+
+
+def _param(value: object) -> object:
+    """A template's argument as read: names joined with *or*, a reason in the current language."""
+    from ledger.i18n import reason
+
+    if isinstance(value, tuple):
+        return (" " + _("or") + " ").join(str(v) for v in value)
+    if isinstance(value, str) and hasattr(value, "template"):
+        return reason(value)
+    return value
 
 
 def fields_detail(errors: Iterable[Mapping[str, object]], lang: str) -> str:

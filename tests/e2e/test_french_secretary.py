@@ -346,6 +346,46 @@ def test_a_malformed_command_line_is_explained_in_her_language(
     assert (tmp_path / "ecole.db").read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("text", "french"),
+    [
+        ('{"command": "OpenOption", ', "fin des données inattendue, au caractère 27"),
+        ("[1,]", "virgule finale interdite, au caractère 3"),
+        ("{'command': 'OpenOption'}", "caractère inattendu, au caractère 2"),
+    ],
+)
+@pytest.mark.parametrize("verb", ["record", "import"])
+def test_a_line_that_is_not_json_says_where_in_french(
+    tmp_path: Path, verb: str, text: str, french: str
+) -> None:
+    """``ledger record`` and ``ledger import``: the line and the character where reading stopped;
+    the parser's own English only with ``--lang en``. Nothing is written."""
+    admit_lea(tmp_path)
+    before = (tmp_path / "ecole.db").read_bytes()
+    fr = ledger(verb, "-", "--db", "ecole.db", cwd=tmp_path, stdin=text + "\n")
+    en = ledger(verb, "-", "--db", "ecole.db", "--lang", "en", cwd=tmp_path, stdin=text + "\n")
+    assert fr.returncode == en.returncode == 2, (fr.stderr, en.stderr)
+    assert fr.stderr == f"erreur : ligne 1 : JSON mal formé ({french})\n", fr.stderr
+    assert en.stderr.startswith("error: line 1: malformed JSON ("), en.stderr
+    assert (tmp_path / "ecole.db").read_bytes() == before
+
+
+def test_an_out_of_range_option_is_named_and_explained_in_french(tmp_path: Path) -> None:
+    """typer checks ``--batch`` with pydantic: the option is named, its reason in French."""
+    admit_lea(tmp_path)
+    for value, french, english in (
+        ("-1", "doit valoir au moins 0", "Input should be greater than or equal to 0"),
+        ("cent", "un nombre entier est attendu", "Input should be a valid integer"),
+    ):
+        fr = ledger("record", "-", "--db", "ecole.db", "--batch", value, cwd=tmp_path, stdin="")
+        en = ledger(
+            "record", "-", "--db", "ecole.db", "--batch", value, "--lang", "en", cwd=tmp_path, stdin=""
+        )
+        assert fr.returncode == en.returncode == 2
+        assert f"erreur : valeur invalide pour '--batch' : {french}" in fr.stderr, fr.stderr
+        assert f"error: invalid value for '--batch': {english}" in en.stderr, en.stderr
+
+
 def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> None:
     """After a year of decisions: certificate list/show/history, events and deadlines in French.
 
