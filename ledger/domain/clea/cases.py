@@ -153,6 +153,8 @@ CASES: tuple[Case, ...] = (
        seized="jury_paritaire", deciding="jury_paritaire", submitted_on=None, day=D(2021, 7, 1)),
     _c("jury_decides_submitted_dossier", "not-submitted", "unlawful", False, seized=None,
        deciding="jury_paritaire", submitted_on=None, day=D(2021, 7, 1)),
+    _c("jury_decides_submitted_dossier", "branch-not-submitted", "unlawful", False, seized=None,
+       deciding="branch_jury:IDCC-1517", submitted_on=None, day=D(2021, 7, 1)),
     _c("jury_decides_submitted_dossier", "submitted-to-another-branch", "unlawful", False,
        seized="branch_jury:IDCC-1517", deciding="branch_jury:IDCC-0016", submitted_on=D(2021, 7, 1),
        day=D(2021, 7, 2)),
