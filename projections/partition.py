@@ -4,8 +4,8 @@ One process rebuilding every read model is bound by Python's work per event; a s
 only helps if nothing is handed over per event (pickling or marshalling a batch costs about
 what decoding it does). So each worker reads the log itself, with its own connection, and
 SQLite selects its part of the rows in C (:class:`projections.base.PageFilter`): the events
-of the learners and candidates whose id ends in one of its hexadecimal digits, and for
-worker 0 also every event of the other aggregates (school options and the rest). Every read
+of the aggregates (learners, candidates, options…) whose id starts with one of its
+hexadecimal digits (:func:`part`). Every read
 model keeps its rows per aggregate and reads nothing of another aggregate from the log (the
 statistics read profile publications and CléA candidates from the event store itself, as in
 one process), so each worker runs the read models' ordinary code on its part, into a
@@ -42,7 +42,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from ledger.adapters.follower import Follower, record_position
 from ledger.adapters.store import open_store
 from ledger.adapters.target import StoreTarget
-from projections.base import CANDIDATE_TOPIC, LEARNER_TOPIC, PageFilter
+from projections.base import PageFilter
 from projections.errors import RebuildWorkerFailed
 
 log = structlog.get_logger("projections.partition")
@@ -55,27 +55,27 @@ MIN_EVENTS = 20_000
 """Below this many events a rebuild runs in one process: forking, the second connection and
 the merge cost more than the half of the work they save."""
 HEX = "0123456789abcdef"
-ID_DIGIT = "substr(originator_id, -1)"
-"""The last hexadecimal digit of the aggregate id as the SQLite recorder stores it (32
-hexadecimal digits, text); learner and candidate ids are name-based (UUID 5) or random:
-their last digit is uniform."""
 
 
 def part(index: int, count: int, upto: int) -> PageFilter:
     """The events worker ``index`` of ``count`` reads, up to position ``upto``.
 
-    Learners' and candidates' events by the last digit of their id; worker 0 also reads
-    every event of the other aggregates (options and the rest: each is read by one worker,
-    so a row keyed by something else than the aggregate is never written twice).
+    Every aggregate's events go to one worker, by the first hexadecimal digit of its id as the
+    SQLite recorder stores it (32 lower-case digits, text): a plain text comparison, the
+    cheapest test SQLite can make per row. Ids are random (learners: UUID 4) or name-based
+    (UUID 5: candidates, options, schools…), so the digit is uniform. Every read model's row
+    belongs to one aggregate (an option's key names its one aggregate, ``option_id``), so the
+    workers' rows never collide (the merge would fail on a duplicate key, not overwrite).
     """
-    digits = tuple(HEX[index::count])
-    marks = ", ".join("?" for _ in digits)
-    person = "(substr(topic, 1, ?) = ? OR substr(topic, 1, ?) = ?)"
-    people = (len(LEARNER_TOPIC), LEARNER_TOPIC, len(CANDIDATE_TOPIC), CANDIDATE_TOPIC)
-    mine = f"{ID_DIGIT} IN ({marks})"
-    if index == 0:
-        return PageFilter(f"(NOT {person} OR {mine})", (*people, *digits), upto)
-    return PageFilter(f"({person} AND {mine})", (*people, *digits), upto)
+    starts = [HEX[i * len(HEX) // count] for i in range(1, count)]  # first digit of workers 1…
+    where, params = [], []
+    if index > 0:
+        where.append("originator_id >= ?")
+        params.append(starts[index - 1])
+    if index < count - 1:
+        where.append("originator_id < ?")
+        params.append(starts[index])
+    return PageFilter(" AND ".join(where) or "1", tuple(params), upto)
 
 
 def plan(fols: Sequence[Follower], upto: int, processes: int | None = None) -> int:
