@@ -171,12 +171,17 @@ def _build(
 
     target = StoreTarget.parse(str(_file(work, index)))
     mine = [registry.follower(store, target, name, batch) for name in names]
+    for fol in mine[1:]:  # one connection writes every table (as a Group does): the others go
+        fol.db.close()
+        fol.db = mine[0].db
+    scratch = mine[0].db
+    # a scratch file, deleted whatever happens: no journal, no WAL (pages written once), no sync
+    scratch.execute("PRAGMA journal_mode = OFF")
+    scratch.execute("PRAGMA synchronous = OFF")
     try:
-        for fol in mine:
-            fol.db.execute("PRAGMA synchronous = OFF")  # a scratch file: deleted whatever happens
         return registry.rebuild(mine, only.upto, read_ahead=False, on_progress=on_progress, only=only)
     finally:
-        registry.close(mine)
+        scratch.close()
 
 
 def _child(
