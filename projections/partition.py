@@ -195,6 +195,10 @@ def _child(
 ) -> None:
     """A forked worker: its own connections, its part, the count to the parent, ``os._exit``."""
     status = 1
+    # fresh standard streams: a thread of the parent (a progress bar's refresh) may have held
+    # the inherited ones' locks at the fork, and only this thread was copied
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - left open for os._exit
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         store = open_store(target)
