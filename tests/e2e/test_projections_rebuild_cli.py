@@ -69,5 +69,9 @@ def test_the_console_script_rebuilds_every_read_model_as_the_live_follower_built
 def test_a_bad_process_count_is_refused(built: tuple[Path, dict[str, list[Any]]]) -> None:
     db, _live = built
     done = console("projections", "rebuild", "--processes", "0", db=db)
-    assert done.returncode == 2 and "greater than or equal to 1" in done.stderr
+    assert (
+        done.returncode == 2
+        and "'--processes'" in done.stderr
+        and "greater than or equal to 1" in done.stderr
+    )
     assert "Traceback" not in done.stderr
