@@ -127,17 +127,20 @@ def rebuild(
     batch = max(f.batch_size for f in fols)
     work = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=path.parent))
     children: dict[int, tuple[int, int]] = {}  # pid → (worker, read end of its pipe)
+    connected = False
     try:
+        parent = os.getpid()
         for index in range(1, count):
             read, write = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: never returns
                 os.close(read)
                 only = part(index, count, upto)
-                _child(StoreTarget.parse(str(path)), names, index, only, work, batch, write)
+                _child(StoreTarget.parse(str(path)), names, index, only, work, batch, write, parent)
             os.close(write)
             children[pid] = (index, read)
         _reconnect(fols)
+        connected = True
         from projections import registry
 
         registry.reset(fols)  # positions 0 until the merge commits (while the children work)
@@ -147,6 +150,8 @@ def rebuild(
         _merge(fols, [_file(work, i) for i in range(count)], upto)
         return applied
     finally:
+        if not connected:
+            _reconnect(fols)
         for pid, (_index, read) in children.items():
             os.close(read)
             _stop(pid)
@@ -192,9 +197,11 @@ def _child(
     work: Path,
     batch: int,
     write: int,
+    parent: int,
 ) -> None:
     """A forked worker: its own connections, its part, the count to the parent, ``os._exit``."""
     status = 1
+    _die_with(parent)
     # fresh standard streams: a thread of the parent (a progress bar's refresh) may have held
     # the inherited ones' locks at the fork, and only this thread was copied
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - left open for os._exit
@@ -209,6 +216,21 @@ def _child(
         traceback.print_exc(file=sys.stderr)
     finally:
         os._exit(status)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: be killed if ``parent`` dies (a killed rebuild leaves no worker running on)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: the worker ends at the end of its part
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _wait(children: dict[int, tuple[int, int]]) -> int:
