@@ -7,6 +7,7 @@ where its last committed batch ended, nothing lost and nothing applied twice. Se
 models run together (:func:`catch_up`, :func:`run`, :func:`rebuild`) as a :class:`Group`: each
 batch is read and decoded once and applied to all of them in one transaction. A read model
 whose stored ``schema_version`` differs is dropped and rebuilt from zero when it is opened.
+A rebuild from zero on SQLite is split by learner between processes (:mod:`projections.partition`).
 """
 
 from __future__ import annotations
