@@ -118,7 +118,8 @@ def rebuild(
     empty at position 0, as after the start of any rebuild).
     """
     store = fols[0].store
-    upto = until if until is not None else int(store.recorder.max_notification_id() or 0)
+    head = int(store.recorder.max_notification_id() or 0)
+    upto = head if until is None else min(until, head)  # never a position past the log's end
     count = plan(fols, upto, processes)
     path = _store_file(fols)
     if count < 2 or path is None or not _release(fols, path):

@@ -74,9 +74,13 @@ def test_partitioned_rebuild_stops_at_until(store_location: str) -> None:
     rebuild(fols, until, processes=1)
     first_half = export_all(fols)
     got = partition.rebuild(fols, until, processes=2)
+    assert (got is None) == store_location.startswith("postgresql")  # PostgreSQL: one process
     if got is not None:
         assert _positions(fols) == [until] * len(fols)
         assert export_all(fols) == first_half
+        # past the end: positions at the head, never beyond (later events must not be skipped)
+        assert partition.rebuild(fols, head + 1000, processes=2) == len(fols) * head
+        assert _positions(fols) == [head] * len(fols)
     _close(fols)
 
 
