@@ -144,7 +144,8 @@ def rebuild(
         return None
     names = [f.handler.inner.name for f in fols]  # type: ignore[attr-defined]
     batch = max(f.batch_size for f in fols)
-    work = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=path.parent))
+    _remove_abandoned(path.parent)
+    work = Path(tempfile.mkdtemp(prefix=f".rebuild-{os.getpid()}-", dir=path.parent))
     children: dict[int, tuple[int, int]] = {}  # pid → (worker, read end of its pipe)
     connected = False
     try:
@@ -175,6 +176,14 @@ def rebuild(
             os.close(read)
             _stop(pid)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_abandoned(directory: Path) -> None:
+    """Remove the scratch directories of killed rebuilds (their process no longer runs)."""
+    for found in directory.glob(".rebuild-*-*"):
+        pid = found.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(found, ignore_errors=True)
 
 
 def _file(work: Path, index: int) -> Path:

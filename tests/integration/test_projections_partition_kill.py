@@ -1,6 +1,6 @@
 """A partitioned rebuild whose PARENT is killed mid-way (SIGKILL: no clean-up runs) leaves every
-read model empty at position 0 and no worker running on; a second rebuild gives the tables
-of the live follower."""
+read model empty at position 0 and no worker running on; a second rebuild removes the
+abandoned scratch files and gives the tables of the live follower."""
 
 from __future__ import annotations
 
@@ -61,7 +61,10 @@ def test_a_killed_parent_leaves_positions_at_zero_and_no_worker(tmp_path: Path) 
     fols = followers(open_store(target), target, batch_size=37)
     assert [f.position() for f in fols] == [0] * len(fols)
     assert not any(export_all(fols).values())
+    abandoned = [p for p in os.listdir(tmp_path) if p.startswith(".rebuild-")]
+    assert abandoned  # the killed parent could not clean up…
     assert partition.rebuild(fols, processes=2) is not None
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".rebuild-")]  # …the next run did
     assert export_all(fols) == live
     fols[0].store.close()
     close(fols)
