@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.application.identity import Identity, IdentityStore
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate, event_id
+from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate, event_ids
 
 A = TypeVar("A", bound=LedgerAggregate)
 
@@ -99,8 +99,7 @@ class Handlers:
         self.ledger = ledger
 
     def _outcome(self, cmd: Any, agg: LedgerAggregate, before: int) -> Outcome:
-        events = [event_id(agg.id, v) for v in range(before + 1, agg.version + 1)]
-        return Outcome(cmd.command, agg.id, events)
+        return Outcome(cmd.command, agg.id, event_ids(agg.id, before, agg.version))
 
     def _typed(self, ident: UUID, kind: str, cls: type[A]) -> A:
         """The aggregate ``ident`` if it is a ``cls``, else :class:`UnknownEntity` ``kind``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import structlog
@@ -34,6 +34,9 @@ log = structlog.get_logger("ledger")
 PIPELINE_MIN_BATCH = 10
 """Commands per transaction from which a writer thread commits while the next chunk is mapped."""
 
+_UNREAD = object()
+"""An identity not read yet (``None`` is a read that found none)."""
+
 _PUT_AFTER = "put identities after"
 """Marks a save whose identities the store could not seal into the events' transaction."""
 
@@ -44,6 +47,23 @@ class _Pending:
     events: list[Any]
     identity: tuple[UUID, Identity] | None = None
     effects: list[Callable[[], object]] = field(default_factory=list)
+
+
+_UUID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _holds_uuid(annotation: Any) -> bool:
+    return annotation is UUID or annotation is Any or any(_holds_uuid(arg) for arg in get_args(annotation))
+
+
+def _uuid_fields(command: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a command class whose declared type can hold a UUID (one of its values)."""
+    found = _UUID_FIELDS.get(command)
+    if found is None:
+        found = _UUID_FIELDS[command] = tuple(
+            name for name, info in command.model_fields.items() if _holds_uuid(info.annotation)
+        )
+    return found
 
 
 class Ledger:
@@ -104,18 +124,20 @@ class Ledger:
         staged = self._staged.get(learner_id)
         if staged is not None:
             return staged
-        if learner_id not in self._identities:
-            self._identities[learner_id] = self.identities.get(learner_id)
-        return self._identities[learner_id]
+        known = self._identities.get(learner_id, _UNREAD)
+        if known is _UNREAD:
+            known = self._identities[learner_id] = self.identities.get(learner_id)
+        return known  # type: ignore[return-value]
 
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
-        if aggregate_id in self._working:
-            return self._working[aggregate_id]
+        agg = self._working.get(aggregate_id)
+        if agg is not None:
+            return agg
         if aggregate_id in self._absent:
             raise UnknownEntity(kind, aggregate_id)
         try:
-            agg: LedgerAggregate = self.store.repository.get(aggregate_id)
+            agg = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             self._absent.add(aggregate_id)
             raise UnknownEntity(kind, aggregate_id) from None
@@ -168,16 +190,18 @@ class Ledger:
         # Every field comes from an already validated command, the clock or the handler
         # table: construct without validating again (hot path of ledger record).
         fields = vars(cmd)  # a pydantic model's fields; "corrects" is not on every command
-        return Decision.trusted(
-            actor_id=fields["actor_id"],
-            actor_role=fields["actor_role"],
-            body=fields["body"],
-            effective_date=fields["effective_date"],
-            recorded_at=recorded_at,
-            legal_basis=basis,
-            ruleset_version=ruleset,
-            corrects=fields.get("corrects"),
-            reason=fields["reason"],
+        return Decision.from_trusted(
+            {
+                "actor_id": fields["actor_id"],
+                "actor_role": fields["actor_role"],
+                "body": fields["body"],
+                "effective_date": fields["effective_date"],
+                "recorded_at": recorded_at,
+                "legal_basis": basis,
+                "ruleset_version": ruleset,
+                "corrects": fields.get("corrects"),
+                "reason": fields["reason"],
+            }
         )
 
     def decide(self, cmd: BaseModel) -> _Pending:
@@ -209,7 +233,12 @@ class Ledger:
         probe = getattr(self.store.recorder, "select_stored_ids", None)
         if probe is None or not isinstance(cmds, Sequence) or len(cmds) < 2:
             return
-        named = {value for cmd in cmds for value in vars(cmd).values() if type(value) is UUID}
+        named = {
+            value
+            for cmd in cmds
+            for value in map(vars(cmd).get, _uuid_fields(type(cmd)))
+            if type(value) is UUID
+        }
         unknown = named.difference(self._working, self._absent)
         if unknown:
             self._absent.update(unknown.difference(probe(list(unknown))))
