@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.application.identity import Identity, IdentityStore
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate, event_ids
+from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate
 
 A = TypeVar("A", bound=LedgerAggregate)
 
@@ -99,7 +99,11 @@ class Handlers:
         self.ledger = ledger
 
     def _outcome(self, cmd: Any, agg: LedgerAggregate, before: int) -> Outcome:
-        return Outcome(cmd.command, agg.id, event_ids(agg.id, before, agg.version))
+        # The event ids (versions ``before + 1`` to ``agg.version``) are named by the ledger
+        # from the events it collects (Ledger.decide's _Pending.name_events), off the
+        # deciding path: while a writer thread commits, or before a receipt is built.
+        del before
+        return Outcome(cmd.command, agg.id)
 
     def _typed(self, ident: UUID, kind: str, cls: type[A]) -> A:
         """The aggregate ``ident`` if it is a ``cls``, else :class:`UnknownEntity` ``kind``."""

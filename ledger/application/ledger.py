@@ -26,7 +26,7 @@ from ledger.application.identity import Identity, IdentityStore
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.domain.errors import ConcurrencyConflict, LedgerError, UnknownEntity
-from ledger.domain.kernel import Decision, LedgerAggregate, event_id
+from ledger.domain.kernel import Decision, LedgerAggregate, event_id, event_ids
 
 log = structlog.get_logger("ledger")
 
@@ -47,6 +47,18 @@ class _Pending:
     events: list[Any]
     identity: tuple[UUID, Identity] | None = None
     effects: list[Callable[[], object]] = field(default_factory=list)
+
+    def name_events(self) -> None:
+        """The outcome's event ids (``<aggregate id>/<version>``), from the events collected.
+
+        Left out of deciding (a handler's outcome names its aggregate only): the ledger names
+        them where the main thread would otherwise wait, while a writer thread commits.
+        """
+        events = self.events
+        if events and not self.outcome.events:
+            self.outcome.events = event_ids(
+                events[0].originator_id, events[0].originator_version - 1, events[-1].originator_version
+            )
 
 
 _UUID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
@@ -320,6 +332,8 @@ class Ledger:
             raise ConcurrencyConflict(
                 "another writer changed these records meanwhile; retry the command"
             ) from exc
+        for p in pendings:  # named already on the usual paths; any other is named here
+            p.name_events()
         self._place(pendings, events, ids or [])
         for p in pendings:
             if p.identity and _PUT_AFTER in extra:
@@ -345,6 +359,8 @@ class Ledger:
         chunks = [pendings[start : start + size] for start in range(0, len(pendings), size)]
         if len(chunks) < 2 or size < PIPELINE_MIN_BATCH:
             for chunk in chunks:
+                for p in chunk:
+                    p.name_events()
                 self._save(chunk)
                 if progress:
                     progress(len(chunk))
@@ -356,6 +372,8 @@ class Ledger:
             for chunk in chunks:
                 events = [e for p in chunk for e in p.events]
                 stored = [self.store.mapper.to_stored_event(e) for e in events]
+                for p in chunk:  # while the previous chunk commits
+                    p.name_events()
                 if previous is not None:
                     self._settle(*previous[:3], previous[3].result)
                     if progress:
@@ -394,6 +412,7 @@ class Ledger:
         """
         try:
             pending = self.decide(cmd)
+            pending.name_events()
             self._save([pending], None if receipt is None else receipt(pending.outcome))
         except LedgerError:
             self._discard()

@@ -221,8 +221,10 @@ class DecisionLog(LedgerAggregate):
 
     def of_type(self, cls: type[Any], void: Void = NO_VOID) -> list[Any]:
         """Effective decisions of one event class (from the log's index by class)."""
-        voided = self.voided
         found = self.log.by_type.get(cls, ())
+        voided = self.voided
+        if not voided and not void:  # nothing voided (most logs): every decision of the class
+            return [ev for _, ev in found]
         return [ev for version, ev in found if version not in voided and version not in void]
 
 
