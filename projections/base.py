@@ -231,8 +231,26 @@ def export_tables(db: Db, tables: Sequence[str]) -> dict[str, list[tuple[Any, ..
     return out
 
 
-def read_page(recorder: Any, start: int, limit: int) -> Sequence[Notification]:
+class PageFilter:
+    """Which stored events a partitioned rebuild's worker reads (:mod:`projections.partition`).
+
+    ``where`` is an SQL condition on the events table (evaluated by SQLite, in C, so the rows
+    of other workers are never turned into Python objects) with its ``params``; ``upto`` is the
+    last position read.
+    """
+
+    def __init__(self, where: str, params: tuple[Any, ...], upto: int) -> None:
+        self.where = where
+        self.params = params
+        self.upto = upto
+
+
+def read_page(
+    recorder: Any, start: int, limit: int, only: PageFilter | None = None
+) -> Sequence[Notification]:
     """Notifications ``start`` onwards (at most ``limit``), as ``select_notifications`` gives them.
+
+    ``only``: just the events it selects, up to its ``upto`` (SQLite stores only).
 
     On SQLite the library converts each row's aggregate id to a ``UUID`` (a third of the
     read); an aggregate's events come close together in the log, so here each distinct id of
@@ -241,13 +259,18 @@ def read_page(recorder: Any, start: int, limit: int) -> Sequence[Notification]:
     dataclass's ``__init__`` (same class, same fields, equal: tested).
     """
     if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
+        if only is not None:
+            raise ValueError("a page filter needs a SQLite store keyed by UUID")
         return list(recorder.select_notifications(start, limit))
+    where, params = "rowid >= ?", (start,)
+    if only is not None:
+        where, params = f"rowid >= ? AND rowid <= ? AND {only.where}", (start, only.upto, *only.params)
     statement = (
         "SELECT rowid, originator_id, originator_version, topic, state "
-        f"FROM {recorder.events_table_name} WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+        f"FROM {recorder.events_table_name} WHERE {where} ORDER BY rowid LIMIT ?"
     )
     with recorder.datastore.transaction(commit=False) as c:
-        c.execute(statement, (start, limit))
+        c.execute(statement, (*params, limit))
         rows = c.fetchall()
     ids: dict[str, UUID] = {}
     out: list[Notification] = []

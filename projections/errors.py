@@ -5,8 +5,10 @@
     LedgerError (ledger.domain.errors)
     └── ProjectionError            base of everything the read models raise on purpose
         ├── ReadModelStale         a read model is missing state it needs: rebuild it (exit 2)
-        └── ReadAheadFailed        the read-ahead child process ended early or failed (also a
-                                   ServiceFailure: exit 1)
+        ├── ReadAheadFailed        the read-ahead child process ended early or failed (also a
+        │                          ServiceFailure: exit 1)
+        └── RebuildWorkerFailed    a partitioned rebuild's worker process died or failed; the
+                                   read models stay empty at position 0 (ServiceFailure: exit 1)
 
 An unknown projection name is the domain's ``InvalidCommand`` and an unknown certificate its
 ``UnknownEntity`` (exit 2, HTTP 4xx): they are the same user mistakes as on the write side.
@@ -18,7 +20,7 @@ from __future__ import annotations
 from ledger.adapters.errors import ServiceFailure
 from ledger.domain.errors import LedgerError
 
-__all__ = ["ProjectionError", "ReadAheadFailed", "ReadModelStale"]
+__all__ = ["ProjectionError", "ReadAheadFailed", "ReadModelStale", "RebuildWorkerFailed"]
 
 
 class ProjectionError(LedgerError):
@@ -37,3 +39,9 @@ class ReadAheadFailed(ProjectionError, ServiceFailure):
     """The read-ahead child process ended early or reported a failure."""
 
     code = "read-ahead-failed"
+
+
+class RebuildWorkerFailed(ProjectionError, ServiceFailure):
+    """A worker process of a partitioned rebuild died or failed: nothing was merged."""
+
+    code = "rebuild-worker-failed"

@@ -7,6 +7,7 @@ where its last committed batch ended, nothing lost and nothing applied twice. Se
 models run together (:func:`catch_up`, :func:`run`, :func:`rebuild`) as a :class:`Group`: each
 batch is read and decoded once and applied to all of them in one transaction. A read model
 whose stored ``schema_version`` differs is dropped and rebuilt from zero when it is opened.
+A rebuild from zero on SQLite is split by learner between processes (:mod:`projections.partition`).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from ledger.adapters.target import DEFAULT_BATCH
 from ledger.application.collector import collector_paused
 from ledger.domain.errors import InvalidCommand
 from projections import readahead
-from projections.base import SharedBatch, ensure_schema, export_tables, read_page
+from projections.base import PageFilter, SharedBatch, ensure_schema, export_tables, read_page
 from projections.catalogue import REGISTRY
 
 log = structlog.get_logger("projections.runner")
 
-__all__ = ["REGISTRY", "Group", "catch_up", "export", "followers", "names", "rebuild", "run"]
+__all__ = ["REGISTRY", "Group", "catch_up", "export", "followers", "names", "rebuild", "reset", "run"]
 
 
 def names(name: str | None = None) -> list[str]:
@@ -86,9 +87,12 @@ class Group:
     position is recorded in the transaction holding the rows.
     """
 
-    def __init__(self, fols: Sequence[Follower], min_lag: int = readahead.MIN_LAG) -> None:
+    def __init__(
+        self, fols: Sequence[Follower], min_lag: int = readahead.MIN_LAG, only: PageFilter | None = None
+    ) -> None:
         self.fols = list(fols)
         self.min_lag = min_lag
+        self.only = only  # a partitioned rebuild's worker reads only its part of the log
         self.store = self.fols[0].store
         self.db = self.fols[0].db
         self.batch_size = max(f.batch_size for f in self.fols)
@@ -104,7 +108,10 @@ class Group:
             low = min(before.get(f.handler.name, 0) for f in self.fols)
             recorder = self.store.recorder
             # bounded by bytes too (CléA events are ~3x a CPU event's: readahead.BATCH_STATE_BYTES)
-            batch = readahead.bounded_page(lambda at, n: read_page(recorder, at, n), low + 1, self.batch_size)
+            only = self.only
+            batch = readahead.bounded_page(
+                lambda at, n: read_page(recorder, at, n, only), low + 1, self.batch_size
+            )
             applied = self._apply(SharedBatch(batch), before) if batch else 0
             # freed now, by reference counting: alive when the collector is back, the batch's
             # objects would be scanned by it (~6% of a rebuild's CPU at 100k events)
@@ -162,7 +169,7 @@ class Group:
         return min(self._positions().get(f.handler.name, 0) for f in self.fols)
 
     def _reads_ahead(self, until: int | None, read_ahead: bool | None) -> bool:
-        if read_ahead is False:
+        if read_ahead is False or self.only is not None:
             return False
         positions = {self._positions().get(f.handler.name, 0) for f in self.fols}
         if len(positions) != 1:
@@ -244,8 +251,15 @@ def rebuild(
     read_ahead: bool | None = None,
     min_lag: int = readahead.MIN_LAG,
     on_progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
+    only: PageFilter | None = None,
 ) -> int:
     """Forget the read models and apply the log again from zero, all in one pass.
+
+    On a SQLite store with more than one core the log is split by learner between
+    ``processes`` (default 2) that each build their part into a file of their own, merged in
+    one transaction (:mod:`projections.partition`); ``processes=1`` forces one process.
+    ``only`` (a partition's worker) applies only the events it selects.
 
     ``read_ahead`` None reads ahead in a second process only ``min_lag`` events or more from
     the end and with a core free for it (:func:`projections.readahead.free_core`); True or
@@ -254,10 +268,13 @@ def rebuild(
     Read models that can (``begin_rebuild``) keep what they carry from batch to batch in
     memory for the duration (the statistics' learner walks), instead of reading it back.
     """
-    for fol in fols:
-        with fol.db.transaction() as db:
-            fol.handler.reset(db)
-            record_position(db, fol.handler.name, 0)
+    if only is None and read_ahead is not True and fols:
+        from projections import partition
+
+        split = partition.rebuild(fols, until, processes, on_progress)
+        if split is not None:
+            return split
+    reset(fols)
     inner = [getattr(fol.handler, "inner", fol.handler) for fol in fols]
     for handler in inner:
         if hasattr(handler, "begin_rebuild"):
@@ -266,11 +283,19 @@ def rebuild(
         read_ahead = False  # the child would only add its own work to the busy cores
     try:
         with _larger_cache(fols[0].db if fols else None):
-            return Group(fols, min_lag).catch_up(until, read_ahead, on_progress) if fols else 0
+            return Group(fols, min_lag, only).catch_up(until, read_ahead, on_progress) if fols else 0
     finally:
         for handler in inner:
             if hasattr(handler, "end_rebuild"):
                 handler.end_rebuild()
+
+
+def reset(fols: Sequence[Follower]) -> None:
+    """Empty every read model's tables and set its position to 0 (each in its transaction)."""
+    for fol in fols:
+        with fol.db.transaction() as db:
+            fol.handler.reset(db)
+            record_position(db, fol.handler.name, 0)
 
 
 def export(fols: Sequence[Follower]) -> dict[str, list[tuple[Any, ...]]]:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.adapters.target import DEFAULT_CACHE_SIZE, StoreTarget
@@ -45,6 +45,19 @@ _NOT_STATE = frozenset({"originator_id", "originator_version"})
 class PydanticMapper(Mapper[UUID]):
     """Maps pydantic events to stored events and back, with class-version upcasting."""
 
+    def __init__(
+        self, transcoder: Transcoder, compressor: Compressor | None = None, cipher: Cipher | None = None
+    ) -> None:
+        super().__init__(transcoder, compressor, cipher)
+        # per event class: its topic and class version (looked up once, not per event)
+        self._classes: dict[type[Any], tuple[str, int]] = {}
+
+    def _class_info(self, cls: type[Any]) -> tuple[str, int]:
+        info = self._classes.get(cls)
+        if info is None:
+            info = self._classes[cls] = (get_topic(cls), getattr(cls, "class_version", 1))
+        return info
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Serialise an event (JSON mode) without its id and version.
 
@@ -52,8 +65,7 @@ class PydanticMapper(Mapper[UUID]):
         of a dict then orjson): the same bytes, checked for every demo event type by
         ``tests/unit/test_mapper_bytes.py`` (the audit log hashes these bytes).
         """
-        cls = type(domain_event)
-        class_version = getattr(cls, "class_version", 1)
+        topic, class_version = self._class_info(type(domain_event))
         if type(self.transcoder) is OrjsonTranscoder:
             state = domain_event.__pydantic_serializer__.to_json(domain_event, exclude=_NOT_STATE)
             if class_version > 1:
@@ -63,12 +75,7 @@ class PydanticMapper(Mapper[UUID]):
             if class_version > 1:
                 fields["class_version"] = class_version
             state = self.transcoder.encode(fields)
-        return StoredEvent(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=get_topic(cls),
-            state=state,
-        )
+        return StoredEvent(domain_event.originator_id, domain_event.originator_version, topic, state)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """Rebuild (and upcast) an event from its stored form."""

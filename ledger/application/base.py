@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.application.identity import Identity, IdentityStore
 from ledger.domain.errors import InvalidCommand, UnknownEntity
-from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate, event_id
+from ledger.domain.kernel import ActorId, ActorRole, Body, Decision, LedgerAggregate
 
 A = TypeVar("A", bound=LedgerAggregate)
 
@@ -99,8 +99,11 @@ class Handlers:
         self.ledger = ledger
 
     def _outcome(self, cmd: Any, agg: LedgerAggregate, before: int) -> Outcome:
-        events = [event_id(agg.id, v) for v in range(before + 1, agg.version + 1)]
-        return Outcome(cmd.command, agg.id, events)
+        # The event ids (versions ``before + 1`` to ``agg.version``) are named by the ledger
+        # from the events it collects (Ledger.decide's _Pending.name_events), off the
+        # deciding path: while a writer thread commits, or before a receipt is built.
+        del before
+        return Outcome(cmd.command, agg.id)
 
     def _typed(self, ident: UUID, kind: str, cls: type[A]) -> A:
         """The aggregate ``ident`` if it is a ``cls``, else :class:`UnknownEntity` ``kind``."""

@@ -332,7 +332,7 @@ class CpuHandlers(Handlers):
 
     def _profile(self, learner: Learner) -> ref.Profile:
         """The profile the learner was admitted under (published, else shipped)."""
-        return profiles.resolve(self._lookup, learner.profile_version).profile
+        return profiles.profile_of(self._lookup, learner.profile_version)
 
     def _profile_uaa(self, learner: Learner) -> list[str]:
         return self._profile(learner).uaa_codes()

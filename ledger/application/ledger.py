@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import structlog
@@ -26,13 +26,16 @@ from ledger.application.identity import Identity, IdentityStore
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import CommandRegistry, default_registry
 from ledger.domain.errors import ConcurrencyConflict, LedgerError, UnknownEntity
-from ledger.domain.kernel import Decision, LedgerAggregate, event_id
+from ledger.domain.kernel import Decision, LedgerAggregate, event_id, event_ids
 
 log = structlog.get_logger("ledger")
 
 
 PIPELINE_MIN_BATCH = 10
 """Commands per transaction from which a writer thread commits while the next chunk is mapped."""
+
+_UNREAD = object()
+"""An identity not read yet (``None`` is a read that found none)."""
 
 _PUT_AFTER = "put identities after"
 """Marks a save whose identities the store could not seal into the events' transaction."""
@@ -44,6 +47,35 @@ class _Pending:
     events: list[Any]
     identity: tuple[UUID, Identity] | None = None
     effects: list[Callable[[], object]] = field(default_factory=list)
+
+    def name_events(self) -> None:
+        """The outcome's event ids (``<aggregate id>/<version>``), from the events collected.
+
+        Left out of deciding (a handler's outcome names its aggregate only): the ledger names
+        them where the main thread would otherwise wait, while a writer thread commits.
+        """
+        events = self.events
+        if events and not self.outcome.events:
+            self.outcome.events = event_ids(
+                events[0].originator_id, events[0].originator_version - 1, events[-1].originator_version
+            )
+
+
+_UUID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _holds_uuid(annotation: Any) -> bool:
+    return annotation is UUID or annotation is Any or any(_holds_uuid(arg) for arg in get_args(annotation))
+
+
+def _uuid_fields(command: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a command class whose declared type can hold a UUID (one of its values)."""
+    found = _UUID_FIELDS.get(command)
+    if found is None:
+        found = _UUID_FIELDS[command] = tuple(
+            name for name, info in command.model_fields.items() if _holds_uuid(info.annotation)
+        )
+    return found
 
 
 class Ledger:
@@ -104,18 +136,20 @@ class Ledger:
         staged = self._staged.get(learner_id)
         if staged is not None:
             return staged
-        if learner_id not in self._identities:
-            self._identities[learner_id] = self.identities.get(learner_id)
-        return self._identities[learner_id]
+        known = self._identities.get(learner_id, _UNREAD)
+        if known is _UNREAD:
+            known = self._identities[learner_id] = self.identities.get(learner_id)
+        return known  # type: ignore[return-value]
 
     def get(self, aggregate_id: UUID, kind: str = "learner") -> Any:
         """An aggregate from the working set or the store, or :class:`UnknownEntity`."""
-        if aggregate_id in self._working:
-            return self._working[aggregate_id]
+        agg = self._working.get(aggregate_id)
+        if agg is not None:
+            return agg
         if aggregate_id in self._absent:
             raise UnknownEntity(kind, aggregate_id)
         try:
-            agg: LedgerAggregate = self.store.repository.get(aggregate_id)
+            agg = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             self._absent.add(aggregate_id)
             raise UnknownEntity(kind, aggregate_id) from None
@@ -168,16 +202,18 @@ class Ledger:
         # Every field comes from an already validated command, the clock or the handler
         # table: construct without validating again (hot path of ledger record).
         fields = vars(cmd)  # a pydantic model's fields; "corrects" is not on every command
-        return Decision.trusted(
-            actor_id=fields["actor_id"],
-            actor_role=fields["actor_role"],
-            body=fields["body"],
-            effective_date=fields["effective_date"],
-            recorded_at=recorded_at,
-            legal_basis=basis,
-            ruleset_version=ruleset,
-            corrects=fields.get("corrects"),
-            reason=fields["reason"],
+        return Decision.from_trusted(
+            {
+                "actor_id": fields["actor_id"],
+                "actor_role": fields["actor_role"],
+                "body": fields["body"],
+                "effective_date": fields["effective_date"],
+                "recorded_at": recorded_at,
+                "legal_basis": basis,
+                "ruleset_version": ruleset,
+                "corrects": fields.get("corrects"),
+                "reason": fields["reason"],
+            }
         )
 
     def decide(self, cmd: BaseModel) -> _Pending:
@@ -209,7 +245,12 @@ class Ledger:
         probe = getattr(self.store.recorder, "select_stored_ids", None)
         if probe is None or not isinstance(cmds, Sequence) or len(cmds) < 2:
             return
-        named = {value for cmd in cmds for value in vars(cmd).values() if type(value) is UUID}
+        named = {
+            value
+            for cmd in cmds
+            for value in map(vars(cmd).get, _uuid_fields(type(cmd)))
+            if type(value) is UUID
+        }
         unknown = named.difference(self._working, self._absent)
         if unknown:
             self._absent.update(unknown.difference(probe(list(unknown))))
@@ -291,6 +332,8 @@ class Ledger:
             raise ConcurrencyConflict(
                 "another writer changed these records meanwhile; retry the command"
             ) from exc
+        for p in pendings:  # named already on the usual paths; any other is named here
+            p.name_events()
         self._place(pendings, events, ids or [])
         for p in pendings:
             if p.identity and _PUT_AFTER in extra:
@@ -316,6 +359,8 @@ class Ledger:
         chunks = [pendings[start : start + size] for start in range(0, len(pendings), size)]
         if len(chunks) < 2 or size < PIPELINE_MIN_BATCH:
             for chunk in chunks:
+                for p in chunk:
+                    p.name_events()
                 self._save(chunk)
                 if progress:
                     progress(len(chunk))
@@ -327,6 +372,8 @@ class Ledger:
             for chunk in chunks:
                 events = [e for p in chunk for e in p.events]
                 stored = [self.store.mapper.to_stored_event(e) for e in events]
+                for p in chunk:  # while the previous chunk commits
+                    p.name_events()
                 if previous is not None:
                     self._settle(*previous[:3], previous[3].result)
                     if progress:
@@ -365,6 +412,7 @@ class Ledger:
         """
         try:
             pending = self.decide(cmd)
+            pending.name_events()
             self._save([pending], None if receipt is None else receipt(pending.outcome))
         except LedgerError:
             self._discard()

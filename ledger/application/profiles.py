@@ -40,6 +40,12 @@ def from_publication(agg: Any) -> ref.Profile | None:
     return ref.Profile.model_validate(agg.document)
 
 
+def profile_of(lookup: Lookup, version: str) -> ref.Profile:
+    """:func:`resolve`'s profile without its source (the write path asks for it per decision)."""
+    published = from_publication(lookup(profile_id(version)))
+    return published if published is not None else ref.profile_version(version)
+
+
 def resolve(lookup: Lookup, version: str) -> ProfileUsed:
     """The profile of an exact version: published if stored with its document, else shipped."""
     published = from_publication(lookup(profile_id(version)))

@@ -42,7 +42,9 @@ class Journal(DecisionLog):
 
     def record(self, cls: type[DecisionLog.Decided], decision: Decision, **kw: Any) -> None:
         """Record one decision event at the decision's recording time."""
-        self._record(cls, decision.recorded_at, decision=decision, **kw)
+        kw["decision"] = decision  # kw is this call's own dict: completed, not copied again
+        kw["timestamp"] = decision.recorded_at
+        self._trigger(cls, kw)
 
     def target_type(self, version: int) -> str | None:
         """The event class name of the decision at ``version``, if any."""

@@ -133,7 +133,8 @@ def require(verdict: Verdict) -> None:
 def ensure(*verdicts: Verdict) -> None:
     """Require every verdict, in order (the first refusal raises)."""
     for verdict in verdicts:
-        require(verdict)
+        if not verdict.allowed:  # require(), inlined: ~7 verdicts per recorded decision
+            raise RuleViolation(verdict.rule, verdict.article, verdict.reason)
 
 
 class Reason(str):

@@ -1034,6 +1034,11 @@ def _r_projections(f: dict[str, Any]) -> list[str]:
         False: "it ran in one process (a rebuild reads ahead only with a free core: "
         "`projections.readahead.free_core`)",
     }.get(ahead, "")
+    if f["figures"].get("processes", 1) > 1 and not ahead:
+        how = (
+            "it was split by learner between two forked processes (`projections.partition`), "
+            "both counted in its CPU"
+        )
     per_cpu = "" if cpu is None else f" Per CPU second the ratio is {cpu} (target ≥ 0.5)"
     return [
         "`tests.bench.projections.bench_rebuild` on a SQLite demo store, shown as it returns its "

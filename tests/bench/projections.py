@@ -11,8 +11,10 @@ process, and of its read-ahead process). A rebuild reads ahead in a second proce
 (:mod:`projections.readahead`), so its wall-clock rate can use two cores where the bare read
 uses one; the CPU figures show what that costs. Run it with
 ``python -m tests.bench.projections EVENTS [PATH]``; one measurement alone with
-``python -m tests.bench.projections --measure-all PATH EVENTS [yes|no]`` (reading ahead
-forced, or not; the rebuild's own choice when omitted).
+``python -m tests.bench.projections --measure-all PATH EVENTS [yes|no|split]`` (reading ahead
+forced; one process; split by learner between two forked processes,
+:mod:`projections.partition`; the rebuild's own choice when omitted). Every process's CPU is
+counted: the forked workers' and the read-ahead's once waited for (``RUSAGE_CHILDREN``).
 """
 
 from __future__ import annotations
@@ -105,10 +107,13 @@ def measure(path: Path) -> dict[str, Any]:
     }
 
 
-def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[str, Any]:
+def measure_all(
+    path: Path, until: int, read_ahead: bool | None = None, processes: int | None = None
+) -> dict[str, Any]:
     """Bare read and a rebuild of every read model together up to ``until`` (fresh process).
 
-    ``read_ahead`` as :func:`projections.registry.rebuild` takes it (None: its own choice).
+    ``read_ahead`` and ``processes`` as :func:`projections.registry.rebuild` takes them (None:
+    its own choice).
     """
     from ledger.adapters.store import StoreTarget, open_store
     from projections.registry import followers, rebuild
@@ -120,12 +125,17 @@ def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[
     bare = _bare_read(store, until)
     rss_after_read = _rss_mib()
     fols = followers(store, target, batch_size=REBUILD_BATCH)
-    t0, c0 = time.perf_counter(), _cpu()
-    rebuild(fols, until, read_ahead=read_ahead)
-    rate = round(until / (time.perf_counter() - t0))
-    cpu = round(until / (_cpu() - c0))
+    t0, c0, own0 = time.perf_counter(), _cpu(), time.process_time()
+    rebuild(fols, until, read_ahead=read_ahead, processes=processes)
+    wall, own, total = time.perf_counter() - t0, time.process_time() - own0, _cpu() - c0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
+    rate = round(until / wall)
+    cpu = round(until / total)
     return {
         "events": until,
+        "rebuild_wall_s": round(wall, 3),
+        "rebuild_cpu_s_this_process": round(own, 3),
+        "rebuild_cpu_s_other_processes": round(total - own, 3),
         **bare,
         "rebuild_all_events_per_s": rate,
         "rebuild_all_vs_bare": round(rate / bare["bare_read_events_per_s"], 4),
@@ -134,7 +144,8 @@ def measure_all(path: Path, until: int, read_ahead: bool | None = None) -> dict[
         "peak_rss_mib_after_bare_read": rss_after_read,
         "peak_rss_mib": _rss_mib(),
         "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
-        "read_ahead": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0,
+        "read_ahead": children and read_ahead is not False and processes is None,
+        "processes": 2 if children else 1,
         "load_average": f"{load_before} -> {_load()}",
     }
 
@@ -205,7 +216,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "--measure":
         sys.stdout.write(json.dumps(measure(Path(sys.argv[2]))))
     elif sys.argv[1] == "--measure-all":
-        mode = {"yes": True, "no": False}.get(sys.argv[4]) if len(sys.argv) > 4 else None
-        sys.stdout.write(json.dumps(measure_all(Path(sys.argv[2]), int(sys.argv[3]), mode)))
+        modes = {"yes": (True, None), "no": (False, 1), "split": (False, 2)}
+        read_ahead, processes = modes[sys.argv[4]] if len(sys.argv) > 4 else (None, None)
+        sys.stdout.write(json.dumps(measure_all(Path(sys.argv[2]), int(sys.argv[3]), read_ahead, processes)))
     else:
         bench_rebuild(int(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -15,7 +15,7 @@ from ledger.application.ledger import PIPELINE_MIN_BATCH
 from ledger.application.queries import iter_notifications
 from ledger.application.registry import parse_command
 from ledger.domain.errors import ConcurrencyConflict
-from tests.builders import admission, open_option
+from tests.builders import admission, on, open_option
 from tests.conftest import make_ledger
 
 
@@ -66,3 +66,38 @@ def test_conflict_in_a_later_chunk_stops_the_rest(store_location: str) -> None:
     finally:
         ledger.store.close()
         other.store.close()
+
+
+@pytest.mark.parametrize("batch", [1, PIPELINE_MIN_BATCH - 1, PIPELINE_MIN_BATCH])
+def test_outcome_event_ids_name_the_stored_events(store_location: str, batch: int) -> None:
+    """Each outcome lists ``<aggregate>/<version>`` of exactly the events its command stored.
+
+    The ids are named off the deciding path (while a chunk commits, or before a receipt):
+    every way of saving must still give each outcome its own events, in version order.
+    """
+    ledger = make_ledger(store_location)
+    try:
+        open_option(ledger)
+        learners = [uuid.uuid4() for _ in range(2 * PIPELINE_MIN_BATCH + 1)]
+        commands = [parse_command(admission(i)) for i in learners]
+        for learner in learners:
+            commands.append(
+                parse_command(on(learner, "AuthoriseTest", "jury_qualification", "2019-11-10", uaa="UAA1"))
+            )
+        single = ledger.execute(
+            parse_command(admission(uuid.uuid4()))
+        )  # one command, one transaction (the API's path)
+        outcomes = [single, *ledger.execute_all(commands, batch=batch)]
+        stored = {
+            n.id - 1: f"{uuid.UUID(str(n.originator_id))}/{n.originator_version}"
+            for n in iter_notifications(ledger.store)
+        }
+        for outcome in outcomes:
+            assert outcome.events, outcome
+            assert outcome.events == [stored[p] for p in outcome.positions]
+            assert all(e.startswith(f"{outcome.aggregate_id}/") for e in outcome.events)
+        named = [e for o in outcomes[1:] for e in o.events]
+        assert len(named) == len(set(named)) == len(commands)
+        assert {f"{i}/2" for i in learners} <= set(named)
+    finally:
+        ledger.store.close()
