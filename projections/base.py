@@ -231,14 +231,22 @@ def export_tables(db: Db, tables: Sequence[str]) -> dict[str, list[tuple[Any, ..
     return out
 
 
+UUIDS_KEPT = 20_000
+"""Aggregate ids :func:`read_page` keeps converted between pages (all forgotten past this many):
+a learner's events are spread over a few consecutive pages of the log, so most ids of a page
+were converted for the previous one (a ``UUID`` costs ~1 us; at most ~4 MB kept)."""
+_UUIDS: dict[str, UUID] = {}
+
+
 def read_page(recorder: Any, start: int, limit: int) -> Sequence[Notification]:
     """Notifications ``start`` onwards (at most ``limit``), as ``select_notifications`` gives them.
 
     On SQLite the library converts each row's aggregate id to a ``UUID`` (a third of the
-    read); an aggregate's events come close together in the log, so here each distinct id of
-    the page is converted once. Other stores (PostgreSQL's driver returns UUIDs) read with
-    the library's own ``select_notifications``. The notifications are built without the frozen
-    dataclass's ``__init__`` (same class, same fields, equal: tested).
+    read); an aggregate's events come close together in the log, so here each distinct id is
+    converted once (kept from page to page: :data:`UUIDS_KEPT`). Other stores (PostgreSQL's
+    driver returns UUIDs) read with the library's own ``select_notifications``. The
+    notifications are built without the frozen dataclass's ``__init__`` (same class, same
+    fields, equal: tested).
     """
     if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
         return list(recorder.select_notifications(start, limit))
@@ -249,7 +257,9 @@ def read_page(recorder: Any, start: int, limit: int) -> Sequence[Notification]:
     with recorder.datastore.transaction(commit=False) as c:
         c.execute(statement, (start, limit))
         rows = c.fetchall()
-    ids: dict[str, UUID] = {}
+    ids = _UUIDS
+    if len(ids) > UUIDS_KEPT:
+        ids.clear()
     out: list[Notification] = []
     append, new = out.append, object.__new__
     for rowid, text, version, topic, state in rows:
