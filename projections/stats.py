@@ -199,6 +199,10 @@ class Facts:
     rows: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in FACT_TABLES})
 
 
+_SPENT = Facts({t: [] for t in FACT_TABLES})
+"""Where a walk's rows go between batches: nowhere (every walk is given the batch's first)."""
+
+
 @dataclass
 class _Writes:
     """What one batch changes: aggregates whose rows go, rows to insert, learner rows to upsert."""
@@ -369,6 +373,7 @@ def _walk_learners(
     A learner whose batch voids one of its decisions is recomputed from the store instead.
     """
     known = {} if walks is None else walks
+    into = Facts(writes.inserts)  # the walks append their rows straight to the batch's
     wanted = [lid for lid, (events, _, _) in learners.items() if lid not in known and events[0][0] != 1]
     saved = {
         str(r[0]): str(r[1])
@@ -381,7 +386,9 @@ def _walk_learners(
             raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
         key = walk.key if walk is not None else state["k"] if state is not None else events[0][3]
         if may_void and _voided(events):
-            _recompute(store, lid, key, last, writes, years)
+            # a learner admitted in this batch has every event the facts need in it
+            complete = events if walk is None and state is None else None
+            _recompute(store, lid, key, last, writes, years, complete)
             continue  # not kept in memory: the next batch resumes from the recomputed row
         if walk is None:
             walk = (
@@ -389,29 +396,40 @@ def _walk_learners(
                 if state is None
                 else _LearnerWalk.resume(lid, state, years)
             )
-        walk.facts = Facts()
+        walk.facts = into
         if walks is not None:
             walks[lid] = walk  # (re)inserted last: the most recently walked
         reports = walk.report_rows()
         walk.feed(events)
-        facts = walk.finish()
-        if facts.rows["rm_cpu_report"] == reports:
-            facts.rows["rm_cpu_report"] = []  # unchanged: nothing to rewrite
-        else:
+        now = walk.report_rows()
+        if now != reports:  # unchanged: nothing to rewrite
             writes.cleared["rm_cpu_report"].append((key,))
-        writes.add(facts)
+            into.rows["rm_cpu_report"].extend(now)
         writes.learners.append(walk.learner_row())
-        if walks is not None:  # kept in memory: its rows are written, let them go now
-            walk.facts = Facts()
+        walk.facts = _SPENT  # kept in memory: the batch's rows are not kept with it
 
 
-def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years: ProfileYears) -> None:
-    """Every fact of a learner again, from its events in the event store."""
-    events = [
-        (version, topic[topic.rfind(".") + 1 :], slim_of(topic, state), -1)
-        for version, topic, state in stored_states(store, lid, last)
-    ]
-    kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
+def _recompute(
+    store: Any,
+    lid: str,
+    key: int,
+    last: int,
+    writes: _Writes,
+    years: ProfileYears,
+    complete: list[Ev] | None = None,
+) -> None:
+    """Every fact of a learner again, from its events in the event store.
+
+    ``complete``: the learner's events the facts depend on when the batch holds all of them
+    (from its admission), as :func:`_learner_events` selects them; the store is not read.
+    """
+    kept = complete
+    if kept is None:
+        events = [
+            (version, topic[topic.rfind(".") + 1 :], slim_of(topic, state), -1)
+            for version, topic, state in stored_states(store, lid, last)
+        ]
+        kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
     facts = Facts()
     walk = learner_facts(lid, key, kept, facts, years)
     for table in LEARNER_TABLES:
@@ -528,9 +546,10 @@ class _LearnerWalk:
 
     def feed(self, events: list[Ev]) -> None:
         """Walk more events (those voided are skipped)."""
-        for ev in events:
-            if ev[0] not in self.voided:
-                self._one(ev[0], ev[1], ev[2])
+        voided, one = self.voided, self._one
+        for version, t, ev, _ in events:
+            if version not in voided:
+                one(version, t, ev)
 
     def _one(self, version: int, t: str, ev: Slim) -> None:
         walk, rows, key = self.walk, self.facts.rows, self.key
