@@ -100,6 +100,8 @@ class SharedBatch(list[Notification]):
         self.states: dict[int, dict[str, Any]] = {} if states is None else states
         self.ids: dict[int, str] = {} if ids is None else ids
         self.groups: dict[str, list[Notification]] | None = None
+        self.corrects: dict[int, bool] = {}
+        """Whether an event (by id) corrects an earlier decision, as a read model found it."""
         self.first_id = self[0].id if self else 0
         self.last_id = self[-1].id if self else 0
 

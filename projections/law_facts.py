@@ -79,18 +79,23 @@ class LawFactsProjection(TableProjection):
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
         classes = _CLASSES
-        decoded = batch.states if isinstance(batch, SharedBatch) else {}
+        decoded: dict[int, dict[str, Any]] = {}
+        known: dict[int, bool] = {}  # whether an event corrects, found by a read model before
+        if isinstance(batch, SharedBatch):
+            decoded, known = batch.states, batch.corrects
+        append = out.append
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
                 found = classes.get(n.topic)
-                cls, wanted = found if found is not None else _class_of(n.topic)
-                if not wanted:
-                    raw = n.state  # _corrects(n, ...), its common case inlined: one scan of the bytes
-                    if isinstance(raw, bytes) and NOT_CORRECTING in raw and n.id not in decoded:
-                        continue  # corrects nothing
-                    if not _corrects(n, decoded.get(n.id)):
+                if found is None:
+                    found = _class_of(n.topic)
+                if not found[1]:
+                    corrects = known.get(n.id)
+                    if corrects is None:
+                        corrects = _corrects(n, decoded.get(n.id))
+                    if not corrects:
                         continue
-                out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
+                append((agg_id, n.originator_version, found[0], decode_state(n, batch)))
         return out
 
     def write(self, db: Db, prepared: list[Event]) -> None:

@@ -30,6 +30,7 @@ from projections.base import (
     CANDIDATE_TOPIC,
     LEARNER_TOPIC,
     OPTION_TOPIC,
+    SharedBatch,
     TableProjection,
     decode_state,
     group_by_aggregate,
@@ -261,7 +262,7 @@ class StatsProjection(TableProjection):
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             last = items[-1].originator_version
             if items[0].topic.startswith(LEARNER_TOPIC):
-                events, may_void = _learner_events(items)
+                events, may_void = _learner_events(items, batch)
                 if events:  # otherwise nothing the facts depend on changed
                     learners[agg_id] = (events, last, may_void)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
@@ -297,7 +298,9 @@ class StatsProjection(TableProjection):
         self.walks = None
 
 
-def _learner_events(items: Sequence[Notification]) -> tuple[list[Ev], bool]:
+def _learner_events(
+    items: Sequence[Notification], batch: Sequence[Notification] = ()
+) -> tuple[list[Ev], bool]:
     """A learner's events the facts depend on, in compact form, and whether one may void.
 
     An event counts if its type is kept or it corrects an earlier decision. An event whose
@@ -305,23 +308,27 @@ def _learner_events(items: Sequence[Notification]) -> tuple[list[Ev], bool]:
     serialises it) and whose type is not kept is skipped undecoded; anything else is decoded
     (only the fields the facts read: :class:`Slim`), so no correction is missed, whatever the
     serialisation. ``may_void`` is False only when no event is a revocation or a correction.
+    Whether each event corrects is left in a :class:`SharedBatch` for the next read models.
     """
     out: list[Ev] = []
     may_void = False
     shorts = _SHORTS
     decode, unset = _SLIM.decode, msgspec.UNSET
+    found_corrects = batch.corrects if type(batch) is SharedBatch else {}
     for n in items:
         topic = n.topic
         found = shorts.get(topic)
         short, kept = found if found is not None else _short(topic)
         raw = n.state
         if not kept and isinstance(raw, bytes) and NOT_CORRECTING in raw:
+            found_corrects[n.id] = False
             continue
         state = decode(raw)  # slim_state(topic, raw), inlined: the hottest loop of a rebuild
         if state.class_version is not unset:
             state = slim_of(topic, orjson.loads(raw))
         decision = state.decision
         corrects = None if decision is None else decision.corrects
+        found_corrects[n.id] = corrects is not None
         if kept or corrects is not None:
             out.append((n.originator_version, short, state, n.id - 1))
             if corrects is not None or short in VOIDING:
