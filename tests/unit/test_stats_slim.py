@@ -8,6 +8,7 @@ store's own :func:`ledger.adapters.store.upcast`.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -15,7 +16,9 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from ledger.adapters.store import upcast
-from projections.stats import Slim, _learner_events, slim_state
+from projections.base import SharedBatch
+from projections.law_facts import LawFactsProjection
+from projections.stats import Slim, StatsProjection, _learner_events, slim_state
 from tests.unit.law.test_released_store import released
 
 FIELDS = tuple(f for f in Slim.__struct_fields__ if f not in ("decision", "class_version"))
@@ -39,11 +42,12 @@ def test_every_released_learner_event_gives_the_fields_of_its_whole_state() -> N
         assert {f: getattr(slim, f) for f in FIELDS} == {f: whole.get(f) for f in FIELDS}, record.topic
 
 
-def _notification(position: int, version: int, topic: str, state: dict[str, Any]) -> Notification:
-    first = released()[0]
+def _notification(
+    position: int, version: int, topic: str, state: dict[str, Any], of: UUID | str | None = None
+) -> Notification:
     return Notification(
         id=position,
-        originator_id=first.originator_id,
+        originator_id=of or released()[0].originator_id,
         originator_version=version,
         topic=topic,
         state=orjson.dumps(state),
@@ -60,3 +64,35 @@ def test_an_unread_event_counts_only_when_it_corrects_a_decision(corrects: int |
     assert [(v, t, e.decision.corrects if e.decision else None) for v, t, e, _ in events] == (
         [] if corrects is None else [(3, "RemediationAssigned", 2)]
     )
+
+
+def test_the_law_facts_read_the_same_events_after_the_statistics_as_alone() -> None:
+    """The statistics tell the law facts which events correct (``SharedBatch.corrects``)."""
+    topic = "ledger.domain.cpu.aggregates:Learner.RemediationAssigned"
+    decision = {"effective_date": "2020-01-10", "corrects": 2, "reason": None}
+    stored = released()
+    batch = [
+        Notification(
+            id=i + 1,
+            originator_id=s.originator_id,
+            originator_version=s.originator_version,
+            topic=s.topic,
+            state=s.state,
+        )
+        for i, s in enumerate(stored)
+    ]
+    last = next(n for n in reversed(batch) if ":Learner." in n.topic)
+    batch.append(
+        _notification(
+            len(batch) + 1, last.originator_version + 1, topic, {"decision": decision}, last.originator_id
+        )
+    )
+    alone = LawFactsProjection(None).prepare(SharedBatch(batch))
+    shared = SharedBatch(batch)
+    StatsProjection(None).prepare(shared)
+    assert len(shared.corrects) >= len([n for n in batch if ":Learner." in n.topic])
+    after = LawFactsProjection(None).prepare(shared)
+    assert [e[:3] for e in after] == [e[:3] for e in alone]
+    assert (str(last.originator_id), last.originator_version + 1, "RemediationAssigned") in [
+        e[:3] for e in after
+    ]
