@@ -105,7 +105,7 @@ class LawFactsProjection(TableProjection):
         fact statements go in runs of the same statement (in event order), the new places
         at the end (only the batch's own events read them meanwhile, from ``places``).
         """
-        stored = _stored_places(db, sorted({e[0] for e in prepared}))
+        stored = _stored_places(db, _unplaced(prepared))
         places: dict[str, tuple[int, str]] = {}
         facts = _Runs(db)
         for agg_id, version, cls, state in prepared:
@@ -128,8 +128,7 @@ class LawFactsProjection(TableProjection):
                     (agg_id, version, fase, option, year, kind, rule, orjson.dumps(detail).decode()),
                 )
         facts.flush()
-        db.delete_keys("rm_law_place", "aggregate_id", [(agg_id,) for agg_id in places])
-        db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
+        db.insert_many(UPSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
 
 
 _CLASSES: dict[str, tuple[str, bool]] = {}
@@ -163,7 +162,12 @@ def _corrects(n: Notification, state: dict[str, Any] | None) -> bool:
 NO_PLACE = (0, "")
 DELETE_FACT = "DELETE FROM rm_law_fact WHERE aggregate_id = ? AND version = ?"
 INSERT_FACT = "INSERT INTO rm_law_fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-INSERT_PLACE = "INSERT INTO rm_law_place VALUES (?, ?, ?)"
+UPSERT_PLACE = (
+    "INSERT INTO rm_law_place (aggregate_id, fase, option_code) VALUES (?, ?, ?) ON CONFLICT (aggregate_id) "
+    "DO UPDATE SET fase = excluded.fase, option_code = excluded.option_code"
+)
+PLACING = frozenset({"Admitted", "Opened"})
+"""Events that place an aggregate whatever its stored place (their state names both)."""
 
 
 class _Runs:
@@ -203,6 +207,14 @@ def _with_appeal(
         if lodged["target"] == target:
             return int(sy), {**detail, "against": lodged["against"]}
     return year, detail
+
+
+def _unplaced(prepared: list[Event]) -> list[str]:
+    """The aggregates whose stored place the batch may read: all but those it opens or admits."""
+    first: dict[str, str] = {}
+    for agg_id, _version, cls, _state in prepared:
+        first.setdefault(agg_id, cls)
+    return sorted(agg_id for agg_id, cls in first.items() if cls not in PLACING)
 
 
 def _stored_places(db: Db, agg_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
