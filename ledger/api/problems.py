@@ -238,8 +238,12 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        parts = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
-        return problem_response(request, 400, "bad-request", "; ".join(parts) or "bad request")
+        from ledger.application.registry import field_error
+        from ledger.i18n.validation import fields_detail
+
+        fields = [field_error(e) for e in exc.errors()[:5]]
+        lang = request_language(request.headers.get("accept-language"))
+        return problem_response(request, 400, "bad-request", fields_detail(fields, lang) or "bad request")
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("api.internal_error", error=type(exc).__name__, path=request.url.path)

@@ -21,7 +21,8 @@ import orjson
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.application.ledger import Ledger
-from ledger.domain.errors import ConcurrencyConflict, InvalidCommand, LedgerError
+from ledger.application.registry import malformed_json
+from ledger.domain.errors import ConcurrencyConflict, LedgerError
 
 DEFAULT_IMPORT_BATCH = 1000
 """Commands per transaction of an import."""
@@ -56,7 +57,7 @@ def decide_lines(ledger: Ledger, lines: Iterable[tuple[int, str]]) -> list[_Deci
         try:
             raw = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise InvalidCommand(f"line {number}: malformed JSON ({exc})") from None
+            raise malformed_json(number, exc, line) from None
         try:
             pending = ledger.decide(registry.parse(raw))
         except LedgerError as exc:

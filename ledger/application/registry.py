@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ledger.application import clea, cpu
 from ledger.application.base import CommandRoute, Regime, command_name
 from ledger.domain.errors import InvalidCommand
+from ledger.i18n import N_
 
 REGIMES: tuple[Regime, ...] = (cpu.REGIME, clea.REGIME)
 """Every regime of the ledger, in the order their handlers are built."""
@@ -50,16 +51,38 @@ class CommandRegistry:
     def parse(self, raw: Any) -> BaseModel:
         """Validate one command object; :class:`InvalidCommand` names what is wrong."""
         if not isinstance(raw, dict):
-            raise InvalidCommand("a command must be a JSON object")
+            not_object = N_("a command must be a JSON object")
+            raise InvalidCommand(not_object, template=not_object)
         name = raw.get("command")
         if not isinstance(name, str) or name not in self._routes:
-            close = difflib.get_close_matches(str(name), self.names(), n=3, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(close)}?" if close else f"; known: {', '.join(self.names())}"
-            raise InvalidCommand(f"unknown command {name!r}{hint}")
+            raise self._unknown(name)
         try:
             return self._routes[name][1].command.model_validate(raw)
         except ValidationError as exc:
-            raise InvalidCommand(f"{name}: {describe(exc)}") from None
+            fields = tuple(field_error(err) for err in exc.errors()[:5])
+            raise InvalidCommand(f"{name}: {describe(exc)}", command=name, fields=fields) from None
+
+    def _unknown(self, name: object) -> InvalidCommand:
+        """The error for a missing or unknown command name, with the closest known names."""
+        if name is None:
+            template = N_('no command name: give a "command" member (one of {known})')
+            return InvalidCommand(
+                template.format(known=", ".join(self.names())),
+                template=template,
+                params={"known": ", ".join(self.names())},
+            )
+        params: dict[str, object]
+        close = difflib.get_close_matches(str(name), self.names(), n=3, cutoff=0.6)
+        if close:
+            template, params = N_("unknown command {name}; did you mean {close}?"), {"close": tuple(close)}
+            english = f"unknown command {name!r}; did you mean {' or '.join(close)}?"
+        else:
+            template, params = (
+                N_("unknown command {name}; known: {known}"),
+                {"known": ", ".join(self.names())},
+            )
+            english = f"unknown command {name!r}; known: {', '.join(self.names())}"
+        return InvalidCommand(english, template=template, params={"name": repr(name), **params})
 
     def schema(self) -> dict[str, Any]:
         """JSON Schema of every command, keyed by name."""
@@ -78,6 +101,44 @@ def describe(exc: ValidationError) -> str:
         loc = ".".join(str(x) for x in err["loc"]) or "(command)"
         parts.append(f"{loc}: {err['msg']}")
     return "; ".join(parts)
+
+
+def field_error(err: Any) -> dict[str, object]:
+    """What a reader in any language needs of one pydantic error (never the input's value)."""
+    ctx = {key: str(value) for key, value in (err.get("ctx") or {}).items()}
+    loc = ".".join(str(x) for x in err["loc"]) or "(command)"
+    return {"loc": loc, "type": err["type"], "msg": err["msg"], "ctx": ctx}
+
+
+_JSON_PROBLEMS = {
+    "unexpected end of data": N_("unexpected end of data"),
+    "unexpected character": N_("unexpected character"),
+    "trailing comma is not allowed": N_("a trailing comma is not allowed"),
+    "number with leading zero is not allowed": N_("a number may not start with 0"),
+    "unexpected content after document": N_("unexpected content after the object"),
+    "invalid literal": N_("unknown word (true, false or null expected)"),
+}
+
+
+def malformed_json(number: int, exc: ValueError, line: str = "") -> InvalidCommand:
+    """The error for line ``number`` that is not JSON (orjson's ``exc``), readable in French too.
+
+    Its English text is the parser's own; in French, the parser's first clause is written out
+    from the catalogue with the character where it stopped.
+    """
+    from ledger.domain.rules import because
+
+    said = str(getattr(exc, "msg", exc)).split(",")[0].strip()
+    what = _JSON_PROBLEMS.get(said, N_("not valid JSON"))
+    position = int(getattr(exc, "pos", 0)) + 1
+    if line:  # the end of the line as its writer sees it, not past its line break
+        position = min(position, len(line.rstrip("\r\n")) + 1)
+    problem = because("{what}, at character {position}", what=(what,), position=position)
+    return InvalidCommand(
+        f"line {number}: malformed JSON ({exc})",
+        template=N_("line {number}: malformed JSON ({error})"),
+        params={"number": number, "error": problem},
+    )
 
 
 @cache

@@ -143,6 +143,28 @@ def _take_language(args: list[str]) -> tuple[list[str], str | None]:
     return rest, lang
 
 
+def _invalid_value(exc: click.UsageError, message: str) -> str:
+    """An invalid option value: the option named, the reason in the current language.
+
+    typer checks a value with pydantic: its errors are read from their type.
+    """
+    import re
+
+    from pydantic import ValidationError
+
+    head, _sep, detail = message.partition(":")
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        from ledger.application.registry import field_error
+        from ledger.i18n.validation import field_message
+
+        detail = "; ".join(field_message(field_error(err)) for err in cause.errors()[:5])
+    named = re.search(r"for (['\"][^'\"]+['\"])", head)
+    if named:
+        return _("invalid value for {name}: {detail}").format(name=named[1], detail=detail.strip())
+    return _("invalid value: {detail}").format(detail=detail.strip() or message)
+
+
 def usage_error(exc: click.UsageError) -> int:
     """Print a usage error in the current language, with the closest verbs for a mistyped one."""
     ctx = exc.ctx
@@ -166,6 +188,6 @@ def usage_error(exc: click.UsageError) -> int:
     elif message.startswith("Missing argument"):
         message = _("missing argument: {detail}").format(detail=message.split(" ", 2)[-1])
     elif message.startswith("Invalid value"):
-        message = _("invalid value: {detail}").format(detail=message.partition(":")[2].strip() or message)
+        message = _invalid_value(exc, message)
     sys.stderr.write(_("error: {error}").format(error=message) + "\n")
     return int(exc.exit_code or EXIT_REFUSED)

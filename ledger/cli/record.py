@@ -68,7 +68,7 @@ def _parse_all(
 ) -> list[BaseModel]:
     import orjson
 
-    from ledger.application.registry import default_registry
+    from ledger.application.registry import default_registry, malformed_json
 
     commands = registry or default_registry()
     parsed = []
@@ -76,14 +76,15 @@ def _parse_all(
         try:
             raw = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise InvalidCommand(
-                _("line {number}: malformed JSON ({error})").format(number=number, error=exc)
-            ) from None
+            raise malformed_json(number, exc, line) from None
         try:
             if resolve is not None and isinstance(raw, dict) and _short_reference(raw.get("learner_id")):
                 raw["learner_id"] = str(resolve(raw["learner_id"]))
             parsed.append(commands.parse(raw))
         except InvalidCommand as exc:
+            if exc.fields or exc.template:  # its parts kept: read in the reader's language
+                exc.args = (f"line {number}: {exc}",)
+                raise
             raise InvalidCommand(_("line {number}: {error}").format(number=number, error=exc)) from None
     return parsed
 

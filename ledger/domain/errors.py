@@ -90,9 +90,32 @@ ENTITY_KINDS: frozenset[str] = frozenset(
 
 
 class InvalidCommand(LedgerError):
-    """A command is malformed (bad JSON, unknown command, wrong types)."""
+    """A command is malformed (bad JSON, unknown command, wrong types).
+
+    Its text is English. So that a reader in another language gets the same message, it may
+    also carry its parts: ``template`` (a catalogue msgid) with ``params``, or, for a command
+    whose fields failed validation, ``command`` and ``fields`` (pydantic's error details: each
+    a mapping with ``loc``, ``type``, ``msg`` and ``ctx``). A bulk run's ``line 3: `` put
+    before the text later keeps them (``message`` is the text they render).
+    """
 
     code = "invalid-command"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        template: str | None = None,
+        params: dict[str, object] | None = None,
+        command: str | None = None,
+        fields: tuple[dict[str, object], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.template = template
+        self.params = params or {}
+        self.command = command
+        self.fields = fields
 
 
 class ConcurrencyConflict(LedgerError):

@@ -253,6 +253,12 @@ def describe(exc: BaseException) -> str:
         kind, ident = getattr(exc, "kind", ""), getattr(exc, "ident", "")
         where = _("{what} within your scope: {ident}")  # unknown, or another tenant's: read alike
         return _("error: {error}").format(error=where.format(what=unknown_entity(str(kind)), ident=ident))
+    if getattr(exc, "code", None) == "invalid-command" and current() != "en":
+        from ledger.i18n.validation import invalid_command
+
+        text = invalid_command(exc)  # a malformed command, from its parts
+        if text is not None:
+            return _("error: {error}").format(error=text)
     return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
 
 

@@ -282,6 +282,110 @@ def test_errors_name_what_is_expected_in_both_languages(
     assert not (tmp_path / "absent.db").exists()
 
 
+BAD_LINES = [  # (a line a secretary might write, what French says, what English says)
+    (
+        {"command": "AdmitLearner", "effective_date": "2019-13-45", "fase": "deux cent neuf"},
+        [
+            "actor_id : champ obligatoire",
+            "effective_date : date invalide (AAAA-MM-JJ attendu)",
+            "fase : un nombre entier est attendu",
+        ],
+        ["actor_id: Field required", "effective_date: Input should be a valid date", "fase: Input should be"],
+    ),
+    (
+        {"command": "AdmitLeaner"},
+        ["commande inconnue 'AdmitLeaner' ; vouliez-vous dire AdmitLearner"],
+        ["unknown command 'AdmitLeaner'; did you mean AdmitLearner"],
+    ),
+    ({"learner": "x"}, ["nom de commande absent", "AdmitLearner"], ["no command name", "AdmitLearner"]),
+    (["OpenOption"], ["une commande doit être un objet JSON"], ["a command must be a JSON object"]),
+    (
+        {
+            "command": "OpenOption",
+            "actor_id": "d-1",
+            "actor_role": "directeur",
+            "body": "direction",
+            "effective_date": "2018-06-01",
+            "fase": FASE,
+            "option_code": OPTION,
+            "first_school_year": 2018,
+            "remarque": "x",
+        },
+        [
+            "actor_role : valeur non permise ; attendu : 'head_of_school'",
+            "'certifier' ou 'system'",
+            "remarque : champ inconnu",
+        ],
+        ["actor_role: Input should be 'head_of_school'", "remarque: Extra inputs are not permitted"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "french", "english"), BAD_LINES)
+def test_a_malformed_command_line_is_explained_in_her_language(
+    tmp_path: Path, line: Any, french: list[str], english: list[str]
+) -> None:
+    """Missing or mistyped fields, an unknown command, a line that is no object: exit 2, the
+    line named, every problem said in French (pydantic's English only with ``--lang en``),
+    nothing written."""
+    admit_lea(tmp_path)
+    before = (tmp_path / "ecole.db").read_bytes()
+    stdin = json.dumps(line) + "\n"
+    fr = ledger("record", "-", "--db", "ecole.db", cwd=tmp_path, stdin=stdin)
+    en = ledger("record", "-", "--db", "ecole.db", "--lang", "en", cwd=tmp_path, stdin=stdin)
+    assert fr.returncode == 2 and en.returncode == 2, (fr.stderr, en.stderr)
+    assert fr.stderr.startswith("erreur : ligne 1 : ") and en.stderr.startswith("error: line 1: ")
+    for said in french:
+        assert said in fr.stderr, fr.stderr
+    for said in english:
+        assert said in en.stderr, en.stderr
+    assert "Traceback" not in fr.stderr + en.stderr
+    # what she must type stays as she types it: command names, member names, allowed codes
+    typed = re.sub(r"AdmitLearner|OpenOption|\b[a-z]+(?:_[a-z0-9]+)+\b", " ", fr.stderr)
+    assert not english_words(typed), fr.stderr
+    assert (tmp_path / "ecole.db").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "french"),
+    [
+        ('{"command": "OpenOption", ', "fin des données inattendue, au caractère 27"),
+        ("[1,]", "virgule finale interdite, au caractère 3"),
+        ("{'command': 'OpenOption'}", "caractère inattendu, au caractère 2"),
+    ],
+)
+@pytest.mark.parametrize("verb", ["record", "import"])
+def test_a_line_that_is_not_json_says_where_in_french(
+    tmp_path: Path, verb: str, text: str, french: str
+) -> None:
+    """``ledger record`` and ``ledger import``: the line and the character where reading stopped;
+    the parser's own English only with ``--lang en``. Nothing is written."""
+    admit_lea(tmp_path)
+    before = (tmp_path / "ecole.db").read_bytes()
+    fr = ledger(verb, "-", "--db", "ecole.db", cwd=tmp_path, stdin=text + "\n")
+    en = ledger(verb, "-", "--db", "ecole.db", "--lang", "en", cwd=tmp_path, stdin=text + "\n")
+    assert fr.returncode == en.returncode == 2, (fr.stderr, en.stderr)
+    assert fr.stderr == f"erreur : ligne 1 : JSON mal formé ({french})\n", fr.stderr
+    assert en.stderr.startswith("error: line 1: malformed JSON ("), en.stderr
+    assert (tmp_path / "ecole.db").read_bytes() == before
+
+
+def test_an_out_of_range_option_is_named_and_explained_in_french(tmp_path: Path) -> None:
+    """typer checks ``--batch`` with pydantic: the option is named, its reason in French."""
+    admit_lea(tmp_path)
+    for value, french, english in (
+        ("-1", "doit valoir au moins 0", "Input should be greater than or equal to 0"),
+        ("cent", "un nombre entier est attendu", "Input should be a valid integer"),
+    ):
+        fr = ledger("record", "-", "--db", "ecole.db", "--batch", value, cwd=tmp_path, stdin="")
+        en = ledger(
+            "record", "-", "--db", "ecole.db", "--batch", value, "--lang", "en", cwd=tmp_path, stdin=""
+        )
+        assert fr.returncode == en.returncode == 2
+        assert f"erreur : valeur invalide pour '--batch' : {french}" in fr.stderr, fr.stderr
+        assert f"error: invalid value for '--batch': {english}" in en.stderr, en.stderr
+
+
 def test_certificates_events_and_deadlines_read_in_french(tmp_path: Path) -> None:
     """After a year of decisions: certificate list/show/history, events and deadlines in French.
 

@@ -136,3 +136,35 @@ def test_an_id_out_of_reach_reads_in_french_and_names_only_what_was_sent(
     assert answers[None].status_code == answers[ENGLISH].status_code == 404, (fr, en)
     assert fr["detail"] == f"élève inconnu dans votre périmètre : {ghost}", fr
     assert en["detail"] == f"no learner {ghost} within your scope", en
+
+
+def test_a_malformed_command_or_url_reads_in_french_and_in_english_on_request(
+    client: TestClient, world: World
+) -> None:
+    """Missing and mistyped fields (422) and a malformed id in a URL (400): French by default.
+
+    Oracle: pydantic's own English text with ``Accept-Language: en``; the French from the
+    catalogue, naming the same members.
+    """
+    body = {**support(world), "command": "IssueAttestation", "kind": "AOA", "effective_date": "2020-02-30"}
+    body = {**body, "actor_role": "directeur"}
+    body.pop("actor_id")
+    cases = [
+        ("POST", "/v1/commands", {"json": body}, 422),
+        ("GET", "/v1/learners/not-a-uuid", {}, 400),
+    ]
+    said = {}
+    for method, url, kw, status in cases:
+        for lang in (None, ENGLISH):
+            headers = world.headers("conseil_classe", **{"Idempotency-Key": f"bad-{url}-{lang}"})
+            answer = _ask(client, method, url, lang, headers=headers, **dict(kw))
+            assert answer.status_code == status, answer.text
+            said[url, lang] = answer.json()["detail"]
+    fr, en = said["/v1/commands", None], said["/v1/commands", ENGLISH]
+    assert fr.startswith("IssueAttestation : ") and "actor_id : champ obligatoire" in fr, fr
+    assert "effective_date : date invalide (AAAA-MM-JJ attendu)" in fr, fr
+    assert "actor_role : valeur non permise ; attendu :" in fr and " ou " in fr, fr
+    assert "actor_id: Field required" in en and "actor_role: Input should be" in en, en
+    fr, en = said["/v1/learners/not-a-uuid", None], said["/v1/learners/not-a-uuid", ENGLISH]
+    assert fr == "path.learner_id : identifiant invalide (un UUID est attendu)", fr
+    assert en.startswith("path.learner_id: Input should be a valid UUID"), en
