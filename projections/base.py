@@ -100,6 +100,8 @@ class SharedBatch(list[Notification]):
         self.states: dict[int, dict[str, Any]] = {} if states is None else states
         self.ids: dict[int, str] = {} if ids is None else ids
         self.groups: dict[str, list[Notification]] | None = None
+        self.corrects: dict[int, bool] = {}
+        """Whether an event (by id) corrects an earlier decision, as a read model found it."""
         self.first_id = self[0].id if self else 0
         self.last_id = self[-1].id if self else 0
 
@@ -245,6 +247,13 @@ class PageFilter:
         self.upto = upto
 
 
+UUIDS_KEPT = 20_000
+"""Aggregate ids :func:`read_page` keeps converted between pages (all forgotten past this many):
+a learner's events are spread over a few consecutive pages of the log, so most ids of a page
+were converted for the previous one (a ``UUID`` costs ~1 us; at most ~4 MB kept)."""
+_UUIDS: dict[str, UUID] = {}
+
+
 def read_page(
     recorder: Any, start: int, limit: int, only: PageFilter | None = None
 ) -> Sequence[Notification]:
@@ -253,10 +262,11 @@ def read_page(
     ``only``: just the events it selects, up to its ``upto`` (SQLite stores only).
 
     On SQLite the library converts each row's aggregate id to a ``UUID`` (a third of the
-    read); an aggregate's events come close together in the log, so here each distinct id of
-    the page is converted once. Other stores (PostgreSQL's driver returns UUIDs) read with
-    the library's own ``select_notifications``. The notifications are built without the frozen
-    dataclass's ``__init__`` (same class, same fields, equal: tested).
+    read); an aggregate's events come close together in the log, so here each distinct id is
+    converted once (kept from page to page: :data:`UUIDS_KEPT`). Other stores (PostgreSQL's
+    driver returns UUIDs) read with the library's own ``select_notifications``. The
+    notifications are built without the frozen dataclass's ``__init__`` (same class, same
+    fields, equal: tested).
     """
     if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
         if only is not None:
@@ -272,7 +282,9 @@ def read_page(
     with recorder.datastore.transaction(commit=False) as c:
         c.execute(statement, (*params, limit))
         rows = c.fetchall()
-    ids: dict[str, UUID] = {}
+    ids = _UUIDS
+    if len(ids) > UUIDS_KEPT:
+        ids.clear()
     out: list[Notification] = []
     append, new = out.append, object.__new__
     for rowid, text, version, topic, state in rows:

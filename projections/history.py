@@ -104,10 +104,13 @@ class HistoryProjection(TableProjection):
         streams, issued, revoked = [], [], []
         kinds = _KINDS
         for agg_id, items in group_by_aggregate(batch, TOPICS).items():
-            streams.append((items[0].id - 1, agg_id, ",".join(map(str, [n.id - 1 for n in items]))))
+            positions = [n.id - 1 for n in items]
+            streams.append((positions[0], agg_id, ",".join(map(str, positions))))
             for n in items:
-                kind = kinds.get(n.topic)
-                if kind is None:
+                kind = kinds.get(n.topic, _UNKNOWN)
+                if not kind:
+                    continue  # _OTHER: the commonest
+                if kind == _UNKNOWN:
                     kind = _kind(n.topic)
                 if kind == _ISSUED:
                     issued.append(_issued(agg_id, n, decode_state(n, batch)))
@@ -123,7 +126,7 @@ class HistoryProjection(TableProjection):
         db.executemany(REVOKE, revoked)
 
 
-_ISSUED, _REVOKED, _OTHER = 1, 2, 0
+_ISSUED, _REVOKED, _OTHER, _UNKNOWN = 1, 2, 0, -1
 _KINDS: dict[str, int] = {}
 """Topic → whether its events issue a certificate, revoke one, or neither (see :func:`_kind`)."""
 

@@ -79,13 +79,23 @@ class LawFactsProjection(TableProjection):
         """The batch's events this model reads, decoded (no database)."""
         out: list[Event] = []
         classes = _CLASSES
-        decoded = batch.states if isinstance(batch, SharedBatch) else {}
+        decoded: dict[int, dict[str, Any]] = {}
+        known: dict[int, bool] = {}  # whether an event corrects, found by a read model before
+        if isinstance(batch, SharedBatch):
+            decoded, known = batch.states, batch.corrects
+        append = out.append
         for agg_id, items in group_by_aggregate(batch, self.topics).items():
             for n in items:
                 found = classes.get(n.topic)
-                cls, wanted = found if found is not None else _class_of(n.topic)
-                if wanted or _corrects(n, decoded.get(n.id)):
-                    out.append((agg_id, n.originator_version, cls, decode_state(n, batch)))
+                if found is None:
+                    found = _class_of(n.topic)
+                if not found[1]:
+                    corrects = known.get(n.id)
+                    if corrects is None:
+                        corrects = _corrects(n, decoded.get(n.id))
+                    if not corrects:
+                        continue
+                append((agg_id, n.originator_version, found[0], decode_state(n, batch)))
         return out
 
     def write(self, db: Db, prepared: list[Event]) -> None:
@@ -95,7 +105,7 @@ class LawFactsProjection(TableProjection):
         fact statements go in runs of the same statement (in event order), the new places
         at the end (only the batch's own events read them meanwhile, from ``places``).
         """
-        stored = _stored_places(db, sorted({e[0] for e in prepared}))
+        stored = _stored_places(db, _unplaced(prepared))
         places: dict[str, tuple[int, str]] = {}
         facts = _Runs(db)
         for agg_id, version, cls, state in prepared:
@@ -118,8 +128,7 @@ class LawFactsProjection(TableProjection):
                     (agg_id, version, fase, option, year, kind, rule, orjson.dumps(detail).decode()),
                 )
         facts.flush()
-        db.delete_keys("rm_law_place", "aggregate_id", [(agg_id,) for agg_id in places])
-        db.insert_many(INSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
+        db.insert_many(UPSERT_PLACE, [(agg_id, *place) for agg_id, place in places.items()])
 
 
 _CLASSES: dict[str, tuple[str, bool]] = {}
@@ -147,13 +156,18 @@ def _corrects(n: Notification, state: dict[str, Any] | None) -> bool:
     if state is not None:
         return (state.get("decision") or {}).get("corrects") is not None
     raw = n.state
-    return CORRECTS in raw and NOT_CORRECTING not in raw
+    return NOT_CORRECTING not in raw and CORRECTS in raw
 
 
 NO_PLACE = (0, "")
 DELETE_FACT = "DELETE FROM rm_law_fact WHERE aggregate_id = ? AND version = ?"
 INSERT_FACT = "INSERT INTO rm_law_fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-INSERT_PLACE = "INSERT INTO rm_law_place VALUES (?, ?, ?)"
+UPSERT_PLACE = (
+    "INSERT INTO rm_law_place (aggregate_id, fase, option_code) VALUES (?, ?, ?) ON CONFLICT (aggregate_id) "
+    "DO UPDATE SET fase = excluded.fase, option_code = excluded.option_code"
+)
+PLACING = frozenset({"Admitted", "Opened"})
+"""Events that place an aggregate whatever its stored place (their state names both)."""
 
 
 class _Runs:
@@ -193,6 +207,14 @@ def _with_appeal(
         if lodged["target"] == target:
             return int(sy), {**detail, "against": lodged["against"]}
     return year, detail
+
+
+def _unplaced(prepared: list[Event]) -> list[str]:
+    """The aggregates whose stored place the batch may read: all but those it opens or admits."""
+    first: dict[str, str] = {}
+    for agg_id, _version, cls, _state in prepared:
+        first.setdefault(agg_id, cls)
+    return sorted(agg_id for agg_id, cls in first.items() if cls not in PLACING)
 
 
 def _stored_places(db: Db, agg_ids: Sequence[str]) -> dict[str, tuple[int, str]]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import orjson
 from eventsourcing.persistence import Notification
 
@@ -87,8 +88,69 @@ LEARNER_TABLES = (
 )
 FACT_TABLES = ("rm_cpu_placement", "rm_cpu_attempt", "rm_cpu_validation", "rm_cpu_report")
 Row = tuple[Any, ...]
-Ev = tuple[int, str, dict[str, Any], int]
-"""A learner event the facts depend on: (version, short type, stored state, position)."""
+
+
+class _Decision(msgspec.Struct, gc=False):
+    """The fields of an event's decision the facts read."""
+
+    effective_date: Any = None
+    corrects: Any = None
+
+
+class Slim(msgspec.Struct, gc=False):
+    """The fields of a stored learner event the facts read; every other one is skipped undecoded.
+
+    Decoding only these (:func:`slim_state`) costs half of decoding the whole state into a
+    dict, and the result is freed without the cyclic collector (``gc=False``). An absent
+    field is None; ``class_version`` is :data:`msgspec.UNSET` unless the event was stored in
+    an older class version (then it is upcast first).
+    """
+
+    decision: _Decision | None = None
+    class_version: Any = msgspec.UNSET
+    uaa: Any = None
+    passed: Any = None
+    via: Any = None
+    fase: Any = None
+    option_code: Any = None
+    form: Any = None
+    profile_version: Any = None
+    school_year: Any = None
+    year: Any = None
+    route: Any = None
+    to_year: Any = None
+    c2d: Any = None
+    to_fase: Any = None
+    from_fase: Any = None
+    requested_on: Any = None
+    due_by: Any = None
+    sent_on: Any = None
+    late: Any = None
+    kind: Any = None
+    basis: Any = None
+    revokes: Any = None
+
+
+_SLIM = msgspec.json.Decoder(Slim)
+
+
+def slim_state(topic: str, raw: bytes | str) -> Slim:
+    """The fields the facts read of a stored state (upcast when stored in an older version)."""
+    state = _SLIM.decode(raw)
+    if state.class_version is not msgspec.UNSET:
+        state = slim_of(topic, orjson.loads(raw))
+    return state
+
+
+def slim_of(topic: str, state: dict[str, Any]) -> Slim:
+    """The fields the facts read of a decoded state (upcast first when it holds ``class_version``)."""
+    if "class_version" in state:
+        upcast_state(topic, state)
+    return msgspec.convert(state, Slim)
+
+
+Ev = tuple[int, str, Slim, int]
+"""A learner event the facts depend on: (version, short type, its fields, position)."""
 Learners = dict[str, tuple[list[Ev], int, bool]]
 """Per learner: its events the facts depend on, its last version, and whether one of them
 may void an earlier decision (False only when none can: see :func:`_learner_events`)."""
@@ -138,6 +200,10 @@ class Facts:
     rows: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in FACT_TABLES})
 
 
+_SPENT = Facts({t: [] for t in FACT_TABLES})
+"""Where a walk's rows go between batches: nowhere (every walk is given the batch's first)."""
+
+
 @dataclass
 class _Writes:
     """What one batch changes: aggregates whose rows go, rows to insert, learner rows to upsert."""
@@ -183,12 +249,20 @@ class StatsProjection(TableProjection):
     walks: _Walks | None = None
     """The learners' walks kept in memory during a rebuild (see :meth:`begin_rebuild`)."""
 
+    def __init__(self, store: Any = None) -> None:
+        super().__init__(store)
+        self.whole: dict[tuple[str, int], Sequence[Notification]] = {}
+        """(candidate, last version) → its every event, when a batch :meth:`prepare` read
+        held them all (from version 1): :meth:`write` replays them without reading the store
+        (half the cost of a candidate). Emptied by every :meth:`write`; never filled without a
+        store (the read-ahead process only prepares)."""
+
     def prepare(self, batch: Sequence[Notification]) -> Work:
         """What the batch touches: learners' events, candidates, opened options.
 
-        No database; the learners' events the facts depend on are decoded here, once per
-        event for every read model of a :class:`projections.base.SharedBatch` (the law facts
-        read most of the same events), or in the read-ahead process during a rebuild.
+        No database; the fields the facts read of the learners' events are decoded here
+        (:class:`Slim`: the rest of each state is skipped), or in the read-ahead process
+        during a rebuild.
         """
         learners: dict[str, tuple[list[Ev], int, bool]] = {}
         candidates: list[tuple[str, int]] = []
@@ -201,6 +275,8 @@ class StatsProjection(TableProjection):
                     learners[agg_id] = (events, last, may_void)
             elif items[0].topic.startswith(CANDIDATE_TOPIC):
                 candidates.append((agg_id, last))
+                if items[0].originator_version == 1 and self.store is not None:  # not in a read-ahead
+                    self.whole[agg_id, last] = items
             elif items[0].originator_version == 1:
                 options.append(option_row(decode_state(items[0])))
         return learners, candidates, options
@@ -209,7 +285,11 @@ class StatsProjection(TableProjection):
         """Walk the learners on, recompute the candidates from the store, write the facts."""
         learners, candidates, options = work
         writes = _Writes(options=options)
-        writes.candidates = [candidate_row(_replay(self.store, agg_id, last)) for agg_id, last in candidates]
+        whole, self.whole = self.whole, {}
+        writes.candidates = [
+            candidate_row(_replay(self.store, agg_id, last, whole.get((agg_id, last))))
+            for agg_id, last in candidates
+        ]
         if learners:
             _walk_learners(db, self.store, learners, writes, ProfileYears(self.store), self.walks)
         writes.write(db)
@@ -232,47 +312,48 @@ class StatsProjection(TableProjection):
         self.walks = None
 
 
-def _learner_events(items: Sequence[Notification], batch: Sequence[Notification]) -> tuple[list[Ev], bool]:
+def _learner_events(
+    items: Sequence[Notification], batch: Sequence[Notification] = ()
+) -> tuple[list[Ev], bool]:
     """A learner's events the facts depend on, in compact form, and whether one may void.
 
     An event counts if its type is kept or it corrects an earlier decision. An event whose
     bytes show a decision that corrects nothing (``"corrects":null``, how the store
-    serialises it) and whose type is not kept is skipped undecoded; anything else is decoded,
-    so no correction is missed, whatever the serialisation. ``may_void`` is False only when
-    no event is a revocation and every event's bytes show that it corrects nothing.
+    serialises it) and whose type is not kept is skipped undecoded; anything else is decoded
+    (only the fields the facts read: :class:`Slim`), so no correction is missed, whatever the
+    serialisation. ``may_void`` is False only when no event is a revocation or a correction.
+    Whether each event corrects is left in a :class:`SharedBatch` for the next read models.
     """
     out: list[Ev] = []
     may_void = False
     shorts = _SHORTS
-    decoded = batch.states if type(batch) is SharedBatch else None
+    decode, unset = _SLIM.decode, msgspec.UNSET
+    found_corrects = batch.corrects if type(batch) is SharedBatch else {}
     for n in items:
         topic = n.topic
         found = shorts.get(topic)
         short, kept = found if found is not None else _short(topic)
         raw = n.state
-        plain = isinstance(raw, bytes) and NOT_CORRECTING in raw
-        if not kept and plain:
+        if not kept and isinstance(raw, bytes) and NOT_CORRECTING in raw:
+            found_corrects[n.id] = False
             continue
-        state: dict[str, Any] | None
-        if decoded is None:
-            state = decode_state(n, batch)
-        else:  # decode_state(n, batch), inlined: the hottest loop of a rebuild
-            state = decoded.get(n.id)
-            if state is None:
-                state = decoded[n.id] = orjson.loads(raw)
-                if "class_version" in state:
-                    upcast_state(topic, state)
-        assert state is not None
-        if kept or _corrects(state) is not None:
+        state = decode(raw)  # slim_state(topic, raw), inlined: the hottest loop of a rebuild
+        if state.class_version is not unset:
+            state = slim_of(topic, orjson.loads(raw))
+        decision = state.decision
+        corrects = None if decision is None else decision.corrects
+        found_corrects[n.id] = corrects is not None
+        if kept or corrects is not None:
             out.append((n.originator_version, short, state, n.id - 1))
-            if not plain or short in VOIDING:
+            if corrects is not None or short in VOIDING:
                 may_void = True
     return out, may_void
 
 
-def _corrects(state: dict[str, Any]) -> int | None:
+def _corrects(state: Slim) -> int | None:
     """The version of the decision an event corrects, if any."""
-    corrects: int | None = (state.get("decision") or {}).get("corrects")
+    decision = state.decision
+    corrects: int | None = None if decision is None else decision.corrects
     return corrects
 
 
@@ -313,6 +394,7 @@ def _walk_learners(
     A learner whose batch voids one of its decisions is recomputed from the store instead.
     """
     known = {} if walks is None else walks
+    into = Facts(writes.inserts)  # the walks append their rows straight to the batch's
     wanted = [lid for lid, (events, _, _) in learners.items() if lid not in known and events[0][0] != 1]
     saved = {
         str(r[0]): str(r[1])
@@ -325,37 +407,50 @@ def _walk_learners(
             raise ReadModelStale(f"stats read model has no walk for learner {lid}: rebuild it")
         key = walk.key if walk is not None else state["k"] if state is not None else events[0][3]
         if may_void and _voided(events):
-            _recompute(store, lid, key, last, writes, years)
+            # a learner admitted in this batch has every event the facts need in it
+            complete = events if walk is None and state is None else None
+            _recompute(store, lid, key, last, writes, years, complete)
             continue  # not kept in memory: the next batch resumes from the recomputed row
         if walk is None:
             walk = (
-                _LearnerWalk(lid, key, events[0][2], set(), years)
+                _LearnerWalk(lid, key, _admitted(events[0][2]), set(), years)
                 if state is None
                 else _LearnerWalk.resume(lid, state, years)
             )
-        walk.facts = Facts()
+        walk.facts = into
         if walks is not None:
             walks[lid] = walk  # (re)inserted last: the most recently walked
         reports = walk.report_rows()
         walk.feed(events)
-        facts = walk.finish()
-        if facts.rows["rm_cpu_report"] == reports:
-            facts.rows["rm_cpu_report"] = []  # unchanged: nothing to rewrite
-        else:
+        now = walk.report_rows()
+        if now != reports:  # unchanged: nothing to rewrite
             writes.cleared["rm_cpu_report"].append((key,))
-        writes.add(facts)
+            into.rows["rm_cpu_report"].extend(now)
         writes.learners.append(walk.learner_row())
-        if walks is not None:  # kept in memory: its rows are written, let them go now
-            walk.facts = Facts()
+        walk.facts = _SPENT  # kept in memory: the batch's rows are not kept with it
 
 
-def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years: ProfileYears) -> None:
-    """Every fact of a learner again, from its events in the event store."""
-    events = [
-        (version, topic[topic.rfind(".") + 1 :], state, -1)
-        for version, topic, state in stored_states(store, lid, last)
-    ]
-    kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
+def _recompute(
+    store: Any,
+    lid: str,
+    key: int,
+    last: int,
+    writes: _Writes,
+    years: ProfileYears,
+    complete: list[Ev] | None = None,
+) -> None:
+    """Every fact of a learner again, from its events in the event store.
+
+    ``complete``: the learner's events the facts depend on when the batch holds all of them
+    (from its admission), as :func:`_learner_events` selects them; the store is not read.
+    """
+    kept = complete
+    if kept is None:
+        events = [
+            (version, topic[topic.rfind(".") + 1 :], slim_of(topic, state), -1)
+            for version, topic, state in stored_states(store, lid, last)
+        ]
+        kept = [ev for ev in events if ev[1] in KEPT or _corrects(ev[2]) is not None]
     facts = Facts()
     walk = learner_facts(lid, key, kept, facts, years)
     for table in LEARNER_TABLES:
@@ -364,9 +459,15 @@ def _recompute(store: Any, lid: str, key: int, last: int, writes: _Writes, years
     writes.learners.append(walk.learner_row())
 
 
-def _replay(store: Any, agg_id: str, last: int | None) -> Any:
+def _replay(store: Any, agg_id: str, last: int | None, whole: Sequence[Notification] | None = None) -> Any:
+    """The aggregate at version ``last``: from ``whole`` (its every event) if given, else the store."""
+    events = (
+        store.events.get(UUID(agg_id), lte=last)
+        if whole is None
+        else (store.mapper.to_domain_event(n) for n in whole)
+    )
     agg: Any = None
-    for event in store.events.get(UUID(agg_id), lte=last):
+    for event in events:
         agg = event.mutate(agg)
     return agg
 
@@ -427,7 +528,7 @@ def _voided(events: list[Ev]) -> set[int]:
         if corrects is not None and t != "Admitted":
             voided.add(corrects)
         if t in VOIDING:
-            voided.add(state["revokes"])
+            voided.add(state.revokes)
     return voided
 
 
@@ -441,7 +542,8 @@ class _LearnerWalk:
         self, lid: str, key: int, admitted: dict[str, Any], voided: set[int], years: ProfileYears
     ) -> None:
         self.lid, self.key, self.voided, self.years = lid, key, voided, years
-        self.admitted = {k: admitted[k] for k in ADMITTED}
+        self.admitted = admitted
+        self.uaa_years: tuple[dict[str, int], dict[int, int]] | None = None
         self.walk = _Walk()
         self.reports: list[list[Any]] = []
         self.cq: list[Any] | None = None
@@ -451,7 +553,7 @@ class _LearnerWalk:
     @classmethod
     def resume(cls, lid: str, state: dict[str, Any], years: ProfileYears) -> _LearnerWalk:
         """The walk where a saved state left it (no decision voided since)."""
-        walk = cls(lid, state["k"], state["a"], set(), years)
+        walk = cls(lid, state["k"], {k: state["a"][k] for k in ADMITTED}, set(), years)
         fase, sy, year, c2d, seq, nth, authorised = state["w"]
         walk.walk = _Walk(fase, sy, year, c2d, seq, nth, authorised)
         walk.reports, walk.cq, walk.max_year = state["r"], state["cq"], state["m"]
@@ -471,25 +573,22 @@ class _LearnerWalk:
 
     def feed(self, events: list[Ev]) -> None:
         """Walk more events (those voided are skipped)."""
-        for ev in events:
-            if ev[0] not in self.voided:
-                self._one(ev[0], ev[1], ev[2])
+        voided, one = self.voided, self._one
+        for version, t, ev, _ in events:
+            if version not in voided:
+                one(version, t, ev)
 
-    def _one(self, version: int, t: str, ev: dict[str, Any]) -> None:
+    def _one(self, version: int, t: str, ev: Slim) -> None:
         walk, rows, key = self.walk, self.facts.rows, self.key
-        option, eff = self.admitted["option_code"], ev["decision"]["effective_date"]
-        if t in PLACEMENTS:
-            _place(t, ev, walk)
-            self.max_year = max(walk.year, self.max_year or walk.year)
-            rows["rm_cpu_placement"].append(
-                (key, walk.seq, walk.fase, option, walk.sy, walk.year, int(walk.c2d), eff)
-            )
-        elif t == "TestAuthorised":
-            walk.authorised.setdefault(ev["uaa"], eff)
-        elif t == "UnitAttempted":
-            uaa_year, units = self.years(self.admitted["profile_version"])
-            year = uaa_year.get(ev["uaa"], walk.year)
-            walk.nth[ev["uaa"]] = walk.nth.get(ev["uaa"], 0) + 1
+        option, decision = self.admitted["option_code"], ev.decision
+        eff: Any = None if decision is None else decision.effective_date
+        if t == "UnitAttempted":  # the commonest first
+            if self.uaa_years is None:
+                self.uaa_years = self.years(self.admitted["profile_version"])
+            uaa_year, units = self.uaa_years
+            uaa = ev.uaa
+            year = uaa_year.get(uaa, walk.year)
+            nth = walk.nth[uaa] = walk.nth.get(uaa, 0) + 1
             rows["rm_cpu_attempt"].append(
                 (
                     key,
@@ -497,26 +596,34 @@ class _LearnerWalk:
                     walk.fase,
                     option,
                     walk.sy,
-                    ev["uaa"],
+                    uaa,
                     year,
                     units.get(year, 0),
-                    walk.nth[ev["uaa"]],
-                    int(ev["passed"]),
+                    nth,
+                    int(ev.passed),
                     eff,
                 )
             )
+        elif t == "TestAuthorised":
+            walk.authorised.setdefault(ev.uaa, eff)
         elif t == "UnitValidated":
             rows["rm_cpu_validation"].append(
-                (key, ev["uaa"], walk.fase, option, walk.sy, ev["via"], eff, walk.authorised.get(ev["uaa"]))
+                (key, ev.uaa, walk.fase, option, walk.sy, ev.via, eff, walk.authorised.get(ev.uaa))
+            )
+        elif t in PLACEMENTS:
+            _place(t, ev, walk)
+            self.max_year = max(walk.year, self.max_year or walk.year)
+            rows["rm_cpu_placement"].append(
+                (key, walk.seq, walk.fase, option, walk.sy, walk.year, int(walk.c2d), eff)
             )
         elif t == "CompetenceReportRequested":
             self.reports.append(
-                [key, version, ev["from_fase"], walk.fase, option, ev["requested_on"], ev["due_by"], None, 0]
+                [key, version, ev.from_fase, walk.fase, option, ev.requested_on, ev.due_by, None, 0]
             )
         elif t == "CompetenceReportSent":
             _sent(self.reports, ev)
-        elif t == "CertificateIssued" and ev["kind"] == "CQ":
-            self.cq = [eff, ev["basis"]]
+        elif t == "CertificateIssued" and ev.kind == "CQ":
+            self.cq = [eff, ev.basis]
 
     def report_rows(self) -> list[Row]:
         """The competence reports as they stand."""
@@ -547,32 +654,37 @@ class _LearnerWalk:
         return self.facts
 
 
+def _admitted(admission: Slim) -> dict[str, Any]:
+    """What a walk keeps of the learner's admission (saved with it)."""
+    return {k: getattr(admission, k) for k in ADMITTED}
+
+
 def learner_facts(lid: str, key: int, events: list[Ev], facts: Facts, years: ProfileYears) -> _LearnerWalk:
     """Placements, attempts, validations and reports of one CPU learner, from all its events."""
-    walk = _LearnerWalk(lid, key, events[0][2], _voided(events), years)
+    walk = _LearnerWalk(lid, key, _admitted(events[0][2]), _voided(events), years)
     walk.feed(events)
     for table, rows in walk.finish().rows.items():
         facts.rows[table].extend(rows)
     return walk
 
 
-def _place(t: str, ev: dict[str, Any], walk: _Walk) -> None:
+def _place(t: str, ev: Slim, walk: _Walk) -> None:
     walk.seq += 1
     if t == "Admitted":
-        walk.fase, walk.sy, walk.year = ev["fase"], ev["school_year"], ev["year"]
-        walk.c2d = ev["route"] == "A4_C2D"
+        walk.fase, walk.sy, walk.year = ev.fase, ev.school_year, ev.year
+        walk.c2d = ev.route == "A4_C2D"
     elif t == "Promoted":
-        walk.sy, walk.year, walk.c2d = ev["school_year"], ev["to_year"], False
+        walk.sy, walk.year, walk.c2d = ev.school_year, ev.to_year, False
     elif t == "YearRepeated":
-        walk.sy, walk.year, walk.c2d = ev["school_year"], ev["year"], ev["c2d"]
+        walk.sy, walk.year, walk.c2d = ev.school_year, ev.year, ev.c2d
     else:
-        walk.fase = ev["to_fase"]
+        walk.fase = ev.to_fase
 
 
-def _sent(reports: list[list[Any]], ev: dict[str, Any]) -> None:
+def _sent(reports: list[list[Any]], ev: Slim) -> None:
     for report in reversed(reports):
-        if report[2] == ev["from_fase"] and report[7] is None:
-            report[7], report[8] = ev["sent_on"], int(ev["late"])
+        if report[2] == ev.from_fase and report[7] is None:
+            report[7], report[8] = ev.sent_on, int(ev.late)
             return
 
 
