@@ -26,6 +26,7 @@ from ledger.audit.log import AuditLog
 from ledger.bootstrap import log_keys
 from ledger.credentials.http import CredentialsContext, credential_json_bounds, router
 from ledger.credentials.issuers import DEFAULT_ISSUER_DID, DEFAULT_PUBLIC_URL
+from ledger.domain.rules import because
 from ledger.plugins import API_GROUP, discover
 
 log = structlog.get_logger("ledger.api")
@@ -87,4 +88,6 @@ def audit_router() -> APIRouter:
 def auditor(who: Principal) -> None:
     """Only inspectors and certification bodies (403 otherwise)."""
     if who.role not in AUDITORS:
-        raise Forbidden(f"role {who.role} may not read audit proofs or statistics of every school")
+        raise Forbidden(
+            because("role {role} may not read audit proofs or statistics of every school", role=who.role)
+        )

@@ -36,6 +36,7 @@ from uuid import UUID
 from ledger.api.errors import Forbidden, OutOfReach
 from ledger.domain.errors import InvalidCommand, RuleViolation, UnknownEntity
 from ledger.domain.kernel import Body
+from ledger.domain.rules import because
 
 __all__ = [
     "AUDITORS",
@@ -159,18 +160,31 @@ def authorize_command(who: Principal, cmd: Any, lookup: Lookup) -> None:
     """
     bodies = WRITER_BODIES.get(who.role)
     if bodies is None:
-        raise Forbidden(f"role {who.role} records no decisions")
+        raise Forbidden(because("role {role} records no decisions", role=who.role))
     if cmd.body not in bodies:
         names = ", ".join(sorted(b.value for b in bodies))
-        raise Forbidden(f"role {who.role} records decisions of {names} only, not {cmd.body.value}")
+        raise Forbidden(
+            because(
+                "role {role} records decisions of {bodies} only, not {body}",
+                role=who.role,
+                bodies=names,
+                body=cmd.body.value,
+            )
+        )
     if cmd.actor_id != who.subject:
-        raise Forbidden(f"actor_id {cmd.actor_id!r} is not the token's subject {who.subject!r}")
+        raise Forbidden(
+            because(
+                "actor_id {actor} is not the token's subject {subject}",
+                actor=repr(cmd.actor_id),
+                subject=repr(who.subject),
+            )
+        )
     if who.role in SCHOOL_BODIES:
         _school_scope_check(who, cmd, lookup)
     elif who.role == "administration":
-        _need(hasattr(cmd, "fase"), "role administration records CPU decisions only")
+        _need(hasattr(cmd, "fase"), because("role administration records CPU decisions only"))
     elif who.role in CLEA_ROLES:
-        _need(not hasattr(cmd, "fase"), f"role {who.role} records CléA decisions only")
+        _need(not hasattr(cmd, "fase"), because("role {role} records CléA decisions only", role=who.role))
         _clea_scope_check(who, cmd, lookup)
 
 
@@ -193,8 +207,16 @@ def _stored(lookup: Lookup, ident: UUID, kind: str) -> Any:
 def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     from ledger.domain.cpu import rules as cpu_rules
 
-    _need(hasattr(cmd, "fase"), f"role {who.role} records CPU decisions only")
-    _need(cmd.fase == who.fase, f"role {who.role} writes for FASE {who.fase} only, not {cmd.fase}")
+    _need(hasattr(cmd, "fase"), because("role {role} records CPU decisions only", role=who.role))
+    _need(
+        cmd.fase == who.fase,
+        because(
+            "role {role} writes for FASE {fase} only, not {other}",
+            role=who.role,
+            fase=who.fase,
+            other=cmd.fase,
+        ),
+    )
     name = type(cmd).__name__
     if name == "OpenOption":
         # Acts that shape who may act belong to the administration when back-dated.
@@ -222,7 +244,12 @@ def _school_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
             OutOfReach("learner", learner_id)
             if learner_id is not None
             else Forbidden(
-                f"role {who.role} writes for options {', '.join(sorted(allowed))} only, not {option}"
+                because(
+                    "role {role} writes for options {options} only, not {option}",
+                    role=who.role,
+                    options=", ".join(sorted(allowed)),
+                    option=option,
+                )
             )
         )
 
@@ -243,10 +270,13 @@ def _clea_scope_check(who: Principal, cmd: Any, lookup: Lookup) -> None:
     if who.role in {"evaluator", "training_org"}:
         _need(
             body_sirets <= {who.scope},
-            f"role {who.role} writes for SIRET {who.scope} only",
+            because("role {role} writes for SIRET {siret} only", role=who.role, siret=who.scope),
         )
     if who.role == "branch_jury":
-        _need(branch is None or branch == who.scope, f"role branch_jury writes for branch {who.scope} only")
+        _need(
+            branch is None or branch == who.scope,
+            because("role branch_jury writes for branch {branch} only", branch=who.scope),
+        )
     if not hasattr(cmd, "candidate_id"):
         return
     candidate = _stored(lookup, cmd.candidate_id, "Candidate")

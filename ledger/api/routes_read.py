@@ -27,6 +27,7 @@ from ledger.api.roles import (
 from ledger.application.dossiers import learner_dossier
 from ledger.application.queries import EventFilter, certificate, certificates, events
 from ledger.domain.errors import UnknownEntity
+from ledger.domain.rules import because
 
 MAX_EVENTS = 1000
 
@@ -106,7 +107,7 @@ def dossier(ctx: ApiContext, who: Principal, learner_id: UUID, with_identity: bo
     out = learner_dossier(ctx.reader, learner_id, datetime.now(UTC).date())
     if with_identity:
         if not may_see_identity(who, aggregate):
-            raise Forbidden(f"role {who.role} may not read personal data")
+            raise Forbidden(because("role {role} may not read personal data", role=who.role))
         identity = ctx.identities.get(learner_id)
         out["identity"] = identity.model_dump(mode="json") if identity else None
     return out
@@ -138,7 +139,7 @@ def visible_events(
     """Filtered events, keeping only those of aggregates the caller may read."""
     if who.role == "learner":
         if flt.learner is not None and str(flt.learner) != who.scope:
-            raise Forbidden("role learner reads its own events only")
+            raise Forbidden(because("role learner reads its own events only"))
         flt = EventFilter(UUID(who.scope), flt.fase, flt.type_contains, flt.since, flt.until)
     seen = Visibility(ctx, who)
     out: list[dict[str, Any]] = []

@@ -259,6 +259,9 @@ def describe(exc: BaseException) -> str:
         text = invalid_command(exc)  # a malformed command, from its parts
         if text is not None:
             return _("error: {error}").format(error=text)
+    first = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(first, str) and hasattr(first, "template"):  # a message built with ``because``
+        return _("error: {error}").format(error=reason(first))
     return _("error: {error}").format(error=reason(str(exc)))  # a message the catalogue knows is translated
 
 

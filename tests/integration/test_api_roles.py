@@ -268,7 +268,18 @@ def test_school_staff_write_for_their_own_school_only(
         json=support(world),
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "foreign-school"},
     )
-    assert r.status_code == 403 and f"FASE {other} only" in r.json()["detail"]
+    assert r.status_code == 403, r.text
+    assert f"n'écrit que pour le FASE {other}, pas pour le {world.fase}" in r.json()["detail"], r.text
+    r = client.post(
+        "/v1/commands",
+        json=support(world),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": "foreign-school-en",
+            "Accept-Language": "en",
+        },
+    )
+    assert r.status_code == 403 and f"FASE {other} only, not {world.fase}" in r.json()["detail"], r.text
     r = client.get(f"/v1/learners/{world.learner}", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 404  # another school's learner answers like an unknown id
 
