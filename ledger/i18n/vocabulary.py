@@ -263,7 +263,7 @@ def _rules() -> dict[str, Callable[[], str]]:
         "clea.new_prealable_only_after_window": lambda: _(
             "a new initial evaluation only once the 5-year window has expired"
         ),
-        "clea.one_active_certificate": lambda: _("one active certificate per candidate and certificate type"),
+        "clea.one_active_certificate": lambda: _("one active certificate per holder and certificate type"),
         "clea.plan_targets_missing_domains": lambda: _("the training plan targets missing domains only"),
         "clea.referential_has_all_domains": lambda: _("the referential has all its domains"),
         "clea.sub_domain_meets_threshold": lambda: _("a sub-domain is acquired at the threshold in force"),
@@ -352,7 +352,7 @@ def _rules() -> dict[str, Callable[[], str]]:
         "cpu.no_upper_year_in_aob_excluded_orientation": lambda: _(
             "no upper year in an orientation the AOB excludes"
         ),
-        "cpu.one_active_certificate": lambda: _("one active certificate of a kind per learner"),
+        "cpu.one_active_certificate": lambda: _("one active certificate per holder and certificate type"),
         "cpu.one_attestation_per_year": lambda: _("one end-of-4th attestation per school year"),
         "cpu.one_c2d_decision_per_year": lambda: _("one C2D decision per school year"),
         "cpu.one_open_appeal_per_decision": lambda: _("one pending appeal per decision"),
@@ -408,12 +408,19 @@ def _rules() -> dict[str, Callable[[], str]]:
 def rule_label(rule: str) -> str:
     """A rule's code with what it says (``cpu.erasure_has_reason « un effacement … »``) for a person.
 
-    The code alone in English or for a rule without a label (its article says the rest).
+    ``rule`` is a catalogue key (``cpu.erasure_has_reason``) or the bare name a refusal carries
+    (``erasure_has_reason``): a bare name shared by several regimes is labelled only when their
+    labels agree. The code alone in English or for a rule without a label (its article says the rest).
     """
     from ledger.i18n import current
 
-    found = _rules().get(rule)
-    return f"{rule} « {found()} »" if found and current() != "en" else rule
+    if current() == "en":
+        return rule
+    labels = _rules()
+    if rule in labels:
+        return f"{rule} « {labels[rule]()} »"
+    said = {label() for key, label in labels.items() if key.partition(".")[2] == rule}
+    return f"{rule} « {said.pop()} »" if len(said) == 1 else rule
 
 
 def event_label(event_type: str) -> str:

@@ -73,3 +73,21 @@ def test_a_rule_reads_with_its_french_label_and_bare_in_english(key: str, french
         assert rule_label(key) == key
     finally:
         i18n.use(None)
+
+
+def test_a_refusal_names_its_rule_with_the_french_label() -> None:
+    """A refusal carries the bare rule name; a name two regimes share reads with their common label."""
+    from ledger.domain.errors import RuleViolation
+
+    try:
+        i18n.use("fr")
+        said = i18n.describe(RuleViolation("no_repeat_fifth_year", "AGCF-2018-08-29 art. 4 §2", "x"))
+        assert "règle no_repeat_fifth_year « pas de redoublement de la 5e dès la 2e année" in said, said
+        for shared in ("erasure_has_reason", "one_active_certificate"):
+            assert rule_label(shared).startswith(f"{shared} « "), shared
+        assert rule_label("no_such_rule") == "no_such_rule"
+        i18n.use("en")
+        said = i18n.describe(RuleViolation("no_repeat_fifth_year", "AGCF-2018-08-29 art. 4 §2", "x"))
+        assert "«" not in said and "refused by rule no_repeat_fifth_year (" in said, said
+    finally:
+        i18n.use(None)
