@@ -232,18 +232,195 @@ def _rules() -> dict[str, Callable[[], str]]:
             "an evaluator organisation erases only its own candidates"
         ),
         "clea.erasure_has_reason": lambda: _("an erasure states its reason"),
+        "clea.accrochage_after_issue": lambda: _(
+            "the accrochage to the SI CPF follows the certificate's issue"
+        ),
+        "clea.accrochage_once": lambda: _("one accrochage to the SI CPF per certificate"),
+        "clea.all_domains_acquired_before_jury": lambda: _("the jury decides once every domain is acquired"),
+        "clea.branch_jury_may_award": lambda: _("a branch jury awards only the certificates it may award"),
+        "clea.certificate_after_favourable_jury": lambda: _(
+            "a certificate only after a favourable jury decision"
+        ),
+        "clea.certificate_is_active": lambda: _("an issued, unrevoked certificate of the candidate"),
+        "clea.certified_independently": lambda: _("each certificate is assessed on its own referential"),
+        "clea.deadline_missed_after_due_date": lambda: _(
+            "a deadline is recorded as missed once, after it passed undone"
+        ),
+        "clea.dossier_submitted_once": lambda: _("a dossier is submitted to one jury at a time"),
+        "clea.evaluator_habilitated_on_date": lambda: _(
+            "the evaluator organisation is habilitated for the certificate on the date"
+        ),
+        "clea.evaluator_is_not_trainer": lambda: _("the evaluator is not the candidate's trainer"),
+        "clea.final_evaluation_after_training": lambda: _("the final evaluation follows the training"),
+        "clea.final_evaluation_of_missing_domains": lambda: _(
+            "the final evaluation covers only the missing domains"
+        ),
+        "clea.habilitation_by_certifpro_campaign": lambda: _(
+            "a habilitation comes from a Certif'Pro campaign covering the certificate"
+        ),
+        "clea.jury_decides_submitted_dossier": lambda: _("a jury decides only on a dossier submitted to it"),
+        "clea.jury_is_paritaire": lambda: _("a jury paritaire: as many employer as employee representatives"),
+        "clea.new_prealable_only_after_window": lambda: _(
+            "a new initial evaluation only once the 5-year window has expired"
+        ),
+        "clea.one_active_certificate": lambda: _("one active certificate per holder and certificate type"),
+        "clea.plan_targets_missing_domains": lambda: _("the training plan targets missing domains only"),
+        "clea.referential_has_all_domains": lambda: _("the referential has all its domains"),
+        "clea.sub_domain_meets_threshold": lambda: _("a sub-domain is acquired at the threshold in force"),
+        "clea.submission_by_candidate_evaluator": lambda: _(
+            "only the candidate's evaluator organisation submits the dossier"
+        ),
+        "clea.training_follows_plan": lambda: _("training follows an open training plan"),
+        "clea.training_habilitation_before_2019_07_01": lambda: _(
+            "a training habilitation is required before 1 July 2019 only"
+        ),
+        "clea.withdraw_habilitation_in_force": lambda: _("only a habilitation in force is withdrawn"),
+        "clea.within_five_years_of_prealable": lambda: _("within 5 years of the initial evaluation"),
+        "cpu.admission_route_for_year": lambda: _("each year is entered only by its own routes of art. 5"),
+        "cpu.appeal_against_reorientation_or_c2d": lambda: _(
+            "the external appeal lies against a reorientation or C2D attestation"
+        ),
+        "cpu.appeal_outcome_needs_lodged_appeal": lambda: _(
+            "the appeals board decides a lodged appeal not yet decided"
+        ),
+        "cpu.appeal_reform_grants_better_outcome": lambda: _(
+            "a reformed decision gives way to a more favourable attestation"
+        ),
+        "cpu.attempt_needs_jury_authorisation": lambda: _("a UAA test is sat with the jury's authorisation"),
+        "cpu.attestation_in_current_school_year": lambda: _("the attestation closes the current school year"),
+        "cpu.attestation_only_in_fourth_year": lambda: _("the attestations of art. 4 §1 close the 4th year"),
+        "cpu.backdated_opening_by_administration": lambda: _(
+            "a back-dated option opening is the administration's"
+        ),
+        "cpu.c2d_admission_needs_c2d_or_aob": lambda: _("admission in C2D follows a C2D or AOB attestation"),
+        "cpu.c2d_continue_leads_to_aoa": lambda: _("a C2D pupil allowed to continue receives an AOA"),
+        "cpu.c2d_decision_before_15_january": lambda: _(
+            "the conseil de classe decides on a C2D pupil before 15 January"
+        ),
+        "cpu.c2d_decision_only_for_c2d_pupil": lambda: _(
+            "the January decision concerns a pupil enrolled in C2D"
+        ),
+        "cpu.ce6p_only_in_p": lambda: _("the CE6P closes a 6th year of professional education"),
+        "cpu.certificate_in_sixth_year": lambda: _("the CQ and the CE6P are issued in the 6th year"),
+        "cpu.competence_report_requested": lambda: _("the competence report answers a request"),
+        "cpu.competence_report_within_15_working_days": lambda: _(
+            "the competence report is sent within 15 working days"
+        ),
+        "cpu.couvreur_sixth_not_repeated_after_2019_20": lambda: _(
+            "no repeating the 2019-2020 6th year of Couvreur-Etancheur"
+        ),
+        "cpu.cq_needs_all_uaa_or_sovereign_decision": lambda: _(
+            "a CQ needs every UAA validated or a justified sovereign decision"
+        ),
+        "cpu.creation_norm_on_1_october": lambda: _(
+            "a newly created option meets its creation norm on 1 October"
+        ),
+        "cpu.deadline_actually_missed": lambda: _(
+            "a deadline is missed only once it passed without its decision"
+        ),
+        "cpu.decision_at_enrolled_school": lambda: _(
+            "a school decides only for the learners enrolled with it"
+        ),
+        "cpu.decision_not_before_admission": lambda: _("no decision takes effect before the admission"),
+        "cpu.every_uaa_of_the_year_offered": lambda: _("every UAA of the year is offered at least once"),
+        "cpu.fifth_from_alternance_needs_attestations": lambda: _(
+            "from alternance: the reinsertion and competence attestations"
+        ),
+        "cpu.fifth_from_forme3_needs_cq": lambda: _("from special education form 3: a CQ"),
+        "cpu.fifth_other_orientation_needs_passed_year": lambda: _(
+            "from another orientation: a passed 4th to 7th year"
+        ),
+        "cpu.fifth_same_option_needs_passed_fourth": lambda: _(
+            "5th year of the same option after a passed 4th"
+        ),
+        "cpu.formal_notice_after_overdue_report": lambda: _(
+            "a formal notice only for an overdue competence report"
+        ),
+        "cpu.fourth_year_repeat_only_as_c2d": lambda: _("the 4th year is repeated only as C2D"),
+        "cpu.inform_legal_representatives_of_minor": lambda: _(
+            "the legal representatives of a minor are informed"
+        ),
+        "cpu.no_reenrolment_after_reorientation": lambda: _(
+            "no re-enrolment in the orientation after a reorientation attestation"
+        ),
+        "cpu.no_repeat_fifth_year": lambda: _(
+            "no repeating the 5th year from the option's 2nd year of organisation"
+        ),
+        "cpu.no_repeat_sixth_year": lambda: _(
+            "no repeating the 6th year from the option's 3rd year of organisation"
+        ),
+        "cpu.no_upper_year_in_aob_excluded_orientation": lambda: _(
+            "no upper year in an orientation the AOB excludes"
+        ),
+        "cpu.one_active_certificate": lambda: _("one active certificate per holder and certificate type"),
+        "cpu.one_attestation_per_year": lambda: _("one end-of-4th attestation per school year"),
+        "cpu.one_c2d_decision_per_year": lambda: _("one C2D decision per school year"),
+        "cpu.one_open_appeal_per_decision": lambda: _("one pending appeal per decision"),
+        "cpu.one_pssa_per_year": lambda: _("one PSSA per C2D year"),
+        "cpu.option_listed_in_art1": lambda: _("the option is one of the options of art. 1"),
+        "cpu.option_open_at_school": lambda: _("the option is open at the school in that school year"),
+        "cpu.option_opened_from_2018": lambda: _(
+            "an option is organised in CPU from 1 September 2018 at the earliest"
+        ),
+        "cpu.profile_project_weeks_at_most_five": lambda: _("at most 5 project weeks per school year"),
+        "cpu.profile_uaa_by_school_year": lambda: _("UAA are set per school year, over two years at most"),
+        "cpu.profile_uaa_have_weeks": lambda: _("every UAA has a duration in weeks"),
+        "cpu.profile_uaa_weeks_per_year": lambda: _("25 to 27 UAA weeks per school year"),
+        "cpu.promotion_needs_passed_fourth": lambda: _("moving up to 5th needs a passed 4th"),
+        "cpu.pssa_before_15_october": lambda: _("after an AOB, the PSSA is written before 15 October"),
+        "cpu.pssa_for_c2d_pupil": lambda: _("a PSSA only for a pupil in C2D"),
+        "cpu.recognition_for_transformed_repeaters": lambda: _(
+            "the jury recognises mastered UAA only for repeaters of a transformed option"
+        ),
+        "cpu.reorientation_includes_advice": lambda: _(
+            "the reorientation attestation includes a reorientation advice"
+        ),
+        "cpu.reorientation_support_covers_last_four_months": lambda: _(
+            "reorientation only after support over the last four months"
+        ),
+        "cpu.repeat_route_needs_transformed_option": lambda: _(
+            "repeaters enter only the option that replaced theirs"
+        ),
+        "cpu.restrictions_only_on_aob": lambda: _("only an AOB admits with restrictions"),
+        "cpu.revoke_active_certificate": lambda: _("only an active certificate of the learner is revoked"),
+        "cpu.route_decided_by_conseil_admission": lambda: _("these admissions are the admissions board's"),
+        "cpu.route_only_in_p": lambda: _("admission from alternance or form 3 only in P"),
+        "cpu.tests_not_all_at_year_end": lambda: _("the UAA tests are not all pushed to the end of the year"),
+        "cpu.transfer_on_family_request": lambda: _("a change of school only on the family's request"),
+        "cpu.transfer_to_another_school": lambda: _("a change of school goes to another school"),
+        "cpu.uaa_not_already_validated": lambda: _("a validated UAA is not validated again"),
+        "cpu.validation_by_passed_test": lambda: _("a validation by test rests on a passed test"),
+        "cpu.year_organised_at_school": lambda: _("the year is organised at the school"),
+        "cpu.year_over_before_flags": lambda: _(
+            "the test-timing duties are checked once the school year is over"
+        ),
+        "shared.body_has_power": lambda: _("only a body holding the power decides"),
+        "shared.deadline_recorded_once": lambda: _("a missed deadline is recorded once"),
+        "shared.decision_not_in_future": lambda: _("no decision takes effect after it is recorded"),
+        "shared.revocation_has_reason": lambda: _("a revocation states its reason"),
+        "shared.revoke_existing_decision": lambda: _(
+            "only an effective decision of a revocable kind is revoked"
+        ),
+        "shared.revoked_by_same_body": lambda: _("only the deciding body revokes its decision"),
     }
 
 
 def rule_label(rule: str) -> str:
     """A rule's code with what it says (``cpu.erasure_has_reason « un effacement … »``) for a person.
 
-    The code alone in English or for a rule without a label (its article says the rest).
+    ``rule`` is a catalogue key (``cpu.erasure_has_reason``) or the bare name a refusal carries
+    (``erasure_has_reason``): a bare name shared by several regimes is labelled only when their
+    labels agree. The code alone in English or for a rule without a label (its article says the rest).
     """
     from ledger.i18n import current
 
-    found = _rules().get(rule)
-    return f"{rule} « {found()} »" if found and current() != "en" else rule
+    if current() == "en":
+        return rule
+    labels = _rules()
+    if rule in labels:
+        return f"{rule} « {labels[rule]()} »"
+    said = {label() for key, label in labels.items() if key.partition(".")[2] == rule}
+    return f"{rule} « {said.pop()} »" if len(said) == 1 else rule
 
 
 def event_label(event_type: str) -> str:

@@ -117,7 +117,10 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
         "--body", "evaluator_org", "--evaluator-siret", "99999999900099", "--db", db, cwd=tmp_path,
     )  # fmt: skip
     assert other.returncode == 2, (other.stdout, other.stderr)
-    assert "règle erasure_by_candidate_evaluator, RGPD art. 17 (candidat effacé)" in other.stderr
+    assert (
+        "règle erasure_by_candidate_evaluator « un organisme évaluateur n'efface que ses propres candidats »,"
+        " RGPD art. 17 (candidat effacé)"
+    ) in other.stderr
     assert "n'est pas inscrit auprès de l'organisme évaluateur 99999999900099" in other.stderr, other.stderr
     assert siret not in other.stderr and "Traceback" not in other.stderr
     assert len(events(tmp_path, db)) == before
@@ -165,6 +168,10 @@ def test_an_erased_candidate_is_found_no_more_and_a_second_erasure_is_refused(
         assert refused.returncode == 2, (refused.stdout, refused.stderr)
         assert "Traceback" not in refused.stderr
     assert "plus aucune décision" in twice.stderr or "identifiant complet" in twice.stderr, twice.stderr
-    assert full.returncode == 2 and "règle candidate_not_erased, RGPD art. 17" in full.stderr, full.stderr
+    assert (
+        full.returncode == 2
+        and "règle candidate_not_erased « aucune décision sur un candidat effacé », RGPD art. 17"
+        in full.stderr
+    ), full.stderr
     assert "les données personnelles du candidat ont été effacées ; plus aucune décision" in full.stderr
     assert len(events(tmp_path, db)) == before + 1

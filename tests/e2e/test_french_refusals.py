@@ -2,8 +2,9 @@
 
 Every refusing case of the law's tables (CPU and CléA) runs in ONE ``ledger record --keep-going``
 per regime, as a secretary or an evaluator would type it: each refusal is one line
-``commande N : Refusé : <reason> — règle <name>, <article>`` in French (the reason rendered from the rule's
-template and arguments through the catalogue, dates written out, codes by the law's words),
+``commande N : Refusé : <reason> — règle <name> « <label> », <article>`` in French (the reason
+rendered from the rule's template and arguments through the catalogue, the rule's French label,
+dates written out, codes by the law's words),
 with no English word; ``--lang en`` keeps the English lines; the JSON output keeps its
 language-neutral fields. Oracles: the law's table cases (which rule refuses which command) and
 the console script's own output.
@@ -70,7 +71,8 @@ ENGLISH = {
     "that",
 }
 LINE = re.compile(
-    r"^commande (?P<number>\d+) : Refusé : (?P<reason>.+) — règle (?P<rule>[a-z0-9_]+), (?P<article>.+)$"
+    r"^commande (?P<number>\d+) : Refusé : (?P<reason>.+) — règle (?P<rule>[a-z0-9_]+)"
+    r"(?: « (?P<label>[^»]+) »)?, (?P<article>.+)$"
 )
 
 REGIMES = {
@@ -124,6 +126,8 @@ def test_every_refusal_reads_in_french_and_in_english_on_request(tmp_path: Path,
         assert all(ref in found["article"] for ref in refs), (refs, found.group(0))
         assert not english_words(found["reason"]), (case.id, english_words(found["reason"]), found.group(0))
         assert not english_words(found["article"]), (case.id, english_words(found["article"]), found.group(0))
+        assert found["label"], (case.id, "no French label for the rule", found.group(0))
+        assert not english_words(found["label"]), (case.id, english_words(found["label"]), found.group(0))
 
     as_json = ledger("record", str(source), "--keep-going", "--json", db=tmp_path / "json.db")
     refused = json.loads(as_json.stdout)["refused"]
