@@ -123,6 +123,11 @@ def _store_file(fols: Sequence[Follower]) -> Path | None:
     return path if same and Path(recorder.datastore.pool.db_name).resolve() == path else None
 
 
+last: dict[str, int] = {"processes": 1}
+"""``processes``: how many processes the last :func:`rebuild` of this process used (1: not split).
+What the benchmark reports: from outside, a forked worker and a read-ahead child look alike."""
+
+
 def rebuild(
     fols: Sequence[Follower],
     until: int | None = None,
@@ -135,6 +140,7 @@ def rebuild(
     Raises :class:`RebuildWorkerFailed` when a worker dies (the read models are then left
     empty at position 0, as after the start of any rebuild).
     """
+    last["processes"] = 1
     store = fols[0].store
     head = int(store.recorder.max_notification_id() or 0)
     upto = head if until is None else min(until, head)  # never a position past the log's end
@@ -168,6 +174,7 @@ def rebuild(
         applied = _build(store, names, 0, part(0, count, upto), work, batch, on_progress)
         applied += _wait(children)
         _merge(fols, [_file(work, i) for i in range(count)], upto)
+        last["processes"] = count
         return applied
     finally:
         if not connected:

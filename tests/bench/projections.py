@@ -116,6 +116,7 @@ def measure_all(
     its own choice).
     """
     from ledger.adapters.store import StoreTarget, open_store
+    from projections import partition
     from projections.registry import followers, rebuild
 
     target = StoreTarget.parse(str(path))
@@ -126,8 +127,10 @@ def measure_all(
     rss_after_read = _rss_mib()
     fols = followers(store, target, batch_size=REBUILD_BATCH)
     t0, c0, own0 = time.perf_counter(), _cpu(), time.process_time()
+    partition.last["processes"] = 1
     rebuild(fols, until, read_ahead=read_ahead, processes=processes)
     wall, own, total = time.perf_counter() - t0, time.process_time() - own0, _cpu() - c0
+    split = partition.last["processes"]  # forked workers and a read-ahead child look alike from outside
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
     rate = round(until / wall)
     cpu = round(until / total)
@@ -144,8 +147,8 @@ def measure_all(
         "peak_rss_mib_after_bare_read": rss_after_read,
         "peak_rss_mib": _rss_mib(),
         "peak_rss_mib_read_ahead": _rss_mib(resource.RUSAGE_CHILDREN),
-        "read_ahead": children and read_ahead is not False and processes is None,
-        "processes": 2 if children else 1,
+        "read_ahead": children and split == 1,
+        "processes": split if split > 1 else (2 if children else 1),
         "load_average": f"{load_before} -> {_load()}",
     }
 

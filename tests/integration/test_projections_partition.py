@@ -61,8 +61,10 @@ def test_partitioned_rebuild_equals_one_process_and_the_follower(store_location:
     split = partition.rebuild(fols, processes=processes)
     if store_location.startswith("postgresql"):
         assert split is None  # PostgreSQL read models: one process
+        assert partition.last["processes"] == 1
     else:
         assert split == len(fols) * head
+        assert partition.last["processes"] == processes  # what the benchmark reports
     assert export_all(fols) == live
     assert _positions(fols) == [head] * len(fols)
     _close(fols)
