@@ -30,10 +30,26 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+def _foreground() -> None:
+    """Ctrl-C's default disposition, as a terminal's foreground job has it.
+
+    A suite started in the background by a shell without job control (``make test &`` in a
+    script) runs with SIGINT ignored, and an ignored signal stays ignored across ``exec``: the
+    script would then rightly not stop, and these tests would say nothing of Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(argv: list[str], cwd: Path, after: float) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     proc = subprocess.Popen(
-        [SCRIPT, *argv], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [SCRIPT, *argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_foreground,  # noqa: PLW1509 (one signal() call between fork and exec)
     )
     time.sleep(after)
     proc.send_signal(signal.SIGINT)
