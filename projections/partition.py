@@ -33,6 +33,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,19 @@ def _store_file(fols: Sequence[Follower]) -> Path | None:
     return path if same and Path(recorder.datastore.pool.db_name).resolve() == path else None
 
 
+@dataclass(frozen=True)
+class Ops:
+    """What a split rebuild uses of :mod:`projections.registry`, passed in (no import cycle).
+
+    ``follower(store, target, name, batch)``, ``rebuild(fols, until, read_ahead=, on_progress=,
+    only=)`` (one process, the events ``only`` selects) and ``reset(fols)``.
+    """
+
+    follower: Callable[..., Follower]
+    rebuild: Callable[..., int]
+    reset: Callable[[Sequence[Follower]], None]
+
+
 last: dict[str, int] = {"processes": 1}
 """``processes``: how many processes the last :func:`rebuild` of this process used (1: not split).
 What the benchmark reports: from outside, a forked worker and a read-ahead child look alike."""
@@ -133,6 +147,8 @@ def rebuild(
     until: int | None = None,
     processes: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    ops: Ops,
 ) -> int | None:
     """Rebuild ``fols`` from zero in several processes, or None (then: in one process).
 
@@ -162,16 +178,14 @@ def rebuild(
             if pid == 0:  # the child: never returns
                 os.close(read)
                 only = part(index, count, upto)
-                _child(StoreTarget.parse(str(path)), names, index, only, work, batch, write, parent)
+                _child(ops, StoreTarget.parse(str(path)), names, index, only, work, batch, write, parent)
             os.close(write)
             children[pid] = (index, read)
         _reconnect(fols)
         connected = True
-        from projections import registry
-
-        registry.reset(fols)  # positions 0 until the merge commits (while the children work)
+        ops.reset(fols)  # positions 0 until the merge commits (while the children work)
         log.info("projections.partitioned", processes=count, until=upto)
-        applied = _build(store, names, 0, part(0, count, upto), work, batch, on_progress)
+        applied = _build(ops, store, names, 0, part(0, count, upto), work, batch, on_progress)
         applied += _wait(children)
         _merge(fols, [_file(work, i) for i in range(count)], upto)
         last["processes"] = count
@@ -198,6 +212,7 @@ def _file(work: Path, index: int) -> Path:
 
 
 def _build(
+    ops: Ops,
     store: Any,
     names: Sequence[str],
     index: int,
@@ -207,10 +222,8 @@ def _build(
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """One worker's part, built by the read models' own code into its own SQLite file."""
-    from projections import registry
-
     target = StoreTarget.parse(str(_file(work, index)))
-    mine = [registry.follower(store, target, name, batch) for name in names]
+    mine = [ops.follower(store, target, name, batch) for name in names]
     for fol in mine[1:]:  # one connection writes every table (as a Group does): the others go
         fol.db.close()
         fol.db = mine[0].db
@@ -219,12 +232,13 @@ def _build(
     scratch.execute("PRAGMA journal_mode = OFF")
     scratch.execute("PRAGMA synchronous = OFF")
     try:
-        return registry.rebuild(mine, only.upto, read_ahead=False, on_progress=on_progress, only=only)
+        return ops.rebuild(mine, only.upto, read_ahead=False, on_progress=on_progress, only=only)
     finally:
         scratch.close()
 
 
 def _child(
+    ops: Ops,
     target: StoreTarget,
     names: Sequence[str],
     index: int,
@@ -244,7 +258,7 @@ def _child(
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         store = open_store(target)
-        applied = _build(store, names, index, only, work, batch)
+        applied = _build(ops, store, names, index, only, work, batch)
         os.write(write, str(applied).encode())
         status = 0
     except BaseException:  # reported to the parent through the exit status

@@ -269,9 +269,7 @@ def rebuild(
     memory for the duration (the statistics' learner walks), instead of reading it back.
     """
     if only is None and read_ahead is not True and fols:
-        from projections import partition
-
-        split = partition.rebuild(fols, until, processes, on_progress)
+        split = split_rebuild(fols, until, processes, on_progress)
         if split is not None:
             return split
     reset(fols)
@@ -288,6 +286,22 @@ def rebuild(
         for handler in inner:
             if hasattr(handler, "end_rebuild"):
                 handler.end_rebuild()
+
+
+def split_rebuild(
+    fols: Sequence[Follower],
+    until: int | None = None,
+    processes: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> int | None:
+    """A rebuild from zero split between processes (:func:`projections.partition.rebuild`).
+
+    None when it does not split (then nothing was done: rebuild in one process).
+    """
+    from projections import partition
+
+    ops = partition.Ops(follower=follower, rebuild=rebuild, reset=reset)
+    return partition.rebuild(fols, until, processes, on_progress, ops=ops)
 
 
 def reset(fols: Sequence[Follower]) -> None:

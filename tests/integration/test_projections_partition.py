@@ -17,7 +17,7 @@ from ledger.adapters.store import StoreTarget, open_store
 from projections import partition, stats
 from projections.base import read_page
 from projections.errors import RebuildWorkerFailed
-from projections.registry import catch_up, close, followers, rebuild
+from projections.registry import catch_up, close, followers, rebuild, split_rebuild
 from projections.registry import export as export_all
 from tests.conftest import make_services
 from tests.integration.test_projections import record_demo_in_chunks
@@ -58,7 +58,7 @@ def test_partitioned_rebuild_equals_one_process_and_the_follower(store_location:
     assert live["rm_law_fact"] and live["rm_certificate"]
     assert rebuild(fols, processes=1) == len(fols) * head
     assert export_all(fols) == live
-    split = partition.rebuild(fols, processes=processes)
+    split = split_rebuild(fols, processes=processes)
     if store_location.startswith("postgresql"):
         assert split is None  # PostgreSQL read models: one process
         assert partition.last["processes"] == 1
@@ -75,13 +75,13 @@ def test_partitioned_rebuild_stops_at_until(store_location: str) -> None:
     until = head // 2 // 37 * 37  # a batch's end: the one-process rebuild stops at one
     rebuild(fols, until, processes=1)
     first_half = export_all(fols)
-    got = partition.rebuild(fols, until, processes=2)
+    got = split_rebuild(fols, until, processes=2)
     assert (got is None) == store_location.startswith("postgresql")  # PostgreSQL: one process
     if got is not None:
         assert _positions(fols) == [until] * len(fols)
         assert export_all(fols) == first_half
         # past the end: positions at the head, never beyond (later events must not be skipped)
-        assert partition.rebuild(fols, head + 1000, processes=2) == len(fols) * head
+        assert split_rebuild(fols, head + 1000, processes=2) == len(fols) * head
         assert _positions(fols) == [head] * len(fols)
     _close(fols)
 
@@ -116,11 +116,11 @@ def test_a_killed_worker_leaves_positions_at_zero_and_a_rerun_gives_equal_tables
 
     monkeypatch.setattr(stats.StatsProjection, "write", dies_in_the_child)
     with pytest.raises(RebuildWorkerFailed, match="killed by signal 9"):
-        partition.rebuild(fols, processes=2)
+        split_rebuild(fols, processes=2)
     assert _positions(fols) == [0] * len(fols)
     assert not any(export_all(fols).values())
     monkeypatch.setattr(stats.StatsProjection, "write", write)
-    assert partition.rebuild(fols, processes=2) is not None
+    assert split_rebuild(fols, processes=2) is not None
     assert export_all(fols) == live
     assert not [p for p in os.listdir(os.path.dirname(store_location)) if p.startswith(".rebuild-")]
     _close(fols)

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from ledger.adapters.store import StoreTarget, open_store
-from projections import partition
-from projections.registry import close, followers
+from projections.registry import close, followers, split_rebuild
 from projections.registry import export as export_all
 from tests.integration.test_projections_partition import _built
 
@@ -63,7 +62,7 @@ def test_a_killed_parent_leaves_positions_at_zero_and_no_worker(tmp_path: Path) 
     assert not any(export_all(fols).values())
     abandoned = [p for p in os.listdir(tmp_path) if p.startswith(".rebuild-")]
     assert abandoned  # the killed parent could not clean up…
-    assert partition.rebuild(fols, processes=2) is not None
+    assert split_rebuild(fols, processes=2) is not None
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".rebuild-")]  # …the next run did
     assert export_all(fols) == live
     fols[0].store.close()
