@@ -136,13 +136,16 @@ def rebuild(
             processes=processes,
         )
     _log().info("projection.rebuilt", projection=label, applied=applied)
-    print(
-        ngettext(
-            "rebuilt {name}: {count} event applied",
-            "rebuilt {name}: {count} events applied",
+    done = (
+        ngettext("rebuilt {name}: {count} event applied", "rebuilt {name}: {count} events applied", applied)
+        if name
+        else ngettext(
+            "rebuilt every read model ({name}): {count} event applied",
+            "rebuilt every read model ({name}): {count} events applied",
             applied,
-        ).format(name=label, count=applied)
+        )
     )
+    print(done.format(name=label, count=applied))
 
 
 def status(db: DbOption = None, as_json: Json = False) -> None:

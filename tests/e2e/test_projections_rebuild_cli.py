@@ -59,7 +59,9 @@ def test_the_console_script_rebuilds_every_read_model_as_the_live_follower_built
     done = console("projections", "rebuild", "--processes", processes, db=db)
     assert done.returncode == 0, done.stderr
     rows, positions, head = read_models(db)
-    assert f"rebuilt dossier, stats, history, law: {4 * head} events applied" in done.stdout
+    assert (
+        f"rebuilt every read model (dossier, stats, history, law): {4 * head} events applied" in done.stdout
+    )
     assert ("projections.merged" in done.stderr) == (processes == "2")
     assert rows == live
     assert {positions[f"projection:{n}"] for n in ("dossier", "stats", "history", "law")} == {head}
