@@ -28,7 +28,7 @@ from ledger.domain.clea.values import CertificateType
 from ledger.settings import Settings
 from tests.conftest import make_ledger
 from tests.e2e.law_clea_scenarios import BASE, BRANCH, EVAL_A, OTHER_BRANCH, PAIR, cmd, criteria
-from tests.integration.test_api_helpers import key_env
+from tests.integration.test_api_helpers import key_env, store_head
 
 A, B = BRANCH, OTHER_BRANCH
 DAY = "2021-07-30"
@@ -47,11 +47,7 @@ class Juries:
         return {"Authorization": f"Bearer {self.tokens[who]}", "Idempotency-Key": uuid.uuid4().hex}
 
     def head(self) -> int:
-        store = open_store(StoreTarget.parse(self.db))
-        try:
-            return int(store.recorder.max_notification_id() or 0)
-        finally:
-            store.close()
+        return store_head(self.db)
 
 
 def _candidate(name: str, **to: str) -> tuple[str, list[dict[str, Any]]]:

@@ -40,11 +40,16 @@ class World:
 
     def head(self) -> int:
         """The store's last notification id."""
-        store = open_store(StoreTarget.parse(self.db))
-        try:
-            return int(store.recorder.max_notification_id() or 0)
-        finally:
-            store.close()
+        return store_head(self.db)
+
+
+def store_head(db: str) -> int:
+    """The last notification id of the store at ``db`` (a path or a PostgreSQL URL)."""
+    store = open_store(StoreTarget.parse(db))
+    try:
+        return int(store.recorder.max_notification_id() or 0)
+    finally:
+        store.close()
 
 
 @contextlib.contextmanager
